@@ -1,0 +1,518 @@
+"""The pgvigil client: one method per stored function of the ``monitoring`` schema.
+
+All monitoring logic (validation, alerting, retention) lives in PostgreSQL; this
+module only passes arguments and maps errors to Python exceptions.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+
+import psycopg
+from psycopg.rows import dict_row, tuple_row
+from psycopg.types.json import Jsonb
+from psycopg_pool import ConnectionPool
+
+from pgvigil.connection import describe_conninfo, resolve_conninfo
+from pgvigil.errors import DatabaseUnavailableError, PgvigilError, from_psycopg
+
+if TYPE_CHECKING:
+    from typing_extensions import LiteralString
+
+__all__ = ["MonitoringClient", "TaskHandle"]
+
+logger = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+_START_TASK = """
+SELECT monitoring.start_task_tracking(
+    p_task_id => %(task_id)s::text,
+    p_task_type => %(task_type)s::text,
+    p_input_size => %(input_size)s::bigint,
+    p_worker_id => %(worker_id)s::text,
+    p_metadata => %(metadata)s::jsonb,
+    p_event_time => coalesce(%(event_time)s::timestamptz, now())
+)
+"""
+
+_COMPLETE_TASK = """
+SELECT monitoring.complete_task_tracking(
+    p_task_id => %(task_id)s::text,
+    p_status => %(status)s::text,
+    p_output_size => %(output_size)s::bigint,
+    p_step_timings => %(step_timings)s::jsonb,
+    p_event_time => coalesce(%(event_time)s::timestamptz, now())
+)
+"""
+
+_RECORD_ERROR = """
+SELECT monitoring.record_error(
+    p_task_id => %(task_id)s::text,
+    p_error_type => %(error_type)s::text,
+    p_severity => %(severity)s::text,
+    p_message => %(message)s::text,
+    p_component => %(component)s::text,
+    p_stack_trace => %(stack_trace)s::text,
+    p_context => %(context)s::jsonb,
+    p_event_time => coalesce(%(event_time)s::timestamptz, now())
+)
+"""
+
+_RECORD_PERFORMANCE_METRIC = """
+SELECT monitoring.record_performance_metric(
+    p_metric_name => %(name)s::text,
+    p_metric_type => %(metric_type)s::text,
+    p_value => %(value)s::double precision,
+    p_unit => %(unit)s::text,
+    p_component => %(component)s::text,
+    p_tags => %(tags)s::jsonb,
+    p_event_time => coalesce(%(event_time)s::timestamptz, now())
+)
+"""
+
+_UPDATE_SYSTEM_HEALTH = """
+SELECT monitoring.update_system_health(
+    p_component_type => %(component_type)s::text,
+    p_component_name => %(component_name)s::text,
+    p_status => %(status)s::text,
+    p_response_time_ms => %(response_time)s::numeric,
+    p_failure_reason => %(failure_reason)s::text,
+    p_details => %(details)s::jsonb,
+    p_event_time => coalesce(%(event_time)s::timestamptz, now())
+)
+"""
+
+_RECORD_QUEUE_STATS = """
+SELECT monitoring.record_queue_stats(
+    p_queue_name => %(queue_name)s::text,
+    p_pending_count => %(pending_count)s::integer,
+    p_processing_count => %(processing_count)s::integer,
+    p_completed_count => %(completed_count)s::integer,
+    p_failed_count => %(failed_count)s::integer,
+    p_oldest_pending_age_seconds => %(oldest_pending_age_seconds)s::double precision,
+    p_event_time => coalesce(%(event_time)s::timestamptz, now())
+)
+"""
+
+_GET_DASHBOARD_SUMMARY = "SELECT monitoring.get_dashboard_summary()"
+
+_ACKNOWLEDGE_ALERT = """
+SELECT monitoring.acknowledge_alert(
+    p_alert_id => %(alert_id)s::bigint,
+    p_acknowledged_by => %(by)s::text,
+    p_note => %(note)s::text
+)
+"""
+
+_RESOLVE_ALERT = """
+SELECT monitoring.resolve_alert(
+    p_alert_id => %(alert_id)s::bigint,
+    p_resolved_by => %(by)s::text,
+    p_note => %(note)s::text
+)
+"""
+
+_RUN_CHECKS = """
+SELECT check_name, alerts_open, duration_ms
+FROM monitoring.run_monitoring_checks(p_source => %(source)s::text)
+"""
+
+
+def _jsonb(value: Mapping[str, Any] | None) -> Jsonb | None:
+    return None if value is None else Jsonb(value)
+
+
+@dataclass
+class TaskHandle:
+    """The task being tracked by ``MonitoringClient.task()``.
+
+    Set ``output_size`` and time steps with ``step()``; both are sent when the
+    task completes.
+    """
+
+    task_id: str
+    task_type: str
+    output_size: int | None = None
+    step_timings: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        """Time the block in seconds into ``step_timings[name]`` (added up if repeated)."""
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            elapsed = time.perf_counter() - start
+            self.step_timings[name] = self.step_timings.get(name, 0.0) + elapsed
+
+
+class MonitoringClient:
+    """Typed client of the pgvigil stored functions.
+
+    Pass a ``ConnectionPool`` to share one (the client never closes it), or let
+    the client build its own, opened on first use and closed by ``close()``.
+    The constructor never connects. Errors from the database are raised as
+    ``PgvigilError`` subclasses chosen by SQLSTATE. ``event_time`` arguments
+    are timezone-aware datetimes; None means ``now()`` in the database.
+    """
+
+    def __init__(
+        self,
+        dsn: str | None = None,
+        *,
+        pool: ConnectionPool[psycopg.Connection[Any]] | None = None,
+        min_size: int = 1,
+        max_size: int = 4,
+        connect_timeout: float = 5.0,
+        application_name: str = "pgvigil",
+    ) -> None:
+        self._lock = threading.Lock()
+        self._closed = False
+        self._pool: ConnectionPool[psycopg.Connection[Any]]
+        if pool is not None:
+            self._pool = pool
+            self._owns_pool = False
+            self._opened = True
+            self._description = f"pool={pool.name!r}"
+        else:
+            conninfo = resolve_conninfo(dsn)
+            self._pool = ConnectionPool(
+                conninfo,
+                open=False,
+                min_size=min_size,
+                max_size=max_size,
+                check=ConnectionPool.check_connection,
+                timeout=connect_timeout,
+                kwargs={"autocommit": True, "application_name": application_name},
+            )
+            self._owns_pool = True
+            self._opened = False
+            self._description = repr(describe_conninfo(conninfo))
+
+    def __repr__(self) -> str:
+        return f"MonitoringClient({self._description})"
+
+    def __enter__(self) -> MonitoringClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the pool the client built; a pool passed in is left open. Idempotent."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            if self._owns_pool and self._opened:
+                self._pool.close()
+
+    def _get_pool(self) -> ConnectionPool[psycopg.Connection[Any]]:
+        if not self._opened or self._closed:
+            with self._lock:
+                if self._closed:
+                    raise PgvigilError("the MonitoringClient is closed")
+                if not self._opened:
+                    self._pool.open()
+                    self._opened = True
+        return self._pool
+
+    def _scalar(self, query: LiteralString, params: Mapping[str, Any] | None = None) -> Any:
+        try:
+            with self._get_pool().connection() as conn:
+                cur = conn.cursor(row_factory=tuple_row)
+                row = cur.execute(query, params).fetchone()
+        except psycopg.Error as exc:
+            raise from_psycopg(exc) from exc
+        return None if row is None else row[0]
+
+    def _rows(
+        self, query: LiteralString, params: Mapping[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
+        try:
+            with self._get_pool().connection() as conn:
+                cur = conn.cursor(row_factory=dict_row)
+                return cur.execute(query, params).fetchall()
+        except psycopg.Error as exc:
+            raise from_psycopg(exc) from exc
+
+    def start_task(
+        self,
+        task_type: str,
+        input_size: int | None = None,
+        *,
+        worker_id: str | None = None,
+        task_id: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        event_time: datetime | None = None,
+    ) -> str:
+        """Record the start of a task and return its id (a new UUID unless given)."""
+        result = self._scalar(
+            _START_TASK,
+            {
+                "task_id": task_id if task_id is not None else str(uuid.uuid4()),
+                "task_type": task_type,
+                "input_size": input_size,
+                "worker_id": worker_id,
+                "metadata": _jsonb(metadata),
+                "event_time": event_time,
+            },
+        )
+        return str(result)
+
+    def complete_task(
+        self,
+        task_id: str,
+        status: str = "completed",
+        output_size: int | None = None,
+        step_timings: Mapping[str, float] | None = None,
+        *,
+        event_time: datetime | None = None,
+    ) -> float:
+        """Record the end of a task (completed, failed, cancelled, timeout).
+
+        Returns the task duration in seconds.
+        """
+        result = self._scalar(
+            _COMPLETE_TASK,
+            {
+                "task_id": task_id,
+                "status": status,
+                "output_size": output_size,
+                "step_timings": _jsonb(step_timings),
+                "event_time": event_time,
+            },
+        )
+        return float(result)
+
+    def record_error(
+        self,
+        task_id: str | None,
+        error_type: str,
+        severity: str,
+        message: str,
+        component: str,
+        *,
+        stack_trace: str | None = None,
+        context: Mapping[str, Any] | None = None,
+        event_time: datetime | None = None,
+    ) -> int:
+        """Record an error (severity low, medium, high or critical) and return its id."""
+        result = self._scalar(
+            _RECORD_ERROR,
+            {
+                "task_id": task_id,
+                "error_type": error_type,
+                "severity": severity,
+                "message": message,
+                "component": component,
+                "stack_trace": stack_trace,
+                "context": _jsonb(context),
+                "event_time": event_time,
+            },
+        )
+        return int(result)
+
+    def record_performance_metric(
+        self,
+        name: str,
+        metric_type: str,
+        value: float,
+        unit: str,
+        component: str,
+        *,
+        tags: Mapping[str, Any] | None = None,
+        event_time: datetime | None = None,
+    ) -> None:
+        """Record one performance measurement."""
+        self._scalar(
+            _RECORD_PERFORMANCE_METRIC,
+            {
+                "name": name,
+                "metric_type": metric_type,
+                "value": value,
+                "unit": unit,
+                "component": component,
+                "tags": _jsonb(tags),
+                "event_time": event_time,
+            },
+        )
+
+    def update_system_health(
+        self,
+        component_type: str,
+        component_name: str,
+        status: str,
+        response_time: float | None = None,
+        *,
+        failure_reason: str | None = None,
+        details: Mapping[str, Any] | None = None,
+        event_time: datetime | None = None,
+    ) -> bool:
+        """Record a component's health (healthy, degraded, unhealthy).
+
+        ``response_time`` is in milliseconds, as in the original design.
+        Returns True when the status changed.
+        """
+        result = self._scalar(
+            _UPDATE_SYSTEM_HEALTH,
+            {
+                "component_type": component_type,
+                "component_name": component_name,
+                "status": status,
+                "response_time": response_time,
+                "failure_reason": failure_reason,
+                "details": _jsonb(details),
+                "event_time": event_time,
+            },
+        )
+        return bool(result)
+
+    def record_queue_stats(
+        self,
+        queue_name: str,
+        pending_count: int,
+        processing_count: int = 0,
+        *,
+        completed_count: int = 0,
+        failed_count: int = 0,
+        oldest_pending_age_seconds: float | None = None,
+        event_time: datetime | None = None,
+    ) -> None:
+        """Record a snapshot of a queue's counts."""
+        self._scalar(
+            _RECORD_QUEUE_STATS,
+            {
+                "queue_name": queue_name,
+                "pending_count": pending_count,
+                "processing_count": processing_count,
+                "completed_count": completed_count,
+                "failed_count": failed_count,
+                "oldest_pending_age_seconds": oldest_pending_age_seconds,
+                "event_time": event_time,
+            },
+        )
+
+    def get_dashboard_summary(self) -> dict[str, Any]:
+        """Return the dashboard summary document built by the database."""
+        result = self._scalar(_GET_DASHBOARD_SUMMARY)
+        return dict(result) if result is not None else {}
+
+    def acknowledge_alert(
+        self, alert_id: int, *, by: str | None = None, note: str | None = None
+    ) -> bool:
+        """Acknowledge an alert; returns True when its state changed."""
+        result = self._scalar(_ACKNOWLEDGE_ALERT, {"alert_id": alert_id, "by": by, "note": note})
+        return bool(result)
+
+    def resolve_alert(
+        self, alert_id: int, *, by: str | None = None, note: str | None = None
+    ) -> bool:
+        """Resolve an alert; returns True when its state changed."""
+        result = self._scalar(_RESOLVE_ALERT, {"alert_id": alert_id, "by": by, "note": note})
+        return bool(result)
+
+    def run_checks(self, source: str = "client") -> list[dict[str, Any]]:
+        """Run all alert checks now; one row per check (check_name, alerts_open, duration_ms)."""
+        return self._rows(_RUN_CHECKS, {"source": source})
+
+    @contextmanager
+    def task(
+        self,
+        task_type: str,
+        input_size: int | None = None,
+        *,
+        worker_id: str | None = None,
+        task_id: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        component: str | None = None,
+    ) -> Iterator[TaskHandle]:
+        """Track the block as one task.
+
+        A normal exit completes it as ``completed`` with the handle's output size
+        and step timings. An exception completes it as ``failed``, records the
+        error (severity high) and is re-raised; a ``BaseException`` that is not an
+        ``Exception`` (KeyboardInterrupt, SystemExit, cancellation) completes it as
+        ``cancelled`` without an error record. A failure to record the outcome of
+        a failed task is logged, never raised over the original exception.
+        """
+        started_id = self.start_task(
+            task_type,
+            input_size,
+            worker_id=worker_id,
+            task_id=task_id,
+            metadata=metadata,
+        )
+        handle = TaskHandle(task_id=started_id, task_type=task_type)
+        try:
+            yield handle
+        except Exception as exc:
+            self._record_failure(handle, exc, component or task_type)
+            raise
+        except BaseException:
+            self._finish_quietly(handle, "cancelled")
+            raise
+        self.complete_task(
+            handle.task_id, "completed", handle.output_size, handle.step_timings or None
+        )
+
+    def _finish_quietly(self, handle: TaskHandle, status: str) -> bool:
+        """Complete the task, logging instead of raising; False if the database is down."""
+        try:
+            self.complete_task(
+                handle.task_id, status, handle.output_size, handle.step_timings or None
+            )
+        except DatabaseUnavailableError:
+            logger.warning("could not mark task %s as %s", handle.task_id, status, exc_info=True)
+            return False
+        except Exception:
+            logger.warning("could not mark task %s as %s", handle.task_id, status, exc_info=True)
+        return True
+
+    def _record_failure(self, handle: TaskHandle, exc: Exception, component: str) -> None:
+        if not self._finish_quietly(handle, "failed"):
+            return
+        try:
+            self.record_error(
+                handle.task_id,
+                type(exc).__name__,
+                "high",
+                str(exc) or type(exc).__name__,
+                component,
+                stack_trace="".join(traceback.format_exception(exc)),
+            )
+        except Exception:
+            logger.warning("could not record the error of task %s", handle.task_id, exc_info=True)
+
+    def track(
+        self, task_type: str, *, component: str | None = None
+    ) -> Callable[[Callable[P, R]], Callable[P, R]]:
+        """Decorator tracking every call of the function as a task (see ``task()``)."""
+
+        def decorator(func: Callable[P, R]) -> Callable[P, R]:
+            @functools.wraps(func)
+            def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+                with self.task(task_type, component=component):
+                    return func(*args, **kwargs)
+
+            return wrapper
+
+        return decorator

@@ -1,0 +1,198 @@
+"""Exceptions raised by the pgvigil client, one class per SQLSTATE the SQL raises.
+
+The SQL side raises every error with its own code (``PV001`` ...) and a hint, so
+callers can catch a class instead of parsing message text.
+"""
+
+from __future__ import annotations
+
+import psycopg
+
+__all__ = [
+    "ERROR_CLASSES",
+    "AlertAlreadyResolvedError",
+    "AlertStateError",
+    "ConfigError",
+    "DatabaseUnavailableError",
+    "EventTimeOutOfRangeError",
+    "InvalidArgumentError",
+    "InvalidConfigError",
+    "InvalidJsonError",
+    "InvalidScheduleError",
+    "MissingValueError",
+    "NotFiniteError",
+    "OutOfRangeError",
+    "PgCronUnavailableError",
+    "PgvigilError",
+    "SchedulingError",
+    "TaskAlreadyCompletedError",
+    "TaskAlreadyRunningError",
+    "TaskStateError",
+    "UnknownAlertError",
+    "UnknownSeverityError",
+    "UnknownStatusError",
+    "UnknownTaskError",
+    "ValueTooLongError",
+    "from_psycopg",
+]
+
+
+class PgvigilError(Exception):
+    """Base class of every pgvigil error; carries the server's SQLSTATE, detail and hint."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        sqlstate: str | None = None,
+        detail: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.sqlstate = sqlstate
+        self.detail = detail
+        self.hint = hint
+
+    def __str__(self) -> str:
+        if self.hint:
+            return f"{self.message}\nHINT: {self.hint}"
+        return self.message
+
+
+class InvalidArgumentError(PgvigilError):
+    """An argument was rejected by the SQL validation (PV001-PV008)."""
+
+
+class MissingValueError(InvalidArgumentError):
+    """PV001: a required argument is NULL or empty."""
+
+
+class UnknownStatusError(InvalidArgumentError):
+    """PV002: the status is not one the function accepts."""
+
+
+class UnknownSeverityError(InvalidArgumentError):
+    """PV003: the severity is not one of low, medium, high, critical."""
+
+
+class OutOfRangeError(InvalidArgumentError):
+    """PV004: a number is out of range (e.g. a negative size, count or response time)."""
+
+
+class NotFiniteError(InvalidArgumentError):
+    """PV005: a number is NaN or infinite."""
+
+
+class EventTimeOutOfRangeError(InvalidArgumentError):
+    """PV006: the event time is outside the accepted range."""
+
+
+class InvalidJsonError(InvalidArgumentError):
+    """PV007: a jsonb argument does not have the expected shape."""
+
+
+class ValueTooLongError(InvalidArgumentError):
+    """PV008: a text argument is too long."""
+
+
+class TaskStateError(PgvigilError):
+    """The task is not in a state that allows the operation (PV101-PV103)."""
+
+
+class TaskAlreadyRunningError(TaskStateError):
+    """PV101: a task with this id is already running."""
+
+
+class UnknownTaskError(TaskStateError):
+    """PV102: no task with this id exists."""
+
+
+class TaskAlreadyCompletedError(TaskStateError):
+    """PV103: the task has already been completed."""
+
+
+class AlertStateError(PgvigilError):
+    """The alert is not in a state that allows the operation (PV201-PV202)."""
+
+
+class UnknownAlertError(AlertStateError):
+    """PV201: no alert with this id exists."""
+
+
+class AlertAlreadyResolvedError(AlertStateError):
+    """PV202: the alert is already resolved."""
+
+
+class ConfigError(PgvigilError):
+    """A configuration problem (PV301)."""
+
+
+class InvalidConfigError(ConfigError):
+    """PV301: the configuration is invalid."""
+
+
+class SchedulingError(PgvigilError):
+    """A scheduling problem (PV401-PV402)."""
+
+
+class PgCronUnavailableError(SchedulingError):
+    """PV401: pg_cron is not available in this database."""
+
+
+class InvalidScheduleError(SchedulingError):
+    """PV402: the schedule is invalid."""
+
+
+class DatabaseUnavailableError(PgvigilError):
+    """The database could not be reached: connection failure, shutdown or pool timeout."""
+
+
+ERROR_CLASSES: dict[str, type[PgvigilError]] = {
+    "PV001": MissingValueError,
+    "PV002": UnknownStatusError,
+    "PV003": UnknownSeverityError,
+    "PV004": OutOfRangeError,
+    "PV005": NotFiniteError,
+    "PV006": EventTimeOutOfRangeError,
+    "PV007": InvalidJsonError,
+    "PV008": ValueTooLongError,
+    "PV101": TaskAlreadyRunningError,
+    "PV102": UnknownTaskError,
+    "PV103": TaskAlreadyCompletedError,
+    "PV201": UnknownAlertError,
+    "PV202": AlertAlreadyResolvedError,
+    "PV301": InvalidConfigError,
+    "PV401": PgCronUnavailableError,
+    "PV402": InvalidScheduleError,
+}
+
+# Server codes meaning "the database is not there": connection exceptions (class 08),
+# shutdowns and "cannot connect now" (57P01-57P03), too many connections (53300).
+_UNAVAILABLE_SQLSTATES = frozenset({"57P01", "57P02", "57P03", "53300"})
+
+
+def _is_unavailable(exc: psycopg.Error, sqlstate: str | None) -> bool:
+    if sqlstate is None:
+        # Client-side failures (connect errors, PoolTimeout, PoolClosed) have no SQLSTATE.
+        return isinstance(exc, psycopg.OperationalError)
+    return sqlstate.startswith("08") or sqlstate in _UNAVAILABLE_SQLSTATES
+
+
+def from_psycopg(exc: psycopg.Error) -> PgvigilError:
+    """Convert a psycopg error to the pgvigil class matching its SQLSTATE.
+
+    Unknown codes give a plain ``PgvigilError`` that still keeps the message,
+    detail and hint.
+    """
+    diag = exc.diag
+    sqlstate = diag.sqlstate
+    message = diag.message_primary or str(exc) or type(exc).__name__
+    cls: type[PgvigilError]
+    if sqlstate is not None and sqlstate in ERROR_CLASSES:
+        cls = ERROR_CLASSES[sqlstate]
+    elif _is_unavailable(exc, sqlstate):
+        cls = DatabaseUnavailableError
+    else:
+        cls = PgvigilError
+    return cls(message, sqlstate=sqlstate, detail=diag.message_detail, hint=diag.message_hint)

@@ -1,0 +1,28 @@
+CREATE OR REPLACE FUNCTION monitoring.job_definitions(p_runner text DEFAULT 'pg_cron')
+RETURNS TABLE (job_name text, schedule text, command text)
+LANGUAGE sql
+STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    -- The scheduled jobs, in one place for both runners: schedule_jobs()
+    -- installs them in pg_cron and `pgvigil scheduler` runs them from Python.
+    -- Schedules are cron expressions in UTC from the config's "schedules".
+    SELECT 'pgvigil-monitoring-checks',
+           monitoring.config_value('{schedules,monitoring_checks}') #>> '{}',
+           format('SELECT * FROM monitoring.run_monitoring_checks(%L)', p_runner)
+    UNION ALL
+    SELECT 'pgvigil-partition-maintenance',
+           monitoring.config_value('{schedules,partition_maintenance}') #>> '{}',
+           'SELECT * FROM monitoring.run_partition_maintenance()'
+    UNION ALL
+    SELECT 'pgvigil-cleanup',
+           monitoring.config_value('{schedules,cleanup}') #>> '{}',
+           'SELECT * FROM monitoring.cleanup_old_monitoring_data()'
+    UNION ALL
+    SELECT 'pgvigil-purge-cron-history',
+           monitoring.config_value('{schedules,purge_cron_history}') #>> '{}',
+           'SELECT monitoring.purge_cron_history()';
+$$;
+COMMENT ON FUNCTION monitoring.job_definitions(text) IS
+    'The pgvigil scheduled jobs (name, cron schedule in UTC, SQL command) as configured; p_runner is recorded as the source of the alerts the checks raise.';

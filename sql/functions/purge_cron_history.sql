@@ -1,0 +1,23 @@
+CREATE OR REPLACE FUNCTION monitoring.purge_cron_history()
+RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+-- pg_cron keeps one row per run in cron.job_run_details forever; this
+-- deletes rows older than retention.cron_job_run_details_days. Returns the
+-- number deleted (0 where pg_cron is not installed).
+DECLARE
+    v_deleted bigint;
+BEGIN
+    IF to_regclass('cron.job_run_details') IS NULL THEN
+        RETURN 0;
+    END IF;
+    EXECUTE 'DELETE FROM cron.job_run_details WHERE end_time < $1'
+        USING now() - make_interval(days => 1) * monitoring.config_number('{retention,cron_job_run_details_days}');
+    GET DIAGNOSTICS v_deleted = ROW_COUNT;
+    RETURN v_deleted;
+END;
+$$;
+COMMENT ON FUNCTION monitoring.purge_cron_history() IS
+    'Deletes pg_cron run history (cron.job_run_details) older than retention.cron_job_run_details_days; returns rows deleted.';

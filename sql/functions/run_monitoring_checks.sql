@@ -1,0 +1,57 @@
+CREATE OR REPLACE FUNCTION monitoring.run_monitoring_checks(p_source text DEFAULT 'manual')
+RETURNS TABLE (check_name text, alerts integer, duration_ms double precision)
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+-- Runs every check, then resolves what cleared, in one transaction. p_source
+-- (pg_cron, scheduler, manual...) is recorded on the alerts it raises. If
+-- another run holds the lock (pg_cron replaying missed minutes while a DBA
+-- runs it by hand) this one returns no rows instead of queueing; on a
+-- standby it does nothing.
+DECLARE
+    v_started timestamptz;
+BEGIN
+    IF pg_is_in_recovery() THEN
+        RETURN;
+    END IF;
+    PERFORM monitoring.assert_text('source', p_source, 200);
+    IF NOT pg_try_advisory_xact_lock(hashtext('pgvigil.monitoring_checks')) THEN
+        RAISE NOTICE 'pgvigil: monitoring checks already running in another session; skipped';
+        RETURN;
+    END IF;
+    PERFORM set_config('pgvigil.check_source', p_source, true);
+
+    v_started := clock_timestamp();
+    check_name := 'check_error_rate_alerts';
+    alerts := monitoring.check_error_rate_alerts();
+    duration_ms := extract(epoch FROM clock_timestamp() - v_started) * 1000;
+    RETURN NEXT;
+
+    v_started := clock_timestamp();
+    check_name := 'check_processing_performance_alerts';
+    alerts := monitoring.check_processing_performance_alerts();
+    duration_ms := extract(epoch FROM clock_timestamp() - v_started) * 1000;
+    RETURN NEXT;
+
+    v_started := clock_timestamp();
+    check_name := 'check_system_health_alerts';
+    alerts := monitoring.check_system_health_alerts();
+    duration_ms := extract(epoch FROM clock_timestamp() - v_started) * 1000;
+    RETURN NEXT;
+
+    v_started := clock_timestamp();
+    check_name := 'check_queue_backlog_alerts';
+    alerts := monitoring.check_queue_backlog_alerts();
+    duration_ms := extract(epoch FROM clock_timestamp() - v_started) * 1000;
+    RETURN NEXT;
+
+    v_started := clock_timestamp();
+    check_name := 'resolve_resolved_alerts';
+    alerts := monitoring.resolve_resolved_alerts();
+    duration_ms := extract(epoch FROM clock_timestamp() - v_started) * 1000;
+    RETURN NEXT;
+END;
+$$;
+COMMENT ON FUNCTION monitoring.run_monitoring_checks(text) IS
+    'Runs all alert checks and resolve_resolved_alerts() in one transaction; one row per check with its duration in ms and alerts: for a check, the alerts it raised or updated; for resolve_resolved_alerts, the alerts it resolved. Skips (no rows) when another run holds the lock.';

@@ -1,0 +1,67 @@
+CREATE OR REPLACE FUNCTION monitoring.schedule_jobs()
+RETURNS TABLE (job_name text, schedule text, job_id bigint)
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+-- Installs (or updates, by name) the pgvigil jobs in pg_cron. The checks run
+-- every schedules.monitoring_checks_interval_seconds where pg_cron >= 1.5
+-- supports seconds schedules, else on the cron expression (every minute).
+-- Creates the pg_cron extension when the library is preloaded for this
+-- database; otherwise raises PV401 with the postgresql.conf lines to add.
+DECLARE
+    v_version text;
+    v_version_parts integer[];
+    v_interval_seconds jsonb;
+    v_schedule text;
+    j record;
+BEGIN
+    SELECT e.extversion INTO v_version FROM pg_catalog.pg_extension AS e WHERE e.extname = 'pg_cron';
+    IF NOT FOUND THEN
+        IF 'pg_cron' = ANY (string_to_array(replace(current_setting('shared_preload_libraries'), ' ', ''), ','))
+           AND current_setting('cron.database_name', true) = current_database() THEN
+            CREATE EXTENSION pg_cron;
+            SELECT e.extversion INTO v_version FROM pg_catalog.pg_extension AS e WHERE e.extname = 'pg_cron';
+        ELSE
+            RAISE EXCEPTION 'pg_cron is not available in database %', current_database()
+                USING ERRCODE = 'PV401',
+                      DETAIL = format('shared_preload_libraries = %L; cron.database_name = %L.',
+                                      current_setting('shared_preload_libraries'),
+                                      coalesce(current_setting('cron.database_name', true), '(unset)')),
+                      HINT = format(E'Install pg_cron (Debian: postgresql-15-cron), add to postgresql.conf:\n'
+                                    E'  shared_preload_libraries = ''pg_cron''\n'
+                                    E'  cron.database_name = %L\n'
+                                    E'restart PostgreSQL and run SELECT monitoring.schedule_jobs() again; '
+                                    E'or run the same jobs from Python with: pgvigil scheduler',
+                                    current_database());
+        END IF;
+    END IF;
+    v_version_parts := (regexp_match(v_version, '^(\d+)\.(\d+)'))::integer[];
+    v_interval_seconds := monitoring.config_value('{schedules}') -> 'monitoring_checks_interval_seconds';
+
+    FOR j IN SELECT * FROM monitoring.job_definitions('pg_cron') LOOP
+        v_schedule := j.schedule;
+        IF j.job_name = 'pgvigil-monitoring-checks' AND jsonb_typeof(v_interval_seconds) = 'number' THEN
+            IF v_version_parts >= ARRAY[1, 5] THEN
+                v_schedule := (v_interval_seconds #>> '{}') || ' seconds';
+            ELSE
+                RAISE NOTICE 'pg_cron % has no seconds schedules (1.5+); checks run on "%" instead of every % seconds',
+                    v_version, v_schedule, v_interval_seconds;
+            END IF;
+        END IF;
+        BEGIN
+            EXECUTE 'SELECT cron.schedule($1, $2, $3)' INTO job_id USING j.job_name, v_schedule, j.command;
+        EXCEPTION WHEN invalid_parameter_value THEN
+            RAISE EXCEPTION 'invalid schedule for %: %', j.job_name, v_schedule
+                USING ERRCODE = 'PV402',
+                      DETAIL = SQLERRM,
+                      HINT = 'Use a five-field cron expression in UTC, e.g. "* * * * *" or "17 3 * * *", in the config''s "schedules", then apply it.';
+        END;
+        job_name := j.job_name;
+        schedule := v_schedule;
+        RETURN NEXT;
+    END LOOP;
+END;
+$$;
+COMMENT ON FUNCTION monitoring.schedule_jobs() IS
+    'Installs or updates the named pgvigil jobs in pg_cron (checks, partition maintenance, cleanup, cron history purge). Idempotent. Errors: PV401 (pg_cron not available, HINT gives the postgresql.conf lines), PV402 (invalid schedule).';

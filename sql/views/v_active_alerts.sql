@@ -1,0 +1,26 @@
+CREATE OR REPLACE VIEW monitoring.v_active_alerts AS
+SELECT a.alert_id,
+       a.alert_type,
+       a.severity,
+       a.status,
+       a.subject,
+       a.title,
+       a.message,
+       a.current_value,
+       a.threshold_value,
+       a.occurrence_count,
+       a.triggered_at,
+       a.triggered_by,
+       a.last_seen_at,
+       a.severity_changed_at,
+       a.acknowledged_at,
+       a.acknowledged_by,
+       extract(epoch FROM now() - a.triggered_at)::double precision AS age_seconds,
+       a.alert_key,
+       a.details
+FROM monitoring.alerts AS a
+WHERE a.resolved_at IS NULL
+ORDER BY monitoring.severity_rank(a.severity) DESC, a.triggered_at;
+
+COMMENT ON VIEW monitoring.v_active_alerts IS
+    'Open alerts (active or acknowledged), most severe first: what is wrong now, since when, who raised it (pg_cron, scheduler, manual) and who acknowledged it.';
