@@ -1,0 +1,125 @@
+"""Fixtures: a real PostgreSQL 15 with pg_cron, started by the tests.
+
+Where the server comes from, in order:
+- ``PGVIGIL_TEST_DSN``: an existing server (superuser conninfo) with pg_cron
+  preloaded for the database in that DSN;
+- the local PostgreSQL binaries: a throwaway cluster in a temp dir, on a
+  private Unix socket (no TCP), fsync off;
+- otherwise testcontainers, which needs a Docker engine: without one the
+  whole suite skips with that reason.
+
+Each test gets its own database copied from a migrated template, so tests
+are isolated and do not pay for migrations. The cluster's main database
+(``pgvigil``) is the one pg_cron runs jobs in.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from pgvigil.cluster import ClusterError, LocalCluster, find_pg_bindir
+from pgvigil.migrate import migrate
+
+TEMPLATE_DB = "pgvigil_template"
+_counter = itertools.count()
+
+
+class Server:
+    """Where the tests' databases live."""
+
+    def __init__(self, admin_conninfo: str, cron_dbname: str) -> None:
+        self.admin_conninfo = admin_conninfo
+        self.cron_dbname = cron_dbname
+
+    def conninfo(self, dbname: str) -> str:
+        params = psycopg.conninfo.conninfo_to_dict(self.admin_conninfo)
+        params["dbname"] = dbname
+        return psycopg.conninfo.make_conninfo(**params)  # type: ignore[arg-type]
+
+    def execute(self, statement: Any, dbname: str = "postgres") -> None:
+        with psycopg.connect(self.conninfo(dbname), autocommit=True) as conn:
+            conn.execute(statement)
+
+    def create_database(self, name: str, template: str | None = None) -> str:
+        if template:
+            self.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {} STRATEGY FILE_COPY").format(
+                sql.Identifier(name), sql.Identifier(template)))
+        else:
+            self.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        return self.conninfo(name)
+
+    def drop_database(self, name: str) -> None:
+        self.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def _local_binaries_available() -> bool:
+    try:
+        find_pg_bindir()
+    except ClusterError:
+        return False
+    return True
+
+
+@pytest.fixture(scope="session")
+def local_cluster() -> Iterator[LocalCluster | None]:
+    """The throwaway cluster (None when PGVIGIL_TEST_DSN points elsewhere)."""
+    if os.environ.get("PGVIGIL_TEST_DSN"):
+        yield None
+        return
+    if not _local_binaries_available():
+        try:
+            import testcontainers  # type: ignore[import-not-found]  # noqa: F401
+        except ImportError:
+            pytest.skip("no PostgreSQL binaries, and testcontainers is not installed")
+        pytest.skip("no PostgreSQL binaries and no Docker engine for testcontainers on this machine")
+    home = Path(tempfile.mkdtemp(prefix="pgvigil-test-"))
+    cluster = LocalCluster(home, fast_and_unsafe=True)
+    cluster.start()
+    try:
+        yield cluster
+    finally:
+        cluster.destroy()
+        shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def server(local_cluster: LocalCluster | None) -> Iterator[Server]:
+    if local_cluster is None:
+        dsn = os.environ["PGVIGIL_TEST_DSN"]
+        params = psycopg.conninfo.conninfo_to_dict(dsn)
+        srv = Server(dsn, str(params.get("dbname") or "postgres"))
+    else:
+        srv = Server(local_cluster.conninfo("postgres"), local_cluster.dbname)
+    srv.drop_database(TEMPLATE_DB)
+    migrate(srv.create_database(TEMPLATE_DB))
+    # The pg_cron database gets the schema too (jobs run there).
+    migrate(srv.conninfo(srv.cron_dbname))
+    yield srv
+    srv.drop_database(TEMPLATE_DB)
+
+
+@pytest.fixture
+def dsn(server: Server) -> Iterator[str]:
+    """A fresh, migrated database of its own for one test."""
+    name = f"pgvigil_test_{os.getpid()}_{next(_counter)}"
+    conninfo = server.create_database(name, template=TEMPLATE_DB)
+    yield conninfo
+    server.drop_database(name)
+
+
+@pytest.fixture
+def conn(dsn: str) -> Iterator[psycopg.Connection[Any]]:
+    """An autocommit superuser connection to the test's database, search_path = monitoring."""
+    with psycopg.connect(dsn, autocommit=True) as connection:
+        connection.execute("SET search_path = monitoring, public")
+        yield connection
