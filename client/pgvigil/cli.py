@@ -8,6 +8,7 @@ embedded cluster of ``pgvigil up`` when it is running.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -50,7 +51,9 @@ def resolve_database(args: argparse.Namespace) -> str:
 
 def _print_table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> None:
     cells = [[("" if v is None else str(v)) for v in row] for row in rows]
-    widths = [max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(headers)]
+    widths = [
+        max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(headers)
+    ]
     print("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)))
     print("  ".join("-" * w for w in widths))
     for row in cells:
@@ -68,7 +71,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     with psycopg.connect(conninfo, autocommit=True) as conn:
         jobs = conn.execute("SELECT job_name, schedule FROM monitoring.schedule_jobs()").fetchall()
     print(f"pgvigil: {len(jobs)} pg_cron jobs scheduled")
-    print(f"pgvigil: ready. Connect with: psql \"{conninfo}\"")
+    print(f'pgvigil: ready. Connect with: psql "{conninfo}"')
     return 0
 
 
@@ -107,7 +110,9 @@ def cmd_config(args: argparse.Namespace) -> int:
         print(f"applied {args.file}")
         return 0
     with psycopg.connect(resolve_database(args)) as conn:
-        row = conn.execute("SELECT document, applied_at, applied_by FROM monitoring.config").fetchone()
+        row = conn.execute(
+            "SELECT document, applied_at, applied_by FROM monitoring.config"
+        ).fetchone()
     if row is None:
         print("no config loaded: run pgvigil migrate", file=sys.stderr)
         return 1
@@ -119,7 +124,9 @@ def cmd_config(args: argparse.Namespace) -> int:
 def cmd_schedule(args: argparse.Namespace) -> int:
     with psycopg.connect(resolve_database(args), autocommit=True) as conn:
         conn.add_notice_handler(lambda d: print(f"NOTICE: {d.message_primary}", file=sys.stderr))
-        rows = conn.execute("SELECT job_name, schedule, job_id FROM monitoring.schedule_jobs()").fetchall()
+        rows = conn.execute(
+            "SELECT job_name, schedule, job_id FROM monitoring.schedule_jobs()"
+        ).fetchall()
     _print_table(rows, ("job", "schedule (UTC)", "pg_cron job id"))
     return 0
 
@@ -139,8 +146,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         ).fetchall()
         # Events written by this run share its transaction timestamp.
         changes = conn.execute(
-            "SELECT e.event_type, e.alert_id, a.alert_type, a.subject, e.previous_severity, e.severity,"
-            " a.title FROM monitoring.alert_events e JOIN monitoring.alerts a USING (alert_id)"
+            "SELECT e.event_type, e.alert_id, a.alert_type, a.subject, e.previous_severity,"
+            " e.severity, a.title FROM monitoring.alert_events e"
+            " JOIN monitoring.alerts a USING (alert_id)"
             " WHERE e.occurred_at = now() ORDER BY e.event_id"
         ).fetchall()
     if not runs:
@@ -172,7 +180,9 @@ def cmd_collect(args: argparse.Namespace) -> int:
 
     with MonitoringClient(resolve_database(args)) as client:
         try:
-            written = collect(client, interval=args.interval, count=args.count, component=args.component)
+            written = collect(
+                client, interval=args.interval, count=args.count, component=args.component
+            )
         except KeyboardInterrupt:
             return 0
     print(f"recorded {written} samples")
@@ -183,11 +193,11 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
     from pgvigil.scheduler import run_scheduler
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    print("pgvigil scheduler: running the pgvigil jobs every minute (UTC cron schedules); Ctrl-C stops")
-    try:
+    print(
+        "pgvigil scheduler: running the pgvigil jobs on their UTC cron schedules; Ctrl-C stops"
+    )
+    with contextlib.suppress(KeyboardInterrupt):
         run_scheduler(resolve_database(args), max_minutes=args.minutes)
-    except KeyboardInterrupt:
-        pass
     return 0
 
 
@@ -214,10 +224,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     conninfo = resolve_database(args)
     with MonitoringClient(conninfo) as client:
-        run_demo(client, seed=args.seed, history_minutes=args.history_minutes, live_seconds=args.live_seconds)
+        run_demo(
+            client,
+            seed=args.seed,
+            history_minutes=args.history_minutes,
+            live_seconds=args.live_seconds,
+        )
         if args.wait_for_pg_cron:
             written_at = time.time()
-            print("demo: waiting for pg_cron to run the checks (it runs them every minute)...", flush=True)
+            print(
+                "demo: waiting for pg_cron to run the checks (it runs them every minute)...",
+                flush=True,
+            )
             if not _wait_for_pg_cron_checks(conninfo, written_at, args.wait_timeout):
                 print("demo: pg_cron did not run the checks in time; is the job scheduled? "
                       "(pgvigil schedule)", file=sys.stderr)  # fmt: skip
@@ -228,20 +246,27 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="pgvigil", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    parser = argparse.ArgumentParser(
+        prog="pgvigil", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--version", action="version", version=f"pgvigil {__version__}")
-    parser.add_argument("-d", "--database", metavar="DSN", help="conninfo string or postgresql:// URL")
+    parser.add_argument(
+        "-d", "--database", metavar="DSN", help="conninfo string or postgresql:// URL"
+    )
     parser.add_argument("--home", help="data home of the embedded cluster (default: $PGVIGIL_HOME)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    sub.add_parser("up", help="start the embedded PostgreSQL with pg_cron, migrate, schedule").set_defaults(func=cmd_up)
+    sub.add_parser(
+        "up", help="start the embedded PostgreSQL with pg_cron, migrate, schedule"
+    ).set_defaults(func=cmd_up)
     down = sub.add_parser("down", help="stop the embedded PostgreSQL")
     down.add_argument("--destroy", action="store_true", help="also delete its data")
     down.set_defaults(func=cmd_down)
 
     mig = sub.add_parser("migrate", help="install or upgrade the monitoring schema")
-    mig.add_argument("--config", type=Path, help="config loaded on first install (default: the shipped one)")
+    mig.add_argument(
+        "--config", type=Path, help="config loaded on first install (default: the shipped one)"
+    )
     mig.set_defaults(func=cmd_migrate)
 
     config = sub.add_parser("config", help="show, validate or apply the config")
@@ -254,7 +279,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("schedule", help="install the pg_cron jobs").set_defaults(func=cmd_schedule)
     sub.add_parser("unschedule", help="remove the pg_cron jobs").set_defaults(func=cmd_unschedule)
-    sub.add_parser("check", help="run the alert checks now and print what changed").set_defaults(func=cmd_check)
+    sub.add_parser("check", help="run the alert checks now and print what changed").set_defaults(
+        func=cmd_check
+    )
 
     status = sub.add_parser("status", help="the dashboard summary")
     status.add_argument("--json", action="store_true", help="print the raw jsonb document")
@@ -270,7 +297,9 @@ def build_parser() -> argparse.ArgumentParser:
     sched.add_argument("--minutes", type=int, help="stop after this many minutes")
     sched.set_defaults(func=cmd_scheduler)
 
-    demo = sub.add_parser("demo", help="write a realistic simulated workload and show the dashboard")
+    demo = sub.add_parser(
+        "demo", help="write a realistic simulated workload and show the dashboard"
+    )
     demo.add_argument("--seed", type=int, default=None)
     demo.add_argument("--history-minutes", type=int, default=60)
     demo.add_argument("--live-seconds", type=float, default=0.0)

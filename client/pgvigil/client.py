@@ -126,7 +126,7 @@ SELECT monitoring.resolve_alert(
 """
 
 _RUN_CHECKS = """
-SELECT check_name, alerts_open, duration_ms
+SELECT check_name, alerts, duration_ms
 FROM monitoring.run_monitoring_checks(p_source => %(source)s::text)
 """
 
@@ -431,7 +431,7 @@ class MonitoringClient:
         return bool(result)
 
     def run_checks(self, source: str = "client") -> list[dict[str, Any]]:
-        """Run all alert checks now; one row per check (check_name, alerts_open, duration_ms)."""
+        """Run all alert checks now; one row per check (check_name, alerts, duration_ms)."""
         return self._rows(_RUN_CHECKS, {"source": source})
 
     @contextmanager

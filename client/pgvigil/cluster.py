@@ -144,7 +144,15 @@ class LocalCluster:
         self.init()
         if not self.is_running():
             result = self._run(
-                "pg_ctl", "start", "-D", str(self.data_dir), "-l", str(self.log_file), "-w", "-t", "60"
+                "pg_ctl",
+                "start",
+                "-D",
+                str(self.data_dir),
+                "-l",
+                str(self.log_file),
+                "-w",
+                "-t",
+                "60",
             )
             if result.returncode != 0:
                 raise ClusterError(
@@ -156,7 +164,9 @@ class LocalCluster:
     def create_database(self, dbname: str, *, template: str | None = None) -> None:
         """Create a database unless it exists."""
         with psycopg.connect(self.conninfo("postgres"), autocommit=True) as conn:
-            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (dbname,)).fetchone()
+            exists = conn.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", (dbname,)
+            ).fetchone()
             if exists:
                 return
             statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname))
@@ -170,7 +180,9 @@ class LocalCluster:
         """Stop the server; returns False when it was not running."""
         if not self.is_running():
             return False
-        result = self._run("pg_ctl", "stop", "-D", str(self.data_dir), "-m", "fast", "-w", "-t", "60")
+        result = self._run(
+            "pg_ctl", "stop", "-D", str(self.data_dir), "-m", "fast", "-w", "-t", "60"
+        )
         if result.returncode != 0:
             raise ClusterError(f"PostgreSQL did not stop: {result.stderr.strip()}")
         return True

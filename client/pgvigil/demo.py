@@ -11,6 +11,7 @@ slow_processing (``report_generation``), stuck_tasks (two tasks left running on
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import math
 import random
@@ -33,6 +34,12 @@ MAX_HISTORY_MINUTES = 167 * 60
 _WORKERS = ("worker-01", "worker-02", "worker-03", "worker-04")
 _DEAD_WORKER = "worker-03"
 _HOST_TAGS = {"host": "app-01"}
+_COMPONENTS = (
+    "api/main_api",
+    "database/primary",
+    "cache/redis",
+    *(f"worker/{w}" for w in _WORKERS),
+)
 
 
 @dataclass
@@ -107,7 +114,9 @@ _TASK_TYPES = (
         output_ratio=0.15,
         steps=(("download", 0.1), ("parse", 0.45), ("extract", 0.3), ("store", 0.15)),
         failures=(
-            _ErrorKind("processing_error", "medium", "Failed to parse PDF: unexpected end of stream"),
+            _ErrorKind(
+                "processing_error", "medium", "Failed to parse PDF: unexpected end of stream"
+            ),
             _ErrorKind("validation_error", "low", "Document has no extractable text layer"),
             _ErrorKind("processing_error", "high", "Unsupported PDF encryption (AES-256, rev 6)"),
         ),
@@ -217,8 +226,13 @@ class _Demo:
     def say(self, message: str) -> None:
         print(message, file=self.out, flush=True)
 
-    def add(self, at: datetime, kind: str, action: Callable[[], object]) -> None:
-        self.events.append(_Event(at, len(self.events), kind, action))
+    def add(self, at: datetime | None, kind: str, action: Callable[[], object]) -> None:
+        """Queue an event of the history, or in live mode (``at`` None) write it now."""
+        if at is None:
+            action()
+            self.count(kind)
+        else:
+            self.events.append(_Event(at, len(self.events), kind, action))
 
     def new_task_id(self) -> str:
         self.task_seq += 1
@@ -385,19 +399,19 @@ class _Demo:
         )
 
     def health_status(
-        self, component: str, at: datetime, now: datetime, worker_down_at: datetime
+        self, component: str, *, cache_degraded: bool = False, worker_down: bool = False
     ) -> tuple[str, float | None, str | None]:
-        """Status, response time (ms) and failure reason of a component at ``at``."""
+        """Status, response time (ms) and failure reason of a component."""
         rng = self.rng
         if component == "api/main_api":
             return "healthy", round(rng.uniform(40, 80), 1), None
         if component == "database/primary":
             return "healthy", round(rng.uniform(1.5, 6.0), 2), None
         if component == "cache/redis":
-            if now - timedelta(minutes=45) <= at < now - timedelta(minutes=33):
+            if cache_degraded:
                 return "degraded", round(rng.uniform(150, 400), 1), "p99 latency above 100 ms"
             return "healthy", round(rng.uniform(0.4, 2.0), 2), None
-        if component == f"worker/{_DEAD_WORKER}" and at >= worker_down_at:
+        if component == f"worker/{_DEAD_WORKER}" and worker_down:
             return "unhealthy", None, "heartbeat missed"
         return "healthy", round(rng.uniform(8, 30), 1), None
 
@@ -406,12 +420,6 @@ class _Demo:
     ) -> None:
         """Health, queue and metric samples once a minute."""
         minutes = max(int((now - begin).total_seconds() // 60), 1)
-        components = [
-            "api/main_api",
-            "database/primary",
-            "cache/redis",
-            *(f"worker/{w}" for w in _WORKERS),
-        ]
         by_queue: dict[str, tuple[list[datetime], list[datetime], list[datetime]]] = {}
         for queue in ("documents", "emails"):
             mine = [t for t in tasks if t.kind.queue == queue]
@@ -425,12 +433,19 @@ class _Demo:
             for t in tasks
             if t.kind.name == "document_processing" and t.end is not None
         )
+        cache_degraded_from = now - timedelta(minutes=45)
+        cache_degraded_until = now - timedelta(minutes=33)
         previous = begin
         for k in range(1, minutes + 1):
             tick = begin + (now - begin) * (k / minutes)
-            for component in components:
+            for component in _COMPONENTS:
                 at = tick - timedelta(seconds=self.rng.uniform(0, 5))
-                self.schedule_health(component, at, *self.health_status(component, at, now, worker_down_at))
+                status = self.health_status(
+                    component,
+                    cache_degraded=cache_degraded_from <= at < cache_degraded_until,
+                    worker_down=at >= worker_down_at,
+                )
+                self.schedule_health(component, at, *status)
             for queue, (starts, ends, failed_ends) in by_queue.items():
                 running = bisect_right(starts, tick) - bisect_right(ends, tick)
                 ended = bisect_right(ends, tick) - bisect_right(ends, previous)
@@ -461,7 +476,7 @@ class _Demo:
     def schedule_health(
         self,
         component: str,
-        at: datetime,
+        at: datetime | None,
         status: str,
         response_ms: float | None,
         reason: str | None,
@@ -496,7 +511,7 @@ class _Demo:
             else None
         )
         self.add(
-            at or datetime.now(timezone.utc),
+            at,
             "queue",
             lambda: self.client.record_queue_stats(
                 queue,
@@ -520,7 +535,7 @@ class _Demo:
         tags: dict[str, Any],
     ) -> None:
         self.add(
-            at or datetime.now(timezone.utc),
+            at,
             "metric",
             lambda: self.client.record_performance_metric(
                 name, metric_type, round(value, 3), unit, component, tags=tags, event_time=at
@@ -578,7 +593,7 @@ class _Demo:
     # Live
 
     def live(self, seconds: float) -> None:
-        """Start and finish a few tasks per second in real time (database clock)."""
+        """Start and finish a few tasks per second in real time, on the database clock."""
         self.say(f"  live: {seconds:g} s of live activity")
         rate = 3.0
         clock = time.monotonic
@@ -587,7 +602,6 @@ class _Demo:
         next_sample = clock()
         in_flight: list[tuple[float, int, _Task, float]] = []
         tasks_before = self.report.tasks
-        last_sample = clock()
         try:
             while clock() < deadline or in_flight:
                 now = clock()
@@ -598,19 +612,18 @@ class _Demo:
                     _, _, task, seconds_taken = heapq.heappop(in_flight)
                     self.live_finish(task, seconds_taken)
                 if now < deadline and next_sample <= now:
-                    self.live_samples(in_flight, now - last_sample)
-                    last_sample = now
+                    self.live_samples(in_flight)
                     next_sample += 5.0
-                self.flush("live")
                 wake = [next_sample, next_arrival] if now < deadline else []
                 wake += [in_flight[0][0]] if in_flight else []
                 if wake:
                     time.sleep(min(max(min(wake) - clock(), 0.0), 0.5))
-        finally:
-            self.events = []
+        except BaseException:
             for _, _, task, _ in in_flight:
-                self.client.complete_task(task.task_id, "cancelled")
-                self.count("task_end")
+                with contextlib.suppress(Exception):
+                    self.client.complete_task(task.task_id, "cancelled")
+                    self.count("task_end")
+            raise
         self.say(f"  live: {self.report.tasks - tasks_before:,} tasks")
 
     def live_start(self, now: float) -> tuple[float, int, _Task, float]:
@@ -665,25 +678,10 @@ class _Demo:
             )
             self.count("error")
 
-    def live_samples(self, in_flight: list[tuple[float, int, _Task, float]], _: float) -> None:
-        for component in (
-            "api/main_api",
-            "database/primary",
-            "cache/redis",
-            *(f"worker/{w}" for w in _WORKERS),
-        ):
-            now = datetime.now(timezone.utc)
-            status, response_ms, reason = self.health_status(
-                component, now, now + timedelta(hours=1), now - timedelta(hours=1)
-            )
-            self.schedule_health(component, now, status, response_ms, reason)
-        # Live samples use the database clock: event_time None.
-        self.events = [
-            _Event(e.at, e.seq, e.kind, e.action) for e in self.events
-        ]  # keep ordering stable
-        for event in self.events:
-            event.at = datetime.now(timezone.utc)
-        running = {q: 0 for q in ("documents", "emails")}
+    def live_samples(self, in_flight: list[tuple[float, int, _Task, float]]) -> None:
+        for component in _COMPONENTS:
+            self.schedule_health(component, None, *self.health_status(component, worker_down=True))
+        running = {"documents": 0, "emails": 0}
         for _, _, task, _ in in_flight:
             running[task.kind.queue] += 1
         self.documents_pending += self.rng.choice((0, 1, 1, 2))

@@ -67,7 +67,9 @@ class _Backend(PostgresqlPsycopgBackend):  # type: ignore[misc]
 def apply_migrations(conninfo: str, *, limit: int | None = None) -> list[str]:
     """Apply outstanding numbered migrations (the first ``limit`` of them, if given)."""
     with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(MIGRATIONS_SCHEMA)))
+        conn.execute(
+            sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(MIGRATIONS_SCHEMA))
+        )
     backend = _Backend(conninfo)
     try:
         backend.init_database()
@@ -105,7 +107,9 @@ def apply_repeatable_sources(conn: psycopg.Connection[Any], *, force: bool = Fal
     """
     root = sql_dir()
     with conn.transaction():
-        applied = dict(conn.execute("SELECT source_path, sha256 FROM monitoring.schema_sources").fetchall())
+        applied = dict(
+            conn.execute("SELECT source_path, sha256 FROM monitoring.schema_sources").fetchall()
+        )
         changed: list[str] = []
         conn.execute("SET LOCAL check_function_bodies = off")
         for path in repeatable_sources():
@@ -118,7 +122,9 @@ def apply_repeatable_sources(conn: psycopg.Connection[Any], *, force: bool = Fal
             if name.startswith("views/"):
                 # CREATE OR REPLACE VIEW cannot drop or rename columns; a view
                 # others depend on makes this fail loudly rather than cascade.
-                conn.execute(sql.SQL("DROP VIEW IF EXISTS monitoring.{}").format(sql.Identifier(path.stem)))
+                conn.execute(
+                    sql.SQL("DROP VIEW IF EXISTS monitoring.{}").format(sql.Identifier(path.stem))
+                )
             conn.execute(text.encode())
             conn.execute(
                 "INSERT INTO monitoring.schema_sources (source_path, sha256) VALUES (%s, %s)"
@@ -140,7 +146,9 @@ def migrate(conninfo: str, *, config_file: Path | None = None) -> MigrationRepor
             document = load_config_file(config_file or default_config_path())
             conn.execute("SELECT monitoring.apply_config(%s)", (Jsonb(document),))
             report.config_loaded = True
-        rows = conn.execute("SELECT partitions_created FROM monitoring.run_partition_maintenance()").fetchall()
+        rows = conn.execute(
+            "SELECT partitions_created FROM monitoring.run_partition_maintenance()"
+        ).fetchall()
         report.partitions_created = sum(r[0] for r in rows)
     return report
 

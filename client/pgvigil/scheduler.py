@@ -68,7 +68,9 @@ def cron_matches(expression: str, moment: datetime) -> bool:
 
 def run_job(conninfo: str, name: str, command: str) -> list[tuple[Any, ...]]:
     """Run one job's SQL command in its own transaction; returns its rows."""
-    with psycopg.connect(conninfo, autocommit=True, application_name=f"pgvigil-scheduler:{name}") as conn:
+    with psycopg.connect(
+        conninfo, autocommit=True, application_name=f"pgvigil-scheduler:{name}"
+    ) as conn:
         cursor = conn.execute(command.encode())
         return cursor.fetchall() if cursor.description else []
 
