@@ -33,6 +33,7 @@ MAX_HISTORY_MINUTES = 167 * 60
 
 _WORKERS = ("worker-01", "worker-02", "worker-03", "worker-04")
 _DEAD_WORKER = "worker-03"
+_FAILED = ("failed", "timeout")
 _HOST_TAGS = {"host": "app-01"}
 _COMPONENTS = (
     "api/main_api",
@@ -219,6 +220,8 @@ class _Demo:
         self.report = DemoReport(run_id=self.run_id)
         self.task_seq = 0
         self.events: list[_Event] = []
+        self.in_flight: list[tuple[str, datetime]] = []
+        self.stuck_tasks = 0
         self.documents_pending = 0
         self.cpu = 35.0
         self.memory = 55.0
@@ -276,7 +279,9 @@ class _Demo:
                 status, seconds = self.outcome(kind, kind.duration(self.rng))
                 end = start + timedelta(seconds=seconds)
                 if end > now:
-                    continue  # still in flight: the live phase or the next demo picks up
+                    # Still running now: left out of the history, but busy in queue samples.
+                    self.in_flight.append((kind.queue, start))
+                    continue
                 workers = [w for w in _WORKERS if w != _DEAD_WORKER or end < worker_down_at]
                 tasks.append(
                     _Task(
@@ -290,6 +295,7 @@ class _Demo:
                     )
                 )
         # Two tasks caught on worker-03 when it died: they never finish.
+        self.stuck_tasks = 2
         for minutes, name in ((22, "ocr_extraction"), (21, "document_processing")):
             start = max(now - timedelta(minutes=minutes, seconds=self.rng.uniform(0, 30)), begin)
             kind = _BY_NAME[name]
@@ -308,6 +314,7 @@ class _Demo:
 
     def schedule_task(self, task: _Task) -> None:
         kind = task.kind
+        metadata = self.metadata()
         self.add(
             task.start,
             "task",
@@ -316,7 +323,7 @@ class _Demo:
                 task.input_size,
                 worker_id=task.worker,
                 task_id=task.task_id,
-                metadata=self.metadata(),
+                metadata=metadata,
                 event_time=task.start,
             ),
         )
@@ -338,7 +345,7 @@ class _Demo:
                 task.task_id, task.status, output, steps, event_time=end
             ),
         )
-        if task.status in ("failed", "timeout"):
+        if task.status in _FAILED:
             if task.status == "timeout":
                 error = _ErrorKind(
                     "timeout_error",
@@ -420,13 +427,14 @@ class _Demo:
     ) -> None:
         """Health, queue and metric samples once a minute."""
         minutes = max(int((now - begin).total_seconds() // 60), 1)
-        by_queue: dict[str, tuple[list[datetime], list[datetime], list[datetime]]] = {}
+        by_queue: dict[str, tuple[list[datetime], ...]] = {}
         for queue in ("documents", "emails"):
             mine = [t for t in tasks if t.kind.queue == queue]
             by_queue[queue] = (
-                sorted(t.start for t in mine),
+                sorted([t.start for t in mine] + [at for q, at in self.in_flight if q == queue]),
                 sorted(t.end for t in mine if t.end is not None),
-                sorted(t.end for t in mine if t.end is not None and t.status != "completed"),
+                sorted(t.end for t in mine if t.end is not None and t.status == "completed"),
+                sorted(t.end for t in mine if t.end is not None and t.status in _FAILED),
             )
         doc_ends = sorted(
             (t.end, (t.end - t.start).total_seconds())
@@ -446,12 +454,14 @@ class _Demo:
                     worker_down=at >= worker_down_at,
                 )
                 self.schedule_health(component, at, *status)
-            for queue, (starts, ends, failed_ends) in by_queue.items():
+            for queue, (starts, ends, completed_ends, failed_ends) in by_queue.items():
                 running = bisect_right(starts, tick) - bisect_right(ends, tick)
-                ended = bisect_right(ends, tick) - bisect_right(ends, previous)
+                completed = bisect_right(completed_ends, tick) - bisect_right(
+                    completed_ends, previous
+                )
                 failed = bisect_right(failed_ends, tick) - bisect_right(failed_ends, previous)
                 pending = self.queue_pending(queue, k / minutes)
-                self.schedule_queue(tick, queue, pending, running, ended - failed, failed)
+                self.schedule_queue(tick, queue, pending, running, completed, failed)
             durations = [d for end, d in doc_ends if previous < end <= tick]
             if durations:
                 self.schedule_metric(
@@ -548,19 +558,19 @@ class _Demo:
         self.schedule_metric(at, "cpu_percent", "cpu", self.cpu, "%", "system", _HOST_TAGS)
         self.schedule_metric(at, "memory_percent", "memory", self.memory, "%", "system", _HOST_TAGS)
 
-    def flush(self, label: str) -> None:
-        """Run the scheduled events in time order, counting them into the report."""
+    def flush(self) -> None:
+        """Write the queued history events in time order, counting them into the report."""
         events = sorted(self.events)
         self.events = []
         started = time.monotonic()
+        step = max(1000, -(-len(events) // 4000) * 1000)
         for done, event in enumerate(events, 1):
             event.action()
             self.count(event.kind)
-            if done % 1000 == 0 and done < len(events):
-                self.say(f"  {label}: {done:,}/{len(events):,} events written")
-        if label == "history":
-            elapsed = time.monotonic() - started
-            self.say(f"  {label}: {len(events):,} events written in {elapsed:.1f} s")
+            if done % step == 0 and done < len(events):
+                self.say(f"  history: {done:,}/{len(events):,} events written")
+        elapsed = time.monotonic() - started
+        self.say(f"  history: {len(events):,} events written in {elapsed:.1f} s")
 
     def count(self, kind: str) -> None:
         report = self.report
@@ -588,7 +598,7 @@ class _Demo:
         self.schedule_stray_errors(begin, now)
         self.schedule_samples(tasks, begin, now, worker_down_at)
         self.say(f"  history: {len(tasks):,} tasks, {len(self.events):,} events to write")
-        self.flush("history")
+        self.flush()
 
     # Live
 
@@ -681,7 +691,7 @@ class _Demo:
     def live_samples(self, in_flight: list[tuple[float, int, _Task, float]]) -> None:
         for component in _COMPONENTS:
             self.schedule_health(component, None, *self.health_status(component, worker_down=True))
-        running = {"documents": 0, "emails": 0}
+        running = {"documents": self.stuck_tasks, "emails": 0}
         for _, _, task, _ in in_flight:
             running[task.kind.queue] += 1
         self.documents_pending += self.rng.choice((0, 1, 1, 2))

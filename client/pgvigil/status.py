@@ -115,7 +115,7 @@ def _text(value: Any) -> str:
 
 
 def _truncate(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+    return text if len(text) <= width else text[: max(width - 3, 0)] + "..."
 
 
 class _Renderer:
@@ -159,17 +159,14 @@ class _Renderer:
         for row in cells:
             for i, cell in enumerate(row):
                 widths[i] = max(widths[i], len(cell))
-        last = len(headers) - 1
 
         def line(values: Sequence[str], row_index: int | None) -> str:
             parts = []
             for i, value in enumerate(values):
-                padded = value.rjust(widths[i]) if i in right else value.ljust(widths[i])
-                if i == last and i not in right:
-                    padded = padded.rstrip()
+                fill = " " * (widths[i] - len(value))
                 if row_index is not None and paint and i in paint:
-                    padded = self.paint(padded, paint[i](row_index))
-                parts.append(padded)
+                    value = self.paint(value, paint[i](row_index))
+                parts.append(fill + value if i in right else value + fill)
             return ("  " + "  ".join(parts)).rstrip()
 
         return [line(headers, None), *(line(row, n) for n, row in enumerate(cells))]
@@ -306,12 +303,14 @@ class _Renderer:
             return ["ALERTS", _NONE]
         active = _number(alerts.get("active")) or 0
         acknowledged = _number(alerts.get("acknowledged")) or 0
-        lines = [f"ALERTS ({_count(active)} open, {_count(acknowledged)} acknowledged)"]
-        lines.append(f"  by severity: {self.severity_counts(alerts.get('by_severity'))}")
         raw = alerts.get("items")
         items = [a for a in raw if isinstance(a, Mapping)] if isinstance(raw, list) else []
-        if not items:
-            return [*lines, _NONE]
+        if not items and not active:
+            return ["ALERTS", _NONE]
+        lines = [
+            f"ALERTS ({_count(active)} open, {_count(acknowledged)} acknowledged)",
+            f"  by severity: {self.severity_counts(alerts.get('by_severity'))}",
+        ]
         rows = [
             [
                 _text(a.get("alert_id")),

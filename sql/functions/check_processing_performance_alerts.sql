@@ -26,7 +26,7 @@ DECLARE
     r record;
 BEGIN
     PERFORM monitoring.lock_checks();
-    v_percentile_label := 'p' || round((v_percentile * 100)::numeric, 1)::text;
+    v_percentile_label := 'p' || trim_scale(round((v_percentile * 100)::numeric, 1))::text;
 
     FOR r IN
         SELECT m.task_type,
