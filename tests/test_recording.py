@@ -29,7 +29,7 @@ Conn = psycopg.Connection[Any]
 TEMPLATE_DB = "pgvigil_template"  # the migrated template made by conftest.py
 KEPT_TABLES = ("schema_sources", "history_tables", "config")
 
-SNAPSHOT_SQL = """
+RELATIONS_SQL = """
     SELECT c.relname, c.relkind::text
     FROM pg_class AS c
     WHERE c.relnamespace = 'monitoring'::regnamespace AND c.relkind IN ('r', 'p', 'v')
@@ -62,7 +62,7 @@ def pristine(module_dsn: str) -> tuple[Any, list[Any]]:
     """The default config document and the relations of the untouched database."""
     with psycopg.connect(module_dsn, autocommit=True) as c:
         document = scalar(c, "SELECT document FROM monitoring.config")
-        relations = c.execute(SNAPSHOT_SQL).fetchall()
+        relations = c.execute(RELATIONS_SQL).fetchall()
     return document, relations
 
 
@@ -75,8 +75,9 @@ def conn(module_dsn: str, pristine: tuple[Any, list[Any]]) -> Iterator[Conn]:
             for table in _parent_tables(c):
                 if table not in KEPT_TABLES:
                     c.execute(sql.SQL("DELETE FROM monitoring.{}").format(sql.Identifier(table)))
-            c.execute("UPDATE monitoring.config SET document = %s", (Jsonb(document),))
-        assert c.execute(SNAPSHOT_SQL).fetchall() == relations, "a test changed the relations"
+            c.execute("DELETE FROM monitoring.config")
+            c.execute("INSERT INTO monitoring.config (document) VALUES (%s)", (Jsonb(document),))
+        assert c.execute(RELATIONS_SQL).fetchall() == relations, "a test changed the relations"
         c.execute("SET search_path = monitoring, public")
         yield c
 

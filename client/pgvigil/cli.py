@@ -95,7 +95,8 @@ def cmd_migrate(args: argparse.Namespace) -> int:
         print(f"applied {source}")
     if report.config_loaded:
         print(f"loaded config {args.config or default_config_path()}")
-    print(f"created {report.partitions_created} partitions" if report.partitions_created else "")
+    if report.partitions_created:
+        print(f"created {report.partitions_created} partitions")
     print("schema up to date" if not report.changed else "migrate done")
     return 0
 

@@ -29,10 +29,10 @@ BEGIN
                                       current_setting('shared_preload_libraries'),
                                       coalesce(current_setting('cron.database_name', true), '(unset)')),
                       HINT = format(E'Install pg_cron (Debian: postgresql-15-cron), add to postgresql.conf:\n'
-                                    E'  shared_preload_libraries = ''pg_cron''\n'
-                                    E'  cron.database_name = %L\n'
-                                    E'restart PostgreSQL and run SELECT monitoring.schedule_jobs() again; '
-                                    E'or run the same jobs from Python with: pgvigil scheduler',
+                                    || E'  shared_preload_libraries = ''pg_cron''\n'
+                                    || E'  cron.database_name = %L\n'
+                                    || 'restart PostgreSQL and run SELECT monitoring.schedule_jobs() again; '
+                                    || 'or run the same jobs from Python with: pgvigil scheduler',
                                     current_database());
         END IF;
     END IF;

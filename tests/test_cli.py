@@ -1,0 +1,327 @@
+"""The ``pgvigil`` command line, run in-process with ``--database`` against a real database."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from pgvigil.cli import main
+from pgvigil.cluster import LocalCluster
+from pgvigil.resources import default_config_path
+
+CHECK_NAMES = (
+    "check_error_rate_alerts",
+    "check_processing_performance_alerts",
+    "check_system_health_alerts",
+    "check_queue_backlog_alerts",
+    "resolve_resolved_alerts",
+)
+
+
+def default_config() -> dict[str, Any]:
+    return json.loads(default_config_path().read_text(encoding="utf-8"))
+
+
+def write_json(path: Path, document: Any) -> Path:
+    path.write_text(json.dumps(document), encoding="utf-8")
+    return path
+
+
+def test_migrate_on_a_migrated_database_says_up_to_date(dsn, capsys):
+    assert main(["--database", dsn, "migrate"]) == 0
+    out = capsys.readouterr().out
+    assert "schema up to date" in out
+    assert "applied" not in out
+
+
+def test_migrate_on_an_empty_database_installs_everything(server, capsys):
+    name = "pgvigil_cli_migrate_empty"
+    server.drop_database(name)
+    conninfo = server.create_database(name)
+    try:
+        assert main(["--database", conninfo, "migrate"]) == 0
+        out = capsys.readouterr().out
+        assert "applied migration 0001_create_schema_and_roles" in out
+        assert "applied functions/record_error.sql" in out
+        assert "applied grants.sql" in out
+        assert "loaded config" in out
+        assert "migrate done" in out
+        with psycopg.connect(conninfo) as conn:
+            assert conn.execute("SELECT count(*) FROM monitoring.config").fetchone() == (1,)
+        assert main(["--database", conninfo, "migrate"]) == 0
+        assert "schema up to date" in capsys.readouterr().out
+    finally:
+        server.drop_database(name)
+
+
+def test_config_validate_accepts_the_shipped_config(tmp_path, capsys):
+    path = write_json(tmp_path / "ok.json", default_config())
+    assert main(["config", "validate", str(path)]) == 0
+    assert f"{path}: valid" in capsys.readouterr().out
+
+
+def test_config_validate_lists_every_problem_and_returns_2(tmp_path, capsys):
+    document = default_config()
+    del document["schedules"]
+    document["alert_thresholds"]["error_rates"]["critical"] = "lots"
+    document["retention"]["processing_metrics_days"] = -1
+    document["surprise"] = True
+    path = write_json(tmp_path / "bad.json", document)
+    assert main(["config", "validate", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert "valid" not in captured.out
+    err = captured.err
+    assert "PV301" in err
+    assert "4 problem(s)" in err
+    assert "'schedules' is a required property" in err
+    assert "alert_thresholds.error_rates.critical: 'lots' is not of type 'number'" in err
+    assert "retention.processing_metrics_days: -1 is less than the minimum of 0" in err
+    assert "'surprise' was unexpected" in err
+    assert "HINT:" in err
+
+
+def test_config_validate_rejects_invalid_json(tmp_path, capsys):
+    path = tmp_path / "broken.json"
+    path.write_text('{"alert_thresholds": {},}', encoding="utf-8")
+    assert main(["config", "validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "is not valid JSON" in err
+    assert "HINT:" in err
+
+
+def test_config_apply_changes_the_active_config(dsn, conn, tmp_path, capsys):
+    document = default_config()
+    document["alert_thresholds"]["queue_backlog"] = {
+        "low": 5,
+        "medium": 10,
+        "high": 20,
+        "critical": 40,
+    }
+    path = write_json(tmp_path / "new.json", document)
+    assert main(["--database", dsn, "config", "apply", str(path)]) == 0
+    assert f"applied {path}" in capsys.readouterr().out
+    assert conn.execute("SELECT document FROM monitoring.config").fetchone() == (document,)
+    # The checks use it: 12 pending is now "medium".
+    conn.execute("SELECT monitoring.record_queue_stats('emails', 12)")
+    conn.execute("SELECT * FROM monitoring.run_monitoring_checks()")
+    assert conn.execute("SELECT severity FROM monitoring.alerts").fetchone() == ("medium",)
+
+
+def test_config_apply_rejected_by_the_database_changes_nothing(dsn, conn, tmp_path, capsys):
+    before = conn.execute("SELECT document FROM monitoring.config").fetchone()
+    document = default_config()
+    # Valid for the JSON Schema, but thresholds out of order: the database refuses.
+    document["alert_thresholds"]["queue_backlog"] = {
+        "low": 50,
+        "medium": 10,
+        "high": 200,
+        "critical": 500,
+    }
+    path = write_json(tmp_path / "unordered.json", document)
+    assert main(["--database", dsn, "config", "apply", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "PV301" in err
+    assert "alert_thresholds.queue_backlog.medium" in err
+    assert conn.execute("SELECT document FROM monitoring.config").fetchone() == before
+
+
+def test_config_show_prints_the_active_document(dsn, conn, capsys):
+    assert main(["--database", dsn, "config", "show"]) == 0
+    captured = capsys.readouterr()
+    shown = json.loads(captured.out)
+    assert shown == conn.execute("SELECT document FROM monitoring.config").fetchone()[0]
+    assert shown == default_config()
+    assert "# applied" in captured.err
+
+
+def test_config_show_without_config_returns_1(dsn, conn, capsys):
+    conn.execute("DELETE FROM monitoring.config")
+    assert main(["--database", dsn, "config", "show"]) == 1
+    assert "no config loaded" in capsys.readouterr().err
+
+
+def test_check_prints_the_checks_and_the_changes(dsn, conn, capsys):
+    conn.execute("SELECT monitoring.record_queue_stats('documents', 650)")
+    conn.execute("SELECT monitoring.update_system_health('api', 'main_api', 'unhealthy')")
+    assert main(["--database", dsn, "check"]) == 0
+    out = capsys.readouterr().out
+    for name in CHECK_NAMES:
+        assert name in out
+    lines = out.splitlines()
+    backlog = [line for line in lines if "queue_backlog" in line and "documents" in line]
+    assert len(backlog) == 1
+    assert backlog[0].split()[:2] == ["triggered", str(_alert_id(conn, "queue_backlog"))]
+    assert "critical" in backlog[0]
+    health = [line for line in lines if "component_health" in line]
+    assert len(health) == 1 and "api/main_api" in health[0]
+    assert "no alert changed" not in out
+    rows = conn.execute("SELECT alert_type, triggered_by FROM monitoring.alerts ORDER BY 1").fetchall()
+    assert rows == [("component_health", "manual"), ("queue_backlog", "manual")]
+
+    # Nothing new: a second run changes nothing. Then the queue drains: resolved.
+    assert main(["--database", dsn, "check"]) == 0
+    assert "no alert changed" in capsys.readouterr().out
+    conn.execute("SELECT monitoring.record_queue_stats('documents', 0)")
+    assert main(["--database", dsn, "check"]) == 0
+    out = capsys.readouterr().out
+    resolved = [line for line in out.splitlines() if line.startswith("resolved")]
+    assert len(resolved) == 1 and "queue_backlog" in resolved[0]
+
+
+def _alert_id(conn: psycopg.Connection[Any], alert_type: str) -> int:
+    row = conn.execute(
+        "SELECT alert_id FROM monitoring.alerts WHERE alert_type = %s", (alert_type,)
+    ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def test_status_shows_every_section(dsn, conn, capsys):
+    conn.execute("SELECT monitoring.start_task_tracking('t1', 'document_processing')")
+    conn.execute("SELECT monitoring.record_error(NULL, 'e', 'high', 'm', 'ocr_engine')")
+    conn.execute("SELECT monitoring.update_system_health('cache', 'redis', 'degraded', 250)")
+    conn.execute("SELECT monitoring.record_queue_stats('emails', 7)")
+    assert main(["--database", dsn, "status"]) == 0
+    out = capsys.readouterr().out
+    assert "pgvigil dashboard" in out
+    for section in ("TASKS", "ERRORS", "HEALTH", "QUEUES", "ALERTS"):
+        assert any(line.startswith(section) for line in out.splitlines()), section
+    assert "cache/redis" in out
+    assert "ocr_engine" in out
+    assert "emails" in out
+    assert "\033[" not in out  # not a terminal: no colors
+
+
+def test_status_json_is_the_dashboard_document(dsn, conn, capsys):
+    conn.execute("SELECT monitoring.record_queue_stats('emails', 7)")
+    assert main(["--database", dsn, "status", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["queues"][0]["queue_name"] == "emails"
+    assert {"tasks", "errors", "health", "alerts"} <= summary.keys()
+
+
+def test_collect_records_system_metrics(dsn, conn, capsys):
+    args = ["--database", dsn, "collect", "--count", "2", "--interval", "0.05"]
+    assert main([*args, "--component", "test-host"]) == 0
+    out = capsys.readouterr().out
+    written = int(out.split("recorded ")[1].split()[0])
+    rows = conn.execute(
+        "SELECT metric_name, metric_type, unit, component FROM monitoring.performance_monitoring"
+    ).fetchall()
+    assert len(rows) == written
+    names = [r[0] for r in rows]
+    for gauge in ("cpu_percent", "memory_percent", "memory_used_bytes", "disk_percent"):
+        assert names.count(gauge) == 2, gauge  # one per tick
+    # Rates need a baseline: at most one per rate (the second tick).
+    for name in set(names) - {"cpu_percent", "memory_percent", "memory_used_bytes", "disk_percent"}:
+        assert name.endswith("_bytes_per_second")
+        assert names.count(name) == 1
+    assert {r[3] for r in rows} == {"test-host"}
+    assert ("cpu_percent", "cpu", "%", "test-host") in rows
+
+
+def test_demo_writes_history_and_the_checks_raise_alerts(dsn, conn, capsys):
+    assert main(["--database", dsn, "demo", "--history-minutes", "30", "--seed", "7"]) == 0
+    out = capsys.readouterr().out
+    assert "30 min of history" in out
+    assert "pgvigil dashboard" in out
+    counts = conn.execute(
+        "SELECT (SELECT count(*) FROM monitoring.processing_metrics),"
+        " (SELECT count(*) FROM monitoring.error_tracking),"
+        " (SELECT count(*) FROM monitoring.system_health),"
+        " (SELECT count(*) FROM monitoring.queue_monitoring),"
+        " (SELECT count(*) FROM monitoring.performance_monitoring),"
+        " (SELECT count(*) FROM monitoring.running_tasks),"
+        " (SELECT count(*) FROM monitoring.alerts)"
+    ).fetchone()
+    assert counts is not None
+    tasks, errors, components, queue_samples, metrics, running, alerts = counts
+    assert tasks > 100 and errors > 30 and queue_samples >= 60 and metrics >= 60
+    assert components == 7
+    assert running == 2  # the two tasks stuck on the dead worker
+    assert alerts == 0  # nothing checked yet
+
+    assert main(["--database", dsn, "check"]) == 0
+    out = capsys.readouterr().out
+    types = {r[0] for r in conn.execute("SELECT alert_type FROM monitoring.alerts").fetchall()}
+    assert {"component_health", "stuck_tasks", "error_rate", "queue_backlog"} <= types
+    assert out.count("triggered") == len(
+        conn.execute("SELECT FROM monitoring.alert_events WHERE event_type = 'triggered'").fetchall()
+    )
+    assert conn.execute(
+        "SELECT subject FROM monitoring.alerts WHERE alert_type = 'component_health'"
+    ).fetchall() == [("worker/worker-03",)]
+
+
+def test_schedule_in_a_database_without_pg_cron_returns_2_with_the_hint(dsn, capsys):
+    assert main(["--database", dsn, "schedule"]) == 2
+    err = capsys.readouterr().err
+    assert "PV401" in err
+    assert "pg_cron is not available" in err
+    assert "HINT:" in err
+    assert "shared_preload_libraries = 'pg_cron'" in err
+    assert "pgvigil scheduler" in err
+
+
+def test_unschedule_in_a_database_without_pg_cron_removes_nothing(dsn, capsys):
+    assert main(["--database", dsn, "unschedule"]) == 0
+    assert "removed 0 pg_cron jobs" in capsys.readouterr().out
+
+
+def test_unreachable_database_is_reported_not_raised(capsys):
+    dsn = "host=/nonexistent/pgvigil-socket-dir dbname=x connect_timeout=1"
+    assert main(["--database", dsn, "config", "show"]) == 2
+    assert "pgvigil: error" in capsys.readouterr().err
+
+
+def test_up_and_down_run_an_embedded_cluster(monkeypatch, capsys):
+    for variable in ("DATABASE_URL", "PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGUSER",
+                     "PGSERVICE"):  # fmt: skip
+        monkeypatch.delenv(variable, raising=False)
+    # Not tmp_path: pytest's base temp dir is private to root, and the server
+    # runs as the postgres OS user when the tests run as root.
+    home = Path(tempfile.mkdtemp(prefix="pgvigil-cli-up-"))
+    cluster = LocalCluster(home)
+    try:
+        assert main(["--home", str(home), "up"]) == 0
+        out = capsys.readouterr().out
+        assert "4 pg_cron jobs scheduled" in out
+        assert "ready" in out
+        assert cluster.is_running()
+        with psycopg.connect(cluster.conninfo(), autocommit=True) as conn:
+            assert conn.execute("SELECT count(*) FROM monitoring.config").fetchone() == (1,)
+            jobs = conn.execute("SELECT jobname FROM cron.job ORDER BY 1").fetchall()
+        assert [j[0] for j in jobs] == [
+            "pgvigil-cleanup",
+            "pgvigil-monitoring-checks",
+            "pgvigil-partition-maintenance",
+            "pgvigil-purge-cron-history",
+        ]
+
+        # Without --database, the CLI uses the running embedded cluster.
+        assert main(["--home", str(home), "status"]) == 0
+        assert "pgvigil dashboard" in capsys.readouterr().out
+        # up again: already running and migrated, nothing to do.
+        assert main(["--home", str(home), "up"]) == 0
+        assert "(0 migrations, 0 functions/views applied)" in capsys.readouterr().out
+
+        assert main(["--home", str(home), "down"]) == 0
+        assert "local cluster stopped" in capsys.readouterr().out
+        assert not cluster.is_running()
+        assert cluster.is_initialized()
+        assert main(["--home", str(home), "down"]) == 0
+        assert "was not running" in capsys.readouterr().out
+
+        assert main(["--home", str(home), "down", "--destroy"]) == 0
+        assert "deleted" in capsys.readouterr().out
+        assert not home.exists()
+    finally:
+        cluster.destroy()
+        shutil.rmtree(home, ignore_errors=True)
+

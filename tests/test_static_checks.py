@@ -1,0 +1,27 @@
+"""plpgsql_check over every PL/pgSQL function of the schema: no errors, no warnings.
+
+It found a hint built from adjacent E'' literals (a syntax error only on the
+PV401 path) that no ordinary call would have reached.
+"""
+
+from __future__ import annotations
+
+
+def test_plpgsql_check_reports_nothing(conn):
+    conn.execute("CREATE EXTENSION IF NOT EXISTS plpgsql_check")
+    rows = conn.execute(
+        """
+        SELECT p.oid::regprocedure::text, c.lineno, c.level, c.message
+        FROM pg_proc AS p,
+             LATERAL plpgsql_check_function_tb(p.oid, fatal_errors => false,
+                                               extra_warnings => true) AS c
+        WHERE p.pronamespace = 'monitoring'::regnamespace
+          AND p.prolang = (SELECT oid FROM pg_language WHERE lanname = 'plpgsql')
+        """
+    ).fetchall()
+    checked = conn.execute(
+        "SELECT count(*) FROM pg_proc WHERE pronamespace = 'monitoring'::regnamespace"
+        " AND prolang = (SELECT oid FROM pg_language WHERE lanname = 'plpgsql')"
+    ).fetchone()[0]
+    assert checked >= 25
+    assert rows == []
