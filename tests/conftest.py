@@ -104,6 +104,7 @@ def server(local_cluster: LocalCluster | None) -> Iterator[Server]:
     migrate(srv.create_database(TEMPLATE_DB))
     # The pg_cron database gets the schema too (jobs run there).
     migrate(srv.conninfo(srv.cron_dbname))
+    srv.execute("CREATE EXTENSION IF NOT EXISTS pg_cron", srv.cron_dbname)
     yield srv
     srv.drop_database(TEMPLATE_DB)
 

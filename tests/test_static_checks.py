@@ -6,8 +6,16 @@ PV401 path) that no ordinary call would have reached.
 
 from __future__ import annotations
 
+import psycopg
 
-def test_plpgsql_check_reports_nothing(conn):
+
+def test_plpgsql_check_reports_nothing(server):
+    # In pg_cron's database, so the cron.* tables the scheduling functions use exist.
+    with psycopg.connect(server.conninfo(server.cron_dbname), autocommit=True) as conn:
+        _check(conn)
+
+
+def _check(conn):
     conn.execute("CREATE EXTENSION IF NOT EXISTS plpgsql_check")
     rows = conn.execute(
         """
