@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-import pytest
 
 from pgvigil.cli import main
 from pgvigil.cluster import LocalCluster
@@ -161,7 +160,9 @@ def test_check_prints_the_checks_and_the_changes(dsn, conn, capsys):
     health = [line for line in lines if "component_health" in line]
     assert len(health) == 1 and "api/main_api" in health[0]
     assert "no alert changed" not in out
-    rows = conn.execute("SELECT alert_type, triggered_by FROM monitoring.alerts ORDER BY 1").fetchall()
+    rows = conn.execute(
+        "SELECT alert_type, triggered_by FROM monitoring.alerts ORDER BY 1"
+    ).fetchall()
     assert rows == [("component_health", "manual"), ("queue_backlog", "manual")]
 
     # Nothing new: a second run changes nothing. Then the queue drains: resolved.
@@ -252,7 +253,9 @@ def test_demo_writes_history_and_the_checks_raise_alerts(dsn, conn, capsys):
     types = {r[0] for r in conn.execute("SELECT alert_type FROM monitoring.alerts").fetchall()}
     assert {"component_health", "stuck_tasks", "error_rate", "queue_backlog"} <= types
     assert out.count("triggered") == len(
-        conn.execute("SELECT FROM monitoring.alert_events WHERE event_type = 'triggered'").fetchall()
+        conn.execute(
+            "SELECT FROM monitoring.alert_events WHERE event_type = 'triggered'"
+        ).fetchall()
     )
     assert conn.execute(
         "SELECT subject FROM monitoring.alerts WHERE alert_type = 'component_health'"
@@ -281,9 +284,9 @@ def test_unreachable_database_is_reported_not_raised(capsys):
 
 
 def test_up_and_down_run_an_embedded_cluster(monkeypatch, capsys):
-    for variable in ("DATABASE_URL", "PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGUSER",
-                     "PGSERVICE"):  # fmt: skip
+    for variable in ("DATABASE_URL", "PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGUSER"):
         monkeypatch.delenv(variable, raising=False)
+    monkeypatch.delenv("PGSERVICE", raising=False)
     # Not tmp_path: pytest's base temp dir is private to root, and the server
     # runs as the postgres OS user when the tests run as root.
     home = Path(tempfile.mkdtemp(prefix="pgvigil-cli-up-"))
@@ -324,4 +327,3 @@ def test_up_and_down_run_an_embedded_cluster(monkeypatch, capsys):
     finally:
         cluster.destroy()
         shutil.rmtree(home, ignore_errors=True)
-

@@ -12,8 +12,8 @@ import socket
 import threading
 import time
 import uuid
-from decimal import Decimal
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -158,9 +158,12 @@ def test_update_system_health_takes_response_time_in_milliseconds(client, conn):
     ) == ("healthy", Decimal("123.4"))
     # Same status: recorded, but not a change.
     assert client.update_system_health("api", "main_api", "healthy", 80) is False
-    assert client.update_system_health(
-        "api", "main_api", "unhealthy", failure_reason="timeout", details={"code": 504}
-    ) is True
+    assert (
+        client.update_system_health(
+            "api", "main_api", "unhealthy", failure_reason="timeout", details={"code": 504}
+        )
+        is True
+    )
     row = one(
         conn,
         "SELECT status, response_time_ms, failure_reason, details, check_count FROM system_health",
@@ -172,8 +175,9 @@ def test_update_system_health_takes_response_time_in_milliseconds(client, conn):
 
 
 def test_record_queue_stats(client, conn):
-    client.record_queue_stats("emails", 12, 3, completed_count=40, failed_count=2,
-                              oldest_pending_age_seconds=7.5)  # fmt: skip
+    client.record_queue_stats(
+        "emails", 12, 3, completed_count=40, failed_count=2, oldest_pending_age_seconds=7.5
+    )
     client.record_queue_stats("sms", 0)
     rows = conn.execute(
         "SELECT queue_name, pending_count, processing_count, completed_count, failed_count,"
@@ -223,7 +227,8 @@ def test_run_checks_returns_one_row_per_check_and_raises_alerts(client, conn):
     assert by_name["check_error_rate_alerts"]["alerts"] == 0
     assert all(r["duration_ms"] >= 0 for r in rows)
     assert one(
-        conn, "SELECT severity, triggered_by, subject FROM alerts WHERE alert_type = 'queue_backlog'"
+        conn,
+        "SELECT severity, triggered_by, subject FROM alerts WHERE alert_type = 'queue_backlog'",
     ) == ("critical", "client-test", "emails")
     assert one(conn, "SELECT last_source FROM check_runs WHERE check_name = 'queue_backlog'") == (
         "client-test",
@@ -528,9 +533,7 @@ def spec_example(title: str) -> str:
     path = _spec_path()
     assert path.is_file(), f"original design not found at {path} (set PGVIGIL_SPEC)"
     text = path.read_text(encoding="utf-8")
-    match = re.search(
-        rf"^###\s+{re.escape(title)}\s*$.*?^```python\n(.*?)^```", text, re.M | re.S
-    )
+    match = re.search(rf"^###\s+{re.escape(title)}\s*$.*?^```python\n(.*?)^```", text, re.M | re.S)
     assert match, f"no python example under '### {title}' in {path}"
     return match.group(1)
 
@@ -654,6 +657,8 @@ def test_design_example_health_check_unreachable(client, conn):
     run_example(
         "Health Checks", namespace, {'"http://api/health"': repr(f"http://127.0.0.1:{port}/health")}
     )
-    row = one(conn, "SELECT component_name, status, response_time_ms, failure_reason FROM system_health")
+    row = one(
+        conn, "SELECT component_name, status, response_time_ms, failure_reason FROM system_health"
+    )
     assert row[:3] == ("main_api", "unhealthy", None)
     assert row[3] and str(port) in row[3]

@@ -254,7 +254,9 @@ def test_running_tasks_tracks_only_tasks_in_flight(conn: Conn) -> None:
         conn.execute("SELECT monitoring.start_task_tracking(%s, 'x')", (task,))
     assert scalar(conn, "SELECT count(*) FROM monitoring.running_tasks") == 3
     conn.execute("SELECT monitoring.complete_task_tracking('b', 'failed')")
-    assert [r[0] for r in conn.execute("SELECT task_id FROM monitoring.running_tasks ORDER BY 1")] == [
+    assert [
+        r[0] for r in conn.execute("SELECT task_id FROM monitoring.running_tasks ORDER BY 1")
+    ] == [
         "a",
         "c",
     ]
@@ -332,9 +334,7 @@ def test_record_error_returns_a_new_id_each_time(conn: Conn) -> None:
 def test_record_error_truncates_message_and_stack_trace(conn: Conn) -> None:
     message = "m" * 10_000 + "TAIL"
     stack = "s" * 100_000 + "TAIL"
-    conn.execute(
-        "SELECT monitoring.record_error(NULL, 'e', 'low', %s, 'c', %s)", (message, stack)
-    )
+    conn.execute("SELECT monitoring.record_error(NULL, 'e', 'low', %s, 'c', %s)", (message, stack))
     row = one(conn, "SELECT message, stack_trace FROM monitoring.error_tracking")
     assert row["message"] == "m" * 10_000
     assert row["stack_trace"] == "s" * 100_000

@@ -20,7 +20,11 @@ SELECT a.alert_id,
        a.details
 FROM monitoring.alerts AS a
 WHERE a.resolved_at IS NULL
-ORDER BY monitoring.severity_rank(a.severity) DESC, a.triggered_at;
+-- Severity order inline, not monitoring.severity_rank(): functions in a view
+-- run with the privileges of the querying role, and pgvigil_reader may not
+-- execute the internal helpers.
+ORDER BY CASE a.severity WHEN 'critical' THEN 4 WHEN 'high' THEN 3 WHEN 'medium' THEN 2 ELSE 1 END DESC,
+         a.triggered_at;
 
 COMMENT ON VIEW monitoring.v_active_alerts IS
     'Open alerts (active or acknowledged), most severe first: what is wrong now, since when, who raised it (pg_cron, scheduler, manual) and who acknowledged it.';

@@ -1,0 +1,466 @@
+"""Partition maintenance and retention.
+
+run_partition_maintenance() keeps daily partitions ready and empties the
+default partitions; cleanup_old_monitoring_data() drops whole partitions past
+retention (and deletes per severity for errors, resolved alerts past theirs);
+purge_cron_history() trims pg_cron's run history.
+
+Old history is placed with ``monitoring.create_partition(table, day)`` and
+inserted directly as superuser: the recording functions refuse events older
+than ingest.max_event_age_hours.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from datetime import date, timedelta
+from typing import Any
+
+import psycopg
+import pytest
+from psycopg import sql
+from psycopg.types.json import Jsonb
+
+Conn = psycopg.Connection[Any]
+
+HISTORY_TABLES = [
+    "error_tracking",
+    "performance_monitoring",
+    "processing_metrics",
+    "queue_monitoring",
+    "system_health_history",
+]
+
+# One database for the module, reset before each test: a fresh database per
+# test (the conftest ``dsn`` fixture) costs a CREATE DATABASE each. The reset
+# empties the tables, restores the default config, and drops or re-creates
+# partitions so that the relations are exactly those of the template.
+TEMPLATE_DB = "pgvigil_template"  # the migrated template made by conftest.py
+KEPT_TABLES = ("schema_sources", "history_tables", "config")
+
+RELATIONS_SQL = """
+    SELECT c.relname, c.relkind::text
+    FROM pg_class AS c
+    WHERE c.relnamespace = 'monitoring'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'i', 'I')
+    ORDER BY 1
+"""
+PARTITIONS_SQL = """
+    SELECT c.relname FROM pg_class AS c
+    WHERE c.relnamespace = 'monitoring'::regnamespace AND c.relispartition AND c.relkind = 'r'
+"""
+
+
+def scalar(conn: Conn, query: Any, params: Any = None) -> Any:
+    row = conn.execute(query, params).fetchone()
+    assert row is not None
+    return row[0]
+
+
+def parent_tables(conn: Conn) -> list[str]:
+    return [
+        r[0]
+        for r in conn.execute(
+            "SELECT c.relname FROM pg_class AS c"
+            " WHERE c.relnamespace = 'monitoring'::regnamespace AND c.relkind IN ('r', 'p')"
+            " AND NOT c.relispartition ORDER BY 1"
+        )
+    ]
+
+
+def partitions(conn: Conn) -> set[str]:
+    return {r[0] for r in conn.execute(PARTITIONS_SQL)}
+
+
+@pytest.fixture(scope="module")
+def module_dsn(server: Any) -> Iterator[str]:
+    name = f"pgvigil_{__name__.rsplit('.', 1)[-1]}_{os.getpid()}"
+    server.drop_database(name)
+    conninfo = server.create_database(name, template=TEMPLATE_DB)
+    yield conninfo
+    server.drop_database(name)
+
+
+@pytest.fixture(scope="module")
+def pristine(module_dsn: str) -> tuple[Any, list[Any], set[str]]:
+    """The default config, the relations and the partitions of the untouched database."""
+    with psycopg.connect(module_dsn, autocommit=True) as c:
+        document = scalar(c, "SELECT document FROM monitoring.config")
+        relations = c.execute(RELATIONS_SQL).fetchall()
+        parts = partitions(c)
+    return document, relations, parts
+
+
+@pytest.fixture
+def conn(module_dsn: str, pristine: tuple[Any, list[Any], set[str]]) -> Iterator[Conn]:
+    """Autocommit superuser connection, search_path monitoring, on a reset database."""
+    document, relations, parts = pristine
+    with psycopg.connect(module_dsn, autocommit=True) as c:
+        with c.transaction():
+            for table in parent_tables(c):
+                if table not in KEPT_TABLES:
+                    c.execute(sql.SQL("DELETE FROM monitoring.{}").format(sql.Identifier(table)))
+            c.execute("DELETE FROM monitoring.config")
+            c.execute("INSERT INTO monitoring.config (document) VALUES (%s)", (Jsonb(document),))
+            current = partitions(c)
+            for extra in sorted(current - parts):
+                c.execute(sql.SQL("DROP TABLE monitoring.{}").format(sql.Identifier(extra)))
+            for missing in sorted(parts - current):
+                match = re.fullmatch(r"(.+)_p(\d{8})", missing)
+                assert match, missing
+                c.execute(
+                    "SELECT monitoring.create_partition(%s, to_date(%s, 'YYYYMMDD'))",
+                    (match[1], match[2]),
+                )
+        assert c.execute(RELATIONS_SQL).fetchall() == relations, "reset failed"
+        c.execute("SET search_path = monitoring, public")
+        yield c
+
+
+# --- helpers -----------------------------------------------------------------------
+
+# One old row per history table, at the time given as %(at)s.
+INSERT_ROW = {
+    "processing_metrics": "INSERT INTO monitoring.processing_metrics"
+    " (task_id, task_type, status, start_time) VALUES (%(id)s, 'ocr', 'completed', %(at)s)",
+    "error_tracking": "INSERT INTO monitoring.error_tracking"
+    " (error_type, severity, message, component, occurred_at)"
+    " VALUES ('e', %(severity)s, %(id)s, 'api', %(at)s)",
+    "performance_monitoring": "INSERT INTO monitoring.performance_monitoring"
+    " (metric_name, metric_type, metric_value, unit, component, recorded_at)"
+    " VALUES (%(id)s, 'cpu', 1.5, '%%', 'sys', %(at)s)",
+    "system_health_history": "INSERT INTO monitoring.system_health_history"
+    " (component_type, component_name, status, changed_at) VALUES ('api', %(id)s, 'healthy', %(at)s)",
+    "queue_monitoring": "INSERT INTO monitoring.queue_monitoring"
+    " (queue_name, pending_count, recorded_at) VALUES (%(id)s, 3, %(at)s)",
+}
+
+
+def utc_today(conn: Conn) -> date:
+    return scalar(conn, "SELECT (now() AT TIME ZONE 'UTC')::date")
+
+
+def noon(day: date) -> str:
+    return f"{day.isoformat()} 12:00:00+00"
+
+
+def insert(conn: Conn, table: str, at: str, row_id: str = "r", severity: str = "low") -> None:
+    conn.execute(INSERT_ROW[table], {"id": row_id, "at": at, "severity": severity})
+
+
+def partition_name(table: str, day: date) -> str:
+    return f"{table}_p{day:%Y%m%d}"
+
+
+def exists(conn: Conn, relname: str) -> bool:
+    return bool(
+        scalar(
+            conn,
+            "SELECT count(*) FROM pg_class WHERE relnamespace = 'monitoring'::regnamespace"
+            " AND relname = %s",
+            (relname,),
+        )
+    )
+
+
+def count(conn: Conn, relname: str) -> int:
+    return scalar(
+        conn, sql.SQL("SELECT count(*) FROM monitoring.{}").format(sql.Identifier(relname))
+    )
+
+
+def maintenance(conn: Conn) -> dict[str, tuple[int, int]]:
+    return {
+        r[0]: (r[1], r[2])
+        for r in conn.execute("SELECT * FROM monitoring.run_partition_maintenance()")
+    }
+
+
+def cleanup(conn: Conn) -> dict[str, tuple[int, int]]:
+    return {
+        r[0]: (r[1], r[2])
+        for r in conn.execute("SELECT * FROM monitoring.cleanup_old_monitoring_data()")
+    }
+
+
+def apply_config(conn: Conn, section: str, key: str, value: Any) -> None:
+    document = scalar(conn, "SELECT document FROM monitoring.config")
+    document[section][key] = value
+    conn.execute("SELECT monitoring.apply_config(%s)", (Jsonb(document),))
+
+
+# --- run_partition_maintenance -------------------------------------------------------------
+
+
+def test_history_tables_registry(conn: Conn) -> None:
+    assert [
+        r[0] for r in conn.execute("SELECT table_name FROM monitoring.history_tables ORDER BY 1")
+    ] == (HISTORY_TABLES)
+
+
+def test_maintenance_creates_daily_partitions_ahead_for_every_table(conn: Conn) -> None:
+    today = utc_today(conn)
+    apply_config(conn, "partitioning", "premake_days", 10)
+    for table in HISTORY_TABLES:  # a hole in the middle is filled too
+        conn.execute(
+            sql.SQL("DROP TABLE monitoring.{}").format(
+                sql.Identifier(partition_name(table, today + timedelta(days=2)))
+            )
+        )
+    result = maintenance(conn)
+    assert result == {table: (4, 0) for table in HISTORY_TABLES}
+    conn.execute("SET TIME ZONE 'UTC'")
+    for table in HISTORY_TABLES:
+        for offset in range(-7, 11):
+            day = today + timedelta(days=offset)
+            bound = scalar(
+                conn,
+                "SELECT coalesce(max(pg_get_expr(c.relpartbound, c.oid)), 'missing')"
+                " FROM pg_class AS c JOIN pg_inherits AS i ON i.inhrelid = c.oid"
+                " WHERE c.relname = %s AND i.inhparent = %s::regclass",
+                (partition_name(table, day), f"monitoring.{table}"),
+            )
+            assert bound == (
+                f"FOR VALUES FROM ('{day} 00:00:00+00') TO ('{day + timedelta(days=1)} 00:00:00+00')"
+            ), partition_name(table, day)
+        assert not exists(conn, partition_name(table, today + timedelta(days=11)))
+
+
+def test_maintenance_is_idempotent(conn: Conn) -> None:
+    maintenance(conn)
+    before = conn.execute(RELATIONS_SQL).fetchall()
+    assert maintenance(conn) == {table: (0, 0) for table in HISTORY_TABLES}
+    assert conn.execute(RELATIONS_SQL).fetchall() == before
+
+
+@pytest.mark.parametrize("table", HISTORY_TABLES)
+def test_rows_in_the_default_partition_are_moved_to_their_own(conn: Conn, table: str) -> None:
+    today = utc_today(conn)
+    day_a, day_b = today - timedelta(days=20), today - timedelta(days=12)
+    insert(conn, table, noon(day_a), "a1")
+    insert(conn, table, f"{day_a} 23:59:59.999999+00", "a2")
+    insert(conn, table, f"{day_b} 00:00:00+00", "b1")
+    assert count(conn, f"{table}_default") == 3
+    content = sql.SQL("SELECT t::text FROM monitoring.{} AS t ORDER BY 1").format(
+        sql.Identifier(table)
+    )
+    before = conn.execute(content).fetchall()
+
+    result = maintenance(conn)
+    assert result[table] == (2, 3)
+    assert all(result[other] == (0, 0) for other in HISTORY_TABLES if other != table)
+    assert count(conn, f"{table}_default") == 0
+    assert count(conn, partition_name(table, day_a)) == 2
+    assert count(conn, partition_name(table, day_b)) == 1
+    assert conn.execute(content).fetchall() == before
+
+
+@pytest.mark.parametrize("zone", ["America/Los_Angeles", "Pacific/Kiritimati"])
+def test_partition_days_are_utc_days_whatever_the_session_time_zone(conn: Conn, zone: str) -> None:
+    day = utc_today(conn) - timedelta(days=20)
+    conn.execute(sql.SQL("SET TIME ZONE {}").format(sql.Literal(zone)))
+    insert(conn, "performance_monitoring", f"{day} 00:30:00+00", "early")
+    insert(conn, "performance_monitoring", f"{day} 23:30:00+00", "late")
+    assert maintenance(conn)["performance_monitoring"] == (1, 2)
+    assert count(conn, partition_name("performance_monitoring", day)) == 2
+    assert count(conn, "performance_monitoring_default") == 0
+
+
+def test_create_partition_moves_the_days_rows(conn: Conn) -> None:
+    day = utc_today(conn) - timedelta(days=15)
+    insert(conn, "queue_monitoring", noon(day), "in-day")
+    insert(conn, "queue_monitoring", noon(day - timedelta(days=1)), "day-before")
+    assert scalar(conn, "SELECT monitoring.create_partition('queue_monitoring', %s)", (day,))
+    assert (
+        scalar(conn, "SELECT monitoring.create_partition('queue_monitoring', %s)", (day,)) is False
+    )
+    assert [
+        r[0]
+        for r in conn.execute(
+            sql.SQL("SELECT queue_name FROM monitoring.{}").format(
+                sql.Identifier(partition_name("queue_monitoring", day))
+            )
+        )
+    ] == ["in-day"]
+    assert [
+        r[0] for r in conn.execute("SELECT queue_name FROM monitoring.queue_monitoring_default")
+    ] == ["day-before"]
+
+
+# --- cleanup_old_monitoring_data --------------------------------------------------------------
+
+
+def test_cleanup_drops_whole_partitions_past_retention(conn: Conn) -> None:
+    today = utc_today(conn)
+    days = {offset: today - timedelta(days=offset) for offset in (40, 31, 30, 25)}
+    for offset, day in days.items():
+        conn.execute("SELECT monitoring.create_partition('processing_metrics', %s)", (day,))
+        for i in range(offset // 10):  # 4, 3, 3, 2 rows
+            insert(conn, "processing_metrics", noon(day), f"d{offset}-{i}")
+    conn.execute("SELECT monitoring.start_task_tracking('recent', 'ocr')")
+
+    result = cleanup(conn)
+    assert result["processing_metrics"] == (2, 7)  # days 40 and 31: 4 + 3 rows
+    assert not exists(conn, partition_name("processing_metrics", days[40]))
+    assert not exists(conn, partition_name("processing_metrics", days[31]))
+    assert exists(conn, partition_name("processing_metrics", days[30]))
+    assert exists(conn, partition_name("processing_metrics", days[25]))
+    assert sorted(
+        r[0] for r in conn.execute("SELECT task_id FROM monitoring.processing_metrics")
+    ) == ["d25-0", "d25-1", "d30-0", "d30-1", "d30-2", "recent"]
+    assert set(result) == {*HISTORY_TABLES, "alerts"}
+    for table in HISTORY_TABLES:
+        if table != "processing_metrics":
+            assert result[table] == (0, 0), table
+
+    assert cleanup(conn)["processing_metrics"] == (0, 0)
+
+
+@pytest.mark.parametrize(
+    ("table", "days"),
+    [
+        ("performance_monitoring", 7),
+        ("queue_monitoring", 7),
+        ("system_health_history", 90),
+        ("processing_metrics", 30),
+    ],
+)
+def test_cleanup_uses_each_tables_retention(conn: Conn, table: str, days: int) -> None:
+    today = utc_today(conn)
+    kept, dropped = today - timedelta(days=days), today - timedelta(days=days + 1)
+    for day in (kept, dropped):
+        conn.execute("SELECT monitoring.create_partition(%s, %s)", (table, day))
+        insert(conn, table, noon(day), str(day))
+    assert cleanup(conn)[table] == (1, 1)
+    assert exists(conn, partition_name(table, kept))
+    assert not exists(conn, partition_name(table, dropped))
+    assert count(conn, table) == 1
+
+
+def test_cleanup_retention_comes_from_the_config(conn: Conn) -> None:
+    apply_config(conn, "retention", "processing_metrics_days", 3)
+    day = utc_today(conn) - timedelta(days=5)  # an existing partition, made by migrate
+    insert(conn, "processing_metrics", noon(day), "five-days-old")
+    assert cleanup(conn)["processing_metrics"][1] == 1
+    assert not exists(conn, partition_name("processing_metrics", day))
+    assert count(conn, "processing_metrics") == 0
+
+
+def test_cleanup_deletes_old_rows_from_the_default_partition(conn: Conn) -> None:
+    today = utc_today(conn)
+    insert(conn, "processing_metrics", noon(today - timedelta(days=45)), "too-old")
+    insert(conn, "processing_metrics", noon(today - timedelta(days=20)), "still-kept")
+    assert count(conn, "processing_metrics_default") == 2
+    assert cleanup(conn)["processing_metrics"] == (0, 1)
+    assert [
+        r[0] for r in conn.execute("SELECT task_id FROM monitoring.processing_metrics_default")
+    ] == ["still-kept"]
+
+
+def test_error_retention_depends_on_severity(conn: Conn) -> None:
+    today = utc_today(conn)
+    rows = {
+        95: ["critical"],
+        65: ["critical", "high"],
+        40: ["critical", "high", "medium", "low"],
+        5: ["low"],
+    }
+    for offset, severities in rows.items():
+        day = today - timedelta(days=offset)
+        conn.execute("SELECT monitoring.create_partition('error_tracking', %s)", (day,))
+        for severity in severities:
+            insert(conn, "error_tracking", noon(day), f"{offset}-{severity}", severity)
+
+    result = cleanup(conn)
+    # Day 95 goes as a partition (past the longest retention, 90 days); high
+    # errors are kept 60 days, medium and low 30: deleted row by row.
+    assert result["error_tracking"] == (1, 4)
+    assert not exists(conn, partition_name("error_tracking", today - timedelta(days=95)))
+    assert exists(conn, partition_name("error_tracking", today - timedelta(days=65)))
+    assert sorted(r[0] for r in conn.execute("SELECT message FROM monitoring.error_tracking")) == [
+        "40-critical",
+        "40-high",
+        "5-low",
+        "65-critical",
+    ]
+
+
+def test_resolved_alerts_are_deleted_after_their_retention(conn: Conn) -> None:
+    def alert(key: str, status: str, age_days: float, resolved_days: float | None) -> int:
+        return scalar(
+            conn,
+            "INSERT INTO monitoring.alerts (alert_key, alert_type, subject, severity, status,"
+            " title, message, triggered_by, triggered_at, last_seen_at, resolved_at)"
+            " VALUES (%s, 'error_rate', %s, 'low', %s, 't', 'm', 'manual',"
+            " now() - make_interval(days => %s), now() - make_interval(days => %s),"
+            " now() - make_interval(secs => %s * 86400)) RETURNING alert_id",
+            (key, key, status, age_days, age_days, resolved_days),
+        )
+
+    old = alert("old-resolved", "resolved", 10, 8)
+    conn.execute(
+        "INSERT INTO monitoring.alert_events (alert_id, event_type, severity, actor)"
+        " VALUES (%s, 'triggered', 'low', 'manual'), (%s, 'resolved', 'low', 'manual')",
+        (old, old),
+    )
+    recent = alert("recent-resolved", "resolved", 10, 6.9)
+    active = alert("old-active", "active", 30, None)
+    acknowledged = alert("old-acknowledged", "acknowledged", 30, None)
+
+    assert cleanup(conn)["alerts"] == (0, 1)
+    assert sorted(r[0] for r in conn.execute("SELECT alert_id FROM monitoring.alerts")) == sorted(
+        [recent, active, acknowledged]
+    )
+    assert (
+        scalar(conn, "SELECT count(*) FROM monitoring.alert_events WHERE alert_id = %s", (old,))
+        == 0
+    )
+
+
+# --- purge_cron_history ---------------------------------------------------------------------
+
+
+def test_purge_cron_history_returns_a_number(conn: Conn) -> None:
+    # The test database is not pg_cron's database: there is no history to purge.
+    assert scalar(conn, "SELECT to_regclass('cron.job_run_details')") is None
+    result = scalar(conn, "SELECT monitoring.purge_cron_history()")
+    assert isinstance(result, int)
+    assert result == 0
+    assert scalar(conn, "SELECT pg_typeof(monitoring.purge_cron_history())::text") == "bigint"
+
+
+def test_purge_cron_history_deletes_old_runs_in_the_pg_cron_database(server: Any) -> None:
+    """In pg_cron's database (the extension is created there by conftest)."""
+    with psycopg.connect(server.conninfo(server.cron_dbname), autocommit=True) as cron:
+        days = scalar(
+            cron,
+            "SELECT (document #>> '{retention,cron_job_run_details_days}')::float8"
+            " FROM monitoring.config",
+        )
+        run_ids = [
+            scalar(
+                cron,
+                "INSERT INTO cron.job_run_details (jobid, database, username, command, status,"
+                " return_message, start_time, end_time) VALUES (-4242, current_database(),"
+                " current_user, 'SELECT 1', 'succeeded', '1 row',"
+                " now() - make_interval(secs => %(age)s + 1), now() - make_interval(secs => %(age)s))"
+                " RETURNING runid",
+                {"age": age_days * 86400},
+            )
+            for age_days in (days + 1, days + 30, days - 0.5)
+        ]
+        try:
+            deleted = scalar(cron, "SELECT monitoring.purge_cron_history()")
+            assert isinstance(deleted, int)
+            assert deleted >= 2
+            remaining = [
+                r[0]
+                for r in cron.execute(
+                    "SELECT runid FROM cron.job_run_details WHERE runid = ANY(%s)", (run_ids,)
+                )
+            ]
+            assert remaining == [run_ids[2]]
+            assert scalar(cron, "SELECT monitoring.purge_cron_history()") == 0
+        finally:
+            cron.execute("DELETE FROM cron.job_run_details WHERE jobid = -4242")
