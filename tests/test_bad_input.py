@@ -12,9 +12,7 @@ installed, in pg_cron's own database; it belongs to tests/test_pg_cron.py.
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,72 +21,11 @@ import pytest
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
-Conn = psycopg.Connection[Any]
+from dbhelpers import RELATIONS_SQL, Conn, parent_tables, scalar
 
 # One database for the module, emptied before each test: a fresh database
 # per test (the conftest ``dsn`` fixture) costs a CREATE DATABASE each, and
 # these tests only need empty tables and the default config.
-TEMPLATE_DB = "pgvigil_template"  # the migrated template made by conftest.py
-KEPT_TABLES = ("schema_sources", "history_tables", "config")
-
-RELATIONS_SQL = """
-    SELECT c.relname, c.relkind::text
-    FROM pg_class AS c
-    WHERE c.relnamespace = 'monitoring'::regnamespace AND c.relkind IN ('r', 'p', 'v')
-    ORDER BY 1
-"""
-
-
-def scalar(conn: Conn, query: Any, params: Any = None) -> Any:
-    row = conn.execute(query, params).fetchone()
-    assert row is not None
-    return row[0]
-
-
-def parent_tables(conn: Conn) -> list[str]:
-    """Every table of schema monitoring; a partitioned table stands for its partitions."""
-    return [
-        r[0]
-        for r in conn.execute(
-            "SELECT c.relname FROM pg_class AS c"
-            " WHERE c.relnamespace = 'monitoring'::regnamespace AND c.relkind IN ('r', 'p')"
-            " AND NOT c.relispartition ORDER BY 1"
-        )
-    ]
-
-
-@pytest.fixture(scope="module")
-def module_dsn(server: Any) -> Iterator[str]:
-    name = f"pgvigil_{__name__.rsplit('.', 1)[-1]}_{os.getpid()}"
-    server.drop_database(name)
-    conninfo = server.create_database(name, template=TEMPLATE_DB)
-    yield conninfo
-    server.drop_database(name)
-
-
-@pytest.fixture(scope="module")
-def pristine(module_dsn: str) -> tuple[Any, list[Any]]:
-    """The default config document and the relations of the untouched database."""
-    with psycopg.connect(module_dsn, autocommit=True) as c:
-        document = scalar(c, "SELECT document FROM monitoring.config")
-        relations = c.execute(RELATIONS_SQL).fetchall()
-    return document, relations
-
-
-@pytest.fixture
-def conn(module_dsn: str, pristine: tuple[Any, list[Any]]) -> Iterator[Conn]:
-    """Autocommit superuser connection, search_path monitoring, on emptied tables."""
-    document, relations = pristine
-    with psycopg.connect(module_dsn, autocommit=True) as c:
-        with c.transaction():
-            for table in parent_tables(c):
-                if table not in KEPT_TABLES:
-                    c.execute(sql.SQL("DELETE FROM monitoring.{}").format(sql.Identifier(table)))
-            c.execute("DELETE FROM monitoring.config")
-            c.execute("INSERT INTO monitoring.config (document) VALUES (%s)", (Jsonb(document),))
-        assert c.execute(RELATIONS_SQL).fetchall() == relations, "a test changed the relations"
-        c.execute("SET search_path = monitoring, public")
-        yield c
 
 
 def snapshot(conn: Conn) -> dict[str, Any]:

@@ -23,7 +23,7 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
-Conn = psycopg.Connection[Any]
+from dbhelpers import Conn
 
 SKIPPED_SECTIONS = {"Performance Optimization"}
 REQUIRED_SECTIONS = [
@@ -35,6 +35,12 @@ REQUIRED_SECTIONS = [
     "Automated Cleanup",
     "Health Check Automation",
 ]
+
+
+# One database for the module, reset before each test: a fresh database per
+# test (the conftest ``dsn`` fixture) costs a CREATE DATABASE each. The reset
+# empties the tables, restores the default config, and drops or re-creates
+# partitions so that the relations are exactly those of the template.
 
 
 def spec_path() -> Path:

@@ -55,6 +55,13 @@ def fresh_fingerprint(server) -> Iterator[str]:
         server.drop_database(name)
 
 
+
+@pytest.fixture
+def dsn(fresh_dsn):
+    """These tests change the schema and grants themselves: a brand-new database each."""
+    return fresh_dsn
+
+
 def test_there_are_migrations():
     assert len(MIGRATIONS) >= 2
     assert MIGRATIONS[0].name == "0001_create_schema_and_roles.sql"

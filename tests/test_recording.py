@@ -9,99 +9,18 @@ and the status-change history of update_system_health.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-import psycopg
 import pytest
-from psycopg import sql
-from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
-Conn = psycopg.Connection[Any]
+from dbhelpers import Conn, db_now, one, rows, scalar
 
 # One database for the module, emptied before each test: a fresh database
 # per test (the conftest ``dsn`` fixture) costs a CREATE DATABASE each, and
 # these tests only need empty tables and the default config.
-TEMPLATE_DB = "pgvigil_template"  # the migrated template made by conftest.py
-KEPT_TABLES = ("schema_sources", "history_tables", "config")
-
-RELATIONS_SQL = """
-    SELECT c.relname, c.relkind::text
-    FROM pg_class AS c
-    WHERE c.relnamespace = 'monitoring'::regnamespace AND c.relkind IN ('r', 'p', 'v')
-    ORDER BY 1
-"""
-
-
-def _parent_tables(conn: Conn) -> list[str]:
-    return [
-        r[0]
-        for r in conn.execute(
-            "SELECT c.relname FROM pg_class AS c"
-            " WHERE c.relnamespace = 'monitoring'::regnamespace AND c.relkind IN ('r', 'p')"
-            " AND NOT c.relispartition ORDER BY 1"
-        )
-    ]
-
-
-@pytest.fixture(scope="module")
-def module_dsn(server: Any) -> Iterator[str]:
-    name = f"pgvigil_{__name__.rsplit('.', 1)[-1]}_{os.getpid()}"
-    server.drop_database(name)
-    conninfo = server.create_database(name, template=TEMPLATE_DB)
-    yield conninfo
-    server.drop_database(name)
-
-
-@pytest.fixture(scope="module")
-def pristine(module_dsn: str) -> tuple[Any, list[Any]]:
-    """The default config document and the relations of the untouched database."""
-    with psycopg.connect(module_dsn, autocommit=True) as c:
-        document = scalar(c, "SELECT document FROM monitoring.config")
-        relations = c.execute(RELATIONS_SQL).fetchall()
-    return document, relations
-
-
-@pytest.fixture
-def conn(module_dsn: str, pristine: tuple[Any, list[Any]]) -> Iterator[Conn]:
-    """Autocommit superuser connection, search_path monitoring, on emptied tables."""
-    document, relations = pristine
-    with psycopg.connect(module_dsn, autocommit=True) as c:
-        with c.transaction():
-            for table in _parent_tables(c):
-                if table not in KEPT_TABLES:
-                    c.execute(sql.SQL("DELETE FROM monitoring.{}").format(sql.Identifier(table)))
-            c.execute("DELETE FROM monitoring.config")
-            c.execute("INSERT INTO monitoring.config (document) VALUES (%s)", (Jsonb(document),))
-        assert c.execute(RELATIONS_SQL).fetchall() == relations, "a test changed the relations"
-        c.execute("SET search_path = monitoring, public")
-        yield c
-
-
-def rows(conn: Conn, query: str, params: Any = None) -> list[dict[str, Any]]:
-    with conn.cursor(row_factory=dict_row) as cur:
-        cur.execute(query, params)
-        return cur.fetchall()
-
-
-def one(conn: Conn, query: str, params: Any = None) -> dict[str, Any]:
-    result = rows(conn, query, params)
-    assert len(result) == 1, result
-    return result[0]
-
-
-def scalar(conn: Conn, query: str, params: Any = None) -> Any:
-    row = conn.execute(query, params).fetchone()
-    assert row is not None
-    return row[0]
-
-
-def db_now(conn: Conn) -> datetime:
-    return scalar(conn, "SELECT now()")
 
 
 # --- start_task_tracking / complete_task_tracking ---------------------------

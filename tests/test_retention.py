@@ -12,9 +12,6 @@ than ingest.max_event_age_hours.
 
 from __future__ import annotations
 
-import os
-import re
-from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
@@ -23,7 +20,7 @@ import pytest
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
-Conn = psycopg.Connection[Any]
+from dbhelpers import RELATIONS_SQL, Conn, scalar
 
 HISTORY_TABLES = [
     "error_tracking",
@@ -37,85 +34,6 @@ HISTORY_TABLES = [
 # test (the conftest ``dsn`` fixture) costs a CREATE DATABASE each. The reset
 # empties the tables, restores the default config, and drops or re-creates
 # partitions so that the relations are exactly those of the template.
-TEMPLATE_DB = "pgvigil_template"  # the migrated template made by conftest.py
-KEPT_TABLES = ("schema_sources", "history_tables", "config")
-
-RELATIONS_SQL = """
-    SELECT c.relname, c.relkind::text
-    FROM pg_class AS c
-    WHERE c.relnamespace = 'monitoring'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'i', 'I')
-    ORDER BY 1
-"""
-PARTITIONS_SQL = """
-    SELECT c.relname FROM pg_class AS c
-    WHERE c.relnamespace = 'monitoring'::regnamespace AND c.relispartition AND c.relkind = 'r'
-"""
-
-
-def scalar(conn: Conn, query: Any, params: Any = None) -> Any:
-    row = conn.execute(query, params).fetchone()
-    assert row is not None
-    return row[0]
-
-
-def parent_tables(conn: Conn) -> list[str]:
-    return [
-        r[0]
-        for r in conn.execute(
-            "SELECT c.relname FROM pg_class AS c"
-            " WHERE c.relnamespace = 'monitoring'::regnamespace AND c.relkind IN ('r', 'p')"
-            " AND NOT c.relispartition ORDER BY 1"
-        )
-    ]
-
-
-def partitions(conn: Conn) -> set[str]:
-    return {r[0] for r in conn.execute(PARTITIONS_SQL)}
-
-
-@pytest.fixture(scope="module")
-def module_dsn(server: Any) -> Iterator[str]:
-    name = f"pgvigil_{__name__.rsplit('.', 1)[-1]}_{os.getpid()}"
-    server.drop_database(name)
-    conninfo = server.create_database(name, template=TEMPLATE_DB)
-    yield conninfo
-    server.drop_database(name)
-
-
-@pytest.fixture(scope="module")
-def pristine(module_dsn: str) -> tuple[Any, list[Any], set[str]]:
-    """The default config, the relations and the partitions of the untouched database."""
-    with psycopg.connect(module_dsn, autocommit=True) as c:
-        document = scalar(c, "SELECT document FROM monitoring.config")
-        relations = c.execute(RELATIONS_SQL).fetchall()
-        parts = partitions(c)
-    return document, relations, parts
-
-
-@pytest.fixture
-def conn(module_dsn: str, pristine: tuple[Any, list[Any], set[str]]) -> Iterator[Conn]:
-    """Autocommit superuser connection, search_path monitoring, on a reset database."""
-    document, relations, parts = pristine
-    with psycopg.connect(module_dsn, autocommit=True) as c:
-        with c.transaction():
-            for table in parent_tables(c):
-                if table not in KEPT_TABLES:
-                    c.execute(sql.SQL("DELETE FROM monitoring.{}").format(sql.Identifier(table)))
-            c.execute("DELETE FROM monitoring.config")
-            c.execute("INSERT INTO monitoring.config (document) VALUES (%s)", (Jsonb(document),))
-            current = partitions(c)
-            for extra in sorted(current - parts):
-                c.execute(sql.SQL("DROP TABLE monitoring.{}").format(sql.Identifier(extra)))
-            for missing in sorted(parts - current):
-                match = re.fullmatch(r"(.+)_p(\d{8})", missing)
-                assert match, missing
-                c.execute(
-                    "SELECT monitoring.create_partition(%s, to_date(%s, 'YYYYMMDD'))",
-                    (match[1], match[2]),
-                )
-        assert c.execute(RELATIONS_SQL).fetchall() == relations, "reset failed"
-        c.execute("SET search_path = monitoring, public")
-        yield c
 
 
 # --- helpers -----------------------------------------------------------------------
