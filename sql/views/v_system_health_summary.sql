@@ -1,18 +1,31 @@
 CREATE OR REPLACE VIEW monitoring.v_system_health_summary AS
-WITH window_start AS (
-    SELECT now() - interval '24 hours' AS since
+-- The window, now() - 24 h, is written out in each WHERE (not taken from a
+-- CTE) so that partitions outside it are pruned when the query starts.
+WITH status_changes AS (
+    -- Changes inside the window, plus each component's last change before it
+    -- (its status when the window opened), found by index, not by a scan.
+    SELECT hh.component_type, hh.component_name, hh.status, hh.changed_at
+    FROM monitoring.system_health_history AS hh
+    WHERE hh.changed_at > now() - interval '24 hours'
+    UNION ALL
+    SELECT h.component_type, h.component_name, opening.status, opening.changed_at
+    FROM monitoring.system_health AS h
+    CROSS JOIN LATERAL (
+        SELECT hh.status, hh.changed_at
+        FROM monitoring.system_health_history AS hh
+        WHERE hh.component_type = h.component_type
+          AND hh.component_name = h.component_name
+          AND hh.changed_at <= now() - interval '24 hours'
+        ORDER BY hh.changed_at DESC
+        LIMIT 1
+    ) AS opening
 ), periods AS (
-    -- Status periods overlapping the last 24 h, from the change history.
-    SELECT hh.component_type, hh.component_name, hh.status,
-           greatest(hh.changed_at, w.since) AS period_start,
-           coalesce(lead(hh.changed_at) OVER (PARTITION BY hh.component_type, hh.component_name
-                                              ORDER BY hh.changed_at), now()) AS period_end
-    FROM monitoring.system_health_history AS hh, window_start AS w
-    WHERE hh.changed_at > w.since
-       OR hh.changed_at = (SELECT max(p.changed_at) FROM monitoring.system_health_history AS p
-                           WHERE p.component_type = hh.component_type
-                             AND p.component_name = hh.component_name
-                             AND p.changed_at <= w.since)
+    -- Status periods overlapping the last 24 h.
+    SELECT c.component_type, c.component_name, c.status,
+           greatest(c.changed_at, now() - interval '24 hours') AS period_start,
+           coalesce(lead(c.changed_at) OVER (PARTITION BY c.component_type, c.component_name
+                                             ORDER BY c.changed_at), now()) AS period_end
+    FROM status_changes AS c
 ), uptime AS (
     SELECT p.component_type, p.component_name,
            sum(extract(epoch FROM p.period_end - p.period_start))
@@ -25,8 +38,8 @@ WITH window_start AS (
     SELECT hh.component_type, hh.component_name,
            count(*) FILTER (WHERE hh.previous_status IS NOT NULL) AS status_changes_24h,
            avg(hh.recovery_seconds) AS mean_time_to_recovery_seconds
-    FROM monitoring.system_health_history AS hh, window_start AS w
-    WHERE hh.changed_at > w.since
+    FROM monitoring.system_health_history AS hh
+    WHERE hh.changed_at > now() - interval '24 hours'
     GROUP BY 1, 2
 )
 SELECT h.component_type,
