@@ -85,9 +85,7 @@ def _seconds(value: Any) -> str:
     total = round(seconds)
     if total < 3600:
         return f"{total // 60}m {total % 60:02d}s"
-    if total < 86400:
-        return f"{total // 3600}h {total % 3600 // 60:02d}m"
-    return f"{total // 86400}d {total % 86400 // 3600:02d}h"
+    return _hours_or_days(total)
 
 
 def _age(seconds: float) -> str:
@@ -96,6 +94,10 @@ def _age(seconds: float) -> str:
         return f"{total}s"
     if total < 3600:
         return f"{total // 60}m"
+    return _hours_or_days(total)
+
+
+def _hours_or_days(total: int) -> str:
     if total < 86400:
         return f"{total // 3600}h {total % 3600 // 60:02d}m"
     return f"{total // 86400}d {total % 86400 // 3600:02d}h"
