@@ -1,5 +1,6 @@
 """pgvigil: monitoring and alerting whose logic lives in PostgreSQL; this is its Python client."""
 
+from pgvigil.buffered import BufferedClient, BufferStats
 from pgvigil.client import MonitoringClient, TaskHandle
 from pgvigil.errors import (
     AlertAlreadyResolvedError,
@@ -11,6 +12,7 @@ from pgvigil.errors import (
     InvalidConfigError,
     InvalidJsonError,
     InvalidScheduleError,
+    MalformedBatchError,
     MissingValueError,
     NotFiniteError,
     OutOfRangeError,
@@ -32,6 +34,8 @@ __version__ = "0.1.0"
 __all__ = [
     "AlertAlreadyResolvedError",
     "AlertStateError",
+    "BufferStats",
+    "BufferedClient",
     "ConfigError",
     "DatabaseUnavailableError",
     "EventTimeOutOfRangeError",
@@ -39,6 +43,7 @@ __all__ = [
     "InvalidConfigError",
     "InvalidJsonError",
     "InvalidScheduleError",
+    "MalformedBatchError",
     "MissingValueError",
     "MonitoringClient",
     "NotFiniteError",

@@ -19,6 +19,7 @@ __all__ = [
     "InvalidConfigError",
     "InvalidJsonError",
     "InvalidScheduleError",
+    "MalformedBatchError",
     "MissingValueError",
     "NotFiniteError",
     "OutOfRangeError",
@@ -96,6 +97,10 @@ class ValueTooLongError(InvalidArgumentError):
     """PV008: a text argument is too long."""
 
 
+class MalformedBatchError(InvalidArgumentError):
+    """PV009: a batch of a buffered client is malformed (arrays of different lengths, unknown event kind)."""
+
+
 class TaskStateError(PgvigilError):
     """The task is not in a state that allows the operation (PV101-PV103)."""
 
@@ -157,6 +162,7 @@ ERROR_CLASSES: dict[str, type[PgvigilError]] = {
     "PV006": EventTimeOutOfRangeError,
     "PV007": InvalidJsonError,
     "PV008": ValueTooLongError,
+    "PV009": MalformedBatchError,
     "PV101": TaskAlreadyRunningError,
     "PV102": UnknownTaskError,
     "PV103": TaskAlreadyCompletedError,

@@ -13,15 +13,32 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 -- Records that a task started: one 'running' row in the history, plus an
 -- entry in running_tasks so completion never searches the history.
+DECLARE
+    v_parked monitoring.pending_task_completions;
 BEGIN
-    PERFORM monitoring.assert_text('task_id', p_task_id, 200);
-    PERFORM monitoring.assert_text('task_type', p_task_type, 200);
-    IF p_worker_id IS NOT NULL THEN
-        PERFORM monitoring.assert_text('worker_id', p_worker_id, 200);
-    END IF;
-    PERFORM monitoring.assert_count('input_size', p_input_size);
-    PERFORM monitoring.assert_json_object('metadata', p_metadata);
+    PERFORM monitoring.assert_task_start(p_task_id, p_task_type, p_input_size, p_worker_id, p_metadata);
     PERFORM monitoring.assert_event_time(p_event_time);
+
+    -- A buffered writer elsewhere may have delivered the completion first.
+    DELETE FROM monitoring.pending_task_completions AS p
+    WHERE p.task_id = p_task_id
+    RETURNING p.* INTO v_parked;
+    IF FOUND THEN
+        IF v_parked.end_time < p_event_time THEN
+            RAISE EXCEPTION 'task % cannot end at %, before it started at %', p_task_id, v_parked.end_time, p_event_time
+                USING ERRCODE = 'PV006',
+                      HINT = 'Pass the start time as event_time, from the same clock as the completion.';
+        END IF;
+        INSERT INTO monitoring.processing_metrics
+            (task_id, task_type, worker_id, status, input_size, output_size, start_time, end_time,
+             duration_seconds, step_timings, metadata)
+        VALUES
+            (p_task_id, p_task_type, p_worker_id, v_parked.status, p_input_size, v_parked.output_size,
+             p_event_time, v_parked.end_time, extract(epoch FROM v_parked.end_time - p_event_time)::double precision,
+             v_parked.step_timings, p_metadata);
+        PERFORM monitoring.note_ingest('processing_metrics', v_parked.end_time, v_parked.end_time);
+        RETURN p_task_id;
+    END IF;
 
     INSERT INTO monitoring.running_tasks (task_id, task_type, worker_id, start_time)
     VALUES (p_task_id, p_task_type, p_worker_id, p_event_time)
