@@ -1,13 +1,18 @@
 -- Privileges, re-applied by pgvigil migrate after every change to functions
 -- or views, so a recreated object never silently keeps or loses a grant.
---   pgvigil_writer: only the recording functions (no table access).
---   pgvigil_reader: only the v_* views and get_dashboard_summary().
---   pgvigil_admin:  reader + writer, plus config, alerts, checks, schedules
---                   and maintenance; may read the raw tables.
+--   pgvigil_writer: only the recording functions, plus INSERT (COPY) into
+--                   performance_monitoring for buffered clients.
+--   pgvigil_reader: only the v_* views and get_dashboard_summary(), plus the
+--                   histogram functions the task views call (views run
+--                   functions with the reader's privileges).
+--   pgvigil_admin:  reader + writer, plus config, alerts, checks, schedules,
+--                   rollups and maintenance; may read the raw tables.
+-- ROUTINES, not FUNCTIONS: the grants cover the aggregates and the
+-- refresh_rollups() procedure too.
 -- Internal helpers are executable by their owner only.
 
 REVOKE ALL ON ALL TABLES IN SCHEMA monitoring FROM PUBLIC, pgvigil_writer, pgvigil_reader, pgvigil_admin;
-REVOKE ALL ON ALL FUNCTIONS IN SCHEMA monitoring FROM PUBLIC, pgvigil_writer, pgvigil_reader, pgvigil_admin;
+REVOKE ALL ON ALL ROUTINES IN SCHEMA monitoring FROM PUBLIC, pgvigil_writer, pgvigil_reader, pgvigil_admin;
 
 DO $$
 DECLARE
@@ -18,7 +23,15 @@ DECLARE
         ['record_performance_metric', 'pgvigil_writer'],
         ['update_system_health', 'pgvigil_writer'],
         ['record_queue_stats', 'pgvigil_writer'],
+        ['begin_ingest_batch', 'pgvigil_writer'],
+        ['confirm_metric_copy', 'pgvigil_writer'],
+        ['record_task_events', 'pgvigil_writer'],
         ['get_dashboard_summary', 'pgvigil_reader'],
+        -- The task views call these with the reader's privileges.
+        ['estimate_percentile', 'pgvigil_reader'],
+        ['task_duration_bounds', 'pgvigil_reader'],
+        ['task_duration_histogram', 'pgvigil_reader'],
+        ['sum_bucket_counts', 'pgvigil_reader'],
         ['check_error_rate_alerts', 'pgvigil_admin'],
         ['check_processing_performance_alerts', 'pgvigil_admin'],
         ['check_system_health_alerts', 'pgvigil_admin'],
@@ -29,6 +42,10 @@ DECLARE
         ['resolve_alert', 'pgvigil_admin'],
         ['cleanup_old_monitoring_data', 'pgvigil_admin'],
         ['run_partition_maintenance', 'pgvigil_admin'],
+        ['refresh_rollups', 'pgvigil_admin'],
+        ['advance_rollup_watermark', 'pgvigil_admin'],
+        ['apply_rollup_pending', 'pgvigil_admin'],
+        ['expire_ingest_state', 'pgvigil_admin'],
         ['purge_cron_history', 'pgvigil_admin'],
         ['validate_config', 'pgvigil_admin'],
         ['apply_config', 'pgvigil_admin'],
@@ -42,7 +59,7 @@ BEGIN
             SELECT p.oid::regprocedure FROM pg_catalog.pg_proc AS p
             WHERE p.pronamespace = 'monitoring'::regnamespace AND p.proname = v_grants[i][1]
         LOOP
-            EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO %I', v_function, v_grants[i][2]);
+            EXECUTE format('GRANT EXECUTE ON ROUTINE %s TO %I', v_function, v_grants[i][2]);
         END LOOP;
     END LOOP;
 END
@@ -50,8 +67,15 @@ $$;
 
 GRANT SELECT ON monitoring.v_active_alerts, monitoring.v_error_summary,
     monitoring.v_performance_trends, monitoring.v_queue_performance,
-    monitoring.v_realtime_processing_status, monitoring.v_system_health_summary
+    monitoring.v_realtime_processing_status, monitoring.v_system_health_summary,
+    monitoring.v_performance_history, monitoring.v_task_trends, monitoring.v_task_history
     TO pgvigil_reader;
+
+-- The one table grant to writers: buffered clients COPY performance samples
+-- straight into their table (the fast path). INSERT only, no reading or
+-- changing rows; the table's CHECK constraints apply the rules of
+-- record_performance_metric() and confirm_metric_copy() the event-time range.
+GRANT INSERT ON monitoring.performance_monitoring TO pgvigil_writer;
 
 GRANT pgvigil_writer, pgvigil_reader TO pgvigil_admin;
 GRANT SELECT ON ALL TABLES IN SCHEMA monitoring TO pgvigil_admin;

@@ -278,6 +278,21 @@ CASES = [
         f"SELECT monitoring.resolve_alert({LAST_ALERT}, {LONG_ID})",
         "resolve-long-actor",
     ),
+    # PV009: malformed buffered batch.
+    (
+        "PV009",
+        None,
+        "SELECT monitoring.record_task_events('{start}', '{t1,t2}', '{ocr}', '{NULL}', '{NULL}',"
+        " '{NULL}', '{NULL}', '{NULL}', '{NULL}', ARRAY[now()])",
+        "task-events-lengths-differ",
+    ),
+    (
+        "PV009",
+        None,
+        "SELECT monitoring.record_task_events('{begin}', '{t1}', '{ocr}', '{NULL}', '{NULL}',"
+        " '{NULL}', '{NULL}', '{NULL}', '{NULL}', ARRAY[now()])",
+        "task-events-unknown-kind",
+    ),
     # PV101-PV103: task lifecycle.
     ("PV101", START_T1, start("'t1', 'ocr'"), "start-twice"),
     ("PV101", START_T1, start("'t1', 'other-type', 1, 'w2'"), "start-twice-other-type"),

@@ -294,7 +294,7 @@ def test_up_and_down_run_an_embedded_cluster(monkeypatch, capsys):
     try:
         assert main(["--home", str(home), "up"]) == 0
         out = capsys.readouterr().out
-        assert "4 pg_cron jobs scheduled" in out
+        assert "5 pg_cron jobs scheduled" in out
         assert "ready" in out
         assert cluster.is_running()
         with psycopg.connect(cluster.conninfo(), autocommit=True) as conn:
@@ -305,6 +305,7 @@ def test_up_and_down_run_an_embedded_cluster(monkeypatch, capsys):
             "pgvigil-monitoring-checks",
             "pgvigil-partition-maintenance",
             "pgvigil-purge-cron-history",
+            "pgvigil-rollups",
         ]
 
         # Without --database, the CLI uses the running embedded cluster.

@@ -20,6 +20,7 @@ JOB_NAMES = [
     "pgvigil-monitoring-checks",
     "pgvigil-partition-maintenance",
     "pgvigil-purge-cron-history",
+    "pgvigil-rollups",
 ]
 RUN_TIMEOUT_SECONDS = 130
 
@@ -50,7 +51,7 @@ def pg_cron_has_seconds_schedules(conn: psycopg.Connection[Any]) -> bool:
     return bool(row[0])
 
 
-def test_schedule_jobs_installs_the_four_named_jobs(server, cron_conn):
+def test_schedule_jobs_installs_the_named_jobs(server, cron_conn):
     notices: list[str] = []
     cron_conn.add_notice_handler(lambda d: notices.append(d.message_primary or ""))
     rows = cron_conn.execute(
@@ -74,9 +75,10 @@ def test_schedule_jobs_installs_the_four_named_jobs(server, cron_conn):
     assert by_name["pgvigil-partition-maintenance"][2] == "7 * * * *"
     assert by_name["pgvigil-purge-cron-history"][2] == "27 3 * * *"
     assert by_name["pgvigil-purge-cron-history"][3] == "SELECT monitoring.purge_cron_history()"
+    assert by_name["pgvigil-rollups"][2:4] == ("* * * * *", "CALL monitoring.refresh_rollups()")
 
 
-def test_schedule_jobs_twice_keeps_four_jobs_with_the_same_ids(cron_conn):
+def test_schedule_jobs_twice_keeps_the_jobs_with_the_same_ids(cron_conn):
     first = cron_conn.execute(
         "SELECT job_name, job_id FROM monitoring.schedule_jobs() ORDER BY 1"
     ).fetchall()
@@ -99,20 +101,22 @@ def test_schedule_jobs_follows_a_changed_config(cron_conn):
         cron_conn.execute("SELECT monitoring.schedule_jobs()")
         jobs = {j[0]: j[2] for j in pgvigil_jobs(cron_conn)}
         assert jobs["pgvigil-cleanup"] == "45 4 * * *"
-        assert len(jobs) == 4
+        assert len(jobs) == len(JOB_NAMES)
     finally:
         cron_conn.execute("SELECT monitoring.apply_config(%s)", (Jsonb(before[0]),))
 
 
 def test_unschedule_jobs_removes_them_and_is_idempotent(cron_conn):
     cron_conn.execute("SELECT monitoring.schedule_jobs()")
-    assert len(pgvigil_jobs(cron_conn)) == 4
+    assert len(pgvigil_jobs(cron_conn)) == len(JOB_NAMES)
     other = cron_conn.execute(
         "SELECT cron.schedule('not-pgvigil-test-job', '0 0 1 1 *', 'SELECT 1')"
     ).fetchone()
     assert other is not None
     try:
-        assert cron_conn.execute("SELECT monitoring.unschedule_jobs()").fetchone() == (4,)
+        assert cron_conn.execute("SELECT monitoring.unschedule_jobs()").fetchone() == (
+            len(JOB_NAMES),
+        )
         assert pgvigil_jobs(cron_conn) == []
         assert cron_conn.execute("SELECT monitoring.unschedule_jobs()").fetchone() == (0,)
         # Someone else's job is left alone.
@@ -124,16 +128,22 @@ def test_unschedule_jobs_removes_them_and_is_idempotent(cron_conn):
 
 
 def test_pg_cron_runs_the_checks_and_raises_an_alert(cron_conn):
-    """The whole loop: a report, pg_cron runs the checks job, the alert is pg_cron's."""
+    """The whole loop: a report, pg_cron runs the checks job, the alert is pg_cron's.
+
+    The rollups job runs in the same minute: its CALL commits between its two
+    steps, which pg_cron (1.4, background workers) allows for a lone CALL.
+    """
     conn = cron_conn
     component = f"pytest-{uuid.uuid4().hex[:12]}"
     subject = f"test/{component}"
     check_runs_before = conn.execute("SELECT * FROM monitoring.check_runs").fetchall()
+    rollups_before = conn.execute("SELECT count(*) FROM monitoring.rollup_state").fetchone()
     job_ids: list[int] = []
     try:
         jobs = conn.execute("SELECT job_name, job_id FROM monitoring.schedule_jobs()").fetchall()
         job_ids = [int(j[1]) for j in jobs]
         checks_job = dict(jobs)["pgvigil-monitoring-checks"]
+        rollups_job = dict(jobs)["pgvigil-rollups"]
         conn.execute(
             "SELECT monitoring.update_system_health('test', %s, 'unhealthy',"
             " p_failure_reason => 'pytest: pg_cron loop')",
@@ -162,6 +172,14 @@ def test_pg_cron_runs_the_checks_and_raises_an_alert(cron_conn):
             " WHERE a.subject = %s AND e.event_type = 'triggered'",
             (subject,),
         ).fetchall() == [("pg_cron",)]
+
+        run = _wait_for_run(conn, rollups_job, reported_at)
+        assert run == ("succeeded", "CALL"), f"the rollups job failed: {run[1]}"
+        # Two transactions: the apply step started after the advance committed.
+        advanced_at, applied_at = conn.execute(
+            "SELECT advanced_at, applied_at FROM monitoring.rollup_state"
+        ).fetchone()
+        assert reported_at < advanced_at < applied_at
     finally:
         conn.execute("SELECT monitoring.unschedule_jobs()")
         _wait_until_no_run_in_progress(conn, job_ids)
@@ -184,6 +202,10 @@ def test_pg_cron_runs_the_checks_and_raises_an_alert(cron_conn):
                     " (check_name, last_run_at, last_source, runs_total) VALUES (%s, %s, %s, %s)",
                     row,
                 )
+        if rollups_before == (0,):
+            for table in ("rollup_state", "rollup_pending", "performance_rollup_minute",
+                          "performance_rollup_hour", "task_rollup_minute", "task_rollup_hour"):  # fmt: skip
+                conn.execute(f"DELETE FROM monitoring.{table}")
         if job_ids:
             conn.execute("DELETE FROM cron.job_run_details WHERE jobid = ANY(%s)", (job_ids,))
 

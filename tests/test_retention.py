@@ -25,10 +25,14 @@ from dbhelpers import RELATIONS_SQL, Conn, scalar
 HISTORY_TABLES = [
     "error_tracking",
     "performance_monitoring",
+    "performance_rollup_minute",
     "processing_metrics",
     "queue_monitoring",
     "system_health_history",
+    "task_rollup_minute",
 ]
+# Not partitioned, expired by cleanup_old_monitoring_data() with a DELETE.
+HOUR_ROLLUP_TABLES = ["performance_rollup_hour", "task_rollup_hour"]
 
 # One database for the module, reset before each test: a fresh database per
 # test (the conftest ``dsn`` fixture) costs a CREATE DATABASE each. The reset
@@ -52,6 +56,13 @@ INSERT_ROW = {
     " (component_type, component_name, status, changed_at) VALUES ('api', %(id)s, 'healthy', %(at)s)",
     "queue_monitoring": "INSERT INTO monitoring.queue_monitoring"
     " (queue_name, pending_count, recorded_at) VALUES (%(id)s, 3, %(at)s)",
+    # Rollup buckets are whole minutes.
+    "performance_rollup_minute": "INSERT INTO monitoring.performance_rollup_minute"
+    " VALUES (date_bin('1 minute', %(at)s::timestamptz, '2000-01-01'), %(id)s, 'cpu', 'sys', '%%',"
+    " 1, 1.5, 1.5, 1.5)",
+    "task_rollup_minute": "INSERT INTO monitoring.task_rollup_minute"
+    " VALUES (date_bin('1 minute', %(at)s::timestamptz, '2000-01-01'), %(id)s, 1, 1, 0, 0,"
+    " 2.0, 2.0, 2.0, '{0,0,0,0,1,0,0,0,0,0,0,0,0,0,0}')",
 }
 
 
@@ -227,7 +238,7 @@ def test_cleanup_drops_whole_partitions_past_retention(conn: Conn) -> None:
     assert sorted(
         r[0] for r in conn.execute("SELECT task_id FROM monitoring.processing_metrics")
     ) == ["d25-0", "d25-1", "d30-0", "d30-1", "d30-2", "recent"]
-    assert set(result) == {*HISTORY_TABLES, "alerts"}
+    assert set(result) == {*HISTORY_TABLES, *HOUR_ROLLUP_TABLES, "alerts"}
     for table in HISTORY_TABLES:
         if table != "processing_metrics":
             assert result[table] == (0, 0), table
@@ -242,6 +253,8 @@ def test_cleanup_drops_whole_partitions_past_retention(conn: Conn) -> None:
         ("queue_monitoring", 7),
         ("system_health_history", 90),
         ("processing_metrics", 30),
+        ("performance_rollup_minute", 90),
+        ("task_rollup_minute", 90),
     ],
 )
 def test_cleanup_uses_each_tables_retention(conn: Conn, table: str, days: int) -> None:
@@ -257,6 +270,8 @@ def test_cleanup_uses_each_tables_retention(conn: Conn, table: str, days: int) -
 
 
 def test_cleanup_retention_comes_from_the_config(conn: Conn) -> None:
+    # Raw history must cover the oldest event time accepted (late events are rolled up from it).
+    apply_config(conn, "ingest", "max_event_age_hours", 72)
     apply_config(conn, "retention", "processing_metrics_days", 3)
     day = utc_today(conn) - timedelta(days=5)  # an existing partition, made by migrate
     insert(conn, "processing_metrics", noon(day), "five-days-old")

@@ -153,6 +153,9 @@ def test_run_scheduler_runs_the_due_checks_as_scheduler(dsn, conn):
     assert "pgvigil-monitoring-checks" in names
     assert "pgvigil-purge-cron-history" not in names
     assert not [r for _, r in ran if isinstance(r, Exception)]
+    # The rollups job's CALL commits between its steps: fine in autocommit.
+    assert dict(ran)["pgvigil-rollups"] == []
+    assert conn.execute("SELECT count(*) FROM monitoring.rollup_state").fetchone() == (1,)
     checks = dict(ran)["pgvigil-monitoring-checks"]
     assert [row[0] for row in checks] == [
         "check_error_rate_alerts",
@@ -183,6 +186,7 @@ def test_run_scheduler_runs_every_due_job_but_never_the_cron_history_purge(dsn, 
             "partition_maintenance": every_minute,
             "cleanup": every_minute,
             "purge_cron_history": every_minute,
+            "rollups": every_minute,
         },
     )
     names: list[str] = []
@@ -191,6 +195,7 @@ def test_run_scheduler_runs_every_due_job_but_never_the_cron_history_purge(dsn, 
         "pgvigil-cleanup",
         "pgvigil-monitoring-checks",
         "pgvigil-partition-maintenance",
+        "pgvigil-rollups",
     ]
 
 
@@ -206,12 +211,14 @@ def test_run_scheduler_skips_jobs_that_are_not_due(dsn, conn):
             "partition_maintenance": not_now,
             "cleanup": not_now,
             "purge_cron_history": not_now,
+            "rollups": not_now,
         },
     )
     names: list[str] = []
     run_scheduler(dsn, max_minutes=1, on_run=lambda name, result: names.append(name))
     assert names == []
     assert conn.execute("SELECT count(*) FROM monitoring.check_runs").fetchone() == (0,)
+    assert conn.execute("SELECT count(*) FROM monitoring.rollup_state").fetchone() == (0,)
 
 
 def test_run_scheduler_returns_when_stop_is_set(dsn):

@@ -19,10 +19,13 @@ from dbhelpers import Conn, db_now, rows, scalar
 VIEWS = [
     "v_active_alerts",
     "v_error_summary",
+    "v_performance_history",
     "v_performance_trends",
     "v_queue_performance",
     "v_realtime_processing_status",
     "v_system_health_summary",
+    "v_task_history",
+    "v_task_trends",
 ]
 
 # One database for the module, emptied before each test: a fresh database
@@ -96,7 +99,7 @@ def columns(conn: Conn, view: str) -> list[str]:
 # --- every view -------------------------------------------------------------------------
 
 
-def test_the_six_views_exist_and_each_has_a_comment(conn: Conn) -> None:
+def test_the_views_exist_and_each_has_a_comment(conn: Conn) -> None:
     found = rows(
         conn,
         "SELECT c.relname, obj_description(c.oid, 'pg_class') AS comment FROM pg_class AS c"
@@ -107,7 +110,17 @@ def test_the_six_views_exist_and_each_has_a_comment(conn: Conn) -> None:
         assert row["comment"] and len(row["comment"].strip()) > 20, row["relname"]
 
 
-@pytest.mark.parametrize("view", ["v_error_summary", "v_queue_performance", "v_performance_trends"])
+@pytest.mark.parametrize(
+    "view",
+    [
+        "v_error_summary",
+        "v_queue_performance",
+        "v_performance_trends",
+        "v_performance_history",
+        "v_task_trends",
+        "v_task_history",
+    ],
+)
 def test_time_series_views_have_a_time_column(conn: Conn, view: str) -> None:
     assert columns(conn, view)[0] == "time"
     assert (
@@ -342,8 +355,11 @@ def test_performance_trends_in_five_minute_buckets(conn: Conn) -> None:
         "avg_value": pytest.approx(2.5),
         "min_value": 1.0,
         "max_value": 4.0,
-        "p95_value": pytest.approx(3.85),
     }
+    # The same numbers once the rollups hold these minutes (no percentile: see the view's comment).
+    conn.execute("CALL monitoring.refresh_rollups()")
+    assert scalar(conn, "SELECT count(*) FROM monitoring.performance_rollup_minute") > 0
+    assert rows(conn, "SELECT * FROM v_performance_trends") == found
 
 
 # --- v_active_alerts --------------------------------------------------------------------------

@@ -171,7 +171,14 @@ def schema_fingerprint(conninfo: str) -> str:
         FROM pg_index WHERE indrelid IN (
             SELECT oid FROM pg_class WHERE relnamespace = 'monitoring'::regnamespace)
         UNION ALL
-        SELECT 'function', p.oid::regprocedure::text, md5(pg_get_functiondef(p.oid)),
+        SELECT 'function', p.oid::regprocedure::text,
+               -- pg_get_functiondef() rejects aggregates: describe them by their parts.
+               md5(CASE WHEN p.prokind = 'a'
+                        THEN (SELECT concat_ws(' ', a.aggtransfn, a.aggcombinefn, a.aggfinalfn,
+                                               a.aggtranstype::regtype, a.agginitval, p.proparallel,
+                                               obj_description(p.oid, 'pg_proc'))
+                              FROM pg_aggregate a WHERE a.aggfnoid = p.oid)
+                        ELSE pg_get_functiondef(p.oid) END),
                coalesce(array_to_string(p.proacl, ','), '')
         FROM pg_proc p WHERE p.pronamespace = 'monitoring'::regnamespace
         UNION ALL

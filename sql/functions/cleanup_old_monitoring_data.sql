@@ -9,6 +9,8 @@ AS $$
 -- than the retention, so data is kept at least N days and at most N + 1.
 -- Where retention differs by severity (errors), partitions are kept for the
 -- longest and the shorter-lived severities are deleted a day at a time.
+-- The minute rollups are history tables too (daily partitions); the hour
+-- rollups are deleted an hour at a time past retention.*_rollup_hour_days.
 -- Resolved alerts older than retention.resolved_alerts_days are deleted.
 -- Returns what it removed, per table. Skips on a standby or if another
 -- cleanup is running.
@@ -71,6 +73,23 @@ BEGIN
         RETURN NEXT;
     END LOOP;
 
+    -- The hour rollups are not partitioned (small): delete hours that ended
+    -- before their retention, so they too are kept at least N days.
+    table_name := 'performance_rollup_hour';
+    partitions_dropped := 0;
+    DELETE FROM monitoring.performance_rollup_hour AS o
+    WHERE o.bucket < now() - interval '1 hour' - make_interval(days => 1)
+                     * monitoring.config_number('{retention,performance_rollup_hour_days}');
+    GET DIAGNOSTICS rows_removed = ROW_COUNT;
+    RETURN NEXT;
+
+    table_name := 'task_rollup_hour';
+    DELETE FROM monitoring.task_rollup_hour AS o
+    WHERE o.bucket < now() - interval '1 hour' - make_interval(days => 1)
+                     * monitoring.config_number('{retention,task_rollup_hour_days}');
+    GET DIAGNOSTICS rows_removed = ROW_COUNT;
+    RETURN NEXT;
+
     table_name := 'alerts';
     partitions_dropped := 0;
     DELETE FROM monitoring.alerts AS a
@@ -81,4 +100,4 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION monitoring.cleanup_old_monitoring_data() IS
-    'Applies retention: drops daily partitions older than the retention of their table (errors: the longest severity retention, then per-severity deletes), deletes resolved alerts past retention.resolved_alerts_days. Returns partitions dropped and rows removed per table.';
+    'Applies retention: drops daily partitions older than the retention of their table (errors: the longest severity retention, then per-severity deletes; minute rollups included), deletes hour rollups past their retention and resolved alerts past retention.resolved_alerts_days. Returns partitions dropped and rows removed per table.';

@@ -17,22 +17,7 @@ DECLARE
     v_start_time timestamptz;
     v_duration_seconds double precision;
 BEGIN
-    PERFORM monitoring.assert_text('task_id', p_task_id, 200);
-    PERFORM monitoring.assert_text('status', p_status, 200);
-    IF p_status NOT IN ('completed', 'failed', 'cancelled', 'timeout') THEN
-        RAISE EXCEPTION 'unknown task status: %', p_status
-            USING ERRCODE = 'PV002',
-                  HINT = 'Use one of completed, failed, cancelled, timeout.';
-    END IF;
-    PERFORM monitoring.assert_count('output_size', p_output_size);
-    PERFORM monitoring.assert_json_object('step_timings', p_step_timings);
-    IF EXISTS (SELECT FROM jsonb_each(p_step_timings) AS s
-               WHERE jsonb_typeof(s.value) <> 'number' OR s.value::text::numeric < 0) THEN
-        RAISE EXCEPTION 'step_timings must map step names to seconds'
-            USING ERRCODE = 'PV007',
-                  DETAIL = format('Got %s.', left(p_step_timings::text, 200)),
-                  HINT = 'Pass an object such as {"parse": 1.2, "store": 0.4}: each value a number of seconds >= 0.';
-    END IF;
+    PERFORM monitoring.assert_task_completion(p_task_id, p_status, p_output_size, p_step_timings);
     PERFORM monitoring.assert_event_time(p_event_time);
 
     DELETE FROM monitoring.running_tasks AS r
@@ -67,6 +52,8 @@ BEGIN
         duration_seconds = v_duration_seconds
     WHERE m.task_id = p_task_id
       AND m.start_time = v_start_time;
+    -- Task rollups are by end time: a late completion changes a rolled-up minute.
+    PERFORM monitoring.note_ingest('processing_metrics', p_event_time, p_event_time);
 
     RETURN v_duration_seconds;
 END;

@@ -12,6 +12,10 @@ AS $$
            monitoring.config_value('{schedules,monitoring_checks}') #>> '{}',
            format('SELECT * FROM monitoring.run_monitoring_checks(%L)', p_runner)
     UNION ALL
+    SELECT 'pgvigil-rollups',
+           monitoring.config_value('{schedules,rollups}') #>> '{}',
+           'CALL monitoring.refresh_rollups()'
+    UNION ALL
     SELECT 'pgvigil-partition-maintenance',
            monitoring.config_value('{schedules,partition_maintenance}') #>> '{}',
            'SELECT * FROM monitoring.run_partition_maintenance()'

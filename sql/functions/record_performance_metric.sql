@@ -36,6 +36,7 @@ BEGIN
         (metric_name, metric_type, metric_value, unit, component, tags, recorded_at)
     VALUES
         (p_metric_name, p_metric_type, p_value, p_unit, p_component, p_tags, p_event_time);
+    PERFORM monitoring.note_ingest('performance_monitoring', p_event_time, p_event_time);
 END;
 $$;
 COMMENT ON FUNCTION monitoring.record_performance_metric(text, text, double precision, text, text, jsonb, timestamptz) IS

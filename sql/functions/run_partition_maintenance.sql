@@ -8,7 +8,8 @@ AS $$
 -- an event may still be recorded for (ingest.max_event_age_hours) to
 -- partitioning.premake_days ahead, so writes never hit the default partition
 -- even after days without maintenance. Rows found in the default partition
--- are moved into partitions of their own. Idempotent; skips when another
+-- are moved into partitions of their own. Also expires buffered-ingest
+-- state (expire_ingest_state). Idempotent; skips when another
 -- maintenance run holds the lock or on a standby.
 DECLARE
     v_premake_days integer := monitoring.config_number('{partitioning,premake_days}')::integer;
@@ -41,6 +42,7 @@ BEGIN
         END LOOP;
         RETURN NEXT;
     END LOOP;
+    PERFORM monitoring.expire_ingest_state();
 END;
 $$;
 COMMENT ON FUNCTION monitoring.run_partition_maintenance() IS

@@ -64,4 +64,4 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION monitoring.schedule_jobs() IS
-    'Installs or updates the named pgvigil jobs in pg_cron (checks, partition maintenance, cleanup, cron history purge). Idempotent. Errors: PV401 (pg_cron not available, HINT gives the postgresql.conf lines), PV402 (invalid schedule).';
+    'Installs or updates the named pgvigil jobs in pg_cron (checks, rollups, partition maintenance, cleanup, cron history purge). Idempotent. Errors: PV401 (pg_cron not available, HINT gives the postgresql.conf lines), PV402 (invalid schedule).';

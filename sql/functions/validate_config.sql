@@ -53,8 +53,14 @@ BEGIN
                                  'retention.system_health_history_days',
                                  'retention.resolved_alerts_days',
                                  'retention.cron_job_run_details_days',
+                                 'retention.performance_rollup_minute_days',
+                                 'retention.performance_rollup_hour_days',
+                                 'retention.task_rollup_minute_days',
+                                 'retention.task_rollup_hour_days',
+                                 'rollups.max_hours_per_run',
                                  'partitioning.premake_days',
-                                 'ingest.max_event_age_hours'] LOOP
+                                 'ingest.max_event_age_hours',
+                                 'ingest.batch_ids_hours'] LOOP
         v_value := p_document #> string_to_array(v_key, '.');
         IF v_value IS NULL OR jsonb_typeof(v_value) <> 'number' OR v_value::text::double precision <= 0 THEN
             RETURN NEXT format('%s must be a number > 0', v_key);
@@ -74,6 +80,27 @@ BEGIN
         RETURN NEXT 'ingest.max_future_skew_seconds must be a number >= 0';
     END IF;
 
+    v_value := p_document #> '{rollups,lag_seconds}';
+    IF v_value IS NULL OR jsonb_typeof(v_value) <> 'number' OR v_value::text::double precision < 0 THEN
+        RETURN NEXT 'rollups.lag_seconds must be a number >= 0';
+    END IF;
+    -- A late event (up to ingest.max_event_age_hours old) is re-aggregated
+    -- from the raw rows of its minute, and its hour from the minute rollups:
+    -- both must still be there.
+    IF jsonb_typeof(p_document #> '{ingest,max_event_age_hours}') = 'number' THEN
+        FOREACH v_key IN ARRAY ARRAY['performance_monitoring_days', 'processing_metrics_days',
+                                     'performance_rollup_minute_days', 'task_rollup_minute_days'] LOOP
+            v_value := p_document #> ARRAY['retention', v_key];
+            IF jsonb_typeof(v_value) = 'number'
+               AND v_value::text::double precision * 24
+                   < (p_document #>> '{ingest,max_event_age_hours}')::double precision THEN
+                RETURN NEXT format('retention.%s (%s days) must cover ingest.max_event_age_hours (%s): '
+                                   'late events are re-aggregated from it',
+                                   v_key, v_value, p_document #> '{ingest,max_event_age_hours}');
+            END IF;
+        END LOOP;
+    END IF;
+
     FOREACH v_severity IN ARRAY ARRAY['low', 'medium', 'high', 'critical'] LOOP
         v_value := p_document #> ARRAY['retention', 'error_tracking_days', v_severity];
         IF v_value IS NULL OR jsonb_typeof(v_value) <> 'number' OR v_value::text::double precision <= 0 THEN
@@ -81,7 +108,7 @@ BEGIN
         END IF;
     END LOOP;
 
-    FOREACH v_key IN ARRAY ARRAY['monitoring_checks', 'partition_maintenance', 'cleanup',
+    FOREACH v_key IN ARRAY ARRAY['monitoring_checks', 'rollups', 'partition_maintenance', 'cleanup',
                                  'purge_cron_history'] LOOP
         v_value := p_document #> ARRAY['schedules', v_key];
         IF v_value IS NULL OR jsonb_typeof(v_value) <> 'string' OR btrim(v_value #>> '{}') = '' THEN

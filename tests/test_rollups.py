@@ -1,0 +1,946 @@
+"""Rollups: per-minute and per-hour aggregates of performance samples and of
+ended tasks, refreshed from a watermark by CALL monitoring.refresh_rollups().
+
+The expected values are computed here, in Python, from the raw rows (the
+duration buckets with bisect over the documented bounds), and compared with
+what the refresh stored and what the views return. Values and durations are
+dyadic fractions (0.25, 7.5 ...) so sums are exact whatever the order.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import json
+import math
+import os
+import threading
+import time
+from collections import defaultdict
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from psycopg import sql
+from psycopg.types.json import Jsonb
+
+from dbhelpers import Conn, db_now, one, rows, scalar
+from pgvigil.migrate import apply_migrations, migrate
+
+UTC = timezone.utc
+MINUTE = timedelta(minutes=1)
+BOUNDS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, math.inf]
+DURATIONS = [0.0625, 0.25, 0.5, 1.0, 3.5, 7.5, 45.0, 200.0, 4000.0]
+STATUSES = ["completed", "failed", "timeout", "cancelled", "completed"]
+NEW_VIEWS = ["v_performance_trends", "v_performance_history", "v_task_trends", "v_task_history"]
+REPO = Path(__file__).resolve().parents[1]
+
+_ids = itertools.count()
+
+
+# --- helpers -----------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _one_run_catches_up(conn: Conn) -> None:
+    """A first refresh starts at the oldest UTC day with raw rows, up to a day and a
+    day more ago per raw table, more than the default 24 hours one run aggregates;
+    the bounded catch-up has its own test."""
+    set_config(conn, ["rollups", "max_hours_per_run"], 24 * 30)
+
+
+def refresh(conn: Conn) -> None:
+    conn.execute("CALL monitoring.refresh_rollups()")
+
+
+def watermark(conn: Conn) -> datetime:
+    return scalar(conn, "SELECT watermark FROM monitoring.rollup_state")  # type: ignore[no-any-return]
+
+
+def utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC)
+
+
+def floor(moment: datetime, unit: timedelta) -> datetime:
+    """The start of the UTC minute or hour of ``moment``."""
+    moment = utc(moment)
+    if unit == MINUTE:
+        return moment.replace(second=0, microsecond=0)
+    return moment.replace(minute=0, second=0, microsecond=0)
+
+
+def bin5(moment: datetime) -> datetime:
+    moment = floor(moment, MINUTE)
+    return moment.replace(minute=moment.minute - moment.minute % 5)
+
+
+def histogram(durations: list[float]) -> list[int]:
+    counts = [0] * len(BOUNDS)
+    for duration in durations:
+        counts[bisect.bisect_right(BOUNDS, duration)] += 1
+    return counts
+
+
+def record_metric(
+    conn: Conn, name: str, value: float, at: datetime | None, component: str = "system"
+) -> None:
+    unit = "ms" if name == "latency" else "%"
+    conn.execute(
+        "SELECT monitoring.record_performance_metric(%s, %s, %s, %s, %s, NULL,"
+        " coalesce(%s, now()))",
+        (name, name, value, unit, component, at),
+    )
+
+
+def add_task(conn: Conn, task_type: str, duration: float, status: str, ended: datetime) -> None:
+    task_id = f"{task_type}-{next(_ids)}"
+    conn.execute(
+        "SELECT monitoring.start_task_tracking(%s, %s, NULL, NULL, NULL, %s)",
+        (task_id, task_type, ended - timedelta(seconds=duration)),
+    )
+    conn.execute(
+        "SELECT monitoring.complete_task_tracking(%s, %s, NULL, NULL, %s)",
+        (task_id, status, ended),
+    )
+
+
+def add_workload(conn: Conn, around: datetime, spread_minutes: int = 90) -> None:
+    """Samples of three series and tasks of two types over ``spread_minutes`` before ``around``."""
+    for i in range(0, spread_minutes, 3):
+        at = around - timedelta(minutes=i, seconds=7 * (i % 5))
+        record_metric(conn, "cpu", 0.25 * (i % 17), at)
+        record_metric(conn, "cpu", 50 + 0.5 * (i % 9), at, component="worker")
+        record_metric(conn, "latency", 2.0 ** -(i % 4) + i, at - timedelta(seconds=20), "api")
+    for i in range(0, spread_minutes, 2):
+        ended = around - timedelta(minutes=i, seconds=11 * (i % 4))
+        add_task(conn, "ocr", DURATIONS[i % len(DURATIONS)], STATUSES[i % len(STATUSES)], ended)
+        if i % 6 == 0:
+            add_task(conn, "resize", DURATIONS[(i + 3) % len(DURATIONS)], "completed", ended)
+    # Running tasks are not in the task rollups.
+    conn.execute(
+        "SELECT monitoring.start_task_tracking('still-running', 'ocr', NULL, NULL, NULL, %s)",
+        (around - timedelta(minutes=30),),
+    )
+
+
+def expected_performance(conn: Conn, unit: timedelta, before: datetime) -> dict[tuple, tuple]:
+    """(bucket, name, type, component, unit) -> (count, sum, min, max) of raw samples before ``before``."""
+    groups: dict[tuple, list[float]] = defaultdict(list)
+    for r in rows(
+        conn, "SELECT * FROM monitoring.performance_monitoring WHERE recorded_at < %s", (before,)
+    ):
+        key = (
+            floor(r["recorded_at"], unit),
+            r["metric_name"],
+            r["metric_type"],
+            r["component"],
+            r["unit"],
+        )
+        groups[key].append(r["metric_value"])
+    return {k: (len(v), sum(v), min(v), max(v)) for k, v in groups.items()}
+
+
+def stored_performance(conn: Conn, table: str) -> dict[tuple, tuple]:
+    found = conn.execute(
+        sql.SQL(
+            "SELECT bucket, metric_name, metric_type, component, unit,"
+            " sample_count, value_sum, value_min, value_max FROM monitoring.{}"
+        ).format(sql.Identifier(table))
+    ).fetchall()
+    return {(utc(r[0]), *r[1:5]): tuple(r[5:]) for r in found}
+
+
+def expected_tasks(conn: Conn, unit: timedelta, before: datetime) -> dict[tuple, tuple]:
+    """(bucket, task type) -> (ended, completed, failed, cancelled, sum, min, max, buckets)."""
+    groups: dict[tuple, list[tuple[str, float]]] = defaultdict(list)
+    for r in rows(
+        conn,
+        "SELECT task_type, status, end_time, duration_seconds FROM monitoring.processing_metrics"
+        " WHERE end_time < %s",
+        (before,),
+    ):
+        groups[(floor(r["end_time"], unit), r["task_type"])].append(
+            (r["status"], r["duration_seconds"])
+        )
+    result = {}
+    for key, tasks in groups.items():
+        statuses = [s for s, _ in tasks]
+        durations = [d for _, d in tasks]
+        result[key] = (
+            len(tasks),
+            statuses.count("completed"),
+            statuses.count("failed") + statuses.count("timeout"),
+            statuses.count("cancelled"),
+            sum(durations),
+            min(durations),
+            max(durations),
+            histogram(durations),
+        )
+    return result
+
+
+def stored_tasks(conn: Conn, table: str) -> dict[tuple, tuple]:
+    found = conn.execute(
+        sql.SQL(
+            "SELECT bucket, task_type, ended_count, completed_count, failed_count, cancelled_count,"
+            " duration_sum, duration_min, duration_max, duration_buckets FROM monitoring.{}"
+        ).format(sql.Identifier(table))
+    ).fetchall()
+    return {(utc(r[0]), r[1]): tuple(r[2:]) for r in found}
+
+
+def assert_rollups_match_the_raw_rows(conn: Conn) -> None:
+    """Every tier equals a fresh aggregate of the raw rows before the watermark."""
+    assert scalar(conn, "SELECT count(*) FROM monitoring.rollup_pending") == 0
+    w = watermark(conn)
+    for unit, suffix in ((MINUTE, "minute"), (timedelta(hours=1), "hour")):
+        assert stored_performance(conn, f"performance_rollup_{suffix}") == expected_performance(
+            conn, unit, w
+        )
+        assert stored_tasks(conn, f"task_rollup_{suffix}") == expected_tasks(conn, unit, w)
+
+
+def view(conn: Conn, name: str) -> list[dict[str, Any]]:
+    return rows(conn, sql.SQL("SELECT * FROM monitoring.{}").format(sql.Identifier(name)))
+
+
+def set_config(conn: Conn, path: list[str], value: Any) -> None:
+    conn.execute(
+        "SELECT monitoring.apply_config(jsonb_set(document, %s, %s)) FROM monitoring.config",
+        (path, Jsonb(value)),
+    )
+
+
+# --- refresh == fresh aggregate ------------------------------------------------------------
+
+
+def test_a_refresh_equals_a_fresh_aggregate_of_the_raw_rows(conn: Conn) -> None:
+    now = db_now(conn)
+    add_workload(conn, now - timedelta(minutes=3))
+    refresh(conn)
+    latest = floor(db_now(conn) - timedelta(seconds=60), MINUTE)
+    assert latest - MINUTE <= watermark(conn) <= latest
+    assert_rollups_match_the_raw_rows(conn)
+    # Both tiers are populated, over more than one hour, and nothing is lost.
+    assert (
+        scalar(conn, "SELECT count(DISTINCT bucket) FROM monitoring.performance_rollup_hour") >= 2
+    )
+    assert scalar(conn, "SELECT sum(sample_count) FROM monitoring.performance_rollup_hour") == 90
+    assert scalar(conn, "SELECT sum(ended_count) FROM monitoring.task_rollup_hour") == 45 + 15
+    assert scalar(conn, "SELECT sum(sample_count) FROM monitoring.performance_rollup_minute") == 90
+
+
+def test_known_values_of_one_minute_and_its_hour(conn: Conn) -> None:
+    minute = floor(db_now(conn), MINUTE) - timedelta(minutes=10)
+    for seconds, value in ((1, 4.0), (20, 1.0), (59, 2.5)):
+        record_metric(conn, "cpu", value, minute + timedelta(seconds=seconds))
+    for duration, status in ((0.0625, "completed"), (0.25, "failed"), (45.0, "timeout"),
+                             (4000.0, "cancelled"), (0.5, "completed")):  # fmt: skip
+        add_task(conn, "ocr", duration, status, minute + timedelta(seconds=30))
+    refresh(conn)
+    assert one(conn, "SELECT * FROM monitoring.performance_rollup_minute") == {
+        "bucket": minute,
+        "metric_name": "cpu",
+        "metric_type": "cpu",
+        "component": "system",
+        "unit": "%",
+        "sample_count": 3,
+        "value_sum": 7.5,
+        "value_min": 1.0,
+        "value_max": 4.0,
+    }
+    task_minute = one(conn, "SELECT * FROM monitoring.task_rollup_minute")
+    assert task_minute == {
+        "bucket": minute,
+        "task_type": "ocr",
+        "ended_count": 5,
+        "completed_count": 2,
+        "failed_count": 2,  # failed + timeout
+        "cancelled_count": 1,
+        "duration_sum": 4045.8125,
+        "duration_min": 0.0625,
+        "duration_max": 4000.0,
+        # [0, 0.1) [0.1, 0.25) [0.25, 0.5) [0.5, 1) ... [30, 60) ... [3600, inf)
+        "duration_buckets": [1, 0, 1, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1],
+    }
+    hour = one(conn, "SELECT * FROM monitoring.task_rollup_hour")
+    assert hour == {**task_minute, "bucket": floor(minute, timedelta(hours=1))}
+    assert one(conn, "SELECT sample_count, value_sum FROM monitoring.performance_rollup_hour") == {
+        "sample_count": 3,
+        "value_sum": 7.5,
+    }
+
+
+def test_buckets_are_utc_minutes_and_hours_whatever_the_session_time_zone(conn: Conn) -> None:
+    conn.execute("SET TIME ZONE 'Asia/Kolkata'")  # UTC+05:30: local hours are not UTC hours
+    at = floor(db_now(conn), timedelta(hours=1)) - timedelta(minutes=20)
+    record_metric(conn, "cpu", 1.0, at)
+    refresh(conn)
+    assert utc(scalar(conn, "SELECT bucket FROM monitoring.performance_rollup_hour")) == floor(
+        at, timedelta(hours=1)
+    )
+
+
+# --- late data ----------------------------------------------------------------------------
+
+
+def test_late_events_are_re_aggregated(conn: Conn) -> None:
+    now = db_now(conn)
+    add_workload(conn, now - timedelta(minutes=3))
+    refresh(conn)
+    w = watermark(conn)
+    assert scalar(conn, "SELECT count(*) FROM monitoring.rollup_pending") == 0
+
+    # Event times before the watermark, through the recording functions: a
+    # buffered client delivering late.
+    late = [
+        w - timedelta(minutes=40, seconds=5),
+        w - timedelta(days=3, hours=2),
+        w - timedelta(seconds=1),
+    ]
+    for i, at in enumerate(late):
+        record_metric(conn, "cpu", 100.0 + i, at)
+        add_task(conn, "ocr", 7.5, "failed", at)
+    # A task that started before the refresh and ends late.
+    conn.execute(
+        "SELECT monitoring.start_task_tracking('long', 'ocr', NULL, NULL, NULL, %s)",
+        (w - timedelta(minutes=50),),
+    )
+    conn.execute(
+        "SELECT monitoring.complete_task_tracking('long', 'completed', NULL, NULL, %s)",
+        (w - timedelta(minutes=5),),
+    )
+    pending = rows(
+        conn,
+        "SELECT source, range_start, range_end FROM monitoring.rollup_pending ORDER BY 2, 1",
+    )
+    expected_pending = sorted(
+        [
+            {
+                "source": source,
+                "range_start": floor(at, MINUTE),
+                "range_end": floor(at, MINUTE) + MINUTE,
+            }
+            for at in late
+            for source in ("performance_monitoring", "processing_metrics")
+        ]
+        + [
+            {
+                "source": "processing_metrics",
+                "range_start": floor(w - timedelta(minutes=5), MINUTE),
+                "range_end": floor(w - timedelta(minutes=5), MINUTE) + MINUTE,
+            }
+        ],
+        key=lambda p: (p["range_start"], p["source"]),
+    )
+    assert [{**p, "range_start": utc(p["range_start"]), "range_end": utc(p["range_end"])}
+            for p in pending] == expected_pending  # fmt: skip
+    # The rollups are stale until the next refresh ...
+    assert stored_tasks(conn, "task_rollup_minute") != expected_tasks(conn, MINUTE, w)
+
+    refresh(conn)
+    assert_rollups_match_the_raw_rows(conn)
+    old_hour = floor(late[1], timedelta(hours=1))
+    assert one(
+        conn,
+        "SELECT ended_count, failed_count, duration_buckets FROM monitoring.task_rollup_hour"
+        " WHERE bucket = %s",
+        (old_hour,),
+    ) == {"ended_count": 1, "failed_count": 1, "duration_buckets": histogram([7.5])}
+
+
+def test_events_after_the_watermark_are_not_queued(conn: Conn) -> None:
+    refresh(conn)
+    record_metric(conn, "cpu", 1.0, None)  # now: after the watermark
+    add_task(conn, "ocr", 1.0, "completed", db_now(conn))
+    assert scalar(conn, "SELECT count(*) FROM monitoring.rollup_pending") == 0
+
+
+def test_a_transaction_notes_a_late_minute_once(dsn: str, conn: Conn) -> None:
+    refresh(conn)
+    at = watermark(conn) - timedelta(minutes=7)
+    with psycopg.connect(dsn) as other:
+        for value in range(5):
+            other.execute(
+                "SELECT monitoring.record_performance_metric('cpu', 'cpu', %s, '%%', 'system',"
+                " NULL, %s)",
+                (value, at + timedelta(seconds=value)),
+            )
+        other.commit()
+    assert scalar(conn, "SELECT count(*) FROM monitoring.rollup_pending") == 1
+
+
+def test_under_repeatable_read_the_range_is_noted_whatever_the_watermark(
+    dsn: str, conn: Conn
+) -> None:
+    refresh(conn)
+    with psycopg.connect(dsn) as other:
+        other.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        other.execute("SELECT monitoring.record_performance_metric('cpu', 'cpu', 1, '%', 'system')")
+        other.commit()
+    pending = one(conn, "SELECT source, range_start FROM monitoring.rollup_pending")
+    assert pending["source"] == "performance_monitoring"
+    assert pending["range_start"] >= watermark(conn)
+    # Not below the watermark yet: dropped by the next apply (the advance covers it later).
+    assert scalar(conn, "SELECT monitoring.apply_rollup_pending()") == 0
+    assert scalar(conn, "SELECT count(*) FROM monitoring.rollup_pending") == 0
+    assert view(conn, "v_performance_trends")[0]["samples"] == 1
+
+
+def test_note_ingest_rejects_unknown_tables_and_bad_ranges(conn: Conn) -> None:
+    with pytest.raises(psycopg.errors.InvalidParameterValue, match="unknown table"):
+        conn.execute("SELECT monitoring.note_ingest('error_tracking', now(), now())")
+    with pytest.raises(psycopg.errors.InvalidParameterValue, match="invalid event time range"):
+        conn.execute(
+            "SELECT monitoring.note_ingest('processing_metrics', now(), now() - interval '1 s')"
+        )
+    with pytest.raises(psycopg.errors.InvalidParameterValue):
+        conn.execute("SELECT monitoring.note_ingest('processing_metrics', NULL, now())")
+
+
+# --- the views: complete up to now ------------------------------------------------------------
+
+
+def expected_trends(conn: Conn) -> dict[tuple, tuple]:
+    """v_performance_trends computed here from every raw sample of the window."""
+    groups: dict[tuple, list[float]] = defaultdict(list)
+    for r in rows(conn, "SELECT * FROM monitoring.performance_monitoring"):
+        key = (
+            bin5(r["recorded_at"]),
+            r["metric_name"],
+            r["metric_type"],
+            r["component"],
+            r["unit"],
+        )
+        groups[key].append(r["metric_value"])
+    return {k: (len(v), sum(v) / len(v), min(v), max(v)) for k, v in groups.items()}
+
+
+def trends(conn: Conn) -> dict[tuple, tuple]:
+    return {
+        (utc(r["time"]), r["metric_name"], r["metric_type"], r["component"], r["unit"]): (
+            r["samples"], r["avg_value"], r["min_value"], r["max_value"])
+        for r in view(conn, "v_performance_trends")
+    }  # fmt: skip
+
+
+def test_views_are_complete_up_to_now_before_and_after_a_refresh(conn: Conn) -> None:
+    now = db_now(conn)
+    add_workload(conn, now - timedelta(minutes=2))
+    # Newer than any watermark: the raw tail.
+    record_metric(conn, "cpu", 9.0, None)
+    ended = db_now(conn)
+    add_task(conn, "ocr", 0.5, "completed", ended)
+
+    before = {name: view(conn, name) for name in NEW_VIEWS}
+    assert trends(conn) == expected_trends(conn)
+    newest = before["v_task_trends"][0]
+    assert utc(newest["time"]) == bin5(ended)
+    assert newest["task_type"] == "ocr" and newest["ended"] >= 1
+
+    refresh(conn)
+    assert scalar(conn, "SELECT count(*) FROM monitoring.performance_rollup_minute") > 0
+    assert {name: view(conn, name) for name in NEW_VIEWS} == before
+    assert trends(conn) == expected_trends(conn)
+
+    # New rows after the refresh show up at once.
+    record_metric(conn, "cpu", 3.0, None)
+    add_task(conn, "ocr", 1.0, "failed", db_now(conn))
+    assert trends(conn) == expected_trends(conn)
+    assert sum(r["failed"] for r in view(conn, "v_task_trends")) == 1 + sum(
+        r["failed"] for r in before["v_task_trends"]
+    )
+
+
+def test_task_trends_values(conn: Conn) -> None:
+    bucket = bin5(db_now(conn)) - timedelta(minutes=30)
+    durations = [0.5, 1.5, 7.5, 45.0]
+    for duration, status in zip(
+        durations, ["completed", "failed", "timeout", "cancelled"], strict=True
+    ):
+        add_task(conn, "ocr", duration, status, bucket + timedelta(minutes=1))
+    refresh(conn)
+    add_task(
+        conn, "ocr", 3.5, "completed", bucket + timedelta(minutes=4)
+    )  # late: raw until refreshed
+    found = view(conn, "v_task_trends")
+    assert len(found) == 1
+    # Buckets: 0.5 -> [0.5, 1), 1.5 -> [1, 2.5), 3.5 -> [2.5, 5), 7.5 -> [5, 10), 45 -> [30, 60).
+    # p50: rank 2.5 of 5 is in [2.5, 5) (2 before it): 2.5 + 2.5 * 0.5 / 1 = 3.75.
+    # p95: rank 4.75 is in [30, 60) (4 before it): 30 + 30 * 0.75 / 1 = 52.5.
+    assert found[0] == {
+        "time": bucket,
+        "task_type": "ocr",
+        "ended": 5,
+        "completed": 2,
+        "failed": 2,
+        "cancelled": 1,
+        "throughput_per_minute": Decimal("1.00"),
+        "failure_ratio": Decimal("0.4000"),
+        "avg_duration_seconds": 58.0 / 5,
+        "min_duration_seconds": 0.5,
+        "max_duration_seconds": 45.0,
+        "p50_duration_seconds": 3.75,
+        "p95_duration_seconds": 52.5,
+    }
+    history = view(conn, "v_task_history")
+    assert len(history) == 1
+    assert history[0]["time"] == floor(bucket, timedelta(hours=1))
+    assert history[0]["p95_duration_seconds"] == 52.5
+    refresh(conn)
+    assert view(conn, "v_task_trends") == found
+
+
+def test_views_stay_complete_while_ranges_wait_for_the_next_run(conn: Conn) -> None:
+    refresh(conn)
+    # Three hours not rolled up yet (the job stopped, say), one per run.
+    conn.execute("UPDATE monitoring.rollup_state SET watermark = watermark - interval '3 hours'")
+    add_workload(conn, db_now(conn) - timedelta(minutes=2), spread_minutes=150)
+    assert scalar(conn, "SELECT count(*) FROM monitoring.rollup_pending") == 0
+    set_config(conn, ["rollups", "max_hours_per_run"], 1)
+    before = {name: view(conn, name) for name in NEW_VIEWS}
+    refresh(conn)
+    assert scalar(conn, "SELECT minutes_refreshed FROM monitoring.rollup_state") == 60
+    assert scalar(conn, "SELECT count(*) FROM monitoring.rollup_pending") == 2
+    assert {name: view(conn, name) for name in NEW_VIEWS} == before
+    for _ in range(10):
+        if scalar(conn, "SELECT count(*) FROM monitoring.rollup_pending") == 0:
+            break
+        refresh(conn)
+        assert {name: view(conn, name) for name in NEW_VIEWS} == before
+    assert_rollups_match_the_raw_rows(conn)
+
+
+def test_the_first_refresh_starts_at_the_oldest_raw_day(conn: Conn) -> None:
+    refresh(conn)  # empty: nothing to aggregate, the watermark is set
+    assert scalar(conn, "SELECT count(*) FROM monitoring.rollup_pending") == 0
+    assert scalar(conn, "SELECT minutes_refreshed FROM monitoring.rollup_state") == 0
+    conn.execute("DELETE FROM monitoring.rollup_state")
+    at = db_now(conn) - timedelta(days=5, hours=3)
+    record_metric(conn, "cpu", 1.0, at)
+    refresh(conn)
+    assert_rollups_match_the_raw_rows(conn)
+    assert scalar(conn, "SELECT count(*) FROM monitoring.performance_rollup_minute") == 1
+
+
+# --- concurrency --------------------------------------------------------------------------------
+
+
+def test_two_refreshes_at_once_the_second_skips(dsn: str, conn: Conn) -> None:
+    now = db_now(conn)
+    add_workload(conn, now - timedelta(minutes=3))
+    with psycopg.connect(dsn) as first:
+        # The first run is between taking the queue and committing.
+        assert scalar(first, "SELECT monitoring.advance_rollup_watermark()") is not None
+        first.commit()
+        assert scalar(first, "SELECT monitoring.apply_rollup_pending()") > 0
+        conn.execute("SET statement_timeout = '5s'")  # the second must not wait
+        notices: list[str] = []
+        conn.add_notice_handler(lambda d: notices.append(d.message_primary or ""))
+        refresh(conn)
+        assert scalar(conn, "SELECT monitoring.apply_rollup_pending()") == 0
+        assert any("already being applied" in n for n in notices)
+        first.commit()
+    conn.execute("RESET statement_timeout")
+    refresh(conn)
+    assert_rollups_match_the_raw_rows(conn)
+
+
+def test_a_late_write_during_an_apply_is_kept_for_the_next(dsn: str, conn: Conn) -> None:
+    refresh(conn)
+    late = watermark(conn) - timedelta(minutes=4)
+    record_metric(conn, "cpu", 1.0, late)
+    with psycopg.connect(dsn) as applying:
+        assert scalar(applying, "SELECT monitoring.apply_rollup_pending()") == 1
+        # Committed while the apply is still open: its queued minute is not taken.
+        record_metric(conn, "cpu", 2.0, late + timedelta(seconds=1))
+        applying.commit()
+    assert scalar(conn, "SELECT count(*) FROM monitoring.rollup_pending") == 1
+    assert scalar(conn, "SELECT sum(value_sum) FROM monitoring.performance_rollup_minute") == 1.0
+    refresh(conn)
+    assert_rollups_match_the_raw_rows(conn)
+    assert scalar(conn, "SELECT sum(value_sum) FROM monitoring.performance_rollup_minute") == 3.0
+
+
+def test_the_advance_waits_for_writers_that_read_the_old_watermark(dsn: str, conn: Conn) -> None:
+    refresh(conn)
+    # Pretend the last advance was ten minutes ago.
+    conn.execute("UPDATE monitoring.rollup_state SET watermark = watermark - interval '10 minutes'")
+    w1 = watermark(conn)
+    with psycopg.connect(dsn) as writer:
+        # Not late for the watermark it reads: nothing queued, but it holds the lock.
+        writer.execute(
+            "SELECT monitoring.record_performance_metric('cpu', 'cpu', 42, '%%', 'system', NULL, %s)",
+            (w1 + timedelta(minutes=2),),
+        )
+        assert scalar(conn, "SELECT count(*) FROM monitoring.rollup_pending") == 0
+        errors: list[BaseException] = []
+
+        def run_refresh() -> None:
+            try:
+                with psycopg.connect(dsn, autocommit=True) as c:
+                    c.execute("CALL monitoring.refresh_rollups()")
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+
+        thread = threading.Thread(target=run_refresh)
+        thread.start()
+        deadline = time.monotonic() + 4
+        while time.monotonic() < deadline:
+            waiting = scalar(
+                conn,
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+                " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+            )
+            if waiting:
+                break
+            time.sleep(0.05)
+        assert waiting == 1, "the advance did not wait for the writer"
+        writer.commit()
+        thread.join(10)
+        assert not errors
+    assert watermark(conn) > w1 + timedelta(minutes=2)
+    assert_rollups_match_the_raw_rows(conn)
+    assert scalar(conn, "SELECT sum(value_sum) FROM monitoring.performance_rollup_minute") == 42
+
+
+# --- retention ----------------------------------------------------------------------------------
+
+
+def cleanup(conn: Conn) -> dict[str, tuple[int, int]]:
+    return {
+        r[0]: (r[1], r[2])
+        for r in conn.execute("SELECT * FROM monitoring.cleanup_old_monitoring_data()")
+    }
+
+
+@pytest.mark.parametrize(
+    ("table", "days"), [("performance_rollup_minute", 90), ("task_rollup_minute", 90)]
+)
+def test_minute_rollups_expire_by_partition(conn: Conn, table: str, days: int) -> None:
+    today = scalar(conn, "SELECT (now() AT TIME ZONE 'UTC')::date")
+    insert = {
+        "performance_rollup_minute": "INSERT INTO monitoring.performance_rollup_minute VALUES"
+        " (%s, 'cpu', 'cpu', 'system', '%%', 1, 1, 1, 1)",
+        "task_rollup_minute": "INSERT INTO monitoring.task_rollup_minute VALUES"
+        " (%s, 'ocr', 1, 1, 0, 0, 1, 1, 1, '{0,0,0,1,0,0,0,0,0,0,0,0,0,0,0}')",
+    }[table]
+    for offset in (days + 1, days):
+        day = today - timedelta(days=offset)
+        conn.execute("SELECT monitoring.create_partition(%s, %s)", (table, day))
+        conn.execute(insert, (datetime(day.year, day.month, day.day, 12, tzinfo=UTC),))
+    assert cleanup(conn)[table] == (1, 1)
+    assert (
+        scalar(conn, sql.SQL("SELECT count(*) FROM monitoring.{}").format(sql.Identifier(table)))
+        == 1
+    )
+
+
+def test_hour_rollups_expire_by_their_own_retention(conn: Conn) -> None:
+    set_config(conn, ["retention", "task_rollup_hour_days"], 200)
+    hour = floor(db_now(conn), timedelta(hours=1))
+    for days in (366, 364):
+        at = hour - timedelta(days=days)
+        conn.execute(
+            "INSERT INTO monitoring.performance_rollup_hour VALUES"
+            " (%s, 'cpu', 'cpu', 'system', '%%', 1, 1, 1, 1)",
+            (at,),
+        )
+    for days in (202, 199):
+        conn.execute(
+            "INSERT INTO monitoring.task_rollup_hour VALUES"
+            " (%s, 'ocr', 1, 1, 0, 0, 1, 1, 1, '{0,0,0,1,0,0,0,0,0,0,0,0,0,0,0}')",
+            (hour - timedelta(days=days),),
+        )
+    result = cleanup(conn)
+    assert result["performance_rollup_hour"] == (0, 1)
+    assert result["task_rollup_hour"] == (0, 1)
+    assert scalar(
+        conn, "SELECT bucket FROM monitoring.performance_rollup_hour"
+    ) == hour - timedelta(days=364)
+    assert scalar(conn, "SELECT bucket FROM monitoring.task_rollup_hour") == hour - timedelta(
+        days=199
+    )
+    assert cleanup(conn)["performance_rollup_hour"] == (0, 0)
+
+
+def test_the_minute_rollup_tables_are_history_tables(conn: Conn) -> None:
+    assert rows(
+        conn,
+        "SELECT table_name, time_column, retention_setting FROM monitoring.history_tables"
+        " WHERE table_name LIKE '%%rollup%%' ORDER BY 1",
+    ) == [
+        {"table_name": "performance_rollup_minute", "time_column": "bucket",
+         "retention_setting": "performance_rollup_minute_days"},
+        {"table_name": "task_rollup_minute", "time_column": "bucket",
+         "retention_setting": "task_rollup_minute_days"},
+    ]  # fmt: skip
+
+
+# --- estimate_percentile ------------------------------------------------------------------------
+
+
+def percentile(conn: Conn, counts: list[int], fraction: float) -> Any:
+    return scalar(
+        conn, "SELECT monitoring.estimate_percentile(%s::bigint[], %s)", (counts, fraction)
+    )
+
+
+@pytest.mark.parametrize(
+    ("counts", "fraction", "expected"),
+    [
+        # 2 in [5, 10), 2 in [10, 30): rank 2 ends the first bucket, rank 3.8 is 90% into the second.
+        ([0, 0, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 0, 0, 0], 0.5, 10.0),
+        ([0, 0, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 0, 0, 0], 0.95, 28.0),
+        ([0, 0, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 0, 0, 0], 0.25, 7.5),
+        ([0, 0, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 0, 0, 0], 0.0, 5.0),
+        ([0, 0, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 0, 0, 0], 1.0, 30.0),
+        ([4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], 0.5, 0.05),  # first bucket from 0
+        ([1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3], 0.9, 3600.0),  # open-ended last bucket
+        ([0] * 15, 0.5, None),
+    ],
+)
+def test_estimate_percentile(conn: Conn, counts: list[int], fraction: float, expected: Any) -> None:
+    assert percentile(conn, counts, fraction) == (
+        pytest.approx(expected) if expected is not None else None
+    )
+
+
+@pytest.mark.parametrize(
+    ("counts", "fraction", "sqlstate"),
+    [
+        (None, 0.5, "PV001"),
+        ([0] * 15, None, "PV001"),
+        ([0] * 15, 1.5, "PV004"),
+        ([0] * 15, -0.1, "PV004"),
+        ([0] * 15, float("nan"), "PV004"),
+        ([1] * 14, 0.5, "PV004"),
+        ([1] * 14 + [-1], 0.5, "PV004"),
+    ],
+)
+def test_estimate_percentile_rejects_bad_arguments(
+    conn: Conn, counts: Any, fraction: Any, sqlstate: str
+) -> None:
+    with pytest.raises(psycopg.Error) as raised:
+        percentile(conn, counts, fraction)
+    assert raised.value.sqlstate == sqlstate
+
+
+def test_the_histogram_aggregates(conn: Conn) -> None:
+    durations = [0.0, 0.0999, 0.1, 0.25, 1.0, 2.5, 59.9, 3600.0, 1e9]
+    found = scalar(
+        conn,
+        "SELECT monitoring.task_duration_histogram(d) FROM unnest(%s::float8[] || NULL::float8) AS d",
+        (durations,),
+    )
+    assert found == histogram(durations) == [2, 1, 1, 0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 2]
+    assert scalar(
+        conn,
+        "SELECT monitoring.sum_bucket_counts(c) FROM (VALUES (%s::bigint[]), (NULL), (%s)) AS v (c)",
+        ([1] * 15, list(range(15))),
+    ) == list(range(1, 16))
+    assert scalar(conn, "SELECT monitoring.task_duration_bounds()") == BOUNDS
+
+
+# --- privileges, jobs, config -------------------------------------------------------------------
+
+
+def test_the_reader_can_read_every_new_view_but_not_refresh(conn: Conn) -> None:
+    add_workload(conn, db_now(conn) - timedelta(minutes=3), spread_minutes=20)
+    refresh(conn)
+    add_task(conn, "ocr", 1.0, "completed", db_now(conn))
+    conn.execute("SET ROLE pgvigil_reader")
+    try:
+        for name in NEW_VIEWS:
+            assert view(conn, name), name
+        assert (
+            scalar(
+                conn,
+                "SELECT monitoring.estimate_percentile('{0,0,0,1,0,0,0,0,0,0,0,0,0,0,0}', 0.5)",
+            )
+            == 0.75
+        )
+        for statement in (
+            "CALL monitoring.refresh_rollups()",
+            "SELECT monitoring.apply_rollup_pending()",
+            "SELECT * FROM monitoring.task_rollup_minute",
+            "SELECT monitoring.note_ingest('processing_metrics', now(), now())",
+        ):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(statement)
+    finally:
+        conn.execute("RESET ROLE")
+
+
+def test_the_writer_notes_late_events_and_the_admin_refreshes(conn: Conn) -> None:
+    refresh(conn)
+    late = watermark(conn) - timedelta(minutes=3)
+    conn.execute("SET ROLE pgvigil_writer")
+    try:
+        record_metric(conn, "cpu", 2.0, late)
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("CALL monitoring.refresh_rollups()")
+    finally:
+        conn.execute("RESET ROLE")
+    assert scalar(conn, "SELECT count(*) FROM monitoring.rollup_pending") == 1
+    conn.execute("SET ROLE pgvigil_admin")
+    try:
+        refresh(conn)
+    finally:
+        conn.execute("RESET ROLE")
+    assert_rollups_match_the_raw_rows(conn)
+
+
+def test_the_rollups_job(conn: Conn) -> None:
+    jobs = {r["job_name"]: r for r in rows(conn, "SELECT * FROM monitoring.job_definitions()")}
+    assert jobs["pgvigil-rollups"] == {
+        "job_name": "pgvigil-rollups",
+        "schedule": "* * * * *",
+        "command": "CALL monitoring.refresh_rollups()",
+    }
+
+
+def test_refresh_in_a_transaction_block_is_refused(dsn: str) -> None:
+    with psycopg.connect(dsn) as c, pytest.raises(psycopg.errors.InvalidTransactionTermination):
+        c.execute("CALL monitoring.refresh_rollups()")
+
+
+def problems(conn: Conn, changes: dict[tuple[str, ...], Any]) -> list[str]:
+    document = scalar(conn, "SELECT document FROM monitoring.config")
+    for path, value in changes.items():
+        target = document
+        for key in path[:-1]:
+            target = target[key]
+        if value is None:
+            del target[path[-1]]
+        else:
+            target[path[-1]] = value
+    return [r[0] for r in conn.execute("SELECT monitoring.validate_config(%s)", (Jsonb(document),))]
+
+
+def test_validate_config_checks_the_rollup_settings(conn: Conn) -> None:
+    assert problems(conn, {}) == []
+    assert problems(
+        conn,
+        {
+            ("retention", "performance_monitoring_days"): 3,
+            ("retention", "task_rollup_minute_days"): 6.5,
+            ("rollups", "lag_seconds"): -1,
+            ("rollups", "max_hours_per_run"): 0,
+            ("retention", "task_rollup_hour_days"): None,
+            ("schedules", "rollups"): None,
+        },
+    ) == [
+        "retention.task_rollup_hour_days must be a number > 0",
+        "rollups.max_hours_per_run must be a number > 0",
+        "rollups.lag_seconds must be a number >= 0",
+        "retention.performance_monitoring_days (3 days) must cover ingest.max_event_age_hours (168):"
+        " late events are re-aggregated from it",
+        "retention.task_rollup_minute_days (6.5 days) must cover ingest.max_event_age_hours (168):"
+        " late events are re-aggregated from it",
+        'schedules.rollups must be a cron expression such as "* * * * *"',
+    ]
+    # A shorter accepted event age allows a shorter raw retention.
+    assert (
+        problems(
+            conn,
+            {
+                ("retention", "performance_monitoring_days"): 3,
+                ("ingest", "max_event_age_hours"): 72,
+            },
+        )
+        == []
+    )
+
+
+def test_a_database_configured_before_the_rollups_gets_their_defaults(server: Any) -> None:
+    migrations = sorted((REPO / "sql" / "migrations").glob("*.sql"))
+    before = [m.stem for m in migrations].index("0010_create_rollups")
+    name = f"pgvigil_rollups_upgrade_{os.getpid()}"
+    server.drop_database(name)
+    conninfo = server.create_database(name)
+    try:
+        apply_migrations(conninfo, limit=before)
+        document = json.loads((REPO / "config" / "monitoring_config.json").read_text())
+        for key in ("performance_rollup_minute_days", "performance_rollup_hour_days",
+                    "task_rollup_minute_days", "task_rollup_hour_days"):  # fmt: skip
+            del document["retention"][key]
+        del document["rollups"]
+        del document["schedules"]["rollups"]
+        document["retention"]["performance_monitoring_days"] = 10  # the user's own value
+        with psycopg.connect(conninfo, autocommit=True) as c:
+            c.execute("INSERT INTO monitoring.config (document) VALUES (%s)", (Jsonb(document),))
+        report = migrate(conninfo)
+        assert "0010_create_rollups" in report.migrations_applied
+        assert report.config_loaded is False
+        with psycopg.connect(conninfo, autocommit=True) as c:
+            stored = scalar(c, "SELECT document FROM monitoring.config")
+            assert stored["retention"]["performance_monitoring_days"] == 10
+            assert stored["retention"]["task_rollup_hour_days"] == 365
+            assert stored["rollups"] == {"lag_seconds": 60, "max_hours_per_run": 24}
+            assert stored["schedules"]["rollups"] == "* * * * *"
+            assert [
+                r[0]
+                for r in c.execute(
+                    "SELECT monitoring.validate_config(document) FROM monitoring.config"
+                )
+            ] == []
+            c.execute("CALL monitoring.refresh_rollups()")
+            assert scalar(c, "SELECT count(*) FROM monitoring.rollup_state") == 1
+    finally:
+        server.drop_database(name)
+
+
+# --- plans: the views read only their window ----------------------------------------------------
+
+
+def scanned(conn: Conn, query: str) -> dict[str, list[str]]:
+    """Relations a query (EXPLAIN ANALYZE) really read, with how: node types and index names."""
+    plan = scalar(conn, "EXPLAIN (ANALYZE, FORMAT JSON) " + query)
+    found: dict[str, list[str]] = defaultdict(list)
+
+    def walk(node: dict[str, Any], relation: str | None = None) -> None:
+        relation = node.get("Relation Name", relation)
+        if relation and node.get("Actual Loops", 0) > 0 and "Scan" in node["Node Type"]:
+            found[relation].append(f"{node['Node Type']} {node.get('Index Name', '')}".strip())
+        for child in node.get("Plans", []):
+            walk(child, relation if "Relation Name" in node else None)
+
+    walk(plan[0]["Plan"])
+    return found
+
+
+def partition_day(relname: str) -> datetime | None:
+    suffix = relname.rsplit("_p", 1)[-1]
+    if not suffix.isdigit() or len(suffix) != 8:
+        return None
+    return datetime.strptime(suffix, "%Y%m%d").replace(tzinfo=UTC)
+
+
+@pytest.mark.parametrize("name", NEW_VIEWS)
+def test_a_time_filter_reaches_both_branches_and_old_partitions_are_not_read(
+    conn: Conn, name: str
+) -> None:
+    add_workload(conn, db_now(conn) - timedelta(minutes=3), spread_minutes=20)
+    record_metric(conn, "cpu", 1.0, db_now(conn) - timedelta(days=3))
+    add_task(conn, "ocr", 1.0, "completed", db_now(conn) - timedelta(days=3))
+    refresh(conn)
+    assert scalar(conn, "SELECT count(*) FROM monitoring.rollup_pending") == 0
+    query = f"""SELECT * FROM monitoring.{name} WHERE "time" >= now() - interval '1 hour'"""
+    text = "\n".join(r[0] for r in conn.execute("EXPLAIN " + query))
+    # The filter is applied inside each branch, below the aggregation.
+    assert text.count("now() - '01:00:00'::interval") >= 2, text
+    today = floor(db_now(conn), timedelta(hours=1)).replace(hour=0)
+    for relation, scans in scanned(conn, query).items():
+        day = partition_day(relation)
+        if day is None or day >= today - timedelta(days=1):
+            continue
+        # Older partitions are pruned, except those of processing_metrics: it
+        # is partitioned by start_time, and a task ending now may have started
+        # long ago; each is probed through its end_time index, never scanned.
+        assert relation.startswith("processing_metrics_p"), (relation, scans, text)
+        assert all(s.endswith("_end_time_idx") for s in scans if "Index" in s), (relation, scans)
+        assert not [s for s in scans if s.startswith("Seq Scan")], (relation, scans)
