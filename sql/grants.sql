@@ -29,6 +29,7 @@ DECLARE
         ['get_dashboard_summary', 'pgvigil_reader'],
         -- The task views call these with the reader's privileges.
         ['estimate_percentile', 'pgvigil_reader'],
+        ['rollup_boundary', 'pgvigil_reader'],
         ['task_duration_bounds', 'pgvigil_reader'],
         ['task_duration_histogram', 'pgvigil_reader'],
         ['sum_bucket_counts', 'pgvigil_reader'],

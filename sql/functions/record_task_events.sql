@@ -14,6 +14,9 @@ RETURNS integer
 LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+-- A generic plan would guess 10 elements per unnest() and join the batch
+-- with itself by nested loops (quadratic); custom plans see the real sizes.
+SET plan_cache_mode = force_custom_plan
 AS $$
 -- Buffered task events, set-based: element i is a 'start' (task_type,
 -- worker_id, input_size, metadata) or a 'complete' (status, output_size,

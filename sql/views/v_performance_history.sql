@@ -17,9 +17,7 @@ SELECT h.bucket AS "time",
 FROM monitoring.performance_rollup_hour AS h
 WHERE h.bucket >= date_bin('1 hour', now() - interval '365 days', TIMESTAMPTZ '2000-01-01 00:00:00+00')
   AND h.bucket < date_bin('1 hour',
-                          (SELECT least(s.watermark, (SELECT min(q.range_start) FROM monitoring.rollup_pending AS q
-                                                      WHERE q.source = 'performance_monitoring'))
-                           FROM monitoring.rollup_state AS s),
+                          monitoring.rollup_boundary('performance_monitoring'),
                           TIMESTAMPTZ '2000-01-01 00:00:00+00')
 UNION ALL
 SELECT t."time",
@@ -38,22 +36,16 @@ FROM (
     FROM monitoring.performance_rollup_minute AS m
     WHERE m.bucket >= date_bin('1 hour', now() - interval '365 days', TIMESTAMPTZ '2000-01-01 00:00:00+00')
       AND m.bucket >= date_bin('1 hour',
-                               (SELECT least(s.watermark, (SELECT min(q.range_start) FROM monitoring.rollup_pending AS q
-                                                           WHERE q.source = 'performance_monitoring'))
-                                FROM monitoring.rollup_state AS s),
+                               monitoring.rollup_boundary('performance_monitoring'),
                                TIMESTAMPTZ '2000-01-01 00:00:00+00')
-      AND m.bucket < (SELECT least(s.watermark, (SELECT min(q.range_start) FROM monitoring.rollup_pending AS q
-                                                 WHERE q.source = 'performance_monitoring'))
-                      FROM monitoring.rollup_state AS s)
+      AND m.bucket < monitoring.rollup_boundary('performance_monitoring')
     UNION ALL
     SELECT date_bin('1 hour', p.recorded_at, TIMESTAMPTZ '2000-01-01 00:00:00+00'),
            p.metric_name, p.metric_type, p.component, p.unit,
            1, p.metric_value, p.metric_value, p.metric_value
     FROM monitoring.performance_monitoring AS p
     WHERE p.recorded_at >= date_bin('1 hour', now() - interval '365 days', TIMESTAMPTZ '2000-01-01 00:00:00+00')
-      AND p.recorded_at >= coalesce((SELECT least(s.watermark, (SELECT min(q.range_start) FROM monitoring.rollup_pending AS q
-                                                                WHERE q.source = 'performance_monitoring'))
-                                     FROM monitoring.rollup_state AS s), '-infinity')
+      AND p.recorded_at >= monitoring.rollup_boundary('performance_monitoring')
 ) AS t
 GROUP BY 1, 2, 3, 4, 5
 ORDER BY 1 DESC, 2, 4;

@@ -1,9 +1,9 @@
 CREATE OR REPLACE VIEW monitoring.v_performance_trends AS
 -- Minute rollups before the boundary, raw samples from it on, so the view is
--- complete up to now at any refresh state. The boundary is the rollup
--- watermark, or the oldest minute still queued for re-aggregation if earlier
--- (late samples, a refresh in progress); both are read in the same snapshot
--- as the data. The windows are written out in each branch (not in a CTE) so
+-- complete up to now at any refresh state. The boundary, rollup_boundary(),
+-- is the rollup watermark, or the oldest minute still queued for
+-- re-aggregation if earlier (late samples, a refresh in progress), read in
+-- the same snapshot as the data. The windows are written out in each branch (not in a CTE) so
 -- partitions outside them are pruned and a filter on "time" reaches both.
 SELECT b."time",
        b.metric_name,
@@ -20,18 +20,14 @@ FROM (
            r.sample_count, r.value_sum, r.value_min, r.value_max
     FROM monitoring.performance_rollup_minute AS r
     WHERE r.bucket >= date_bin('5 minutes', now() - interval '24 hours', TIMESTAMPTZ '2000-01-01 00:00:00+00')
-      AND r.bucket < (SELECT least(s.watermark, (SELECT min(q.range_start) FROM monitoring.rollup_pending AS q
-                                                 WHERE q.source = 'performance_monitoring'))
-                      FROM monitoring.rollup_state AS s)
+      AND r.bucket < monitoring.rollup_boundary('performance_monitoring')
     UNION ALL
     SELECT date_bin('5 minutes', p.recorded_at, TIMESTAMPTZ '2000-01-01 00:00:00+00'),
            p.metric_name, p.metric_type, p.component, p.unit,
            1, p.metric_value, p.metric_value, p.metric_value
     FROM monitoring.performance_monitoring AS p
     WHERE p.recorded_at >= date_bin('5 minutes', now() - interval '24 hours', TIMESTAMPTZ '2000-01-01 00:00:00+00')
-      AND p.recorded_at >= coalesce((SELECT least(s.watermark, (SELECT min(q.range_start) FROM monitoring.rollup_pending AS q
-                                                                WHERE q.source = 'performance_monitoring'))
-                                     FROM monitoring.rollup_state AS s), '-infinity')
+      AND p.recorded_at >= monitoring.rollup_boundary('performance_monitoring')
 ) AS b
 GROUP BY 1, 2, 3, 4, 5
 ORDER BY 1 DESC, 2, 4;

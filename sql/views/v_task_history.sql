@@ -24,9 +24,7 @@ FROM (
     FROM monitoring.task_rollup_hour AS h
     WHERE h.bucket >= date_bin('1 hour', now() - interval '365 days', TIMESTAMPTZ '2000-01-01 00:00:00+00')
       AND h.bucket < date_bin('1 hour',
-                              (SELECT least(s.watermark, (SELECT min(q.range_start) FROM monitoring.rollup_pending AS q
-                                                          WHERE q.source = 'processing_metrics'))
-                               FROM monitoring.rollup_state AS s),
+                              monitoring.rollup_boundary('processing_metrics'),
                               TIMESTAMPTZ '2000-01-01 00:00:00+00')
     UNION ALL
     SELECT date_bin('1 hour', r.bucket, TIMESTAMPTZ '2000-01-01 00:00:00+00'),
@@ -35,13 +33,9 @@ FROM (
     FROM monitoring.task_rollup_minute AS r
     WHERE r.bucket >= date_bin('1 hour', now() - interval '365 days', TIMESTAMPTZ '2000-01-01 00:00:00+00')
       AND r.bucket >= date_bin('1 hour',
-                               (SELECT least(s.watermark, (SELECT min(q.range_start) FROM monitoring.rollup_pending AS q
-                                                           WHERE q.source = 'processing_metrics'))
-                                FROM monitoring.rollup_state AS s),
+                               monitoring.rollup_boundary('processing_metrics'),
                                TIMESTAMPTZ '2000-01-01 00:00:00+00')
-      AND r.bucket < (SELECT least(s.watermark, (SELECT min(q.range_start) FROM monitoring.rollup_pending AS q
-                                                 WHERE q.source = 'processing_metrics'))
-                      FROM monitoring.rollup_state AS s)
+      AND r.bucket < monitoring.rollup_boundary('processing_metrics')
     UNION ALL
     SELECT date_bin('1 hour', m.end_time, TIMESTAMPTZ '2000-01-01 00:00:00+00'),
            m.task_type,
@@ -55,9 +49,7 @@ FROM (
            monitoring.task_duration_histogram(m.duration_seconds)
     FROM monitoring.processing_metrics AS m
     WHERE m.end_time >= date_bin('1 hour', now() - interval '365 days', TIMESTAMPTZ '2000-01-01 00:00:00+00')
-      AND m.end_time >= coalesce((SELECT least(s.watermark, (SELECT min(q.range_start) FROM monitoring.rollup_pending AS q
-                                                             WHERE q.source = 'processing_metrics'))
-                                  FROM monitoring.rollup_state AS s), '-infinity')
+      AND m.end_time >= monitoring.rollup_boundary('processing_metrics')
       AND m.status <> 'running'
     GROUP BY 1, 2
 ) AS t

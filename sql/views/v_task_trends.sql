@@ -23,9 +23,7 @@ FROM (
            r.duration_sum, r.duration_min, r.duration_max, r.duration_buckets
     FROM monitoring.task_rollup_minute AS r
     WHERE r.bucket >= date_bin('5 minutes', now() - interval '24 hours', TIMESTAMPTZ '2000-01-01 00:00:00+00')
-      AND r.bucket < (SELECT least(s.watermark, (SELECT min(q.range_start) FROM monitoring.rollup_pending AS q
-                                                 WHERE q.source = 'processing_metrics'))
-                      FROM monitoring.rollup_state AS s)
+      AND r.bucket < monitoring.rollup_boundary('processing_metrics')
     UNION ALL
     SELECT date_bin('5 minutes', m.end_time, TIMESTAMPTZ '2000-01-01 00:00:00+00'),
            m.task_type,
@@ -39,9 +37,7 @@ FROM (
            monitoring.task_duration_histogram(m.duration_seconds)
     FROM monitoring.processing_metrics AS m
     WHERE m.end_time >= date_bin('5 minutes', now() - interval '24 hours', TIMESTAMPTZ '2000-01-01 00:00:00+00')
-      AND m.end_time >= coalesce((SELECT least(s.watermark, (SELECT min(q.range_start) FROM monitoring.rollup_pending AS q
-                                                             WHERE q.source = 'processing_metrics'))
-                                  FROM monitoring.rollup_state AS s), '-infinity')
+      AND m.end_time >= monitoring.rollup_boundary('processing_metrics')
       AND m.status <> 'running'
     GROUP BY 1, 2
 ) AS b
