@@ -1,0 +1,888 @@
+"""pgvigil benchmark: ingest, task lifecycles, latency, queries on a big history, expiry, memory.
+
+Run it with ``scripts/bench [--quick] [--out FILE]``. It starts its own
+throwaway PostgreSQL cluster (``LocalCluster`` in a temp dir, with the same
+durable settings as ``pgvigil up``: fsync and synchronous commit on), migrates
+two databases, measures everything side by side in one run, prints a table,
+optionally writes every number as JSON, and deletes the cluster at the end,
+also on error or interrupt. It reports: a missed target does not make it fail.
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import json
+import math
+import os
+import platform
+import random
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field, is_dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg import sql
+from psycopg.types.json import Jsonb
+
+from history_data import COMPONENTS, METRICS, TASK_TYPES, HistorySizes, load_history
+from pgvigil import BufferedClient, MonitoringClient
+from pgvigil.cluster import LocalCluster
+from pgvigil.migrate import migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+QUERY_TARGET_MS = 100.0
+INGEST_BATCH = 5_000
+
+Conn = psycopg.Connection[Any]
+MetricRow = tuple[str, str, float, str, str, "dict[str, Any] | None", datetime]
+
+
+@dataclass(frozen=True)
+class Sizes:
+    ingest_rows: int
+    ingest_runs: int
+    lifecycles_buffered: int
+    lifecycles_sync: int
+    latency_calls: int
+    latency_warmup: int
+    query_runs: int
+    expiry_runs: int
+    history: HistorySizes
+
+
+QUICK = Sizes(
+    ingest_rows=50_000, ingest_runs=2, lifecycles_buffered=2_000, lifecycles_sync=2_000,
+    latency_calls=1_000, latency_warmup=100, query_runs=5, expiry_runs=2,
+    history=HistorySizes(performance_samples=200_000, tasks=20_000, errors=4_000,
+                         queue_samples=2_000, health_changes=1_000, running_tasks=100,
+                         resolved_alerts=200),
+)  # fmt: skip
+FULL = Sizes(
+    ingest_rows=500_000, ingest_runs=3, lifecycles_buffered=50_000, lifecycles_sync=5_000,
+    latency_calls=2_000, latency_warmup=200, query_runs=5, expiry_runs=3,
+    history=HistorySizes(performance_samples=10_000_000, tasks=1_000_000, errors=200_000,
+                         queue_samples=100_000, health_changes=50_000, running_tasks=1_000,
+                         resolved_alerts=5_000),
+)  # fmt: skip
+
+
+@dataclass
+class Measurement:
+    """One reported number. ``target`` applies to ``value`` or, if ``target_on == 'ratio'``, to ``ratio``."""
+
+    name: str
+    section: str
+    label: str
+    value: float | None
+    unit: str
+    target: float | None = None
+    target_op: str | None = None  # ">=" or "<"
+    target_on: str = "value"
+    baseline: float | None = None
+    baseline_label: str | None = None
+    ratio: float | None = None
+    ok: bool | None = None
+    runs: list[float] = field(default_factory=list)
+    note: str = ""
+    skipped: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def judge(self) -> None:
+        subject = self.ratio if self.target_on == "ratio" else self.value
+        if self.target is None or subject is None or self.target_op is None:
+            self.ok = None
+        elif self.target_op == ">=":
+            self.ok = subject >= self.target
+        else:
+            self.ok = subject < self.target
+
+
+class Bench:
+    def __init__(self, sizes: Sizes, quick: bool) -> None:
+        self.sizes = sizes
+        self.quick = quick
+        self.measurements: list[Measurement] = []
+        self.notes: list[str] = []
+        self.plans: dict[str, list[str]] = {}
+        self.phases: dict[str, float] = {}
+        self.extra: dict[str, Any] = {}
+
+    def add(self, m: Measurement) -> Measurement:
+        m.judge()
+        self.measurements.append(m)
+        return m
+
+    def skip(self, name: str, section: str, label: str, unit: str, reason: str) -> None:
+        self.add(Measurement(name, section, label, None, unit, skipped=reason))
+
+    @contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        progress(f"{name} ...")
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.phases[name] = round(time.perf_counter() - started, 2)
+            progress(f"{name}: {self.phases[name]:.1f} s")
+
+
+def progress(message: str) -> None:
+    print(f"bench: {message}", file=sys.stderr, flush=True)
+
+
+def default_max_queue() -> int:
+    try:
+        return int(inspect.signature(BufferedClient).parameters["max_queue"].default)
+    except (KeyError, TypeError, ValueError):
+        return 100_000
+
+
+def stats_dict(stats: Any) -> dict[str, Any]:
+    if is_dataclass(stats) and not isinstance(stats, type):
+        return asdict(stats)
+    return dict(vars(stats)) if hasattr(stats, "__dict__") else {"repr": repr(stats)}
+
+
+def percentile(sorted_values: Sequence[float], fraction: float) -> float:
+    """Nearest-rank percentile of an already sorted sequence."""
+    index = max(0, min(len(sorted_values) - 1, math.ceil(fraction * len(sorted_values)) - 1))
+    return sorted_values[index]
+
+
+def scalar(conn: Conn, query: Any, params: Any = None) -> Any:
+    row = conn.execute(query, params).fetchone()
+    return None if row is None else row[0]
+
+
+# --------------------------------------------------------------------------- machine
+
+
+def machine_facts(conn: Conn, data_dir: Path) -> dict[str, Any]:
+    cpu_model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu_model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem_kib = 0
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                mem_kib = int(line.split()[1])
+    except OSError:
+        pass
+    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"],
+                            capture_output=True, text=True, check=False).stdout.strip()  # fmt: skip
+    dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain"],
+                           capture_output=True, text=True, check=False).stdout.strip() != ""  # fmt: skip
+    settings = {
+        name: scalar(conn, sql.SQL("SELECT current_setting({})").format(sql.Literal(name)))
+        for name in (
+            "server_version",
+            "fsync",
+            "synchronous_commit",
+            "full_page_writes",
+            "wal_sync_method",
+            "shared_buffers",
+            "work_mem",
+            "max_wal_size",
+            "checkpoint_timeout",
+            "jit",
+        )  # fmt: skip
+    }
+    return {
+        "cpu_count": os.cpu_count(),
+        "cpu_model": cpu_model,
+        "memory_gib": round(mem_kib / 1024 / 1024, 1),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "psycopg": f"{psycopg.__version__} ({psycopg.pq.__impl__})",
+        "postgresql": scalar(conn, "SELECT version()"),
+        "pg_cron": scalar(conn, "SELECT extversion FROM pg_extension WHERE extname = 'pg_cron'"),
+        "postgresql_settings": settings,
+        "data_dir_filesystem": filesystem_of(data_dir),
+        "git_commit": commit + ("-dirty" if dirty else ""),
+    }
+
+
+def filesystem_of(path: Path) -> str:
+    best, kind = "", "unknown"
+    try:
+        for line in Path("/proc/mounts").read_text().splitlines():
+            parts = line.split()
+            if len(parts) >= 3 and str(path).startswith(parts[1]) and len(parts[1]) > len(best):
+                best, kind = parts[1], f"{parts[2]} on {parts[0]} (mounted at {parts[1]})"
+    except OSError:
+        pass
+    return kind
+
+
+# --------------------------------------------------------------------------- 1. ingest
+
+
+def generate_metric_rows(count: int) -> list[MetricRow]:
+    """~20 metrics x 10 components, random values, times spread over the last 5 minutes."""
+    rng = random.Random(42)
+    now = datetime.now(timezone.utc)
+    tag_pool: list[dict[str, Any] | None] = [
+        {"host": f"host-{h:02d}", "region": "eu-west-1", "pid": 4000 + h} for h in range(16)
+    ]
+    tag_pool.append(None)
+    rows: list[MetricRow] = []
+    for i in range(count):
+        name, metric_type, unit, base, spread = METRICS[i % len(METRICS)]
+        rows.append((
+            name, metric_type, round(base + spread * rng.random(), 3), unit,
+            COMPONENTS[(i // len(METRICS)) % len(COMPONENTS)], tag_pool[i % len(tag_pool)],
+            now - timedelta(seconds=300.0 * (count - i) / count),
+        ))  # fmt: skip
+    return rows
+
+
+COPY_TYPES = ["text", "text", "float8", "text", "text", "jsonb", "timestamptz"]
+COPY_COLUMNS = "metric_name, metric_type, metric_value, unit, component, tags, recorded_at"
+
+
+def copy_ceiling(conn: Conn, rows: list[MetricRow], binary: bool) -> float:
+    """COPY into bench_ceiling in batches of INGEST_BATCH rows per transaction; seconds."""
+    statement = (
+        f"COPY bench_ceiling ({COPY_COLUMNS}) FROM STDIN (FORMAT BINARY)"
+        if binary
+        else f"COPY bench_ceiling ({COPY_COLUMNS}) FROM STDIN"
+    )
+    started = time.perf_counter()
+    with conn.cursor() as cur:
+        for offset in range(0, len(rows), INGEST_BATCH):
+            with conn.transaction(), cur.copy(statement.encode()) as copy:
+                copy.set_types(COPY_TYPES)
+                write = copy.write_row
+                for row in rows[offset : offset + INGEST_BATCH]:
+                    write(row)
+    return time.perf_counter() - started
+
+
+def buffered_ingest(
+    conninfo: str, admin: Conn, rows: list[MetricRow]
+) -> tuple[float, dict[str, Any]]:
+    max_queue = max(default_max_queue(), len(rows) + 1)
+    client = BufferedClient(conninfo, max_queue=max_queue)
+    try:
+        # Warm-up: the first flush opens the client's connection.
+        client.record_performance_metric("bench_warmup", "gauge", 1.0, "count", "bench")
+        client.flush()
+        admin.execute("TRUNCATE monitoring.performance_monitoring")
+        admin.execute("CHECKPOINT")
+        record = client.record_performance_metric
+        started = time.perf_counter()
+        for name, metric_type, value, unit, component, tags, at in rows:
+            record(name, metric_type, value, unit, component, tags=tags, event_time=at)
+        calls_seconds = time.perf_counter() - started
+        flushed = client.flush()
+        elapsed = time.perf_counter() - started
+        stats = stats_dict(client.stats())
+    finally:
+        client.close()
+    written = int(scalar(admin, "SELECT count(*) FROM monitoring.performance_monitoring"))
+    return elapsed, {"flushed": flushed, "rows_in_table": written, "max_queue": max_queue,
+                     "seconds": elapsed, "calls_seconds": calls_seconds, "stats": stats}  # fmt: skip
+
+
+def bench_ingest(bench: Bench, conninfo: str) -> None:
+    n = bench.sizes.ingest_rows
+    rows = generate_metric_rows(n)
+    with psycopg.connect(conninfo, autocommit=True) as admin:
+        admin.execute("DROP TABLE IF EXISTS bench_ceiling")
+        admin.execute("CREATE TABLE bench_ceiling (LIKE monitoring.performance_monitoring)")
+        admin.execute("CREATE INDEX ON bench_ceiling USING brin (recorded_at)")
+        admin.execute("CREATE INDEX ON bench_ceiling (metric_name, component, recorded_at)")
+        runs: dict[str, list[float]] = {"binary": [], "text": [], "buffered": []}
+        buffered_details: list[dict[str, Any]] = []
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            for run in range(bench.sizes.ingest_runs):
+                for binary in (True, False):
+                    admin.execute("TRUNCATE bench_ceiling")
+                    admin.execute("CHECKPOINT")
+                    seconds = copy_ceiling(conn, rows, binary)
+                    loaded = int(scalar(admin, "SELECT count(*) FROM bench_ceiling"))
+                    if loaded != n:
+                        raise RuntimeError(f"COPY loaded {loaded} rows, expected {n}")
+                    runs["binary" if binary else "text"].append(n / seconds)
+                seconds, details = buffered_ingest(conninfo, admin, rows)
+                runs["buffered"].append(details["rows_in_table"] / seconds)
+                buffered_details.append(details)
+                progress(f"ingest run {run + 1}/{bench.sizes.ingest_runs}: "
+                         + ", ".join(f"{k} {v[-1]:,.0f} rows/s" for k, v in runs.items() if v))  # fmt: skip
+        admin.execute("DROP TABLE bench_ceiling")
+        admin.execute("TRUNCATE monitoring.performance_monitoring")
+
+    medians = {k: statistics.median(v) for k, v in runs.items() if v}
+    ceiling_format = "binary" if medians["binary"] >= medians["text"] else "text"
+    ceiling = medians[ceiling_format]
+    for fmt in ("binary", "text"):
+        bench.add(Measurement(
+            f"ingest.copy_{fmt}", "ingest", f"COPY {fmt}, {INGEST_BATCH:,} rows/txn"
+            + (" (ceiling)" if fmt == ceiling_format else ""),
+            medians[fmt], "rows/s", runs=runs[fmt],
+            note=f"psycopg cursor.copy + set_types into bench_ceiling (same indexes), {n:,} rows, median of {len(runs[fmt])}",
+        ))  # fmt: skip
+    last = buffered_details[-1]
+    bench.add(Measurement(
+        "ingest.buffered", "ingest", "BufferedClient.record_performance_metric + flush",
+        medians["buffered"], "rows/s", target=0.75, target_op=">=", target_on="ratio",
+        baseline=ceiling, baseline_label=f"ceiling (COPY {ceiling_format})",
+        ratio=medians["buffered"] / ceiling, runs=runs["buffered"],
+        note=(f"{n:,} calls then flush(), timed from the first call to the end of flush; "
+              f"rows counted in the table; max_queue={last['max_queue']:,} so that none is dropped"),
+        details={"runs": buffered_details},
+    ))  # fmt: skip
+
+
+# --------------------------------------------------------------------------- 2. lifecycles
+
+
+def bench_lifecycles(bench: Bench, conninfo: str) -> None:
+    types = [t[0] for t in TASK_TYPES]
+    with psycopg.connect(conninfo, autocommit=True) as admin:
+        sync_n = bench.sizes.lifecycles_sync
+        client = MonitoringClient(conninfo, min_size=1, max_size=1)
+        try:
+            for i in range(50):  # warm-up: pool open, plans cached
+                client.complete_task(
+                    client.start_task(types[i % 5], 1024, worker_id="bench-warmup")
+                )
+            admin.execute("CHECKPOINT")
+            started = time.perf_counter()
+            for i in range(sync_n):
+                task_id = client.start_task(types[i % 5], 1024, worker_id="bench-sync")
+                client.complete_task(task_id, "completed", 2048)
+            sync_seconds = time.perf_counter() - started
+        finally:
+            client.close()
+        sync_rate = sync_n / sync_seconds
+
+        n = bench.sizes.lifecycles_buffered
+        max_queue = max(default_max_queue(), 2 * n + 10)
+        bclient = BufferedClient(conninfo, max_queue=max_queue)
+        try:
+            bclient.complete_task(bclient.start_task(types[0], 1024, worker_id="bench-warmup"))
+            bclient.flush()
+            admin.execute("CHECKPOINT")
+            start_task, complete_task = bclient.start_task, bclient.complete_task
+            started = time.perf_counter()
+            for i in range(n):
+                task_id = start_task(types[i % 5], 1024, worker_id="bench-buffered")
+                complete_task(task_id, "completed", 2048)
+            calls_seconds = time.perf_counter() - started
+            flushed = bclient.flush()
+            seconds = time.perf_counter() - started
+            stats = stats_dict(bclient.stats())
+        finally:
+            bclient.close()
+        completed = int(scalar(
+            admin, "SELECT count(*) FROM monitoring.processing_metrics"
+            " WHERE worker_id = 'bench-buffered' AND status = 'completed'"))  # fmt: skip
+        bench.add(Measurement(
+            "lifecycles.buffered", "lifecycles", "BufferedClient start_task + complete_task",
+            completed / seconds, "lifecycles/s", target=5_000, target_op=">=",
+            baseline=sync_rate, baseline_label="sync MonitoringClient",
+            ratio=(completed / seconds) / sync_rate,
+            note=f"{n:,} lifecycles then flush(); completed rows counted in the table; max_queue={max_queue:,}",
+            details={"flushed": flushed, "completed_in_table": completed, "seconds": seconds,
+                     "calls_seconds": calls_seconds, "stats": stats},
+        ))  # fmt: skip
+        bench.add(Measurement(
+            "lifecycles.sync", "lifecycles", "MonitoringClient start_task + complete_task",
+            sync_rate, "lifecycles/s",
+            note=f"{sync_n:,} lifecycles, one connection, each call its own committed transaction",
+        ))  # fmt: skip
+
+
+# --------------------------------------------------------------------------- 3. latency
+
+
+def bench_latency(bench: Bench, conninfo: str) -> None:
+    calls, warmup = bench.sizes.latency_calls, bench.sizes.latency_warmup
+    with psycopg.connect(conninfo, autocommit=True) as admin:
+        admin.execute("CREATE TABLE bench_commit_probe (n integer)")
+        admin.execute("CHECKPOINT")
+        # The floor: a one-row INSERT committed (and so flushed to the WAL) by itself.
+        floor_ns: list[int] = []
+        for i in range(warmup + calls):
+            t = time.perf_counter_ns()
+            admin.execute("INSERT INTO bench_commit_probe VALUES (%s)", (i,))
+            if i >= warmup:
+                floor_ns.append(time.perf_counter_ns() - t)
+        admin.execute("DROP TABLE bench_commit_probe")
+    client = MonitoringClient(conninfo, min_size=1, max_size=1)
+    samples: list[int] = []
+    try:
+        for i in range(warmup + calls):
+            t = time.perf_counter_ns()
+            client.start_task("latency_probe", 1024, worker_id="bench-latency")
+            if i >= warmup:
+                samples.append(time.perf_counter_ns() - t)
+    finally:
+        client.close()
+    ms = sorted(s / 1e6 for s in samples)
+    floor = sorted(s / 1e6 for s in floor_ns)
+    common = f"{calls:,} calls after {warmup} warm-up, perf_counter_ns around each call"
+    bench.add(Measurement(
+        "latency.start_task_p50", "latency", "MonitoringClient.start_task p50",
+        percentile(ms, 0.50), "ms", baseline=percentile(floor, 0.50),
+        baseline_label="one-row INSERT commit p50", ratio=percentile(ms, 0.50) / percentile(floor, 0.50),
+        note=common, details={"mean_ms": statistics.fmean(ms), "max_ms": ms[-1]},
+    ))  # fmt: skip
+    bench.add(Measurement(
+        "latency.start_task_p99", "latency", "MonitoringClient.start_task p99",
+        percentile(ms, 0.99), "ms", target=2.0, target_op="<", baseline=percentile(floor, 0.99),
+        baseline_label="one-row INSERT commit p99", ratio=percentile(ms, 0.99) / percentile(floor, 0.99),
+        note=common + "; the baseline is the commit (WAL flush) floor of the same server",
+        details={"p999_ms": percentile(ms, 0.999), "floor_p50_ms": percentile(floor, 0.5),
+                 "floor_p99_ms": percentile(floor, 0.99)},
+    ))  # fmt: skip
+
+
+# --------------------------------------------------------------------------- 4. queries
+
+
+def capture_plans(conninfo: str, statement: str) -> list[str]:
+    """Plans of the statement and every nested statement over 1 ms, by auto_explain."""
+    plans: list[str] = []
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.add_notice_handler(lambda d: plans.append(d.message_primary or ""))
+        for setting in ("LOAD 'auto_explain'",
+                        "SET auto_explain.log_min_duration = '1ms'",
+                        "SET auto_explain.log_analyze = on",
+                        "SET auto_explain.log_buffers = on",
+                        "SET auto_explain.log_nested_statements = on",
+                        "SET auto_explain.log_timing = on",
+                        "SET client_min_messages = log"):  # fmt: skip
+            conn.execute(setting.encode())
+        fetch_all(conn, statement)
+    return [p for p in plans if "plan:" in p or "Query Text" in p]
+
+
+def time_query(conn: Conn, statement: str, runs: int) -> tuple[list[float], int]:
+    """One warm-up, then ``runs`` timed executions fetching every row; ms and row count."""
+    fetch_all(conn, statement)
+    times: list[float] = []
+    count = 0
+    for _ in range(runs):
+        started = time.perf_counter()
+        count = len(fetch_all(conn, statement))
+        times.append((time.perf_counter() - started) * 1000)
+    return times, count
+
+
+def fetch_all(conn: Conn, statement: str) -> list[Any]:
+    """Execute and fetch every row (none for a CALL without results)."""
+    cur = conn.execute(statement.encode())
+    return cur.fetchall() if cur.description is not None else []
+
+
+def bench_queries(bench: Bench, conninfo: str) -> None:
+    sizes = bench.sizes.history
+    with bench.phase("history load"):
+        info = load_history(conninfo, sizes, progress)
+    bench.extra["history"] = info
+    bench.add(Measurement(
+        "history.load", "queries", "history load (set-based SQL, then VACUUM ANALYZE)",
+        info["load_seconds"], "s",
+        note=f"{sizes.performance_samples:,} samples, {sizes.tasks:,} tasks, {sizes.errors:,} errors, "
+             f"{sizes.queue_samples:,} queue samples, {sizes.health_changes:,} health changes over "
+             f"{sizes.days} days; database {info['database_size']}",
+        details=info,
+    ))  # fmt: skip
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        # Open alerts as in steady state: the first run raises them.
+        first = conn.execute("SELECT * FROM monitoring.run_monitoring_checks('bench')").fetchall()
+        bench.extra["first_check_run"] = [list(r) for r in first]
+        has_rollups = scalar(conn, "SELECT count(*) FROM pg_proc WHERE proname = 'refresh_rollups'"
+                             " AND pronamespace = 'monitoring'::regnamespace AND prokind = 'p'")  # fmt: skip
+        if has_rollups:
+            # Catch up the way pg_cron would over many minutes: the first runs
+            # work through the loaded history a bounded chunk at a time, until
+            # nothing is left queued (rollup_pending empty).
+            has_pending = scalar(
+                conn, "SELECT to_regclass('monitoring.rollup_pending') IS NOT NULL"
+            )
+            calls = 0
+            started = time.perf_counter()
+            while True:
+                conn.execute("CALL monitoring.refresh_rollups()")
+                calls += 1
+                pending = (
+                    scalar(conn, "SELECT count(*) FROM monitoring.rollup_pending")
+                    if has_pending
+                    else 0
+                )
+                if pending == 0 or calls >= 1000:
+                    break
+            initial = time.perf_counter() - started
+            if pending:
+                bench.notes.append(f"rollups still pending after {calls} refresh_rollups() calls")
+            conn.execute("VACUUM (ANALYZE)")
+            times, _ = time_query(conn, "CALL monitoring.refresh_rollups()", bench.sizes.query_runs)
+            bench.add(Measurement(
+                "rollups.refresh_initial", "queries", "CALL refresh_rollups() until the history is rolled up",
+                initial, "s", note=f"{calls} calls back to back, until rollup_pending is empty; then VACUUM (ANALYZE)",
+                details={"calls": calls, "pending_left": pending}))  # fmt: skip
+            bench.add(Measurement(
+                "rollups.refresh", "queries", "CALL refresh_rollups() when caught up",
+                statistics.median(times), "ms", runs=times,
+                note=f"median of {len(times)} after 1 warm-up; little or nothing new to aggregate"))  # fmt: skip
+        else:
+            bench.notes.append(
+                "monitoring.refresh_rollups() does not exist: no rollup refresh timed"
+            )
+            for name, label in (("rollups.refresh_initial", "CALL refresh_rollups() (initial)"),
+                                ("rollups.refresh", "CALL refresh_rollups() (incremental)")):  # fmt: skip
+                bench.skip(
+                    name, "queries", label, "ms", "monitoring.refresh_rollups() does not exist"
+                )
+        checks = [r[0] for r in conn.execute(
+            "SELECT proname FROM pg_proc WHERE pronamespace = 'monitoring'::regnamespace"
+            " AND proname LIKE 'check\\_%' ORDER BY 1").fetchall()]  # fmt: skip
+        views = [r[0] for r in conn.execute(
+            "SELECT viewname FROM pg_views WHERE schemaname = 'monitoring'"
+            " AND viewname LIKE 'v\\_%' ORDER BY 1").fetchall()]  # fmt: skip
+        statements: list[tuple[str, str, str]] = (
+            [(f"query.{c}", f"{c}()", f"SELECT monitoring.{c}()") for c in checks]
+            + [("query.run_monitoring_checks", "run_monitoring_checks('manual')",
+                "SELECT * FROM monitoring.run_monitoring_checks('manual')")]
+            + [(f"query.{v}", f"SELECT * FROM {v}", f"SELECT * FROM monitoring.{v}") for v in views]
+            + [("query.get_dashboard_summary", "get_dashboard_summary()",
+                "SELECT monitoring.get_dashboard_summary()")]
+        )  # fmt: skip
+        conn.execute("CHECKPOINT")
+        for name, label, statement in statements:
+            times, rows = time_query(conn, statement, bench.sizes.query_runs)
+            median = statistics.median(times)
+            m = bench.add(Measurement(
+                name, "queries", label, median, "ms", target=QUERY_TARGET_MS, target_op="<",
+                runs=times, note=f"median of {len(times)} after 1 warm-up, all rows fetched",
+                details={"rows": rows, "statement": statement}))  # fmt: skip
+            if median >= QUERY_TARGET_MS:
+                m.details["plans"] = capture_plans(conninfo, statement)
+                bench.plans[name] = m.details["plans"]
+                # Diagnosis only: the same query with JIT off (plans show JIT's share).
+                with psycopg.connect(conninfo, autocommit=True) as nojit:
+                    nojit.execute("SET jit = off")
+                    no_jit_times, _ = time_query(nojit, statement, 3)
+                m.details["median_ms_with_jit_off"] = statistics.median(no_jit_times)
+                m.note += f"; {statistics.median(no_jit_times):.1f} ms with jit = off (diagnosis)"
+            progress(f"{label}: {median:.1f} ms ({rows} rows)")
+
+
+# --------------------------------------------------------------------------- 5. expiry
+
+
+def set_performance_retention(conn: Conn, days: float) -> None:
+    """Only performance_monitoring expires; everything else is kept for ten years."""
+    document = scalar(conn, "SELECT document FROM monitoring.config")
+    retention = document["retention"]
+    for key in list(retention):
+        if isinstance(retention[key], dict):
+            retention[key] = {k: 3650 for k in retention[key]}  # equal: no per-severity deletes
+        elif key != "cron_job_run_details_days":
+            retention[key] = 3650
+    for (setting,) in conn.execute("SELECT retention_setting FROM monitoring.history_tables"):
+        retention.setdefault(setting, 3650)
+    retention["performance_monitoring_days"] = days
+    conn.execute("SELECT monitoring.apply_config(%s)", (Jsonb(document),))
+
+
+def partition_rows(conn: Conn, day: Any) -> int:
+    name = f"performance_monitoring_p{day:%Y%m%d}"
+    return int(
+        scalar(conn, sql.SQL("SELECT count(*) FROM monitoring.{}").format(sql.Identifier(name)))
+    )
+
+
+def bench_expiry(bench: Bench, conninfo: str) -> None:
+    runs = bench.sizes.expiry_runs
+    delete_ms: list[float] = []
+    vacuum_ms: list[float] = []
+    retention_ms: list[float] = []
+    count_ms: list[float] = []
+    details: list[dict[str, Any]] = []
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        today = scalar(conn, "SELECT (now() AT TIME ZONE 'UTC')::date")
+        days = bench.sizes.history.days
+        # First drop the partial oldest day (and the empty ones before it), untimed.
+        set_performance_retention(conn, days - 1)
+        conn.execute("SELECT * FROM monitoring.cleanup_old_monitoring_data()").fetchall()
+        for k in range(runs):
+            expire_day = today - timedelta(days=days - 1 - k)  # the oldest day left
+            delete_day = today - timedelta(days=days - 10 - k)  # a whole day in the middle
+            expire_rows = partition_rows(conn, expire_day)
+            delete_rows = partition_rows(conn, delete_day)
+            # What cleanup pays to count the rows of the partition it drops.
+            started = time.perf_counter()
+            partition_rows(conn, expire_day)
+            count_ms.append((time.perf_counter() - started) * 1000)
+
+            conn.execute("CHECKPOINT")
+            started = time.perf_counter()
+            cur = conn.execute(
+                "DELETE FROM monitoring.performance_monitoring"
+                " WHERE recorded_at >= %(d)s::date::timestamp AT TIME ZONE 'UTC'"
+                " AND recorded_at < (%(d)s::date + 1)::timestamp AT TIME ZONE 'UTC'",
+                {"d": delete_day},
+            )
+            delete_ms.append((time.perf_counter() - started) * 1000)
+            deleted = cur.rowcount
+            started = time.perf_counter()
+            conn.execute(sql.SQL("VACUUM monitoring.{}").format(
+                sql.Identifier(f"performance_monitoring_p{delete_day:%Y%m%d}")))  # fmt: skip
+            vacuum_ms.append((time.perf_counter() - started) * 1000)
+
+            set_performance_retention(conn, days - 2 - k)
+            conn.execute("CHECKPOINT")
+            started = time.perf_counter()
+            result = conn.execute(
+                "SELECT * FROM monitoring.cleanup_old_monitoring_data()"
+            ).fetchall()
+            retention_ms.append((time.perf_counter() - started) * 1000)
+            perf = next(r for r in result if r[0] == "performance_monitoring")
+            if perf[1] != 1 or perf[2] != expire_rows:
+                raise RuntimeError(
+                    f"cleanup removed {perf[1:]} instead of 1 partition of {expire_rows} rows"
+                )
+            details.append({"expired_day": str(expire_day), "expired_rows": expire_rows,
+                            "deleted_day": str(delete_day), "deleted_rows": deleted,
+                            "delete_day_rows_before": delete_rows, "cleanup_result": [list(r) for r in result]})  # fmt: skip
+            progress(f"expiry run {k + 1}/{runs}: DELETE {deleted:,} rows {delete_ms[-1]:.0f} ms, "
+                     f"retention {expire_rows:,} rows {retention_ms[-1]:.1f} ms")  # fmt: skip
+        # The job's fixed cost: the same call with nothing left to expire.
+        idle_ms: list[float] = []
+        for _ in range(runs):
+            conn.execute("CHECKPOINT")
+            started = time.perf_counter()
+            conn.execute("SELECT * FROM monitoring.cleanup_old_monitoring_data()").fetchall()
+            idle_ms.append((time.perf_counter() - started) * 1000)
+        # The floor: DROP TABLE of one day's partition by itself (the next oldest days).
+        drop_ms: list[float] = []
+        for j in range(runs):
+            day = today - timedelta(days=days - 1 - runs - j)
+            drop_rows = partition_rows(conn, day)
+            conn.execute("CHECKPOINT")
+            started = time.perf_counter()
+            conn.execute(sql.SQL("DROP TABLE monitoring.{}").format(
+                sql.Identifier(f"performance_monitoring_p{day:%Y%m%d}")))  # fmt: skip
+            drop_ms.append((time.perf_counter() - started) * 1000)
+            details[min(j, len(details) - 1)].setdefault("dropped_alone", []).append(
+                {"day": str(day), "rows": drop_rows}
+            )
+    d, r = statistics.median(delete_ms), statistics.median(retention_ms)
+    rows = details[-1]["expired_rows"]
+    bench.add(Measurement(
+        "expiry.delete", "expiry", "DELETE one day of performance samples", d, "ms", runs=delete_ms,
+        note=f"~{rows:,} rows; the statement and its commit only: the VACUUM that must "
+             f"reclaim the space later is not included (see expiry.delete_vacuum)",
+        details={"runs": details}))  # fmt: skip
+    bench.add(Measurement(
+        "expiry.delete_vacuum", "expiry", "VACUUM of that day's partition afterwards",
+        statistics.median(vacuum_ms), "ms", runs=vacuum_ms,
+        note="the deferred cost of the DELETE; partition drops never need it"))  # fmt: skip
+    bench.add(Measurement(
+        "expiry.retention", "expiry", "cleanup_old_monitoring_data() expiring one day",
+        r, "ms", target=100, target_op=">=", target_on="ratio", baseline=d,
+        baseline_label="DELETE of the same number of rows", ratio=d / r, runs=retention_ms,
+        note="the whole job: every history table checked, count(*) of the expired partition, DROP, "
+             "default-partition and resolved-alert deletes, commit",
+        details={"count_partition_ms": count_ms}))  # fmt: skip
+    bench.add(Measurement(
+        "expiry.count_partition", "expiry", "of which: count(*) of the partition it drops",
+        statistics.median(count_ms), "ms", runs=count_ms,
+        note="cleanup counts a partition's rows before dropping it: the part of the job that grows with the day's size"))  # fmt: skip
+    bench.add(Measurement(
+        "expiry.retention_idle", "expiry", "of which: the same job with nothing to expire",
+        statistics.median(idle_ms), "ms", runs=idle_ms,
+        note="the job's fixed cost: every history table's partitions listed, default partitions, "
+             "rollup and resolved-alert deletes, commit"))  # fmt: skip
+    drop = statistics.median(drop_ms)
+    bench.add(Measurement(
+        "expiry.drop_only", "expiry", "DROP TABLE of one day's partition alone",
+        drop, "ms", baseline=d, baseline_label="DELETE", ratio=d / drop, runs=drop_ms,
+        note="the floor the retention job could approach: the DROP and its commit, nothing else"))  # fmt: skip
+
+
+# --------------------------------------------------------------------------- 6. memory
+
+
+def bench_memory(bench: Bench) -> None:
+    result = subprocess.run(
+        [sys.executable, str(Path(__file__).with_name("memory_child.py")), "1.5"],
+        capture_output=True, text=True, check=False, timeout=300,
+    )  # fmt: skip
+    if result.returncode != 0:
+        raise RuntimeError(f"memory child failed: {result.stderr.strip()}")
+    data = json.loads(result.stdout.strip().splitlines()[-1])
+    dropped = data["stats"].get("dropped", {})
+    dropped_total = sum(dropped.values()) if isinstance(dropped, dict) else int(dropped)
+    common = (f"subprocess; {data['calls']:,} record_performance_metric calls with tags into a client "
+              f"with the default max_queue={data['max_queue']:,}, database unreachable")  # fmt: skip
+    bench.add(Measurement(
+        "memory.peak_rss", "memory", "peak RSS, BufferedClient queue full",
+        data["peak_rss_kib"] / 1024, "MiB", target=100, target_op="<", note=common + "; ru_maxrss",
+        details=data))  # fmt: skip
+    bench.add(Measurement(
+        "memory.rss_growth", "memory", "RSS growth while filling",
+        data["rss_growth_kib"] / 1024, "MiB", note="ru_maxrss after filling minus before creating the client"))  # fmt: skip
+    bench.add(Measurement(
+        "memory.dropped", "memory", "calls dropped past max_queue", float(dropped_total), "calls",
+        baseline=float(data["calls"] - data["max_queue"]), baseline_label="calls past max_queue",
+        note=f"drop counters: {dropped}; record call p99 {data['call_p99_us']:.1f} us while the database was away"))  # fmt: skip
+
+
+# --------------------------------------------------------------------------- report
+
+
+def fmt_value(value: float | None, unit: str) -> str:
+    if value is None:
+        return "-"
+    if unit in ("rows/s", "lifecycles/s", "calls"):
+        return f"{value:,.0f} {unit}"
+    if unit == "ms":
+        return f"{value:,.3f} ms" if value < 10 else f"{value:,.1f} ms"
+    return f"{value:,.1f} {unit}"
+
+
+def print_table(bench: Bench) -> None:
+    rows: list[tuple[str, str, str, str, str]] = []
+    for m in bench.measurements:
+        if m.skipped:
+            rows.append((m.label, "skipped", m.skipped, "", ""))
+            continue
+        against = []
+        if m.baseline is not None:
+            against.append(f"{m.baseline_label}: {fmt_value(m.baseline, m.unit)}")
+        if m.target is not None:
+            subject = "ratio" if m.target_on == "ratio" else ""
+            unit = "" if m.target_on == "ratio" else f" {m.unit}"
+            against.append(f"target {subject} {m.target_op} {m.target:g}{unit}".replace("  ", " "))
+        ratio = f"{m.ratio:.3g}" if m.ratio is not None else ""
+        ok = "" if m.ok is None else ("ok" if m.ok else "MISSED")
+        rows.append((m.label, fmt_value(m.value, m.unit), "; ".join(against), ratio, ok))
+    headers = ("measurement", "value", "baseline / target", "ratio", "ok")
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+    line = " | ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))
+    print(line)
+    print("-+-".join("-" * w for w in widths))
+    section = None
+    for m, row in zip(bench.measurements, rows, strict=True):
+        if m.section != section and section is not None:
+            print("-+-".join("-" * w for w in widths))
+        section = m.section
+        print(" | ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="scripts/bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="small sizes, a smoke run (under a minute)")  # fmt: skip
+    parser.add_argument("--out", type=Path, help="write every result as JSON to this file")
+    parser.add_argument("--tmpdir", type=Path, help="parent directory of the throwaway cluster")
+    args = parser.parse_args(argv)
+    sizes = QUICK if args.quick else FULL
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that the cluster is deleted
+
+    bench = Bench(sizes, args.quick)
+    started_at = datetime.now(timezone.utc)
+    started = time.perf_counter()
+    home = Path(tempfile.mkdtemp(prefix="pgvigil-bench-", dir=args.tmpdir))
+    cluster = LocalCluster(home)  # durable, as `pgvigil up`: fsync on, synchronous commit
+    machine: dict[str, Any] = {}
+    try:
+        with bench.phase("memory (subprocess)"):
+            bench_memory(bench)
+        with bench.phase("cluster start and migrate"):
+            cluster.start()
+            with psycopg.connect(cluster.conninfo(), autocommit=True) as conn:
+                conn.execute("CREATE EXTENSION IF NOT EXISTS pg_cron")
+                machine = machine_facts(conn, cluster.data_dir)
+            if machine["postgresql_settings"]["fsync"] != "on":
+                raise RuntimeError("fsync is off: a benchmark must run on durable settings")
+            for name in ("bench_ingest", "bench_history"):
+                cluster.create_database(name)
+                migrate(cluster.conninfo(name))
+        ingest_dsn, history_dsn = (
+            cluster.conninfo("bench_ingest"),
+            cluster.conninfo("bench_history"),
+        )
+        with bench.phase("ingest"):
+            bench_ingest(bench, ingest_dsn)
+        with bench.phase("task lifecycles"):
+            bench_lifecycles(bench, ingest_dsn)
+        with bench.phase("start_task latency"):
+            bench_latency(bench, ingest_dsn)
+        with bench.phase("queries on the history"):
+            bench_queries(bench, history_dsn)
+        with bench.phase("expiry"):
+            bench_expiry(bench, history_dsn)
+    except Exception:
+        traceback.print_exc()
+        progress("failed; deleting the cluster")
+        return 1
+    finally:
+        cluster.destroy()
+        shutil.rmtree(home, ignore_errors=True)
+    elapsed = time.perf_counter() - started
+
+    print()
+    print(f"pgvigil benchmark ({'quick' if args.quick else 'full'}), "
+          f"{machine.get('cpu_count')} x {machine.get('cpu_model')}, {machine.get('memory_gib')} GiB, "
+          f"{str(machine.get('postgresql', '')).split(' on ')[0]}, pg_cron {machine.get('pg_cron')}, "
+          f"fsync {machine['postgresql_settings']['fsync']}, commit {machine.get('git_commit', '')[:12]}")  # fmt: skip
+    print()
+    print_table(bench)
+    print()
+    for note in bench.notes:
+        print(f"note: {note}")
+    missed = [m.label for m in bench.measurements if m.ok is False]
+    print(f"{len(bench.measurements)} measurements, {len(missed)} targets missed; "
+          f"run took {elapsed:.0f} s ({', '.join(f'{k} {v:.0f} s' for k, v in bench.phases.items())})")  # fmt: skip
+    for m in bench.measurements:
+        if "median_ms_with_jit_off" in m.details:
+            print(f"over {QUERY_TARGET_MS:g} ms: {m.label}: {m.value:,.1f} ms; "
+                  f"{m.details['median_ms_with_jit_off']:,.1f} ms with jit = off")  # fmt: skip
+    if bench.plans:
+        print(
+            f"plans of the queries over {QUERY_TARGET_MS:g} ms: in the JSON (--out), under 'plans'"
+        )
+    if args.out:
+        document = {
+            "benchmark": "pgvigil",
+            "mode": "quick" if args.quick else "full",
+            "started_at": started_at.isoformat(),
+            "elapsed_seconds": round(elapsed, 1),
+            "phase_seconds": bench.phases,
+            "machine": machine,
+            "sizes": asdict(sizes),
+            "measurements": [asdict(m) for m in bench.measurements],
+            "notes": bench.notes,
+            "plans": bench.plans,
+            **bench.extra,
+        }
+        args.out.write_text(json.dumps(document, indent=2, default=str) + "\n", encoding="utf-8")
+        print(f"results written to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
