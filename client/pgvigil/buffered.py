@@ -25,6 +25,7 @@ from __future__ import annotations
 import atexit
 import logging
 import random
+import struct
 import threading
 import time
 import traceback
@@ -33,7 +34,7 @@ import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from types import TracebackType
 from typing import Any
 
@@ -58,7 +59,12 @@ _HEALTH = 4
 _QUEUE = 5
 
 _METRIC_COLUMNS = "metric_name, metric_type, metric_value, unit, component, tags, recorded_at"
-_METRIC_TYPES = ["text", "text", "float8", "text", "text", "jsonb", "timestamptz"]
+# recorded_at travels as int8: timestamptz's binary form is exactly the
+# microseconds since 2000-01-01 UTC, so the hot path never builds a datetime.
+_METRIC_TYPES = ["text", "text", "float8", "text", "text", "jsonb", "int8"]
+_PG_EPOCH = datetime(2000, 1, 1, tzinfo=_UTC)
+_PG_EPOCH_MICROS = 946_684_800_000_000  # 2000-01-01 in Unix microseconds
+_ONE_MICROSECOND = timedelta(microseconds=1)
 
 _BEGIN_BATCH = "SELECT monitoring.begin_ingest_batch(%s::uuid, %s::timestamptz, %s::integer)"
 _CONFIRM_METRIC_COPY = "SELECT monitoring.confirm_metric_copy(%s::timestamptz, %s::timestamptz)"
@@ -117,6 +123,17 @@ class _DatabaseTrouble(Exception):
 
 class _AlreadyWritten(Exception):
     """The database has this batch id: a retry of a batch that was committed."""
+
+
+def _pg_micros(at: datetime) -> int:
+    """Microseconds since 2000-01-01 UTC; a naive datetime is taken as UTC."""
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=_UTC)
+    return (at - _PG_EPOCH) // _ONE_MICROSECOND
+
+
+def _from_pg_micros(micros: int) -> datetime:
+    return _PG_EPOCH + timedelta(microseconds=micros)
 
 
 def _jsonb(value: Mapping[str, Any] | None) -> Jsonb | None:
@@ -178,7 +195,7 @@ class BufferedClient:
         self._in_flight = 0
         self._accepting = True
         self._stopping = False
-        self._queued = 0
+        self._taken = 0  # events removed from the head of _pending (queued = taken + pending)
         self._done = 0  # events written or dropped after being queued
         self._written = 0
         self._dropped: dict[str, int] = {}
@@ -211,17 +228,17 @@ class BufferedClient:
     # -- recording calls: queue and return -------------------------------
 
     def _put(self, event: tuple[Any, ...]) -> None:
-        with self._lock:
-            if not self._accepting:
-                self._drop_locked("closed", 1)
-                return
-            if len(self._pending) + self._in_flight >= self._max_queue:
-                self._drop_locked("queue_full", 1)
-                return
-            self._pending.append(event)
-            self._queued += 1
-            if len(self._pending) == self._batch_size:
+        # The hot path takes no lock: list.append is atomic under the GIL and
+        # the writer only removes from the head (under the lock). Concurrent
+        # callers may overshoot max_queue by one event each, no more.
+        pending = self._pending
+        if self._accepting and len(pending) + self._in_flight < self._max_queue:
+            pending.append(event)
+            if len(pending) == self._batch_size:
                 self._wake.set()
+            return
+        with self._lock:
+            self._drop_locked("queue_full" if self._accepting else "closed", 1)
 
     def record_performance_metric(
         self,
@@ -238,13 +255,17 @@ class BufferedClient:
         self._put(
             (
                 _METRIC,
-                name,
-                metric_type,
-                value,
-                unit,
-                component,
-                tags,
-                event_time or datetime.now(_UTC),
+                (
+                    name,
+                    metric_type,
+                    value,
+                    unit,
+                    component,
+                    tags,
+                    time.time_ns() // 1000 - _PG_EPOCH_MICROS
+                    if event_time is None
+                    else _pg_micros(event_time),
+                ),
             )
         )
 
@@ -423,7 +444,7 @@ class BufferedClient:
         """A consistent snapshot of the counters."""
         with self._lock:
             return BufferStats(
-                queued=self._queued,
+                queued=self._taken + len(self._pending),
                 written=self._written,
                 dropped=dict(self._dropped),
                 queue_depth=len(self._pending) + self._in_flight,
@@ -439,7 +460,7 @@ class BufferedClient:
         wait as long as it takes).
         """
         with self._lock:
-            target = self._queued
+            target = self._taken + len(self._pending)
         self._wake.set()
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._progress:
@@ -473,7 +494,8 @@ class BufferedClient:
         self._thread.join(max(1.0, timeout))
         with self._lock:
             left = len(self._pending)
-            self._pending.clear()
+            del self._pending[:left]
+            self._taken += left
             if left:
                 self._drop_locked("unflushed_at_close", left)
                 self._done += left
@@ -494,7 +516,8 @@ class BufferedClient:
     def _take_batch(self) -> list[tuple[Any, ...]]:
         with self._lock:
             batch = self._pending[: self._batch_size]
-            del self._pending[: self._batch_size]
+            del self._pending[: len(batch)]
+            self._taken += len(batch)
             self._in_flight = len(batch)
             return batch
 
@@ -557,6 +580,7 @@ class BufferedClient:
                 if stopping:
                     with self._lock:
                         self._pending[:0] = batch  # counted by close() as unflushed
+                        self._taken -= len(batch)
                         self._in_flight = 0
                     return False
                 delay = min(self._max_backoff, 0.1 * 2 ** min(failures, 10))
@@ -619,10 +643,15 @@ class BufferedClient:
                 self._write_events(conn, events)
             return
         except psycopg.Error as exc:
-            if not _is_data_error(exc) or conn.broken:
+            if conn.broken:
                 raise
-            reason = f"rejected:{exc.diag.sqlstate}"
-        except (TypeError, ValueError, OverflowError):
+            if exc.diag.sqlstate is None and isinstance(exc, psycopg.DataError):
+                reason = "rejected:invalid_type"  # psycopg could not adapt a value
+            elif _is_data_error(exc):
+                reason = f"rejected:{exc.diag.sqlstate}"
+            else:
+                raise
+        except (TypeError, ValueError, OverflowError, struct.error):
             # A Python value that cannot be sent as its column's type.
             reason = "rejected:invalid_type"
         if len(events) == 1:
@@ -653,8 +682,11 @@ class BufferedClient:
         if len(metrics) == 1:
             # One sample (or one isolated by a rejected COPY): the recording
             # function says exactly what is wrong with it.
-            e = metrics[0]
-            conn.execute(_RECORD_PERFORMANCE_METRIC, (e[1], e[2], e[3], e[4], e[5], _jsonb(e[6]), e[7]))
+            name, metric_type, value, unit, component, tags, at = metrics[0][1]
+            conn.execute(
+                _RECORD_PERFORMANCE_METRIC,
+                (name, metric_type, value, unit, component, _jsonb(tags), _from_pg_micros(at)),
+            )
         elif metrics:
             self._copy_metrics(conn, metrics)
         if tasks:
@@ -675,30 +707,21 @@ class BufferedClient:
 
     @staticmethod
     def _copy_metrics(conn: psycopg.Connection[Any], metrics: list[tuple[Any, ...]]) -> None:
-        first = last = metrics[0][7]
+        first = last = metrics[0][1][6]
         cur = conn.cursor()
         with cur.copy(
             f"COPY monitoring.performance_monitoring ({_METRIC_COLUMNS}) FROM STDIN (FORMAT BINARY)"
         ) as copy:
             copy.set_types(_METRIC_TYPES)
             write_row = copy.write_row
-            for _, name, metric_type, value, unit, component, tags, at in metrics:
+            for _, row in metrics:
+                at = row[6]
                 if at < first:
                     first = at
                 elif at > last:
                     last = at
-                write_row(
-                    (
-                        name,
-                        metric_type,
-                        float(value),
-                        unit,
-                        component,
-                        None if tags is None else Jsonb(tags),
-                        at,
-                    )
-                )
-        cur.execute(_CONFIRM_METRIC_COPY, (first, last))
+                write_row(row)
+        cur.execute(_CONFIRM_METRIC_COPY, (_from_pg_micros(first), _from_pg_micros(last)))
 
     @staticmethod
     def _write_tasks(conn: psycopg.Connection[Any], tasks: list[tuple[Any, ...]]) -> None:
