@@ -21,10 +21,11 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import psycopg
+from psycopg import sql
 
 Progress = Callable[[str], None]
 
@@ -396,6 +397,77 @@ def load_history(
         "rows": counts,
         "rows_in_default_partitions": in_default,
         "database_size": size[0] if size else None,
+        "seconds": {k: round(v, 2) for k, v in timings.items()},
+        "load_seconds": round(time.perf_counter() - started, 1),
+    }
+
+
+def load_performance_days(
+    conninfo: str, days: list[date], rows_per_day: int, progress: Progress, *, workers: int = 2
+) -> dict[str, Any]:
+    """Whole UTC days of performance samples, ``rows_per_day`` each, evenly spread over the day.
+
+    The days' partitions are made by ``monitoring.create_partition`` (so they
+    carry the table's indexes), filled with the history's INSERT ... SELECT
+    (two statements a day, ``workers`` at a time), then ``VACUUM (ANALYZE)``
+    as the history is, and a CHECKPOINT. Returns the timings.
+    """
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        for day in days:
+            conn.execute("SELECT monitoring.create_partition('performance_monitoring', %s)", (day,))
+    step = 86400.0 / rows_per_day
+    jobs: list[dict[str, Any]] = [
+        # Times start + i * step for i in 0 .. rows_per_day - 1: all inside the day.
+        {"start": datetime(day.year, day.month, day.day, tzinfo=timezone.utc), "step": step,
+         "first": first, "last": last}
+        for day in days
+        for first, last in _chunks(rows_per_day, 2)
+    ]  # fmt: skip
+
+    def run(params: dict[str, Any]) -> None:
+        with psycopg.connect(conninfo, autocommit=True) as c:
+            c.execute(PERFORMANCE_SQL.encode(), params)
+
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(run, jobs))
+    timings["insert"] = time.perf_counter() - t0
+    progress(f"{len(days)} days of {rows_per_day:,} samples inserted in {timings['insert']:.1f} s")
+    names = [f"performance_monitoring_p{day:%Y%m%d}" for day in days]
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        t0 = time.perf_counter()
+        conn.execute(
+            sql.SQL("VACUUM (ANALYZE) {}").format(
+                sql.SQL(", ").join(sql.Identifier("monitoring", n) for n in names)
+            )
+        )
+        timings["vacuum_analyze"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        conn.execute("CHECKPOINT")
+        timings["checkpoint"] = time.perf_counter() - t0
+        rows = {
+            n: int(r[0])
+            for n in names
+            if (r := conn.execute(
+                sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier("monitoring", n))
+            ).fetchone()) is not None
+        }  # fmt: skip
+        sizes = {
+            n: r[0]
+            for n in names
+            if (r := conn.execute(
+                "SELECT pg_size_pretty(pg_total_relation_size(%s::regclass))", (f"monitoring.{n}",)
+            ).fetchone()) is not None
+        }  # fmt: skip
+    if any(count != rows_per_day for count in rows.values()):
+        raise RuntimeError(f"expected {rows_per_day} rows in each of {names}, found {rows}")
+    return {
+        "days": [str(d) for d in days],
+        "rows_per_day": rows_per_day,
+        "rows": rows,
+        "total_size": sizes,
         "seconds": {k: round(v, 2) for k, v in timings.items()},
         "load_seconds": round(time.perf_counter() - started, 1),
     }

@@ -40,11 +40,20 @@ EXPECTED = {
     "query.v_queue_performance",
     "query.v_realtime_processing_status",
     "query.v_system_health_summary",
+    "query.v_performance_trends.panel",
+    "query.v_performance_history.panel",
+    "query.v_task_trends.panel",
+    "query.v_task_history.panel",
     "query.get_dashboard_summary",
     "expiry.delete",
     "expiry.delete_vacuum",
     "expiry.retention",
-    "expiry.count_partition",
+    "expiry.drop_only",
+    "expiry.delete_big",
+    "expiry.delete_vacuum_big",
+    "expiry.retention_big",
+    "expiry.drop_only_big",
+    "expiry.retention_idle",
 }
 
 
@@ -69,6 +78,7 @@ def test_quick_benchmark_reports_every_measurement(tmp_path):
     machine = document["machine"]
     assert machine["cpu_count"] >= 1
     assert machine["postgresql_settings"]["fsync"] == "on"
+    assert {"jit", "work_mem", "shared_buffers"} <= set(machine["postgresql_settings"])
     assert machine["pg_cron"]
     assert machine["git_commit"]
 
