@@ -3,8 +3,9 @@
 --   pgvigil_writer: only the recording functions, plus INSERT (COPY) into
 --                   performance_monitoring for buffered clients.
 --   pgvigil_reader: only the v_* views and get_dashboard_summary(), plus the
---                   histogram functions the task views call (views run
---                   functions with the reader's privileges).
+--                   functions the views call (views run functions with the
+--                   reader's privileges): histograms, the rollup boundary
+--                   and the raw tails (aggregates of the newest minutes).
 --   pgvigil_admin:  reader + writer, plus config, alerts, checks, schedules,
 --                   rollups and maintenance; may read the raw tables.
 -- ROUTINES, not FUNCTIONS: the grants cover the aggregates and the
@@ -27,9 +28,11 @@ DECLARE
         ['confirm_metric_copy', 'pgvigil_writer'],
         ['record_task_events', 'pgvigil_writer'],
         ['get_dashboard_summary', 'pgvigil_reader'],
-        -- The task views call these with the reader's privileges.
+        -- The trend and history views call these with the reader's privileges.
         ['estimate_percentile', 'pgvigil_reader'],
         ['rollup_boundary', 'pgvigil_reader'],
+        ['performance_tail', 'pgvigil_reader'],
+        ['task_tail', 'pgvigil_reader'],
         ['task_duration_bounds', 'pgvigil_reader'],
         ['task_duration_histogram', 'pgvigil_reader'],
         ['sum_bucket_counts', 'pgvigil_reader'],

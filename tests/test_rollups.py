@@ -32,6 +32,7 @@ from pgvigil.migrate import apply_migrations, migrate
 
 UTC = timezone.utc
 MINUTE = timedelta(minutes=1)
+FIVE_MINUTES = timedelta(minutes=5)
 BOUNDS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, math.inf]
 DURATIONS = [0.0625, 0.25, 0.5, 1.0, 3.5, 7.5, 45.0, 200.0, 4000.0]
 STATUSES = ["completed", "failed", "timeout", "cancelled", "completed"]
@@ -65,10 +66,12 @@ def utc(moment: datetime) -> datetime:
 
 
 def floor(moment: datetime, unit: timedelta) -> datetime:
-    """The start of the UTC minute or hour of ``moment``."""
+    """The start of the UTC minute, 5 minutes or hour of ``moment``."""
     moment = utc(moment)
     if unit == MINUTE:
         return moment.replace(second=0, microsecond=0)
+    if unit == FIVE_MINUTES:
+        return bin5(moment)
     return moment.replace(minute=0, second=0, microsecond=0)
 
 
@@ -201,6 +204,10 @@ def assert_rollups_match_the_raw_rows(conn: Conn) -> None:
             conn, unit, w
         )
         assert stored_tasks(conn, f"task_rollup_{suffix}") == expected_tasks(conn, unit, w)
+    # Performance only: the tier of v_performance_trends.
+    assert stored_performance(conn, "performance_rollup_5min") == expected_performance(
+        conn, FIVE_MINUTES, w
+    )
 
 
 def view(conn: Conn, name: str) -> list[dict[str, Any]]:
@@ -231,6 +238,10 @@ def test_a_refresh_equals_a_fresh_aggregate_of_the_raw_rows(conn: Conn) -> None:
     assert scalar(conn, "SELECT sum(sample_count) FROM monitoring.performance_rollup_hour") == 90
     assert scalar(conn, "SELECT sum(ended_count) FROM monitoring.task_rollup_hour") == 45 + 15
     assert scalar(conn, "SELECT sum(sample_count) FROM monitoring.performance_rollup_minute") == 90
+    assert scalar(conn, "SELECT sum(sample_count) FROM monitoring.performance_rollup_5min") == 90
+    assert (
+        scalar(conn, "SELECT count(DISTINCT bucket) FROM monitoring.performance_rollup_5min") > 12
+    )
 
 
 def test_known_values_of_one_minute_and_its_hour(conn: Conn) -> None:
@@ -271,6 +282,10 @@ def test_known_values_of_one_minute_and_its_hour(conn: Conn) -> None:
     assert one(conn, "SELECT sample_count, value_sum FROM monitoring.performance_rollup_hour") == {
         "sample_count": 3,
         "value_sum": 7.5,
+    }
+    assert one(conn, "SELECT * FROM monitoring.performance_rollup_5min") == {
+        **one(conn, "SELECT * FROM monitoring.performance_rollup_minute"),
+        "bucket": bin5(minute),
     }
 
 
@@ -632,6 +647,7 @@ def test_minute_rollups_expire_by_partition(conn: Conn, table: str, days: int) -
         day = today - timedelta(days=offset)
         conn.execute("SELECT monitoring.create_partition(%s, %s)", (table, day))
         conn.execute(insert, (datetime(day.year, day.month, day.day, 12, tzinfo=UTC),))
+    conn.execute(sql.SQL("ANALYZE monitoring.{}").format(sql.Identifier(table)))  # rows reported
     assert cleanup(conn)[table] == (1, 1)
     assert (
         scalar(conn, sql.SQL("SELECT count(*) FROM monitoring.{}").format(sql.Identifier(table)))
@@ -665,6 +681,21 @@ def test_hour_rollups_expire_by_their_own_retention(conn: Conn) -> None:
         days=199
     )
     assert cleanup(conn)["performance_rollup_hour"] == (0, 0)
+
+
+def test_five_minute_rollups_are_kept_two_days(conn: Conn) -> None:
+    """Only v_performance_trends reads them (24 hours); no setting."""
+    bucket = bin5(db_now(conn))
+    for age in (timedelta(days=2, minutes=5), timedelta(days=2) - timedelta(minutes=5)):
+        conn.execute(
+            "INSERT INTO monitoring.performance_rollup_5min VALUES"
+            " (%s, 'cpu', 'cpu', 'system', '%%', 1, 1, 1, 1)",
+            (bucket - age,),
+        )
+    assert cleanup(conn)["performance_rollup_5min"] == (0, 1)
+    assert scalar(conn, "SELECT bucket FROM monitoring.performance_rollup_5min") == bucket - (
+        timedelta(days=2) - timedelta(minutes=5)
+    )
 
 
 def test_the_minute_rollup_tables_are_history_tables(conn: Conn) -> None:
@@ -752,10 +783,37 @@ def test_the_reader_can_read_every_new_view_but_not_refresh(conn: Conn) -> None:
     add_workload(conn, db_now(conn) - timedelta(minutes=3), spread_minutes=20)
     refresh(conn)
     add_task(conn, "ocr", 1.0, "completed", db_now(conn))
+    record_metric(conn, "cpu", 1.0, None)
+    # The tails the views call: aggregates of the hour holding the boundary and later only.
+    hour = "date_bin('1 hour', monitoring.rollup_boundary(%s), '2000-01-01 00:00:00+00')"
+    samples = scalar(
+        conn,
+        f"SELECT count(*) FROM monitoring.performance_monitoring WHERE recorded_at >= {hour}",
+        ("performance_monitoring",),
+    )
+    tasks = scalar(
+        conn,
+        "SELECT count(*) FROM monitoring.processing_metrics"
+        f" WHERE end_time >= {hour} AND status <> 'running'",
+        ("processing_metrics",),
+    )
+    assert 1 <= samples < 3 * 20
+    assert tasks >= 1
     conn.execute("SET ROLE pgvigil_reader")
     try:
         for name in NEW_VIEWS:
             assert view(conn, name), name
+        assert (
+            scalar(
+                conn,
+                "SELECT sum(sample_count) FROM monitoring.performance_tail('-infinity', '1 hour')",
+            )
+            == samples
+        )
+        assert (
+            scalar(conn, "SELECT sum(ended_count) FROM monitoring.task_tail('-infinity', '1 hour')")
+            == tasks
+        )
         assert (
             scalar(
                 conn,
@@ -767,6 +825,7 @@ def test_the_reader_can_read_every_new_view_but_not_refresh(conn: Conn) -> None:
             "CALL monitoring.refresh_rollups()",
             "SELECT monitoring.apply_rollup_pending()",
             "SELECT * FROM monitoring.task_rollup_minute",
+            "SELECT * FROM monitoring.performance_rollup_5min",
             "SELECT monitoring.note_ingest('processing_metrics', now(), now())",
         ):
             with pytest.raises(psycopg.errors.InsufficientPrivilege):

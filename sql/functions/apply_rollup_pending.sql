@@ -7,8 +7,8 @@ AS $$
 -- Second step of refresh_rollups(): recomputes the minute rollups of the
 -- ranges queued in rollup_pending from the raw rows (delete, then insert the
 -- fresh aggregate: idempotent, so a range queued twice costs time, never a
--- double count), then the hour rollups of every hour touched from the
--- minute rollups, and removes what it did from the queue, in one
+-- double count), then the 5-minute (performance only) and hour rollups of
+-- every 5 minutes and hour touched from the minute rollups, and removes what it did from the queue, in one
 -- transaction. Work per run is bounded: at most rollups.max_hours_per_run
 -- hours of ranges (both raw tables together), oldest first; the rest stays
 -- queued for the next run (a first run on a long history, a big late batch).
@@ -28,6 +28,7 @@ DECLARE
     v_performance tstzmultirange;
     v_tasks tstzmultirange;
     v_performance_hours tstzmultirange := '{}'::tstzmultirange;
+    v_performance_5min tstzmultirange := '{}'::tstzmultirange;
     v_task_hours tstzmultirange := '{}'::tstzmultirange;
     v_end timestamptz;
     v_hours tstzrange;
@@ -99,6 +100,10 @@ BEGIN
             WHERE p.recorded_at >= r.range_start AND p.recorded_at < v_end
             GROUP BY 1, 2, 3, 4, 5;
             v_performance_hours := v_performance_hours + tstzmultirange(v_hours);
+            v_performance_5min := v_performance_5min
+                + tstzmultirange(tstzrange(date_bin('5 minutes', r.range_start, c_origin),
+                                           date_bin('5 minutes', v_end - interval '1 microsecond', c_origin)
+                                               + interval '5 minutes'));
         ELSE
             FOR v_day IN SELECT d::date FROM generate_series(lower(v_hours) AT TIME ZONE 'UTC',
                                                              (upper(v_hours) - interval '1 hour') AT TIME ZONE 'UTC',
@@ -129,7 +134,21 @@ BEGIN
         v_minutes := v_minutes + (extract(epoch FROM v_end - r.range_start) / 60)::bigint;
     END LOOP;
 
-    -- Hours from their minutes (an hour holding the watermark: up to it).
+    -- 5 minutes and hours from their minutes (those holding the watermark:
+    -- up to it).
+    FOR h IN SELECT lower(x.buckets) AS bucket_start, upper(x.buckets) AS bucket_end
+             FROM unnest(v_performance_5min) AS x (buckets) LOOP
+        DELETE FROM monitoring.performance_rollup_5min AS o
+        WHERE o.bucket >= h.bucket_start AND o.bucket < h.bucket_end;
+        INSERT INTO monitoring.performance_rollup_5min
+            (bucket, metric_name, metric_type, component, unit, sample_count, value_sum, value_min, value_max)
+        SELECT date_bin('5 minutes', m.bucket, c_origin), m.metric_name, m.metric_type, m.component, m.unit,
+               sum(m.sample_count), sum(m.value_sum), min(m.value_min), max(m.value_max)
+        FROM monitoring.performance_rollup_minute AS m
+        WHERE m.bucket >= h.bucket_start AND m.bucket < h.bucket_end
+        GROUP BY 1, 2, 3, 4, 5
+        ORDER BY 1, 2, 4, 3, 5;  -- heap in key order: v_performance_trends reads it by the key
+    END LOOP;
     FOR h IN SELECT lower(x.hours) AS hour_start, upper(x.hours) AS hour_end
              FROM unnest(v_performance_hours) AS x (hours) LOOP
         DELETE FROM monitoring.performance_rollup_hour AS o
@@ -166,4 +185,4 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION monitoring.apply_rollup_pending() IS
-    'Second step of refresh_rollups(): recomputes the minute rollups of the queued ranges from the raw rows and the hour rollups of the hours touched, at most rollups.max_hours_per_run hours per run, oldest first. Returns the minutes re-aggregated; 0 when another run holds the lock or on a standby.';
+    'Second step of refresh_rollups(): recomputes the minute rollups of the queued ranges from the raw rows and the 5-minute (performance) and hour rollups of the buckets touched, at most rollups.max_hours_per_run hours per run, oldest first. Returns the minutes re-aggregated; 0 when another run holds the lock or on a standby.';

@@ -10,7 +10,9 @@ AS $$
 -- Where retention differs by severity (errors), partitions are kept for the
 -- longest and the shorter-lived severities are deleted a day at a time.
 -- The minute rollups are history tables too (daily partitions); the hour
--- rollups are deleted an hour at a time past retention.*_rollup_hour_days.
+-- rollups are deleted an hour at a time past retention.*_rollup_hour_days,
+-- the 5-minute performance rollups (read by v_performance_trends, 24 hours)
+-- past 2 days.
 -- Resolved alerts older than retention.resolved_alerts_days are deleted.
 -- Returns what it removed, per table (for dropped partitions, the row
 -- count estimated by the statistics). Skips on a standby or if another
@@ -87,6 +89,12 @@ BEGIN
     GET DIAGNOSTICS rows_removed = ROW_COUNT;
     RETURN NEXT;
 
+    table_name := 'performance_rollup_5min';
+    DELETE FROM monitoring.performance_rollup_5min AS o
+    WHERE o.bucket < now() - interval '2 days';
+    GET DIAGNOSTICS rows_removed = ROW_COUNT;
+    RETURN NEXT;
+
     table_name := 'task_rollup_hour';
     DELETE FROM monitoring.task_rollup_hour AS o
     WHERE o.bucket < now() - interval '1 hour' - make_interval(days => 1)
@@ -104,4 +112,4 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION monitoring.cleanup_old_monitoring_data() IS
-    'Applies retention: drops daily partitions older than the retention of their table (errors: the longest severity retention, then per-severity deletes; minute rollups included), deletes hour rollups past their retention and resolved alerts past retention.resolved_alerts_days. Returns partitions dropped and rows removed per table (estimated from statistics for dropped partitions).';
+    'Applies retention: drops daily partitions older than the retention of their table (errors: the longest severity retention, then per-severity deletes; minute rollups included), deletes hour rollups past their retention, 5-minute performance rollups past 2 days and resolved alerts past retention.resolved_alerts_days. Returns partitions dropped and rows removed per table (estimated from statistics for dropped partitions).';

@@ -30,7 +30,7 @@ BEGIN
                   HINT = 'Pass 0.95 for the 95th percentile.';
     END IF;
     IF cardinality(p_bucket_counts) <> cardinality(v_bounds) OR array_ndims(p_bucket_counts) <> 1
-       OR EXISTS (SELECT FROM unnest(p_bucket_counts) AS c WHERE c IS NULL OR c < 0) THEN
+       OR (0 <= ALL (p_bucket_counts)) IS NOT TRUE THEN  -- a negative or NULL count; no query per call
         RAISE EXCEPTION 'bucket counts must be % counts >= 0, got %', cardinality(v_bounds), p_bucket_counts
             USING ERRCODE = 'PV004',
                   HINT = 'Pass duration_buckets of a task rollup: one count per bucket of monitoring.task_duration_bounds().';

@@ -53,6 +53,30 @@ CREATE TABLE monitoring.performance_rollup_hour (
 COMMENT ON TABLE monitoring.performance_rollup_hour IS
     'Performance samples per UTC hour and series (count, sum, min, max), computed from performance_rollup_minute; the hour holding the watermark covers its minutes up to it. Kept retention.performance_rollup_hour_days (deleted by cleanup_old_monitoring_data).';
 
+-- The 5-minute tier exists for v_performance_trends only (24 hours in
+-- 5-minute buckets: series x 288 ready rows instead of re-aggregating five
+-- times as many minute rows per query), so it is kept 2 days and, like the
+-- hour tier, not partitioned: a daily DELETE of a day's rows is cheaper than
+-- the planning cost partitions add to every read of the view.
+CREATE TABLE monitoring.performance_rollup_5min (
+    bucket timestamptz NOT NULL,
+    metric_name text NOT NULL,
+    metric_type text NOT NULL,
+    component text NOT NULL,
+    unit text NOT NULL,
+    sample_count bigint NOT NULL,
+    value_sum double precision NOT NULL,
+    value_min double precision NOT NULL,
+    value_max double precision NOT NULL,
+    CONSTRAINT performance_rollup_5min_pkey
+        PRIMARY KEY (bucket, metric_name, component, metric_type, unit),
+    CONSTRAINT performance_rollup_5min_bucket_check
+        CHECK (bucket = date_bin('5 minutes', bucket, TIMESTAMPTZ '2000-01-01 00:00:00+00')),
+    CONSTRAINT performance_rollup_5min_sample_count_check CHECK (sample_count > 0)
+);
+COMMENT ON TABLE monitoring.performance_rollup_5min IS
+    'Performance samples per UTC 5 minutes and series (count, sum, min, max), computed from performance_rollup_minute; the 5 minutes holding the watermark cover their minutes up to it. Read by v_performance_trends; kept 2 days (deleted by cleanup_old_monitoring_data).';
+
 CREATE TABLE monitoring.task_rollup_minute (
     bucket timestamptz NOT NULL,
     task_type text NOT NULL,

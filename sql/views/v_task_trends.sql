@@ -1,9 +1,11 @@
 CREATE OR REPLACE VIEW monitoring.v_task_trends AS
--- Tasks by the 5-minute bucket they ended in, complete up to now: minute
--- rollups before the boundary, raw tasks (by end_time) from it on, counted
--- into the same duration buckets. The boundary is the rollup watermark, or
--- the oldest minute still queued for re-aggregation if earlier (see
--- v_performance_trends).
+-- Tasks by the 5-minute bucket they ended in, complete up to now: the
+-- buckets before the one holding the boundary from minute rollups, then
+-- that bucket and the newer ones from task_tail() (minute rollups before
+-- the boundary, raw tasks by end_time from it on, counted into the same
+-- duration buckets; one row per bucket and type, passed through the
+-- grouping). The boundary is the rollup watermark, or the oldest minute
+-- still queued for re-aggregation if earlier (see v_performance_trends).
 SELECT b."time",
        b.task_type,
        sum(b.ended_count)::bigint AS ended,
@@ -23,23 +25,15 @@ FROM (
            r.duration_sum, r.duration_min, r.duration_max, r.duration_buckets
     FROM monitoring.task_rollup_minute AS r
     WHERE r.bucket >= date_bin('5 minutes', now() - interval '24 hours', TIMESTAMPTZ '2000-01-01 00:00:00+00')
-      AND r.bucket < monitoring.rollup_boundary('processing_metrics')
+      AND r.bucket < date_bin('5 minutes',
+                              monitoring.rollup_boundary('processing_metrics'),
+                              TIMESTAMPTZ '2000-01-01 00:00:00+00')
     UNION ALL
-    SELECT date_bin('5 minutes', m.end_time, TIMESTAMPTZ '2000-01-01 00:00:00+00'),
-           m.task_type,
-           count(*),
-           count(*) FILTER (WHERE m.status = 'completed'),
-           count(*) FILTER (WHERE m.status IN ('failed', 'timeout')),
-           count(*) FILTER (WHERE m.status = 'cancelled'),
-           coalesce(sum(m.duration_seconds), 0),
-           min(m.duration_seconds),
-           max(m.duration_seconds),
-           monitoring.task_duration_histogram(m.duration_seconds)
-    FROM monitoring.processing_metrics AS m
-    WHERE m.end_time >= date_bin('5 minutes', now() - interval '24 hours', TIMESTAMPTZ '2000-01-01 00:00:00+00')
-      AND m.end_time >= monitoring.rollup_boundary('processing_metrics')
-      AND m.status <> 'running'
-    GROUP BY 1, 2
+    SELECT t.bucket, t.task_type, t.ended_count, t.completed_count, t.failed_count, t.cancelled_count,
+           t.duration_sum, t.duration_min, t.duration_max, t.duration_buckets
+    FROM monitoring.task_tail(
+             date_bin('5 minutes', now() - interval '24 hours', TIMESTAMPTZ '2000-01-01 00:00:00+00'),
+             interval '5 minutes') AS t
 ) AS b
 GROUP BY 1, 2
 ORDER BY 1 DESC, 2;
