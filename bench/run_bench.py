@@ -51,7 +51,7 @@ from pgvigil.migrate import migrate
 ROOT = Path(__file__).resolve().parent.parent
 QUERY_TARGET_MS = 100.0
 BIG_DAY_FACTOR = 10  # the busy day of the expiry test: this many times a day of the history
-INGEST_BATCH = 5_000
+INGEST_BATCH = 10_000  # rows per transaction: the BufferedClient default batch_size
 
 Conn = psycopg.Connection[Any]
 MetricRow = tuple[str, str, float, str, str, "dict[str, Any] | None", datetime]

@@ -170,7 +170,7 @@ class BufferedClient:
         dsn: str | None = None,
         *,
         max_queue: int = 100_000,
-        batch_size: int = 5_000,
+        batch_size: int = 10_000,
         flush_interval: float = 0.2,
         connect_timeout: float = 5.0,
         max_backoff: float = 30.0,
