@@ -204,6 +204,26 @@ def test_a_value_that_is_not_a_number_is_dropped_and_nothing_else(
     assert accounted(stats)
 
 
+def test_tags_are_taken_at_the_call_and_unserializable_tags_are_dropped(
+    dsn: str, conn: Conn, make_client: MakeClient
+) -> None:
+    base = db_now(conn) - timedelta(hours=1)
+    client = make_client(dsn)
+    tags: dict[str, Any] = {"host": "h1"}
+    client.record_performance_metric("m", "gauge", 1.0, "ms", "c", tags=tags, event_time=base)
+    tags["host"] = "changed after the call"
+    client.record_performance_metric("m", "gauge", 2.0, "ms", "c", tags={"bad": object()})
+    client.record_performance_metric("m", "gauge", 3.0, "ms", "c", tags={1: "int key"})
+    stats = flushed(client)
+
+    stored = conn.execute(
+        "SELECT metric_value, tags FROM monitoring.performance_monitoring ORDER BY metric_value"
+    ).fetchall()
+    assert [tuple(r) for r in stored] == [(1.0, {"host": "h1"}), (3.0, {"1": "int key"})]
+    assert stats.dropped == {"rejected:invalid_json": 1}
+    assert stats.written == 2
+
+
 def test_event_times_out_of_range_are_rejected_from_the_copy(
     dsn: str, conn: Conn, make_client: MakeClient
 ) -> None:
