@@ -1,7 +1,7 @@
 """pgvigil: monitoring and alerting whose logic lives in PostgreSQL; this is its Python client."""
 
 from pgvigil.buffered import BufferedClient, BufferStats
-from pgvigil.client import MonitoringClient, TaskHandle
+from pgvigil.client import MonitoringClient, TaskHandle, monitoring_disabled
 from pgvigil.errors import (
     AlertAlreadyResolvedError,
     AlertStateError,
@@ -61,4 +61,5 @@ __all__ = [
     "UnknownTaskError",
     "ValueTooLongError",
     "__version__",
+    "monitoring_disabled",
 ]

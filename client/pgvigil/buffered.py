@@ -43,7 +43,7 @@ import orjson
 import psycopg
 from psycopg.types.json import Jsonb, set_json_dumps
 
-from pgvigil.client import TaskHandle
+from pgvigil.client import TaskHandle, _log_disabled_once, monitoring_disabled
 from pgvigil.connection import describe_conninfo, resolve_conninfo
 
 __all__ = ["BufferStats", "BufferedClient"]
@@ -174,6 +174,9 @@ class BufferedClient:
     Event times default to the client's clock at the call (UTC), because the
     event may reach the database seconds later. ``start_task`` returns the
     task id at once (a new UUID unless given).
+
+    With ``PGVIGIL_DISABLED`` set (1, true, yes, on) when the client is built,
+    it starts no thread, never connects and queues nothing.
     """
 
     def __init__(
@@ -209,6 +212,7 @@ class BufferedClient:
         self._in_flight = 0
         self._accepting = True
         self._stopping = False
+        self._finalized = False  # close() has counted what was left in the queue
         self._taken = 0  # events removed from the head of _pending (queued = taken + pending)
         self._done = 0  # events written or dropped after being queued
         self._written = 0
@@ -217,7 +221,20 @@ class BufferedClient:
         self._write_failures = 0
         self._last_error: str | None = None
         self._conn: psycopg.Connection[Any] | None = None
+        # What the current batch's last attempt to reach COMMIT rejected: if that
+        # COMMIT's reply was lost and it did commit, these events were dropped.
+        self._committing: dict[str, int] | None = None
 
+        # PGVIGIL_DISABLED: accept nothing (the fast path's _accepting check
+        # sends every call to _put, which returns without counting), start no
+        # thread, register nothing.
+        self._disabled = monitoring_disabled()
+        self._thread: threading.Thread | None = None
+        if self._disabled:
+            _log_disabled_once()
+            self._accepting = False
+            self._description = "disabled"
+            return
         self._thread = threading.Thread(
             target=self._run, name=f"pgvigil-buffered-{id(self):x}", daemon=True
         )
@@ -227,6 +244,11 @@ class BufferedClient:
 
     def __repr__(self) -> str:
         return f"BufferedClient({self._description})"
+
+    @property
+    def disabled(self) -> bool:
+        """True when ``PGVIGIL_DISABLED`` was set at construction: every call is a no-op."""
+        return self._disabled
 
     def __enter__(self) -> BufferedClient:
         return self
@@ -251,6 +273,8 @@ class BufferedClient:
             if len(pending) == self._batch_size:
                 self._wake.set()
             return
+        if self._disabled:
+            return
         with self._lock:
             self._drop_locked("queue_full" if self._accepting else "closed", 1)
 
@@ -272,6 +296,8 @@ class BufferedClient:
             try:
                 tags_jsonb = _JSONB_VERSION + _dumps_json(tags)
             except TypeError:  # not serializable as JSON: counted, never raised
+                if self._disabled:
+                    return
                 with self._lock:
                     self._drop_locked("rejected:invalid_json", 1)
                 return
@@ -496,7 +522,7 @@ class BufferedClient:
                 with self._lock:
                     if self._done >= target:
                         return True
-                if not self._thread.is_alive():
+                if self._thread is None or not self._thread.is_alive():
                     return False
                 remaining = None if deadline is None else deadline - time.monotonic()
                 if remaining is not None and remaining <= 0:
@@ -510,6 +536,8 @@ class BufferedClient:
         to the constructor); events still queued then are dropped, counted
         under ``unflushed_at_close`` and logged. Idempotent.
         """
+        if self._thread is None:  # disabled: nothing to stop
+            return
         with self._lock:
             if not self._accepting and self._stopping:
                 return
@@ -527,6 +555,7 @@ class BufferedClient:
             if left:
                 self._drop_locked("unflushed_at_close", left)
                 self._done += left
+            self._finalized = True  # a batch the writer still holds is counted by the writer
         atexit.unregister(self._atexit)
 
     # -- writer thread -------------------------------------------------------
@@ -591,11 +620,17 @@ class BufferedClient:
         batch_id = uuid.uuid4()
         created_at = datetime.now(_UTC)
         failures = 0
+        self._committing = None
         while True:
             try:
                 written, rejected = self._write_batch(batch_id, created_at, batch)
             except _AlreadyWritten:
-                self._finish_batch(len(batch), {}, len(batch))
+                # An earlier attempt committed; its reply was lost. Count it as
+                # that attempt wrote it, rejected events included.
+                rejected = self._committing or {}
+                with self._lock:
+                    self._batches += 1
+                self._finish_batch(len(batch) - sum(rejected.values()), rejected, len(batch))
                 return True
             except _DatabaseTrouble as exc:
                 failures += 1
@@ -607,8 +642,12 @@ class BufferedClient:
                     logger.warning("pgvigil: cannot write events, will retry: %s", exc)
                 if stopping:
                     with self._lock:
-                        self._pending[:0] = batch  # counted by close() as unflushed
-                        self._taken -= len(batch)
+                        if self._finalized:  # close() has already counted the queue
+                            self._drop_locked("unflushed_at_close", len(batch))
+                            self._done += len(batch)
+                        else:
+                            self._pending[:0] = batch  # counted by close() as unflushed
+                            self._taken -= len(batch)
                         self._in_flight = 0
                     return False
                 delay = min(self._max_backoff, 0.1 * 2 ** min(failures, 10))
@@ -655,6 +694,7 @@ class BufferedClient:
                 if not (row and row[0]):
                     raise _AlreadyWritten
                 self._write_isolating(conn, batch, rejected)
+                self._committing = rejected  # the COMMIT's outcome may be lost
         except _AlreadyWritten:
             raise
         except psycopg.Error as exc:
@@ -694,7 +734,9 @@ class BufferedClient:
         self._write_isolating(conn, events[:middle], rejected)
         self._write_isolating(conn, events[middle:], rejected)
 
-    def _write_events(self, conn: psycopg.Connection[Any], events: Sequence[tuple[Any, ...]]) -> None:
+    def _write_events(
+        self, conn: psycopg.Connection[Any], events: Sequence[tuple[Any, ...]]
+    ) -> None:
         metrics: list[tuple[Any, ...]] = []
         tasks: list[tuple[Any, ...]] = []
         errors: list[tuple[Any, ...]] = []

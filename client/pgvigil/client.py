@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
+import os
 import threading
 import time
 import traceback
@@ -22,7 +24,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 import psycopg
 from psycopg.rows import dict_row, tuple_row
 from psycopg.types.json import Jsonb
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 from pgvigil.connection import describe_conninfo, resolve_conninfo
 from pgvigil.errors import DatabaseUnavailableError, PgvigilError, from_psycopg
@@ -30,9 +32,33 @@ from pgvigil.errors import DatabaseUnavailableError, PgvigilError, from_psycopg
 if TYPE_CHECKING:
     from typing_extensions import LiteralString
 
-__all__ = ["MonitoringClient", "TaskHandle"]
+__all__ = ["DISABLED_ENV", "MonitoringClient", "TaskHandle", "monitoring_disabled"]
 
 logger = logging.getLogger(__name__)
+
+DISABLED_ENV = "PGVIGIL_DISABLED"
+_TRUE_VALUES = frozenset({"1", "true", "yes", "on"})
+_disabled_logged = False
+_disabled_log_lock = threading.Lock()
+
+
+def monitoring_disabled() -> bool:
+    """True when ``$PGVIGIL_DISABLED`` is 1, true, yes or on (any case): the clients do nothing."""
+    return os.environ.get(DISABLED_ENV, "").strip().lower() in _TRUE_VALUES
+
+
+def _log_disabled_once() -> None:
+    """Say once per process, at INFO, that the clients are no-ops."""
+    global _disabled_logged
+    with _disabled_log_lock:
+        if _disabled_logged:
+            return
+        _disabled_logged = True
+    logger.info(
+        "pgvigil: monitoring is disabled (%s is set): clients record nothing and never connect",
+        DISABLED_ENV,
+    )
+
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -167,6 +193,12 @@ class MonitoringClient:
     The constructor never connects. Errors from the database are raised as
     ``PgvigilError`` subclasses chosen by SQLSTATE. ``event_time`` arguments
     are timezone-aware datetimes; None means ``now()`` in the database.
+
+    Calls fail fast: ``timeout`` seconds (``connect_timeout`` is its older
+    name) bound both the wait for a pooled connection and each connection
+    attempt; past it, ``DatabaseUnavailableError`` is raised. With
+    ``PGVIGIL_DISABLED`` set (1, true, yes, on) when the client is built,
+    every call is a no-op that never connects (see ``disabled``).
     """
 
     def __init__(
@@ -176,13 +208,26 @@ class MonitoringClient:
         pool: ConnectionPool[psycopg.Connection[Any]] | None = None,
         min_size: int = 1,
         max_size: int = 4,
-        connect_timeout: float = 5.0,
+        timeout: float = 5.0,
+        connect_timeout: float | None = None,
         application_name: str = "pgvigil",
     ) -> None:
+        if connect_timeout is not None:  # the older name of ``timeout``
+            timeout = connect_timeout
+        if timeout <= 0:
+            raise ValueError("timeout must be > 0")
+        self._timeout = float(timeout)
         self._lock = threading.Lock()
         self._closed = False
-        self._pool: ConnectionPool[psycopg.Connection[Any]]
-        if pool is not None:
+        self._disabled = monitoring_disabled()
+        self._pool: ConnectionPool[psycopg.Connection[Any]] | None
+        if self._disabled:
+            _log_disabled_once()
+            self._pool = None
+            self._owns_pool = False
+            self._opened = False
+            self._description = "disabled"
+        elif pool is not None:
             self._pool = pool
             self._owns_pool = False
             self._opened = True
@@ -195,12 +240,22 @@ class MonitoringClient:
                 min_size=min_size,
                 max_size=max_size,
                 check=ConnectionPool.check_connection,
-                timeout=connect_timeout,
-                kwargs={"autocommit": True, "application_name": application_name},
+                timeout=self._timeout,
+                kwargs={
+                    "autocommit": True,
+                    "application_name": application_name,
+                    # libpq counts whole seconds; psycopg enforces at least 2.
+                    "connect_timeout": max(1, math.ceil(self._timeout)),
+                },
             )
             self._owns_pool = True
             self._opened = False
             self._description = repr(describe_conninfo(conninfo))
+
+    @property
+    def disabled(self) -> bool:
+        """True when ``PGVIGIL_DISABLED`` was set at construction: every call is a no-op."""
+        return self._disabled
 
     def __repr__(self) -> str:
         return f"MonitoringClient({self._description})"
@@ -222,7 +277,7 @@ class MonitoringClient:
             if self._closed:
                 return
             self._closed = True
-            if self._owns_pool and self._opened:
+            if self._owns_pool and self._opened and self._pool is not None:
                 self._pool.close()
 
     def _get_pool(self) -> ConnectionPool[psycopg.Connection[Any]]:
@@ -231,28 +286,39 @@ class MonitoringClient:
                 if self._closed:
                     raise PgvigilError("the MonitoringClient is closed")
                 if not self._opened:
+                    assert self._pool is not None
                     self._pool.open()
                     self._opened = True
+        assert self._pool is not None
         return self._pool
 
-    def _scalar(self, query: LiteralString, params: Mapping[str, Any] | None = None) -> Any:
+    @contextmanager
+    def _connection(self) -> Iterator[psycopg.Connection[Any]]:
+        """A pooled connection, waited for at most ``timeout`` seconds; errors mapped."""
         try:
-            with self._get_pool().connection() as conn:
-                cur = conn.cursor(row_factory=tuple_row)
-                row = cur.execute(query, params).fetchone()
+            with self._get_pool().connection(timeout=self._timeout) as conn:
+                yield conn
+        except PoolTimeout as exc:
+            raise DatabaseUnavailableError(
+                f"pgvigil: no database connection within {self._timeout:g} s "
+                f"({self._description}): the database is down, unreachable or not answering"
+                f" ({exc})"
+            ) from exc
         except psycopg.Error as exc:
             raise from_psycopg(exc) from exc
+
+    def _scalar(self, query: LiteralString, params: Mapping[str, Any] | None = None) -> Any:
+        with self._connection() as conn:
+            cur = conn.cursor(row_factory=tuple_row)
+            row = cur.execute(query, params).fetchone()
         return None if row is None else row[0]
 
     def _rows(
         self, query: LiteralString, params: Mapping[str, Any] | None = None
     ) -> list[dict[str, Any]]:
-        try:
-            with self._get_pool().connection() as conn:
-                cur = conn.cursor(row_factory=dict_row)
-                return cur.execute(query, params).fetchall()
-        except psycopg.Error as exc:
-            raise from_psycopg(exc) from exc
+        with self._connection() as conn:
+            cur = conn.cursor(row_factory=dict_row)
+            return cur.execute(query, params).fetchall()
 
     def start_task(
         self,
@@ -265,10 +331,14 @@ class MonitoringClient:
         event_time: datetime | None = None,
     ) -> str:
         """Record the start of a task and return its id (a new UUID unless given)."""
+        if task_id is None:
+            task_id = str(uuid.uuid4())
+        if self._disabled:
+            return task_id
         result = self._scalar(
             _START_TASK,
             {
-                "task_id": task_id if task_id is not None else str(uuid.uuid4()),
+                "task_id": task_id,
                 "task_type": task_type,
                 "input_size": input_size,
                 "worker_id": worker_id,
@@ -291,6 +361,8 @@ class MonitoringClient:
 
         Returns the task duration in seconds.
         """
+        if self._disabled:
+            return 0.0
         result = self._scalar(
             _COMPLETE_TASK,
             {
@@ -316,6 +388,8 @@ class MonitoringClient:
         event_time: datetime | None = None,
     ) -> int:
         """Record an error (severity low, medium, high or critical) and return its id."""
+        if self._disabled:
+            return 0
         result = self._scalar(
             _RECORD_ERROR,
             {
@@ -343,6 +417,8 @@ class MonitoringClient:
         event_time: datetime | None = None,
     ) -> None:
         """Record one performance measurement."""
+        if self._disabled:
+            return
         self._scalar(
             _RECORD_PERFORMANCE_METRIC,
             {
@@ -372,6 +448,8 @@ class MonitoringClient:
         ``response_time`` is in milliseconds, as in the original design.
         Returns True when the status changed.
         """
+        if self._disabled:
+            return False
         result = self._scalar(
             _UPDATE_SYSTEM_HEALTH,
             {
@@ -398,6 +476,8 @@ class MonitoringClient:
         event_time: datetime | None = None,
     ) -> None:
         """Record a snapshot of a queue's counts."""
+        if self._disabled:
+            return
         self._scalar(
             _RECORD_QUEUE_STATS,
             {
@@ -413,6 +493,8 @@ class MonitoringClient:
 
     def get_dashboard_summary(self) -> dict[str, Any]:
         """Return the dashboard summary document built by the database."""
+        if self._disabled:
+            return {}
         result = self._scalar(_GET_DASHBOARD_SUMMARY)
         return dict(result) if result is not None else {}
 
@@ -420,6 +502,8 @@ class MonitoringClient:
         self, alert_id: int, *, by: str | None = None, note: str | None = None
     ) -> bool:
         """Acknowledge an alert; returns True when its state changed."""
+        if self._disabled:
+            return False
         result = self._scalar(_ACKNOWLEDGE_ALERT, {"alert_id": alert_id, "by": by, "note": note})
         return bool(result)
 
@@ -427,11 +511,15 @@ class MonitoringClient:
         self, alert_id: int, *, by: str | None = None, note: str | None = None
     ) -> bool:
         """Resolve an alert; returns True when its state changed."""
+        if self._disabled:
+            return False
         result = self._scalar(_RESOLVE_ALERT, {"alert_id": alert_id, "by": by, "note": note})
         return bool(result)
 
     def run_checks(self, source: str = "client") -> list[dict[str, Any]]:
         """Run all alert checks now; one row per check (check_name, alerts, duration_ms)."""
+        if self._disabled:
+            return []
         return self._rows(_RUN_CHECKS, {"source": source})
 
     @contextmanager
