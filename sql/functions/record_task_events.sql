@@ -31,6 +31,8 @@ DECLARE
     v_count integer := coalesce(cardinality(p_kinds), 0);
     v_bounds record := monitoring.event_time_bounds();
     v_bad record;
+    v_unfinished text[];
+    v_unknown text[];
 BEGIN
     IF cardinality(p_task_ids) IS DISTINCT FROM v_count OR cardinality(p_task_types) IS DISTINCT FROM v_count
        OR cardinality(p_worker_ids) IS DISTINCT FROM v_count OR cardinality(p_input_sizes) IS DISTINCT FROM v_count
@@ -203,11 +205,64 @@ BEGIN
         JOIN later AS c ON c.task_id = f.task_id
         WHERE m.task_id = f.task_id AND m.start_time = f.start_time
     )
-    INSERT INTO monitoring.pending_task_completions (task_id, status, output_size, step_timings, end_time)
-    SELECT c.task_id, c.status, c.output_size, c.step_timings, c.event_time
+    SELECT coalesce(array_agg(c.task_id), '{}') INTO v_unfinished
     FROM later AS c
-    WHERE NOT EXISTS (SELECT FROM finished AS f WHERE f.task_id = c.task_id)
-    ON CONFLICT (task_id) DO NOTHING;
+    WHERE NOT EXISTS (SELECT FROM finished AS f WHERE f.task_id = c.task_id);
+
+    -- Another session may be recording the start of a task completed here,
+    -- invisible until it commits. Both meet on running_tasks' key: a probe
+    -- row per unfinished completion waits for such a start to commit and then
+    -- conflicts (the task is running: finish it now); an inserted probe means
+    -- no start anywhere (remove it and park the completion). A start that
+    -- waited on a probe sees the parked completion afterwards (see below).
+    IF cardinality(v_unfinished) > 0 THEN
+        WITH probe AS (
+            INSERT INTO monitoring.running_tasks (task_id, task_type, start_time)
+            SELECT u.task_id, '', '-infinity'
+            FROM unnest(v_unfinished) AS u(task_id)
+            ON CONFLICT (task_id) DO NOTHING
+            RETURNING task_id
+        )
+        SELECT coalesce(array_agg(probe.task_id), '{}') INTO v_unknown FROM probe;
+        DELETE FROM monitoring.running_tasks AS r
+        WHERE r.task_id = ANY (v_unknown) AND r.start_time = '-infinity';
+
+        WITH c AS (
+            SELECT e.task_id, e.status, e.output_size, e.step_timings, e.event_time
+            FROM unnest(p_kinds, p_task_ids, p_statuses, p_output_sizes, p_step_timings, p_event_times)
+                 AS e(kind, task_id, status, output_size, step_timings, event_time)
+            WHERE e.kind = 'complete' AND e.task_id = ANY (v_unfinished) AND e.task_id <> ALL (v_unknown)
+        ), finished AS (
+            DELETE FROM monitoring.running_tasks AS r
+            USING c
+            WHERE r.task_id = c.task_id
+            RETURNING r.task_id, r.start_time
+        )
+        UPDATE monitoring.processing_metrics AS m
+        SET status = c.status,
+            output_size = c.output_size,
+            step_timings = c.step_timings,
+            end_time = c.event_time,
+            duration_seconds = extract(epoch FROM c.event_time - f.start_time)::double precision
+        FROM finished AS f
+        JOIN c ON c.task_id = f.task_id
+        WHERE m.task_id = f.task_id AND m.start_time = f.start_time;
+
+        INSERT INTO monitoring.pending_task_completions (task_id, status, output_size, step_timings, end_time)
+        SELECT e.task_id, e.status, e.output_size, e.step_timings, e.event_time
+        FROM unnest(p_kinds, p_task_ids, p_statuses, p_output_sizes, p_step_timings, p_event_times)
+             AS e(kind, task_id, status, output_size, step_timings, event_time)
+        WHERE e.kind = 'complete' AND e.task_id = ANY (v_unknown)
+        ON CONFLICT (task_id) DO NOTHING;
+    END IF;
+
+    -- The other side of the meeting: a start whose running_tasks insert
+    -- waited for another session's probe sees, in this later statement, the
+    -- completion that session parked. Apply it.
+    PERFORM monitoring.apply_parked_completions(array_agg(e.task_id))
+    FROM unnest(p_kinds, p_task_ids) AS e(kind, task_id)
+    WHERE e.kind = 'start'
+    HAVING count(*) > 0;
 
     -- Late completions may fall into rollup minutes already computed.
     PERFORM monitoring.note_ingest('processing_metrics', min(e.event_time), max(e.event_time))

@@ -54,6 +54,9 @@ BEGIN
     VALUES
         (p_task_id, p_task_type, p_worker_id, 'running', p_input_size, p_event_time, p_metadata);
 
+    -- A completion parked by another session while this insert waited on
+    -- its probe of running_tasks (see record_task_events) is visible now.
+    PERFORM monitoring.apply_parked_completions(ARRAY[p_task_id]);
     RETURN p_task_id;
 END;
 $$;
