@@ -7,7 +7,11 @@
 --                   reader's privileges): histograms, the rollup boundary
 --                   and the raw tails (aggregates of the newest minutes).
 --   pgvigil_admin:  reader + writer, plus config, alerts, checks, schedules,
---                   rollups and maintenance; may read the raw tables.
+--                   rollups and maintenance; may read the raw tables and
+--                   audit_log (the only role that may read it; nobody may
+--                   write it but the functions that audit, as its owner).
+-- tests/test_privileges.py asserts the exact sets below: a grant added here
+-- must be added there too.
 -- ROUTINES, not FUNCTIONS: the grants cover the aggregates and the
 -- refresh_rollups() procedure too.
 -- Internal helpers are executable by their owner only.

@@ -41,8 +41,10 @@ BEGIN
     WHERE a.alert_id = p_alert_id;
     INSERT INTO monitoring.alert_events (alert_id, event_type, severity, actor, note)
     VALUES (p_alert_id, 'acknowledged', v_severity, v_actor, left(p_note, 2000));
+    PERFORM monitoring.write_audit_log('acknowledge_alert', p_alert_id::text, jsonb_build_object(
+        'alert_id', p_alert_id, 'acknowledged_by', v_actor, 'note', left(p_note, 2000)));
     RETURN true;
 END;
 $$;
 COMMENT ON FUNCTION monitoring.acknowledge_alert(bigint, text, text) IS
-    'Acknowledges an open alert (by default as the session user); returns false if it was already acknowledged. Errors: PV001, PV008, PV201, PV202.';
+    'Acknowledges an open alert (by default as the session user); returns false if it was already acknowledged. Audited in monitoring.audit_log. Errors: PV001, PV008, PV201, PV202.';

@@ -37,8 +37,10 @@ BEGIN
     WHERE a.alert_id = p_alert_id;
     INSERT INTO monitoring.alert_events (alert_id, event_type, severity, actor, note)
     VALUES (p_alert_id, 'resolved', v_severity, v_actor, left(p_note, 2000));
+    PERFORM monitoring.write_audit_log('resolve_alert', p_alert_id::text, jsonb_build_object(
+        'alert_id', p_alert_id, 'resolved_by', v_actor, 'note', left(p_note, 2000)));
     RETURN true;
 END;
 $$;
 COMMENT ON FUNCTION monitoring.resolve_alert(bigint, text, text) IS
-    'Resolves an open alert by hand (by default as the session user). If the condition persists the next check raises a new alert. Errors: PV001, PV008, PV201, PV202.';
+    'Resolves an open alert by hand (by default as the session user). If the condition persists the next check raises a new alert. Audited in monitoring.audit_log. Errors: PV001, PV008, PV201, PV202.';

@@ -14,6 +14,7 @@ DECLARE
     v_version_parts integer[];
     v_interval_seconds jsonb;
     v_schedule text;
+    v_jobs jsonb := '[]'::jsonb;
     j record;
 BEGIN
     SELECT e.extversion INTO v_version FROM pg_catalog.pg_extension AS e WHERE e.extname = 'pg_cron';
@@ -59,9 +60,11 @@ BEGIN
         END;
         job_name := j.job_name;
         schedule := v_schedule;
+        v_jobs := v_jobs || jsonb_build_object('job_name', j.job_name, 'schedule', v_schedule, 'job_id', job_id);
         RETURN NEXT;
     END LOOP;
+    PERFORM monitoring.write_audit_log('schedule_jobs', 'pg_cron', jsonb_build_object('jobs', v_jobs));
 END;
 $$;
 COMMENT ON FUNCTION monitoring.schedule_jobs() IS
-    'Installs or updates the named pgvigil jobs in pg_cron (checks, rollups, partition maintenance, cleanup, cron history purge). Idempotent. Errors: PV401 (pg_cron not available, HINT gives the postgresql.conf lines), PV402 (invalid schedule).';
+    'Installs or updates the named pgvigil jobs in pg_cron (checks, rollups, partition maintenance, cleanup, cron history purge). Idempotent; audited in monitoring.audit_log. Errors: PV401 (pg_cron not available, HINT gives the postgresql.conf lines), PV402 (invalid schedule).';

@@ -1,0 +1,16 @@
+CREATE OR REPLACE FUNCTION monitoring.write_audit_log(p_action text, p_subject text, p_details jsonb)
+RETURNS void
+LANGUAGE plpgsql
+AS $$
+-- Internal: one row of monitoring.audit_log, from the SECURITY DEFINER
+-- function that made the change (inside it current_user is the owner, so
+-- the caller is taken from session_user and the session's SET ROLE, which
+-- SECURITY DEFINER does not change).
+BEGIN
+    INSERT INTO monitoring.audit_log (actor, acting_role, action, subject, details)
+    VALUES (session_user, coalesce(nullif(current_setting('role'), 'none'), session_user::text),
+            p_action, p_subject, coalesce(p_details, '{}'));
+END;
+$$;
+COMMENT ON FUNCTION monitoring.write_audit_log(text, text, jsonb) IS
+    'Internal: appends one row to monitoring.audit_log for the calling session (owner only).';
