@@ -662,3 +662,24 @@ def test_design_example_health_check_unreachable(client, conn):
     )
     assert row[:3] == ("main_api", "unhealthy", None)
     assert row[3] and str(port) in row[3]
+
+
+@pytest.mark.parametrize(
+    ("call", "sqlstate"),
+    [
+        (lambda c: c.start_task("ocr\ud800"), None),  # lone surrogate: not UTF-8
+        (lambda c: c.start_task("ocr\x00"), None),  # NUL: PostgreSQL text cannot hold it
+        (lambda c: c.start_task("ocr", metadata={"when": object()}), None),  # not JSON
+        (lambda c: c.start_task("ocr", 2**70), "22003"),  # beyond bigint
+        (lambda c: c.record_queue_stats("q", 2**40), "22003"),  # beyond integer
+    ],
+    ids=["surrogate", "nul", "unserializable-json", "huge-size", "huge-count"],
+)
+def test_arguments_the_database_cannot_take_raise_invalid_argument_and_write_nothing(
+    client, conn, call, sqlstate
+):
+    with pytest.raises(InvalidArgumentError) as raised:
+        call(client)
+    assert raised.value.sqlstate == sqlstate
+    assert conn.execute("SELECT count(*) FROM monitoring.processing_metrics").fetchone()[0] == 0
+    assert conn.execute("SELECT count(*) FROM monitoring.queue_monitoring").fetchone()[0] == 0

@@ -30,9 +30,9 @@ order the errors happen:
 The error must come from the earliest stage that has a problem, and be one of
 that stage's codes for the arguments actually passed; an argument list without
 problems must succeed. Through ``MonitoringClient`` stage 2 and 3 errors arrive
-as ``PgvigilError`` with the SQLSTATE (PV00x as ``InvalidArgumentError``), a NUL
-as ``PgvigilError`` without SQLSTATE, a surrogate as the raw
-``UnicodeEncodeError``. A ``BufferedClient`` never raises: after ``flush()``
+as the client's classes: PV00x and 22xxx as ``InvalidArgumentError`` with the
+SQLSTATE, a NUL byte or a surrogate as ``InvalidArgumentError`` without one
+(the driver's error as its cause). A ``BufferedClient`` never raises: after ``flush()``
 each event is written or dropped under a ``rejected:*`` reason.
 
 The ``conn`` fixture resets the database per test, not per example, so every
@@ -384,10 +384,15 @@ def classify(exc: BaseException) -> tuple[int, str] | None:
         return CLIENT, SURROGATE
     if isinstance(exc, PgvigilError):
         if exc.sqlstate is None:
+            # The driver refused the argument: the client says so with its own class.
             cause = exc.__cause__
+            if not isinstance(exc, InvalidArgumentError):
+                return None
+            if isinstance(cause, UnicodeEncodeError):
+                return CLIENT, SURROGATE
             return classify(cause) if isinstance(cause, psycopg.DataError) else None
         code = exc.sqlstate
-        if code.startswith("PV00") and not isinstance(exc, InvalidArgumentError):
+        if code.startswith(("PV00", "22")) and not isinstance(exc, InvalidArgumentError):
             return None
         if code.startswith("PV1") and not isinstance(exc, TaskStateError):
             return None

@@ -27,7 +27,12 @@ from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from pgvigil.connection import describe_conninfo, resolve_conninfo
-from pgvigil.errors import DatabaseUnavailableError, PgvigilError, from_psycopg
+from pgvigil.errors import (
+    DatabaseUnavailableError,
+    InvalidArgumentError,
+    PgvigilError,
+    from_psycopg,
+)
 
 if TYPE_CHECKING:
     from typing_extensions import LiteralString
@@ -306,6 +311,13 @@ class MonitoringClient:
             ) from exc
         except psycopg.Error as exc:
             raise from_psycopg(exc) from exc
+        except (UnicodeEncodeError, TypeError) as exc:
+            # Raised by the driver while adapting an argument (a str with lone
+            # surrogates, a jsonb argument json cannot serialize): nothing was sent.
+            raise InvalidArgumentError(
+                f"an argument cannot be sent to PostgreSQL: {exc}",
+                hint="Pass UTF-8 text and JSON-serializable mappings.",
+            ) from exc
 
     def _scalar(self, query: LiteralString, params: Mapping[str, Any] | None = None) -> Any:
         with self._connection() as conn:

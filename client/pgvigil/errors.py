@@ -197,6 +197,12 @@ def from_psycopg(exc: psycopg.Error) -> PgvigilError:
     cls: type[PgvigilError]
     if sqlstate is not None and sqlstate in ERROR_CLASSES:
         cls = ERROR_CLASSES[sqlstate]
+    elif (sqlstate is not None and sqlstate.startswith("22")) or (
+        sqlstate is None and isinstance(exc, psycopg.DataError)
+    ):
+        # A value PostgreSQL could not take (22xxx data exceptions: out of range,
+        # invalid text, NUL in JSON), or one the driver refused (a NUL byte in text).
+        cls = InvalidArgumentError
     elif _is_unavailable(exc, sqlstate):
         cls = DatabaseUnavailableError
     else:
