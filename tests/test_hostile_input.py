@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -67,6 +68,10 @@ SETTINGS = {
     "deadline": None,
     "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     "database": None,
+    # In CI the examples are the same every run, so a rare example that the
+    # oracle judges wrongly cannot fail one submission and pass the next;
+    # locally every run draws new ones.
+    "derandomize": bool(os.environ.get("CI")),
 }
 _unique = itertools.count()
 
@@ -78,7 +83,6 @@ SURROGATE = "surrogate"
 INT4 = (-(2**31), 2**31 - 1)
 INT8 = (-(2**63), 2**63 - 1)
 MAX_FLOAT = 1.7976931348623157e308
-NUMERIC_ROUNDS_PAST_MAX = 1.797693134862315e308  # 15 digits: rounds up to 1.79769313486232e308
 
 
 @dataclass
@@ -153,16 +157,13 @@ def check_response_time(p: Problems, value: float | int | None) -> None:
     if value is None:
         return
     if isinstance(value, int) and abs(value) > MAX_FLOAT:
-        p.add(FUNCTION, "22003")  # numeric is fine; the check casts to double precision
+        # numeric holds it; the check clamps it to double's range (a huge value is
+        # stored, a huge negative one is PV004).
+        if value < 0:
+            p.add(FUNCTION, "PV004")
         return
     if math.isnan(value) or math.isinf(value):
         p.add(FUNCTION, "PV005")
-    elif abs(value) >= NUMERIC_ROUNDS_PAST_MAX:
-        # Known bug (see test_response_time_near_dbl_max_is_accepted): float8 -> numeric
-        # keeps 15 digits, rounds past DBL_MAX, and the function's cast back fails.
-        p.add(FUNCTION, "22003")
-        if value < 0:
-            p.add(FUNCTION, "PV004")
     elif value < 0:
         p.add(FUNCTION, "PV004")
 
@@ -1113,12 +1114,8 @@ def test_buffered_client_never_raises_and_accounts_for_every_event(conn: Conn, d
         buffered.close(timeout=10)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a finite response time within 1e-15 of DBL_MAX is refused with 22003, not stored",
-)
 def test_response_time_near_dbl_max_is_accepted(conn: Conn) -> None:
     # p_response_time_ms is numeric: float8 -> numeric keeps 15 significant digits and
-    # rounds 1.7976931348623157e308 up to 1.79769313486232e308, which the function's
-    # assert_count(p_response_time_ms::double precision) cannot cast back.
+    # rounds 1.7976931348623157e308 up to 1.79769313486232e308, beyond double's range;
+    # update_system_health() once refused it with 22003 (found by the tests above).
     assert scalar(conn, HEALTH_SQL, ("api", "main", "healthy", MAX_FLOAT, None, None, None))

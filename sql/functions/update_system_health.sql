@@ -28,7 +28,13 @@ BEGIN
             USING ERRCODE = 'PV002',
                   HINT = 'Use one of healthy, degraded, unhealthy.';
     END IF;
-    PERFORM monitoring.assert_count('response_time_ms', p_response_time_ms::double precision);
+    -- Checked as a double (NaN, infinity, negative); a finite numeric beyond
+    -- double's range (a float near DBL_MAX rounded up to 15 digits) is
+    -- clamped for the check only, not refused with a cast error.
+    PERFORM monitoring.assert_count('response_time_ms',
+        CASE WHEN p_response_time_ms > 1e300 AND p_response_time_ms < 'Infinity'::numeric THEN 1e300
+             WHEN p_response_time_ms < -1e300 AND p_response_time_ms > '-Infinity'::numeric THEN -1e300
+             ELSE p_response_time_ms END::double precision);
     PERFORM monitoring.assert_json_object('details', p_details);
     PERFORM monitoring.assert_event_time(p_event_time);
 
