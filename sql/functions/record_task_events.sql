@@ -213,7 +213,7 @@ BEGIN
     -- invisible until it commits. Both meet on running_tasks' key: a probe
     -- row per unfinished completion waits for such a start to commit and then
     -- conflicts (the task is running: finish it now); an inserted probe means
-    -- no start anywhere (remove it and park the completion). A start that
+    -- no start anywhere (remove it; the completion stays parked). A start that
     -- waited on a probe sees the parked completion afterwards (see below).
     IF cardinality(v_unfinished) > 0 THEN
         WITH probe AS (
@@ -227,33 +227,15 @@ BEGIN
         DELETE FROM monitoring.running_tasks AS r
         WHERE r.task_id = ANY (v_unknown) AND r.start_time = '-infinity';
 
-        WITH c AS (
-            SELECT e.task_id, e.status, e.output_size, e.step_timings, e.event_time
-            FROM unnest(p_kinds, p_task_ids, p_statuses, p_output_sizes, p_step_timings, p_event_times)
-                 AS e(kind, task_id, status, output_size, step_timings, event_time)
-            WHERE e.kind = 'complete' AND e.task_id = ANY (v_unfinished) AND e.task_id <> ALL (v_unknown)
-        ), finished AS (
-            DELETE FROM monitoring.running_tasks AS r
-            USING c
-            WHERE r.task_id = c.task_id
-            RETURNING r.task_id, r.start_time
-        )
-        UPDATE monitoring.processing_metrics AS m
-        SET status = c.status,
-            output_size = c.output_size,
-            step_timings = c.step_timings,
-            end_time = c.event_time,
-            duration_seconds = extract(epoch FROM c.event_time - f.start_time)::double precision
-        FROM finished AS f
-        JOIN c ON c.task_id = f.task_id
-        WHERE m.task_id = f.task_id AND m.start_time = f.start_time;
-
+        -- Park them all; those whose start has committed meanwhile (the
+        -- probe conflicted) are finished at once by apply_parked_completions.
         INSERT INTO monitoring.pending_task_completions (task_id, status, output_size, step_timings, end_time)
         SELECT e.task_id, e.status, e.output_size, e.step_timings, e.event_time
         FROM unnest(p_kinds, p_task_ids, p_statuses, p_output_sizes, p_step_timings, p_event_times)
              AS e(kind, task_id, status, output_size, step_timings, event_time)
-        WHERE e.kind = 'complete' AND e.task_id = ANY (v_unknown)
+        WHERE e.kind = 'complete' AND e.task_id = ANY (v_unfinished)
         ON CONFLICT (task_id) DO NOTHING;
+        PERFORM monitoring.apply_parked_completions(v_unfinished);
     END IF;
 
     -- The other side of the meeting: a start whose running_tasks insert
