@@ -343,7 +343,7 @@ def test_every_error_code_in_the_sql_is_covered() -> None:
     functions = Path(__file__).resolve().parents[1] / "sql" / "functions"
     raised = {
         code
-        for path in functions.glob("*.sql")
+        for path in functions.rglob("*.sql")
         for code in re.findall(r"ERRCODE = '(PV\d{3})'", path.read_text(encoding="utf-8"))
     }
     assert raised, "no PV error codes found in sql/functions"

@@ -47,7 +47,7 @@ def test_migrate_on_an_empty_database_installs_everything(server, capsys):
         assert main(["--database", conninfo, "migrate"]) == 0
         out = capsys.readouterr().out
         assert "applied migration 0001_create_schema_and_roles" in out
-        assert "applied functions/record_error.sql" in out
+        assert "applied functions/ingest/record_error.sql" in out
         assert "applied grants.sql" in out
         assert "loaded config" in out
         assert "migrate done" in out

@@ -5,10 +5,13 @@ carries the SQL and config it needs."""
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 import shutil
 import subprocess
 import sys
+import tarfile
+import threading
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -142,11 +145,11 @@ def test_a_changed_view_is_reapplied_and_keeps_its_grants(dsn, conn):
     assert _reader_can_select(conn, view)
     oid_before = conn.execute("SELECT %s::regclass::oid", (view,)).fetchone()
     conn.execute(
-        "DELETE FROM monitoring.schema_sources WHERE source_path = 'views/v_active_alerts.sql'"
+        "DELETE FROM monitoring.schema_sources WHERE source_path = 'views/alerts/v_active_alerts.sql'"
     )
     report = migrate(dsn)
     assert report.changed is True
-    assert report.sources_applied == ["views/v_active_alerts.sql", "grants.sql"]
+    assert report.sources_applied == ["views/alerts/v_active_alerts.sql", "grants.sql"]
     # It really was dropped and recreated, and the grants were applied again.
     assert conn.execute("SELECT %s::regclass::oid", (view,)).fetchone() != oid_before
     assert _reader_can_select(conn, view)
@@ -159,7 +162,7 @@ def test_a_changed_view_is_reapplied_and_keeps_its_grants(dsn, conn):
 def test_a_changed_function_is_reapplied(dsn, conn):
     conn.execute(
         "UPDATE monitoring.schema_sources SET sha256 = 'stale'"
-        " WHERE source_path = 'functions/record_error.sql'"
+        " WHERE source_path = 'functions/ingest/record_error.sql'"
     )
     # Stand-in for an older definition: a body that returns -1.
     conn.execute(
@@ -169,7 +172,7 @@ def test_a_changed_function_is_reapplied(dsn, conn):
         " RETURNS bigint LANGUAGE sql AS 'SELECT -1::bigint'"
     )
     report = migrate(dsn)
-    assert report.sources_applied == ["functions/record_error.sql", "grants.sql"]
+    assert report.sources_applied == ["functions/ingest/record_error.sql", "grants.sql"]
     error_id = conn.execute(
         "SELECT monitoring.record_error(NULL, 'e', 'low', 'm', 'c')"
     ).fetchone()[0]
@@ -181,9 +184,9 @@ def test_a_changed_function_is_reapplied(dsn, conn):
     ).fetchone() == (True,)
     assert conn.execute(
         "SELECT tracked.sha256 FROM monitoring.schema_sources AS tracked"
-        " WHERE source_path = 'functions/record_error.sql'"
+        " WHERE source_path = 'functions/ingest/record_error.sql'"
     ).fetchone() == (
-        hashlib.sha256((sql_dir() / "functions/record_error.sql").read_bytes()).hexdigest(),
+        hashlib.sha256((sql_dir() / "functions/ingest/record_error.sql").read_bytes()).hexdigest(),
     )
 
 
@@ -191,9 +194,9 @@ def test_a_failing_source_leaves_the_previous_definitions(dsn, conn, monkeypatch
     # A copy of the SQL tree with one broken view file: migrate fails and rolls back.
     copy = tmp_path / "sql"
     shutil.copytree(sql_dir(), copy)
-    (copy / "views" / "v_error_summary.sql").write_text("CREATE VIEW broken AS SELECT nope;")
-    (copy / "views" / "v_active_alerts.sql").write_text(
-        (copy / "views" / "v_active_alerts.sql").read_text() + "\n-- changed\n"
+    (copy / "views" / "dashboard" / "v_error_summary.sql").write_text("CREATE VIEW broken AS SELECT nope;")
+    (copy / "views" / "alerts" / "v_active_alerts.sql").write_text(
+        (copy / "views" / "alerts" / "v_active_alerts.sql").read_text() + "\n-- changed\n"
     )
     monkeypatch.setattr(migrate_module, "sql_dir", lambda: copy)
     before = schema_fingerprint(dsn)
@@ -228,8 +231,8 @@ def test_the_wheel_carries_the_sql_and_the_config(wheel):
             "pgvigil/__init__.py",
             "pgvigil/py.typed",
             "pgvigil/_resources/sql/migrations/0001_create_schema_and_roles.sql",
-            "pgvigil/_resources/sql/functions/record_error.sql",
-            "pgvigil/_resources/sql/views/v_active_alerts.sql",
+            "pgvigil/_resources/sql/functions/ingest/record_error.sql",
+            "pgvigil/_resources/sql/views/alerts/v_active_alerts.sql",
             "pgvigil/_resources/sql/grants.sql",
             "pgvigil/_resources/config/monitoring_config.json",
             "pgvigil/_resources/config/monitoring_config.schema.json",
@@ -292,3 +295,156 @@ def test_the_unpacked_wheel_migrates_a_database(wheel, tmp_path, empty_db):
     ]
     with psycopg.connect(conninfo) as conn:
         assert conn.execute("SELECT count(*) FROM monitoring.config").fetchone() == (1,)
+
+
+# --- the tree: areas, moved files, deleted files, changed signatures ---------
+
+
+def _sql_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the SQL tree that migrate() reads instead of the real one."""
+    copy = tmp_path / "sql"
+    shutil.copytree(sql_dir(), copy)
+    monkeypatch.setattr(migrate_module, "sql_dir", lambda: copy)
+    return copy
+
+
+def test_sources_are_found_in_every_area_folder_in_path_order():
+    sources = [p.relative_to(sql_dir()).as_posix() for p in repeatable_sources()]
+    assert "functions/ingest/record_error.sql" in sources
+    assert "views/alerts/v_active_alerts.sql" in sources
+    functions = [s for s in sources if s.startswith("functions/")]
+    views = [s for s in sources if s.startswith("views/")]
+    assert functions == sorted(functions) and views == sorted(views)
+    assert sources == [*functions, *views, "grants.sql"]
+    # No file sits directly in functions/ or views/: each has an area.
+    assert all(s.count("/") == 2 for s in functions + views)
+
+
+def test_a_moved_file_is_the_same_object_and_is_not_applied_again(dsn, conn, tmp_path, monkeypatch):
+    copy = _sql_copy(tmp_path, monkeypatch)
+    (copy / "functions" / "elsewhere").mkdir()
+    shutil.move(
+        copy / "functions" / "ingest" / "record_error.sql",
+        copy / "functions" / "elsewhere" / "record_error.sql",
+    )
+    oid = conn.execute("SELECT 'monitoring.record_error'::regproc::oid").fetchone()
+    report = migrate(dsn)
+    assert report.sources_applied == []
+    assert conn.execute("SELECT 'monitoring.record_error'::regproc::oid").fetchone() == oid
+    assert conn.execute(
+        "SELECT source_path FROM monitoring.schema_sources WHERE source_path LIKE '%record_error%'"
+    ).fetchall() == [("functions/elsewhere/record_error.sql",)]
+
+
+def test_a_name_defined_in_two_areas_is_refused(tmp_path, monkeypatch):
+    copy = _sql_copy(tmp_path, monkeypatch)
+    shutil.copy(copy / "functions" / "ingest" / "record_error.sql", copy / "functions" / "alerts")
+    with pytest.raises(ValueError, match="functions/record_error is defined twice"):
+        repeatable_sources()
+
+
+def test_a_function_whose_file_was_deleted_is_dropped(dsn, conn, tmp_path, monkeypatch):
+    copy = _sql_copy(tmp_path, monkeypatch)
+    (copy / "functions" / "jobs" / "unschedule_jobs.sql").unlink()
+    (copy / "views" / "dashboard" / "v_queue_performance.sql").unlink()
+    grants = copy / "grants.sql"
+    text = grants.read_text()
+    assert " monitoring.v_queue_performance," in text
+    grants.write_text(text.replace(" monitoring.v_queue_performance,", ""))
+    report = migrate(dsn)
+    assert report.sources_applied == ["grants.sql"]
+    assert conn.execute("SELECT to_regproc('monitoring.unschedule_jobs')").fetchone() == (None,)
+    assert conn.execute("SELECT to_regclass('monitoring.v_queue_performance')").fetchone() == (None,)
+    assert conn.execute(
+        "SELECT count(*) FROM monitoring.schema_sources WHERE source_path LIKE '%unschedule_jobs%'"
+        " OR source_path LIKE '%v_queue_performance%'"
+    ).fetchone() == (0,)
+    assert migrate(dsn).changed is False
+
+
+def test_a_changed_signature_leaves_no_stale_overload(dsn, conn, tmp_path, monkeypatch):
+    copy = _sql_copy(tmp_path, monkeypatch)
+    path = copy / "functions" / "alerts" / "resolve_alert.sql"
+    text = path.read_text()
+    assert "p_note text DEFAULT NULL\n" in text, "fixture out of date: resolve_alert changed"
+    # A new trailing parameter: CREATE OR REPLACE makes a second overload.
+    path.write_text(
+        text.replace("p_note text DEFAULT NULL\n", "p_note text DEFAULT NULL, p_extra integer DEFAULT 0\n", 1)
+        .replace("resolve_alert(bigint, text, text)", "resolve_alert(bigint, text, text, integer)")
+    )
+    report = migrate(dsn)
+    assert report.sources_applied == ["functions/alerts/resolve_alert.sql", "grants.sql"]
+    overloads = conn.execute(
+        "SELECT pg_get_function_identity_arguments(oid) FROM pg_proc"
+        " WHERE pronamespace = 'monitoring'::regnamespace AND proname = 'resolve_alert'"
+    ).fetchall()
+    assert overloads == [("p_alert_id bigint, p_resolved_by text, p_note text, p_extra integer",)]
+    assert conn.execute(
+        "SELECT has_function_privilege('pgvigil_admin',"
+        " 'monitoring.resolve_alert(bigint,text,text,integer)', 'EXECUTE')"
+    ).fetchone() == (True,)
+
+
+def test_two_migrates_at_once_both_succeed(empty_db):
+    # Before the advisory lock, about half of such races failed on
+    # CREATE SCHEMA (duplicate key in pg_namespace_nspname_index).
+    for trial in range(6):
+        conninfo = empty_db(f"race_{trial}")
+        barrier = threading.Barrier(2)
+        outcomes: list[Any] = []
+
+        def run(conninfo: str = conninfo, barrier: threading.Barrier = barrier,
+                outcomes: list[Any] = outcomes) -> None:  # fmt: skip
+            barrier.wait()
+            try:
+                outcomes.append(migrate(conninfo))
+            except Exception as exc:  # reported by the assertion below
+                outcomes.append(exc)
+
+        threads = [threading.Thread(target=run) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
+        assert sorted(len(o.migrations_applied) for o in outcomes) == [0, len(MIGRATIONS)]
+
+
+# --- upgrading a database installed by a released version ----------------------
+
+RELEASES = REPO / "tests" / "releases"
+
+
+def _install_release(version: str, conninfo: str, tmp_path: Path) -> None:
+    """Install ``version`` as it was released: its own migrations, function
+    sources, default config and migrate module, from the frozen archive made
+    with ``git archive --prefix=pgvigil-V/ vV sql config client/pgvigil/migrate.py``."""
+    with tarfile.open(RELEASES / f"pgvigil-{version}.tar.gz") as archive:
+        archive.extractall(tmp_path, filter="data")
+    tree = tmp_path / f"pgvigil-{version}"
+    spec = importlib.util.spec_from_file_location(
+        f"pgvigil_release_{version.replace('.', '_')}_migrate",
+        tree / "client" / "pgvigil" / "migrate.py",
+    )
+    assert spec and spec.loader
+    released = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = released  # its dataclasses look their module up there
+    spec.loader.exec_module(released)
+    released.sql_dir = lambda: tree / "sql"  # type: ignore[attr-defined]
+    released.default_config_path = lambda: tree / "config" / "monitoring_config.json"  # type: ignore[attr-defined]
+    report = released.migrate(conninfo)
+    assert report.config_loaded
+
+
+def test_upgrade_from_0_1_0_as_released_equals_a_fresh_install(empty_db, fresh_fingerprint, tmp_path):
+    conninfo = empty_db("from_0_1_0")
+    _install_release("0.1.0", conninfo, tmp_path)
+    with psycopg.connect(conninfo) as conn:
+        flat = conn.execute(
+            "SELECT count(*) FROM monitoring.schema_sources WHERE source_path ~ '^functions/[^/]+$'"
+        ).fetchone()
+        assert flat and flat[0] > 0, "0.1.0 kept its functions in one flat folder"
+    report = migrate(conninfo)
+    assert report.config_loaded is False
+    assert schema_fingerprint(conninfo) == fresh_fingerprint
+    assert migrate(conninfo).changed is False

@@ -5,18 +5,28 @@ Three steps, each idempotent:
 1. yoyo applies the numbered, append-only migrations in ``sql/migrations``
    (tables, indexes, roles). yoyo's bookkeeping tables live in their own
    schema, ``pgvigil_migrations``, out of the way of the monitored database.
-2. The repeatable sources (one function or view per file in
-   ``sql/functions`` and ``sql/views``, then ``sql/grants.sql``) are applied
-   whenever their text changed, tracked by hash in
-   ``monitoring.schema_sources``.
+2. The repeatable sources (one function or view per file, in a folder per
+   area: ``sql/functions/<area>/<name>.sql``, ``sql/views/<area>/<name>.sql``,
+   then ``sql/grants.sql``) are applied whenever their text changed, tracked
+   by hash in ``monitoring.schema_sources``. An object is known by its kind
+   and name, not its folder: a file moved to another area is not applied
+   again. A routine no file defines any more (its file was deleted, or its
+   signature changed) is dropped, so no stale overload keeps EXECUTE; so is
+   a view no file defines.
 3. On a first install the default config is loaded; daily partitions are
    created ahead.
+
+The whole run holds an advisory lock, taken before anything else, so two
+``migrate`` at once wait for each other instead of racing on ``CREATE
+SCHEMA``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +42,9 @@ from pgvigil.config import load_config_file
 from pgvigil.resources import default_config_path, sql_dir
 
 MIGRATIONS_SCHEMA = "pgvigil_migrations"
+# pg_advisory_lock key held for a whole migrate run (a constant, not a hash,
+# so a DBA can find it in pg_locks: objid 0x70677669 is "pgvi").
+MIGRATE_LOCK_KEY = 0x70677669
 
 
 @dataclass
@@ -64,8 +77,24 @@ class _Backend(PostgresqlPsycopgBackend):  # type: ignore[misc]
         return _Backend(self._conninfo)
 
 
+@contextlib.contextmanager
+def migration_lock(conninfo: str) -> Iterator[None]:
+    """Hold the migrate advisory lock (session level) on a connection of its own."""
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (MIGRATE_LOCK_KEY,))
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (MIGRATE_LOCK_KEY,))
+
+
 def apply_migrations(conninfo: str, *, limit: int | None = None) -> list[str]:
     """Apply outstanding numbered migrations (the first ``limit`` of them, if given)."""
+    with migration_lock(conninfo):
+        return _apply_migrations(conninfo, limit=limit)
+
+
+def _apply_migrations(conninfo: str, *, limit: int | None = None) -> list[str]:
     with psycopg.connect(conninfo, autocommit=True) as conn:
         conn.execute(
             sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(MIGRATIONS_SCHEMA))
@@ -89,35 +118,72 @@ def _applied_count(backend: Any) -> int:
 
 
 def repeatable_sources() -> list[Path]:
-    """Functions, then views, then grants: the order they must be applied in."""
+    """Functions, then views, then grants: the order they must be applied in.
+
+    Within each kind, files are taken in the order of their path below
+    ``sql/``, so the order is the same on every machine.
+    """
     root = sql_dir()
-    return [
-        *sorted((root / "functions").glob("*.sql")),
-        *sorted((root / "views").glob("*.sql")),
-        root / "grants.sql",
+    sources = [
+        *sorted((root / "functions").rglob("*.sql"), key=lambda p: p.relative_to(root).as_posix()),
+        *sorted((root / "views").rglob("*.sql"), key=lambda p: p.relative_to(root).as_posix()),
     ]
+    seen: dict[str, Path] = {}
+    for path in sources:
+        key = object_key(path.relative_to(root).as_posix())
+        if key in seen:
+            raise ValueError(f"{key} is defined twice: {seen[key]} and {path}")
+        seen[key] = path
+    return [*sources, root / "grants.sql"]
+
+
+def object_key(source_path: str) -> str:
+    """What a source defines, whatever its folder: ``functions/ingest/record_error.sql``
+    and the flat ``functions/record_error.sql`` of 0.1.0 are both ``functions/record_error``."""
+    parts = source_path.split("/")
+    return "/".join([*parts[:1], Path(parts[-1]).stem]) if len(parts) > 1 else Path(parts[0]).stem
 
 
 def apply_repeatable_sources(conn: psycopg.Connection[Any], *, force: bool = False) -> list[str]:
-    """Apply every function/view file whose text changed, then the grants.
+    """Apply every function/view file whose text changed, drop what no file
+    defines any more, then apply the grants.
 
     One transaction: a failing file leaves the previous definitions in place.
     Function bodies are checked at first call, not at creation, so files can
-    be applied in name order whatever they call (as pg_dump restores do).
+    be applied in path order whatever they call (as pg_dump restores do).
+    Returns the paths applied, relative to ``sql/``.
     """
     root = sql_dir()
     with conn.transaction():
-        applied = dict(
-            conn.execute("SELECT source_path, sha256 FROM monitoring.schema_sources").fetchall()
-        )
+        applied: dict[str, tuple[str, str]] = {
+            object_key(path): (path, digest)
+            for path, digest in conn.execute(
+                "SELECT source_path, sha256 FROM monitoring.schema_sources"
+            ).fetchall()
+        }
         changed: list[str] = []
         conn.execute("SET LOCAL check_function_bodies = off")
-        for path in repeatable_sources():
+        sources = repeatable_sources()
+        keys = {object_key(p.relative_to(root).as_posix()) for p in sources}
+        for path in sources:
             name = path.relative_to(root).as_posix()
+            key = object_key(name)
             text = path.read_text(encoding="utf-8")
             digest = hashlib.sha256(text.encode()).hexdigest()
-            is_grants = name == "grants.sql"
-            if not force and applied.get(name) == digest and not (is_grants and changed):
+            tracked_path, tracked_digest = applied.get(key, (None, None))
+            if name == "grants.sql":
+                # Last, after the drops: REVOKE rewrites every pg_proc row,
+                # which would hide which overloads this run re-created.
+                dropped = _drop_undefined_objects(conn, sources, changed)
+                if not (force or changed or dropped or tracked_digest != digest):
+                    continue
+            elif not force and tracked_digest == digest:
+                if tracked_path != name:  # moved to another folder: same object
+                    conn.execute(
+                        "UPDATE monitoring.schema_sources SET source_path = %s"
+                        " WHERE source_path = %s",
+                        (name, tracked_path),
+                    )
                 continue
             if name.startswith("views/"):
                 # CREATE OR REPLACE VIEW cannot drop or rename columns; a view
@@ -126,20 +192,71 @@ def apply_repeatable_sources(conn: psycopg.Connection[Any], *, force: bool = Fal
                     sql.SQL("DROP VIEW IF EXISTS monitoring.{}").format(sql.Identifier(path.stem))
                 )
             conn.execute(text.encode())
+            if tracked_path is not None:
+                conn.execute(
+                    "DELETE FROM monitoring.schema_sources WHERE source_path = %s", (tracked_path,)
+                )
             conn.execute(
-                "INSERT INTO monitoring.schema_sources (source_path, sha256) VALUES (%s, %s)"
-                " ON CONFLICT (source_path) DO UPDATE SET sha256 = excluded.sha256, applied_at = now()",
+                "INSERT INTO monitoring.schema_sources (source_path, sha256) VALUES (%s, %s)",
                 (name, digest),
             )
             changed.append(name)
+        for key, (tracked_path, _digest) in applied.items():
+            if key not in keys:
+                conn.execute(
+                    "DELETE FROM monitoring.schema_sources WHERE source_path = %s", (tracked_path,)
+                )
     return changed
+
+
+# Routines of schema monitoring that no source defines any more: a name no
+# function file has, or an overload of a re-applied file that this
+# transaction did not (re)create (CREATE OR REPLACE rewrites the pg_proc row,
+# so a current definition has this transaction's xmin). Aggregates first,
+# since they depend on their support functions.
+_UNDEFINED_ROUTINES_SQL = """
+    SELECT p.oid::regprocedure::text, p.prokind = 'a'
+    FROM pg_catalog.pg_proc AS p
+    WHERE p.pronamespace = 'monitoring'::regnamespace
+      AND (NOT p.proname = ANY(%(names)s)
+           OR (p.proname = ANY(%(changed)s) AND p.xmin <> pg_current_xact_id()::xid))
+    ORDER BY p.prokind <> 'a', 1
+"""
+_UNDEFINED_VIEWS_SQL = """
+    SELECT c.relname FROM pg_catalog.pg_class AS c
+    WHERE c.relnamespace = 'monitoring'::regnamespace AND c.relkind = 'v'
+      AND NOT c.relname = ANY(%(names)s)
+    ORDER BY 1
+"""
+
+
+def _drop_undefined_objects(
+    conn: psycopg.Connection[Any], sources: list[Path], changed: list[str]
+) -> list[str]:
+    """Drop the views and routines no source defines; returns what was dropped."""
+    root = sql_dir()
+    kinds = [(p.relative_to(root).parts[0], p.stem) for p in sources]
+    functions = [name for kind, name in kinds if kind == "functions"]
+    views = [name for kind, name in kinds if kind == "views"]
+    changed_functions = [Path(n).stem for n in changed if n.startswith("functions/")]
+    dropped: list[str] = []
+    for (view,) in conn.execute(_UNDEFINED_VIEWS_SQL, {"names": views}).fetchall():
+        conn.execute(sql.SQL("DROP VIEW monitoring.{}").format(sql.Identifier(view)))
+        dropped.append(f"view monitoring.{view}")
+    for signature, is_aggregate in conn.execute(
+        _UNDEFINED_ROUTINES_SQL, {"names": functions, "changed": changed_functions}
+    ).fetchall():
+        kind = "AGGREGATE" if is_aggregate else "ROUTINE"
+        conn.execute(sql.SQL(f"DROP {kind} {{}}").format(sql.SQL(signature)))
+        dropped.append(signature)
+    return dropped
 
 
 def migrate(conninfo: str, *, config_file: Path | None = None) -> MigrationReport:
     """Bring the database to the current schema; see the module docstring."""
     report = MigrationReport()
-    report.migrations_applied = apply_migrations(conninfo)
-    with psycopg.connect(conninfo, autocommit=True) as conn:
+    with migration_lock(conninfo), psycopg.connect(conninfo, autocommit=True) as conn:
+        report.migrations_applied = _apply_migrations(conninfo)
         report.sources_applied = apply_repeatable_sources(conn)
         has_config = conn.execute("SELECT EXISTS (SELECT FROM monitoring.config)").fetchone()
         if not (has_config and has_config[0]):
