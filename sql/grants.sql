@@ -49,6 +49,12 @@ DECLARE
         ['acknowledge_alert', 'pgvigil_admin'],
         ['resolve_alert', 'pgvigil_admin'],
         ['cleanup_old_monitoring_data', 'pgvigil_admin'],
+        -- run_retention() runs as its caller: the steps it calls.
+        ['run_retention', 'pgvigil_admin'],
+        ['expired_partitions', 'pgvigil_admin'],
+        ['detach_expired_partition', 'pgvigil_admin'],
+        ['drop_detached_partition', 'pgvigil_admin'],
+        ['expire_old_rows', 'pgvigil_admin'],
         ['run_partition_maintenance', 'pgvigil_admin'],
         ['refresh_rollups', 'pgvigil_admin'],
         ['advance_rollup_watermark', 'pgvigil_admin'],

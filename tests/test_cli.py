@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import argparse
 import json
+import re
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import psycopg
+import pytest
 
-from pgvigil.cli import main
+from pgvigil.cli import build_parser, main
 from pgvigil.cluster import LocalCluster
 from pgvigil.resources import default_config_path
 
@@ -328,3 +332,195 @@ def test_up_and_down_run_an_embedded_cluster(monkeypatch, capsys):
     finally:
         cluster.destroy()
         shutil.rmtree(home, ignore_errors=True)
+
+
+# Global options in either position ---------------------------------------------------------
+
+
+def _commands(
+    parser: argparse.ArgumentParser, path: tuple[str, ...] = ()
+) -> Iterator[tuple[tuple[str, ...], argparse.ArgumentParser]]:
+    """Every command and nested command of the parser, as (argv prefix, its parser)."""
+    yield path, parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield from _commands(sub, (*path, name))
+
+
+def _is_leaf(parser: argparse.ArgumentParser) -> bool:
+    return not any(isinstance(a, argparse._SubParsersAction) for a in parser._actions)
+
+
+def _positionals(parser: argparse.ArgumentParser) -> list[str]:
+    """Placeholder values for the parser's required positional arguments."""
+    return [f"ARG{i}" for i, a in enumerate(parser._actions) if not a.option_strings]
+
+
+COMMANDS = [path for path, _ in _commands(build_parser())]
+LEAVES = [path for path, p in _commands(build_parser()) if path and _is_leaf(p)]
+
+
+def test_the_command_discovery_finds_every_command():
+    assert {"up", "down", "migrate", "check", "status", "demo"} <= {p[0] for p in LEAVES}
+    assert ("config", "apply") in LEAVES and ("config",) not in LEAVES
+    assert len(COMMANDS) == len(LEAVES) + 2  # the top level and config
+
+
+# Markup of reStructuredText: ``literal``, :role:`target`, `interpreted`_, .. directive::
+_REST = re.compile(r"``|:[a-z][\w:-]*:`|`_|^\s*\.\. |::$", re.MULTILINE)
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "pgvigil")
+def test_help_is_plain_text(command, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main([*command, "--help"])
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"usage: {' '.join(('pgvigil', *command))}")
+    assert "``" not in out
+    assert not _REST.search(out), _REST.search(out)
+    # Every help shows the global options, and where they can go.
+    for option in ("--database DSN", "--home HOME", "--version"):
+        assert option in out
+    assert "the one after the command wins" in " ".join(out.split())
+
+
+@pytest.mark.parametrize("command", LEAVES, ids=" ".join)
+@pytest.mark.parametrize("where", ["before", "after", "between"])
+def test_every_command_accepts_the_global_options_in_every_position(command, where):
+    parser = build_parser()
+    leaf = dict(_commands(parser))[command]
+    options = ["--database", "host=h dbname=d", "--home", "/some/home"]
+    argv = [*command, *_positionals(leaf)]
+    if where == "before":
+        argv = [*options, *argv]
+    elif where == "after":
+        argv = [*argv, *options]
+    elif len(command) > 1:  # between a command and its nested command
+        argv = [command[0], *options, *argv[1:]]
+    else:
+        argv = [options[0], options[1], *argv, *options[2:]]
+    args = parser.parse_args(argv)
+    assert args.database == "host=h dbname=d"
+    assert args.home == "/some/home"
+
+
+@pytest.mark.parametrize("command", LEAVES, ids=" ".join)
+def test_without_global_options_the_defaults_are_kept(command):
+    parser = build_parser()
+    leaf = dict(_commands(parser))[command]
+    args = parser.parse_args([*command, *_positionals(leaf)])
+    assert args.database is None
+    assert args.home is None
+
+
+@pytest.mark.parametrize(
+    ("argv", "database", "home"),
+    [
+        (["-d", "before", "status"], "before", None),
+        (["status", "-d", "after"], "after", None),
+        (["-d", "before", "status", "-d", "after"], "after", None),
+        (["--database", "before", "status", "--home", "h"], "before", "h"),
+        (["--home", "before", "down", "--home", "after"], None, "after"),
+        (["-d", "top", "config", "-d", "config", "show"], "config", None),
+        (["-d", "top", "config", "-d", "config", "show", "-d", "show"], "show", None),
+        (["-d", "top", "config", "apply", "FILE", "-d", "apply"], "apply", None),
+    ],
+)
+def test_the_option_after_the_command_wins(argv, database, home):
+    args = build_parser().parse_args(argv)
+    assert (args.database, args.home) == (database, home)
+
+
+def test_version_after_the_command(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["config", "show", "--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out.startswith("pgvigil ")
+
+
+def _same_shape(text: str) -> list[list[str]]:
+    """The text without what differs between two runs: numbers, times, column widths."""
+    return [
+        [re.sub(r"[\d.:+-]+", "N", word) for word in line.split()] for line in text.splitlines()
+    ]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["migrate"], ["config", "show"], ["status"], ["status", "--json"], ["check"]],
+    ids=" ".join,
+)
+@pytest.mark.parametrize("flag", ["--database", "-d"])
+def test_the_database_after_the_command_works_as_before_it(dsn, capsys, command, flag):
+    assert main([flag, dsn, *command]) == 0
+    before = capsys.readouterr()
+    assert main([*command, flag, dsn]) == 0
+    after = capsys.readouterr()
+    assert before.out, before
+    assert _same_shape(after.out) == _same_shape(before.out)
+    assert _same_shape(after.err) == _same_shape(before.err)
+
+
+def test_migrate_with_the_database_after_the_command_installs_the_schema(server, capsys):
+    name = "pgvigil_cli_migrate_after"
+    server.drop_database(name)
+    conninfo = server.create_database(name)
+    try:
+        assert main(["migrate", "--database", conninfo]) == 0
+        out = capsys.readouterr().out
+        assert "applied migration 0001_create_schema_and_roles" in out
+        assert "migrate done" in out
+        with psycopg.connect(conninfo) as conn:
+            assert conn.execute("SELECT count(*) FROM monitoring.config").fetchone() == (1,)
+        assert main(["migrate", "-d", conninfo]) == 0
+        assert "schema up to date" in capsys.readouterr().out
+    finally:
+        server.drop_database(name)
+
+
+def test_check_with_the_database_after_the_command_raises_the_alert(dsn, conn, capsys):
+    conn.execute("SELECT monitoring.record_queue_stats('documents', 650)")
+    assert main(["check", "--database", dsn]) == 0
+    out = capsys.readouterr().out
+    assert any(
+        line.startswith("triggered") and "queue_backlog" in line for line in out.splitlines()
+    )
+    assert conn.execute("SELECT alert_type, triggered_by FROM monitoring.alerts").fetchall() == [
+        ("queue_backlog", "manual")
+    ]
+
+
+def test_status_with_the_database_after_the_command_reads_that_database(dsn, conn, capsys):
+    conn.execute("SELECT monitoring.record_queue_stats('emails-after', 7)")
+    assert main(["status", "--json", "--database", dsn]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert [q["queue_name"] for q in summary["queues"]] == ["emails-after"]
+
+
+def test_config_apply_with_the_database_after_the_nested_command(dsn, conn, tmp_path, capsys):
+    document = default_config()
+    document["alert_thresholds"]["queue_backlog"] = {
+        "low": 5,
+        "medium": 10,
+        "high": 20,
+        "critical": 40,
+    }
+    path = write_json(tmp_path / "new.json", document)
+    assert main(["config", "apply", str(path), "--database", dsn]) == 0
+    assert f"applied {path}" in capsys.readouterr().out
+    assert conn.execute("SELECT document FROM monitoring.config").fetchone() == (document,)
+
+
+UNREACHABLE = "host=/nonexistent/pgvigil-socket-dir dbname=x connect_timeout=1"
+
+
+@pytest.mark.parametrize("command", [["config", "show"], ["status"], ["check"]], ids=" ".join)
+def test_the_database_after_the_command_wins_over_the_one_before(dsn, capsys, command):
+    # The one after is used: the unreachable one before is ignored...
+    assert main(["--database", UNREACHABLE, *command, "--database", dsn]) == 0
+    assert "pgvigil: error" not in capsys.readouterr().err
+    # ...and the other way round, the unreachable one after is the one tried.
+    assert main(["--database", dsn, *command, "--database", UNREACHABLE]) == 2
+    assert "pgvigil: error" in capsys.readouterr().err

@@ -1,20 +1,14 @@
 """MonitoringClient against a real, migrated database: every method, the task
-helpers, error mapping, pool ownership, connection settings, and the Python
-examples of the original design run as written."""
+helpers, error mapping, pool ownership and connection settings. The original
+design's Python examples are in test_design_examples.py."""
 
 from __future__ import annotations
 
-import http.server
 import math
-import os
-import re
-import socket
-import threading
 import time
 import uuid
 from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -518,150 +512,7 @@ def test_task_context_manager_with_database_down_raises_unavailable_before_the_b
     assert ran is False
 
 
-# --- the original design's Python examples, run as written --------------------
-
-
-def _spec_path() -> Path:
-    override = os.environ.get("PGVIGIL_SPEC")
-    if override:
-        return Path(override)
-    return Path(__file__).resolve().parents[2] / "shared/spec/original-design.md"
-
-
-def spec_example(title: str) -> str:
-    """The first ```python block under the heading ``### {title}`` of the design."""
-    path = _spec_path()
-    assert path.is_file(), f"original design not found at {path} (set PGVIGIL_SPEC)"
-    text = path.read_text(encoding="utf-8")
-    match = re.search(rf"^###\s+{re.escape(title)}\s*$.*?^```python\n(.*?)^```", text, re.M | re.S)
-    assert match, f"no python example under '### {title}' in {path}"
-    return match.group(1)
-
-
-def _replace_once(code: str, old: str, new: str) -> str:
-    assert code.count(old) == 1, f"expected exactly one {old!r} in the example:\n{code}"
-    return code.replace(old, new)
-
-
-def run_example(title: str, namespace: dict[str, Any], substitutions: dict[str, str]) -> None:
-    code = spec_example(title)
-    code = re.sub(
-        r"^from \S+ import MonitoringClient$",
-        "from pgvigil import MonitoringClient",
-        code,
-        flags=re.M,
-    )
-    for old, new in substitutions.items():
-        code = _replace_once(code, old, new)
-    exec(compile(code, f"<original design: {title}>", "exec"), namespace)
-
-
-def test_design_example_simple_task_tracking_success(dsn, conn):
-    namespace: dict[str, Any] = {"process_document": lambda: "six ch"}
-    try:
-        run_example("Simple Task Tracking", namespace, {'"postgresql://..."': repr(dsn)})
-    finally:
-        namespace["monitor"].close()
-    assert isinstance(namespace["monitor"], MonitoringClient)
-    task_id = namespace["task_id"]
-    assert one(
-        conn,
-        "SELECT task_type, input_size, status, output_size FROM processing_metrics"
-        " WHERE task_id = %s",
-        (task_id,),
-    ) == ("document_processing", 1024, "completed", 6)
-    assert one(conn, "SELECT count(*) FROM error_tracking") == (0,)
-
-
-def test_design_example_simple_task_tracking_failure(dsn, conn):
-    def process_document() -> str:
-        raise RuntimeError("corrupt PDF")
-
-    namespace: dict[str, Any] = {"process_document": process_document}
-    try:
-        run_example("Simple Task Tracking", namespace, {'"postgresql://..."': repr(dsn)})
-    finally:
-        namespace["monitor"].close()
-    task_id = namespace["task_id"]
-    assert one(conn, "SELECT status FROM processing_metrics WHERE task_id = %s", (task_id,)) == (
-        "failed",
-    )
-    assert one(
-        conn, "SELECT task_id, error_type, severity, message, component FROM error_tracking"
-    ) == (task_id, "processing_error", "medium", "corrupt PDF", "processor")
-
-
-def test_design_example_performance_monitoring(client, conn):
-    namespace: dict[str, Any] = {"monitor": client}
-    run_example("Performance Monitoring", namespace, {})
-    rows = conn.execute(
-        "SELECT metric_name, metric_type, metric_value, unit, component"
-        " FROM performance_monitoring ORDER BY metric_name"
-    ).fetchall()
-    assert [r[:2] + r[3:] for r in rows] == [
-        ("memory_usage", "memory", "%", "system"),
-        ("processing_duration", "response_time", "seconds", "processor"),
-    ]
-    assert rows[0][2] == pytest.approx(namespace["end_mem"])
-    assert 0 < rows[0][2] <= 100
-    assert rows[1][2] == pytest.approx(namespace["duration"])
-
-
-class _HealthHandler(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-        status = 200 if self.path == "/health" else 404
-        body = b'{"status": "ok"}'
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-        pass
-
-
-@pytest.fixture
-def health_server() -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _HealthHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/health"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
-
-
-def test_design_example_health_check_healthy(client, conn, health_server):
-    namespace: dict[str, Any] = {"monitor": client}
-    run_example("Health Checks", namespace, {'"http://api/health"': repr(health_server)})
-    row = one(
-        conn,
-        "SELECT component_type, component_name, status, response_time_ms, failure_reason"
-        " FROM system_health",
-    )
-    assert row[:3] == ("api", "main_api", "healthy")
-    assert row[4] is None
-    expected_ms = namespace["response"].elapsed.total_seconds() * 1000
-    assert float(row[3]) == pytest.approx(expected_ms, rel=1e-6)
-
-
-def test_design_example_health_check_unreachable(client, conn):
-    # A port that was just free: nothing listens, so requests raises.
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    namespace: dict[str, Any] = {"monitor": client}
-    run_example(
-        "Health Checks", namespace, {'"http://api/health"': repr(f"http://127.0.0.1:{port}/health")}
-    )
-    row = one(
-        conn, "SELECT component_name, status, response_time_ms, failure_reason FROM system_health"
-    )
-    assert row[:3] == ("main_api", "unhealthy", None)
-    assert row[3] and str(port) in row[3]
+# --- arguments the database cannot take ----------------------------------------
 
 
 @pytest.mark.parametrize(

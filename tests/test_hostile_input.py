@@ -48,6 +48,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 from typing import Any
 
 import psycopg
@@ -737,8 +738,13 @@ def verify_health(conn: Conn, a: dict[str, Any], _: Any) -> None:
     if a["response_time"] is None:
         assert row[1] is None
     else:
-        # float8 -> numeric keeps 15 significant digits.
-        assert float(row[1]) == pytest.approx(float(a["response_time"]), rel=1e-14, abs=1e-300)
+        # float8 -> numeric keeps 15 significant digits; an int is kept whole
+        # (it may be beyond float's range: compare as Decimal).
+        sent = Decimal(a["response_time"]) if isinstance(a["response_time"], int) else None
+        if sent is not None:
+            assert row[1] == sent
+        else:
+            assert float(row[1]) == pytest.approx(float(a["response_time"]), rel=1e-14, abs=1e-300)
 
 
 QUEUE_SQL = (
@@ -1119,3 +1125,88 @@ def test_response_time_near_dbl_max_is_accepted(conn: Conn) -> None:
     # rounds 1.7976931348623157e308 up to 1.79769313486232e308, beyond double's range;
     # update_system_health() once refused it with 22003 (found by the tests above).
     assert scalar(conn, HEALTH_SQL, ("api", "main", "healthy", MAX_FLOAT, None, None, None))
+
+
+# -- sequences: replays and out-of-order calls never escape the PV codes --------
+
+# Calls on a few task ids at a few fixed times, in any order and repeated: a
+# replayed start of a finished task once raised 23505 (a duplicate key).
+lifecycle_steps = st.lists(
+    st.tuples(
+        st.sampled_from(["start", "complete", "start_buffered_batch"]),
+        st.integers(0, 2),  # task id
+        st.integers(0, 2),  # minutes ago (start) / status (complete)
+    ),
+    min_size=1,
+    max_size=12,
+)
+_STATUSES = ["completed", "failed", "cancelled"]
+
+
+@settings(max_examples=SQL_EXAMPLES, **SETTINGS)
+@given(steps=lifecycle_steps)
+def _lifecycle_property(conn: Conn, steps: list[tuple[str, int, int]]) -> None:
+    run = next(_unique)
+    base = scalar(conn, "SELECT date_trunc('second', now())")
+    for kind, task, arg in steps:
+        task_id = f"life-{run}-{task}"
+        at = base - timedelta(minutes=10 * (arg + 1))
+        try:
+            with conn.transaction():
+                if kind == "start":
+                    conn.execute(START_SQL, (task_id, "ocr", None, None, None, at))
+                elif kind == "complete":
+                    conn.execute(
+                        "SELECT monitoring.complete_task_tracking(%s, %s)",
+                        (task_id, _STATUSES[arg]),
+                    )
+                else:  # a buffered batch holding the start and its completion
+                    conn.execute(
+                        "SELECT * FROM monitoring.record_task_events("
+                        "ARRAY['start','complete'], ARRAY[%(id)s,%(id)s], ARRAY['ocr',NULL],"
+                        " ARRAY[NULL,NULL]::text[], ARRAY[NULL,NULL]::bigint[],"
+                        " ARRAY[NULL,NULL]::jsonb[], ARRAY[NULL,'completed'],"
+                        " ARRAY[NULL,NULL]::bigint[], ARRAY[NULL,NULL]::jsonb[],"
+                        " ARRAY[%(at)s, %(end)s]::timestamptz[])",
+                        {"id": task_id, "at": at, "end": at + timedelta(seconds=5)},
+                    )
+        except psycopg.Error as exc:
+            code = exc.diag.sqlstate or ""
+            event(f"{kind}: {code}")
+            assert code.startswith("PV"), f"{kind} {task_id}: {code} {exc}"
+            assert exc.diag.message_hint, f"{code} without a hint: {exc}"
+        assert scalar(conn, "SELECT 1") == 1
+
+
+def test_task_call_sequences_raise_only_project_codes(conn: Conn) -> None:
+    _lifecycle_property(conn)
+
+
+def test_replayed_start_of_a_finished_task_is_pv103(conn: Conn) -> None:
+    at = scalar(conn, "SELECT now() - interval '1 minute'")
+    conn.execute(START_SQL, ("replayed", "ocr", None, None, None, at))
+    conn.execute("SELECT monitoring.complete_task_tracking('replayed', 'completed')")
+    before = scalar(conn, counts_query(conn))
+    with pytest.raises(psycopg.Error) as raised:
+        conn.execute(START_SQL, ("replayed", "ocr", None, None, None, at))
+    assert raised.value.diag.sqlstate == "PV103"
+    assert raised.value.diag.message_hint
+    assert scalar(conn, counts_query(conn)) == before
+
+
+@pytest.mark.parametrize("value", ["1e-400", "-1e-400", "1e400", "-1e400", "-1"])
+def test_response_time_beyond_double_precision_gets_a_project_code(conn: Conn, value: str) -> None:
+    # numeric holds 1e-400; converting it to double for the check underflowed (22003).
+    statement = "SELECT monitoring.update_system_health('db', %s, 'healthy', %s::numeric)"
+    if value.startswith("-"):
+        with pytest.raises(psycopg.Error) as raised:
+            conn.execute(statement, (f"x{value}", value))
+        assert raised.value.diag.sqlstate == "PV004"
+    else:
+        assert scalar(conn, statement, (f"x{value}", value)) is True
+        assert scalar(
+            conn,
+            "SELECT response_time_ms = %s::numeric FROM monitoring.system_health"
+            " WHERE component_name = %s",
+            (value, f"x{value}"),
+        )

@@ -55,6 +55,11 @@ ADMIN_ONLY_ROUTINES = {
     "acknowledge_alert",
     "resolve_alert",
     "cleanup_old_monitoring_data",
+    "run_retention",
+    "expired_partitions",
+    "detach_expired_partition",
+    "drop_detached_partition",
+    "expire_old_rows",
     "run_partition_maintenance",
     "refresh_rollups",
     "advance_rollup_watermark",
@@ -331,7 +336,8 @@ def test_every_security_definer_function_pins_its_search_path(conn):
 
 def test_the_granted_routines_are_security_definer_or_harmless(conn):
     # The granted routines that run with the caller's privileges only compute
-    # (the histogram helpers) or are the rollups procedure that calls definers.
+    # (the histogram helpers) or are the rollups and retention procedures,
+    # which call definers (a procedure with SET cannot COMMIT).
     invokers = {
         r[0]
         for r in conn.execute(
@@ -346,6 +352,7 @@ def test_the_granted_routines_are_security_definer_or_harmless(conn):
         "task_duration_histogram",
         "sum_bucket_counts",
         "refresh_rollups",
+        "run_retention",
     }
 
 

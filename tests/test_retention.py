@@ -12,6 +12,7 @@ than ingest.max_event_age_hours.
 
 from __future__ import annotations
 
+import threading
 from datetime import date, timedelta
 from typing import Any
 
@@ -367,36 +368,163 @@ def test_purge_cron_history_returns_a_number(conn: Conn) -> None:
 
 
 def test_purge_cron_history_deletes_old_runs_in_the_pg_cron_database(server: Any) -> None:
-    """In pg_cron's database (the extension is created there by conftest)."""
+    """In pg_cron's database (the extension is created there by conftest): old
+    runs of pgvigil's jobs go, a user's own jobs keep their whole history."""
     with psycopg.connect(server.conninfo(server.cron_dbname), autocommit=True) as cron:
         days = scalar(
             cron,
             "SELECT (document #>> '{retention,cron_job_run_details_days}')::float8"
             " FROM monitoring.config",
         )
-        run_ids = [
-            scalar(
-                cron,
-                "INSERT INTO cron.job_run_details (jobid, database, username, command, status,"
-                " return_message, start_time, end_time) VALUES (-4242, current_database(),"
-                " current_user, 'SELECT 1', 'succeeded', '1 row',"
-                " now() - make_interval(secs => %(age)s + 1), now() - make_interval(secs => %(age)s))"
-                " RETURNING runid",
-                {"age": age_days * 86400},
+        # Jobs that never run during the test (1 January, midnight).
+        ours_name = "pgvigil-purge-cron-history"
+        ours_existed = scalar(cron, "SELECT count(*) FROM cron.job WHERE jobname = %s", (ours_name,))
+        ours = scalar(
+            cron,
+            "SELECT coalesce((SELECT jobid FROM cron.job WHERE jobname = %s),"
+            " cron.schedule(%s, '0 0 1 1 *', 'SELECT 1'))",
+            (ours_name, ours_name),
+        )
+        users = scalar(cron, "SELECT cron.schedule('someone-elses-job', '0 0 1 1 *', 'SELECT 2')")
+
+        def run(jobid: int, age_days: float) -> int:
+            return int(
+                scalar(
+                    cron,
+                    "INSERT INTO cron.job_run_details (jobid, database, username, command, status,"
+                    " return_message, start_time, end_time) VALUES (%(jobid)s, current_database(),"
+                    " current_user, 'SELECT 1', 'succeeded', '1 row',"
+                    " now() - make_interval(secs => %(age)s + 1),"
+                    " now() - make_interval(secs => %(age)s)) RETURNING runid",
+                    {"jobid": jobid, "age": age_days * 86400},
+                )
             )
-            for age_days in (days + 1, days + 30, days - 0.5)
-        ]
+
         try:
+            old_ours = [run(ours, days + 1), run(ours, days + 30)]
+            recent_ours = run(ours, days - 0.5)
+            old_users = [run(users, days + 1), run(users, days + 30)]
+            recent_users = run(users, days - 0.5)
             deleted = scalar(cron, "SELECT monitoring.purge_cron_history()")
             assert isinstance(deleted, int)
             assert deleted >= 2
-            remaining = [
+            remaining = {
                 r[0]
                 for r in cron.execute(
-                    "SELECT runid FROM cron.job_run_details WHERE runid = ANY(%s)", (run_ids,)
+                    "SELECT runid FROM cron.job_run_details WHERE runid = ANY(%s)",
+                    ([*old_ours, recent_ours, *old_users, recent_users],),
                 )
-            ]
-            assert remaining == [run_ids[2]]
+            }
+            assert remaining == {recent_ours, *old_users, recent_users}
             assert scalar(cron, "SELECT monitoring.purge_cron_history()") == 0
         finally:
-            cron.execute("DELETE FROM cron.job_run_details WHERE jobid = -4242")
+            cron.execute("DELETE FROM cron.job_run_details WHERE jobid = ANY(%s)", ([ours, users],))
+            cron.execute("SELECT cron.unschedule('someone-elses-job')")
+            if not ours_existed:
+                cron.execute("SELECT cron.unschedule(%s)", (ours_name,))
+
+
+# --- retention beside long readers ------------------------------------------------------
+# A reader (a Grafana panel's pgvigil_reader login, say) that keeps a
+# transaction open on a history table holds a lock on its partitions. A DROP
+# or DETACH waiting for it would make every writer queue behind the DROP: the
+# retention job must give up on that partition quickly, go on with the
+# others, and leave it for a later run.
+
+
+def _expired_day(conn: Conn, table: str, days_back: int = 120) -> date:
+    day = utc_today(conn) - timedelta(days=days_back)
+    conn.execute("SELECT monitoring.create_partition(%s, %s)", (table, day))
+    insert(conn, table, noon(day), f"old-{table}")
+    return day
+
+
+def _writes_while(dsn: str) -> list[str]:
+    """Record a sample and an error on a fresh connection, failing fast if blocked."""
+    with psycopg.connect(dsn, autocommit=True) as writer:
+        writer.execute("SET statement_timeout = '3s'")
+        writer.execute(
+            "SELECT monitoring.record_performance_metric('cpu', 'gauge', 1, '%', 'host')"
+        )
+        writer.execute("SELECT monitoring.record_error(NULL, 'e', 'low', 'm', 'api')")
+    return ["ok"]
+
+
+def test_retention_job_skips_a_partition_a_reader_holds_and_writers_go_on(
+    dsn: str, conn: Conn
+) -> None:
+    held = _expired_day(conn, "performance_monitoring")
+    free = _expired_day(conn, "error_tracking")
+    with psycopg.connect(dsn) as reader:  # a transaction left open, as a dashboard may
+        reader.execute("SELECT count(*) FROM monitoring.performance_monitoring").fetchone()
+        with psycopg.connect(dsn, autocommit=True) as job:
+            job.execute("SET statement_timeout = '30s'")
+            dropped, busy, _rows = job.execute(
+                "CALL monitoring.run_retention(p_attempts => 2)"
+            ).fetchone()
+            # While the job ran and now that it is done, writers are not blocked.
+            assert _writes_while(dsn) == ["ok"]
+        assert (dropped, busy) == (1, 1)
+        assert not exists(conn, partition_name("error_tracking", free))
+        assert exists(conn, partition_name("performance_monitoring", held))
+        assert _writes_while(dsn) == ["ok"]
+    # The reader is gone: the next run drops what was left.
+    dropped, busy, _rows = conn.execute("CALL monitoring.run_retention()").fetchone()
+    assert (dropped, busy) == (1, 0)
+    assert not exists(conn, partition_name("performance_monitoring", held))
+    assert scalar(conn, "SELECT count(*) FROM monitoring.performance_monitoring") == 2  # the writes
+
+
+def test_writers_do_not_queue_behind_a_retention_job_waiting_for_a_reader(dsn: str, conn: Conn) -> None:
+    _expired_day(conn, "performance_monitoring")
+    results: list[Any] = []
+    with psycopg.connect(dsn) as reader:
+        reader.execute("SELECT count(*) FROM monitoring.performance_monitoring").fetchone()
+
+        def job() -> None:
+            with psycopg.connect(dsn, autocommit=True) as c:
+                results.append(c.execute("CALL monitoring.run_retention(p_attempts => 3)").fetchone())
+
+        thread = threading.Thread(target=job)
+        thread.start()
+        try:
+            # While the job keeps retrying the busy partition, writes go through.
+            for _ in range(5):
+                assert _writes_while(dsn) == ["ok"]
+        finally:
+            thread.join(timeout=30)
+    assert results and results[0][:2] == (0, 1)
+
+
+def test_a_partition_detached_but_not_dropped_is_dropped_by_the_next_run(conn: Conn) -> None:
+    day = _expired_day(conn, "queue_monitoring")
+    name = partition_name("queue_monitoring", day)
+    conn.execute(f"ALTER TABLE monitoring.queue_monitoring DETACH PARTITION monitoring.{name}")
+    assert [tuple(r) for r in conn.execute("SELECT * FROM monitoring.expired_partitions()")] == [
+        ("queue_monitoring", name, False)
+    ]
+    assert conn.execute("CALL monitoring.run_retention()").fetchone()[:2] == (1, 0)
+    assert not exists(conn, name)
+
+
+def test_manual_cleanup_skips_a_busy_partition_instead_of_waiting(dsn: str, conn: Conn) -> None:
+    held = _expired_day(conn, "performance_monitoring")
+    free = _expired_day(conn, "queue_monitoring")
+    with psycopg.connect(dsn) as reader:
+        reader.execute("SELECT count(*) FROM monitoring.performance_monitoring").fetchone()
+        with psycopg.connect(dsn, autocommit=True) as admin:
+            admin.execute("SET statement_timeout = '10s'")
+            result = {
+                r[0]: (r[1], r[2])
+                for r in admin.execute("SELECT * FROM monitoring.cleanup_old_monitoring_data()")
+            }
+    assert result["performance_monitoring"][0] == 0
+    assert result["queue_monitoring"][0] == 1
+    assert exists(conn, partition_name("performance_monitoring", held))
+    assert not exists(conn, partition_name("queue_monitoring", free))
+
+
+def test_the_cleanup_job_is_the_committing_procedure(conn: Conn) -> None:
+    assert scalar(
+        conn, "SELECT command FROM monitoring.job_definitions() WHERE job_name = 'pgvigil-cleanup'"
+    ) == "CALL monitoring.run_retention()"

@@ -29,11 +29,14 @@ BEGIN
                   HINT = 'Use one of healthy, degraded, unhealthy.';
     END IF;
     -- Checked as a double (NaN, infinity, negative); a finite numeric beyond
-    -- double's range (a float near DBL_MAX rounded up to 15 digits) is
-    -- clamped for the check only, not refused with a cast error.
+    -- double's range (a float near DBL_MAX rounded up to 15 digits) or too
+    -- close to zero for it (1e-400) is clamped for the check only, keeping
+    -- its sign, not refused with a cast error. The column is numeric.
     PERFORM monitoring.assert_count('response_time_ms',
         CASE WHEN p_response_time_ms > 1e300 AND p_response_time_ms < 'Infinity'::numeric THEN 1e300
              WHEN p_response_time_ms < -1e300 AND p_response_time_ms > '-Infinity'::numeric THEN -1e300
+             WHEN p_response_time_ms <> 0 AND abs(p_response_time_ms) < 1e-300
+                 THEN sign(p_response_time_ms) * 1e-300
              ELSE p_response_time_ms END::double precision);
     PERFORM monitoring.assert_json_object('details', p_details);
     PERFORM monitoring.assert_event_time(p_event_time);

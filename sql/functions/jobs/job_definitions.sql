@@ -22,7 +22,7 @@ AS $$
     UNION ALL
     SELECT 'pgvigil-cleanup',
            monitoring.config_value('{schedules,cleanup}') #>> '{}',
-           'SELECT * FROM monitoring.cleanup_old_monitoring_data()'
+           'CALL monitoring.run_retention()'
     UNION ALL
     SELECT 'pgvigil-purge-cron-history',
            monitoring.config_value('{schedules,purge_cron_history}') #>> '{}',

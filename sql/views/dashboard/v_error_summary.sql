@@ -1,5 +1,7 @@
 CREATE OR REPLACE VIEW monitoring.v_error_summary AS
-SELECT date_trunc('hour', e.occurred_at) AS "time",
+-- Hours counted from a fixed UTC origin (not date_trunc, which follows the
+-- session's time zone), so every session sees the same buckets.
+SELECT date_bin('1 hour', e.occurred_at, TIMESTAMPTZ '2000-01-01 00:00:00+00') AS "time",
        e.component,
        e.error_type,
        e.severity,

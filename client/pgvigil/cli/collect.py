@@ -1,0 +1,39 @@
+"""pgvigil collect: record this host's system metrics."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+from pgvigil.cli.common import add_command, resolve_database
+from pgvigil.client import MonitoringClient
+
+if TYPE_CHECKING:
+    from pgvigil.cli.common import Subparsers
+
+
+def cmd_collect(args: argparse.Namespace) -> int:
+    from pgvigil.collect import collect
+
+    with MonitoringClient(resolve_database(args)) as client:
+        try:
+            written = collect(
+                client, interval=args.interval, count=args.count, component=args.component
+            )
+        except KeyboardInterrupt:
+            return 0
+    print(f"recorded {written} samples")
+    return 0
+
+
+def register(subparsers: Subparsers, common: argparse.ArgumentParser) -> None:
+    collect = add_command(
+        subparsers,
+        "collect",
+        common,
+        help="record CPU, memory, disk and network as metrics",
+        handler=cmd_collect,
+    )
+    collect.add_argument("--interval", type=float, default=10.0, help="seconds between samples")
+    collect.add_argument("--count", type=int, help="stop after this many samples (default: never)")
+    collect.add_argument("--component", default="system")

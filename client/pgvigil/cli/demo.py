@@ -1,0 +1,76 @@
+"""pgvigil demo: a simulated workload, then the dashboard."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from typing import TYPE_CHECKING
+
+import psycopg
+
+from pgvigil.cli.common import add_command, resolve_database
+from pgvigil.client import MonitoringClient
+
+if TYPE_CHECKING:
+    from pgvigil.cli.common import Subparsers
+
+
+def _wait_for_pg_cron_checks(conninfo: str, since: float, timeout: float) -> bool:
+    """Wait until pg_cron has run the checks job successfully after since (epoch seconds)."""
+    deadline = time.monotonic() + timeout
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        while time.monotonic() < deadline:
+            row = conn.execute(
+                "SELECT count(*) FROM cron.job_run_details d JOIN cron.job j USING (jobid)"
+                " WHERE j.jobname = 'pgvigil-monitoring-checks' AND d.status = 'succeeded'"
+                " AND d.start_time >= to_timestamp(%s)",
+                (since,),
+            ).fetchone()
+            if row and row[0] > 0:
+                return True
+            time.sleep(1)
+    return False
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from pgvigil.demo import run_demo
+    from pgvigil.status import render_summary
+
+    conninfo = resolve_database(args)
+    with MonitoringClient(conninfo) as client:
+        run_demo(
+            client,
+            seed=args.seed,
+            history_minutes=args.history_minutes,
+            live_seconds=args.live_seconds,
+        )
+        if args.wait_for_pg_cron:
+            written_at = time.time()
+            print(
+                "demo: waiting for pg_cron to run the checks (it runs them every minute)...",
+                flush=True,
+            )
+            if not _wait_for_pg_cron_checks(conninfo, written_at, args.wait_timeout):
+                print("demo: pg_cron did not run the checks in time; is the job scheduled? "
+                      "(pgvigil schedule)", file=sys.stderr)  # fmt: skip
+                return 1
+            print("demo: pg_cron ran the checks.\n")
+        print(render_summary(client.get_dashboard_summary(), color=sys.stdout.isatty()))
+    return 0
+
+
+def register(subparsers: Subparsers, common: argparse.ArgumentParser) -> None:
+    demo = add_command(
+        subparsers,
+        "demo",
+        common,
+        help="write a realistic simulated workload and show the dashboard",
+        handler=cmd_demo,
+    )
+    demo.add_argument("--seed", type=int, default=None)
+    demo.add_argument("--history-minutes", type=int, default=60)
+    demo.add_argument("--live-seconds", type=float, default=0.0)
+    demo.add_argument("--wait-for-pg-cron", action="store_true",
+                      help="after writing, wait until pg_cron has run the checks")  # fmt: skip
+    demo.add_argument("--wait-timeout", type=float, default=150.0)

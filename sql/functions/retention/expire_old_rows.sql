@@ -1,0 +1,82 @@
+CREATE OR REPLACE FUNCTION monitoring.expire_old_rows()
+RETURNS TABLE (table_name text, rows_removed bigint)
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+-- The retention that deletes rows rather than dropping partitions (row
+-- locks only: writers never wait for it):
+-- - stragglers in each history table's default partition;
+-- - where retention differs by severity (errors), the shorter-lived
+--   severities, a day at a time (partitions are kept for the longest);
+-- - hour rollups past retention.*_rollup_hour_days, an hour at a time, and
+--   the 5-minute performance rollups (read by v_performance_trends, 24
+--   hours) past 2 days;
+-- - resolved alerts past retention.resolved_alerts_days.
+-- One row per table it looked at.
+DECLARE
+    v_retention jsonb;
+    v_days double precision;
+    v_cutoff timestamptz;
+    v_count bigint;
+    h record;
+    s record;
+BEGIN
+    FOR h IN SELECT * FROM monitoring.history_tables ORDER BY 1 LOOP
+        table_name := h.table_name;
+        v_retention := monitoring.config_value(ARRAY['retention', h.retention_setting]);
+        IF jsonb_typeof(v_retention) = 'object' THEN
+            SELECT max(value::text::double precision) INTO v_days FROM jsonb_each(v_retention);
+        ELSE
+            v_days := v_retention::text::double precision;
+        END IF;
+        v_cutoff := now() - make_interval(days => 1) * v_days;
+        EXECUTE format('DELETE FROM monitoring.%I WHERE %I < $1', h.table_name || '_default', h.time_column)
+            USING v_cutoff;
+        GET DIAGNOSTICS rows_removed = ROW_COUNT;
+        IF jsonb_typeof(v_retention) = 'object' THEN
+            FOR s IN SELECT key AS severity, value::text::double precision AS days
+                     FROM jsonb_each(v_retention) WHERE value::text::double precision < v_days LOOP
+                EXECUTE format('DELETE FROM monitoring.%I WHERE severity = $1 AND %I < $2',
+                               h.table_name, h.time_column)
+                    USING s.severity,
+                          date_trunc('day', now() - make_interval(days => 1) * s.days, 'UTC');
+                GET DIAGNOSTICS v_count = ROW_COUNT;
+                rows_removed := rows_removed + v_count;
+            END LOOP;
+        END IF;
+        RETURN NEXT;
+    END LOOP;
+
+    -- The hour rollups are not partitioned (small): delete hours that ended
+    -- before their retention, so they too are kept at least N days.
+    table_name := 'performance_rollup_hour';
+    DELETE FROM monitoring.performance_rollup_hour AS o
+    WHERE o.bucket < now() - interval '1 hour' - make_interval(days => 1)
+                     * monitoring.config_number('{retention,performance_rollup_hour_days}');
+    GET DIAGNOSTICS rows_removed = ROW_COUNT;
+    RETURN NEXT;
+
+    table_name := 'performance_rollup_5min';
+    DELETE FROM monitoring.performance_rollup_5min AS o
+    WHERE o.bucket < now() - interval '2 days';
+    GET DIAGNOSTICS rows_removed = ROW_COUNT;
+    RETURN NEXT;
+
+    table_name := 'task_rollup_hour';
+    DELETE FROM monitoring.task_rollup_hour AS o
+    WHERE o.bucket < now() - interval '1 hour' - make_interval(days => 1)
+                     * monitoring.config_number('{retention,task_rollup_hour_days}');
+    GET DIAGNOSTICS rows_removed = ROW_COUNT;
+    RETURN NEXT;
+
+    table_name := 'alerts';
+    DELETE FROM monitoring.alerts AS a
+    WHERE a.resolved_at < now() - make_interval(days => 1)
+                              * monitoring.config_number('{retention,resolved_alerts_days}');
+    GET DIAGNOSTICS rows_removed = ROW_COUNT;
+    RETURN NEXT;
+END;
+$$;
+COMMENT ON FUNCTION monitoring.expire_old_rows() IS
+    'The row-deleting part of retention: default-partition stragglers, per-severity error retention, hour and 5-minute rollups, resolved alerts. Returns rows deleted per table. Called by run_retention() and cleanup_old_monitoring_data().';
