@@ -92,4 +92,6 @@ GRANT SELECT ON monitoring.v_active_alerts, monitoring.v_error_summary,
 GRANT INSERT ON monitoring.performance_monitoring TO pgvigil_writer;
 
 GRANT pgvigil_writer, pgvigil_reader TO pgvigil_admin;
+-- Every table, partitions included; create_partition() gives new partitions
+-- the same, so no ACL depends on the order partitions and grants came in.
 GRANT SELECT ON ALL TABLES IN SCHEMA monitoring TO pgvigil_admin;

@@ -113,9 +113,9 @@ def server(local_cluster: LocalCluster | None) -> Iterator[Server]:
         srv = Server(local_cluster.conninfo("postgres"), local_cluster.dbname)
     srv.drop_database(TEMPLATE_DB)
     migrate(srv.create_database(TEMPLATE_DB))
-    # The pg_cron database gets the schema too (jobs run there).
+    # The pg_cron database gets the schema too (jobs run there); migrate
+    # creates the extension there, where the server preloads it.
     migrate(srv.conninfo(srv.cron_dbname))
-    srv.execute("CREATE EXTENSION IF NOT EXISTS pg_cron", srv.cron_dbname)
     yield srv
     srv.drop_database(TEMPLATE_DB)
 

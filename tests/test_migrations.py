@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -448,3 +450,73 @@ def test_upgrade_from_0_1_0_as_released_equals_a_fresh_install(empty_db, fresh_f
     assert report.config_loaded is False
     assert schema_fingerprint(conninfo) == fresh_fingerprint
     assert migrate(conninfo).changed is False
+
+
+# --- migrations that touch existing tables do not lock them for a scan ---------
+
+_CREATE_TABLE = re.compile(r"CREATE TABLE (?:IF NOT EXISTS )?monitoring\.(\w+)", re.I)
+_ALTER_TABLE = re.compile(r"ALTER TABLE (?:ONLY )?monitoring\.(\w+)(.*?);", re.I | re.S)
+_CREATE_INDEX = re.compile(
+    r"CREATE (?:UNIQUE )?INDEX (CONCURRENTLY )?(?:IF NOT EXISTS )?\w+\s+ON (ONLY )?monitoring\.(\w+)",
+    re.I,
+)
+
+
+def _without_comments(text: str) -> str:
+    return re.sub(r"--[^\n]*", "", text)
+
+
+def test_migrations_add_constraints_and_indexes_to_existing_tables_without_a_locked_scan():
+    """ADD CONSTRAINT ... CHECK / FOREIGN KEY on a table an earlier migration
+    created must be NOT VALID (a later migration validates it, under a lock
+    writers pass); CREATE INDEX on such a table must be CONCURRENTLY, or ON
+    ONLY the parent of a partitioned table (partitions indexed concurrently,
+    then attached). A table created in the same migration is empty: anything goes."""
+    problems = []
+    for path in MIGRATIONS:
+        text = _without_comments(path.read_text())
+        created_here = set(_CREATE_TABLE.findall(text))
+        for table, body in _ALTER_TABLE.findall(text):
+            if table in created_here:
+                continue
+            for clause in re.split(r",\s*(?=ADD )", body):
+                if re.search(r"ADD CONSTRAINT \w+\s+(CHECK|FOREIGN KEY)", clause, re.I) and not re.search(
+                    r"NOT VALID", clause, re.I
+                ):
+                    problems.append(f"{path.name}: {table}: {clause.strip()[:60]}")
+        for concurrently, only, table in _CREATE_INDEX.findall(text):
+            if table not in created_here and not (concurrently or only):
+                problems.append(f"{path.name}: index on existing table {table}")
+    assert problems == []
+
+
+def test_the_constraints_added_not_valid_are_validated(conn):
+    assert conn.execute(
+        "SELECT count(*) FROM pg_constraint"
+        " WHERE connamespace = 'monitoring'::regnamespace AND NOT convalidated"
+    ).fetchone() == (0,)
+
+
+def test_migrate_adds_new_default_settings_under_the_stored_config(dsn, conn):
+    # As after an upgrade to a release with a new setting: the stored config
+    # lacks it. migrate adds the shipped default; values already set win.
+    conn.execute(
+        "UPDATE monitoring.config SET document = jsonb_set(document #- '{ingest,batch_ids_hours}',"
+        " '{alert_thresholds,queue_backlog,low}', '7')"
+    )
+    report = migrate(dsn)
+    assert report.config_defaults_added is True
+    shipped = json.loads((REPO / "config" / "monitoring_config.json").read_text())
+    document = conn.execute("SELECT document FROM monitoring.config").fetchone()[0]
+    assert document["ingest"]["batch_ids_hours"] == shipped["ingest"]["batch_ids_hours"]
+    assert document["alert_thresholds"]["queue_backlog"]["low"] == 7
+    assert migrate(dsn).config_defaults_added is False
+
+
+def test_config_merge_merges_objects_and_replaces_everything_else(conn):
+    merged = conn.execute(
+        "SELECT monitoring.config_merge(%s::jsonb, %s::jsonb)",
+        ('{"a": {"x": 1, "y": [1, 2]}, "b": 1, "c": {"k": 1}}',
+         '{"a": {"y": [3], "z": 2}, "b": {"n": 1}, "d": null}'),
+    ).fetchone()[0]  # fmt: skip
+    assert merged == {"a": {"x": 1, "y": [3], "z": 2}, "b": {"n": 1}, "c": {"k": 1}, "d": None}

@@ -15,6 +15,8 @@ import psycopg
 import pytest
 from psycopg.types.json import Jsonb
 
+from pgvigil.migrate import migrate
+
 JOB_NAMES = [
     "pgvigil-cleanup",
     "pgvigil-monitoring-checks",
@@ -240,3 +242,29 @@ def _wait_until_no_run_in_progress(conn: psycopg.Connection[Any], job_ids: list[
         if row == (0,):
             return
         time.sleep(1)
+
+
+def test_migrate_creates_pg_cron_and_schedule_jobs_never_does(server, cron_conn):
+    # Installing an extension is migrate's (or the DBA's) step: schedule_jobs()
+    # is SECURITY DEFINER and any admin may call it.
+    cron_conn.execute("DROP EXTENSION pg_cron")
+    try:
+        with pytest.raises(psycopg.Error) as raised:
+            cron_conn.execute("SELECT * FROM monitoring.schedule_jobs()")
+        assert raised.value.diag.sqlstate == "PV401"
+        assert "pgvigil migrate" in (raised.value.diag.message_hint or "")
+        assert cron_conn.execute(
+            "SELECT count(*) FROM pg_extension WHERE extname = 'pg_cron'"
+        ).fetchone() == (0,)
+        report = migrate(server.conninfo(server.cron_dbname))
+        assert report.pg_cron_created is True
+        assert cron_conn.execute(
+            "SELECT count(*) FROM pg_extension WHERE extname = 'pg_cron'"
+        ).fetchone() == (1,)
+        assert migrate(server.conninfo(server.cron_dbname)).pg_cron_created is False
+        assert len(cron_conn.execute("SELECT * FROM monitoring.schedule_jobs()").fetchall()) == len(
+            JOB_NAMES
+        )
+    finally:
+        cron_conn.execute("CREATE EXTENSION IF NOT EXISTS pg_cron")
+

@@ -227,3 +227,13 @@ def test_run_scheduler_returns_when_stop_is_set(dsn):
     names: list[str] = []
     run_scheduler(dsn, stop=stop, on_run=lambda name, result: names.append(name))
     assert names == []
+
+
+def test_job_definitions_give_each_runner_its_jobs(conn):
+    pg_cron = {r[0] for r in conn.execute("SELECT job_name FROM monitoring.job_definitions('pg_cron')")}
+    scheduler = {
+        r[0] for r in conn.execute("SELECT job_name FROM monitoring.job_definitions('scheduler')")
+    }
+    # pg_cron's run history has nothing to purge when pg_cron does not run the jobs.
+    assert pg_cron - scheduler == {"pgvigil-purge-cron-history"}
+    assert scheduler < pg_cron

@@ -45,6 +45,7 @@ from psycopg.types.json import Jsonb, set_json_dumps
 
 from pgvigil.client import TaskHandle, _log_disabled_once, monitoring_disabled
 from pgvigil.connection import describe_conninfo, resolve_conninfo
+from pgvigil.errors import is_refused_input
 
 __all__ = ["BufferStats", "BufferedClient"]
 
@@ -152,13 +153,6 @@ def _dumps_json(value: Any) -> bytes:
 
 def _jsonb(value: Mapping[str, Any] | None) -> Jsonb | None:
     return None if value is None else Jsonb(value)
-
-
-def _is_data_error(exc: psycopg.Error) -> bool:
-    """True when the events themselves were refused (so retrying them as-is is pointless)."""
-    sqlstate = exc.diag.sqlstate or ""
-    # PVxxx: the project's validation; 22: data exceptions; 23: constraint violations.
-    return sqlstate.startswith(("PV", "22", "23"))
 
 
 class BufferedClient:
@@ -720,7 +714,7 @@ class BufferedClient:
                 raise
             if exc.diag.sqlstate is None and isinstance(exc, psycopg.DataError):
                 reason = "rejected:invalid_type"  # psycopg could not adapt a value
-            elif _is_data_error(exc):
+            elif is_refused_input(exc):
                 reason = f"rejected:{exc.diag.sqlstate}"
             else:
                 raise

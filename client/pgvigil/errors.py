@@ -173,9 +173,14 @@ ERROR_CLASSES: dict[str, type[PgvigilError]] = {
     "PV402": InvalidScheduleError,
 }
 
-# Server codes meaning "the database is not there": connection exceptions (class 08),
-# shutdowns and "cannot connect now" (57P01-57P03), too many connections (53300).
+# The one classification of SQLSTATEs, used by both clients.
+# "The database is not there": connection exceptions (class 08), shutdowns and
+# "cannot connect now" (57P01-57P03), too many connections (53300).
 _UNAVAILABLE_SQLSTATES = frozenset({"57P01", "57P02", "57P03", "53300"})
+# "The arguments were refused": the project's own codes (PVxxx), data
+# exceptions (22xxx: out of range, invalid text, NUL in JSON) and constraint
+# violations (23xxx: the CHECKs the buffered COPY path relies on).
+_REFUSED_SQLSTATE_PREFIXES = ("PV", "22", "23")
 
 
 def _is_unavailable(exc: psycopg.Error, sqlstate: str | None) -> bool:
@@ -183,6 +188,13 @@ def _is_unavailable(exc: psycopg.Error, sqlstate: str | None) -> bool:
         # Client-side failures (connect errors, PoolTimeout, PoolClosed) have no SQLSTATE.
         return isinstance(exc, psycopg.OperationalError)
     return sqlstate.startswith("08") or sqlstate in _UNAVAILABLE_SQLSTATES
+
+
+def is_refused_input(exc: psycopg.Error) -> bool:
+    """True when the database refused the arguments themselves, so sending
+    them again as they are cannot succeed (as opposed to a lost connection, a
+    missing privilege or function, which a retry may outlive)."""
+    return (exc.diag.sqlstate or "").startswith(_REFUSED_SQLSTATE_PREFIXES)
 
 
 def from_psycopg(exc: psycopg.Error) -> PgvigilError:

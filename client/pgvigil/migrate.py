@@ -55,10 +55,18 @@ class MigrationReport:
     sources_applied: list[str] = field(default_factory=list)
     config_loaded: bool = False
     partitions_created: int = 0
+    pg_cron_created: bool = False
+    config_defaults_added: bool = False
 
     @property
     def changed(self) -> bool:
-        return bool(self.migrations_applied or self.sources_applied or self.config_loaded)
+        return bool(
+            self.migrations_applied
+            or self.sources_applied
+            or self.config_loaded
+            or self.config_defaults_added
+            or self.pg_cron_created
+        )
 
 
 class _Backend(PostgresqlPsycopgBackend):  # type: ignore[misc]
@@ -258,16 +266,51 @@ def migrate(conninfo: str, *, config_file: Path | None = None) -> MigrationRepor
     with migration_lock(conninfo), psycopg.connect(conninfo, autocommit=True) as conn:
         report.migrations_applied = _apply_migrations(conninfo)
         report.sources_applied = apply_repeatable_sources(conn)
+        report.pg_cron_created = create_pg_cron_if_preloaded(conn)
         has_config = conn.execute("SELECT EXISTS (SELECT FROM monitoring.config)").fetchone()
         if not (has_config and has_config[0]):
             document = load_config_file(config_file or default_config_path())
             conn.execute("SELECT monitoring.apply_config(%s)", (Jsonb(document),))
             report.config_loaded = True
+        else:
+            # Settings a newer release added get their shipped defaults; the
+            # values already stored win. Defaults are written in one place.
+            defaults = Jsonb(load_config_file(default_config_path()))
+            row = conn.execute(_MERGE_DEFAULTS_SQL, {"defaults": defaults}).fetchone()
+            report.config_defaults_added = bool(row and row[0])
         rows = conn.execute(
             "SELECT partitions_created FROM monitoring.run_partition_maintenance()"
         ).fetchall()
         report.partitions_created = sum(r[0] for r in rows)
     return report
+
+
+_MERGE_DEFAULTS_SQL = """
+    SELECT monitoring.apply_config(monitoring.config_merge(%(defaults)s, c.document)) IS NOT NULL
+    FROM monitoring.config AS c
+    WHERE monitoring.config_merge(%(defaults)s, c.document) <> c.document
+"""
+# pg_cron runs jobs in the one database named by cron.database_name.
+_PG_CRON_MISSING_SQL = """
+    SELECT 'pg_cron' = ANY (string_to_array(replace(current_setting('shared_preload_libraries'), ' ', ''), ','))
+           AND current_setting('cron.database_name', true) = current_database()
+           AND NOT EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'pg_cron')
+"""
+
+
+def create_pg_cron_if_preloaded(conn: psycopg.Connection[Any]) -> bool:
+    """Create the pg_cron extension where the server preloads it for this
+    database and it is missing; returns whether it was created. Needs a
+    superuser (or a role pg_cron's packaging trusts); without one the
+    extension is left to the DBA and schedule_jobs() says so (PV401)."""
+    row = conn.execute(_PG_CRON_MISSING_SQL).fetchone()
+    if not (row and row[0]):
+        return False
+    try:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS pg_cron")
+    except psycopg.errors.InsufficientPrivilege:
+        return False
+    return True
 
 
 def schema_fingerprint(conninfo: str) -> str:

@@ -101,8 +101,6 @@ def run_scheduler(
             log.error("cannot read job definitions: %s", exc)
             jobs = []
         for name, schedule, command in jobs:
-            if name == "pgvigil-purge-cron-history":
-                continue  # pg_cron's own history: nothing to purge without pg_cron
             try:
                 due = cron_matches(schedule, moment)
             except ValueError as exc:

@@ -33,19 +33,22 @@ COMMENT ON TABLE monitoring.pending_task_completions IS
 -- The COPY path bypasses record_performance_metric(), so the table itself
 -- rejects what the function would (PV001/PV005/PV007/PV008); a rejected
 -- batch is then retried row by row through the function to name the culprit.
+-- NOT VALID: adding them takes the table's lock for a moment only, instead of
+-- holding it through a scan of every sample; 0013 validates them in a
+-- transaction of its own, under a lock that lets writers go on.
 ALTER TABLE monitoring.performance_monitoring
     ADD CONSTRAINT performance_monitoring_metric_name_check
-        CHECK (btrim(metric_name) <> '' AND length(metric_name) <= 200),
+        CHECK (btrim(metric_name) <> '' AND length(metric_name) <= 200) NOT VALID,
     ADD CONSTRAINT performance_monitoring_metric_type_check
-        CHECK (btrim(metric_type) <> '' AND length(metric_type) <= 200),
+        CHECK (btrim(metric_type) <> '' AND length(metric_type) <= 200) NOT VALID,
     ADD CONSTRAINT performance_monitoring_unit_check
-        CHECK (btrim(unit) <> '' AND length(unit) <= 200),
+        CHECK (btrim(unit) <> '' AND length(unit) <= 200) NOT VALID,
     ADD CONSTRAINT performance_monitoring_component_check
-        CHECK (btrim(component) <> '' AND length(component) <= 200),
+        CHECK (btrim(component) <> '' AND length(component) <= 200) NOT VALID,
     ADD CONSTRAINT performance_monitoring_metric_value_check
-        CHECK (metric_value NOT IN ('NaN', 'Infinity', '-Infinity')),
+        CHECK (metric_value NOT IN ('NaN', 'Infinity', '-Infinity')) NOT VALID,
     ADD CONSTRAINT performance_monitoring_tags_check
-        CHECK (tags IS NULL OR (jsonb_typeof(tags) = 'object' AND pg_column_size(tags) <= 65536));
+        CHECK (tags IS NULL OR (jsonb_typeof(tags) = 'object' AND pg_column_size(tags) <= 65536)) NOT VALID;
 
 -- A database configured before this release gets the new setting's default;
 -- a fresh install loads the whole default config after the migrations.

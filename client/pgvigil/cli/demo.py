@@ -21,10 +21,10 @@ def _wait_for_pg_cron_checks(conninfo: str, since: float, timeout: float) -> boo
     deadline = time.monotonic() + timeout
     with psycopg.connect(conninfo, autocommit=True) as conn:
         while time.monotonic() < deadline:
+            # A checks run commits check_runs with its source: no job name needed.
             row = conn.execute(
-                "SELECT count(*) FROM cron.job_run_details d JOIN cron.job j USING (jobid)"
-                " WHERE j.jobname = 'pgvigil-monitoring-checks' AND d.status = 'succeeded'"
-                " AND d.start_time >= to_timestamp(%s)",
+                "SELECT count(*) FROM monitoring.check_runs"
+                " WHERE last_source = 'pg_cron' AND last_run_at >= to_timestamp(%s)",
                 (since,),
             ).fetchone()
             if row and row[0] > 0:

@@ -8,6 +8,7 @@ AS $$
     -- The scheduled jobs, in one place for both runners: schedule_jobs()
     -- installs them in pg_cron and `pgvigil scheduler` runs them from Python.
     -- Schedules are cron expressions in UTC from the config's "schedules".
+    -- The only place job names are written: everything else reads them here.
     SELECT 'pgvigil-monitoring-checks',
            monitoring.config_value('{schedules,monitoring_checks}') #>> '{}',
            format('SELECT * FROM monitoring.run_monitoring_checks(%L)', p_runner)
@@ -26,7 +27,9 @@ AS $$
     UNION ALL
     SELECT 'pgvigil-purge-cron-history',
            monitoring.config_value('{schedules,purge_cron_history}') #>> '{}',
-           'SELECT monitoring.purge_cron_history()';
+           'SELECT monitoring.purge_cron_history()'
+    -- pg_cron's own run history: nothing to purge for another runner.
+    WHERE p_runner = 'pg_cron';
 $$;
 COMMENT ON FUNCTION monitoring.job_definitions(text) IS
     'The pgvigil scheduled jobs (name, cron schedule in UTC, SQL command) as configured; p_runner is recorded as the source of the alerts the checks raise.';

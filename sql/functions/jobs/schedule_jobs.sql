@@ -7,8 +7,9 @@ AS $$
 -- Installs (or updates, by name) the pgvigil jobs in pg_cron. The checks run
 -- every schedules.monitoring_checks_interval_seconds where pg_cron >= 1.5
 -- supports seconds schedules, else on the cron expression (every minute).
--- Creates the pg_cron extension when the library is preloaded for this
--- database; otherwise raises PV401 with the postgresql.conf lines to add.
+-- Needs the pg_cron extension in this database (pgvigil migrate creates it
+-- where the library is preloaded for it); otherwise raises PV401 with what
+-- to do in the HINT.
 DECLARE
     v_version text;
     v_version_parts integer[];
@@ -19,23 +20,26 @@ DECLARE
 BEGIN
     SELECT e.extversion INTO v_version FROM pg_catalog.pg_extension AS e WHERE e.extname = 'pg_cron';
     IF NOT FOUND THEN
+        -- Installing an extension is the DBA's (or migrate's) step, not a
+        -- side effect of a function any admin may call.
         IF 'pg_cron' = ANY (string_to_array(replace(current_setting('shared_preload_libraries'), ' ', ''), ','))
            AND current_setting('cron.database_name', true) = current_database() THEN
-            CREATE EXTENSION pg_cron;
-            SELECT e.extversion INTO v_version FROM pg_catalog.pg_extension AS e WHERE e.extname = 'pg_cron';
-        ELSE
-            RAISE EXCEPTION 'pg_cron is not available in database %', current_database()
+            RAISE EXCEPTION 'pg_cron is preloaded for database % but the extension is not created in it', current_database()
                 USING ERRCODE = 'PV401',
-                      DETAIL = format('shared_preload_libraries = %L; cron.database_name = %L.',
-                                      current_setting('shared_preload_libraries'),
-                                      coalesce(current_setting('cron.database_name', true), '(unset)')),
-                      HINT = format(E'Install pg_cron (Debian: postgresql-15-cron), add to postgresql.conf:\n'
-                                    || E'  shared_preload_libraries = ''pg_cron''\n'
-                                    || E'  cron.database_name = %L\n'
-                                    || 'restart PostgreSQL and run SELECT monitoring.schedule_jobs() again; '
-                                    || 'or run the same jobs from Python with: pgvigil scheduler',
-                                    current_database());
+                      HINT = 'Run pgvigil migrate (it creates the extension where pg_cron is preloaded), '
+                             || 'or as a superuser: CREATE EXTENSION pg_cron; then SELECT monitoring.schedule_jobs() again.';
         END IF;
+        RAISE EXCEPTION 'pg_cron is not available in database %', current_database()
+            USING ERRCODE = 'PV401',
+                  DETAIL = format('shared_preload_libraries = %L; cron.database_name = %L.',
+                                  current_setting('shared_preload_libraries'),
+                                  coalesce(current_setting('cron.database_name', true), '(unset)')),
+                  HINT = format(E'Install pg_cron (Debian: postgresql-15-cron), add to postgresql.conf:\n'
+                                || E'  shared_preload_libraries = ''pg_cron''\n'
+                                || E'  cron.database_name = %L\n'
+                                || 'restart PostgreSQL, run pgvigil migrate, then SELECT monitoring.schedule_jobs() again; '
+                                || 'or run the same jobs from Python with: pgvigil scheduler',
+                                current_database());
     END IF;
     v_version_parts := (regexp_match(v_version, '^(\d+)\.(\d+)'))::integer[];
     v_interval_seconds := monitoring.config_value('{schedules}') -> 'monitoring_checks_interval_seconds';

@@ -25,6 +25,11 @@ BEGIN
         USING v_from, v_to;
     EXECUTE format('ALTER TABLE monitoring.%I ATTACH PARTITION monitoring.%I FOR VALUES FROM (%L) TO (%L)',
                    p_table_name, v_partition, v_from, v_to);
+    -- The privileges sql/grants.sql gives every table of the schema, so a
+    -- partition's ACL is the same whether it was made before or after the
+    -- grants were last applied (a fresh install equals an upgraded one).
+    EXECUTE format('REVOKE ALL ON monitoring.%I FROM PUBLIC', v_partition);
+    EXECUTE format('GRANT SELECT ON monitoring.%I TO pgvigil_admin', v_partition);
     RETURN true;
 END;
 $$;
