@@ -1,0 +1,4150 @@
+CREATE SCHEMA monitoring;
+
+CREATE FUNCTION monitoring.acknowledge_alert(p_alert_id bigint, p_acknowledged_by text DEFAULT NULL::text, p_note text DEFAULT NULL::text) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Marks an open alert as acknowledged (someone is on it). It stays open and
+-- is still updated and auto-resolved by the checks. Acknowledging twice is
+-- a no-op that returns false. p_acknowledged_by defaults to the session user.
+DECLARE
+    v_status text;
+    v_severity text;
+    v_actor text := coalesce(nullif(btrim(p_acknowledged_by), ''), session_user::text);
+BEGIN
+    IF p_alert_id IS NULL THEN
+        RAISE EXCEPTION 'alert_id must not be NULL'
+            USING ERRCODE = 'PV001', HINT = 'Pass an alert_id from monitoring.v_active_alerts.';
+    END IF;
+    PERFORM monitoring.assert_text('acknowledged_by', v_actor, 200);
+    SELECT a.status, a.severity INTO v_status, v_severity
+    FROM monitoring.alerts AS a WHERE a.alert_id = p_alert_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'unknown alert: %', p_alert_id
+            USING ERRCODE = 'PV201', HINT = 'Pass an alert_id from monitoring.v_active_alerts.';
+    END IF;
+    IF v_status = 'resolved' THEN
+        RAISE EXCEPTION 'alert % is already resolved', p_alert_id
+            USING ERRCODE = 'PV202', HINT = 'Only open alerts can be acknowledged; see monitoring.v_active_alerts.';
+    END IF;
+    IF v_status = 'acknowledged' THEN
+        RETURN false;
+    END IF;
+
+    UPDATE monitoring.alerts AS a
+    SET status = 'acknowledged', acknowledged_at = now(), acknowledged_by = v_actor,
+        acknowledgement_note = left(p_note, 2000)
+    WHERE a.alert_id = p_alert_id;
+    INSERT INTO monitoring.alert_events (alert_id, event_type, severity, actor, note)
+    VALUES (p_alert_id, 'acknowledged', v_severity, v_actor, left(p_note, 2000));
+    PERFORM monitoring.write_audit_log('acknowledge_alert', p_alert_id::text, jsonb_build_object(
+        'alert_id', p_alert_id, 'acknowledged_by', v_actor, 'note', left(p_note, 2000)));
+    RETURN true;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.acknowledge_alert(p_alert_id bigint, p_acknowledged_by text, p_note text) IS 'Acknowledges an open alert (by default as the session user); returns false if it was already acknowledged. Audited in monitoring.audit_log. Errors: PV001, PV008, PV201, PV202.';
+
+CREATE FUNCTION monitoring.add_bucket_counts(p_counts bigint[], p_more bigint[]) RETURNS bigint[]
+    LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+    AS $$
+-- Internal: element-wise sum of two bucket count arrays, the transition
+-- function of monitoring.sum_bucket_counts() (and the combine function of
+-- both histogram aggregates).
+DECLARE
+    v_counts bigint[] := p_counts;
+BEGIN
+    IF cardinality(p_counts) <> cardinality(p_more) THEN
+        RAISE EXCEPTION 'cannot add bucket counts of different lengths (% and %)',
+                        cardinality(p_counts), cardinality(p_more)
+            USING ERRCODE = 'PV004',
+                  HINT = 'Every histogram has one count per bucket of monitoring.task_duration_bounds().';
+    END IF;
+    FOR i IN 1 .. cardinality(p_more) LOOP
+        v_counts[i] := v_counts[i] + p_more[i];
+    END LOOP;
+    RETURN v_counts;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.add_bucket_counts(p_counts bigint[], p_more bigint[]) IS 'Internal: element-wise sum of two bucket count arrays (transition function of monitoring.sum_bucket_counts).';
+
+CREATE FUNCTION monitoring.add_to_duration_histogram(p_counts bigint[], p_seconds double precision) RETURNS bigint[]
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+    AS $$
+-- Internal: transition function of monitoring.task_duration_histogram().
+-- Counts one duration into its bucket of task_duration_bounds(); a NULL
+-- duration is not counted.
+DECLARE
+    v_bounds CONSTANT double precision[] := monitoring.task_duration_bounds();
+    v_counts bigint[] := coalesce(p_counts, array_fill(0::bigint, ARRAY[cardinality(v_bounds)]));
+    v_index integer;
+BEGIN
+    IF p_seconds IS NOT NULL THEN
+        -- width_bucket counts the bounds <= p_seconds: 0 below the first.
+        v_index := least(width_bucket(p_seconds, v_bounds) + 1, cardinality(v_bounds));
+        v_counts[v_index] := v_counts[v_index] + 1;
+    END IF;
+    RETURN v_counts;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.add_to_duration_histogram(p_counts bigint[], p_seconds double precision) IS 'Internal: transition function of the aggregate monitoring.task_duration_histogram(double precision).';
+
+CREATE FUNCTION monitoring.advance_rollup_watermark() RETURNS timestamp with time zone
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET lock_timeout TO '5s'
+    AS $_$
+-- First step of refresh_rollups(): moves the rollup watermark from W1 to
+-- W2 = the start of the UTC minute rollups.lag_seconds before now, and
+-- queues [W1, W2) of both raw tables in rollup_pending; its caller commits
+-- before apply_rollup_pending() aggregates them.
+-- Why two transactions: writers hold the same advisory lock shared until
+-- they commit (note_ingest), so taking it exclusively here waits for every
+-- write that read the old watermark. Once this commits, their rows are
+-- committed and visible to the aggregation transaction; a write that starts
+-- later sees W2 and queues its own late minutes. The wait is bounded by
+-- lock_timeout (writers queue behind it meanwhile): on timeout the watermark
+-- stays and the next run tries again; the views read raw rows past it, so
+-- nothing is missing meanwhile.
+-- First run (no rollup_state row; delete it to rebuild from the raw rows):
+-- W1 = the start of the oldest UTC day with raw rows, found partition by
+-- partition from the oldest (an empty one costs nothing to check), so an
+-- empty install starts at W2; apply_rollup_pending() works through a long
+-- history a bounded chunk per run. Returns the watermark (NULL when
+-- skipped: standby, lock timeout).
+DECLARE
+    v_from timestamptz;
+    v_to timestamptz;
+    v_oldest timestamptz;
+    v_found boolean;
+    v_first_run boolean;
+    v_table text;
+    p record;
+BEGIN
+    IF pg_is_in_recovery() THEN
+        RETURN NULL;
+    END IF;
+    BEGIN
+        PERFORM pg_advisory_xact_lock(hashtext('pgvigil.rollup_watermark'));
+    EXCEPTION WHEN lock_not_available THEN
+        RAISE NOTICE 'pgvigil: rollup watermark not advanced: writers held the lock for %',
+            current_setting('lock_timeout');
+        RETURN NULL;
+    END;
+
+    v_to := date_bin('1 minute', now() - make_interval(secs => monitoring.config_number('{rollups,lag_seconds}')),
+                     TIMESTAMPTZ '2000-01-01 00:00:00+00');
+    SELECT s.watermark INTO v_from FROM monitoring.rollup_state AS s;
+    v_first_run := v_from IS NULL;
+    IF v_first_run THEN
+        v_from := v_to;
+        FOREACH v_table IN ARRAY ARRAY['performance_monitoring', 'processing_metrics'] LOOP
+            -- processing_metrics is by start_time: a task ends on or after its start day.
+            EXECUTE format('SELECT min(%I) FROM monitoring.%I',
+                           CASE v_table WHEN 'performance_monitoring' THEN 'recorded_at' ELSE 'start_time' END,
+                           v_table || '_default')
+                INTO v_oldest;
+            v_from := least(v_from, date_bin('1 minute', v_oldest, TIMESTAMPTZ '2000-01-01 00:00:00+00'));
+            FOR p IN
+                SELECT c.relname,
+                       to_date(right(c.relname, 8), 'YYYYMMDD')::timestamp AT TIME ZONE 'UTC' AS day_start
+                FROM pg_catalog.pg_inherits AS i
+                JOIN pg_catalog.pg_class AS c ON c.oid = i.inhrelid
+                WHERE i.inhparent = format('monitoring.%I', v_table)::regclass
+                  AND c.relname ~ ('^' || v_table || '_p[0-9]{8}$')
+                ORDER BY c.relname
+            LOOP
+                EXIT WHEN p.day_start >= v_from;
+                EXECUTE format('SELECT EXISTS (SELECT FROM monitoring.%I)', p.relname) INTO v_found;
+                IF v_found THEN
+                    v_from := p.day_start;
+                    EXIT;
+                END IF;
+            END LOOP;
+        END LOOP;
+    END IF;
+    IF v_to <= v_from AND NOT v_first_run THEN
+        RETURN v_from;  -- same minute (pg_cron catching up), or the lag was raised
+    END IF;
+    IF v_to > v_from THEN
+        INSERT INTO monitoring.rollup_pending (source, range_start, range_end)
+        VALUES ('performance_monitoring', v_from, v_to), ('processing_metrics', v_from, v_to);
+    END IF;
+    INSERT INTO monitoring.rollup_state AS s (state_id, watermark, advanced_at)
+    VALUES (true, v_to, now())
+    ON CONFLICT ON CONSTRAINT rollup_state_pkey DO UPDATE
+    SET watermark = excluded.watermark, advanced_at = excluded.advanced_at;
+    RETURN v_to;
+END;
+$_$;
+
+COMMENT ON FUNCTION monitoring.advance_rollup_watermark() IS 'First step of refresh_rollups(): waits for in-flight writers, moves the rollup watermark to the minute rollups.lag_seconds before now and queues the new minutes in rollup_pending. Commit before apply_rollup_pending(). Returns the watermark; NULL when skipped (standby, writers held the lock longer than 5 s).';
+
+CREATE FUNCTION monitoring.apply_config(p_document jsonb) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Makes p_document the active config after validating it; all problems are
+-- reported at once in the DETAIL of one PV301 error, and nothing changes.
+-- The checks read the new thresholds from their next run. Writes an
+-- audit_log row: the old and new documents' SHA-256 and the changed keys.
+DECLARE
+    v_problems text[];
+    v_old jsonb;
+BEGIN
+    SELECT array_agg(problem) INTO v_problems FROM monitoring.validate_config(p_document) AS problem;
+    IF v_problems IS NOT NULL THEN
+        RAISE EXCEPTION 'invalid config: % problem(s)', cardinality(v_problems)
+            USING ERRCODE = 'PV301',
+                  DETAIL = array_to_string(v_problems, E'\n'),
+                  HINT = 'Compare with config/monitoring_config.json and its JSON Schema, fix every listed key, and apply again.';
+    END IF;
+    SELECT c.document INTO v_old FROM monitoring.config AS c FOR UPDATE;
+    INSERT INTO monitoring.config AS c (config_id, document, applied_at, applied_by)
+    VALUES (true, p_document, now(), session_user)
+    ON CONFLICT ON CONSTRAINT config_pkey DO UPDATE
+    SET document = excluded.document, applied_at = excluded.applied_at, applied_by = excluded.applied_by;
+    PERFORM monitoring.write_audit_log('apply_config', 'config', jsonb_build_object(
+        'old_sha256', encode(sha256(convert_to(v_old::text, 'UTF8')), 'hex'),
+        'new_sha256', encode(sha256(convert_to(p_document::text, 'UTF8')), 'hex'),
+        'changed_keys', to_jsonb(monitoring.config_changed_keys(coalesce(v_old, '{}'), p_document))));
+    RETURN p_document;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.apply_config(p_document jsonb) IS 'Validates and activates a config document (thresholds, retention, schedules). Audited in monitoring.audit_log. Errors: PV301 with every problem in the DETAIL.';
+
+CREATE FUNCTION monitoring.apply_parked_completions(p_task_ids text[]) RETURNS integer
+    LANGUAGE plpgsql
+    AS $$
+-- Internal: finishes tasks among p_task_ids that are running and have a
+-- parked completion. Called by record_task_starts in a statement after its
+-- running_tasks insert (if that insert waited for another session's probe,
+-- the completion that session parked is visible now) and by
+-- park_task_completions (a start committed while the completion probed).
+-- Returns the number of tasks finished.
+DECLARE
+    v_ids text[];
+    v_statuses text[];
+    v_output_sizes bigint[];
+    v_step_timings jsonb[];
+    v_end_times timestamptz[];
+BEGIN
+    WITH parked AS (
+        DELETE FROM monitoring.pending_task_completions AS p
+        USING monitoring.running_tasks AS r
+        WHERE p.task_id = r.task_id AND p.task_id = ANY (p_task_ids)
+        RETURNING p.task_id, p.status, p.output_size, p.step_timings, p.end_time
+    )
+    SELECT array_agg(p.task_id), array_agg(p.status), array_agg(p.output_size),
+           array_agg(p.step_timings), array_agg(p.end_time)
+    INTO v_ids, v_statuses, v_output_sizes, v_step_timings, v_end_times
+    FROM parked AS p;
+    IF v_ids IS NULL THEN
+        RETURN 0;
+    END IF;
+    RETURN (SELECT count(*) FROM monitoring.finish_tasks(v_ids, v_statuses, v_output_sizes,
+                                                        v_step_timings, v_end_times));
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.apply_parked_completions(p_task_ids text[]) IS 'Internal: finishes the running tasks among the given ids that have a parked completion (a completion recorded by another session while their start was uncommitted).';
+
+CREATE FUNCTION monitoring.apply_rollup_pending() RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Second step of refresh_rollups(): recomputes the minute rollups of the
+-- ranges queued in rollup_pending from the raw rows (delete, then insert the
+-- fresh aggregate: idempotent, so a range queued twice costs time, never a
+-- double count), then the 5-minute (performance only) and hour rollups of
+-- every 5 minutes and hour touched from the minute rollups, and removes what it did from the queue, in one
+-- transaction. Work per run is bounded: at most rollups.max_hours_per_run
+-- hours of ranges (both raw tables together), oldest first; the rest stays
+-- queued for the next run (a first run on a long history, a big late batch).
+-- Ranges are clipped to the watermark (only below it are rollups kept) and
+-- to the oldest raw rows retention guarantees (older minutes keep their
+-- rollups rather than being recomputed from expired data).
+-- Returns the minutes re-aggregated (summed over both raw tables); 0 when
+-- another run holds the lock (safe to run twice at once) or on a standby.
+DECLARE
+    c_origin CONSTANT timestamptz := TIMESTAMPTZ '2000-01-01 00:00:00+00';
+    v_started timestamptz := clock_timestamp();
+    v_watermark timestamptz;
+    v_performance_floor timestamptz;
+    v_tasks_floor timestamptz;
+    v_budget_minutes bigint;
+    v_minutes bigint := 0;
+    v_performance tstzmultirange;
+    v_tasks tstzmultirange;
+    v_performance_hours tstzmultirange := '{}'::tstzmultirange;
+    v_performance_5min tstzmultirange := '{}'::tstzmultirange;
+    v_task_hours tstzmultirange := '{}'::tstzmultirange;
+    v_end timestamptz;
+    v_hours tstzrange;
+    v_day date;
+    r record;
+    h record;
+BEGIN
+    IF pg_is_in_recovery() THEN
+        RETURN 0;
+    END IF;
+    IF NOT pg_try_advisory_xact_lock(hashtext('pgvigil.rollup_apply')) THEN
+        RAISE NOTICE 'pgvigil: rollups already being applied in another session; skipped';
+        RETURN 0;
+    END IF;
+
+    SELECT s.watermark INTO v_watermark FROM monitoring.rollup_state AS s;
+    v_watermark := coalesce(v_watermark, '-infinity');
+    -- Raw rows are kept at least N days by whole UTC days (cleanup_old_monitoring_data).
+    v_performance_floor := date_bin('1 day', now() - make_interval(days => 1)
+                                                     * monitoring.config_number('{retention,performance_monitoring_days}'),
+                                    c_origin);
+    v_tasks_floor := date_bin('1 day', now() - make_interval(days => 1)
+                                               * monitoring.config_number('{retention,processing_metrics_days}'),
+                              c_origin);
+    v_budget_minutes := greatest((monitoring.config_number('{rollups,max_hours_per_run}') * 60)::bigint, 1);
+
+    -- Take the whole queue; merge overlapping and adjacent ranges per table.
+    WITH taken AS (
+        DELETE FROM monitoring.rollup_pending AS p
+        RETURNING p.source, p.range_start, p.range_end
+    )
+    SELECT range_agg(tstzrange(t.range_start, t.range_end)) FILTER (WHERE t.source = 'performance_monitoring')
+               * tstzmultirange(tstzrange(least(v_performance_floor, v_watermark), v_watermark)),
+           range_agg(tstzrange(t.range_start, t.range_end)) FILTER (WHERE t.source = 'processing_metrics')
+               * tstzmultirange(tstzrange(least(v_tasks_floor, v_watermark), v_watermark))
+    INTO v_performance, v_tasks
+    FROM taken AS t;
+
+    FOR r IN
+        SELECT u.source, lower(u.minutes) AS range_start, upper(u.minutes) AS range_end
+        FROM (SELECT 'performance_monitoring' AS source, x.minutes FROM unnest(v_performance) AS x (minutes)
+              UNION ALL
+              SELECT 'processing_metrics', x.minutes FROM unnest(v_tasks) AS x (minutes)) AS u
+        ORDER BY 2, 1
+    LOOP
+        v_end := least(r.range_end,
+                       r.range_start + make_interval(mins => greatest(v_budget_minutes - v_minutes, 0)::integer));
+        IF v_end < r.range_end THEN
+            INSERT INTO monitoring.rollup_pending (source, range_start, range_end)
+            VALUES (r.source, v_end, r.range_end);
+        END IF;
+        CONTINUE WHEN v_end = r.range_start;
+        v_hours := tstzrange(date_bin('1 hour', r.range_start, c_origin),
+                             date_bin('1 hour', v_end - interval '1 microsecond', c_origin) + interval '1 hour');
+
+        IF r.source = 'performance_monitoring' THEN
+            FOR v_day IN SELECT d::date FROM generate_series(lower(v_hours) AT TIME ZONE 'UTC',
+                                                             (upper(v_hours) - interval '1 hour') AT TIME ZONE 'UTC',
+                                                             interval '1 day') AS d LOOP
+                PERFORM monitoring.create_partition('performance_rollup_minute', v_day);
+            END LOOP;
+            DELETE FROM monitoring.performance_rollup_minute AS m
+            WHERE m.bucket >= r.range_start AND m.bucket < v_end;
+            INSERT INTO monitoring.performance_rollup_minute
+                (bucket, metric_name, metric_type, component, unit, sample_count, value_sum, value_min, value_max)
+            SELECT date_bin('1 minute', p.recorded_at, c_origin), p.metric_name, p.metric_type, p.component, p.unit,
+                   count(*), sum(p.metric_value), min(p.metric_value), max(p.metric_value)
+            FROM monitoring.performance_monitoring AS p
+            WHERE p.recorded_at >= r.range_start AND p.recorded_at < v_end
+            GROUP BY 1, 2, 3, 4, 5;
+            v_performance_hours := v_performance_hours + tstzmultirange(v_hours);
+            v_performance_5min := v_performance_5min
+                + tstzmultirange(tstzrange(date_bin('5 minutes', r.range_start, c_origin),
+                                           date_bin('5 minutes', v_end - interval '1 microsecond', c_origin)
+                                               + interval '5 minutes'));
+        ELSE
+            FOR v_day IN SELECT d::date FROM generate_series(lower(v_hours) AT TIME ZONE 'UTC',
+                                                             (upper(v_hours) - interval '1 hour') AT TIME ZONE 'UTC',
+                                                             interval '1 day') AS d LOOP
+                PERFORM monitoring.create_partition('task_rollup_minute', v_day);
+            END LOOP;
+            DELETE FROM monitoring.task_rollup_minute AS m
+            WHERE m.bucket >= r.range_start AND m.bucket < v_end;
+            -- Tasks by the minute they ended: the end_time btree of every
+            -- partition (they are by start_time, which is <= end_time).
+            INSERT INTO monitoring.task_rollup_minute
+                (bucket, task_type, ended_count, completed_count, failed_count, cancelled_count,
+                 duration_sum, duration_min, duration_max, duration_buckets)
+            SELECT date_bin('1 minute', t.end_time, c_origin), t.task_type,
+                   count(*),
+                   count(*) FILTER (WHERE t.status = 'completed'),
+                   count(*) FILTER (WHERE t.status IN ('failed', 'timeout')),
+                   count(*) FILTER (WHERE t.status = 'cancelled'),
+                   coalesce(sum(t.duration_seconds), 0), min(t.duration_seconds), max(t.duration_seconds),
+                   monitoring.task_duration_histogram(t.duration_seconds)
+            FROM monitoring.processing_metrics AS t
+            WHERE t.end_time >= r.range_start AND t.end_time < v_end
+              AND t.start_time < v_end
+              AND t.status <> 'running'
+            GROUP BY 1, 2;
+            v_task_hours := v_task_hours + tstzmultirange(v_hours);
+        END IF;
+        v_minutes := v_minutes + (extract(epoch FROM v_end - r.range_start) / 60)::bigint;
+    END LOOP;
+
+    -- 5 minutes and hours from their minutes (those holding the watermark:
+    -- up to it).
+    FOR h IN SELECT lower(x.buckets) AS bucket_start, upper(x.buckets) AS bucket_end
+             FROM unnest(v_performance_5min) AS x (buckets) LOOP
+        DELETE FROM monitoring.performance_rollup_5min AS o
+        WHERE o.bucket >= h.bucket_start AND o.bucket < h.bucket_end;
+        INSERT INTO monitoring.performance_rollup_5min
+            (bucket, metric_name, metric_type, component, unit, sample_count, value_sum, value_min, value_max)
+        SELECT date_bin('5 minutes', m.bucket, c_origin), m.metric_name, m.metric_type, m.component, m.unit,
+               sum(m.sample_count), sum(m.value_sum), min(m.value_min), max(m.value_max)
+        FROM monitoring.performance_rollup_minute AS m
+        WHERE m.bucket >= h.bucket_start AND m.bucket < h.bucket_end
+        GROUP BY 1, 2, 3, 4, 5
+        ORDER BY 1, 2, 4, 3, 5;  -- heap in key order: v_performance_trends reads it by the key
+    END LOOP;
+    FOR h IN SELECT lower(x.hours) AS hour_start, upper(x.hours) AS hour_end
+             FROM unnest(v_performance_hours) AS x (hours) LOOP
+        DELETE FROM monitoring.performance_rollup_hour AS o
+        WHERE o.bucket >= h.hour_start AND o.bucket < h.hour_end;
+        INSERT INTO monitoring.performance_rollup_hour
+            (bucket, metric_name, metric_type, component, unit, sample_count, value_sum, value_min, value_max)
+        SELECT date_bin('1 hour', m.bucket, c_origin), m.metric_name, m.metric_type, m.component, m.unit,
+               sum(m.sample_count), sum(m.value_sum), min(m.value_min), max(m.value_max)
+        FROM monitoring.performance_rollup_minute AS m
+        WHERE m.bucket >= h.hour_start AND m.bucket < h.hour_end
+        GROUP BY 1, 2, 3, 4, 5;
+    END LOOP;
+    FOR h IN SELECT lower(x.hours) AS hour_start, upper(x.hours) AS hour_end
+             FROM unnest(v_task_hours) AS x (hours) LOOP
+        DELETE FROM monitoring.task_rollup_hour AS o
+        WHERE o.bucket >= h.hour_start AND o.bucket < h.hour_end;
+        INSERT INTO monitoring.task_rollup_hour
+            (bucket, task_type, ended_count, completed_count, failed_count, cancelled_count,
+             duration_sum, duration_min, duration_max, duration_buckets)
+        SELECT date_bin('1 hour', m.bucket, c_origin), m.task_type,
+               sum(m.ended_count), sum(m.completed_count), sum(m.failed_count), sum(m.cancelled_count),
+               sum(m.duration_sum), min(m.duration_min), max(m.duration_max),
+               monitoring.sum_bucket_counts(m.duration_buckets)
+        FROM monitoring.task_rollup_minute AS m
+        WHERE m.bucket >= h.hour_start AND m.bucket < h.hour_end
+        GROUP BY 1, 2;
+    END LOOP;
+
+    UPDATE monitoring.rollup_state AS s
+    SET applied_at = now(),
+        apply_duration_seconds = extract(epoch FROM clock_timestamp() - v_started)::double precision,
+        minutes_refreshed = v_minutes;
+    RETURN v_minutes;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.apply_rollup_pending() IS 'Second step of refresh_rollups(): recomputes the minute rollups of the queued ranges from the raw rows and the 5-minute (performance) and hour rollups of the buckets touched, at most rollups.max_hours_per_run hours per run, oldest first. Returns the minutes re-aggregated; 0 when another run holds the lock or on a standby.';
+
+CREATE FUNCTION monitoring.assert_count(p_argument text, p_value double precision) RETURNS void
+    LANGUAGE plpgsql IMMUTABLE
+    AS $$
+-- Internal: sizes, counts, ages and response times are finite and >= 0.
+-- NULL passes: these arguments are optional.
+BEGIN
+    IF p_value IS NULL THEN
+        RETURN;
+    END IF;
+    IF p_value = 'NaN'::double precision OR p_value IN ('Infinity', '-Infinity') THEN
+        RAISE EXCEPTION '% must be a finite number, got %', p_argument, p_value
+            USING ERRCODE = 'PV005',
+                  HINT = format('Pass a finite value (or NULL) for %s.', p_argument);
+    END IF;
+    IF p_value < 0 THEN
+        RAISE EXCEPTION '% must not be negative, got %', p_argument, p_value
+            USING ERRCODE = 'PV004',
+                  HINT = format('%s is a size, count or duration: pass 0 or more, or NULL when unknown.', p_argument);
+    END IF;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.assert_count(p_argument text, p_value double precision) IS 'Internal: raises PV005 for NaN or infinity, PV004 for a negative value; NULL passes.';
+
+CREATE FUNCTION monitoring.assert_event_time(p_event_time timestamp with time zone) RETURNS void
+    LANGUAGE plpgsql STABLE
+    AS $$
+-- Internal: event times come from callers (a buffered client delivers late),
+-- so they are bounded: not older than ingest.max_event_age_hours, not later
+-- than ingest.max_future_skew_seconds ahead of the database clock.
+DECLARE
+    v_bounds record := monitoring.event_time_bounds();
+BEGIN
+    IF p_event_time IS NULL THEN
+        RAISE EXCEPTION 'event_time must not be NULL'
+            USING ERRCODE = 'PV001',
+                  HINT = 'Omit event_time to use the current time, or pass the time the event happened.';
+    END IF;
+    IF p_event_time < v_bounds.earliest OR p_event_time > v_bounds.latest THEN
+        RAISE EXCEPTION 'event_time % is outside the accepted range', p_event_time
+            USING ERRCODE = 'PV006',
+                  DETAIL = format('Accepted now: from %s to %s (ingest.max_event_age_hours and ingest.max_future_skew_seconds).',
+                                  v_bounds.earliest, v_bounds.latest),
+                  HINT = 'Check the caller''s clock, or raise ingest.max_event_age_hours in the config.';
+    END IF;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.assert_event_time(p_event_time timestamp with time zone) IS 'Internal: raises PV001 for a NULL event time and PV006 for one outside [now - ingest.max_event_age_hours, now + ingest.max_future_skew_seconds].';
+
+CREATE FUNCTION monitoring.assert_json_object(p_argument text, p_value jsonb) RETURNS void
+    LANGUAGE plpgsql IMMUTABLE
+    AS $$
+-- Internal: optional jsonb arguments (metadata, context, tags, details) are
+-- objects of bounded size, so one caller cannot bloat every row.
+BEGIN
+    IF p_value IS NULL THEN
+        RETURN;
+    END IF;
+    IF jsonb_typeof(p_value) <> 'object' THEN
+        RAISE EXCEPTION '% must be a JSON object, got a %', p_argument, jsonb_typeof(p_value)
+            USING ERRCODE = 'PV007',
+                  HINT = format('Pass a JSON object such as {"key": "value"} (or NULL) for %s.', p_argument);
+    END IF;
+    IF pg_column_size(p_value) > 65536 THEN
+        RAISE EXCEPTION '% is % bytes; the limit is 65536', p_argument, pg_column_size(p_value)
+            USING ERRCODE = 'PV008',
+                  HINT = format('Keep %s small: it is stored on every row.', p_argument);
+    END IF;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.assert_json_object(p_argument text, p_value jsonb) IS 'Internal: raises PV007 unless the value is a JSON object, PV008 when it is over 64 KiB; NULL passes.';
+
+CREATE FUNCTION monitoring.assert_task_completion(p_task_id text, p_status text, p_output_size bigint, p_step_timings jsonb) RETURNS void
+    LANGUAGE plpgsql IMMUTABLE
+    AS $$
+-- Internal: the argument rules of a task completion, shared by
+-- complete_task_tracking() and the buffered record_task_events().
+BEGIN
+    PERFORM monitoring.assert_text('task_id', p_task_id, 200);
+    PERFORM monitoring.assert_text('status', p_status, 200);
+    IF p_status NOT IN ('completed', 'failed', 'cancelled', 'timeout') THEN
+        RAISE EXCEPTION 'unknown task status: %', p_status
+            USING ERRCODE = 'PV002',
+                  HINT = 'Use one of completed, failed, cancelled, timeout.';
+    END IF;
+    PERFORM monitoring.assert_count('output_size', p_output_size);
+    PERFORM monitoring.assert_json_object('step_timings', p_step_timings);
+    IF EXISTS (SELECT FROM jsonb_each(p_step_timings) AS s
+               WHERE jsonb_typeof(s.value) <> 'number' OR s.value::text::numeric < 0) THEN
+        RAISE EXCEPTION 'step_timings must map step names to seconds'
+            USING ERRCODE = 'PV007',
+                  DETAIL = format('Got %s.', left(p_step_timings::text, 200)),
+                  HINT = 'Pass an object such as {"parse": 1.2, "store": 0.4}: each value a number of seconds >= 0.';
+    END IF;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.assert_task_completion(p_task_id text, p_status text, p_output_size bigint, p_step_timings jsonb) IS 'Internal: raises PV001, PV002, PV004, PV007 or PV008 for invalid task completion arguments (event time not included).';
+
+CREATE FUNCTION monitoring.assert_task_events(p_kinds text[], p_task_ids text[], p_task_types text[], p_worker_ids text[], p_input_sizes bigint[], p_metadata jsonb[], p_statuses text[], p_output_sizes bigint[], p_step_timings jsonb[], p_event_times timestamp with time zone[]) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+-- Internal: the argument and state rules of a buffered batch of task
+-- events (record_task_events), checked before anything is written: every
+-- event's arguments (the same rules as the synchronous calls), its kind and
+-- event time; one start and one completion per task and batch; no
+-- completion of a task already completed (parked earlier, or finished in
+-- the history). The rules about what exists at write time (already
+-- running, replayed starts, an end before its start) are raised by the
+-- writes themselves (record_task_starts, finish_tasks).
+DECLARE
+    v_count integer := coalesce(cardinality(p_kinds), 0);
+    v_bounds record := monitoring.event_time_bounds();
+    v_bad record;
+BEGIN
+    IF cardinality(p_task_ids) IS DISTINCT FROM v_count OR cardinality(p_task_types) IS DISTINCT FROM v_count
+       OR cardinality(p_worker_ids) IS DISTINCT FROM v_count OR cardinality(p_input_sizes) IS DISTINCT FROM v_count
+       OR cardinality(p_metadata) IS DISTINCT FROM v_count OR cardinality(p_statuses) IS DISTINCT FROM v_count
+       OR cardinality(p_output_sizes) IS DISTINCT FROM v_count OR cardinality(p_step_timings) IS DISTINCT FROM v_count
+       OR cardinality(p_event_times) IS DISTINCT FROM v_count THEN
+        RAISE EXCEPTION 'malformed task event batch: the arrays have different lengths'
+            USING ERRCODE = 'PV009',
+                  HINT = 'Pass one element per event in every array, NULL where a field does not apply.';
+    END IF;
+
+    FOR v_bad IN
+        SELECT e.* FROM unnest(p_kinds, p_task_ids, p_task_types, p_worker_ids, p_input_sizes, p_metadata,
+                               p_statuses, p_output_sizes, p_step_timings, p_event_times)
+                        AS e(kind, task_id, task_type, worker_id, input_size, metadata,
+                             status, output_size, step_timings, event_time)
+    LOOP
+        IF v_bad.kind = 'start' THEN
+            PERFORM monitoring.assert_task_start(v_bad.task_id, v_bad.task_type, v_bad.input_size,
+                                                 v_bad.worker_id, v_bad.metadata);
+        ELSIF v_bad.kind = 'complete' THEN
+            PERFORM monitoring.assert_task_completion(v_bad.task_id, v_bad.status, v_bad.output_size,
+                                                      v_bad.step_timings);
+        ELSE
+            RAISE EXCEPTION 'unknown task event kind: %', coalesce(v_bad.kind, 'NULL')
+                USING ERRCODE = 'PV009',
+                      HINT = 'Each event is a ''start'' or a ''complete''.';
+        END IF;
+        IF v_bad.event_time IS NULL OR v_bad.event_time < v_bounds.earliest OR v_bad.event_time > v_bounds.latest THEN
+            PERFORM monitoring.assert_event_time(v_bad.event_time);
+        END IF;
+    END LOOP;
+
+    -- One start and one completion per task and batch; repeats are applied
+    -- one by one by the client (a task id may be reused after completion).
+    SELECT e.task_id, e.kind INTO v_bad
+    FROM unnest(p_task_ids, p_kinds) AS e(task_id, kind)
+    GROUP BY e.task_id, e.kind HAVING count(*) > 1
+    LIMIT 1;
+    IF FOUND THEN
+        IF v_bad.kind = 'start' THEN
+            RAISE EXCEPTION 'task % is already running', v_bad.task_id
+                USING ERRCODE = 'PV101', DETAIL = 'The batch starts it twice.',
+                      HINT = 'Complete it with complete_task_tracking() first, or use a new task id.';
+        END IF;
+        RAISE EXCEPTION 'task % is already completed', v_bad.task_id
+            USING ERRCODE = 'PV103', DETAIL = 'The batch completes it twice.',
+                  HINT = 'A task is completed once; start a new task id for a retry.';
+    END IF;
+
+    SELECT c.task_id INTO v_bad
+    FROM unnest(p_kinds, p_task_ids) AS c(kind, task_id)
+    JOIN monitoring.pending_task_completions AS p ON p.task_id = c.task_id
+    WHERE c.kind = 'complete'
+    LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'task % is already completed', v_bad.task_id
+            USING ERRCODE = 'PV103', DETAIL = 'A completion for it arrived earlier, before its start.',
+                  HINT = 'A task is completed once; start a new task id for a retry.';
+    END IF;
+
+    -- A completion with no start in sight may be early (parked below) or a
+    -- repeat: only the latter has a finished row. Probes the history per
+    -- partition, for these rare completions only.
+    SELECT c.task_id INTO v_bad
+    FROM unnest(p_kinds, p_task_ids) AS c(kind, task_id)
+    WHERE c.kind = 'complete'
+      AND NOT EXISTS (SELECT FROM unnest(p_kinds, p_task_ids) AS s(kind, task_id)
+                      WHERE s.kind = 'start' AND s.task_id = c.task_id)
+      AND NOT EXISTS (SELECT FROM monitoring.running_tasks AS r WHERE r.task_id = c.task_id)
+      AND EXISTS (SELECT FROM monitoring.processing_metrics AS m
+                  WHERE m.task_id = c.task_id AND m.end_time IS NOT NULL)
+    LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'task % is already completed', v_bad.task_id
+            USING ERRCODE = 'PV103',
+                  HINT = 'A task is completed once; start a new task id for a retry.';
+    END IF;
+
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.assert_task_events(p_kinds text[], p_task_ids text[], p_task_types text[], p_worker_ids text[], p_input_sizes bigint[], p_metadata jsonb[], p_statuses text[], p_output_sizes bigint[], p_step_timings jsonb[], p_event_times timestamp with time zone[]) IS 'Internal: raises PV001, PV002, PV004-PV009 or PV103 for an invalid batch of task events (record_task_events), before anything is written.';
+
+CREATE FUNCTION monitoring.assert_task_start(p_task_id text, p_task_type text, p_input_size bigint, p_worker_id text, p_metadata jsonb) RETURNS void
+    LANGUAGE plpgsql IMMUTABLE
+    AS $$
+-- Internal: the argument rules of a task start, shared by
+-- start_task_tracking() and the buffered record_task_events().
+BEGIN
+    PERFORM monitoring.assert_text('task_id', p_task_id, 200);
+    PERFORM monitoring.assert_text('task_type', p_task_type, 200);
+    IF p_worker_id IS NOT NULL THEN
+        PERFORM monitoring.assert_text('worker_id', p_worker_id, 200);
+    END IF;
+    PERFORM monitoring.assert_count('input_size', p_input_size);
+    PERFORM monitoring.assert_json_object('metadata', p_metadata);
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.assert_task_start(p_task_id text, p_task_type text, p_input_size bigint, p_worker_id text, p_metadata jsonb) IS 'Internal: raises PV001, PV004, PV007 or PV008 for invalid task start arguments (event time not included).';
+
+CREATE FUNCTION monitoring.assert_text(p_argument text, p_value text, p_max_length integer) RETURNS void
+    LANGUAGE plpgsql IMMUTABLE
+    AS $$
+-- Internal: a required identifier-like argument (ids, types, names) must be
+-- present, not blank, and at most p_max_length characters.
+BEGIN
+    IF p_value IS NULL OR btrim(p_value) = '' THEN
+        RAISE EXCEPTION '% must not be NULL or empty', p_argument
+            USING ERRCODE = 'PV001',
+                  HINT = format('Pass a non-empty value for %s.', p_argument);
+    END IF;
+    IF length(p_value) > p_max_length THEN
+        RAISE EXCEPTION '% is % characters long; the limit is %', p_argument, length(p_value), p_max_length
+            USING ERRCODE = 'PV008',
+                  HINT = format('Use a shorter %s; identifiers are names, not payloads.', p_argument);
+    END IF;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.assert_text(p_argument text, p_value text, p_max_length integer) IS 'Internal: raises PV001 for a NULL or blank argument, PV008 when it is longer than the limit.';
+
+CREATE FUNCTION monitoring.begin_ingest_batch(p_batch_id uuid, p_created_at timestamp with time zone, p_event_count integer) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- First statement of every buffered batch's transaction. Returns false when
+-- the batch was already written (a retry after a commit whose outcome the
+-- client could not see): the client then rolls back instead of writing the
+-- events twice. A concurrent attempt with the same id waits for the first.
+BEGIN
+    IF p_batch_id IS NULL OR p_created_at IS NULL OR p_event_count IS NULL THEN
+        RAISE EXCEPTION 'batch_id, created_at and event_count must not be NULL'
+            USING ERRCODE = 'PV001',
+                  HINT = 'The client generates a UUID and a creation time per batch.';
+    END IF;
+    PERFORM monitoring.assert_count('event_count', p_event_count);
+    INSERT INTO monitoring.ingest_batches (batch_id, created_at, event_count, application_name)
+    VALUES (p_batch_id, p_created_at, p_event_count, current_setting('application_name'))
+    ON CONFLICT (batch_id) DO NOTHING;
+    RETURN FOUND;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.begin_ingest_batch(p_batch_id uuid, p_created_at timestamp with time zone, p_event_count integer) IS 'Buffered clients: registers a batch by id at the start of its transaction; false when it was already written. Errors: PV001, PV004.';
+
+CREATE FUNCTION monitoring.check_error_rate_alerts() RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Error rate per component: errors (any severity) whose occurred_at falls in
+-- the last alert_settings.error_rate_window_minutes, scaled to errors per
+-- hour, against alert_thresholds.error_rates. Alert type 'error_rate',
+-- subject = component. Returns the number of components alerting.
+DECLARE
+    v_window_minutes double precision := monitoring.config_number('{alert_settings,error_rate_window_minutes}');
+    v_thresholds jsonb := monitoring.config_value('{alert_thresholds,error_rates}');
+    v_severity text;
+    v_alerting integer := 0;
+    r record;
+BEGIN
+    PERFORM monitoring.lock_checks();
+    FOR r IN
+        SELECT e.component,
+               count(*) AS error_count,
+               count(*) * 60.0 / v_window_minutes AS errors_per_hour,
+               count(*) FILTER (WHERE e.severity IN ('high', 'critical')) AS serious_count,
+               max(e.occurred_at) AS last_error_at
+        FROM monitoring.error_tracking AS e
+        WHERE e.occurred_at > now() - make_interval(mins => 1) * v_window_minutes
+          AND e.occurred_at <= now()
+        GROUP BY e.component
+    LOOP
+        v_severity := monitoring.severity_for_value(r.errors_per_hour, v_thresholds);
+        CONTINUE WHEN v_severity IS NULL;
+        PERFORM monitoring.upsert_alert(
+            'error_rate', r.component, v_severity,
+            format('High error rate in %s', r.component),
+            format('%s errors in the last %s minutes in %s (%s per hour; %s threshold %s per hour)',
+                   r.error_count, v_window_minutes, r.component, round(r.errors_per_hour::numeric, 1),
+                   v_severity, v_thresholds ->> v_severity),
+            r.errors_per_hour, (v_thresholds ->> v_severity)::double precision,
+            jsonb_build_object('error_count', r.error_count, 'window_minutes', v_window_minutes,
+                               'high_or_critical_count', r.serious_count,
+                               'last_error_at', r.last_error_at));
+        v_alerting := v_alerting + 1;
+    END LOOP;
+    PERFORM monitoring.finish_check('error_rate');
+    RETURN v_alerting;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.check_error_rate_alerts() IS 'Raises or updates an error_rate alert per component whose errors in the last alert_settings.error_rate_window_minutes, scaled to per hour, reach alert_thresholds.error_rates. Returns the number of components alerting.';
+
+CREATE FUNCTION monitoring.check_processing_performance_alerts() RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Three measures per task type, each its own alert type (subject = task type):
+--  slow_processing: the alert_settings.processing_percentile (p95) of
+--    duration_seconds over tasks that ended in the last
+--    processing_window_minutes, if at least processing_min_tasks ended,
+--    against alert_thresholds.processing_times (seconds);
+--  task_failure_rate: (failed + timeout) / ended over the same tasks,
+--    against alert_thresholds.task_failure_rates (0 to 1);
+--  stuck_tasks: the age of the oldest task still running, against
+--    alert_thresholds.processing_times (read from running_tasks, no history).
+-- Returns the number of alerts raised or updated.
+DECLARE
+    v_window_minutes double precision := monitoring.config_number('{alert_settings,processing_window_minutes}');
+    v_percentile double precision := monitoring.config_number('{alert_settings,processing_percentile}');
+    v_min_tasks double precision := monitoring.config_number('{alert_settings,processing_min_tasks}');
+    v_time_thresholds jsonb := monitoring.config_value('{alert_thresholds,processing_times}');
+    v_failure_thresholds jsonb := monitoring.config_value('{alert_thresholds,task_failure_rates}');
+    v_percentile_label text;
+    v_severity text;
+    v_alerting integer := 0;
+    r record;
+BEGIN
+    PERFORM monitoring.lock_checks();
+    v_percentile_label := 'p' || trim_scale(round((v_percentile * 100)::numeric, 1))::text;
+
+    FOR r IN
+        SELECT m.task_type,
+               count(*) AS ended_count,
+               percentile_cont(v_percentile) WITHIN GROUP (ORDER BY m.duration_seconds) AS duration_percentile,
+               max(m.duration_seconds) AS max_duration,
+               count(*) FILTER (WHERE m.status IN ('failed', 'timeout')) AS failed_count
+        FROM monitoring.processing_metrics AS m
+        WHERE m.end_time > now() - make_interval(mins => 1) * v_window_minutes
+          AND m.end_time <= now()
+        GROUP BY m.task_type
+        HAVING count(*) >= v_min_tasks
+    LOOP
+        v_severity := monitoring.severity_for_value(r.duration_percentile, v_time_thresholds);
+        IF v_severity IS NOT NULL THEN
+            PERFORM monitoring.upsert_alert(
+                'slow_processing', r.task_type, v_severity,
+                format('Slow %s tasks', r.task_type),
+                format('%s of %s %s tasks that ended in the last %s minutes took %s s (%s threshold %s s)',
+                       v_percentile_label, r.ended_count, r.task_type, v_window_minutes,
+                       round(r.duration_percentile::numeric, 1), v_severity, v_time_thresholds ->> v_severity),
+                r.duration_percentile, (v_time_thresholds ->> v_severity)::double precision,
+                jsonb_build_object('percentile', v_percentile, 'ended_count', r.ended_count,
+                                   'max_duration_seconds', r.max_duration, 'window_minutes', v_window_minutes));
+            v_alerting := v_alerting + 1;
+        END IF;
+
+        v_severity := monitoring.severity_for_value(r.failed_count::double precision / r.ended_count,
+                                                    v_failure_thresholds);
+        IF v_severity IS NOT NULL THEN
+            PERFORM monitoring.upsert_alert(
+                'task_failure_rate', r.task_type, v_severity,
+                format('%s tasks failing', r.task_type),
+                format('%s of %s %s tasks that ended in the last %s minutes failed or timed out (%s%%; %s threshold %s%%)',
+                       r.failed_count, r.ended_count, r.task_type, v_window_minutes,
+                       round(100.0 * r.failed_count / r.ended_count, 1), v_severity,
+                       round(100 * (v_failure_thresholds ->> v_severity)::numeric, 1)),
+                r.failed_count::double precision / r.ended_count,
+                (v_failure_thresholds ->> v_severity)::double precision,
+                jsonb_build_object('failed_count', r.failed_count, 'ended_count', r.ended_count,
+                                   'window_minutes', v_window_minutes));
+            v_alerting := v_alerting + 1;
+        END IF;
+    END LOOP;
+
+    FOR r IN
+        SELECT t.task_type,
+               count(*) AS running_count,
+               extract(epoch FROM now() - min(t.start_time))::double precision AS oldest_age_seconds,
+               (array_agg(t.task_id ORDER BY t.start_time))[1:5] AS oldest_task_ids
+        FROM monitoring.running_tasks AS t
+        WHERE t.start_time <= now() - make_interval(secs => (v_time_thresholds ->> 'low')::double precision)
+        GROUP BY t.task_type
+    LOOP
+        v_severity := monitoring.severity_for_value(r.oldest_age_seconds, v_time_thresholds);
+        CONTINUE WHEN v_severity IS NULL;
+        PERFORM monitoring.upsert_alert(
+            'stuck_tasks', r.task_type, v_severity,
+            format('Stuck %s tasks', r.task_type),
+            format('%s %s tasks running longer than %s s; the oldest for %s s (%s threshold %s s)',
+                   r.running_count, r.task_type, v_time_thresholds ->> 'low',
+                   round(r.oldest_age_seconds::numeric), v_severity, v_time_thresholds ->> v_severity),
+            r.oldest_age_seconds, (v_time_thresholds ->> v_severity)::double precision,
+            jsonb_build_object('running_count', r.running_count, 'oldest_task_ids', to_jsonb(r.oldest_task_ids)));
+        v_alerting := v_alerting + 1;
+    END LOOP;
+
+    PERFORM monitoring.finish_check('slow_processing');
+    PERFORM monitoring.finish_check('task_failure_rate');
+    PERFORM monitoring.finish_check('stuck_tasks');
+    RETURN v_alerting;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.check_processing_performance_alerts() IS 'Raises or updates slow_processing (percentile of durations), task_failure_rate ((failed + timeout) / ended) and stuck_tasks (oldest running task) alerts per task type. Returns the number of alerts raised or updated.';
+
+CREATE FUNCTION monitoring.check_queue_backlog_alerts() RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Per queue: pending_count of its latest sample, if that sample is younger
+-- than alert_settings.queue_sample_max_age_minutes, against
+-- alert_thresholds.queue_backlog. Alert type 'queue_backlog', subject =
+-- queue name. A queue that stopped reporting clears its alert. Returns the
+-- number of queues alerting.
+DECLARE
+    v_max_age_minutes double precision := monitoring.config_number('{alert_settings,queue_sample_max_age_minutes}');
+    v_thresholds jsonb := monitoring.config_value('{alert_thresholds,queue_backlog}');
+    v_severity text;
+    v_alerting integer := 0;
+    r record;
+BEGIN
+    PERFORM monitoring.lock_checks();
+    FOR r IN
+        SELECT DISTINCT ON (q.queue_name) q.*
+        FROM monitoring.queue_monitoring AS q
+        WHERE q.recorded_at > now() - make_interval(mins => 1) * v_max_age_minutes
+          AND q.recorded_at <= now()
+        ORDER BY q.queue_name, q.recorded_at DESC
+    LOOP
+        v_severity := monitoring.severity_for_value(r.pending_count, v_thresholds);
+        CONTINUE WHEN v_severity IS NULL;
+        PERFORM monitoring.upsert_alert(
+            'queue_backlog', r.queue_name, v_severity,
+            format('Queue %s backing up', r.queue_name),
+            format('%s items pending in %s (%s threshold %s)%s', r.pending_count, r.queue_name,
+                   v_severity, v_thresholds ->> v_severity,
+                   CASE WHEN r.oldest_pending_age_seconds IS NOT NULL
+                        THEN format('; oldest waiting %s s', round(r.oldest_pending_age_seconds::numeric))
+                        ELSE '' END),
+            r.pending_count, (v_thresholds ->> v_severity)::double precision,
+            jsonb_build_object('pending_count', r.pending_count, 'processing_count', r.processing_count,
+                               'oldest_pending_age_seconds', r.oldest_pending_age_seconds,
+                               'sampled_at', r.recorded_at));
+        v_alerting := v_alerting + 1;
+    END LOOP;
+    PERFORM monitoring.finish_check('queue_backlog');
+    RETURN v_alerting;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.check_queue_backlog_alerts() IS 'Raises or updates a queue_backlog alert per queue whose latest sample (younger than alert_settings.queue_sample_max_age_minutes) has pending_count at or above alert_thresholds.queue_backlog. Returns the number of queues alerting.';
+
+CREATE FUNCTION monitoring.check_system_health_alerts() RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Per component whose latest status is not healthy: the seconds it has been
+-- in that status against alert_thresholds.unhealthy_seconds. A degraded
+-- component is capped at alert_settings.degraded_max_severity. Alert type
+-- 'component_health', subject = component_type/component_name. Returns the
+-- number of components alerting.
+DECLARE
+    v_thresholds jsonb := monitoring.config_value('{alert_thresholds,unhealthy_seconds}');
+    v_degraded_cap text := monitoring.config_value('{alert_settings,degraded_max_severity}') #>> '{}';
+    v_severity text;
+    v_alerting integer := 0;
+    r record;
+BEGIN
+    PERFORM monitoring.lock_checks();
+    FOR r IN
+        SELECT h.*,
+               greatest(extract(epoch FROM now() - h.status_since)::double precision, 0) AS seconds_in_status
+        FROM monitoring.system_health AS h
+        WHERE h.status <> 'healthy'
+    LOOP
+        v_severity := monitoring.severity_for_value(r.seconds_in_status, v_thresholds);
+        CONTINUE WHEN v_severity IS NULL;
+        IF r.status = 'degraded'
+           AND monitoring.severity_rank(v_severity) > monitoring.severity_rank(v_degraded_cap) THEN
+            v_severity := v_degraded_cap;
+        END IF;
+        PERFORM monitoring.upsert_alert(
+            'component_health', r.component_type || '/' || r.component_name, v_severity,
+            format('%s %s is %s', r.component_type, r.component_name, r.status),
+            format('%s %s has been %s for %s s%s', r.component_type, r.component_name, r.status,
+                   round(r.seconds_in_status::numeric),
+                   coalesce(': ' || r.failure_reason, '')),
+            r.seconds_in_status, (v_thresholds ->> v_severity)::double precision,
+            jsonb_build_object('status', r.status, 'status_since', r.status_since,
+                               'failure_reason', r.failure_reason,
+                               'consecutive_failures', r.consecutive_failures,
+                               'response_time_ms', r.response_time_ms));
+        v_alerting := v_alerting + 1;
+    END LOOP;
+    PERFORM monitoring.finish_check('component_health');
+    RETURN v_alerting;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.check_system_health_alerts() IS 'Raises or updates a component_health alert per component that is degraded or unhealthy, by seconds in that status against alert_thresholds.unhealthy_seconds (degraded capped at alert_settings.degraded_max_severity). Returns the number of components alerting.';
+
+CREATE FUNCTION monitoring.cleanup_old_monitoring_data(p_lock_timeout_ms integer DEFAULT 50) RETURNS TABLE(table_name text, partitions_dropped integer, rows_removed bigint)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Applies the retention of the config in one transaction, for a manual
+-- run (the original design's `SELECT cleanup_old_monitoring_data()`): it
+-- drops the daily partitions past retention (expired_partitions) and
+-- deletes expired rows (expire_old_rows). A partition whose lock is not had
+-- within p_lock_timeout_ms is skipped with a NOTICE and left for the next
+-- run. Being one transaction, it holds each dropped table's lock until it
+-- returns: the scheduled job runs CALL monitoring.run_retention() instead,
+-- which commits after every partition so writers never wait on it.
+-- Returns, per table, partitions dropped and rows removed (for dropped
+-- partitions, the row count estimated by the statistics). Skips on a
+-- standby or if another retention run is in progress.
+DECLARE
+    p record;
+    v_rows bigint;
+    v_dropped jsonb := '{}'::jsonb;  -- table name -> [partitions dropped, their rows]
+BEGIN
+    IF pg_is_in_recovery() OR NOT pg_try_advisory_xact_lock(hashtext('pgvigil.cleanup')) THEN
+        RETURN;
+    END IF;
+    FOR p IN SELECT * FROM monitoring.expired_partitions() LOOP
+        v_rows := monitoring.detach_expired_partition(p.table_name, p.partition_name, p_lock_timeout_ms);
+        IF v_rows IS NOT NULL
+           AND monitoring.drop_detached_partition(p.partition_name, p_lock_timeout_ms) THEN
+            v_dropped := v_dropped || jsonb_build_object(p.table_name, jsonb_build_array(
+                coalesce((v_dropped #>> ARRAY[p.table_name, '0'])::integer, 0) + 1,
+                coalesce((v_dropped #>> ARRAY[p.table_name, '1'])::bigint, 0) + v_rows));
+        END IF;
+    END LOOP;
+    RETURN QUERY
+    SELECT e.table_name,
+           coalesce((v_dropped #>> ARRAY[e.table_name, '0'])::integer, 0),
+           e.rows_removed + coalesce((v_dropped #>> ARRAY[e.table_name, '1'])::bigint, 0)
+    FROM monitoring.expire_old_rows() AS e;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.cleanup_old_monitoring_data(p_lock_timeout_ms integer) IS 'Applies retention in one transaction (manual use): drops daily partitions past retention (errors: the longest severity retention), skipping any whose lock is not had within p_lock_timeout_ms, and deletes expired rows (expire_old_rows). Returns partitions dropped and rows removed per table (estimated from statistics for dropped partitions). The scheduled job uses CALL monitoring.run_retention(), which commits per partition.';
+
+CREATE FUNCTION monitoring.complete_task_tracking(p_task_id text, p_status text, p_output_size bigint DEFAULT NULL::bigint, p_step_timings jsonb DEFAULT NULL::jsonb, p_event_time timestamp with time zone DEFAULT now()) RETURNS double precision
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Records the end of a running task and returns its duration in seconds.
+-- finish_tasks (shared with the buffered path) takes the start time from
+-- running_tasks by primary key and updates one partition, without a search.
+DECLARE
+    v_duration_seconds double precision;
+BEGIN
+    PERFORM monitoring.assert_task_completion(p_task_id, p_status, p_output_size, p_step_timings);
+    PERFORM monitoring.assert_event_time(p_event_time);
+    SELECT f.duration_seconds INTO v_duration_seconds
+    FROM monitoring.finish_tasks(ARRAY[p_task_id], ARRAY[p_status], ARRAY[p_output_size],
+                                 ARRAY[p_step_timings], ARRAY[p_event_time]) AS f;
+    IF NOT FOUND THEN
+        -- Error path only: tell "finished already" from "never started".
+        IF EXISTS (SELECT FROM monitoring.processing_metrics AS m WHERE m.task_id = p_task_id) THEN
+            RAISE EXCEPTION 'task % is already completed', p_task_id
+                USING ERRCODE = 'PV103',
+                      HINT = 'A task is completed once; start a new task id for a retry.';
+        END IF;
+        RAISE EXCEPTION 'unknown task: %', p_task_id
+            USING ERRCODE = 'PV102',
+                  HINT = 'Call start_task_tracking() for this task id first.';
+    END IF;
+    RETURN v_duration_seconds;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.complete_task_tracking(p_task_id text, p_status text, p_output_size bigint, p_step_timings jsonb, p_event_time timestamp with time zone) IS 'Records the end of a running task with status completed, failed, cancelled or timeout, output_size in bytes and step timings in seconds. Returns the duration in seconds. Errors: PV001, PV002, PV004, PV005, PV006, PV007, PV008, PV102, PV103.';
+
+CREATE FUNCTION monitoring.config_changed_keys(p_old jsonb, p_new jsonb) RETURNS text[]
+    LANGUAGE sql IMMUTABLE
+    AS $$
+-- Internal: the dotted paths of the leaves (values that are not both objects)
+-- that differ between two config documents, added or removed ones included,
+-- sorted. For the audit row of apply_config().
+WITH RECURSIVE walk (path, old_value, new_value) AS (
+    SELECT ARRAY[]::text[], p_old, p_new
+    UNION ALL
+    SELECT w.path || k.key, w.old_value -> k.key, w.new_value -> k.key
+    FROM walk AS w,
+         LATERAL (SELECT o.key FROM pg_catalog.jsonb_each(CASE WHEN pg_catalog.jsonb_typeof(w.old_value) = 'object' THEN w.old_value END) AS o
+                  UNION
+                  SELECT n.key FROM pg_catalog.jsonb_each(CASE WHEN pg_catalog.jsonb_typeof(w.new_value) = 'object' THEN w.new_value END) AS n) AS k
+    WHERE pg_catalog.jsonb_typeof(w.old_value) = 'object'
+      AND pg_catalog.jsonb_typeof(w.new_value) = 'object'
+      AND w.old_value IS DISTINCT FROM w.new_value
+)
+SELECT coalesce(pg_catalog.array_agg(pg_catalog.array_to_string(w.path, '.') ORDER BY w.path), '{}')
+FROM walk AS w
+WHERE w.old_value IS DISTINCT FROM w.new_value
+  AND NOT (coalesce(pg_catalog.jsonb_typeof(w.old_value) = 'object', false)
+           AND coalesce(pg_catalog.jsonb_typeof(w.new_value) = 'object', false));
+$$;
+
+COMMENT ON FUNCTION monitoring.config_changed_keys(p_old jsonb, p_new jsonb) IS 'Internal: dotted paths of the config values that differ between two documents (for the audit log).';
+
+CREATE FUNCTION monitoring.config_merge(p_base jsonb, p_overlay jsonb) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    -- Internal: p_overlay over p_base, object by object: a key of the
+    -- overlay replaces the base's, except that two objects are merged key
+    -- by key. Arrays and scalars are replaced whole. migrate uses it to add
+    -- the shipped config's new keys under an existing config (the stored
+    -- values win), so defaults live in config/monitoring_config.json only.
+    SELECT CASE
+        WHEN jsonb_typeof(p_base) = 'object' AND jsonb_typeof(p_overlay) = 'object' THEN
+            (SELECT coalesce(jsonb_object_agg(
+                        coalesce(b.key, o.key),
+                        CASE WHEN b.key IS NULL THEN o.value
+                             WHEN o.key IS NULL THEN b.value
+                             ELSE monitoring.config_merge(b.value, o.value) END), '{}'::jsonb)
+             FROM jsonb_each(p_base) AS b
+             FULL JOIN jsonb_each(p_overlay) AS o ON o.key = b.key)
+        ELSE coalesce(p_overlay, p_base)
+    END;
+$$;
+
+COMMENT ON FUNCTION monitoring.config_merge(p_base jsonb, p_overlay jsonb) IS 'Internal: deep merge of two config documents, the overlay winning except where both hold an object (merged key by key).';
+
+CREATE FUNCTION monitoring.config_number(p_path text[]) RETURNS double precision
+    LANGUAGE plpgsql STABLE
+    AS $$
+-- Internal: a numeric config value (thresholds, windows, retention days).
+DECLARE
+    v_value jsonb := monitoring.config_value(p_path);
+BEGIN
+    IF jsonb_typeof(v_value) <> 'number' THEN
+        RAISE EXCEPTION 'config value % must be a number, got %', array_to_string(p_path, '.'), v_value
+            USING ERRCODE = 'PV301',
+                  HINT = 'Fix the config file and run pgvigil config apply FILE.';
+    END IF;
+    RETURN v_value::text::double precision;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.config_number(p_path text[]) IS 'Internal: a numeric value of the active config document; raises PV301 when it is missing or not a number.';
+
+CREATE FUNCTION monitoring.config_value(p_path text[]) RETURNS jsonb
+    LANGUAGE plpgsql STABLE
+    AS $$
+-- Internal: one value of the active config document, by path. A missing
+-- value is a broken install (config not loaded), never a silent default.
+DECLARE
+    v_value jsonb;
+BEGIN
+    SELECT c.document #> p_path INTO v_value FROM monitoring.config AS c;
+    IF v_value IS NULL OR jsonb_typeof(v_value) = 'null' THEN
+        RAISE EXCEPTION 'config value % is missing', array_to_string(p_path, '.')
+            USING ERRCODE = 'PV301',
+                  HINT = 'Load a complete config with pgvigil config apply FILE (or pgvigil migrate on a fresh install).';
+    END IF;
+    RETURN v_value;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.config_value(p_path text[]) IS 'Internal: the value at a path of the active config document; raises PV301 when it is missing.';
+
+CREATE FUNCTION monitoring.confirm_metric_copy(p_first_event_time timestamp with time zone, p_last_event_time timestamp with time zone) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Called after a buffered client's COPY into performance_monitoring, in the
+-- same transaction, with the earliest and latest event time of the rows.
+-- The table's checks cover the values; the event-time rule depends on now()
+-- and the config, so it is applied here to the batch's range (PV006 rolls
+-- the COPY back), and late rows are noted for the rollups.
+BEGIN
+    PERFORM monitoring.assert_event_time(p_first_event_time);
+    PERFORM monitoring.assert_event_time(p_last_event_time);
+    IF p_last_event_time < p_first_event_time THEN
+        RAISE EXCEPTION 'the last event time % is before the first %', p_last_event_time, p_first_event_time
+            USING ERRCODE = 'PV006',
+                  HINT = 'Pass the earliest and the latest event time of the copied rows, in that order.';
+    END IF;
+    PERFORM monitoring.note_ingest('performance_monitoring', p_first_event_time, p_last_event_time);
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.confirm_metric_copy(p_first_event_time timestamp with time zone, p_last_event_time timestamp with time zone) IS 'Buffered clients: after a COPY into performance_monitoring, checks the rows'' event-time range and notes late rows for the rollups. Errors: PV001, PV006.';
+
+CREATE FUNCTION monitoring.create_partition(p_table_name text, p_day date) RETURNS boolean
+    LANGUAGE plpgsql
+    AS $_$
+-- Internal: creates the partition of a history table for one UTC day, named
+-- <table>_pYYYYMMDD, unless it exists. Rows of that day that landed in the
+-- default partition (a partition was missing) are moved into it first, so
+-- nothing is lost and the default stays empty. Returns true if created.
+DECLARE
+    v_time_column text;
+    v_partition text := p_table_name || '_p' || to_char(p_day, 'YYYYMMDD');
+    v_from timestamptz := p_day::timestamp AT TIME ZONE 'UTC';
+    v_to timestamptz := (p_day + 1)::timestamp AT TIME ZONE 'UTC';
+BEGIN
+    SELECT h.time_column INTO STRICT v_time_column
+    FROM monitoring.history_tables AS h WHERE h.table_name = p_table_name;
+    IF to_regclass(format('monitoring.%I', v_partition)) IS NOT NULL THEN
+        RETURN false;
+    END IF;
+    EXECUTE format('CREATE TABLE monitoring.%I (LIKE monitoring.%I INCLUDING DEFAULTS INCLUDING CONSTRAINTS)',
+                   v_partition, p_table_name);
+    EXECUTE format('WITH moved AS (DELETE FROM monitoring.%I WHERE %I >= $1 AND %I < $2 RETURNING *) '
+                   'INSERT INTO monitoring.%I SELECT * FROM moved',
+                   p_table_name || '_default', v_time_column, v_time_column, v_partition)
+        USING v_from, v_to;
+    EXECUTE format('ALTER TABLE monitoring.%I ATTACH PARTITION monitoring.%I FOR VALUES FROM (%L) TO (%L)',
+                   p_table_name, v_partition, v_from, v_to);
+    -- The privileges sql/grants.sql gives every table of the schema, so a
+    -- partition's ACL is the same whether it was made before or after the
+    -- grants were last applied (a fresh install equals an upgraded one).
+    EXECUTE format('REVOKE ALL ON monitoring.%I FROM PUBLIC', v_partition);
+    EXECUTE format('GRANT SELECT ON monitoring.%I TO pgvigil_admin', v_partition);
+    RETURN true;
+END;
+$_$;
+
+COMMENT ON FUNCTION monitoring.create_partition(p_table_name text, p_day date) IS 'Internal: creates the daily (UTC) partition of a history table, moving that day''s rows out of the default partition.';
+
+CREATE FUNCTION monitoring.detach_expired_partition(p_table_name text, p_partition_name text, p_lock_timeout_ms integer DEFAULT 50) RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Detaches one expired partition from its history table, waiting at most
+-- p_lock_timeout_ms for the lock. DETACH needs ACCESS EXCLUSIVE on the
+-- parent, and every writer queues behind a waiting DETACH: a reader with a
+-- long transaction open on the table would otherwise stall all ingest for
+-- as long as it stays open. Returns the partition's row estimate from the
+-- statistics (counting would read the whole day), or NULL when the lock
+-- could not be had in time: the caller retries later. A table already
+-- detached returns its estimate too. Not CONCURRENTLY: that form cannot run
+-- inside a function or procedure; the caller commits right after instead.
+DECLARE
+    v_rows bigint;
+    v_attached boolean;
+BEGIN
+    SELECT greatest(c.reltuples, 0)::bigint, c.relispartition INTO v_rows, v_attached
+    FROM pg_catalog.pg_class AS c
+    WHERE c.relnamespace = 'monitoring'::regnamespace AND c.relname = p_partition_name;
+    IF NOT FOUND THEN
+        RETURN 0;
+    END IF;
+    IF v_attached THEN
+        BEGIN
+            PERFORM pg_catalog.set_config('lock_timeout', p_lock_timeout_ms || 'ms', true);
+            EXECUTE format('ALTER TABLE monitoring.%I DETACH PARTITION monitoring.%I',
+                           p_table_name, p_partition_name);
+            PERFORM pg_catalog.set_config('lock_timeout', '0', true);
+        EXCEPTION WHEN lock_not_available THEN
+            RAISE NOTICE 'pgvigil retention: monitoring.% is busy (no lock within % ms); retried on the next run',
+                p_table_name, p_lock_timeout_ms;
+            RETURN NULL;
+        END;
+    END IF;
+    RETURN v_rows;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.detach_expired_partition(p_table_name text, p_partition_name text, p_lock_timeout_ms integer) IS 'Detaches an expired partition, waiting at most p_lock_timeout_ms for the lock; returns its estimated rows, or NULL when the table was busy (retry later). Called by run_retention() and cleanup_old_monitoring_data().';
+
+CREATE FUNCTION monitoring.drop_detached_partition(p_partition_name text, p_lock_timeout_ms integer DEFAULT 50) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Drops a partition that detach_expired_partition() detached. It is a
+-- table of its own by now, so the DROP locks no history table: writers do
+-- not wait for the file removal, which grows with the day's size. Returns
+-- false, dropping nothing, when the table is busy or still attached.
+BEGIN
+    IF EXISTS (SELECT FROM pg_catalog.pg_class AS c
+               WHERE c.relnamespace = 'monitoring'::regnamespace
+                 AND c.relname = p_partition_name AND c.relispartition) THEN
+        RETURN false;
+    END IF;
+    BEGIN
+        PERFORM pg_catalog.set_config('lock_timeout', p_lock_timeout_ms || 'ms', true);
+        EXECUTE format('DROP TABLE IF EXISTS monitoring.%I', p_partition_name);
+        PERFORM pg_catalog.set_config('lock_timeout', '0', true);
+    EXCEPTION WHEN lock_not_available THEN
+        RAISE NOTICE 'pgvigil retention: monitoring.% is busy; dropped on the next run', p_partition_name;
+        RETURN false;
+    END;
+    RETURN true;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.drop_detached_partition(p_partition_name text, p_lock_timeout_ms integer) IS 'Drops a detached expired partition, waiting at most p_lock_timeout_ms for its lock; false when busy (retried on the next run).';
+
+CREATE FUNCTION monitoring.estimate_percentile(p_bucket_counts bigint[], p_fraction double precision) RETURNS double precision
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+    AS $$
+-- Estimates a percentile of task durations from counts per bucket of
+-- monitoring.task_duration_bounds() (duration_buckets of the task rollups),
+-- as Prometheus' histogram_quantile does: find the bucket holding the rank
+-- p_fraction * total and interpolate linearly inside it, assuming its
+-- durations are spread evenly between its lower and upper bound. The last
+-- bucket has no upper bound: a rank there returns its lower bound (3600 s).
+-- Returns NULL when every count is 0. The error is at most the width of the
+-- bucket holding the rank.
+DECLARE
+    v_bounds CONSTANT double precision[] := monitoring.task_duration_bounds();
+    v_total bigint := 0;
+    v_cumulative bigint := 0;
+    v_lower double precision := 0;
+    v_rank double precision;
+BEGIN
+    IF p_bucket_counts IS NULL OR p_fraction IS NULL THEN
+        RAISE EXCEPTION 'bucket counts and fraction must not be NULL'
+            USING ERRCODE = 'PV001',
+                  HINT = 'Pass duration_buckets of a task rollup and a fraction such as 0.95.';
+    END IF;
+    IF NOT (p_fraction BETWEEN 0 AND 1) THEN
+        RAISE EXCEPTION 'fraction must be from 0 to 1, got %', p_fraction
+            USING ERRCODE = 'PV004',
+                  HINT = 'Pass 0.95 for the 95th percentile.';
+    END IF;
+    IF cardinality(p_bucket_counts) <> cardinality(v_bounds) OR array_ndims(p_bucket_counts) <> 1
+       OR (0 <= ALL (p_bucket_counts)) IS NOT TRUE THEN  -- a negative or NULL count; no query per call
+        RAISE EXCEPTION 'bucket counts must be % counts >= 0, got %', cardinality(v_bounds), p_bucket_counts
+            USING ERRCODE = 'PV004',
+                  HINT = 'Pass duration_buckets of a task rollup: one count per bucket of monitoring.task_duration_bounds().';
+    END IF;
+
+    FOR i IN 1 .. cardinality(v_bounds) LOOP
+        v_total := v_total + p_bucket_counts[i];
+    END LOOP;
+    IF v_total = 0 THEN
+        RETURN NULL;
+    END IF;
+    v_rank := p_fraction * v_total;
+    FOR i IN 1 .. cardinality(v_bounds) LOOP
+        IF p_bucket_counts[i] > 0 AND v_cumulative + p_bucket_counts[i] >= v_rank THEN
+            IF i = cardinality(v_bounds) THEN
+                RETURN v_lower;
+            END IF;
+            RETURN v_lower + (v_bounds[i] - v_lower) * (v_rank - v_cumulative) / p_bucket_counts[i];
+        END IF;
+        v_cumulative := v_cumulative + p_bucket_counts[i];
+        v_lower := v_bounds[i];
+    END LOOP;
+    RETURN NULL;  -- unreachable: the last non-empty bucket reaches the total
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.estimate_percentile(p_bucket_counts bigint[], p_fraction double precision) IS 'Estimates the p_fraction percentile (0 to 1) of task durations in seconds from duration bucket counts (duration_buckets of the task rollups, summed with monitoring.sum_bucket_counts), interpolating linearly inside the bucket; NULL when there are no durations. Errors: PV001, PV004.';
+
+CREATE FUNCTION monitoring.event_time_bounds(OUT earliest timestamp with time zone, OUT latest timestamp with time zone) RETURNS record
+    LANGUAGE sql STABLE
+    AS $$
+    -- Internal: the accepted range of caller-supplied event times, from the
+    -- config (ingest.max_event_age_hours back, ingest.max_future_skew_seconds ahead).
+    SELECT now() - make_interval(hours => 1) * monitoring.config_number('{ingest,max_event_age_hours}'),
+           now() + make_interval(secs => monitoring.config_number('{ingest,max_future_skew_seconds}'));
+$$;
+
+COMMENT ON FUNCTION monitoring.event_time_bounds(OUT earliest timestamp with time zone, OUT latest timestamp with time zone) IS 'Internal: earliest and latest event time accepted now (ingest.max_event_age_hours, ingest.max_future_skew_seconds).';
+
+CREATE FUNCTION monitoring.expire_ingest_state(OUT batch_ids_expired bigint, OUT orphan_completions_expired bigint) RETURNS record
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Forgets batch ids older than ingest.batch_ids_hours (a retry comes
+-- seconds or minutes later), and parked completions whose start can no
+-- longer arrive: a start older than ingest.max_event_age_hours is rejected.
+-- Expired completions are reported with a WARNING in the server log, not
+-- dropped silently. Run by run_partition_maintenance().
+DECLARE
+    v_batch_hours double precision := monitoring.config_number('{ingest,batch_ids_hours}');
+    v_bounds record := monitoring.event_time_bounds();
+BEGIN
+    DELETE FROM monitoring.ingest_batches AS b
+    WHERE b.received_at < now() - make_interval(hours => 1) * v_batch_hours;
+    GET DIAGNOSTICS batch_ids_expired = ROW_COUNT;
+
+    DELETE FROM monitoring.pending_task_completions AS p
+    WHERE p.end_time < v_bounds.earliest;
+    GET DIAGNOSTICS orphan_completions_expired = ROW_COUNT;
+    IF orphan_completions_expired > 0 THEN
+        RAISE WARNING 'pgvigil: % task completions expired without their start', orphan_completions_expired
+            USING HINT = 'A client completed tasks whose start never reached the database (lost or dropped start events).';
+    END IF;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.expire_ingest_state(OUT batch_ids_expired bigint, OUT orphan_completions_expired bigint) IS 'Deletes buffered-batch ids older than ingest.batch_ids_hours and parked completions whose start can no longer arrive (older than ingest.max_event_age_hours). Returns both counts.';
+
+CREATE FUNCTION monitoring.expire_old_rows() RETURNS TABLE(table_name text, rows_removed bigint)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+-- The retention that deletes rows rather than dropping partitions (row
+-- locks only: writers never wait for it):
+-- - stragglers in each history table's default partition;
+-- - where retention differs by severity (errors), the shorter-lived
+--   severities, a day at a time (partitions are kept for the longest);
+-- - hour rollups past retention.*_rollup_hour_days, an hour at a time, and
+--   the 5-minute performance rollups (read by v_performance_trends, 24
+--   hours) past 2 days;
+-- - resolved alerts past retention.resolved_alerts_days.
+-- One row per table it looked at.
+DECLARE
+    v_retention jsonb;
+    v_days double precision;
+    v_cutoff timestamptz;
+    v_count bigint;
+    h record;
+    s record;
+BEGIN
+    FOR h IN SELECT * FROM monitoring.history_tables ORDER BY 1 LOOP
+        table_name := h.table_name;
+        v_retention := monitoring.config_value(ARRAY['retention', h.retention_setting]);
+        IF jsonb_typeof(v_retention) = 'object' THEN
+            SELECT max(value::text::double precision) INTO v_days FROM jsonb_each(v_retention);
+        ELSE
+            v_days := v_retention::text::double precision;
+        END IF;
+        v_cutoff := now() - make_interval(days => 1) * v_days;
+        EXECUTE format('DELETE FROM monitoring.%I WHERE %I < $1', h.table_name || '_default', h.time_column)
+            USING v_cutoff;
+        GET DIAGNOSTICS rows_removed = ROW_COUNT;
+        IF jsonb_typeof(v_retention) = 'object' THEN
+            FOR s IN SELECT key AS severity, value::text::double precision AS days
+                     FROM jsonb_each(v_retention) WHERE value::text::double precision < v_days LOOP
+                EXECUTE format('DELETE FROM monitoring.%I WHERE severity = $1 AND %I < $2',
+                               h.table_name, h.time_column)
+                    USING s.severity,
+                          date_trunc('day', now() - make_interval(days => 1) * s.days, 'UTC');
+                GET DIAGNOSTICS v_count = ROW_COUNT;
+                rows_removed := rows_removed + v_count;
+            END LOOP;
+        END IF;
+        RETURN NEXT;
+    END LOOP;
+
+    -- The hour rollups are not partitioned (small): delete hours that ended
+    -- before their retention, so they too are kept at least N days.
+    table_name := 'performance_rollup_hour';
+    DELETE FROM monitoring.performance_rollup_hour AS o
+    WHERE o.bucket < now() - interval '1 hour' - make_interval(days => 1)
+                     * monitoring.config_number('{retention,performance_rollup_hour_days}');
+    GET DIAGNOSTICS rows_removed = ROW_COUNT;
+    RETURN NEXT;
+
+    table_name := 'performance_rollup_5min';
+    DELETE FROM monitoring.performance_rollup_5min AS o
+    WHERE o.bucket < now() - interval '2 days';
+    GET DIAGNOSTICS rows_removed = ROW_COUNT;
+    RETURN NEXT;
+
+    table_name := 'task_rollup_hour';
+    DELETE FROM monitoring.task_rollup_hour AS o
+    WHERE o.bucket < now() - interval '1 hour' - make_interval(days => 1)
+                     * monitoring.config_number('{retention,task_rollup_hour_days}');
+    GET DIAGNOSTICS rows_removed = ROW_COUNT;
+    RETURN NEXT;
+
+    table_name := 'alerts';
+    DELETE FROM monitoring.alerts AS a
+    WHERE a.resolved_at < now() - make_interval(days => 1)
+                              * monitoring.config_number('{retention,resolved_alerts_days}');
+    GET DIAGNOSTICS rows_removed = ROW_COUNT;
+    RETURN NEXT;
+END;
+$_$;
+
+COMMENT ON FUNCTION monitoring.expire_old_rows() IS 'The row-deleting part of retention: default-partition stragglers, per-severity error retention, hour and 5-minute rollups, resolved alerts. Returns rows deleted per table. Called by run_retention() and cleanup_old_monitoring_data().';
+
+CREATE FUNCTION monitoring.expired_partitions() RETURNS TABLE(table_name text, partition_name text, attached boolean)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+    -- The daily partitions whose whole day is older than their table's
+    -- retention (errors: the longest severity's), oldest first, plus any
+    -- such table a previous retention run detached but could not drop yet
+    -- (attached = false). History expires by whole days: data is kept at
+    -- least N days and at most N + 1.
+    WITH retention AS (
+        SELECT h.table_name,
+               now() - make_interval(days => 1) * (
+                   SELECT max(value::text::double precision)
+                   FROM jsonb_each(CASE jsonb_typeof(r.setting)
+                                   WHEN 'object' THEN r.setting
+                                   ELSE jsonb_build_object('all', r.setting) END)
+               ) AS cutoff
+        FROM monitoring.history_tables AS h
+        CROSS JOIN LATERAL (
+            SELECT monitoring.config_value(ARRAY['retention', h.retention_setting]) AS setting
+        ) AS r
+    )
+    SELECT r.table_name, c.relname::text, c.relispartition
+    FROM retention AS r
+    JOIN pg_catalog.pg_class AS c
+      ON c.relnamespace = 'monitoring'::regnamespace
+     AND c.relkind = 'r'
+     AND c.relname ~ ('^' || r.table_name || '_p[0-9]{8}$')
+    WHERE (to_date(right(c.relname, 8), 'YYYYMMDD') + 1)::timestamp AT TIME ZONE 'UTC' <= r.cutoff
+      -- Attached partitions only of this table (a name match alone could
+      -- be another table's), detached ones only if nothing inherits them.
+      AND (NOT c.relispartition
+           OR EXISTS (SELECT FROM pg_catalog.pg_inherits AS i
+                      WHERE i.inhrelid = c.oid
+                        AND i.inhparent = format('monitoring.%I', r.table_name)::regclass))
+    ORDER BY c.relname;
+$_$;
+
+COMMENT ON FUNCTION monitoring.expired_partitions() IS 'Daily partitions past their table''s retention (attached = true), and tables a retention run detached but has not dropped yet (attached = false), oldest first. Read by run_retention() and cleanup_old_monitoring_data().';
+
+CREATE FUNCTION monitoring.finish_check(p_check_name text) RETURNS void
+    LANGUAGE sql
+    AS $$
+    -- Internal: marks an evaluation of one alert type as done at now(). Open
+    -- alerts of that type not seen by it are cleared (resolve_resolved_alerts).
+    INSERT INTO monitoring.check_runs AS c (check_name, last_run_at, last_source)
+    VALUES (p_check_name, now(),
+            coalesce(nullif(current_setting('pgvigil.check_source', true), ''), 'manual'))
+    ON CONFLICT ON CONSTRAINT check_runs_pkey DO UPDATE
+    SET last_run_at = excluded.last_run_at,
+        last_source = excluded.last_source,
+        runs_total = c.runs_total + 1;
+$$;
+
+COMMENT ON FUNCTION monitoring.finish_check(p_check_name text) IS 'Internal: records that the check for one alert type evaluated at now().';
+
+CREATE FUNCTION monitoring.finish_tasks(p_task_ids text[], p_statuses text[], p_output_sizes bigint[], p_step_timings jsonb[], p_end_times timestamp with time zone[]) RETURNS TABLE(task_id text, duration_seconds double precision)
+    LANGUAGE plpgsql
+    AS $$
+-- Internal: the one home of "a running task ends", for every path that
+-- finishes one (complete_task_tracking, record_task_events,
+-- apply_parked_completions). Element i ends p_task_ids[i] at
+-- p_end_times[i]. Tasks that are not running are skipped: the caller tells
+-- "never started" from "finished already". The start time comes from
+-- running_tasks by primary key, so each history row is updated in exactly
+-- one partition, without a search. Raises PV006 for an end before its
+-- start (the caller's statement is rolled back: nothing is written).
+-- Returns the tasks finished and their durations in seconds.
+DECLARE
+    v_ids text[];
+    v_durations double precision[];
+    v_first timestamptz;
+    v_last timestamptz;
+    v_early_id text;
+    v_early_start timestamptz;
+    v_early_end timestamptz;
+BEGIN
+    WITH c AS (
+        SELECT * FROM unnest(p_task_ids, p_statuses, p_output_sizes, p_step_timings, p_end_times)
+                      AS c(task_id, status, output_size, step_timings, end_time)
+    ), finished AS (
+        DELETE FROM monitoring.running_tasks AS r
+        USING c
+        WHERE r.task_id = c.task_id
+        RETURNING r.task_id, r.start_time
+    ), updated AS (
+        UPDATE monitoring.processing_metrics AS m
+        SET status = c.status,
+            output_size = c.output_size,
+            step_timings = c.step_timings,
+            end_time = c.end_time,
+            duration_seconds = extract(epoch FROM c.end_time - f.start_time)::double precision
+        FROM finished AS f
+        JOIN c ON c.task_id = f.task_id
+        WHERE m.task_id = f.task_id AND m.start_time = f.start_time
+          AND c.end_time >= f.start_time  -- an early end is raised below, not written
+        RETURNING m.task_id, m.end_time, m.duration_seconds
+    ), early AS (
+        SELECT f.task_id, f.start_time, c.end_time
+        FROM finished AS f
+        JOIN c ON c.task_id = f.task_id
+        WHERE c.end_time < f.start_time
+        LIMIT 1
+    )
+    SELECT coalesce(array_agg(u.task_id), '{}'), coalesce(array_agg(u.duration_seconds), '{}'),
+           min(u.end_time), max(u.end_time),
+           (SELECT e.task_id FROM early AS e), (SELECT e.start_time FROM early AS e),
+           (SELECT e.end_time FROM early AS e)
+    INTO v_ids, v_durations, v_first, v_last, v_early_id, v_early_start, v_early_end
+    FROM updated AS u;
+    IF v_early_id IS NOT NULL THEN
+        RAISE EXCEPTION 'task % cannot end at %, before it started at %', v_early_id, v_early_end, v_early_start
+            USING ERRCODE = 'PV006',
+                  HINT = 'Pass the completion time as event_time, from the same clock as the start.';
+    END IF;
+    IF v_first IS NOT NULL THEN
+        -- Task rollups are by end time: a late completion changes a rolled-up minute.
+        PERFORM monitoring.note_ingest('processing_metrics', v_first, v_last);
+    END IF;
+    RETURN QUERY SELECT * FROM unnest(v_ids, v_durations);
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.finish_tasks(p_task_ids text[], p_statuses text[], p_output_sizes bigint[], p_step_timings jsonb[], p_end_times timestamp with time zone[]) IS 'Internal: ends the running tasks among p_task_ids (status, output size, step timings, end time per element) and returns those finished with their durations; skips tasks not running; PV006 for an end before its start.';
+
+CREATE FUNCTION monitoring.get_dashboard_summary() RETURNS jsonb
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    -- One document for a dashboard: tasks (24 h by status, running, last-hour
+    -- throughput and durations), errors, health, queues and open alerts.
+    -- Reads at most the last 24 h of history.
+    SELECT jsonb_build_object(
+        'generated_at', now(),
+        'tasks', (
+            SELECT jsonb_build_object(
+                'window_hours', 24,
+                'by_status', coalesce((
+                    SELECT jsonb_object_agg(s.status, s.n)
+                    FROM (SELECT m.status, count(*) AS n
+                          FROM monitoring.processing_metrics AS m
+                          WHERE m.start_time > now() - interval '24 hours'
+                          GROUP BY m.status) AS s), '{}'::jsonb),
+                'running', (SELECT count(*) FROM monitoring.running_tasks),
+                'completed_last_hour', count(*) FILTER (WHERE h.status = 'completed'),
+                'failed_last_hour', count(*) FILTER (WHERE h.status IN ('failed', 'timeout')),
+                'throughput_per_minute', round(count(*) / 60.0, 2),
+                'avg_duration_seconds', round(avg(h.duration_seconds)::numeric, 3),
+                'p95_duration_seconds', round((percentile_cont(0.95) WITHIN GROUP (ORDER BY h.duration_seconds))::numeric, 3))
+            FROM monitoring.processing_metrics AS h
+            WHERE h.end_time > now() - interval '1 hour' AND h.end_time <= now()),
+        'errors', (
+            SELECT jsonb_build_object(
+                'last_hour', count(*) FILTER (WHERE e.occurred_at > now() - interval '1 hour'),
+                'last_24h', count(*),
+                'by_severity', jsonb_build_object(
+                    'critical', count(*) FILTER (WHERE e.severity = 'critical'),
+                    'high', count(*) FILTER (WHERE e.severity = 'high'),
+                    'medium', count(*) FILTER (WHERE e.severity = 'medium'),
+                    'low', count(*) FILTER (WHERE e.severity = 'low')),
+                'top_components', coalesce((
+                    SELECT jsonb_agg(jsonb_build_object('component', c.component, 'errors', c.n) ORDER BY c.n DESC)
+                    FROM (SELECT e2.component, count(*) AS n FROM monitoring.error_tracking AS e2
+                          WHERE e2.occurred_at > now() - interval '24 hours'
+                          GROUP BY e2.component ORDER BY count(*) DESC LIMIT 5) AS c), '[]'::jsonb))
+            FROM monitoring.error_tracking AS e
+            WHERE e.occurred_at > now() - interval '24 hours'),
+        'health', (
+            SELECT jsonb_build_object(
+                'healthy', count(*) FILTER (WHERE h.status = 'healthy'),
+                'degraded', count(*) FILTER (WHERE h.status = 'degraded'),
+                'unhealthy', count(*) FILTER (WHERE h.status = 'unhealthy'),
+                'components', coalesce(jsonb_agg(jsonb_build_object(
+                    'component_type', h.component_type, 'component_name', h.component_name,
+                    'status', h.status, 'status_since', h.status_since,
+                    'response_time_ms', h.response_time_ms, 'failure_reason', h.failure_reason,
+                    'last_check_at', h.last_check_at)
+                    ORDER BY monitoring.severity_rank(CASE h.status WHEN 'unhealthy' THEN 'critical'
+                                                      WHEN 'degraded' THEN 'high' ELSE 'low' END) DESC,
+                             h.component_type, h.component_name), '[]'::jsonb))
+            FROM monitoring.system_health AS h),
+        'queues', coalesce((
+            SELECT jsonb_agg(jsonb_build_object(
+                'queue_name', q.queue_name, 'pending', q.pending_count, 'processing', q.processing_count,
+                'oldest_pending_age_seconds', q.oldest_pending_age_seconds, 'recorded_at', q.recorded_at)
+                ORDER BY q.pending_count DESC, q.queue_name)
+            FROM (SELECT DISTINCT ON (q1.queue_name) q1.*
+                  FROM monitoring.queue_monitoring AS q1
+                  WHERE q1.recorded_at > now() - interval '24 hours'
+                  ORDER BY q1.queue_name, q1.recorded_at DESC) AS q), '[]'::jsonb),
+        'alerts', (
+            SELECT jsonb_build_object(
+                'active', count(*),
+                'by_severity', jsonb_build_object(
+                    'critical', count(*) FILTER (WHERE a.severity = 'critical'),
+                    'high', count(*) FILTER (WHERE a.severity = 'high'),
+                    'medium', count(*) FILTER (WHERE a.severity = 'medium'),
+                    'low', count(*) FILTER (WHERE a.severity = 'low')),
+                'acknowledged', count(*) FILTER (WHERE a.status = 'acknowledged'),
+                'items', coalesce((
+                    SELECT jsonb_agg(to_jsonb(t) ORDER BY monitoring.severity_rank(t.severity) DESC, t.triggered_at)
+                    FROM (SELECT a2.alert_id, a2.alert_type, a2.subject, a2.severity, a2.status, a2.title,
+                                 a2.message, a2.triggered_at, a2.triggered_by, a2.last_seen_at,
+                                 a2.occurrence_count
+                          FROM monitoring.alerts AS a2 WHERE a2.resolved_at IS NULL
+                          ORDER BY monitoring.severity_rank(a2.severity) DESC, a2.triggered_at
+                          LIMIT 20) AS t), '[]'::jsonb))
+            FROM monitoring.alerts AS a
+            WHERE a.resolved_at IS NULL)
+    );
+$$;
+
+COMMENT ON FUNCTION monitoring.get_dashboard_summary() IS 'One jsonb document for dashboards: tasks (24 h by status, running, last-hour throughput and durations), errors (last hour, 24 h, by severity, top components), health per component, latest sample per queue, open alerts by severity with the 20 most severe.';
+
+CREATE FUNCTION monitoring.job_definitions(p_runner text DEFAULT 'pg_cron'::text) RETURNS TABLE(job_name text, schedule text, command text)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    -- The scheduled jobs, in one place for both runners: schedule_jobs()
+    -- installs them in pg_cron and `pgvigil scheduler` runs them from Python.
+    -- Schedules are cron expressions in UTC from the config's "schedules".
+    -- The only place job names are written: everything else reads them here.
+    SELECT 'pgvigil-monitoring-checks',
+           monitoring.config_value('{schedules,monitoring_checks}') #>> '{}',
+           format('SELECT * FROM monitoring.run_monitoring_checks(%L)', p_runner)
+    UNION ALL
+    SELECT 'pgvigil-rollups',
+           monitoring.config_value('{schedules,rollups}') #>> '{}',
+           'CALL monitoring.refresh_rollups()'
+    UNION ALL
+    SELECT 'pgvigil-partition-maintenance',
+           monitoring.config_value('{schedules,partition_maintenance}') #>> '{}',
+           'SELECT * FROM monitoring.run_partition_maintenance()'
+    UNION ALL
+    SELECT 'pgvigil-cleanup',
+           monitoring.config_value('{schedules,cleanup}') #>> '{}',
+           'CALL monitoring.run_retention()'
+    UNION ALL
+    SELECT 'pgvigil-purge-cron-history',
+           monitoring.config_value('{schedules,purge_cron_history}') #>> '{}',
+           'SELECT monitoring.purge_cron_history()'
+    -- pg_cron's own run history: nothing to purge for another runner.
+    WHERE p_runner = 'pg_cron';
+$$;
+
+COMMENT ON FUNCTION monitoring.job_definitions(p_runner text) IS 'The pgvigil scheduled jobs (name, cron schedule in UTC, SQL command) as configured; p_runner is recorded as the source of the alerts the checks raise.';
+
+CREATE FUNCTION monitoring.lock_checks() RETURNS void
+    LANGUAGE sql
+    AS $$
+    -- Internal: serialises the alert checks (pg_cron catching up while a DBA
+    -- runs them by hand) for the rest of the transaction.
+    SELECT pg_advisory_xact_lock(hashtext('pgvigil.monitoring_checks'));
+$$;
+
+COMMENT ON FUNCTION monitoring.lock_checks() IS 'Internal: takes the transaction-scoped advisory lock shared by all alert checks.';
+
+CREATE FUNCTION monitoring.note_ingest(p_table text, p_first_event_time timestamp with time zone, p_last_event_time timestamp with time zone) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+-- Internal, called by every function that writes raw rows the rollups read
+-- (performance_monitoring by recorded_at, processing_metrics by end_time),
+-- in the writing transaction, with the earliest and latest event time
+-- written. Events before the rollup watermark fall into minutes already
+-- rolled up: their minutes are queued in rollup_pending for
+-- apply_rollup_pending() to recompute.
+-- Why this is race-free: the shared advisory lock is held until this
+-- transaction commits, and advance_rollup_watermark() takes the same lock
+-- exclusively. So either this transaction read the watermark before it
+-- moved, and the advance waited for its commit (its rows are visible to the
+-- aggregation, which runs in a later transaction), or it reads the new
+-- watermark and notes its late minutes itself. The watermark is read by a
+-- statement after the lock is granted, so in READ COMMITTED it is current.
+-- Under REPEATABLE READ or SERIALIZABLE the snapshot may predate the advance,
+-- so the range is noted whatever the watermark (apply_rollup_pending()
+-- drops the part that is not below the watermark by then).
+-- On the per-call hot path: a shared lock and a one-row read; an insert
+-- only for late events, and once per transaction and minute.
+DECLARE
+    v_watermark timestamptz;
+    v_start timestamptz;
+    v_end timestamptz;
+BEGIN
+    IF p_table IS NULL OR p_table NOT IN ('performance_monitoring', 'processing_metrics') THEN
+        RAISE EXCEPTION 'note_ingest: unknown table %', coalesce(p_table, 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass performance_monitoring or processing_metrics.';
+    END IF;
+    IF p_first_event_time IS NULL OR p_last_event_time IS NULL OR p_last_event_time < p_first_event_time THEN
+        RAISE EXCEPTION 'note_ingest: invalid event time range [%, %]', p_first_event_time, p_last_event_time
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass the earliest and the latest event time written, both not NULL.';
+    END IF;
+    v_start := date_bin('1 minute', p_first_event_time, TIMESTAMPTZ '2000-01-01 00:00:00+00');
+    v_end := date_bin('1 minute', p_last_event_time, TIMESTAMPTZ '2000-01-01 00:00:00+00') + interval '1 minute';
+
+    IF current_setting('transaction_isolation') = 'read committed' THEN
+        PERFORM pg_advisory_xact_lock_shared(hashtext('pgvigil.rollup_watermark'));
+        SELECT s.watermark INTO v_watermark FROM monitoring.rollup_state AS s;
+        IF v_watermark IS NULL OR p_first_event_time >= v_watermark THEN
+            RETURN;  -- not rolled up yet (or never): the next advance covers it
+        END IF;
+        v_end := least(v_end, v_watermark);
+    END IF;
+
+    -- Once per transaction and minute: a row this transaction inserted is
+    -- invisible to apply_rollup_pending() until commit, so it cannot be
+    -- taken away before this transaction's rows are visible too.
+    IF NOT EXISTS (SELECT FROM monitoring.rollup_pending AS p
+                   WHERE p.source = p_table AND p.range_start = v_start AND p.range_end >= v_end
+                     AND p.xmin = pg_catalog.xid(pg_current_xact_id())) THEN
+        INSERT INTO monitoring.rollup_pending (source, range_start, range_end)
+        VALUES (p_table, v_start, v_end);
+    END IF;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.note_ingest(p_table text, p_first_event_time timestamp with time zone, p_last_event_time timestamp with time zone) IS 'Internal: called in every transaction that writes performance_monitoring or processing_metrics rows, with the earliest and latest event time (recorded_at, end_time); queues the minutes that are already rolled up for recomputation.';
+
+CREATE FUNCTION monitoring.park_task_completions(p_task_ids text[], p_statuses text[], p_output_sizes bigint[], p_step_timings jsonb[], p_end_times timestamp with time zone[]) RETURNS integer
+    LANGUAGE plpgsql
+    AS $$
+-- Internal: the concurrent-start probe of record_task_events, for
+-- completions whose task is not running here. Another session may be
+-- recording the start, invisible until it commits. Both meet on
+-- running_tasks' key: a probe row per completion waits for such a start to
+-- commit and then conflicts (the task is running: finish it now); an
+-- inserted probe means no start anywhere (remove it; the completion stays
+-- parked in pending_task_completions until its start arrives). A start
+-- that waited on a probe sees the parked completion afterwards (see
+-- record_task_starts). Returns the number of completions still parked.
+DECLARE
+    v_unknown text[];
+BEGIN
+    WITH probe AS (
+        INSERT INTO monitoring.running_tasks (task_id, task_type, start_time)
+        SELECT u.task_id, '', '-infinity'
+        FROM unnest(p_task_ids) AS u(task_id)
+        ON CONFLICT (task_id) DO NOTHING
+        RETURNING task_id
+    )
+    SELECT coalesce(array_agg(probe.task_id), '{}') INTO v_unknown FROM probe;
+    DELETE FROM monitoring.running_tasks AS r
+    WHERE r.task_id = ANY (v_unknown) AND r.start_time = '-infinity';
+
+    -- Park them all; those whose start has committed meanwhile (the probe
+    -- conflicted) are finished at once.
+    INSERT INTO monitoring.pending_task_completions (task_id, status, output_size, step_timings, end_time)
+    SELECT * FROM unnest(p_task_ids, p_statuses, p_output_sizes, p_step_timings, p_end_times)
+    ON CONFLICT (task_id) DO NOTHING;
+    RETURN cardinality(p_task_ids) - monitoring.apply_parked_completions(p_task_ids);
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.park_task_completions(p_task_ids text[], p_statuses text[], p_output_sizes bigint[], p_step_timings jsonb[], p_end_times timestamp with time zone[]) IS 'Internal: parks completions whose task is not running here, after probing running_tasks for a start another session has not committed yet (finished at once if so). Returns how many stay parked.';
+
+CREATE FUNCTION monitoring.performance_tail(p_since timestamp with time zone, p_width interval) RETURNS TABLE(bucket timestamp with time zone, metric_name text, metric_type text, component text, unit text, sample_count bigint, value_sum double precision, value_min double precision, value_max double precision)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- The newest buckets of the performance views: per UTC bucket of p_width
+-- (the view's, a whole number of minutes) and series, every bucket from the
+-- one holding rollup_boundary() (or from p_since if later) on, built from
+-- minute rollups before the boundary and raw samples from it on. The views
+-- read the buckets before it from a coarser tier as they are.
+-- A function rather than branches of each view: the boundary is computed
+-- once (in a view it was evaluated per row wherever a scan could not use it
+-- as an index condition), the queries are planned with its value (only the
+-- partitions past it are planned and read), and the view's plan costs a
+-- small function scan (scans of every raw partition had pushed it over the
+-- JIT thresholds). STABLE: runs in the calling query's snapshot, so it
+-- agrees with the view on the boundary. SECURITY DEFINER: readers of the
+-- views may not read the tables; they get these aggregates only.
+DECLARE
+    c_origin CONSTANT timestamptz := TIMESTAMPTZ '2000-01-01 00:00:00+00';
+    v_boundary timestamptz := monitoring.rollup_boundary('performance_monitoring');
+    v_from timestamptz := greatest(p_since, date_bin(p_width, v_boundary, c_origin));
+    v_raw_from timestamptz := greatest(p_since, v_boundary);
+BEGIN
+    RETURN QUERY
+    SELECT date_bin(p_width, u.at, c_origin), u.metric_name, u.metric_type, u.component, u.unit,
+           sum(u.sample_count)::bigint, sum(u.value_sum), min(u.value_min), max(u.value_max)
+    FROM (SELECT m.bucket AS at, m.metric_name, m.metric_type, m.component, m.unit,
+                 m.sample_count, m.value_sum, m.value_min, m.value_max
+          FROM monitoring.performance_rollup_minute AS m
+          WHERE m.bucket >= v_from AND m.bucket < v_boundary
+          UNION ALL
+          SELECT p.recorded_at, p.metric_name, p.metric_type, p.component, p.unit,
+                 1, p.metric_value, p.metric_value, p.metric_value
+          FROM monitoring.performance_monitoring AS p
+          WHERE p.recorded_at >= v_raw_from) AS u
+    GROUP BY 1, 2, 3, 4, 5;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.performance_tail(p_since timestamp with time zone, p_width interval) IS 'Internal to the performance views: per UTC bucket of p_width and series (count, sum, min, max), the buckets from the one holding the rollup boundary (or p_since if later) on, from minute rollups before the boundary and raw samples after it.';
+
+CREATE FUNCTION monitoring.purge_cron_history() RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+-- pg_cron keeps one row per run in cron.job_run_details forever; this
+-- deletes the rows of pgvigil's own jobs (the names job_definitions()
+-- gives) older than retention.cron_job_run_details_days. Other jobs'
+-- history belongs to whoever scheduled them and is left alone. Returns
+-- the number deleted (0 where pg_cron is not installed).
+DECLARE
+    v_deleted bigint;
+BEGIN
+    IF to_regclass('cron.job_run_details') IS NULL THEN
+        RETURN 0;
+    END IF;
+    EXECUTE 'DELETE FROM cron.job_run_details AS d
+             USING cron.job AS j
+             WHERE d.jobid = j.jobid
+               AND j.jobname IN (SELECT job_name FROM monitoring.job_definitions())
+               AND d.end_time < $1'
+        USING now() - make_interval(days => 1) * monitoring.config_number('{retention,cron_job_run_details_days}');
+    GET DIAGNOSTICS v_deleted = ROW_COUNT;
+    RETURN v_deleted;
+END;
+$_$;
+
+COMMENT ON FUNCTION monitoring.purge_cron_history() IS 'Deletes the pg_cron run history (cron.job_run_details) of pgvigil''s own jobs older than retention.cron_job_run_details_days, leaving other jobs'' history alone; returns rows deleted.';
+
+CREATE FUNCTION monitoring.record_error(p_task_id text, p_error_type text, p_severity text, p_message text, p_component text, p_stack_trace text DEFAULT NULL::text, p_context jsonb DEFAULT NULL::jsonb, p_event_time timestamp with time zone DEFAULT now()) RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Records one error, inside a task (p_task_id) or not (NULL), and returns
+-- its id. Long messages and stack traces are truncated, not rejected: an
+-- error report must not be lost for being verbose.
+DECLARE
+    v_error_id bigint;
+BEGIN
+    IF p_task_id IS NOT NULL THEN
+        PERFORM monitoring.assert_text('task_id', p_task_id, 200);
+    END IF;
+    PERFORM monitoring.assert_text('error_type', p_error_type, 200);
+    PERFORM monitoring.assert_text('severity', p_severity, 200);
+    IF p_severity NOT IN ('low', 'medium', 'high', 'critical') THEN
+        RAISE EXCEPTION 'unknown severity: %', p_severity
+            USING ERRCODE = 'PV003',
+                  HINT = 'Use one of low, medium, high, critical.';
+    END IF;
+    PERFORM monitoring.assert_text('message', p_message, 2147483647);
+    PERFORM monitoring.assert_text('component', p_component, 200);
+    PERFORM monitoring.assert_json_object('context', p_context);
+    PERFORM monitoring.assert_event_time(p_event_time);
+
+    INSERT INTO monitoring.error_tracking
+        (task_id, error_type, severity, message, component, stack_trace, context, occurred_at)
+    VALUES
+        (p_task_id, p_error_type, p_severity, left(p_message, 10000), p_component,
+         left(p_stack_trace, 100000), p_context, p_event_time)
+    RETURNING error_id INTO v_error_id;
+
+    RETURN v_error_id;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.record_error(p_task_id text, p_error_type text, p_severity text, p_message text, p_component text, p_stack_trace text, p_context jsonb, p_event_time timestamp with time zone) IS 'Records an error (severity low, medium, high or critical) for a task or, with a NULL task id, outside one. Message kept up to 10,000 characters, stack trace up to 100,000. Returns the error id. Errors: PV001, PV003, PV006, PV007, PV008.';
+
+CREATE FUNCTION monitoring.record_performance_metric(p_metric_name text, p_metric_type text, p_value double precision, p_unit text, p_component text, p_tags jsonb DEFAULT NULL::jsonb, p_event_time timestamp with time zone DEFAULT now()) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Records one performance sample. Values may be negative (deltas,
+-- temperatures) but must be finite.
+BEGIN
+    PERFORM monitoring.assert_text('metric_name', p_metric_name, 200);
+    PERFORM monitoring.assert_text('metric_type', p_metric_type, 200);
+    IF p_value IS NULL THEN
+        RAISE EXCEPTION 'value must not be NULL'
+            USING ERRCODE = 'PV001',
+                  HINT = 'Pass the measured value; skip the call when there is no measurement.';
+    END IF;
+    IF p_value = 'NaN'::double precision OR p_value IN ('Infinity', '-Infinity') THEN
+        RAISE EXCEPTION 'value must be a finite number, got %', p_value
+            USING ERRCODE = 'PV005',
+                  HINT = 'Skip the sample instead of recording NaN or infinity.';
+    END IF;
+    PERFORM monitoring.assert_text('unit', p_unit, 200);
+    PERFORM monitoring.assert_text('component', p_component, 200);
+    PERFORM monitoring.assert_json_object('tags', p_tags);
+    PERFORM monitoring.assert_event_time(p_event_time);
+
+    INSERT INTO monitoring.performance_monitoring
+        (metric_name, metric_type, metric_value, unit, component, tags, recorded_at)
+    VALUES
+        (p_metric_name, p_metric_type, p_value, p_unit, p_component, p_tags, p_event_time);
+    PERFORM monitoring.note_ingest('performance_monitoring', p_event_time, p_event_time);
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.record_performance_metric(p_metric_name text, p_metric_type text, p_value double precision, p_unit text, p_component text, p_tags jsonb, p_event_time timestamp with time zone) IS 'Records one performance sample (value in the given unit) for a component. Errors: PV001, PV005, PV006, PV007, PV008.';
+
+CREATE FUNCTION monitoring.record_queue_stats(p_queue_name text, p_pending_count integer, p_processing_count integer DEFAULT 0, p_completed_count integer DEFAULT 0, p_failed_count integer DEFAULT 0, p_oldest_pending_age_seconds double precision DEFAULT NULL::double precision, p_event_time timestamp with time zone DEFAULT now()) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Records one sample of a queue: pending and in-flight counts, items
+-- completed and failed since the previous sample, age of the oldest pending.
+BEGIN
+    PERFORM monitoring.assert_text('queue_name', p_queue_name, 200);
+    IF p_pending_count IS NULL THEN
+        RAISE EXCEPTION 'pending_count must not be NULL'
+            USING ERRCODE = 'PV001',
+                  HINT = 'Pass the number of items waiting in the queue (0 or more).';
+    END IF;
+    PERFORM monitoring.assert_count('pending_count', p_pending_count);
+    PERFORM monitoring.assert_count('processing_count', p_processing_count);
+    PERFORM monitoring.assert_count('completed_count', p_completed_count);
+    PERFORM monitoring.assert_count('failed_count', p_failed_count);
+    PERFORM monitoring.assert_count('oldest_pending_age_seconds', p_oldest_pending_age_seconds);
+    PERFORM monitoring.assert_event_time(p_event_time);
+
+    INSERT INTO monitoring.queue_monitoring
+        (queue_name, pending_count, processing_count, completed_count, failed_count,
+         oldest_pending_age_seconds, recorded_at)
+    VALUES
+        (p_queue_name, p_pending_count, coalesce(p_processing_count, 0),
+         coalesce(p_completed_count, 0), coalesce(p_failed_count, 0),
+         p_oldest_pending_age_seconds, p_event_time);
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.record_queue_stats(p_queue_name text, p_pending_count integer, p_processing_count integer, p_completed_count integer, p_failed_count integer, p_oldest_pending_age_seconds double precision, p_event_time timestamp with time zone) IS 'Records a queue sample: pending, processing, completed and failed since the previous sample, and the age in seconds of the oldest pending item. Errors: PV001, PV004, PV005, PV006, PV008.';
+
+CREATE FUNCTION monitoring.record_task_events(p_kinds text[], p_task_ids text[], p_task_types text[], p_worker_ids text[], p_input_sizes bigint[], p_metadata jsonb[], p_statuses text[], p_output_sizes bigint[], p_step_timings jsonb[], p_event_times timestamp with time zone[]) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET plan_cache_mode TO 'force_custom_plan'
+    AS $$
+-- Buffered task events, set-based: element i is a 'start' (task_type,
+-- worker_id, input_size, metadata) or a 'complete' (status, output_size,
+-- step_timings) of p_task_ids[i] at p_event_times[i]; unused fields NULL.
+-- The result equals sending the events one by one, in any order: a start
+-- and its completion in the same batch become one finished row; a
+-- completion whose start has not arrived yet (another process's buffer) is
+-- parked in pending_task_completions and applied when the start comes.
+-- All or nothing: the first invalid event raises its documented error, and
+-- the client retries smaller parts of the batch to isolate it. Three
+-- steps, each with one home: validation (assert_task_events), starts
+-- (record_task_starts), completions of earlier starts (finish_tasks, else
+-- park_task_completions, the concurrent-start probe).
+DECLARE
+    v_count integer := coalesce(cardinality(p_kinds), 0);
+    v_later record;
+    v_finished text[];
+BEGIN
+    PERFORM monitoring.assert_task_events(p_kinds, p_task_ids, p_task_types, p_worker_ids, p_input_sizes,
+                                          p_metadata, p_statuses, p_output_sizes, p_step_timings, p_event_times);
+    IF v_count = 0 THEN
+        RETURN 0;
+    END IF;
+
+    -- Starts, each with its completion when the batch holds it too (the
+    -- validation allows one of each per task): finished at once.
+    PERFORM monitoring.record_task_starts(
+        array_agg(s.task_id), array_agg(s.task_type), array_agg(s.worker_id), array_agg(s.input_size),
+        array_agg(s.metadata), array_agg(s.event_time), array_agg(c.status), array_agg(c.output_size),
+        array_agg(c.step_timings), array_agg(c.event_time))
+    FROM unnest(p_kinds, p_task_ids, p_task_types, p_worker_ids, p_input_sizes, p_metadata, p_event_times)
+         AS s(kind, task_id, task_type, worker_id, input_size, metadata, event_time)
+    LEFT JOIN unnest(p_kinds, p_task_ids, p_statuses, p_output_sizes, p_step_timings, p_event_times)
+         AS c(kind, task_id, status, output_size, step_timings, event_time)
+      ON c.kind = 'complete' AND c.task_id = s.task_id
+    WHERE s.kind = 'start'
+    HAVING count(*) > 0;
+
+    -- Completions of tasks started earlier: finished now if running here,
+    -- else probed and parked until their start arrives.
+    SELECT array_agg(c.task_id) AS task_ids, array_agg(c.status) AS statuses,
+           array_agg(c.output_size) AS output_sizes, array_agg(c.step_timings) AS step_timings,
+           array_agg(c.event_time) AS end_times
+    INTO v_later
+    FROM unnest(p_kinds, p_task_ids, p_statuses, p_output_sizes, p_step_timings, p_event_times)
+         AS c(kind, task_id, status, output_size, step_timings, event_time)
+    WHERE c.kind = 'complete'
+      AND NOT EXISTS (SELECT FROM unnest(p_kinds, p_task_ids) AS s(kind, task_id)
+                      WHERE s.kind = 'start' AND s.task_id = c.task_id);
+    IF v_later.task_ids IS NOT NULL THEN
+        SELECT coalesce(array_agg(f.task_id), '{}') INTO v_finished
+        FROM monitoring.finish_tasks(v_later.task_ids, v_later.statuses, v_later.output_sizes,
+                                     v_later.step_timings, v_later.end_times) AS f;
+        PERFORM monitoring.park_task_completions(
+            array_agg(c.task_id), array_agg(c.status), array_agg(c.output_size),
+            array_agg(c.step_timings), array_agg(c.end_time))
+        FROM unnest(v_later.task_ids, v_later.statuses, v_later.output_sizes, v_later.step_timings,
+                    v_later.end_times) AS c(task_id, status, output_size, step_timings, end_time)
+        WHERE c.task_id <> ALL (v_finished)
+        HAVING count(*) > 0;
+    END IF;
+    RETURN v_count;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.record_task_events(p_kinds text[], p_task_ids text[], p_task_types text[], p_worker_ids text[], p_input_sizes bigint[], p_metadata jsonb[], p_statuses text[], p_output_sizes bigint[], p_step_timings jsonb[], p_event_times timestamp with time zone[]) IS 'Buffered clients: applies a batch of task start and complete events (same result as one by one, in any order; completions before their start are parked). Returns the number of events. Errors: PV001, PV002, PV004, PV006, PV007, PV008, PV009, PV101, PV103.';
+
+CREATE FUNCTION monitoring.record_task_starts(p_task_ids text[], p_task_types text[], p_worker_ids text[], p_input_sizes bigint[], p_metadata jsonb[], p_start_times timestamp with time zone[], p_statuses text[], p_output_sizes bigint[], p_step_timings jsonb[], p_end_times timestamp with time zone[]) RETURNS integer
+    LANGUAGE plpgsql
+    AS $$
+-- Internal: the one home of "a task starts", for start_task_tracking and
+-- record_task_events. Element i starts p_task_ids[i] at p_start_times[i];
+-- a completion given with it (the same buffered batch: status, output
+-- size, step timings, end time; NULL otherwise), or one parked earlier in
+-- pending_task_completions, finishes it at once: one finished history row,
+-- nothing in running_tasks. Errors, raised before anything stays written:
+-- PV006 for an end before its start, PV101 for a task already running,
+-- PV103 for a replayed start of a task that has finished (the same task id
+-- and start time are in the history). Returns the number of starts.
+DECLARE
+    v_missing_running text[];
+    v_missing_history text[];
+    v_early timestamptz[];  -- task start and end of a completion that precedes its start
+    v_early_id text;
+    v_first timestamptz;
+    v_last timestamptz;
+BEGIN
+    WITH s AS (
+        SELECT * FROM unnest(p_task_ids, p_task_types, p_worker_ids, p_input_sizes, p_metadata, p_start_times,
+                             p_statuses, p_output_sizes, p_step_timings, p_end_times)
+                      AS s(task_id, task_type, worker_id, input_size, metadata, start_time,
+                           status, output_size, step_timings, end_time)
+    ), parked AS (
+        DELETE FROM monitoring.pending_task_completions AS p
+        USING s
+        WHERE p.task_id = s.task_id
+        RETURNING p.task_id, p.status, p.output_size, p.step_timings, p.end_time
+    ), t AS (
+        SELECT s.task_id, s.task_type, s.worker_id, s.input_size, s.metadata, s.start_time,
+               coalesce(s.status, p.status) AS status, coalesce(s.output_size, p.output_size) AS output_size,
+               coalesce(s.step_timings, p.step_timings) AS step_timings,
+               coalesce(s.end_time, p.end_time) AS end_time
+        FROM s
+        LEFT JOIN parked AS p ON p.task_id = s.task_id
+    ), history AS (
+        -- A conflict here is a replay: the same task id and start time.
+        INSERT INTO monitoring.processing_metrics
+            (task_id, task_type, worker_id, status, input_size, output_size, start_time, end_time,
+             duration_seconds, step_timings, metadata)
+        SELECT t.task_id, t.task_type, t.worker_id, coalesce(t.status, 'running'), t.input_size, t.output_size,
+               t.start_time, t.end_time, extract(epoch FROM t.end_time - t.start_time)::double precision,
+               t.step_timings, t.metadata
+        FROM t
+        ON CONFLICT ON CONSTRAINT processing_metrics_pkey DO NOTHING
+        RETURNING task_id
+    ), running AS (
+        -- Waits for another session's uncommitted probe of this key (see
+        -- park_task_completions); a conflict is a task already running.
+        INSERT INTO monitoring.running_tasks (task_id, task_type, worker_id, start_time)
+        SELECT t.task_id, t.task_type, t.worker_id, t.start_time
+        FROM t
+        WHERE t.end_time IS NULL
+        ON CONFLICT (task_id) DO NOTHING
+        RETURNING task_id
+    )
+    SELECT (SELECT coalesce(array_agg(t.task_id), '{}') FROM t
+            WHERE t.end_time IS NULL AND t.task_id NOT IN (SELECT r.task_id FROM running AS r)),
+           (SELECT coalesce(array_agg(t.task_id), '{}') FROM t
+            WHERE t.task_id NOT IN (SELECT h.task_id FROM history AS h)),
+           (SELECT ARRAY[t.start_time, t.end_time] FROM t WHERE t.end_time < t.start_time LIMIT 1),
+           (SELECT t.task_id FROM t WHERE t.end_time < t.start_time LIMIT 1),
+           (SELECT min(t.end_time) FROM t), (SELECT max(t.end_time) FROM t)
+    INTO v_missing_running, v_missing_history, v_early, v_early_id, v_first, v_last;
+
+    IF v_early_id IS NOT NULL THEN
+        RAISE EXCEPTION 'task % cannot end at %, before it started at %', v_early_id, v_early[2], v_early[1]
+            USING ERRCODE = 'PV006',
+                  HINT = 'Pass the start time as event_time, from the same clock as the completion.';
+    END IF;
+    IF cardinality(v_missing_running) > 0 THEN
+        RAISE EXCEPTION 'task % is already running', v_missing_running[1]
+            USING ERRCODE = 'PV101',
+                  HINT = 'Complete it with complete_task_tracking() first, or use a new task id.';
+    END IF;
+    IF cardinality(v_missing_history) > 0 THEN
+        RAISE EXCEPTION 'task % started at % has already finished', v_missing_history[1],
+                        p_start_times[array_position(p_task_ids, v_missing_history[1])]
+            USING ERRCODE = 'PV103',
+                  HINT = 'A start is recorded once; give a new run of the task a new task id.';
+    END IF;
+    IF v_first IS NOT NULL THEN
+        -- Finished at once: task rollups are by end time.
+        PERFORM monitoring.note_ingest('processing_metrics', v_first, v_last);
+    END IF;
+
+    -- The other side of the meeting with a concurrent completion: if a
+    -- running_tasks insert above waited for another session's probe, the
+    -- completion that session parked is visible to this later statement.
+    PERFORM monitoring.apply_parked_completions(p_task_ids);
+    RETURN cardinality(p_task_ids);
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.record_task_starts(p_task_ids text[], p_task_types text[], p_worker_ids text[], p_input_sizes bigint[], p_metadata jsonb[], p_start_times timestamp with time zone[], p_statuses text[], p_output_sizes bigint[], p_step_timings jsonb[], p_end_times timestamp with time zone[]) IS 'Internal: records task starts (finished at once when their completion is given or parked); PV006, PV101, PV103. Called by start_task_tracking() and record_task_events().';
+
+CREATE PROCEDURE monitoring.refresh_rollups()
+    LANGUAGE plpgsql
+    AS $$
+-- The rollups job (pg_cron or `pgvigil scheduler`, every minute): advance
+-- the watermark, COMMIT, then aggregate what is queued. The COMMIT between
+-- the two is what makes late writes safe (see advance_rollup_watermark), so
+-- this is a procedure; CALL it outside an explicit transaction block. Not
+-- SECURITY DEFINER (a procedure with SET cannot COMMIT): it runs as its
+-- caller, who needs EXECUTE on the two steps (pgvigil_admin). Cheap when
+-- idle: one minute of each raw table; safe to run twice at once.
+BEGIN
+    IF pg_catalog.pg_is_in_recovery() THEN
+        RETURN;
+    END IF;
+    PERFORM monitoring.advance_rollup_watermark();
+    COMMIT;
+    PERFORM monitoring.apply_rollup_pending();
+END;
+$$;
+
+COMMENT ON PROCEDURE monitoring.refresh_rollups() IS 'Refreshes the rollups: advance_rollup_watermark(), COMMIT, apply_rollup_pending(). CALL monitoring.refresh_rollups() outside a transaction block; scheduled as pgvigil-rollups.';
+
+CREATE FUNCTION monitoring.resolve_alert(p_alert_id bigint, p_resolved_by text DEFAULT NULL::text, p_note text DEFAULT NULL::text) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Resolves an open alert by hand. If its condition still holds, the next
+-- check run raises a new alert for the same key: resolving is not silencing.
+DECLARE
+    v_status text;
+    v_severity text;
+    v_actor text := coalesce(nullif(btrim(p_resolved_by), ''), session_user::text);
+BEGIN
+    IF p_alert_id IS NULL THEN
+        RAISE EXCEPTION 'alert_id must not be NULL'
+            USING ERRCODE = 'PV001', HINT = 'Pass an alert_id from monitoring.v_active_alerts.';
+    END IF;
+    PERFORM monitoring.assert_text('resolved_by', v_actor, 200);
+    SELECT a.status, a.severity INTO v_status, v_severity
+    FROM monitoring.alerts AS a WHERE a.alert_id = p_alert_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'unknown alert: %', p_alert_id
+            USING ERRCODE = 'PV201', HINT = 'Pass an alert_id from monitoring.v_active_alerts.';
+    END IF;
+    IF v_status = 'resolved' THEN
+        RAISE EXCEPTION 'alert % is already resolved', p_alert_id
+            USING ERRCODE = 'PV202', HINT = 'Nothing to do: it is closed. See monitoring.alert_events for its history.';
+    END IF;
+
+    UPDATE monitoring.alerts AS a
+    SET status = 'resolved', resolved_at = now(), resolved_by = v_actor,
+        resolution_note = left(p_note, 2000)
+    WHERE a.alert_id = p_alert_id;
+    INSERT INTO monitoring.alert_events (alert_id, event_type, severity, actor, note)
+    VALUES (p_alert_id, 'resolved', v_severity, v_actor, left(p_note, 2000));
+    PERFORM monitoring.write_audit_log('resolve_alert', p_alert_id::text, jsonb_build_object(
+        'alert_id', p_alert_id, 'resolved_by', v_actor, 'note', left(p_note, 2000)));
+    RETURN true;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.resolve_alert(p_alert_id bigint, p_resolved_by text, p_note text) IS 'Resolves an open alert by hand (by default as the session user). If the condition persists the next check raises a new alert. Audited in monitoring.audit_log. Errors: PV001, PV008, PV201, PV202.';
+
+CREATE FUNCTION monitoring.resolve_resolved_alerts() RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Resolves open alerts whose condition cleared: alerts of a checked type
+-- that the latest evaluation of that type did not see again
+-- (last_seen_at < check_runs.last_run_at). Acknowledged alerts resolve too.
+-- Returns the number resolved.
+DECLARE
+    v_source text := coalesce(nullif(current_setting('pgvigil.check_source', true), ''), 'manual');
+    v_resolved integer;
+BEGIN
+    PERFORM monitoring.lock_checks();
+    WITH resolved AS (
+        UPDATE monitoring.alerts AS a
+        SET status = 'resolved',
+            resolved_at = now(),
+            resolved_by = v_source,
+            resolution_note = 'condition cleared at the check run of ' || c.last_run_at::text
+        FROM monitoring.check_runs AS c
+        WHERE c.check_name = a.alert_type
+          AND a.resolved_at IS NULL
+          AND a.last_seen_at < c.last_run_at
+        RETURNING a.alert_id, a.severity, a.current_value
+    )
+    INSERT INTO monitoring.alert_events (alert_id, event_type, severity, current_value, actor, note)
+    SELECT r.alert_id, 'resolved', r.severity, r.current_value, v_source, 'condition cleared'
+    FROM resolved AS r;
+    GET DIAGNOSTICS v_resolved = ROW_COUNT;
+    RETURN v_resolved;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.resolve_resolved_alerts() IS 'Resolves open alerts that the latest run of their check no longer found (condition cleared). Returns the number resolved.';
+
+CREATE FUNCTION monitoring.rollup_boundary(p_source text) RETURNS timestamp with time zone
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Where the trend views switch from rollups to raw rows for one raw table
+-- (performance_monitoring or processing_metrics): the rollup watermark, or
+-- the oldest minute still queued for re-aggregation if earlier; -infinity
+-- before the first refresh (all raw). A function rather than a subquery in
+-- each view: the planner evaluates a STABLE function when estimating, so it
+-- sees how few raw rows lie past the boundary (a subquery's value is
+-- unknown at plan time, estimated as a third of the table, which made plans
+-- costly enough to trigger JIT compilation), and partitions are still
+-- pruned at executor start. Runs in the calling query's snapshot; SECURITY
+-- DEFINER because readers of the views may not read the rollup state.
+DECLARE
+    v_boundary timestamptz;
+BEGIN
+    SELECT least(s.watermark, (SELECT min(q.range_start) FROM monitoring.rollup_pending AS q
+                               WHERE q.source = p_source))
+    INTO v_boundary
+    FROM monitoring.rollup_state AS s;
+    RETURN coalesce(v_boundary, '-infinity');
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.rollup_boundary(p_source text) IS 'Where the trend views switch from rollups to raw rows for a raw table: the rollup watermark or the oldest minute queued for re-aggregation; -infinity before the first refresh.';
+
+CREATE FUNCTION monitoring.run_monitoring_checks(p_source text DEFAULT 'manual'::text) RETURNS TABLE(check_name text, alerts integer, duration_ms double precision)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Runs every check, then resolves what cleared, in one transaction. p_source
+-- (pg_cron, scheduler, manual...) is recorded on the alerts it raises. If
+-- another run holds the lock (pg_cron replaying missed minutes while a DBA
+-- runs it by hand) this one returns no rows instead of queueing; on a
+-- standby it does nothing.
+DECLARE
+    v_started timestamptz;
+BEGIN
+    IF pg_is_in_recovery() THEN
+        RETURN;
+    END IF;
+    PERFORM monitoring.assert_text('source', p_source, 200);
+    IF NOT pg_try_advisory_xact_lock(hashtext('pgvigil.monitoring_checks')) THEN
+        RAISE NOTICE 'pgvigil: monitoring checks already running in another session; skipped';
+        RETURN;
+    END IF;
+    PERFORM set_config('pgvigil.check_source', p_source, true);
+
+    v_started := clock_timestamp();
+    check_name := 'check_error_rate_alerts';
+    alerts := monitoring.check_error_rate_alerts();
+    duration_ms := extract(epoch FROM clock_timestamp() - v_started) * 1000;
+    RETURN NEXT;
+
+    v_started := clock_timestamp();
+    check_name := 'check_processing_performance_alerts';
+    alerts := monitoring.check_processing_performance_alerts();
+    duration_ms := extract(epoch FROM clock_timestamp() - v_started) * 1000;
+    RETURN NEXT;
+
+    v_started := clock_timestamp();
+    check_name := 'check_system_health_alerts';
+    alerts := monitoring.check_system_health_alerts();
+    duration_ms := extract(epoch FROM clock_timestamp() - v_started) * 1000;
+    RETURN NEXT;
+
+    v_started := clock_timestamp();
+    check_name := 'check_queue_backlog_alerts';
+    alerts := monitoring.check_queue_backlog_alerts();
+    duration_ms := extract(epoch FROM clock_timestamp() - v_started) * 1000;
+    RETURN NEXT;
+
+    v_started := clock_timestamp();
+    check_name := 'resolve_resolved_alerts';
+    alerts := monitoring.resolve_resolved_alerts();
+    duration_ms := extract(epoch FROM clock_timestamp() - v_started) * 1000;
+    RETURN NEXT;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.run_monitoring_checks(p_source text) IS 'Runs all alert checks and resolve_resolved_alerts() in one transaction; one row per check with its duration in ms and alerts: for a check, the alerts it raised or updated; for resolve_resolved_alerts, the alerts it resolved. Skips (no rows) when another run holds the lock.';
+
+CREATE FUNCTION monitoring.run_partition_maintenance() RETURNS TABLE(table_name text, partitions_created integer, rows_moved_from_default bigint)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Keeps daily partitions ready for every history table: from the oldest day
+-- an event may still be recorded for (ingest.max_event_age_hours) to
+-- partitioning.premake_days ahead, so writes never hit the default partition
+-- even after days without maintenance. Rows found in the default partition
+-- are moved into partitions of their own. Also expires buffered-ingest
+-- state (expire_ingest_state). Idempotent; skips when another
+-- maintenance run holds the lock or on a standby.
+DECLARE
+    v_premake_days integer := monitoring.config_number('{partitioning,premake_days}')::integer;
+    v_back_days integer := ceil(monitoring.config_number('{ingest,max_event_age_hours}') / 24)::integer;
+    v_today date := (now() AT TIME ZONE 'UTC')::date;
+    v_day date;
+    h record;
+BEGIN
+    IF pg_is_in_recovery() OR NOT pg_try_advisory_xact_lock(hashtext('pgvigil.partition_maintenance')) THEN
+        RETURN;
+    END IF;
+    FOR h IN SELECT * FROM monitoring.history_tables ORDER BY 1 LOOP
+        table_name := h.table_name;
+        partitions_created := 0;
+        EXECUTE format('SELECT count(*) FROM monitoring.%I', h.table_name || '_default')
+            INTO rows_moved_from_default;
+        IF rows_moved_from_default > 0 THEN
+            FOR v_day IN EXECUTE format('SELECT DISTINCT (%I AT TIME ZONE ''UTC'')::date FROM monitoring.%I',
+                                        h.time_column, h.table_name || '_default') LOOP
+                IF monitoring.create_partition(h.table_name, v_day) THEN
+                    partitions_created := partitions_created + 1;
+                END IF;
+            END LOOP;
+        END IF;
+        FOR v_day IN SELECT d::date FROM generate_series(v_today - v_back_days, v_today + v_premake_days,
+                                                          interval '1 day') AS d LOOP
+            IF monitoring.create_partition(h.table_name, v_day) THEN
+                partitions_created := partitions_created + 1;
+            END IF;
+        END LOOP;
+        RETURN NEXT;
+    END LOOP;
+    PERFORM monitoring.expire_ingest_state();
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.run_partition_maintenance() IS 'Creates the daily partitions of every history table from ingest.max_event_age_hours back to partitioning.premake_days ahead, and moves rows out of default partitions. One row per table.';
+
+CREATE PROCEDURE monitoring.run_retention(INOUT partitions_dropped integer DEFAULT NULL::integer, INOUT partitions_busy integer DEFAULT NULL::integer, INOUT rows_removed bigint DEFAULT NULL::bigint, IN p_lock_timeout_ms integer DEFAULT 50, IN p_attempts integer DEFAULT 3)
+    LANGUAGE plpgsql
+    AS $$
+-- The retention job (pg_cron or `pgvigil scheduler`, daily), as
+-- pg_partman's run_maintenance_proc does it: one expired partition at a
+-- time, DETACH then COMMIT (the history table's lock is held for
+-- milliseconds), DROP of the now separate table then COMMIT, then the
+-- row deletes (expire_old_rows). A partition whose lock is not had within
+-- p_lock_timeout_ms (a reader keeps a transaction open on the table) is
+-- tried again after the others, up to p_attempts rounds a second apart,
+-- then left for the next run: no writer waits more than about
+-- p_lock_timeout_ms because of retention. CALL it outside a transaction
+-- block. Not SECURITY DEFINER (a procedure with SET cannot COMMIT): it runs
+-- as its caller, who needs EXECUTE on the steps (pgvigil_admin). It holds
+-- the cleanup advisory lock for the session (a transaction lock would end
+-- at the first COMMIT), so run it on a connection of its own, as pg_cron
+-- and `pgvigil scheduler` do: a run that fails keeps the lock until its
+-- session ends.
+-- Returns partitions dropped, partitions still busy, and rows removed.
+DECLARE
+    v_pending text[][];
+    v_busy text[][];
+    v_rows bigint;
+    v_round integer := 0;
+BEGIN
+    partitions_dropped := 0;
+    partitions_busy := 0;
+    rows_removed := 0;
+    IF pg_catalog.pg_is_in_recovery()
+       OR NOT pg_catalog.pg_try_advisory_lock(pg_catalog.hashtext('pgvigil.cleanup')) THEN
+        RETURN;
+    END IF;
+    SELECT coalesce(array_agg(ARRAY[e.table_name, e.partition_name]), '{}') INTO v_pending
+    FROM monitoring.expired_partitions() AS e;
+    COMMIT;
+    WHILE cardinality(v_pending) > 0 AND v_round < p_attempts LOOP
+        IF v_round > 0 THEN
+            PERFORM pg_catalog.pg_sleep(1);
+        END IF;
+        v_round := v_round + 1;
+        v_busy := '{}';
+        FOR i IN 1 .. pg_catalog.array_length(v_pending, 1) LOOP
+            v_rows := monitoring.detach_expired_partition(v_pending[i][1], v_pending[i][2], p_lock_timeout_ms);
+            COMMIT;
+            IF v_rows IS NOT NULL AND monitoring.drop_detached_partition(v_pending[i][2], p_lock_timeout_ms) THEN
+                partitions_dropped := partitions_dropped + 1;
+                rows_removed := rows_removed + v_rows;
+            ELSE
+                v_busy := v_busy || v_pending[i:i][1:2];
+            END IF;
+            COMMIT;
+        END LOOP;
+        v_pending := v_busy;
+    END LOOP;
+    partitions_busy := coalesce(pg_catalog.array_length(v_pending, 1), 0);
+    rows_removed := rows_removed + (SELECT coalesce(sum(e.rows_removed), 0) FROM monitoring.expire_old_rows() AS e);
+    COMMIT;
+    PERFORM pg_catalog.pg_advisory_unlock(pg_catalog.hashtext('pgvigil.cleanup'));
+END;
+$$;
+
+COMMENT ON PROCEDURE monitoring.run_retention(INOUT partitions_dropped integer, INOUT partitions_busy integer, INOUT rows_removed bigint, IN p_lock_timeout_ms integer, IN p_attempts integer) IS 'The retention job (scheduled as pgvigil-cleanup): drops expired daily partitions one per transaction (DETACH, COMMIT, DROP, COMMIT) with a short lock_timeout so writers never queue behind it, retries busy ones, then deletes expired rows. CALL monitoring.run_retention() outside a transaction block; returns partitions_dropped, partitions_busy, rows_removed.';
+
+CREATE FUNCTION monitoring.schedule_jobs() RETURNS TABLE(job_name text, schedule text, job_id bigint)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+-- Installs (or updates, by name) the pgvigil jobs in pg_cron. The checks run
+-- every schedules.monitoring_checks_interval_seconds where pg_cron >= 1.5
+-- supports seconds schedules, else on the cron expression (every minute).
+-- Needs the pg_cron extension in this database (pgvigil migrate creates it
+-- where the library is preloaded for it); otherwise raises PV401 with what
+-- to do in the HINT.
+DECLARE
+    v_version text;
+    v_version_parts integer[];
+    v_interval_seconds jsonb;
+    v_schedule text;
+    v_jobs jsonb := '[]'::jsonb;
+    j record;
+BEGIN
+    SELECT e.extversion INTO v_version FROM pg_catalog.pg_extension AS e WHERE e.extname = 'pg_cron';
+    IF NOT FOUND THEN
+        -- Installing an extension is the DBA's (or migrate's) step, not a
+        -- side effect of a function any admin may call.
+        IF 'pg_cron' = ANY (string_to_array(replace(current_setting('shared_preload_libraries'), ' ', ''), ','))
+           AND current_setting('cron.database_name', true) = current_database() THEN
+            RAISE EXCEPTION 'pg_cron is preloaded for database % but the extension is not created in it', current_database()
+                USING ERRCODE = 'PV401',
+                      HINT = 'Run pgvigil migrate (it creates the extension where pg_cron is preloaded), '
+                             || 'or as a superuser: CREATE EXTENSION pg_cron; then SELECT monitoring.schedule_jobs() again.';
+        END IF;
+        RAISE EXCEPTION 'pg_cron is not available in database %', current_database()
+            USING ERRCODE = 'PV401',
+                  DETAIL = format('shared_preload_libraries = %L; cron.database_name = %L.',
+                                  current_setting('shared_preload_libraries'),
+                                  coalesce(current_setting('cron.database_name', true), '(unset)')),
+                  HINT = format(E'Install pg_cron (Debian: postgresql-15-cron), add to postgresql.conf:\n'
+                                || E'  shared_preload_libraries = ''pg_cron''\n'
+                                || E'  cron.database_name = %L\n'
+                                || 'restart PostgreSQL, run pgvigil migrate, then SELECT monitoring.schedule_jobs() again; '
+                                || 'or run the same jobs from Python with: pgvigil scheduler',
+                                current_database());
+    END IF;
+    v_version_parts := (regexp_match(v_version, '^(\d+)\.(\d+)'))::integer[];
+    v_interval_seconds := monitoring.config_value('{schedules}') -> 'monitoring_checks_interval_seconds';
+
+    FOR j IN SELECT * FROM monitoring.job_definitions('pg_cron') LOOP
+        v_schedule := j.schedule;
+        IF j.job_name = 'pgvigil-monitoring-checks' AND jsonb_typeof(v_interval_seconds) = 'number' THEN
+            IF v_version_parts >= ARRAY[1, 5] THEN
+                v_schedule := (v_interval_seconds #>> '{}') || ' seconds';
+            ELSE
+                RAISE NOTICE 'pg_cron % has no seconds schedules (1.5+); checks run on "%" instead of every % seconds',
+                    v_version, v_schedule, v_interval_seconds;
+            END IF;
+        END IF;
+        BEGIN
+            EXECUTE 'SELECT cron.schedule($1, $2, $3)' INTO job_id USING j.job_name, v_schedule, j.command;
+        EXCEPTION WHEN invalid_parameter_value THEN
+            RAISE EXCEPTION 'invalid schedule for %: %', j.job_name, v_schedule
+                USING ERRCODE = 'PV402',
+                      DETAIL = SQLERRM,
+                      HINT = 'Use a five-field cron expression in UTC, e.g. "* * * * *" or "17 3 * * *", in the config''s "schedules", then apply it.';
+        END;
+        job_name := j.job_name;
+        schedule := v_schedule;
+        v_jobs := v_jobs || jsonb_build_object('job_name', j.job_name, 'schedule', v_schedule, 'job_id', job_id);
+        RETURN NEXT;
+    END LOOP;
+    PERFORM monitoring.write_audit_log('schedule_jobs', 'pg_cron', jsonb_build_object('jobs', v_jobs));
+END;
+$_$;
+
+COMMENT ON FUNCTION monitoring.schedule_jobs() IS 'Installs or updates the named pgvigil jobs in pg_cron (checks, rollups, partition maintenance, cleanup, cron history purge). Idempotent; audited in monitoring.audit_log. Errors: PV401 (pg_cron not available, HINT gives the postgresql.conf lines), PV402 (invalid schedule).';
+
+CREATE FUNCTION monitoring.severity_for_value(p_value double precision, p_thresholds jsonb) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    -- Internal: the highest severity whose threshold the value reaches
+    -- (value >= threshold), or NULL when it reaches none.
+    SELECT CASE
+        WHEN p_value >= (p_thresholds ->> 'critical')::double precision THEN 'critical'
+        WHEN p_value >= (p_thresholds ->> 'high')::double precision THEN 'high'
+        WHEN p_value >= (p_thresholds ->> 'medium')::double precision THEN 'medium'
+        WHEN p_value >= (p_thresholds ->> 'low')::double precision THEN 'low'
+    END;
+$$;
+
+COMMENT ON FUNCTION monitoring.severity_for_value(p_value double precision, p_thresholds jsonb) IS 'Internal: maps a measured value onto {low, medium, high, critical} thresholds; NULL below low.';
+
+CREATE FUNCTION monitoring.severity_rank(p_severity text) RETURNS integer
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    -- Internal: orders severities, low = 1 ... critical = 4, unknown = NULL.
+    SELECT CASE p_severity
+        WHEN 'low' THEN 1 WHEN 'medium' THEN 2 WHEN 'high' THEN 3 WHEN 'critical' THEN 4
+    END;
+$$;
+
+COMMENT ON FUNCTION monitoring.severity_rank(p_severity text) IS 'Internal: 1 for low up to 4 for critical; NULL for anything else.';
+
+CREATE FUNCTION monitoring.start_task_tracking(p_task_id text, p_task_type text, p_input_size bigint DEFAULT NULL::bigint, p_worker_id text DEFAULT NULL::text, p_metadata jsonb DEFAULT NULL::jsonb, p_event_time timestamp with time zone DEFAULT now()) RETURNS text
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Records that a task started: one 'running' row in the history, plus an
+-- entry in running_tasks so completion never searches the history (see
+-- record_task_starts, shared with the buffered path).
+BEGIN
+    PERFORM monitoring.assert_task_start(p_task_id, p_task_type, p_input_size, p_worker_id, p_metadata);
+    PERFORM monitoring.assert_event_time(p_event_time);
+    -- A buffered writer elsewhere may have delivered the completion first:
+    -- record_task_starts finishes the task at once if so.
+    PERFORM monitoring.record_task_starts(
+        ARRAY[p_task_id], ARRAY[p_task_type], ARRAY[p_worker_id], ARRAY[p_input_size], ARRAY[p_metadata],
+        ARRAY[p_event_time], '{NULL}'::text[], '{NULL}'::bigint[], '{NULL}'::jsonb[], '{NULL}'::timestamptz[]);
+    RETURN p_task_id;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.start_task_tracking(p_task_id text, p_task_type text, p_input_size bigint, p_worker_id text, p_metadata jsonb, p_event_time timestamp with time zone) IS 'Records the start of a task (input_size in bytes) at p_event_time (default now()). Returns the task id. Errors: PV001, PV004, PV005, PV006, PV007, PV008, PV101, PV103 (a replayed start of a finished task).';
+
+CREATE FUNCTION monitoring.task_duration_bounds() RETURNS double precision[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    -- The fixed duration buckets of the task rollups, in seconds: bucket i
+    -- counts durations d with bound[i-1] <= d < bound[i] (bound[0] = 0), the
+    -- last bucket everything from an hour on. Stored histograms depend on
+    -- these: changing them needs a migration that recomputes the rollups.
+    SELECT '{0.1,0.25,0.5,1,2.5,5,10,30,60,120,300,600,1800,3600,Infinity}'::double precision[];
+$$;
+
+COMMENT ON FUNCTION monitoring.task_duration_bounds() IS 'Upper bounds (exclusive, seconds) of the task duration buckets counted in duration_buckets of the task rollups; the last is Infinity.';
+
+CREATE FUNCTION monitoring.task_tail(p_since timestamp with time zone, p_width interval) RETURNS TABLE(bucket timestamp with time zone, task_type text, ended_count bigint, completed_count bigint, failed_count bigint, cancelled_count bigint, duration_sum double precision, duration_min double precision, duration_max double precision, duration_buckets bigint[])
+    LANGUAGE plpgsql STABLE SECURITY DEFINER ROWS 100
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- The newest buckets of the task views: per UTC bucket of p_width (by
+-- end_time, a whole number of minutes) and task type, every bucket from the
+-- one holding rollup_boundary() (or from p_since if later) on, built from
+-- minute rollups before the boundary and raw tasks from it on (each
+-- processing_metrics partition probed by its end_time index: they are by
+-- start_time). Why a function: see performance_tail.
+DECLARE
+    c_origin CONSTANT timestamptz := TIMESTAMPTZ '2000-01-01 00:00:00+00';
+    v_boundary timestamptz := monitoring.rollup_boundary('processing_metrics');
+    v_from timestamptz := greatest(p_since, date_bin(p_width, v_boundary, c_origin));
+    v_raw_from timestamptz := greatest(p_since, v_boundary);
+BEGIN
+    RETURN QUERY
+    SELECT date_bin(p_width, u.at, c_origin), u.task_type,
+           sum(u.ended_count)::bigint, sum(u.completed_count)::bigint,
+           sum(u.failed_count)::bigint, sum(u.cancelled_count)::bigint,
+           sum(u.duration_sum), min(u.duration_min), max(u.duration_max),
+           monitoring.sum_bucket_counts(u.duration_buckets)
+    FROM (SELECT r.bucket AS at, r.task_type, r.ended_count, r.completed_count, r.failed_count,
+                 r.cancelled_count, r.duration_sum, r.duration_min, r.duration_max, r.duration_buckets
+          FROM monitoring.task_rollup_minute AS r
+          WHERE r.bucket >= v_from AND r.bucket < v_boundary
+          UNION ALL
+          SELECT date_bin('1 minute', m.end_time, c_origin), m.task_type,
+                 count(*),
+                 count(*) FILTER (WHERE m.status = 'completed'),
+                 count(*) FILTER (WHERE m.status IN ('failed', 'timeout')),
+                 count(*) FILTER (WHERE m.status = 'cancelled'),
+                 coalesce(sum(m.duration_seconds), 0),
+                 min(m.duration_seconds),
+                 max(m.duration_seconds),
+                 monitoring.task_duration_histogram(m.duration_seconds)
+          FROM monitoring.processing_metrics AS m
+          WHERE m.end_time >= v_raw_from
+            AND m.status <> 'running'
+          GROUP BY 1, 2) AS u
+    GROUP BY 1, 2;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.task_tail(p_since timestamp with time zone, p_width interval) IS 'Internal to the task views: per UTC bucket of p_width (by end_time) and task type (the columns of the task rollups), the buckets from the one holding the rollup boundary (or p_since if later) on, from minute rollups before the boundary and raw tasks after it.';
+
+CREATE FUNCTION monitoring.unschedule_jobs() RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+-- Removes the pgvigil jobs from pg_cron; returns how many were removed.
+-- Idempotent, and a no-op where pg_cron is not installed. Removing jobs
+-- writes an audit_log row with their names and schedules.
+DECLARE
+    v_removed jsonb;
+BEGIN
+    IF to_regclass('cron.job') IS NULL THEN
+        RETURN 0;
+    END IF;
+    EXECUTE 'SELECT coalesce(jsonb_agg(jsonb_build_object(''job_name'', j.jobname, ''schedule'', j.schedule)'
+            || ' ORDER BY j.jobname) FILTER (WHERE cron.unschedule(j.jobid)), ''[]'')'
+            || ' FROM cron.job AS j WHERE j.jobname = ANY ($1)'
+        INTO v_removed
+        USING ARRAY(SELECT d.job_name FROM monitoring.job_definitions() AS d);
+    IF jsonb_array_length(v_removed) > 0 THEN
+        PERFORM monitoring.write_audit_log('unschedule_jobs', 'pg_cron', jsonb_build_object('jobs', v_removed));
+    END IF;
+    RETURN jsonb_array_length(v_removed);
+END;
+$_$;
+
+COMMENT ON FUNCTION monitoring.unschedule_jobs() IS 'Removes the pgvigil jobs from pg_cron; returns the number removed (0 when none or pg_cron is absent). Removals are audited in monitoring.audit_log.';
+
+CREATE FUNCTION monitoring.update_system_health(p_component_type text, p_component_name text, p_status text, p_response_time_ms numeric DEFAULT NULL::numeric, p_failure_reason text DEFAULT NULL::text, p_details jsonb DEFAULT NULL::jsonb, p_event_time timestamp with time zone DEFAULT now()) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Records a health report for a component and returns true when its status
+-- changed. Each change (and the first report) is kept in
+-- system_health_history; a return to healthy records the recovery time.
+-- A report older than the component's latest one is ignored (returns
+-- false): it cannot rewrite what a newer report established.
+DECLARE
+    v_current monitoring.system_health%ROWTYPE;
+BEGIN
+    PERFORM monitoring.assert_text('component_type', p_component_type, 200);
+    PERFORM monitoring.assert_text('component_name', p_component_name, 200);
+    PERFORM monitoring.assert_text('status', p_status, 200);
+    IF p_status NOT IN ('healthy', 'degraded', 'unhealthy') THEN
+        RAISE EXCEPTION 'unknown health status: %', p_status
+            USING ERRCODE = 'PV002',
+                  HINT = 'Use one of healthy, degraded, unhealthy.';
+    END IF;
+    -- Checked as a double (NaN, infinity, negative); a finite numeric beyond
+    -- double's range (a float near DBL_MAX rounded up to 15 digits) or too
+    -- close to zero for it (1e-400) is clamped for the check only, keeping
+    -- its sign, not refused with a cast error. The column is numeric.
+    PERFORM monitoring.assert_count('response_time_ms',
+        CASE WHEN p_response_time_ms > 1e300 AND p_response_time_ms < 'Infinity'::numeric THEN 1e300
+             WHEN p_response_time_ms < -1e300 AND p_response_time_ms > '-Infinity'::numeric THEN -1e300
+             WHEN p_response_time_ms <> 0 AND abs(p_response_time_ms) < 1e-300
+                 THEN sign(p_response_time_ms) * 1e-300
+             ELSE p_response_time_ms END::double precision);
+    PERFORM monitoring.assert_json_object('details', p_details);
+    PERFORM monitoring.assert_event_time(p_event_time);
+
+    INSERT INTO monitoring.system_health AS h
+        (component_type, component_name, status, response_time_ms, failure_reason, details,
+         last_check_at, status_since, last_healthy_at, outage_started_at, consecutive_failures)
+    VALUES
+        (p_component_type, p_component_name, p_status, p_response_time_ms,
+         left(p_failure_reason, 2000), p_details, p_event_time, p_event_time,
+         CASE WHEN p_status = 'healthy' THEN p_event_time END,
+         CASE WHEN p_status <> 'healthy' THEN p_event_time END,
+         CASE WHEN p_status = 'unhealthy' THEN 1 ELSE 0 END)
+    ON CONFLICT ON CONSTRAINT system_health_pkey DO NOTHING;
+    IF FOUND THEN
+        INSERT INTO monitoring.system_health_history
+            (component_type, component_name, previous_status, status, response_time_ms,
+             failure_reason, changed_at)
+        VALUES
+            (p_component_type, p_component_name, NULL, p_status, p_response_time_ms,
+             left(p_failure_reason, 2000), p_event_time);
+        RETURN true;
+    END IF;
+
+    SELECT * INTO v_current
+    FROM monitoring.system_health AS h
+    WHERE h.component_type = p_component_type AND h.component_name = p_component_name
+    FOR UPDATE;
+
+    IF p_event_time < v_current.last_check_at THEN
+        RETURN false;
+    END IF;
+
+    UPDATE monitoring.system_health AS h
+    SET status = p_status,
+        response_time_ms = p_response_time_ms,
+        failure_reason = left(p_failure_reason, 2000),
+        details = p_details,
+        last_check_at = p_event_time,
+        status_since = CASE WHEN h.status = p_status THEN h.status_since ELSE p_event_time END,
+        last_healthy_at = CASE WHEN p_status = 'healthy' THEN p_event_time ELSE h.last_healthy_at END,
+        outage_started_at = CASE
+            WHEN p_status = 'healthy' THEN NULL
+            ELSE coalesce(h.outage_started_at, p_event_time) END,
+        consecutive_failures = CASE WHEN p_status = 'unhealthy' THEN h.consecutive_failures + 1 ELSE 0 END,
+        check_count = h.check_count + 1
+    WHERE h.component_type = p_component_type AND h.component_name = p_component_name;
+
+    IF v_current.status = p_status THEN
+        RETURN false;
+    END IF;
+
+    INSERT INTO monitoring.system_health_history
+        (component_type, component_name, previous_status, status, previous_status_seconds,
+         recovery_seconds, response_time_ms, failure_reason, changed_at)
+    VALUES
+        (p_component_type, p_component_name, v_current.status, p_status,
+         extract(epoch FROM p_event_time - v_current.status_since)::double precision,
+         CASE WHEN p_status = 'healthy' AND v_current.outage_started_at IS NOT NULL
+              THEN extract(epoch FROM p_event_time - v_current.outage_started_at)::double precision END,
+         p_response_time_ms, left(p_failure_reason, 2000), p_event_time);
+    RETURN true;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.update_system_health(p_component_type text, p_component_name text, p_status text, p_response_time_ms numeric, p_failure_reason text, p_details jsonb, p_event_time timestamp with time zone) IS 'Records a health report (healthy, degraded, unhealthy; response time in milliseconds as in the original design) and returns true when the status changed. Reports older than the latest one are ignored. Errors: PV001, PV002, PV004, PV005, PV006, PV007, PV008.';
+
+CREATE FUNCTION monitoring.upsert_alert(p_alert_type text, p_subject text, p_severity text, p_title text, p_message text, p_current_value double precision, p_threshold_value double precision, p_details jsonb) RETURNS text
+    LANGUAGE plpgsql
+    AS $$
+-- Internal: raises the alert for (type, subject), or updates the open one:
+-- last seen, value, occurrence count, and severity raised or lowered with
+-- the change kept in alert_events. Returns triggered, severity_changed or
+-- updated. The caller holds the checks' advisory lock; the unique index on
+-- open alert keys is the backstop against duplicates.
+DECLARE
+    v_alert_key text := p_alert_type || ':' || p_subject;
+    v_source text := coalesce(nullif(current_setting('pgvigil.check_source', true), ''), 'manual');
+    v_alert_id bigint;
+    v_previous_severity text;
+BEGIN
+    SELECT a.alert_id, a.severity INTO v_alert_id, v_previous_severity
+    FROM monitoring.alerts AS a
+    WHERE a.alert_key = v_alert_key AND a.resolved_at IS NULL
+    FOR UPDATE;
+
+    IF NOT FOUND THEN
+        INSERT INTO monitoring.alerts
+            (alert_key, alert_type, subject, severity, title, message, current_value,
+             threshold_value, details, triggered_by)
+        VALUES
+            (v_alert_key, p_alert_type, p_subject, p_severity, p_title, p_message, p_current_value,
+             p_threshold_value, p_details, v_source)
+        RETURNING alert_id INTO v_alert_id;
+        INSERT INTO monitoring.alert_events (alert_id, event_type, severity, current_value, actor)
+        VALUES (v_alert_id, 'triggered', p_severity, p_current_value, v_source);
+        RETURN 'triggered';
+    END IF;
+
+    UPDATE monitoring.alerts AS a
+    SET severity = p_severity,
+        severity_changed_at = CASE WHEN a.severity <> p_severity THEN now() ELSE a.severity_changed_at END,
+        title = p_title,
+        message = p_message,
+        current_value = p_current_value,
+        threshold_value = p_threshold_value,
+        details = p_details,
+        last_seen_at = now(),
+        occurrence_count = a.occurrence_count + 1
+    WHERE a.alert_id = v_alert_id;
+
+    IF v_previous_severity = p_severity THEN
+        RETURN 'updated';
+    END IF;
+    INSERT INTO monitoring.alert_events
+        (alert_id, event_type, previous_severity, severity, current_value, actor)
+    VALUES (v_alert_id, 'severity_changed', v_previous_severity, p_severity, p_current_value, v_source);
+    RETURN 'severity_changed';
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.upsert_alert(p_alert_type text, p_subject text, p_severity text, p_title text, p_message text, p_current_value double precision, p_threshold_value double precision, p_details jsonb) IS 'Internal: raise or update the open alert with key alert_type:subject; returns triggered, severity_changed or updated.';
+
+CREATE FUNCTION monitoring.validate_config(p_document jsonb) RETURNS SETOF text
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+-- Returns every problem of a config document at once (no rows = valid):
+-- what the functions read must be there, numeric where numbers are read,
+-- and each threshold set ordered low <= medium <= high <= critical. The
+-- shipped JSON Schema checks the same shape for editors and the CLI; this
+-- is the guard for documents applied straight from SQL.
+DECLARE
+    v_key text;
+    v_severity text;
+    v_value jsonb;
+    v_previous double precision;
+BEGIN
+    IF p_document IS NULL OR jsonb_typeof(p_document) <> 'object' THEN
+        RETURN NEXT 'the config must be a JSON object';
+        RETURN;
+    END IF;
+
+    FOREACH v_key IN ARRAY ARRAY['error_rates', 'processing_times', 'queue_backlog',
+                                 'task_failure_rates', 'unhealthy_seconds'] LOOP
+        v_previous := NULL;
+        FOREACH v_severity IN ARRAY ARRAY['low', 'medium', 'high', 'critical'] LOOP
+            v_value := p_document #> ARRAY['alert_thresholds', v_key, v_severity];
+            IF v_value IS NULL OR jsonb_typeof(v_value) <> 'number' THEN
+                RETURN NEXT format('alert_thresholds.%s.%s must be a number', v_key, v_severity);
+            ELSIF v_value::text::double precision < 0 THEN
+                RETURN NEXT format('alert_thresholds.%s.%s must be >= 0', v_key, v_severity);
+            ELSIF v_previous IS NOT NULL AND v_value::text::double precision < v_previous THEN
+                RETURN NEXT format('alert_thresholds.%s.%s must be >= the threshold of the severity below it',
+                                   v_key, v_severity);
+            ELSE
+                v_previous := v_value::text::double precision;
+            END IF;
+        END LOOP;
+    END LOOP;
+    IF (p_document #>> '{alert_thresholds,task_failure_rates,critical}') ~ '^[0-9.eE+-]+$'
+       AND (p_document #>> '{alert_thresholds,task_failure_rates,critical}')::double precision > 1 THEN
+        RETURN NEXT 'alert_thresholds.task_failure_rates are ratios from 0 to 1';
+    END IF;
+
+    FOREACH v_key IN ARRAY ARRAY['alert_settings.error_rate_window_minutes',
+                                 'alert_settings.processing_window_minutes',
+                                 'alert_settings.processing_min_tasks',
+                                 'alert_settings.queue_sample_max_age_minutes',
+                                 'retention.processing_metrics_days',
+                                 'retention.performance_monitoring_days',
+                                 'retention.queue_monitoring_days',
+                                 'retention.system_health_history_days',
+                                 'retention.resolved_alerts_days',
+                                 'retention.cron_job_run_details_days',
+                                 'retention.performance_rollup_minute_days',
+                                 'retention.performance_rollup_hour_days',
+                                 'retention.task_rollup_minute_days',
+                                 'retention.task_rollup_hour_days',
+                                 'rollups.max_hours_per_run',
+                                 'partitioning.premake_days',
+                                 'ingest.max_event_age_hours',
+                                 'ingest.batch_ids_hours'] LOOP
+        v_value := p_document #> string_to_array(v_key, '.');
+        IF v_value IS NULL OR jsonb_typeof(v_value) <> 'number' OR v_value::text::double precision <= 0 THEN
+            RETURN NEXT format('%s must be a number > 0', v_key);
+        END IF;
+    END LOOP;
+
+    v_value := p_document #> '{alert_settings,processing_percentile}';
+    IF v_value IS NULL OR jsonb_typeof(v_value) <> 'number'
+       OR v_value::text::double precision <= 0 OR v_value::text::double precision > 1 THEN
+        RETURN NEXT 'alert_settings.processing_percentile must be a number in (0, 1], e.g. 0.95';
+    END IF;
+    IF monitoring.severity_rank(p_document #>> '{alert_settings,degraded_max_severity}') IS NULL THEN
+        RETURN NEXT 'alert_settings.degraded_max_severity must be one of low, medium, high, critical';
+    END IF;
+    v_value := p_document #> '{ingest,max_future_skew_seconds}';
+    IF v_value IS NULL OR jsonb_typeof(v_value) <> 'number' OR v_value::text::double precision < 0 THEN
+        RETURN NEXT 'ingest.max_future_skew_seconds must be a number >= 0';
+    END IF;
+
+    v_value := p_document #> '{rollups,lag_seconds}';
+    IF v_value IS NULL OR jsonb_typeof(v_value) <> 'number' OR v_value::text::double precision < 0 THEN
+        RETURN NEXT 'rollups.lag_seconds must be a number >= 0';
+    END IF;
+    -- A late event (up to ingest.max_event_age_hours old) is re-aggregated
+    -- from the raw rows of its minute, and its hour from the minute rollups:
+    -- both must still be there.
+    IF jsonb_typeof(p_document #> '{ingest,max_event_age_hours}') = 'number' THEN
+        FOREACH v_key IN ARRAY ARRAY['performance_monitoring_days', 'processing_metrics_days',
+                                     'performance_rollup_minute_days', 'task_rollup_minute_days'] LOOP
+            v_value := p_document #> ARRAY['retention', v_key];
+            IF jsonb_typeof(v_value) = 'number'
+               AND v_value::text::double precision * 24
+                   < (p_document #>> '{ingest,max_event_age_hours}')::double precision THEN
+                RETURN NEXT format('retention.%s (%s days) must cover ingest.max_event_age_hours (%s): '
+                                   'late events are re-aggregated from it',
+                                   v_key, v_value, p_document #> '{ingest,max_event_age_hours}');
+            END IF;
+        END LOOP;
+    END IF;
+
+    FOREACH v_severity IN ARRAY ARRAY['low', 'medium', 'high', 'critical'] LOOP
+        v_value := p_document #> ARRAY['retention', 'error_tracking_days', v_severity];
+        IF v_value IS NULL OR jsonb_typeof(v_value) <> 'number' OR v_value::text::double precision <= 0 THEN
+            RETURN NEXT format('retention.error_tracking_days.%s must be a number > 0', v_severity);
+        END IF;
+    END LOOP;
+
+    FOREACH v_key IN ARRAY ARRAY['monitoring_checks', 'rollups', 'partition_maintenance', 'cleanup',
+                                 'purge_cron_history'] LOOP
+        v_value := p_document #> ARRAY['schedules', v_key];
+        IF v_value IS NULL OR jsonb_typeof(v_value) <> 'string' OR btrim(v_value #>> '{}') = '' THEN
+            RETURN NEXT format('schedules.%s must be a cron expression such as "* * * * *"', v_key);
+        END IF;
+    END LOOP;
+    v_value := p_document #> '{schedules,monitoring_checks_interval_seconds}';
+    IF v_value IS NOT NULL AND jsonb_typeof(v_value) <> 'null'
+       AND (jsonb_typeof(v_value) <> 'number' OR v_value::text !~ '^[0-9]+$'
+            OR v_value::text::integer NOT BETWEEN 1 AND 59) THEN
+        RETURN NEXT 'schedules.monitoring_checks_interval_seconds must be null or a whole number from 1 to 59';
+    END IF;
+END;
+$_$;
+
+COMMENT ON FUNCTION monitoring.validate_config(p_document jsonb) IS 'Returns every problem of a config document (no rows when it is valid).';
+
+CREATE FUNCTION monitoring.write_audit_log(p_action text, p_subject text, p_details jsonb) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+-- Internal: one row of monitoring.audit_log, from the SECURITY DEFINER
+-- function that made the change (inside it current_user is the owner, so
+-- the caller is taken from session_user and the session's SET ROLE, which
+-- SECURITY DEFINER does not change).
+BEGIN
+    INSERT INTO monitoring.audit_log (actor, acting_role, action, subject, details)
+    VALUES (session_user, coalesce(nullif(current_setting('role'), 'none'), session_user::text),
+            p_action, p_subject, coalesce(p_details, '{}'));
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.write_audit_log(p_action text, p_subject text, p_details jsonb) IS 'Internal: appends one row to monitoring.audit_log for the calling session (owner only).';
+
+CREATE AGGREGATE monitoring.sum_bucket_counts(bigint[]) (
+    SFUNC = monitoring.add_bucket_counts,
+    STYPE = bigint[],
+    COMBINEFUNC = monitoring.add_bucket_counts,
+    PARALLEL = safe
+);
+
+COMMENT ON AGGREGATE monitoring.sum_bucket_counts(bigint[]) IS 'Aggregate: element-wise sum of duration bucket counts (duration_buckets of the task rollups), e.g. minutes into hours; NULL arrays are skipped.';
+
+CREATE AGGREGATE monitoring.task_duration_histogram(double precision) (
+    SFUNC = monitoring.add_to_duration_histogram,
+    STYPE = bigint[],
+    COMBINEFUNC = monitoring.add_bucket_counts,
+    PARALLEL = safe
+);
+
+COMMENT ON AGGREGATE monitoring.task_duration_histogram(double precision) IS 'Aggregate: counts durations in seconds per bucket of monitoring.task_duration_bounds(), as stored in duration_buckets of the task rollups. NULL durations are not counted.';
+
+CREATE TABLE monitoring.alert_events (
+    event_id bigint NOT NULL,
+    alert_id bigint NOT NULL,
+    event_type text NOT NULL,
+    previous_severity text,
+    severity text NOT NULL,
+    current_value double precision,
+    actor text NOT NULL,
+    note text,
+    occurred_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT alert_events_event_type_check CHECK ((event_type = ANY (ARRAY['triggered'::text, 'severity_changed'::text, 'acknowledged'::text, 'resolved'::text])))
+);
+
+COMMENT ON TABLE monitoring.alert_events IS 'The history of every alert: triggered, severity_changed (raised or lowered), acknowledged, resolved; who did it and when.';
+
+ALTER TABLE monitoring.alert_events ALTER COLUMN event_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME monitoring.alert_events_event_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+CREATE TABLE monitoring.alerts (
+    alert_id bigint NOT NULL,
+    alert_key text NOT NULL,
+    alert_type text NOT NULL,
+    subject text NOT NULL,
+    severity text NOT NULL,
+    status text DEFAULT 'active'::text NOT NULL,
+    title text NOT NULL,
+    message text NOT NULL,
+    current_value double precision,
+    threshold_value double precision,
+    details jsonb,
+    occurrence_count integer DEFAULT 1 NOT NULL,
+    triggered_at timestamp with time zone DEFAULT now() NOT NULL,
+    triggered_by text NOT NULL,
+    last_seen_at timestamp with time zone DEFAULT now() NOT NULL,
+    severity_changed_at timestamp with time zone,
+    acknowledged_at timestamp with time zone,
+    acknowledged_by text,
+    acknowledgement_note text,
+    resolved_at timestamp with time zone,
+    resolved_by text,
+    resolution_note text,
+    CONSTRAINT alerts_resolved_at_check CHECK (((status = 'resolved'::text) = (resolved_at IS NOT NULL))),
+    CONSTRAINT alerts_severity_check CHECK ((severity = ANY (ARRAY['low'::text, 'medium'::text, 'high'::text, 'critical'::text]))),
+    CONSTRAINT alerts_status_check CHECK ((status = ANY (ARRAY['active'::text, 'acknowledged'::text, 'resolved'::text])))
+);
+
+COMMENT ON TABLE monitoring.alerts IS 'Alerts raised by the checks. alert_key = alert_type:subject identifies the condition; one open (unresolved) alert per key.';
+
+ALTER TABLE monitoring.alerts ALTER COLUMN alert_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME monitoring.alerts_alert_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+CREATE TABLE monitoring.audit_log (
+    id bigint NOT NULL,
+    at timestamp with time zone DEFAULT now() NOT NULL,
+    actor text DEFAULT SESSION_USER NOT NULL,
+    acting_role text DEFAULT COALESCE(NULLIF(current_setting('role'::text), 'none'::text), (SESSION_USER)::text) NOT NULL,
+    action text NOT NULL,
+    subject text,
+    details jsonb DEFAULT '{}'::jsonb NOT NULL,
+    CONSTRAINT audit_log_action_check CHECK ((action = ANY (ARRAY['apply_config'::text, 'acknowledge_alert'::text, 'resolve_alert'::text, 'schedule_jobs'::text, 'unschedule_jobs'::text])))
+);
+
+COMMENT ON TABLE monitoring.audit_log IS 'Administrative changes, one row each: when (at), who (actor = the session user, the login role that called; acting_role = the role set by SET ROLE in that session, else the session user), what (action: apply_config, acknowledge_alert, resolve_alert, schedule_jobs, unschedule_jobs), on what (subject: alert id, config, pg_cron) and details (config hashes and changed keys; alert note and the name given; job names and schedules). Written by those functions only; kept forever.';
+
+ALTER TABLE monitoring.audit_log ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME monitoring.audit_log_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+CREATE TABLE monitoring.check_runs (
+    check_name text NOT NULL,
+    last_run_at timestamp with time zone NOT NULL,
+    last_source text NOT NULL,
+    runs_total bigint DEFAULT 1 NOT NULL
+);
+
+COMMENT ON TABLE monitoring.check_runs IS 'When each alert check last evaluated, and who ran it (pg_cron, manual, scheduler). resolve_resolved_alerts() resolves alerts not seen by the latest evaluation.';
+
+CREATE TABLE monitoring.config (
+    config_id boolean DEFAULT true NOT NULL,
+    document jsonb NOT NULL,
+    applied_at timestamp with time zone DEFAULT now() NOT NULL,
+    applied_by text DEFAULT CURRENT_USER NOT NULL,
+    CONSTRAINT config_config_id_check CHECK (config_id)
+);
+
+COMMENT ON TABLE monitoring.config IS 'The active configuration: thresholds, retention, schedules. One row; change it with monitoring.apply_config() or pgvigil config apply.';
+
+CREATE TABLE monitoring.error_tracking (
+    error_id bigint NOT NULL,
+    task_id text,
+    error_type text NOT NULL,
+    severity text NOT NULL,
+    message text NOT NULL,
+    component text NOT NULL,
+    stack_trace text,
+    context jsonb,
+    occurred_at timestamp with time zone NOT NULL,
+    CONSTRAINT error_tracking_severity_check CHECK ((severity = ANY (ARRAY['low'::text, 'medium'::text, 'high'::text, 'critical'::text])))
+)
+PARTITION BY RANGE (occurred_at);
+
+COMMENT ON TABLE monitoring.error_tracking IS 'Errors recorded by record_error(), with type, severity (low, medium, high, critical) and component. Partitioned by day of occurred_at; kept 30 to 90 days by severity.';
+
+CREATE TABLE monitoring.error_tracking_default (
+    error_id bigint NOT NULL,
+    task_id text,
+    error_type text NOT NULL,
+    severity text NOT NULL,
+    message text NOT NULL,
+    component text NOT NULL,
+    stack_trace text,
+    context jsonb,
+    occurred_at timestamp with time zone NOT NULL,
+    CONSTRAINT error_tracking_severity_check CHECK ((severity = ANY (ARRAY['low'::text, 'medium'::text, 'high'::text, 'critical'::text])))
+);
+
+ALTER TABLE monitoring.error_tracking ALTER COLUMN error_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME monitoring.error_tracking_error_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+CREATE TABLE monitoring.history_tables (
+    table_name text NOT NULL,
+    time_column text NOT NULL,
+    retention_setting text NOT NULL
+);
+
+COMMENT ON TABLE monitoring.history_tables IS 'Daily range-partitioned history tables: the time column they are partitioned by and the config key under "retention" that says how long they are kept.';
+
+CREATE TABLE monitoring.ingest_batches (
+    batch_id uuid NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    received_at timestamp with time zone DEFAULT now() NOT NULL,
+    event_count integer NOT NULL,
+    written_by text DEFAULT SESSION_USER NOT NULL,
+    application_name text,
+    CONSTRAINT ingest_batches_event_count_check CHECK ((event_count >= 0))
+);
+
+COMMENT ON TABLE monitoring.ingest_batches IS 'Batches written by buffered clients, by id: a batch retried after an uncertain commit is recognised and skipped. Kept ingest.batch_ids_hours.';
+
+CREATE TABLE monitoring.pending_task_completions (
+    task_id text NOT NULL,
+    status text NOT NULL,
+    output_size bigint,
+    step_timings jsonb,
+    end_time timestamp with time zone NOT NULL,
+    received_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+COMMENT ON TABLE monitoring.pending_task_completions IS 'Completions that reached the database before their task''s start (buffered writers on several processes). Applied when the start arrives; expired after ingest.max_event_age_hours.';
+
+CREATE TABLE monitoring.performance_monitoring (
+    metric_name text NOT NULL,
+    metric_type text NOT NULL,
+    metric_value double precision NOT NULL,
+    unit text NOT NULL,
+    component text NOT NULL,
+    tags jsonb,
+    recorded_at timestamp with time zone NOT NULL,
+    CONSTRAINT performance_monitoring_component_check CHECK (((btrim(component) <> ''::text) AND (length(component) <= 200))),
+    CONSTRAINT performance_monitoring_metric_name_check CHECK (((btrim(metric_name) <> ''::text) AND (length(metric_name) <= 200))),
+    CONSTRAINT performance_monitoring_metric_type_check CHECK (((btrim(metric_type) <> ''::text) AND (length(metric_type) <= 200))),
+    CONSTRAINT performance_monitoring_metric_value_check CHECK ((metric_value <> ALL (ARRAY['NaN'::double precision, 'Infinity'::double precision, '-Infinity'::double precision]))),
+    CONSTRAINT performance_monitoring_tags_check CHECK (((tags IS NULL) OR ((jsonb_typeof(tags) = 'object'::text) AND (pg_column_size(tags) <= 65536)))),
+    CONSTRAINT performance_monitoring_unit_check CHECK (((btrim(unit) <> ''::text) AND (length(unit) <= 200)))
+)
+PARTITION BY RANGE (recorded_at);
+
+COMMENT ON TABLE monitoring.performance_monitoring IS 'Performance samples: one value per metric, component and time, with its unit. Partitioned by day of recorded_at.';
+
+CREATE TABLE monitoring.performance_monitoring_default (
+    metric_name text NOT NULL,
+    metric_type text NOT NULL,
+    metric_value double precision NOT NULL,
+    unit text NOT NULL,
+    component text NOT NULL,
+    tags jsonb,
+    recorded_at timestamp with time zone NOT NULL,
+    CONSTRAINT performance_monitoring_component_check CHECK (((btrim(component) <> ''::text) AND (length(component) <= 200))),
+    CONSTRAINT performance_monitoring_metric_name_check CHECK (((btrim(metric_name) <> ''::text) AND (length(metric_name) <= 200))),
+    CONSTRAINT performance_monitoring_metric_type_check CHECK (((btrim(metric_type) <> ''::text) AND (length(metric_type) <= 200))),
+    CONSTRAINT performance_monitoring_metric_value_check CHECK ((metric_value <> ALL (ARRAY['NaN'::double precision, 'Infinity'::double precision, '-Infinity'::double precision]))),
+    CONSTRAINT performance_monitoring_tags_check CHECK (((tags IS NULL) OR ((jsonb_typeof(tags) = 'object'::text) AND (pg_column_size(tags) <= 65536)))),
+    CONSTRAINT performance_monitoring_unit_check CHECK (((btrim(unit) <> ''::text) AND (length(unit) <= 200)))
+);
+
+CREATE TABLE monitoring.performance_rollup_5min (
+    bucket timestamp with time zone NOT NULL,
+    metric_name text NOT NULL,
+    metric_type text NOT NULL,
+    component text NOT NULL,
+    unit text NOT NULL,
+    sample_count bigint NOT NULL,
+    value_sum double precision NOT NULL,
+    value_min double precision NOT NULL,
+    value_max double precision NOT NULL,
+    CONSTRAINT performance_rollup_5min_bucket_check CHECK ((bucket = date_bin('00:05:00'::interval, bucket, '2000-01-01 00:00:00+00'::timestamp with time zone))),
+    CONSTRAINT performance_rollup_5min_sample_count_check CHECK ((sample_count > 0))
+);
+
+COMMENT ON TABLE monitoring.performance_rollup_5min IS 'Performance samples per UTC 5 minutes and series (count, sum, min, max), computed from performance_rollup_minute; the 5 minutes holding the watermark cover their minutes up to it. Read by v_performance_trends; kept 2 days (deleted by cleanup_old_monitoring_data).';
+
+CREATE TABLE monitoring.performance_rollup_hour (
+    bucket timestamp with time zone NOT NULL,
+    metric_name text NOT NULL,
+    metric_type text NOT NULL,
+    component text NOT NULL,
+    unit text NOT NULL,
+    sample_count bigint NOT NULL,
+    value_sum double precision NOT NULL,
+    value_min double precision NOT NULL,
+    value_max double precision NOT NULL,
+    CONSTRAINT performance_rollup_hour_bucket_check CHECK ((bucket = date_bin('01:00:00'::interval, bucket, '2000-01-01 00:00:00+00'::timestamp with time zone))),
+    CONSTRAINT performance_rollup_hour_sample_count_check CHECK ((sample_count > 0))
+);
+
+COMMENT ON TABLE monitoring.performance_rollup_hour IS 'Performance samples per UTC hour and series (count, sum, min, max), computed from performance_rollup_minute; the hour holding the watermark covers its minutes up to it. Kept retention.performance_rollup_hour_days (deleted by cleanup_old_monitoring_data).';
+
+CREATE TABLE monitoring.performance_rollup_minute (
+    bucket timestamp with time zone NOT NULL,
+    metric_name text NOT NULL,
+    metric_type text NOT NULL,
+    component text NOT NULL,
+    unit text NOT NULL,
+    sample_count bigint NOT NULL,
+    value_sum double precision NOT NULL,
+    value_min double precision NOT NULL,
+    value_max double precision NOT NULL,
+    CONSTRAINT performance_rollup_minute_bucket_check CHECK ((bucket = date_bin('00:01:00'::interval, bucket, '2000-01-01 00:00:00+00'::timestamp with time zone))),
+    CONSTRAINT performance_rollup_minute_sample_count_check CHECK ((sample_count > 0))
+)
+PARTITION BY RANGE (bucket);
+
+COMMENT ON TABLE monitoring.performance_rollup_minute IS 'Performance samples per minute (bucket = start of the UTC minute of recorded_at) and series: count, sum, min, max; the mean is value_sum / sample_count. Rows below the rollup watermark are exact aggregates of performance_monitoring. Partitioned by day of bucket; kept retention.performance_rollup_minute_days.';
+
+CREATE TABLE monitoring.performance_rollup_minute_default (
+    bucket timestamp with time zone NOT NULL,
+    metric_name text NOT NULL,
+    metric_type text NOT NULL,
+    component text NOT NULL,
+    unit text NOT NULL,
+    sample_count bigint NOT NULL,
+    value_sum double precision NOT NULL,
+    value_min double precision NOT NULL,
+    value_max double precision NOT NULL,
+    CONSTRAINT performance_rollup_minute_bucket_check CHECK ((bucket = date_bin('00:01:00'::interval, bucket, '2000-01-01 00:00:00+00'::timestamp with time zone))),
+    CONSTRAINT performance_rollup_minute_sample_count_check CHECK ((sample_count > 0))
+);
+
+CREATE TABLE monitoring.processing_metrics (
+    task_id text NOT NULL,
+    task_type text NOT NULL,
+    worker_id text,
+    status text DEFAULT 'running'::text NOT NULL,
+    input_size bigint,
+    output_size bigint,
+    start_time timestamp with time zone NOT NULL,
+    end_time timestamp with time zone,
+    duration_seconds double precision,
+    step_timings jsonb,
+    metadata jsonb,
+    CONSTRAINT processing_metrics_duration_seconds_check CHECK ((duration_seconds >= (0)::double precision)),
+    CONSTRAINT processing_metrics_input_size_check CHECK ((input_size >= 0)),
+    CONSTRAINT processing_metrics_output_size_check CHECK ((output_size >= 0)),
+    CONSTRAINT processing_metrics_status_check CHECK ((status = ANY (ARRAY['running'::text, 'completed'::text, 'failed'::text, 'cancelled'::text, 'timeout'::text])))
+)
+PARTITION BY RANGE (start_time);
+
+COMMENT ON TABLE monitoring.processing_metrics IS 'One row per task run: type, worker, status, sizes in bytes, start/end time, duration in seconds, step timings in seconds. Partitioned by day of start_time.';
+
+CREATE TABLE monitoring.processing_metrics_default (
+    task_id text NOT NULL,
+    task_type text NOT NULL,
+    worker_id text,
+    status text DEFAULT 'running'::text NOT NULL,
+    input_size bigint,
+    output_size bigint,
+    start_time timestamp with time zone NOT NULL,
+    end_time timestamp with time zone,
+    duration_seconds double precision,
+    step_timings jsonb,
+    metadata jsonb,
+    CONSTRAINT processing_metrics_duration_seconds_check CHECK ((duration_seconds >= (0)::double precision)),
+    CONSTRAINT processing_metrics_input_size_check CHECK ((input_size >= 0)),
+    CONSTRAINT processing_metrics_output_size_check CHECK ((output_size >= 0)),
+    CONSTRAINT processing_metrics_status_check CHECK ((status = ANY (ARRAY['running'::text, 'completed'::text, 'failed'::text, 'cancelled'::text, 'timeout'::text])))
+);
+
+CREATE TABLE monitoring.queue_monitoring (
+    queue_name text NOT NULL,
+    pending_count integer NOT NULL,
+    processing_count integer DEFAULT 0 NOT NULL,
+    completed_count integer DEFAULT 0 NOT NULL,
+    failed_count integer DEFAULT 0 NOT NULL,
+    oldest_pending_age_seconds double precision,
+    recorded_at timestamp with time zone NOT NULL,
+    CONSTRAINT queue_monitoring_counts_check CHECK (((pending_count >= 0) AND (processing_count >= 0) AND (completed_count >= 0) AND (failed_count >= 0))),
+    CONSTRAINT queue_monitoring_oldest_pending_age_seconds_check CHECK ((oldest_pending_age_seconds >= (0)::double precision))
+)
+PARTITION BY RANGE (recorded_at);
+
+COMMENT ON TABLE monitoring.queue_monitoring IS 'Queue samples from record_queue_stats(). completed_count and failed_count are what the reporter counted since its previous sample. Partitioned by day of recorded_at.';
+
+CREATE TABLE monitoring.queue_monitoring_default (
+    queue_name text NOT NULL,
+    pending_count integer NOT NULL,
+    processing_count integer DEFAULT 0 NOT NULL,
+    completed_count integer DEFAULT 0 NOT NULL,
+    failed_count integer DEFAULT 0 NOT NULL,
+    oldest_pending_age_seconds double precision,
+    recorded_at timestamp with time zone NOT NULL,
+    CONSTRAINT queue_monitoring_counts_check CHECK (((pending_count >= 0) AND (processing_count >= 0) AND (completed_count >= 0) AND (failed_count >= 0))),
+    CONSTRAINT queue_monitoring_oldest_pending_age_seconds_check CHECK ((oldest_pending_age_seconds >= (0)::double precision))
+);
+
+CREATE TABLE monitoring.rollup_pending (
+    source text NOT NULL,
+    range_start timestamp with time zone NOT NULL,
+    range_end timestamp with time zone NOT NULL,
+    noted_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT rollup_pending_range_check CHECK ((range_start < range_end)),
+    CONSTRAINT rollup_pending_source_check CHECK ((source = ANY (ARRAY['performance_monitoring'::text, 'processing_metrics'::text])))
+);
+
+COMMENT ON TABLE monitoring.rollup_pending IS 'Minute ranges [range_start, range_end) of a raw table (source) whose rollups must be recomputed: the range a watermark advance adds, and late events (event time before the watermark) noted by note_ingest(). Emptied by apply_rollup_pending(); the views read raw rows from the oldest pending minute on.';
+
+CREATE TABLE monitoring.rollup_state (
+    state_id boolean DEFAULT true NOT NULL,
+    watermark timestamp with time zone NOT NULL,
+    advanced_at timestamp with time zone NOT NULL,
+    applied_at timestamp with time zone,
+    apply_duration_seconds double precision,
+    minutes_refreshed bigint,
+    CONSTRAINT rollup_state_state_id_check CHECK (state_id)
+);
+
+COMMENT ON TABLE monitoring.rollup_state IS 'One row, created by the first refresh: the rollup watermark (rollups cover event times before it, except the ranges in rollup_pending), when it last moved, and what the last apply_rollup_pending() run did (when, how long in seconds, minutes re-aggregated).';
+
+CREATE TABLE monitoring.running_tasks (
+    task_id text NOT NULL,
+    task_type text NOT NULL,
+    worker_id text,
+    start_time timestamp with time zone NOT NULL
+);
+
+COMMENT ON TABLE monitoring.running_tasks IS 'Tasks started and not yet completed. Small and hot: complete_task_tracking() and the stuck-task check read it instead of the history.';
+
+CREATE TABLE monitoring.schema_sources (
+    source_path text NOT NULL,
+    sha256 text NOT NULL,
+    applied_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+COMMENT ON TABLE monitoring.schema_sources IS 'Repeatable SQL sources (sql/functions, sql/views, sql/grants.sql) and the hash of the text last applied by pgvigil migrate.';
+
+CREATE TABLE monitoring.system_health (
+    component_type text NOT NULL,
+    component_name text NOT NULL,
+    status text NOT NULL,
+    response_time_ms numeric,
+    failure_reason text,
+    details jsonb,
+    last_check_at timestamp with time zone NOT NULL,
+    status_since timestamp with time zone NOT NULL,
+    last_healthy_at timestamp with time zone,
+    outage_started_at timestamp with time zone,
+    consecutive_failures integer DEFAULT 0 NOT NULL,
+    check_count bigint DEFAULT 1 NOT NULL,
+    CONSTRAINT system_health_response_time_ms_check CHECK ((response_time_ms >= (0)::numeric)),
+    CONSTRAINT system_health_status_check CHECK ((status = ANY (ARRAY['healthy'::text, 'degraded'::text, 'unhealthy'::text])))
+);
+
+COMMENT ON TABLE monitoring.system_health IS 'Latest reported health of each component (one row per component_type, component_name). response_time_ms is in milliseconds, as in the original design.';
+
+CREATE TABLE monitoring.system_health_history (
+    component_type text NOT NULL,
+    component_name text NOT NULL,
+    previous_status text,
+    status text NOT NULL,
+    previous_status_seconds double precision,
+    recovery_seconds double precision,
+    response_time_ms numeric,
+    failure_reason text,
+    changed_at timestamp with time zone NOT NULL,
+    CONSTRAINT system_health_history_status_check CHECK ((status = ANY (ARRAY['healthy'::text, 'degraded'::text, 'unhealthy'::text])))
+)
+PARTITION BY RANGE (changed_at);
+
+COMMENT ON TABLE monitoring.system_health_history IS 'One row per status change of a component (and its first report): the basis for uptime and time to recovery. recovery_seconds is set on a return to healthy: the time since the component left healthy. Partitioned by day of changed_at.';
+
+CREATE TABLE monitoring.system_health_history_default (
+    component_type text NOT NULL,
+    component_name text NOT NULL,
+    previous_status text,
+    status text NOT NULL,
+    previous_status_seconds double precision,
+    recovery_seconds double precision,
+    response_time_ms numeric,
+    failure_reason text,
+    changed_at timestamp with time zone NOT NULL,
+    CONSTRAINT system_health_history_status_check CHECK ((status = ANY (ARRAY['healthy'::text, 'degraded'::text, 'unhealthy'::text])))
+);
+
+CREATE TABLE monitoring.task_rollup_hour (
+    bucket timestamp with time zone NOT NULL,
+    task_type text NOT NULL,
+    ended_count bigint NOT NULL,
+    completed_count bigint NOT NULL,
+    failed_count bigint NOT NULL,
+    cancelled_count bigint NOT NULL,
+    duration_sum double precision NOT NULL,
+    duration_min double precision,
+    duration_max double precision,
+    duration_buckets bigint[] NOT NULL,
+    CONSTRAINT task_rollup_hour_bucket_check CHECK ((bucket = date_bin('01:00:00'::interval, bucket, '2000-01-01 00:00:00+00'::timestamp with time zone))),
+    CONSTRAINT task_rollup_hour_counts_check CHECK (((ended_count > 0) AND (completed_count >= 0) AND (failed_count >= 0) AND (cancelled_count >= 0) AND (ended_count = ((completed_count + failed_count) + cancelled_count))))
+);
+
+COMMENT ON TABLE monitoring.task_rollup_hour IS 'Tasks that ended in a UTC hour, per task type (the columns of task_rollup_minute), computed from task_rollup_minute. Kept retention.task_rollup_hour_days (deleted by cleanup_old_monitoring_data).';
+
+CREATE TABLE monitoring.task_rollup_minute (
+    bucket timestamp with time zone NOT NULL,
+    task_type text NOT NULL,
+    ended_count bigint NOT NULL,
+    completed_count bigint NOT NULL,
+    failed_count bigint NOT NULL,
+    cancelled_count bigint NOT NULL,
+    duration_sum double precision NOT NULL,
+    duration_min double precision,
+    duration_max double precision,
+    duration_buckets bigint[] NOT NULL,
+    CONSTRAINT task_rollup_minute_bucket_check CHECK ((bucket = date_bin('00:01:00'::interval, bucket, '2000-01-01 00:00:00+00'::timestamp with time zone))),
+    CONSTRAINT task_rollup_minute_counts_check CHECK (((ended_count > 0) AND (completed_count >= 0) AND (failed_count >= 0) AND (cancelled_count >= 0) AND (ended_count = ((completed_count + failed_count) + cancelled_count))))
+)
+PARTITION BY RANGE (bucket);
+
+COMMENT ON TABLE monitoring.task_rollup_minute IS 'Tasks that ended in a UTC minute (bucket = start of the minute of end_time), per task type: ended, completed, failed (failed + timeout, as the checks count them) and cancelled counts; duration sum, min and max in seconds; duration_buckets: counts per bucket of monitoring.task_duration_bounds(), from which monitoring.estimate_percentile() estimates percentiles. Partitioned by day of bucket; kept retention.task_rollup_minute_days.';
+
+CREATE TABLE monitoring.task_rollup_minute_default (
+    bucket timestamp with time zone NOT NULL,
+    task_type text NOT NULL,
+    ended_count bigint NOT NULL,
+    completed_count bigint NOT NULL,
+    failed_count bigint NOT NULL,
+    cancelled_count bigint NOT NULL,
+    duration_sum double precision NOT NULL,
+    duration_min double precision,
+    duration_max double precision,
+    duration_buckets bigint[] NOT NULL,
+    CONSTRAINT task_rollup_minute_bucket_check CHECK ((bucket = date_bin('00:01:00'::interval, bucket, '2000-01-01 00:00:00+00'::timestamp with time zone))),
+    CONSTRAINT task_rollup_minute_counts_check CHECK (((ended_count > 0) AND (completed_count >= 0) AND (failed_count >= 0) AND (cancelled_count >= 0) AND (ended_count = ((completed_count + failed_count) + cancelled_count))))
+);
+
+CREATE VIEW monitoring.v_active_alerts AS
+ SELECT a.alert_id,
+    a.alert_type,
+    a.severity,
+    a.status,
+    a.subject,
+    a.title,
+    a.message,
+    a.current_value,
+    a.threshold_value,
+    a.occurrence_count,
+    a.triggered_at,
+    a.triggered_by,
+    a.last_seen_at,
+    a.severity_changed_at,
+    a.acknowledged_at,
+    a.acknowledged_by,
+    (EXTRACT(epoch FROM (now() - a.triggered_at)))::double precision AS age_seconds,
+    a.alert_key,
+    a.details
+   FROM monitoring.alerts a
+  WHERE (a.resolved_at IS NULL)
+  ORDER BY
+        CASE a.severity
+            WHEN 'critical'::text THEN 4
+            WHEN 'high'::text THEN 3
+            WHEN 'medium'::text THEN 2
+            ELSE 1
+        END DESC, a.triggered_at;
+
+COMMENT ON VIEW monitoring.v_active_alerts IS 'Open alerts (active or acknowledged), most severe first: what is wrong now, since when, who raised it (pg_cron, scheduler, manual) and who acknowledged it.';
+
+CREATE VIEW monitoring.v_error_summary AS
+ SELECT date_bin('01:00:00'::interval, e.occurred_at, '2000-01-01 00:00:00+00'::timestamp with time zone) AS "time",
+    e.component,
+    e.error_type,
+    e.severity,
+    count(*) AS error_count,
+    count(DISTINCT e.task_id) AS affected_tasks,
+    max(e.occurred_at) AS last_occurred_at,
+    (array_agg(e.message ORDER BY e.occurred_at DESC))[1] AS latest_message
+   FROM monitoring.error_tracking e
+  WHERE (e.occurred_at > (now() - '24:00:00'::interval))
+  GROUP BY (date_bin('01:00:00'::interval, e.occurred_at, '2000-01-01 00:00:00+00'::timestamp with time zone)), e.component, e.error_type, e.severity
+  ORDER BY (date_bin('01:00:00'::interval, e.occurred_at, '2000-01-01 00:00:00+00'::timestamp with time zone)) DESC, (count(*)) DESC;
+
+COMMENT ON VIEW monitoring.v_error_summary IS 'Errors of the last 24 hours per hour ("time", for Grafana), component, error type and severity: count, distinct tasks affected, last occurrence and the latest message.';
+
+CREATE VIEW monitoring.v_performance_history AS
+ SELECT h.bucket AS "time",
+    h.metric_name,
+    h.metric_type,
+    h.component,
+    h.unit,
+    h.sample_count AS samples,
+    (h.value_sum / (h.sample_count)::double precision) AS avg_value,
+    h.value_min AS min_value,
+    h.value_max AS max_value
+   FROM monitoring.performance_rollup_hour h
+  WHERE ((h.bucket >= date_bin('01:00:00'::interval, (now() - '365 days'::interval), '2000-01-01 00:00:00+00'::timestamp with time zone)) AND (h.bucket < date_bin('01:00:00'::interval, monitoring.rollup_boundary('performance_monitoring'::text), '2000-01-01 00:00:00+00'::timestamp with time zone)))
+UNION ALL
+ SELECT t.bucket AS "time",
+    t.metric_name,
+    t.metric_type,
+    t.component,
+    t.unit,
+    t.sample_count AS samples,
+    (t.value_sum / (t.sample_count)::double precision) AS avg_value,
+    t.value_min AS min_value,
+    t.value_max AS max_value
+   FROM monitoring.performance_tail(date_bin('01:00:00'::interval, (now() - '365 days'::interval), '2000-01-01 00:00:00+00'::timestamp with time zone), '01:00:00'::interval) t(bucket, metric_name, metric_type, component, unit, sample_count, value_sum, value_min, value_max)
+  ORDER BY 1 DESC, 2, 4;
+
+COMMENT ON VIEW monitoring.v_performance_history IS 'Performance samples of the last 365 days per UTC hour ("time", for Grafana), metric, type, component and unit: count, mean, min, max. Complete up to now: hour rollups, then minute rollups and raw samples for the newest minutes.';
+
+CREATE VIEW monitoring.v_performance_trends AS
+ SELECT f.bucket AS "time",
+    f.metric_name,
+    f.metric_type,
+    f.component,
+    f.unit,
+    f.sample_count AS samples,
+    (f.value_sum / (f.sample_count)::double precision) AS avg_value,
+    f.value_min AS min_value,
+    f.value_max AS max_value
+   FROM monitoring.performance_rollup_5min f
+  WHERE ((f.bucket >= date_bin('00:05:00'::interval, (now() - '24:00:00'::interval), '2000-01-01 00:00:00+00'::timestamp with time zone)) AND (f.bucket < date_bin('00:05:00'::interval, monitoring.rollup_boundary('performance_monitoring'::text), '2000-01-01 00:00:00+00'::timestamp with time zone)))
+UNION ALL
+ SELECT t.bucket AS "time",
+    t.metric_name,
+    t.metric_type,
+    t.component,
+    t.unit,
+    t.sample_count AS samples,
+    (t.value_sum / (t.sample_count)::double precision) AS avg_value,
+    t.value_min AS min_value,
+    t.value_max AS max_value
+   FROM monitoring.performance_tail(date_bin('00:05:00'::interval, (now() - '24:00:00'::interval), '2000-01-01 00:00:00+00'::timestamp with time zone), '00:05:00'::interval) t(bucket, metric_name, metric_type, component, unit, sample_count, value_sum, value_min, value_max)
+  ORDER BY 1 DESC, 2, 4;
+
+COMMENT ON VIEW monitoring.v_performance_trends IS 'Performance samples of the last 24 hours in 5-minute buckets ("time", for Grafana; the first bucket is the whole one holding now - 24 h) per metric, type, component and unit: count, mean, min, max. Complete up to now: 5-minute and minute rollups below the rollup watermark, raw samples after it. No percentile: rollups keep count, sum, min and max only, from which no percentile can be derived.';
+
+CREATE VIEW monitoring.v_queue_performance AS
+ SELECT date_bin('00:05:00'::interval, q.recorded_at, '2000-01-01 00:00:00+00'::timestamp with time zone) AS "time",
+    q.queue_name,
+    count(*) AS samples,
+    round(avg(q.pending_count), 1) AS avg_pending,
+    max(q.pending_count) AS max_pending,
+    (array_agg(q.pending_count ORDER BY q.recorded_at DESC))[1] AS last_pending,
+    round(avg(q.processing_count), 1) AS avg_processing,
+    sum(q.completed_count) AS completed,
+    sum(q.failed_count) AS failed,
+    round(((sum(q.completed_count))::numeric / 5.0), 2) AS completed_per_minute,
+    max(q.oldest_pending_age_seconds) AS max_oldest_pending_age_seconds
+   FROM monitoring.queue_monitoring q
+  WHERE (q.recorded_at > (now() - '24:00:00'::interval))
+  GROUP BY (date_bin('00:05:00'::interval, q.recorded_at, '2000-01-01 00:00:00+00'::timestamp with time zone)), q.queue_name
+  ORDER BY (date_bin('00:05:00'::interval, q.recorded_at, '2000-01-01 00:00:00+00'::timestamp with time zone)) DESC, q.queue_name;
+
+COMMENT ON VIEW monitoring.v_queue_performance IS 'Queues over the last 24 hours in 5-minute buckets ("time", for Grafana): pending (mean, max, last), processing, items completed and failed in the bucket, completed per minute, oldest pending age in seconds.';
+
+CREATE VIEW monitoring.v_realtime_processing_status AS
+ WITH ended AS (
+         SELECT m.task_type,
+            count(*) FILTER (WHERE (m.status = 'completed'::text)) AS completed_last_hour,
+            count(*) FILTER (WHERE (m.status = ANY (ARRAY['failed'::text, 'timeout'::text]))) AS failed_last_hour,
+            count(*) FILTER (WHERE (m.status = 'cancelled'::text)) AS cancelled_last_hour,
+            count(*) AS ended_last_hour,
+            avg(m.duration_seconds) AS avg_duration_seconds,
+            percentile_cont((0.95)::double precision) WITHIN GROUP (ORDER BY m.duration_seconds) AS p95_duration_seconds,
+            max(m.end_time) AS last_ended_at
+           FROM monitoring.processing_metrics m
+          WHERE ((m.end_time > (now() - '01:00:00'::interval)) AND (m.end_time <= now()))
+          GROUP BY m.task_type
+        ), running AS (
+         SELECT r_1.task_type,
+            count(*) AS running_count,
+            (EXTRACT(epoch FROM (now() - min(r_1.start_time))))::double precision AS oldest_running_seconds
+           FROM monitoring.running_tasks r_1
+          GROUP BY r_1.task_type
+        )
+ SELECT COALESCE(e.task_type, r.task_type) AS task_type,
+    COALESCE(r.running_count, (0)::bigint) AS running_count,
+    r.oldest_running_seconds,
+    COALESCE(e.completed_last_hour, (0)::bigint) AS completed_last_hour,
+    COALESCE(e.failed_last_hour, (0)::bigint) AS failed_last_hour,
+    COALESCE(e.cancelled_last_hour, (0)::bigint) AS cancelled_last_hour,
+    round(((COALESCE(e.ended_last_hour, (0)::bigint))::numeric / 60.0), 2) AS throughput_per_minute,
+        CASE
+            WHEN (e.ended_last_hour > 0) THEN round(((e.failed_last_hour)::numeric / (e.ended_last_hour)::numeric), 4)
+            ELSE NULL::numeric
+        END AS failure_ratio,
+    e.avg_duration_seconds,
+    e.p95_duration_seconds,
+    e.last_ended_at
+   FROM (ended e
+     FULL JOIN running r ON ((r.task_type = e.task_type)))
+  ORDER BY COALESCE(e.task_type, r.task_type);
+
+COMMENT ON VIEW monitoring.v_realtime_processing_status IS 'Per task type, now: tasks running (and the oldest one''s age in seconds) and, over tasks that ended in the last hour, completed/failed/cancelled counts, throughput per minute, failure ratio (failed + timeout over ended, 0 to 1), mean and p95 duration in seconds.';
+
+CREATE VIEW monitoring.v_system_health_summary AS
+ WITH status_changes AS (
+         SELECT hh.component_type,
+            hh.component_name,
+            hh.status,
+            hh.changed_at
+           FROM monitoring.system_health_history hh
+          WHERE (hh.changed_at > (now() - '24:00:00'::interval))
+        UNION ALL
+         SELECT h_1.component_type,
+            h_1.component_name,
+            opening.status,
+            opening.changed_at
+           FROM (monitoring.system_health h_1
+             CROSS JOIN LATERAL ( SELECT hh.status,
+                    hh.changed_at
+                   FROM monitoring.system_health_history hh
+                  WHERE ((hh.component_type = h_1.component_type) AND (hh.component_name = h_1.component_name) AND (hh.changed_at <= (now() - '24:00:00'::interval)))
+                  ORDER BY hh.changed_at DESC
+                 LIMIT 1) opening)
+        ), periods AS (
+         SELECT c_1.component_type,
+            c_1.component_name,
+            c_1.status,
+            GREATEST(c_1.changed_at, (now() - '24:00:00'::interval)) AS period_start,
+            COALESCE(lead(c_1.changed_at) OVER (PARTITION BY c_1.component_type, c_1.component_name ORDER BY c_1.changed_at), now()) AS period_end
+           FROM status_changes c_1
+        ), uptime AS (
+         SELECT p.component_type,
+            p.component_name,
+            sum(EXTRACT(epoch FROM (p.period_end - p.period_start))) FILTER (WHERE (p.status = 'healthy'::text)) AS healthy_seconds,
+            sum(EXTRACT(epoch FROM (p.period_end - p.period_start))) AS observed_seconds
+           FROM periods p
+          WHERE (p.period_end > p.period_start)
+          GROUP BY p.component_type, p.component_name
+        ), changes AS (
+         SELECT hh.component_type,
+            hh.component_name,
+            count(*) FILTER (WHERE (hh.previous_status IS NOT NULL)) AS status_changes_24h,
+            avg(hh.recovery_seconds) AS mean_time_to_recovery_seconds
+           FROM monitoring.system_health_history hh
+          WHERE (hh.changed_at > (now() - '24:00:00'::interval))
+          GROUP BY hh.component_type, hh.component_name
+        )
+ SELECT h.component_type,
+    h.component_name,
+    h.status,
+    h.status_since,
+    (EXTRACT(epoch FROM (now() - h.status_since)))::double precision AS seconds_in_status,
+    h.last_check_at,
+    h.response_time_ms,
+    h.failure_reason,
+    h.consecutive_failures,
+    h.last_healthy_at,
+    round((COALESCE(u.healthy_seconds, (0)::numeric) / NULLIF(u.observed_seconds, (0)::numeric)), 4) AS uptime_ratio_24h,
+    COALESCE(c.status_changes_24h, (0)::bigint) AS status_changes_24h,
+    c.mean_time_to_recovery_seconds
+   FROM ((monitoring.system_health h
+     LEFT JOIN uptime u USING (component_type, component_name))
+     LEFT JOIN changes c USING (component_type, component_name))
+  ORDER BY
+        CASE h.status
+            WHEN 'unhealthy'::text THEN 0
+            WHEN 'degraded'::text THEN 1
+            ELSE 2
+        END, h.component_type, h.component_name;
+
+COMMENT ON VIEW monitoring.v_system_health_summary IS 'Per component: current status and since when, latest response time (ms) and failure reason, uptime over the last 24 h (share of observed time healthy, 0 to 1), status changes and mean time to recovery (seconds from leaving healthy to returning) in the last 24 h.';
+
+CREATE VIEW monitoring.v_task_history AS
+ SELECT h.bucket AS "time",
+    h.task_type,
+    h.ended_count AS ended,
+    h.completed_count AS completed,
+    h.failed_count AS failed,
+    h.cancelled_count AS cancelled,
+    round(((h.ended_count)::numeric / 60.0), 2) AS throughput_per_minute,
+    round(((h.failed_count)::numeric / (h.ended_count)::numeric), 4) AS failure_ratio,
+    (h.duration_sum / (h.ended_count)::double precision) AS avg_duration_seconds,
+    h.duration_min AS min_duration_seconds,
+    h.duration_max AS max_duration_seconds,
+    monitoring.estimate_percentile(h.duration_buckets, (0.5)::double precision) AS p50_duration_seconds,
+    monitoring.estimate_percentile(h.duration_buckets, (0.95)::double precision) AS p95_duration_seconds
+   FROM monitoring.task_rollup_hour h
+  WHERE ((h.bucket >= date_bin('01:00:00'::interval, (now() - '365 days'::interval), '2000-01-01 00:00:00+00'::timestamp with time zone)) AND (h.bucket < date_bin('01:00:00'::interval, monitoring.rollup_boundary('processing_metrics'::text), '2000-01-01 00:00:00+00'::timestamp with time zone)))
+UNION ALL
+ SELECT t.bucket AS "time",
+    t.task_type,
+    t.ended_count AS ended,
+    t.completed_count AS completed,
+    t.failed_count AS failed,
+    t.cancelled_count AS cancelled,
+    round(((t.ended_count)::numeric / 60.0), 2) AS throughput_per_minute,
+    round(((t.failed_count)::numeric / (t.ended_count)::numeric), 4) AS failure_ratio,
+    (t.duration_sum / (t.ended_count)::double precision) AS avg_duration_seconds,
+    t.duration_min AS min_duration_seconds,
+    t.duration_max AS max_duration_seconds,
+    monitoring.estimate_percentile(t.duration_buckets, (0.5)::double precision) AS p50_duration_seconds,
+    monitoring.estimate_percentile(t.duration_buckets, (0.95)::double precision) AS p95_duration_seconds
+   FROM monitoring.task_tail(date_bin('01:00:00'::interval, (now() - '365 days'::interval), '2000-01-01 00:00:00+00'::timestamp with time zone), '01:00:00'::interval) t(bucket, task_type, ended_count, completed_count, failed_count, cancelled_count, duration_sum, duration_min, duration_max, duration_buckets)
+  ORDER BY 1 DESC, 2;
+
+COMMENT ON VIEW monitoring.v_task_history IS 'Tasks that ended in the last 365 days, per UTC hour ("time", for Grafana) and task type: the columns of v_task_trends (throughput per minute over the hour). Complete up to now: hour rollups, then minute rollups and raw tasks for the newest minutes.';
+
+CREATE VIEW monitoring.v_task_trends AS
+ SELECT b."time",
+    b.task_type,
+    (sum(b.ended_count))::bigint AS ended,
+    (sum(b.completed_count))::bigint AS completed,
+    (sum(b.failed_count))::bigint AS failed,
+    (sum(b.cancelled_count))::bigint AS cancelled,
+    round((sum(b.ended_count) / 5.0), 2) AS throughput_per_minute,
+    round((sum(b.failed_count) / sum(b.ended_count)), 4) AS failure_ratio,
+    (sum(b.duration_sum) / (sum(b.ended_count))::double precision) AS avg_duration_seconds,
+    min(b.duration_min) AS min_duration_seconds,
+    max(b.duration_max) AS max_duration_seconds,
+    monitoring.estimate_percentile(monitoring.sum_bucket_counts(b.duration_buckets), (0.5)::double precision) AS p50_duration_seconds,
+    monitoring.estimate_percentile(monitoring.sum_bucket_counts(b.duration_buckets), (0.95)::double precision) AS p95_duration_seconds
+   FROM ( SELECT date_bin('00:05:00'::interval, r.bucket, '2000-01-01 00:00:00+00'::timestamp with time zone) AS "time",
+            r.task_type,
+            r.ended_count,
+            r.completed_count,
+            r.failed_count,
+            r.cancelled_count,
+            r.duration_sum,
+            r.duration_min,
+            r.duration_max,
+            r.duration_buckets
+           FROM monitoring.task_rollup_minute r
+          WHERE ((r.bucket >= date_bin('00:05:00'::interval, (now() - '24:00:00'::interval), '2000-01-01 00:00:00+00'::timestamp with time zone)) AND (r.bucket < date_bin('00:05:00'::interval, monitoring.rollup_boundary('processing_metrics'::text), '2000-01-01 00:00:00+00'::timestamp with time zone)))
+        UNION ALL
+         SELECT t.bucket,
+            t.task_type,
+            t.ended_count,
+            t.completed_count,
+            t.failed_count,
+            t.cancelled_count,
+            t.duration_sum,
+            t.duration_min,
+            t.duration_max,
+            t.duration_buckets
+           FROM monitoring.task_tail(date_bin('00:05:00'::interval, (now() - '24:00:00'::interval), '2000-01-01 00:00:00+00'::timestamp with time zone), '00:05:00'::interval) t(bucket, task_type, ended_count, completed_count, failed_count, cancelled_count, duration_sum, duration_min, duration_max, duration_buckets)) b
+  GROUP BY b."time", b.task_type
+  ORDER BY b."time" DESC, b.task_type;
+
+COMMENT ON VIEW monitoring.v_task_trends IS 'Tasks that ended in the last 24 hours, per 5-minute bucket ("time", for Grafana; the first bucket is the whole one holding now - 24 h) and task type: ended, completed, failed (failed + timeout), cancelled, throughput per minute, failure ratio (0 to 1), mean, min and max duration in seconds, and p50/p95 duration estimated from the duration buckets (monitoring.estimate_percentile: exact to within the bucket holding the percentile). Complete up to now: minute rollups below the rollup watermark, raw tasks after it.';
+
+ALTER TABLE ONLY monitoring.error_tracking ATTACH PARTITION monitoring.error_tracking_default DEFAULT;
+
+ALTER TABLE ONLY monitoring.performance_monitoring ATTACH PARTITION monitoring.performance_monitoring_default DEFAULT;
+
+ALTER TABLE ONLY monitoring.performance_rollup_minute ATTACH PARTITION monitoring.performance_rollup_minute_default DEFAULT;
+
+ALTER TABLE ONLY monitoring.processing_metrics ATTACH PARTITION monitoring.processing_metrics_default DEFAULT;
+
+ALTER TABLE ONLY monitoring.queue_monitoring ATTACH PARTITION monitoring.queue_monitoring_default DEFAULT;
+
+ALTER TABLE ONLY monitoring.system_health_history ATTACH PARTITION monitoring.system_health_history_default DEFAULT;
+
+ALTER TABLE ONLY monitoring.task_rollup_minute ATTACH PARTITION monitoring.task_rollup_minute_default DEFAULT;
+
+ALTER TABLE ONLY monitoring.alert_events
+    ADD CONSTRAINT alert_events_pkey PRIMARY KEY (event_id);
+
+ALTER TABLE ONLY monitoring.alerts
+    ADD CONSTRAINT alerts_pkey PRIMARY KEY (alert_id);
+
+ALTER TABLE ONLY monitoring.audit_log
+    ADD CONSTRAINT audit_log_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY monitoring.check_runs
+    ADD CONSTRAINT check_runs_pkey PRIMARY KEY (check_name);
+
+ALTER TABLE ONLY monitoring.config
+    ADD CONSTRAINT config_pkey PRIMARY KEY (config_id);
+
+ALTER TABLE ONLY monitoring.error_tracking
+    ADD CONSTRAINT error_tracking_pkey PRIMARY KEY (error_id, occurred_at);
+
+ALTER TABLE ONLY monitoring.error_tracking_default
+    ADD CONSTRAINT error_tracking_default_pkey PRIMARY KEY (error_id, occurred_at);
+
+ALTER TABLE ONLY monitoring.history_tables
+    ADD CONSTRAINT history_tables_pkey PRIMARY KEY (table_name);
+
+ALTER TABLE ONLY monitoring.ingest_batches
+    ADD CONSTRAINT ingest_batches_pkey PRIMARY KEY (batch_id);
+
+ALTER TABLE ONLY monitoring.pending_task_completions
+    ADD CONSTRAINT pending_task_completions_pkey PRIMARY KEY (task_id);
+
+ALTER TABLE ONLY monitoring.performance_rollup_5min
+    ADD CONSTRAINT performance_rollup_5min_pkey PRIMARY KEY (bucket, metric_name, component, metric_type, unit);
+
+ALTER TABLE ONLY monitoring.performance_rollup_hour
+    ADD CONSTRAINT performance_rollup_hour_pkey PRIMARY KEY (bucket, metric_name, component, metric_type, unit);
+
+ALTER TABLE ONLY monitoring.performance_rollup_minute
+    ADD CONSTRAINT performance_rollup_minute_pkey PRIMARY KEY (bucket, metric_name, component, metric_type, unit);
+
+ALTER TABLE ONLY monitoring.performance_rollup_minute_default
+    ADD CONSTRAINT performance_rollup_minute_default_pkey PRIMARY KEY (bucket, metric_name, component, metric_type, unit);
+
+ALTER TABLE ONLY monitoring.processing_metrics
+    ADD CONSTRAINT processing_metrics_pkey PRIMARY KEY (task_id, start_time);
+
+ALTER TABLE ONLY monitoring.processing_metrics_default
+    ADD CONSTRAINT processing_metrics_default_pkey PRIMARY KEY (task_id, start_time);
+
+ALTER TABLE ONLY monitoring.rollup_state
+    ADD CONSTRAINT rollup_state_pkey PRIMARY KEY (state_id);
+
+ALTER TABLE ONLY monitoring.running_tasks
+    ADD CONSTRAINT running_tasks_pkey PRIMARY KEY (task_id);
+
+ALTER TABLE ONLY monitoring.schema_sources
+    ADD CONSTRAINT schema_sources_pkey PRIMARY KEY (source_path);
+
+ALTER TABLE ONLY monitoring.system_health
+    ADD CONSTRAINT system_health_pkey PRIMARY KEY (component_type, component_name);
+
+ALTER TABLE ONLY monitoring.task_rollup_hour
+    ADD CONSTRAINT task_rollup_hour_pkey PRIMARY KEY (bucket, task_type);
+
+ALTER TABLE ONLY monitoring.task_rollup_minute
+    ADD CONSTRAINT task_rollup_minute_pkey PRIMARY KEY (bucket, task_type);
+
+ALTER TABLE ONLY monitoring.task_rollup_minute_default
+    ADD CONSTRAINT task_rollup_minute_default_pkey PRIMARY KEY (bucket, task_type);
+
+CREATE INDEX alert_events_alert_id_idx ON monitoring.alert_events USING btree (alert_id);
+
+CREATE INDEX alert_events_occurred_at_idx ON monitoring.alert_events USING btree (occurred_at);
+
+CREATE UNIQUE INDEX alerts_alert_key_open_key ON monitoring.alerts USING btree (alert_key) WHERE (resolved_at IS NULL);
+
+CREATE INDEX alerts_resolved_at_idx ON monitoring.alerts USING btree (resolved_at);
+
+CREATE INDEX audit_log_at_idx ON monitoring.audit_log USING btree (at);
+
+CREATE INDEX error_tracking_component_occurred_at_idx ON ONLY monitoring.error_tracking USING btree (component, occurred_at);
+
+CREATE INDEX error_tracking_default_component_occurred_at_idx ON monitoring.error_tracking_default USING btree (component, occurred_at);
+
+CREATE INDEX error_tracking_occurred_at_idx ON ONLY monitoring.error_tracking USING brin (occurred_at);
+
+CREATE INDEX error_tracking_default_occurred_at_idx ON monitoring.error_tracking_default USING brin (occurred_at);
+
+CREATE INDEX error_tracking_task_id_idx ON ONLY monitoring.error_tracking USING btree (task_id) WHERE (task_id IS NOT NULL);
+
+CREATE INDEX error_tracking_default_task_id_idx ON monitoring.error_tracking_default USING btree (task_id) WHERE (task_id IS NOT NULL);
+
+CREATE INDEX ingest_batches_received_at_idx ON monitoring.ingest_batches USING brin (received_at);
+
+CREATE INDEX performance_monitoring_metric_name_component_recorded_at_idx ON ONLY monitoring.performance_monitoring USING btree (metric_name, component, recorded_at);
+
+CREATE INDEX performance_monitoring_defaul_metric_name_component_recorde_idx ON monitoring.performance_monitoring_default USING btree (metric_name, component, recorded_at);
+
+CREATE INDEX performance_monitoring_recorded_at_idx ON ONLY monitoring.performance_monitoring USING brin (recorded_at);
+
+CREATE INDEX performance_monitoring_default_recorded_at_idx ON monitoring.performance_monitoring_default USING brin (recorded_at);
+
+CREATE INDEX processing_metrics_end_time_idx ON ONLY monitoring.processing_metrics USING btree (end_time);
+
+CREATE INDEX processing_metrics_default_end_time_idx ON monitoring.processing_metrics_default USING btree (end_time);
+
+CREATE INDEX processing_metrics_start_time_idx ON ONLY monitoring.processing_metrics USING brin (start_time);
+
+CREATE INDEX processing_metrics_default_start_time_idx ON monitoring.processing_metrics_default USING brin (start_time);
+
+CREATE INDEX processing_metrics_task_type_start_time_idx ON ONLY monitoring.processing_metrics USING btree (task_type, start_time);
+
+CREATE INDEX processing_metrics_default_task_type_start_time_idx ON monitoring.processing_metrics_default USING btree (task_type, start_time);
+
+CREATE INDEX queue_monitoring_queue_name_recorded_at_idx ON ONLY monitoring.queue_monitoring USING btree (queue_name, recorded_at);
+
+CREATE INDEX queue_monitoring_default_queue_name_recorded_at_idx ON monitoring.queue_monitoring_default USING btree (queue_name, recorded_at);
+
+CREATE INDEX rollup_pending_source_range_start_idx ON monitoring.rollup_pending USING btree (source, range_start);
+
+CREATE INDEX running_tasks_task_type_start_time_idx ON monitoring.running_tasks USING btree (task_type, start_time);
+
+CREATE INDEX system_health_history_component_changed_at_idx ON ONLY monitoring.system_health_history USING btree (component_type, component_name, changed_at);
+
+CREATE INDEX system_health_history_default_component_type_component_name_idx ON monitoring.system_health_history_default USING btree (component_type, component_name, changed_at);
+
+ALTER INDEX monitoring.error_tracking_component_occurred_at_idx ATTACH PARTITION monitoring.error_tracking_default_component_occurred_at_idx;
+
+ALTER INDEX monitoring.error_tracking_occurred_at_idx ATTACH PARTITION monitoring.error_tracking_default_occurred_at_idx;
+
+ALTER INDEX monitoring.error_tracking_pkey ATTACH PARTITION monitoring.error_tracking_default_pkey;
+
+ALTER INDEX monitoring.error_tracking_task_id_idx ATTACH PARTITION monitoring.error_tracking_default_task_id_idx;
+
+ALTER INDEX monitoring.performance_monitoring_metric_name_component_recorded_at_idx ATTACH PARTITION monitoring.performance_monitoring_defaul_metric_name_component_recorde_idx;
+
+ALTER INDEX monitoring.performance_monitoring_recorded_at_idx ATTACH PARTITION monitoring.performance_monitoring_default_recorded_at_idx;
+
+ALTER INDEX monitoring.performance_rollup_minute_pkey ATTACH PARTITION monitoring.performance_rollup_minute_default_pkey;
+
+ALTER INDEX monitoring.processing_metrics_end_time_idx ATTACH PARTITION monitoring.processing_metrics_default_end_time_idx;
+
+ALTER INDEX monitoring.processing_metrics_pkey ATTACH PARTITION monitoring.processing_metrics_default_pkey;
+
+ALTER INDEX monitoring.processing_metrics_start_time_idx ATTACH PARTITION monitoring.processing_metrics_default_start_time_idx;
+
+ALTER INDEX monitoring.processing_metrics_task_type_start_time_idx ATTACH PARTITION monitoring.processing_metrics_default_task_type_start_time_idx;
+
+ALTER INDEX monitoring.queue_monitoring_queue_name_recorded_at_idx ATTACH PARTITION monitoring.queue_monitoring_default_queue_name_recorded_at_idx;
+
+ALTER INDEX monitoring.system_health_history_component_changed_at_idx ATTACH PARTITION monitoring.system_health_history_default_component_type_component_name_idx;
+
+ALTER INDEX monitoring.task_rollup_minute_pkey ATTACH PARTITION monitoring.task_rollup_minute_default_pkey;
+
+ALTER TABLE ONLY monitoring.alert_events
+    ADD CONSTRAINT alert_events_alert_id_fkey FOREIGN KEY (alert_id) REFERENCES monitoring.alerts(alert_id) ON DELETE CASCADE;
+
+GRANT USAGE ON SCHEMA monitoring TO pgvigil_writer;
+GRANT USAGE ON SCHEMA monitoring TO pgvigil_reader;
+GRANT USAGE ON SCHEMA monitoring TO pgvigil_admin;
+
+REVOKE ALL ON FUNCTION monitoring.acknowledge_alert(p_alert_id bigint, p_acknowledged_by text, p_note text) FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.acknowledge_alert(p_alert_id bigint, p_acknowledged_by text, p_note text) TO pgvigil_admin;
+
+REVOKE ALL ON FUNCTION monitoring.add_bucket_counts(p_counts bigint[], p_more bigint[]) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring.add_to_duration_histogram(p_counts bigint[], p_seconds double precision) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring.advance_rollup_watermark() FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.advance_rollup_watermark() TO pgvigil_admin;
+
+REVOKE ALL ON FUNCTION monitoring.apply_config(p_document jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.apply_config(p_document jsonb) TO pgvigil_admin;
+
+REVOKE ALL ON FUNCTION monitoring.apply_parked_completions(p_task_ids text[]) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring.apply_rollup_pending() FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.apply_rollup_pending() TO pgvigil_admin;
+
+REVOKE ALL ON FUNCTION monitoring.assert_count(p_argument text, p_value double precision) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring.assert_event_time(p_event_time timestamp with time zone) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring.assert_json_object(p_argument text, p_value jsonb) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring.assert_task_completion(p_task_id text, p_status text, p_output_size bigint, p_step_timings jsonb) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring.assert_task_events(p_kinds text[], p_task_ids text[], p_task_types text[], p_worker_ids text[], p_input_sizes bigint[], p_metadata jsonb[], p_statuses text[], p_output_sizes bigint[], p_step_timings jsonb[], p_event_times timestamp with time zone[]) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring.assert_task_start(p_task_id text, p_task_type text, p_input_size bigint, p_worker_id text, p_metadata jsonb) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring.assert_text(p_argument text, p_value text, p_max_length integer) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring.begin_ingest_batch(p_batch_id uuid, p_created_at timestamp with time zone, p_event_count integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.begin_ingest_batch(p_batch_id uuid, p_created_at timestamp with time zone, p_event_count integer) TO pgvigil_writer;
+
+REVOKE ALL ON FUNCTION monitoring.check_error_rate_alerts() FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.check_error_rate_alerts() TO pgvigil_admin;
+
+REVOKE ALL ON FUNCTION monitoring.check_processing_performance_alerts() FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.check_processing_performance_alerts() TO pgvigil_admin;
+
+REVOKE ALL ON FUNCTION monitoring.check_queue_backlog_alerts() FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.check_queue_backlog_alerts() TO pgvigil_admin;
+
+REVOKE ALL ON FUNCTION monitoring.check_system_health_alerts() FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.check_system_health_alerts() TO pgvigil_admin;
+
+REVOKE ALL ON FUNCTION monitoring.cleanup_old_monitoring_data(p_lock_timeout_ms integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.cleanup_old_monitoring_data(p_lock_timeout_ms integer) TO pgvigil_admin;
+
+REVOKE ALL ON FUNCTION monitoring.complete_task_tracking(p_task_id text, p_status text, p_output_size bigint, p_step_timings jsonb, p_event_time timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.complete_task_tracking(p_task_id text, p_status text, p_output_size bigint, p_step_timings jsonb, p_event_time timestamp with time zone) TO pgvigil_writer;
+
+REVOKE ALL ON FUNCTION monitoring.config_changed_keys(p_old jsonb, p_new jsonb) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring.config_merge(p_base jsonb, p_overlay jsonb) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring.config_number(p_path text[]) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring.config_value(p_path text[]) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring.confirm_metric_copy(p_first_event_time timestamp with time zone, p_last_event_time timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.confirm_metric_copy(p_first_event_time timestamp with time zone, p_last_event_time timestamp with time zone) TO pgvigil_writer;
+
+REVOKE ALL ON FUNCTION monitoring.create_partition(p_table_name text, p_day date) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring.detach_expired_partition(p_table_name text, p_partition_name text, p_lock_timeout_ms integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.detach_expired_partition(p_table_name text, p_partition_name text, p_lock_timeout_ms integer) TO pgvigil_admin;
+
+REVOKE ALL ON FUNCTION monitoring.drop_detached_partition(p_partition_name text, p_lock_timeout_ms integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.drop_detached_partition(p_partition_name text, p_lock_timeout_ms integer) TO pgvigil_admin;
+
+REVOKE ALL ON FUNCTION monitoring.estimate_percentile(p_bucket_counts bigint[], p_fraction double precision) FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.estimate_percentile(p_bucket_counts bigint[], p_fraction double precision) TO pgvigil_reader;
+
+REVOKE ALL ON FUNCTION monitoring.event_time_bounds(OUT earliest timestamp with time zone, OUT latest timestamp with time zone) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring.expire_ingest_state(OUT batch_ids_expired bigint, OUT orphan_completions_expired bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.expire_ingest_state(OUT batch_ids_expired bigint, OUT orphan_completions_expired bigint) TO pgvigil_admin;
+
+REVOKE ALL ON FUNCTION monitoring.expire_old_rows() FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.expire_old_rows() TO pgvigil_admin;
+
+REVOKE ALL ON FUNCTION monitoring.expired_partitions() FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.expired_partitions() TO pgvigil_admin;
+
+REVOKE ALL ON FUNCTION monitoring.finish_check(p_check_name text) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring.finish_tasks(p_task_ids text[], p_statuses text[], p_output_sizes bigint[], p_step_timings jsonb[], p_end_times timestamp with time zone[]) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring.get_dashboard_summary() FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.get_dashboard_summary() TO pgvigil_reader;
+
+REVOKE ALL ON FUNCTION monitoring.job_definitions(p_runner text) FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.job_definitions(p_runner text) TO pgvigil_admin;
+
+REVOKE ALL ON FUNCTION monitoring.lock_checks() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring.note_ingest(p_table text, p_first_event_time timestamp with time zone, p_last_event_time timestamp with time zone) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring.park_task_completions(p_task_ids text[], p_statuses text[], p_output_sizes bigint[], p_step_timings jsonb[], p_end_times timestamp with time zone[]) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring.performance_tail(p_since timestamp with time zone, p_width interval) FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.performance_tail(p_since timestamp with time zone, p_width interval) TO pgvigil_reader;
+
+REVOKE ALL ON FUNCTION monitoring.purge_cron_history() FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.purge_cron_history() TO pgvigil_admin;
+
+REVOKE ALL ON FUNCTION monitoring.record_error(p_task_id text, p_error_type text, p_severity text, p_message text, p_component text, p_stack_trace text, p_context jsonb, p_event_time timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.record_error(p_task_id text, p_error_type text, p_severity text, p_message text, p_component text, p_stack_trace text, p_context jsonb, p_event_time timestamp with time zone) TO pgvigil_writer;
+
+REVOKE ALL ON FUNCTION monitoring.record_performance_metric(p_metric_name text, p_metric_type text, p_value double precision, p_unit text, p_component text, p_tags jsonb, p_event_time timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.record_performance_metric(p_metric_name text, p_metric_type text, p_value double precision, p_unit text, p_component text, p_tags jsonb, p_event_time timestamp with time zone) TO pgvigil_writer;
+
+REVOKE ALL ON FUNCTION monitoring.record_queue_stats(p_queue_name text, p_pending_count integer, p_processing_count integer, p_completed_count integer, p_failed_count integer, p_oldest_pending_age_seconds double precision, p_event_time timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.record_queue_stats(p_queue_name text, p_pending_count integer, p_processing_count integer, p_completed_count integer, p_failed_count integer, p_oldest_pending_age_seconds double precision, p_event_time timestamp with time zone) TO pgvigil_writer;
+
+REVOKE ALL ON FUNCTION monitoring.record_task_events(p_kinds text[], p_task_ids text[], p_task_types text[], p_worker_ids text[], p_input_sizes bigint[], p_metadata jsonb[], p_statuses text[], p_output_sizes bigint[], p_step_timings jsonb[], p_event_times timestamp with time zone[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.record_task_events(p_kinds text[], p_task_ids text[], p_task_types text[], p_worker_ids text[], p_input_sizes bigint[], p_metadata jsonb[], p_statuses text[], p_output_sizes bigint[], p_step_timings jsonb[], p_event_times timestamp with time zone[]) TO pgvigil_writer;
+
+REVOKE ALL ON FUNCTION monitoring.record_task_starts(p_task_ids text[], p_task_types text[], p_worker_ids text[], p_input_sizes bigint[], p_metadata jsonb[], p_start_times timestamp with time zone[], p_statuses text[], p_output_sizes bigint[], p_step_timings jsonb[], p_end_times timestamp with time zone[]) FROM PUBLIC;
+
+REVOKE ALL ON PROCEDURE monitoring.refresh_rollups() FROM PUBLIC;
+GRANT ALL ON PROCEDURE monitoring.refresh_rollups() TO pgvigil_admin;
+
+REVOKE ALL ON FUNCTION monitoring.resolve_alert(p_alert_id bigint, p_resolved_by text, p_note text) FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.resolve_alert(p_alert_id bigint, p_resolved_by text, p_note text) TO pgvigil_admin;
+
+REVOKE ALL ON FUNCTION monitoring.resolve_resolved_alerts() FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.resolve_resolved_alerts() TO pgvigil_admin;
+
+REVOKE ALL ON FUNCTION monitoring.rollup_boundary(p_source text) FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.rollup_boundary(p_source text) TO pgvigil_reader;
+
+REVOKE ALL ON FUNCTION monitoring.run_monitoring_checks(p_source text) FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.run_monitoring_checks(p_source text) TO pgvigil_admin;
+
+REVOKE ALL ON FUNCTION monitoring.run_partition_maintenance() FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.run_partition_maintenance() TO pgvigil_admin;
+
+REVOKE ALL ON PROCEDURE monitoring.run_retention(INOUT partitions_dropped integer, INOUT partitions_busy integer, INOUT rows_removed bigint, IN p_lock_timeout_ms integer, IN p_attempts integer) FROM PUBLIC;
+GRANT ALL ON PROCEDURE monitoring.run_retention(INOUT partitions_dropped integer, INOUT partitions_busy integer, INOUT rows_removed bigint, IN p_lock_timeout_ms integer, IN p_attempts integer) TO pgvigil_admin;
+
+REVOKE ALL ON FUNCTION monitoring.schedule_jobs() FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.schedule_jobs() TO pgvigil_admin;
+
+REVOKE ALL ON FUNCTION monitoring.severity_for_value(p_value double precision, p_thresholds jsonb) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring.severity_rank(p_severity text) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring.start_task_tracking(p_task_id text, p_task_type text, p_input_size bigint, p_worker_id text, p_metadata jsonb, p_event_time timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.start_task_tracking(p_task_id text, p_task_type text, p_input_size bigint, p_worker_id text, p_metadata jsonb, p_event_time timestamp with time zone) TO pgvigil_writer;
+
+REVOKE ALL ON FUNCTION monitoring.task_duration_bounds() FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.task_duration_bounds() TO pgvigil_reader;
+
+REVOKE ALL ON FUNCTION monitoring.task_tail(p_since timestamp with time zone, p_width interval) FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.task_tail(p_since timestamp with time zone, p_width interval) TO pgvigil_reader;
+
+REVOKE ALL ON FUNCTION monitoring.unschedule_jobs() FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.unschedule_jobs() TO pgvigil_admin;
+
+REVOKE ALL ON FUNCTION monitoring.update_system_health(p_component_type text, p_component_name text, p_status text, p_response_time_ms numeric, p_failure_reason text, p_details jsonb, p_event_time timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.update_system_health(p_component_type text, p_component_name text, p_status text, p_response_time_ms numeric, p_failure_reason text, p_details jsonb, p_event_time timestamp with time zone) TO pgvigil_writer;
+
+REVOKE ALL ON FUNCTION monitoring.upsert_alert(p_alert_type text, p_subject text, p_severity text, p_title text, p_message text, p_current_value double precision, p_threshold_value double precision, p_details jsonb) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring.validate_config(p_document jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.validate_config(p_document jsonb) TO pgvigil_admin;
+
+REVOKE ALL ON FUNCTION monitoring.write_audit_log(p_action text, p_subject text, p_details jsonb) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring.sum_bucket_counts(bigint[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.sum_bucket_counts(bigint[]) TO pgvigil_reader;
+
+REVOKE ALL ON FUNCTION monitoring.task_duration_histogram(double precision) FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.task_duration_histogram(double precision) TO pgvigil_reader;
+
+GRANT SELECT ON TABLE monitoring.alert_events TO pgvigil_admin;
+
+GRANT SELECT ON TABLE monitoring.alerts TO pgvigil_admin;
+
+GRANT SELECT ON TABLE monitoring.audit_log TO pgvigil_admin;
+
+GRANT SELECT ON TABLE monitoring.check_runs TO pgvigil_admin;
+
+GRANT SELECT ON TABLE monitoring.config TO pgvigil_admin;
+
+GRANT SELECT ON TABLE monitoring.error_tracking TO pgvigil_admin;
+
+GRANT SELECT ON TABLE monitoring.error_tracking_default TO pgvigil_admin;
+
+GRANT SELECT ON TABLE monitoring.history_tables TO pgvigil_admin;
+
+GRANT SELECT ON TABLE monitoring.ingest_batches TO pgvigil_admin;
+
+GRANT SELECT ON TABLE monitoring.pending_task_completions TO pgvigil_admin;
+
+GRANT INSERT ON TABLE monitoring.performance_monitoring TO pgvigil_writer;
+GRANT SELECT ON TABLE monitoring.performance_monitoring TO pgvigil_admin;
+
+GRANT SELECT ON TABLE monitoring.performance_monitoring_default TO pgvigil_admin;
+
+GRANT SELECT ON TABLE monitoring.performance_rollup_5min TO pgvigil_admin;
+
+GRANT SELECT ON TABLE monitoring.performance_rollup_hour TO pgvigil_admin;
+
+GRANT SELECT ON TABLE monitoring.performance_rollup_minute TO pgvigil_admin;
+
+GRANT SELECT ON TABLE monitoring.performance_rollup_minute_default TO pgvigil_admin;
+
+GRANT SELECT ON TABLE monitoring.processing_metrics TO pgvigil_admin;
+
+GRANT SELECT ON TABLE monitoring.processing_metrics_default TO pgvigil_admin;
+
+GRANT SELECT ON TABLE monitoring.queue_monitoring TO pgvigil_admin;
+
+GRANT SELECT ON TABLE monitoring.queue_monitoring_default TO pgvigil_admin;
+
+GRANT SELECT ON TABLE monitoring.rollup_pending TO pgvigil_admin;
+
+GRANT SELECT ON TABLE monitoring.rollup_state TO pgvigil_admin;
+
+GRANT SELECT ON TABLE monitoring.running_tasks TO pgvigil_admin;
+
+GRANT SELECT ON TABLE monitoring.schema_sources TO pgvigil_admin;
+
+GRANT SELECT ON TABLE monitoring.system_health TO pgvigil_admin;
+
+GRANT SELECT ON TABLE monitoring.system_health_history TO pgvigil_admin;
+
+GRANT SELECT ON TABLE monitoring.system_health_history_default TO pgvigil_admin;
+
+GRANT SELECT ON TABLE monitoring.task_rollup_hour TO pgvigil_admin;
+
+GRANT SELECT ON TABLE monitoring.task_rollup_minute TO pgvigil_admin;
+
+GRANT SELECT ON TABLE monitoring.task_rollup_minute_default TO pgvigil_admin;
+
+GRANT SELECT ON TABLE monitoring.v_active_alerts TO pgvigil_reader;
+GRANT SELECT ON TABLE monitoring.v_active_alerts TO pgvigil_admin;
+
+GRANT SELECT ON TABLE monitoring.v_error_summary TO pgvigil_reader;
+GRANT SELECT ON TABLE monitoring.v_error_summary TO pgvigil_admin;
+
+GRANT SELECT ON TABLE monitoring.v_performance_history TO pgvigil_reader;
+GRANT SELECT ON TABLE monitoring.v_performance_history TO pgvigil_admin;
+
+GRANT SELECT ON TABLE monitoring.v_performance_trends TO pgvigil_reader;
+GRANT SELECT ON TABLE monitoring.v_performance_trends TO pgvigil_admin;
+
+GRANT SELECT ON TABLE monitoring.v_queue_performance TO pgvigil_reader;
+GRANT SELECT ON TABLE monitoring.v_queue_performance TO pgvigil_admin;
+
+GRANT SELECT ON TABLE monitoring.v_realtime_processing_status TO pgvigil_reader;
+GRANT SELECT ON TABLE monitoring.v_realtime_processing_status TO pgvigil_admin;
+
+GRANT SELECT ON TABLE monitoring.v_system_health_summary TO pgvigil_reader;
+GRANT SELECT ON TABLE monitoring.v_system_health_summary TO pgvigil_admin;
+
+GRANT SELECT ON TABLE monitoring.v_task_history TO pgvigil_reader;
+GRANT SELECT ON TABLE monitoring.v_task_history TO pgvigil_admin;
+
+GRANT SELECT ON TABLE monitoring.v_task_trends TO pgvigil_reader;
+GRANT SELECT ON TABLE monitoring.v_task_trends TO pgvigil_admin;
