@@ -36,6 +36,7 @@ from pgvigil import (
     InvalidArgumentError,
     MalformedBatchError,
     MonitoringClient,
+    Recorder,
 )
 from pgvigil.errors import from_psycopg
 
@@ -1095,3 +1096,37 @@ def test_task_context_manager_completes_or_fails_the_task(
         "component": "ocr",
     }
     assert error["stack_trace"].rstrip().endswith("ValueError: boom")
+
+
+def test_both_clients_are_recorders(dsn: str, make_client: MakeClient) -> None:
+    buffered = make_client(dsn)
+    with MonitoringClient(dsn) as direct:
+        assert isinstance(direct, Recorder)
+        assert isinstance(buffered, Recorder)
+
+
+def test_track_decorator_on_the_buffered_client(
+    dsn: str, conn: Conn, make_client: MakeClient
+) -> None:
+    client = make_client(dsn)
+
+    @client.track("double")
+    def double(x: int) -> int:
+        """Doubles."""
+        return x * 2
+
+    @client.track("explode", component="bombs")
+    def explode() -> None:
+        raise LookupError("no such key")
+
+    assert double.__name__ == "double" and double.__doc__ == "Doubles."
+    assert double(3) == 6
+    with pytest.raises(LookupError, match="no such key"):
+        explode()
+    assert client.flush(timeout=30)
+    assert conn.execute(
+        "SELECT task_type, status FROM monitoring.processing_metrics ORDER BY task_type"
+    ).fetchall() == [("double", "completed"), ("explode", "failed")]
+    assert conn.execute(
+        "SELECT error_type, message, component FROM monitoring.error_tracking"
+    ).fetchall() == [("LookupError", "no such key", "bombs")]

@@ -524,3 +524,40 @@ def test_the_database_after_the_command_wins_over_the_one_before(dsn, capsys, co
     # ...and the other way round, the unreachable one after is the one tried.
     assert main(["--database", dsn, *command, "--database", UNREACHABLE]) == 2
     assert "pgvigil: error" in capsys.readouterr().err
+
+
+def _table_counts(conn) -> tuple[int, ...]:
+    row = conn.execute(
+        "SELECT (SELECT count(*) FROM monitoring.processing_metrics),"
+        " (SELECT count(*) FROM monitoring.error_tracking),"
+        " (SELECT count(*) FROM monitoring.system_health_history),"
+        " (SELECT count(*) FROM monitoring.queue_monitoring),"
+        " (SELECT count(*) FROM monitoring.performance_monitoring),"
+        " (SELECT count(*) FROM monitoring.running_tasks)"
+    ).fetchone()
+    assert row is not None
+    return tuple(row)
+
+
+def test_demo_writes_the_same_workload_through_either_client(dsn, conn, capsys):
+    # Both clients are Recorders: the same seed gives the same rows either way.
+    args = ["--database", dsn, "demo", "--history-minutes", "20", "--seed", "11"]
+    assert main(args) == 0
+    direct = _table_counts(conn)
+    for table in ("processing_metrics", "error_tracking", "system_health_history",
+                  "system_health", "queue_monitoring", "performance_monitoring", "running_tasks"):  # fmt: skip
+        conn.execute(f"DELETE FROM monitoring.{table}")
+    assert main([*args, "--buffered"]) == 0
+    assert "pgvigil dashboard" in capsys.readouterr().out
+    assert _table_counts(conn) == direct
+    assert direct[0] > 50
+
+
+def test_collect_records_through_a_buffered_client(dsn, conn, capsys):
+    args = ["--database", dsn, "collect", "--count", "2", "--interval", "0.05", "--buffered"]
+    assert main(args) == 0
+    written = int(capsys.readouterr().out.split("recorded ")[1].split()[0])
+    assert written >= 8
+    assert conn.execute("SELECT count(*) FROM monitoring.performance_monitoring").fetchone() == (
+        written,
+    )

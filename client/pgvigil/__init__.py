@@ -28,6 +28,7 @@ from pgvigil.errors import (
     UnknownTaskError,
     ValueTooLongError,
 )
+from pgvigil.recorder import Recorder
 
 __version__ = "0.1.0"
 
@@ -50,6 +51,7 @@ __all__ = [
     "OutOfRangeError",
     "PgCronUnavailableError",
     "PgvigilError",
+    "Recorder",
     "SchedulingError",
     "TaskAlreadyCompletedError",
     "TaskAlreadyRunningError",

@@ -46,6 +46,7 @@ from psycopg.types.json import Jsonb, set_json_dumps
 from pgvigil.client import TaskHandle, _log_disabled_once, monitoring_disabled
 from pgvigil.connection import describe_conninfo, resolve_conninfo
 from pgvigil.errors import is_refused_input
+from pgvigil.recorder import TrackMixin
 
 __all__ = ["BufferStats", "BufferedClient"]
 
@@ -155,7 +156,7 @@ def _jsonb(value: Mapping[str, Any] | None) -> Jsonb | None:
     return None if value is None else Jsonb(value)
 
 
-class BufferedClient:
+class BufferedClient(TrackMixin):
     """Records events without waiting for the database.
 
     Recording calls put the event, stamped with its time, on a bounded

@@ -6,7 +6,6 @@ module only passes arguments and maps errors to Python exceptions.
 
 from __future__ import annotations
 
-import functools
 import logging
 import math
 import os
@@ -14,12 +13,12 @@ import threading
 import time
 import traceback
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 from psycopg.rows import dict_row, tuple_row
@@ -33,6 +32,7 @@ from pgvigil.errors import (
     PgvigilError,
     from_psycopg,
 )
+from pgvigil.recorder import TrackMixin
 
 if TYPE_CHECKING:
     from typing_extensions import LiteralString
@@ -65,8 +65,6 @@ def _log_disabled_once() -> None:
     )
 
 
-P = ParamSpec("P")
-R = TypeVar("R")
 
 _START_TASK = """
 SELECT monitoring.start_task_tracking(
@@ -190,7 +188,7 @@ class TaskHandle:
             self.step_timings[name] = self.step_timings.get(name, 0.0) + elapsed
 
 
-class MonitoringClient:
+class MonitoringClient(TrackMixin):
     """Typed client of the pgvigil stored functions.
 
     Pass a ``ConnectionPool`` to share one (the client never closes it), or let
@@ -601,18 +599,3 @@ class MonitoringClient:
             )
         except Exception:
             logger.warning("could not record the error of task %s", handle.task_id, exc_info=True)
-
-    def track(
-        self, task_type: str, *, component: str | None = None
-    ) -> Callable[[Callable[P, R]], Callable[P, R]]:
-        """Decorator tracking every call of the function as a task (see ``task()``)."""
-
-        def decorator(func: Callable[P, R]) -> Callable[P, R]:
-            @functools.wraps(func)
-            def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-                with self.task(task_type, component=component):
-                    return func(*args, **kwargs)
-
-            return wrapper
-
-        return decorator

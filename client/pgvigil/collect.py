@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import psutil
 
-from pgvigil.client import MonitoringClient
 from pgvigil.errors import DatabaseUnavailableError
+from pgvigil.recorder import Recorder
 
 __all__ = ["collect"]
 
@@ -75,7 +75,7 @@ def _rates(previous: _Counters, current: _Counters) -> Iterator[tuple[str, str, 
 
 
 def collect(
-    client: MonitoringClient,
+    client: Recorder,
     *,
     interval: float = 10.0,
     count: int | None = None,

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, TextIO
 
-from pgvigil.client import MonitoringClient
+from pgvigil.recorder import Recorder
 
 __all__ = ["MAX_HISTORY_MINUTES", "DemoReport", "run_demo"]
 
@@ -212,7 +212,7 @@ class _Event:
 
 
 class _Demo:
-    def __init__(self, client: MonitoringClient, rng: random.Random, out: TextIO) -> None:
+    def __init__(self, client: Recorder, rng: random.Random, out: TextIO) -> None:
         self.client = client
         self.rng = rng
         self.out = out
@@ -701,7 +701,7 @@ class _Demo:
 
 
 def run_demo(
-    client: MonitoringClient,
+    client: Recorder,
     *,
     seed: int | None = None,
     history_minutes: int = 60,

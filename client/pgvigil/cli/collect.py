@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from pgvigil.buffered import BufferedClient
 from pgvigil.cli.common import add_command, resolve_database
 from pgvigil.client import MonitoringClient
 
@@ -15,7 +16,9 @@ if TYPE_CHECKING:
 def cmd_collect(args: argparse.Namespace) -> int:
     from pgvigil.collect import collect
 
-    with MonitoringClient(resolve_database(args)) as client:
+    conninfo = resolve_database(args)
+    client_class = BufferedClient if args.buffered else MonitoringClient
+    with client_class(conninfo) as client:
         try:
             written = collect(
                 client, interval=args.interval, count=args.count, component=args.component
@@ -37,3 +40,8 @@ def register(subparsers: Subparsers, common: argparse.ArgumentParser) -> None:
     collect.add_argument("--interval", type=float, default=10.0, help="seconds between samples")
     collect.add_argument("--count", type=int, help="stop after this many samples (default: never)")
     collect.add_argument("--component", default="system")
+    collect.add_argument(
+        "--buffered",
+        action="store_true",
+        help="record through a BufferedClient (queued, written in batches, never blocking)",
+    )

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import psycopg
 
+from pgvigil.buffered import BufferedClient
 from pgvigil.cli.common import add_command, resolve_database
 from pgvigil.client import MonitoringClient
 
@@ -39,12 +40,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     conninfo = resolve_database(args)
     with MonitoringClient(conninfo) as client:
-        run_demo(
-            client,
-            seed=args.seed,
-            history_minutes=args.history_minutes,
-            live_seconds=args.live_seconds,
-        )
+        if args.buffered:
+            with BufferedClient(conninfo) as buffered:
+                run_demo(buffered, seed=args.seed, history_minutes=args.history_minutes,
+                         live_seconds=args.live_seconds)  # fmt: skip
+                buffered.flush(timeout=60)
+        else:
+            run_demo(client, seed=args.seed, history_minutes=args.history_minutes,
+                     live_seconds=args.live_seconds)  # fmt: skip
         if args.wait_for_pg_cron:
             written_at = time.time()
             print(
@@ -71,6 +74,8 @@ def register(subparsers: Subparsers, common: argparse.ArgumentParser) -> None:
     demo.add_argument("--seed", type=int, default=None)
     demo.add_argument("--history-minutes", type=int, default=60)
     demo.add_argument("--live-seconds", type=float, default=0.0)
+    demo.add_argument("--buffered", action="store_true",
+                      help="write the workload through a BufferedClient instead of MonitoringClient")  # fmt: skip
     demo.add_argument("--wait-for-pg-cron", action="store_true",
                       help="after writing, wait until pg_cron has run the checks")  # fmt: skip
     demo.add_argument("--wait-timeout", type=float, default=150.0)
