@@ -706,7 +706,7 @@ def run_demo(
     seed: int | None = None,
     history_minutes: int = 60,
     live_seconds: float = 0.0,
-    out: TextIO = sys.stdout,
+    out: TextIO | None = None,
 ) -> DemoReport:
     """Write a simulated workload: ``history_minutes`` of back-dated history, then live activity.
 
@@ -721,7 +721,8 @@ def run_demo(
         raise ValueError(f"history_minutes must be between 1 and {MAX_HISTORY_MINUTES}")
     if live_seconds < 0 or not math.isfinite(live_seconds):
         raise ValueError("live_seconds must be a finite number >= 0")
-    demo = _Demo(client, random.Random(seed), out)
+    # sys.stdout at call time, not at import (tests and callers may swap it).
+    demo = _Demo(client, random.Random(seed), out or sys.stdout)
     demo.say(
         f"pgvigil demo run {demo.run_id}: {history_minutes} min of history"
         + (f", then {live_seconds:g} s live" if live_seconds else "")
