@@ -49,7 +49,7 @@ def one(conn: Conn, query: Any, params: Any = None) -> dict[str, Any]:
 
 def db_now(conn: Conn) -> datetime:
     """The database's transaction time."""
-    return scalar(conn, "SELECT now()")  # type: ignore[no-any-return]
+    return scalar(conn, "SELECT now()")
 
 
 def parent_tables(conn: Conn) -> list[str]:

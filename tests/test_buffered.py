@@ -214,7 +214,7 @@ def test_tags_are_taken_at_the_call_and_unserializable_tags_are_dropped(
     client.record_performance_metric("m", "gauge", 1.0, "ms", "c", tags=tags, event_time=base)
     tags["host"] = "changed after the call"
     client.record_performance_metric("m", "gauge", 2.0, "ms", "c", tags={"bad": object()})
-    client.record_performance_metric("m", "gauge", 3.0, "ms", "c", tags={1: "int key"})
+    client.record_performance_metric("m", "gauge", 3.0, "ms", "c", tags={1: "int key"})  # type: ignore[dict-item]
     stats = flushed(client)
 
     stored = conn.execute(

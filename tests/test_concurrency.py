@@ -236,7 +236,7 @@ def test_many_writers_start_and_complete_tasks(conn: Conn, dsn: str) -> None:
 
     results = run_together(*[lambda w=w: writer(w) for w in range(writers)])
     for w, durations in enumerate(results):
-        want = []
+        want: list[Any] = []
         for chunk in range(0, per_writer, in_flight):
             part = plans[w][chunk : chunk + in_flight]
             want.extend((end - start).total_seconds() for _, start, end, _ in reversed(part))
@@ -296,7 +296,7 @@ def _buffered_two_clients(conn: Conn, dsn: str, race: bool) -> None:
             for task_id, _, end, status in part:
                 completer.complete_task(task_id, status, 5, {"step": 0.5}, event_time=end)
 
-        def start(part: list[tuple[str, datetime, datetime, str]]) -> None:
+        def start_all(part: list[tuple[str, datetime, datetime, str]]) -> None:
             for task_id, begun, _, _ in part:
                 starter.start_task("buffered", 3, worker_id="w", task_id=task_id, event_time=begun)
                 time.sleep(0)
@@ -308,11 +308,11 @@ def _buffered_two_clients(conn: Conn, dsn: str, race: bool) -> None:
         )
         if race:
             run_together(
-                *[lambda p=p: start(p) for p in split(tasks)],
+                *[lambda p=p: start_all(p) for p in split(tasks)],
                 *[lambda p=p: complete(p) for p in split(rest)],
             )
         else:
-            run_together(*[lambda p=p: start(p) for p in split(tasks)])
+            run_together(*[lambda p=p: start_all(p) for p in split(tasks)])
             assert starter.flush(30)
             assert scalar(conn, "SELECT count(*) FROM monitoring.running_tasks") == len(rest)
             run_together(*[lambda p=p: complete(p) for p in split(rest)])

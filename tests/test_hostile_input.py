@@ -65,7 +65,7 @@ from pgvigil.errors import InvalidArgumentError, PgvigilError, TaskStateError
 UTC = timezone.utc
 SQL_EXAMPLES = 120
 CLIENT_EXAMPLES = 40
-SETTINGS = {
+SETTINGS: dict[str, Any] = {
     "deadline": None,
     "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     "database": None,
@@ -967,7 +967,7 @@ def test_sql_call_with_hostile_input_succeeds_exactly_or_fails_cleanly(
 
 def _client_calls(client: MonitoringClient) -> dict[str, Callable[[dict[str, Any]], Any]]:
     def t(a: dict[str, Any]) -> datetime | None:
-        return a["event_time"].value  # type: ignore[no-any-return]
+        return a["event_time"].value
 
     return {
         "start_task_tracking": lambda a: client.start_task(

@@ -139,7 +139,9 @@ def test_migrate_keeps_a_config_already_applied(dsn, conn):
 
 def _reader_can_select(conn: psycopg.Connection[Any], view: str) -> bool:
     row = conn.execute("SELECT has_table_privilege('pgvigil_reader', %s, 'SELECT')", (view,))
-    return bool(row.fetchone()[0])
+    result = row.fetchone()
+    assert result is not None
+    return bool(result[0])
 
 
 def test_a_changed_view_is_reapplied_and_keeps_its_grants(dsn, conn):
@@ -226,6 +228,7 @@ def wheel(tmp_path_factory) -> Path:
     return wheels[0]
 
 
+@pytest.mark.slow
 def test_the_wheel_carries_the_sql_and_the_config(wheel):
     with zipfile.ZipFile(wheel) as zf:
         names = set(zf.namelist())
@@ -250,6 +253,7 @@ def test_the_wheel_carries_the_sql_and_the_config(wheel):
         assert "pgvigil = pgvigil.cli:main" in zf.read(entry_points).decode()
 
 
+@pytest.mark.slow
 def test_the_unpacked_wheel_finds_its_packaged_resources(wheel, tmp_path):
     with zipfile.ZipFile(wheel) as zf:
         zf.extractall(tmp_path)
@@ -274,6 +278,7 @@ def test_the_unpacked_wheel_finds_its_packaged_resources(wheel, tmp_path):
     assert int(sources) == len(repeatable_sources())
 
 
+@pytest.mark.slow
 def test_the_unpacked_wheel_migrates_a_database(wheel, tmp_path, empty_db):
     with zipfile.ZipFile(wheel) as zf:
         zf.extractall(tmp_path / "site")

@@ -129,6 +129,7 @@ def test_unschedule_jobs_removes_them_and_is_idempotent(cron_conn):
         cron_conn.execute("SELECT cron.unschedule('not-pgvigil-test-job')")
 
 
+@pytest.mark.slow
 def test_pg_cron_runs_the_checks_and_raises_an_alert(cron_conn):
     """The whole loop: a report, pg_cron runs the checks job, the alert is pg_cron's.
 

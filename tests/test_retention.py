@@ -439,6 +439,13 @@ def _expired_day(conn: Conn, table: str, days_back: int = 120) -> date:
     return day
 
 
+def _call_retention(conn: Conn, arguments: str = "") -> tuple[int, int, int]:
+    """CALL run_retention(); its INOUT results: partitions dropped, busy, rows removed."""
+    row = conn.execute(f"CALL monitoring.run_retention({arguments})").fetchone()
+    assert row is not None
+    return (row[0], row[1], row[2])
+
+
 def _writes_while(dsn: str) -> list[str]:
     """Record a sample and an error on a fresh connection, failing fast if blocked."""
     with psycopg.connect(dsn, autocommit=True) as writer:
@@ -459,9 +466,7 @@ def test_retention_job_skips_a_partition_a_reader_holds_and_writers_go_on(
         reader.execute("SELECT count(*) FROM monitoring.performance_monitoring").fetchone()
         with psycopg.connect(dsn, autocommit=True) as job:
             job.execute("SET statement_timeout = '30s'")
-            dropped, busy, _rows = job.execute(
-                "CALL monitoring.run_retention(p_attempts => 2)"
-            ).fetchone()
+            dropped, busy, _rows = _call_retention(job, "p_attempts => 2")
             # While the job ran and now that it is done, writers are not blocked.
             assert _writes_while(dsn) == ["ok"]
         assert (dropped, busy) == (1, 1)
@@ -469,7 +474,7 @@ def test_retention_job_skips_a_partition_a_reader_holds_and_writers_go_on(
         assert exists(conn, partition_name("performance_monitoring", held))
         assert _writes_while(dsn) == ["ok"]
     # The reader is gone: the next run drops what was left.
-    dropped, busy, _rows = conn.execute("CALL monitoring.run_retention()").fetchone()
+    dropped, busy, _rows = _call_retention(conn)
     assert (dropped, busy) == (1, 0)
     assert not exists(conn, partition_name("performance_monitoring", held))
     assert scalar(conn, "SELECT count(*) FROM monitoring.performance_monitoring") == 2  # the writes
@@ -503,7 +508,7 @@ def test_a_partition_detached_but_not_dropped_is_dropped_by_the_next_run(conn: C
     assert [tuple(r) for r in conn.execute("SELECT * FROM monitoring.expired_partitions()")] == [
         ("queue_monitoring", name, False)
     ]
-    assert conn.execute("CALL monitoring.run_retention()").fetchone()[:2] == (1, 0)
+    assert _call_retention(conn)[:2] == (1, 0)
     assert not exists(conn, name)
 
 

@@ -1,10 +1,14 @@
-"""plpgsql_check over every PL/pgSQL function of the schema: no errors, no warnings.
+"""Static checks: plpgsql_check over every PL/pgSQL function of the schema (no
+errors, no warnings), and the test modules' mypy settings.
 
 It found a hint built from adjacent E'' literals (a syntax error only on the
 PV401 path) that no ordinary call would have reached.
 """
 
 from __future__ import annotations
+
+import re
+from pathlib import Path
 
 import psycopg
 
@@ -33,3 +37,16 @@ def _check(conn):
     ).fetchone()[0]
     assert checked >= 25
     assert rows == []
+
+
+def test_every_test_module_is_type_checked() -> None:
+    """pyproject.toml lists the test modules for mypy's relaxed settings by
+    name (mypy's module patterns take no prefix wildcard): keep it complete."""
+    root = Path(__file__).resolve().parents[1]
+    text = (root / "pyproject.toml").read_text()
+    block = re.search(r'module = \[([^\]]*)\]\ndisallow_untyped_defs = false', text)
+    assert block, "the tests' mypy override is missing from pyproject.toml"
+    listed = set(re.findall(r'"([^"]+)"', block[1]))
+    present = {p.stem for p in (root / "tests").rglob("*.py")}
+    assert present == listed
+    assert re.search(r'^files = \[.*"tests".*\]$', text, re.M)
