@@ -269,3 +269,25 @@ def test_migrate_creates_pg_cron_and_schedule_jobs_never_does(server, cron_conn)
     finally:
         cron_conn.execute("CREATE EXTENSION IF NOT EXISTS pg_cron")
 
+
+
+def test_migrate_updates_jobs_an_earlier_release_scheduled(server, cron_conn):
+    # 0.1.0 scheduled the cleanup as SELECT cleanup_old_monitoring_data(); an
+    # upgrade must not leave the old command running.
+    cron_conn.execute("SELECT * FROM monitoring.schedule_jobs()").fetchall()
+    cron_conn.execute(
+        "UPDATE cron.job SET command = 'SELECT * FROM monitoring.cleanup_old_monitoring_data()'"
+        " WHERE jobname = 'pgvigil-cleanup'"
+    )
+    report = migrate(server.conninfo(server.cron_dbname))
+    assert report.jobs_rescheduled is True
+    assert cron_conn.execute(
+        "SELECT command FROM cron.job WHERE jobname = 'pgvigil-cleanup'"
+    ).fetchall() == [("CALL monitoring.run_retention()",)]
+    assert migrate(server.conninfo(server.cron_dbname)).jobs_rescheduled is False
+
+
+def test_migrate_schedules_nothing_where_jobs_were_never_scheduled(server, cron_conn):
+    assert pgvigil_jobs(cron_conn) == []
+    assert migrate(server.conninfo(server.cron_dbname)).jobs_rescheduled is False
+    assert pgvigil_jobs(cron_conn) == []

@@ -57,6 +57,7 @@ class MigrationReport:
     partitions_created: int = 0
     pg_cron_created: bool = False
     config_defaults_added: bool = False
+    jobs_rescheduled: bool = False
 
     @property
     def changed(self) -> bool:
@@ -66,6 +67,7 @@ class MigrationReport:
             or self.config_loaded
             or self.config_defaults_added
             or self.pg_cron_created
+            or self.jobs_rescheduled
         )
 
 
@@ -267,6 +269,7 @@ def migrate(conninfo: str, *, config_file: Path | None = None) -> MigrationRepor
         report.migrations_applied = _apply_migrations(conninfo)
         report.sources_applied = apply_repeatable_sources(conn)
         report.pg_cron_created = create_pg_cron_if_preloaded(conn)
+        report.jobs_rescheduled = reschedule_outdated_jobs(conn)
         has_config = conn.execute("SELECT EXISTS (SELECT FROM monitoring.config)").fetchone()
         if not (has_config and has_config[0]):
             document = load_config_file(config_file or default_config_path())
@@ -310,6 +313,29 @@ def create_pg_cron_if_preloaded(conn: psycopg.Connection[Any]) -> bool:
         conn.execute("CREATE EXTENSION IF NOT EXISTS pg_cron")
     except psycopg.errors.InsufficientPrivilege:
         return False
+    return True
+
+
+# Jobs scheduled by an earlier release whose command has changed since (0.1.0
+# scheduled the cleanup as a function; it is now CALL run_retention()).
+_OUTDATED_JOBS_SQL = """
+    SELECT count(*) FROM cron.job AS j
+    JOIN monitoring.job_definitions('pg_cron') AS d ON d.job_name = j.jobname
+    WHERE j.command <> d.command AND j.database = current_database()
+"""
+
+
+def reschedule_outdated_jobs(conn: psycopg.Connection[Any]) -> bool:
+    """Where pgvigil's jobs are scheduled in pg_cron and a command differs from
+    job_definitions(), schedule them again (by name: an update, not a second
+    job). A database whose jobs were never scheduled is left alone."""
+    row = conn.execute("SELECT to_regclass('cron.job') IS NOT NULL").fetchone()
+    if not (row and row[0]):
+        return False
+    row = conn.execute(_OUTDATED_JOBS_SQL).fetchone()
+    if not (row and row[0]):
+        return False
+    conn.execute("SELECT * FROM monitoring.schedule_jobs()").fetchall()
     return True
 
 
