@@ -268,8 +268,6 @@ def migrate(conninfo: str, *, config_file: Path | None = None) -> MigrationRepor
     with migration_lock(conninfo), psycopg.connect(conninfo, autocommit=True) as conn:
         report.migrations_applied = _apply_migrations(conninfo)
         report.sources_applied = apply_repeatable_sources(conn)
-        report.pg_cron_created = create_pg_cron_if_preloaded(conn)
-        report.jobs_rescheduled = reschedule_outdated_jobs(conn)
         has_config = conn.execute("SELECT EXISTS (SELECT FROM monitoring.config)").fetchone()
         if not (has_config and has_config[0]):
             document = load_config_file(config_file or default_config_path())
@@ -281,6 +279,8 @@ def migrate(conninfo: str, *, config_file: Path | None = None) -> MigrationRepor
             defaults = Jsonb(load_config_file(default_config_path()))
             row = conn.execute(_MERGE_DEFAULTS_SQL, {"defaults": defaults}).fetchone()
             report.config_defaults_added = bool(row and row[0])
+        report.pg_cron_created = create_pg_cron_if_preloaded(conn)
+        report.jobs_rescheduled = reschedule_outdated_jobs(conn)  # needs the config
         rows = conn.execute(
             "SELECT partitions_created FROM monitoring.run_partition_maintenance()"
         ).fetchall()
