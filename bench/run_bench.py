@@ -6,6 +6,15 @@ durable settings as ``pgvigil up``: fsync and synchronous commit on), migrates
 two databases, measures everything side by side in one run, prints a table,
 optionally writes every number as JSON, and deletes the cluster at the end,
 also on error or interrupt. It reports: a missed target does not make it fail.
+
+Each section (memory, cluster, ingest, lifecycles, latency, history, queries,
+expiry) runs on its own: an exception in one is recorded (in the JSON, under
+"failures", with its traceback) and printed as a FAILED line of the table, and
+the other sections still run and report; a section that needs one that failed
+(every database section needs the cluster; queries and expiry need the
+history) is reported as not run. The exit status is then 1, after everything
+was printed and written. ``--fail-section NAME`` makes a section fail on
+purpose, to test exactly that.
 """
 
 from __future__ import annotations
@@ -25,10 +34,10 @@ import sys
 import tempfile
 import time
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, is_dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -117,14 +126,57 @@ class Measurement:
             self.ok = subject < self.target
 
 
+@dataclass(frozen=True)
+class Section:
+    """A part of the benchmark that runs, fails and reports on its own."""
+
+    key: str  # for --fail-section and the JSON
+    title: str  # its phase, as printed
+    needs: tuple[str, ...] = ()  # keys of the sections it cannot run without
+
+
+SECTIONS = (
+    Section("memory", "memory (subprocess)"),
+    Section("cluster", "cluster start and migrate"),
+    Section("ingest", "ingest", ("cluster",)),
+    Section("lifecycles", "task lifecycles", ("cluster",)),
+    Section("latency", "start_task latency", ("cluster",)),
+    Section("history", "history load", ("cluster",)),
+    Section("queries", "queries on the history", ("history",)),
+    Section("expiry", "expiry", ("history",)),
+)
+
+
+class InjectedFailure(RuntimeError):
+    """Raised inside a section named by --fail-section (a test of the bench itself)."""
+
+
+@dataclass
+class SectionResult:
+    key: str
+    title: str
+    status: str  # "ok", "FAILED" or "not run"
+    seconds: float | None = None
+    error: str | None = None  # "ExceptionType: message", or why it was not run
+    traceback: str | None = None
+    position: int = 0  # measurements added before it ended: where its line goes in the table
+
+    def as_json(self) -> dict[str, Any]:
+        document = asdict(self)
+        del document["position"]
+        return document
+
+
 class Bench:
-    def __init__(self, sizes: Sizes, quick: bool) -> None:
+    def __init__(self, sizes: Sizes, quick: bool, fail_sections: Sequence[str] = ()) -> None:
         self.sizes = sizes
         self.quick = quick
+        self.fail_sections = set(fail_sections)
         self.measurements: list[Measurement] = []
         self.notes: list[str] = []
         self.plans: dict[str, list[str]] = {}
         self.phases: dict[str, float] = {}
+        self.sections: list[SectionResult] = []
         self.extra: dict[str, Any] = {}
 
     def add(self, m: Measurement) -> Measurement:
@@ -144,6 +196,44 @@ class Bench:
         finally:
             self.phases[name] = round(time.perf_counter() - started, 2)
             progress(f"{name}: {self.phases[name]:.1f} s")
+
+    def section(self, spec: Section, run: Callable[[], None]) -> SectionResult:
+        """``run()`` as the phase ``spec.title``, isolated from the other sections.
+
+        An exception is recorded with its traceback (and printed to stderr at
+        once) instead of ending the benchmark; the measurements the section
+        added before it are kept. A section whose ``needs`` did not all end
+        well is not run. Only ``Exception``: an interrupt still stops the run.
+        """
+        done = {r.key for r in self.sections if r.status == "ok"}
+        missing = [s.title for s in SECTIONS if s.key in spec.needs and s.key not in done]
+        if missing:
+            result = SectionResult(spec.key, spec.title, "not run",
+                                   error=f"needs {', '.join(missing)}, which did not complete",
+                                   position=len(self.measurements))  # fmt: skip
+            progress(f"{spec.title}: not run, {result.error}")
+        else:
+            try:
+                with self.phase(spec.title):
+                    if spec.key in self.fail_sections:
+                        raise InjectedFailure(f"--fail-section {spec.key}: failed on purpose")
+                    run()
+            except Exception as error:
+                result = SectionResult(spec.key, spec.title, "FAILED",
+                                       seconds=self.phases.get(spec.title),
+                                       error=f"{type(error).__name__}: {error}",
+                                       traceback=traceback.format_exc(),
+                                       position=len(self.measurements))  # fmt: skip
+                progress(f"{spec.title} FAILED, the other sections go on:\n{result.traceback}")
+            else:
+                result = SectionResult(spec.key, spec.title, "ok",
+                                       seconds=self.phases.get(spec.title),
+                                       position=len(self.measurements))  # fmt: skip
+        self.sections.append(result)
+        return result
+
+    def failures(self) -> list[SectionResult]:
+        return [r for r in self.sections if r.status == "FAILED"]
 
 
 def progress(message: str) -> None:
@@ -538,10 +628,10 @@ def panel_queries(conn: Conn) -> dict[str, list[tuple[str, str, str, str]]]:
     return panels
 
 
-def bench_queries(bench: Bench, conninfo: str) -> None:
+def bench_history(bench: Bench, conninfo: str) -> None:
+    """Loads the history that the queries and the expiry sections work on."""
     sizes = bench.sizes.history
-    with bench.phase("history load"):
-        info = load_history(conninfo, sizes, progress)
+    info = load_history(conninfo, sizes, progress)
     bench.extra["history"] = info
     bench.add(Measurement(
         "history.load", "queries", "history load (set-based SQL, then VACUUM ANALYZE)",
@@ -551,6 +641,9 @@ def bench_queries(bench: Bench, conninfo: str) -> None:
              f"{sizes.days} days; database {info['database_size']}",
         details=info,
     ))  # fmt: skip
+
+
+def bench_queries(bench: Bench, conninfo: str) -> None:
     with psycopg.connect(conninfo, autocommit=True) as conn:
         # Open alerts as in steady state: the first run raises them.
         first = conn.execute("SELECT * FROM monitoring.run_monitoring_checks('bench')").fetchall()
@@ -641,6 +734,22 @@ def bench_queries(bench: Bench, conninfo: str) -> None:
 
 # --------------------------------------------------------------------------- 5. expiry
 
+# Tables that cleanup_old_monitoring_data() expires at a fixed age, not by a
+# retention of the config (so set_performance_retention cannot keep them):
+# table -> (time column, age). Their oldest rows go whenever the job runs, as
+# time passes (a 5-minute bucket every 5 minutes), so the timed runs may remove
+# a few of them; the check is that none newer than that age goes.
+FIXED_RETENTION: dict[str, tuple[str, timedelta]] = {
+    "performance_rollup_5min": ("bucket", timedelta(days=2)),
+}
+# The daily tables of performance_monitoring by name, attached or not: a
+# partition counts as dropped only once its table is gone.
+PERFORMANCE_PARTITIONS_SQL = """
+SELECT c.relname::text FROM pg_catalog.pg_class AS c
+WHERE c.relnamespace = 'monitoring'::regnamespace AND c.relkind = 'r'
+  AND c.relname ~ '^performance_monitoring_p[0-9]{8}$'
+"""
+
 
 def set_performance_retention(conn: Conn, days: float) -> None:
     """Only performance_monitoring expires; everything else is kept for ten years."""
@@ -682,23 +791,114 @@ def timed_delete(conn: Conn, day: Any) -> tuple[float, float, int]:
     return delete_ms, (time.perf_counter() - started) * 1000, deleted
 
 
-def timed_cleanup(conn: Conn, retention_days: int, expected_day: Any) -> tuple[float, list[Any]]:
+def expiring_retention(now: datetime, day: date) -> float:
+    """The performance retention (days) putting the cutoff at noon UTC of the day after ``day``.
+
+    cleanup_old_monitoring_data() drops a daily partition once its end is at
+    or before now() - retention. With the cutoff at noon of the next day, the
+    partition of ``day`` (and any older) expires and the next one is kept,
+    each 12 hours from its boundary: the same partitions at any hour, also
+    when midnight UTC passes between this and the run. Fractional days are
+    valid retention settings.
+    """
+    noon = datetime(day.year, day.month, day.day, 12, tzinfo=timezone.utc) + timedelta(days=1)
+    return round((now - noon) / timedelta(days=1), 6)
+
+
+def retention_expiring(conn: Conn, day: date) -> float:
+    """expiring_retention() at the server's now(): the cleanup follows within seconds."""
+    now: datetime = scalar(conn, "SELECT now()")
+    return expiring_retention(now, day)
+
+
+@dataclass
+class CleanupSnapshot:
+    """What a retention run may change: taken before it and after it."""
+
+    partitions: set[str]  # of performance_monitoring
+    # FIXED_RETENTION tables: the cutoff (now() - age, by the server) and the
+    # rows per minute of their time column at or after it.
+    recent: dict[str, tuple[datetime, dict[datetime, int]]]
+
+
+def cleanup_snapshot(conn: Conn) -> CleanupSnapshot:
+    recent: dict[str, tuple[datetime, dict[datetime, int]]] = {}
+    with conn.transaction():  # one now() for every table
+        partitions = {r[0] for r in conn.execute(PERFORMANCE_PARTITIONS_SQL).fetchall()}
+        for table, (column, age) in FIXED_RETENTION.items():
+            cutoff: datetime = scalar(conn, "SELECT now() - %s::interval", (age,))
+            rows = conn.execute(
+                sql.SQL(
+                    "SELECT date_bin('1 minute', {c}, TIMESTAMPTZ '2000-01-01 00:00:00+00'), count(*)"
+                    " FROM monitoring.{t} WHERE {c} >= %s GROUP BY 1"
+                ).format(c=sql.Identifier(column), t=sql.Identifier(table)),
+                (cutoff,),
+            ).fetchall()
+            recent[table] = (cutoff, {minute: int(n) for minute, n in rows})
+    return CleanupSnapshot(partitions, recent)
+
+
+def cleanup_problems(
+    expected: str, result: Sequence[Sequence[Any]], before: CleanupSnapshot, after: CleanupSnapshot
+) -> list[str]:
+    """What is wrong with a retention run that was to expire the partition ``expected`` only.
+
+    It must have dropped exactly that partition of performance_monitoring
+    (and said so), nothing of the tables whose retention is 10 years
+    (set_performance_retention), and of the FIXED_RETENTION tables nothing
+    newer than their age: the rows of every minute at or after the cutoff
+    of the snapshot taken after the run (later than the run's own) are all
+    still there.
+    """
+    problems: list[str] = []
+    if expected not in before.partitions:
+        problems.append(f"{expected} did not exist before the run")
+    dropped = before.partitions - after.partitions
+    if dropped != {expected}:
+        problems.append(f"partitions dropped: {sorted(dropped)}, not {expected} alone")
+    perf = [r for r in result if r[0] == "performance_monitoring"]
+    if len(perf) != 1 or perf[0][1] != 1:
+        problems.append(f"it reported {perf} for performance_monitoring, not 1 partition dropped")
+    for table, dropped_count, removed in result:
+        if table == "performance_monitoring":
+            continue
+        if table in FIXED_RETENTION:
+            cutoff, rows_after = after.recent[table]
+            rows_before = before.recent[table][1]
+            lost = {m: n - rows_after.get(m, 0) for m, n in rows_before.items()
+                    if m >= cutoff and rows_after.get(m, 0) < n}  # fmt: skip
+            if dropped_count or lost:
+                problems.append(f"{table} lost rows newer than {FIXED_RETENTION[table][1]} "
+                                f"(cutoff {cutoff.isoformat()}): {len(lost)} minutes, "
+                                f"{sum(lost.values())} rows; it reported {dropped_count}, {removed}")  # fmt: skip
+        elif dropped_count or removed:
+            problems.append(f"{table} lost {dropped_count} partitions, {removed} rows, "
+                            "though its retention was 10 years")  # fmt: skip
+    return problems
+
+
+def timed_cleanup(conn: Conn, expected_day: date) -> tuple[float, list[Any]]:
     """The whole retention job, set so that exactly ``expected_day`` of performance samples goes.
 
-    Checks that it dropped that one partition and nothing of any other table,
-    so that every timed run does the same work whatever the day's size.
+    The retention puts the cutoff at noon of the next day (retention_expiring),
+    so that which partitions expire does not depend on the hour; the run is
+    then checked (cleanup_problems): that one partition dropped, nothing else
+    lost that was newer than its retention. So every timed run does the same
+    work whatever the day's size, and a cleanup that drops the wrong
+    partition fails the section.
     """
-    set_performance_retention(conn, retention_days)
+    set_performance_retention(conn, retention_expiring(conn, expected_day))
+    before = cleanup_snapshot(conn)
     conn.execute("CHECKPOINT")
     started = time.perf_counter()
     result = conn.execute("SELECT * FROM monitoring.cleanup_old_monitoring_data()").fetchall()
     elapsed = (time.perf_counter() - started) * 1000
     name = f"performance_monitoring_p{expected_day:%Y%m%d}"
-    left = scalar(conn, "SELECT to_regclass(%s) IS NOT NULL", (f"monitoring.{name}",))
-    perf = next(r for r in result if r[0] == "performance_monitoring")
-    others = [list(r) for r in result if r[0] != "performance_monitoring" and (r[1] or r[2])]
-    if perf[1] != 1 or left or others:
-        raise RuntimeError(f"cleanup was to drop {name} only; it returned {result}")
+    problems = cleanup_problems(name, result, before, cleanup_snapshot(conn))
+    if problems:
+        raise RuntimeError(
+            f"cleanup was to drop {name} only: {'; '.join(problems)}; it returned {result}"
+        )
     return elapsed, result
 
 
@@ -745,7 +945,8 @@ def add_expiry_size(
         baseline=d, baseline_label=f"DELETE of {rows:,}", ratio=d / r, runs=runs["retention"],
         note=f"the whole job, {how}: every history table checked, the partition's row estimate from "
              f"pg_class, DROP, default-partition and resolved-alert deletes, commit; exactly this one "
-             f"partition expires, nothing of any other table"
+             "partition expires, nothing of any other table but the oldest 5-minute rollups past "
+             "their fixed 2 days (whatever the clock moved over since the last run)"
              + ("" if target else "; the target applies to the busy day below")))  # fmt: skip
     bench.add(Measurement(
         f"expiry.drop_only{suffix}", "expiry", f"DROP TABLE of a day's partition alone, {rows:,}",
@@ -766,17 +967,21 @@ def bench_expiry(bench: Bench, conninfo: str) -> None:
     }
     details: list[dict[str, Any]] = []
     with psycopg.connect(conninfo, autocommit=True) as conn:
-        today = scalar(conn, "SELECT (now() AT TIME ZONE 'UTC')::date")
+        # Every day below is a fixed date from this one; each retention run
+        # puts its cutoff in the middle of a day (retention_expiring), so
+        # midnight UTC may pass during the section.
+        today: date = scalar(conn, "SELECT (now() AT TIME ZONE 'UTC')::date")
         # A day of the history. First drop its partial oldest day (and the
-        # empty ones before it), untimed.
-        set_performance_retention(conn, days - 1)
+        # empty ones before it), untimed: this also deletes the 5-minute
+        # rollups past their 2 days, so the timed runs find few.
+        set_performance_retention(conn, retention_expiring(conn, today - timedelta(days=days)))
         conn.execute("SELECT * FROM monitoring.cleanup_old_monitoring_data()").fetchall()
         for k in range(runs):
             expire_day = today - timedelta(days=days - 1 - k)  # the oldest day left
             delete_day = today - timedelta(days=days - 10 - k)  # a whole day in the middle
             expire_rows = partition_rows(conn, expire_day)
             delete_ms, vacuum_ms, deleted = timed_delete(conn, delete_day)
-            retention_ms, result = timed_cleanup(conn, days - 2 - k, expire_day)
+            retention_ms, result = timed_cleanup(conn, expire_day)
             normal["delete"].append(delete_ms)
             normal["vacuum"].append(vacuum_ms)
             normal["delete_vacuum"].append(delete_ms + vacuum_ms)
@@ -803,7 +1008,7 @@ def bench_expiry(bench: Bench, conninfo: str) -> None:
             )
         big: dict[str, list[float]] = {k: [] for k in normal}
         delete_ms, vacuum_ms, deleted = timed_delete(conn, delete_big)
-        retention_ms, result = timed_cleanup(conn, days + 6, expire_big)
+        retention_ms, result = timed_cleanup(conn, expire_big)
         big["delete"].append(delete_ms)
         big["vacuum"].append(vacuum_ms)
         big["delete_vacuum"].append(delete_ms + vacuum_ms)
@@ -881,9 +1086,26 @@ def fmt_value(value: float | None, unit: str) -> str:
     return f"{value:,.1f} {unit}"
 
 
+def one_line(text: str, limit: int = 160) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def print_table(bench: Bench) -> None:
+    """Every measurement, by section; a section that failed or did not run is a line of its own
+    where it ended (after the measurements it added, if any)."""
     rows: list[tuple[str, str, str, str, str]] = []
-    for m in bench.measurements:
+    groups: list[str] = []  # a separator line between groups
+    for index in range(len(bench.measurements) + 1):
+        for r in bench.sections:
+            if r.status != "ok" and r.position == index:
+                ok = "FAILED" if r.status == "FAILED" else ""
+                rows.append((f"section {r.title}", r.status, one_line(r.error or ""), "", ok))
+                groups.append("")  # consecutive ones together
+        if index == len(bench.measurements):
+            break
+        m = bench.measurements[index]
+        groups.append(m.section)
         if m.skipped:
             rows.append((m.label, "skipped", m.skipped, "", ""))
             continue
@@ -898,15 +1120,15 @@ def print_table(bench: Bench) -> None:
         ok = "" if m.ok is None else ("ok" if m.ok else "MISSED")
         rows.append((m.label, fmt_value(m.value, m.unit), "; ".join(against), ratio, ok))
     headers = ("measurement", "value", "baseline / target", "ratio", "ok")
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
     line = " | ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))
     print(line)
     print("-+-".join("-" * w for w in widths))
     section = None
-    for m, row in zip(bench.measurements, rows, strict=True):
-        if m.section != section and section is not None:
+    for group, row in zip(groups, rows, strict=True):
+        if group != section and section is not None:
             print("-+-".join("-" * w for w in widths))
-        section = m.section
+        section = group
         print(" | ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
 
 
@@ -940,60 +1162,64 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="small sizes, a smoke run (under a minute)")  # fmt: skip
     parser.add_argument("--out", type=Path, help="write every result as JSON to this file")
     parser.add_argument("--tmpdir", type=Path, help="parent directory of the throwaway cluster")
+    parser.add_argument("--fail-section", action="append", default=[], metavar="SECTION",
+                        choices=[s.key for s in SECTIONS],
+                        help="for testing the bench itself: raise an error at the start of this "
+                             "section (repeatable), to see the others still run and report and "
+                             f"the exit status be 1; one of: {', '.join(s.key for s in SECTIONS)}")  # fmt: skip
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that the cluster is deleted
 
-    bench = Bench(sizes, args.quick)
+    bench = Bench(sizes, args.quick, args.fail_section)
     started_at = datetime.now(timezone.utc)
     started = time.perf_counter()
     home = Path(tempfile.mkdtemp(prefix="pgvigil-bench-", dir=args.tmpdir))
     cluster = LocalCluster(home)  # durable, as `pgvigil up`: fsync on, synchronous commit
     machine: dict[str, Any] = {}
+    ingest_dsn, history_dsn = cluster.conninfo("bench_ingest"), cluster.conninfo("bench_history")
+
+    def start_cluster() -> None:
+        cluster.start()
+        with psycopg.connect(cluster.conninfo(), autocommit=True) as conn:
+            conn.execute("CREATE EXTENSION IF NOT EXISTS pg_cron")
+            machine.update(machine_facts(conn, cluster.data_dir))
+        if machine["postgresql_settings"]["fsync"] != "on":
+            raise RuntimeError("fsync is off: a benchmark must run on durable settings")
+        for name in ("bench_ingest", "bench_history"):
+            cluster.create_database(name)
+            migrate(cluster.conninfo(name))
+
+    runners: dict[str, Callable[[], None]] = {
+        "memory": lambda: bench_memory(bench),
+        "cluster": start_cluster,
+        "ingest": lambda: bench_ingest(bench, ingest_dsn),
+        "lifecycles": lambda: bench_lifecycles(bench, ingest_dsn),
+        "latency": lambda: bench_latency(bench, ingest_dsn),
+        "history": lambda: bench_history(bench, history_dsn),
+        "queries": lambda: bench_queries(bench, history_dsn),
+        "expiry": lambda: bench_expiry(bench, history_dsn),
+    }
     try:
-        with bench.phase("memory (subprocess)"):
-            bench_memory(bench)
-        with bench.phase("cluster start and migrate"):
-            cluster.start()
-            with psycopg.connect(cluster.conninfo(), autocommit=True) as conn:
-                conn.execute("CREATE EXTENSION IF NOT EXISTS pg_cron")
-                machine = machine_facts(conn, cluster.data_dir)
-            if machine["postgresql_settings"]["fsync"] != "on":
-                raise RuntimeError("fsync is off: a benchmark must run on durable settings")
-            for name in ("bench_ingest", "bench_history"):
-                cluster.create_database(name)
-                migrate(cluster.conninfo(name))
-        ingest_dsn, history_dsn = (
-            cluster.conninfo("bench_ingest"),
-            cluster.conninfo("bench_history"),
-        )
-        with bench.phase("ingest"):
-            bench_ingest(bench, ingest_dsn)
-        with bench.phase("task lifecycles"):
-            bench_lifecycles(bench, ingest_dsn)
-        with bench.phase("start_task latency"):
-            bench_latency(bench, ingest_dsn)
-        with bench.phase("queries on the history"):
-            bench_queries(bench, history_dsn)
-        with bench.phase("expiry"):
-            bench_expiry(bench, history_dsn)
-    except Exception:
-        traceback.print_exc()
-        progress("failed; deleting the cluster")
-        return 1
+        for spec in SECTIONS:
+            bench.section(spec, runners[spec.key])
     finally:
         cluster.destroy()
         shutil.rmtree(home, ignore_errors=True)
     elapsed = time.perf_counter() - started
 
-    print()
-    print(f"pgvigil benchmark ({'quick' if args.quick else 'full'}), "
-          f"{machine.get('cpu_count')} x {machine.get('cpu_model')}, {machine.get('memory_gib')} GiB, "
-          f"{str(machine.get('postgresql', '')).split(' on ')[0]}, pg_cron {machine.get('pg_cron')}, "
-          f"fsync {machine['postgresql_settings']['fsync']}, commit {machine.get('git_commit', '')[:12]}")  # fmt: skip
     settings = machine.get("postgresql_settings", {})
-    print("server settings: " + ", ".join(
-        f"{k} {settings.get(k)}" for k in ("shared_buffers", "work_mem", "jit", "synchronous_commit")))  # fmt: skip
+    print()
+    if machine:
+        print(f"pgvigil benchmark ({'quick' if args.quick else 'full'}), "
+              f"{machine.get('cpu_count')} x {machine.get('cpu_model')}, {machine.get('memory_gib')} GiB, "
+              f"{str(machine.get('postgresql', '')).split(' on ')[0]}, pg_cron {machine.get('pg_cron')}, "
+              f"fsync {settings.get('fsync')}, commit {machine.get('git_commit', '')[:12]}")  # fmt: skip
+        print("server settings: " + ", ".join(
+            f"{k} {settings.get(k)}" for k in ("shared_buffers", "work_mem", "jit", "synchronous_commit")))  # fmt: skip
+    else:
+        print(f"pgvigil benchmark ({'quick' if args.quick else 'full'}): no machine facts, "
+              "the cluster did not start")  # fmt: skip
     print()
     print_table(bench)
     print()
@@ -1002,8 +1228,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     for note in bench.notes:
         print(f"note: {note}")
     missed = [m.label for m in bench.measurements if m.ok is False]
-    print(f"{len(bench.measurements)} measurements, {len(missed)} targets missed; "
-          f"run took {elapsed:.0f} s ({', '.join(f'{k} {v:.0f} s' for k, v in bench.phases.items())})")  # fmt: skip
+    failed = bench.failures()
+    not_run = [r for r in bench.sections if r.status == "not run"]
+    print(f"{len(bench.measurements)} measurements, {len(missed)} targets missed"
+          + (f", sections FAILED: {', '.join(r.key for r in failed)}" if failed else "")
+          + (f", not run: {', '.join(r.key for r in not_run)}" if not_run else "")
+          + f"; run took {elapsed:.0f} s ({', '.join(f'{k} {v:.0f} s' for k, v in bench.phases.items())})")  # fmt: skip
     for m in bench.measurements:
         if "median_ms_with_jit_off" in m.details:
             print(f"over {QUERY_TARGET_MS:g} ms: {m.label}: {m.value:,.1f} ms; "
@@ -1012,6 +1242,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(
             f"plans of the queries over {QUERY_TARGET_MS:g} ms: in the JSON (--out), under 'plans'"
         )
+    for r in failed:
+        print(f"FAILED: section {r.key} ({r.title}): {one_line(r.error or '', 400)}")
+    for r in not_run:
+        print(f"not run: section {r.key} ({r.title}): {r.error}")
+    if failed:
+        print("(the tracebacks: on stderr, and in the JSON (--out) under 'failures')")
     if args.out:
         document = {
             "benchmark": "pgvigil",
@@ -1019,6 +1255,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             "started_at": started_at.isoformat(),
             "elapsed_seconds": round(elapsed, 1),
             "phase_seconds": bench.phases,
+            "sections": [r.as_json() for r in bench.sections],
+            "failures": [
+                {"section": r.key, "title": r.title, "error": r.error, "traceback": r.traceback}
+                for r in failed
+            ],
             "machine": machine,
             "sizes": asdict(sizes),
             "measurements": [asdict(m) for m in bench.measurements],
@@ -1028,7 +1269,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         }
         args.out.write_text(json.dumps(document, indent=2, default=str) + "\n", encoding="utf-8")
         print(f"results written to {args.out}")
-    return 0
+    # Missed targets are reported, not failures; a section that failed or
+    # could not run makes the exit status 1, after everything was printed.
+    return 1 if failed or not_run else 0
 
 
 if __name__ == "__main__":
