@@ -32,6 +32,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
@@ -141,6 +142,7 @@ SECTIONS = (
     Section("ingest", "ingest", ("cluster",)),
     Section("lifecycles", "task lifecycles", ("cluster",)),
     Section("latency", "start_task latency", ("cluster",)),
+    Section("retention", "retention beside readers", ("cluster",)),
     Section("history", "history load", ("cluster",)),
     Section("queries", "queries on the history", ("history",)),
     Section("expiry", "expiry", ("history",)),
@@ -551,6 +553,137 @@ def bench_latency(bench: Bench, conninfo: str) -> None:
         note=common + "; the baseline is the commit (WAL flush) floor of the same server",
         details={"p999_ms": percentile(ms, 0.999), "floor_p50_ms": percentile(floor, 0.5),
                  "floor_p99_ms": percentile(floor, 0.99)},
+    ))  # fmt: skip
+
+
+# --------------------------------------------------------------------------- retention beside readers
+
+# Expired days placed far back (past every retention), per history table, and
+# the rows each gets: enough that a drop is not free.
+_EXPIRED_DAYS_BACK = (400, 401, 402)
+_EXPIRED_TABLE_ROWS = {"performance_monitoring": 20_000, "error_tracking": 5_000,
+                       "queue_monitoring": 5_000}  # fmt: skip
+
+
+def _place_expired_partitions(conn: Conn) -> int:
+    """Old daily partitions with rows, in tables the writers below write to."""
+    placed = 0
+    for table, rows in _EXPIRED_TABLE_ROWS.items():
+        for back in _EXPIRED_DAYS_BACK:
+            day = scalar(conn, "SELECT (now() AT TIME ZONE 'UTC')::date - %s", (back,))
+            conn.execute("SELECT monitoring.create_partition(%s, %s)", (table, day))
+            at = "(%(day)s::date + interval '12 hours') AT TIME ZONE 'UTC'"
+            insert = {
+                "performance_monitoring": "INSERT INTO monitoring.performance_monitoring"
+                " (metric_name, metric_type, metric_value, unit, component, recorded_at)"
+                f" SELECT 'old', 'gauge', g, 'ms', 'bench', {at} FROM generate_series(1, %(n)s) g",
+                "error_tracking": "INSERT INTO monitoring.error_tracking"
+                " (error_type, severity, message, component, occurred_at)"
+                f" SELECT 'old', 'low', 'm', 'bench', {at} FROM generate_series(1, %(n)s) g",
+                "queue_monitoring": "INSERT INTO monitoring.queue_monitoring"
+                f" (queue_name, pending_count, recorded_at) SELECT 'old', g, {at}"
+                " FROM generate_series(1, %(n)s) g",
+            }[table]
+            conn.execute(insert, {"day": day, "n": rows})
+            placed += 1
+    conn.execute("ANALYZE")
+    return placed
+
+
+class _Writers:
+    """Two writers (a sample and an error every few ms), each call timed."""
+
+    def __init__(self, conninfo: str) -> None:
+        self.conninfo = conninfo
+        self.latencies_ms: list[tuple[float, float]] = []  # (start, ms)
+        self.errors: list[str] = []
+        self._stop = threading.Event()
+        self._threads = [threading.Thread(target=self._run, args=(k,), daemon=True) for k in (0, 1)]
+
+    def _run(self, kind: int) -> None:
+        statement = ("SELECT monitoring.record_performance_metric('bench', 'gauge', 1, 'ms', 'bench')",
+                     "SELECT monitoring.record_error(NULL, 'bench', 'low', 'm', 'bench')")[kind]  # fmt: skip
+        with psycopg.connect(self.conninfo, autocommit=True) as conn:
+            conn.execute("SET statement_timeout = '30s'")
+            while not self._stop.is_set():
+                started = time.perf_counter()
+                try:
+                    conn.execute(statement)
+                except psycopg.Error as exc:
+                    self.errors.append(str(exc))
+                self.latencies_ms.append((started, (time.perf_counter() - started) * 1000))
+                time.sleep(0.002)
+
+    def __enter__(self) -> _Writers:
+        for t in self._threads:
+            t.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        for t in self._threads:
+            t.join(timeout=60)
+
+    def max_between(self, start: float, end: float) -> float:
+        return max((ms for at, ms in self.latencies_ms if start <= at <= end), default=0.0)
+
+
+def bench_retention_beside_readers(bench: Bench, conninfo: str) -> None:
+    """The longest wait of a recording call while the retention job runs
+    beside a reader that keeps a transaction open on the history tables (a
+    Grafana panel, a pgvigil_reader login), against the same writers'
+    longest wait with no retention running."""
+    hold_seconds = 2.0 if bench.quick else 4.0
+    with psycopg.connect(conninfo, autocommit=True) as admin:
+        placed = _place_expired_partitions(admin)
+    with _Writers(conninfo) as writers:
+        time.sleep(0.5)  # warm
+        quiet_start = time.perf_counter()
+        time.sleep(hold_seconds)
+        quiet_end = time.perf_counter()
+        with psycopg.connect(conninfo) as reader:  # a transaction left open
+            reader.execute("SET ROLE pgvigil_reader")
+            reader.execute("SELECT count(*) FROM monitoring.v_performance_trends").fetchone()
+            reader.execute("SELECT count(*) FROM monitoring.v_error_summary").fetchone()
+            reader.execute("SELECT count(*) FROM monitoring.v_queue_performance").fetchone()
+            job_start = time.perf_counter()
+            with psycopg.connect(conninfo, autocommit=True) as job:
+                beside = job.execute("CALL monitoring.run_retention()").fetchone()
+            job_end = time.perf_counter()
+            time.sleep(max(0.0, hold_seconds - (job_end - job_start)))
+        # The reader is gone: the next run drops what was busy.
+        after_start = time.perf_counter()
+        with psycopg.connect(conninfo, autocommit=True) as job:
+            after = job.execute("CALL monitoring.run_retention()").fetchone()
+        after_end = time.perf_counter()
+        time.sleep(0.2)
+    if writers.errors:
+        raise RuntimeError(f"writers failed during retention: {writers.errors[:3]}")
+    assert beside is not None and after is not None
+    if beside[0] + after[0] != placed or after[1] != 0:
+        raise RuntimeError(f"retention was to drop {placed} partitions; it dropped {beside[0]} "
+                           f"beside the reader ({beside[1]} busy), then {after[0]} ({after[1]} busy)")  # fmt: skip
+    quiet = writers.max_between(quiet_start, quiet_end)
+    during = writers.max_between(job_start, job_end)
+    afterwards = writers.max_between(after_start, after_end)
+    common = (f"2 writers (record_performance_metric, record_error every 2 ms); {placed} expired "
+              f"partitions of {sum(_EXPIRED_TABLE_ROWS.values()):,} rows per day")  # fmt: skip
+    bench.add(Measurement(
+        "retention.writer_wait_beside_reader", "retention",
+        "longest recording call during CALL run_retention() beside an open reader",
+        during, "ms", target=100.0, target_op="<", baseline=quiet,
+        baseline_label="longest call with no retention", ratio=during / quiet if quiet else None,
+        note=common + f"; the job took {(job_end - job_start) * 1000:.0f} ms, dropped {beside[0]}, "
+        f"{beside[1]} busy (held by the reader)",
+        details={"dropped": beside[0], "busy": beside[1], "job_ms": (job_end - job_start) * 1000},
+    ))  # fmt: skip
+    bench.add(Measurement(
+        "retention.writer_wait_after_reader", "retention",
+        "longest recording call during the next run (reader gone, drops the rest)",
+        afterwards, "ms", target=100.0, target_op="<", baseline=quiet,
+        baseline_label="longest call with no retention", ratio=afterwards / quiet if quiet else None,
+        note=common + f"; the job took {(after_end - after_start) * 1000:.0f} ms, dropped {after[0]}",
+        details={"dropped": after[0], "job_ms": (after_end - after_start) * 1000},
     ))  # fmt: skip
 
 
@@ -1196,6 +1329,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "ingest": lambda: bench_ingest(bench, ingest_dsn),
         "lifecycles": lambda: bench_lifecycles(bench, ingest_dsn),
         "latency": lambda: bench_latency(bench, ingest_dsn),
+        "retention": lambda: bench_retention_beside_readers(bench, ingest_dsn),
         "history": lambda: bench_history(bench, history_dsn),
         "queries": lambda: bench_queries(bench, history_dsn),
         "expiry": lambda: bench_expiry(bench, history_dsn),

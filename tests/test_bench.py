@@ -29,6 +29,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 run_bench = importlib.import_module("run_bench")
+pytestmark = pytest.mark.slow
 
 EXPECTED = {
     "memory.peak_rss",
@@ -41,6 +42,8 @@ EXPECTED = {
     "lifecycles.sync",
     "latency.start_task_p50",
     "latency.start_task_p99",
+    "retention.writer_wait_beside_reader",
+    "retention.writer_wait_after_reader",
     "history.load",
     "rollups.refresh_initial",
     "rollups.refresh",
