@@ -14,6 +14,7 @@ import itertools
 import json
 import math
 import os
+import random
 import threading
 import time
 from collections import defaultdict
@@ -35,6 +36,13 @@ MINUTE = timedelta(minutes=1)
 FIVE_MINUTES = timedelta(minutes=5)
 BOUNDS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, math.inf]
 DURATIONS = [0.0625, 0.25, 0.5, 1.0, 3.5, 7.5, 45.0, 200.0, 4000.0]
+# The value sketches' scale (sql/functions/rollups/value_sketch_key.sql): relative error 2%.
+ALPHA = 0.02
+LN_GAMMA = math.log(1.02 / 0.98)
+KEY_OFFSET = 17708
+DBL_MIN = 2.2250738585072014e-308  # the smallest normal double
+DBL_MAX = 1.7976931348623157e308
+ENTRY = 2**47  # an entry packs key * 2^47 + count
 STATUSES = ["completed", "failed", "timeout", "cancelled", "completed"]
 NEW_VIEWS = ["v_performance_trends", "v_performance_history", "v_task_trends", "v_task_history"]
 REPO = Path(__file__).resolve().parents[1]
@@ -58,7 +66,7 @@ def refresh(conn: Conn) -> None:
 
 
 def watermark(conn: Conn) -> datetime:
-    return scalar(conn, "SELECT watermark FROM monitoring.rollup_state")  # type: ignore[no-any-return]
+    return scalar(conn, "SELECT watermark FROM monitoring.rollup_state")
 
 
 def utc(moment: datetime) -> datetime:
@@ -85,6 +93,40 @@ def histogram(durations: list[float]) -> list[int]:
     for duration in durations:
         counts[bisect.bisect_right(BOUNDS, duration)] += 1
     return counts
+
+
+def sketch_key(value: float) -> int:
+    """monitoring.value_sketch_key(): the same libm ln, division and ceil as PostgreSQL."""
+    if abs(value) < DBL_MIN:
+        return 0
+    key = KEY_OFFSET + math.ceil(math.log(abs(value)) / LN_GAMMA)
+    return key if value > 0 else -key
+
+
+def sketch(values: list[float]) -> list[int]:
+    """The value sketch of ``values``: key * 2^47 + count per key, in key order."""
+    counts: dict[int, int] = defaultdict(int)
+    for value in values:
+        counts[sketch_key(value)] += 1
+    return [key * ENTRY + counts[key] for key in sorted(counts)]
+
+
+def percentile_cont(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    position = fraction * (len(ordered) - 1)
+    low, high = math.floor(position), math.ceil(position)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def p95_error_bound(values: list[float], fraction: float = 0.95) -> float:
+    """The documented bound: 2% of the two interpolated samples, weighted (2% of the
+    exact percentile unless they have opposite signs), plus floating-point rounding."""
+    ordered = sorted(values)
+    position = fraction * (len(ordered) - 1)
+    low, high = math.floor(position), math.ceil(position)
+    weight = position - low
+    bound = ALPHA * ((1 - weight) * abs(ordered[low]) + weight * abs(ordered[high]))
+    return bound * (1 + 1e-9) + 1e-300
 
 
 def record_metric(
@@ -129,8 +171,11 @@ def add_workload(conn: Conn, around: datetime, spread_minutes: int = 90) -> None
     )
 
 
-def expected_performance(conn: Conn, unit: timedelta, before: datetime) -> dict[tuple, tuple]:
-    """(bucket, name, type, component, unit) -> (count, sum, min, max) of raw samples before ``before``."""
+def expected_performance(
+    conn: Conn, unit: timedelta, before: datetime, exact_sums: bool = True
+) -> dict[tuple, tuple]:
+    """(bucket, name, type, component, unit) -> (count, sum, min, max, sketch) of raw samples
+    before ``before``: the sketch computed here from the raw values, whatever the tier."""
     groups: dict[tuple, list[float]] = defaultdict(list)
     for r in rows(
         conn, "SELECT * FROM monitoring.performance_monitoring WHERE recorded_at < %s", (before,)
@@ -143,14 +188,18 @@ def expected_performance(conn: Conn, unit: timedelta, before: datetime) -> dict[
             r["unit"],
         )
         groups[key].append(r["metric_value"])
-    return {k: (len(v), sum(v), min(v), max(v)) for k, v in groups.items()}
+    return {
+        k: (len(v), sum(v) if exact_sums else pytest.approx(sum(v), rel=1e-12), min(v), max(v),
+            sketch(v))
+        for k, v in groups.items()
+    }  # fmt: skip
 
 
 def stored_performance(conn: Conn, table: str) -> dict[tuple, tuple]:
     found = conn.execute(
         sql.SQL(
             "SELECT bucket, metric_name, metric_type, component, unit,"
-            " sample_count, value_sum, value_min, value_max FROM monitoring.{}"
+            " sample_count, value_sum, value_min, value_max, value_sketch FROM monitoring.{}"
         ).format(sql.Identifier(table))
     ).fetchall()
     return {(utc(r[0]), *r[1:5]): tuple(r[5:]) for r in found}
@@ -195,19 +244,49 @@ def stored_tasks(conn: Conn, table: str) -> dict[tuple, tuple]:
     return {(utc(r[0]), r[1]): tuple(r[2:]) for r in found}
 
 
-def assert_rollups_match_the_raw_rows(conn: Conn) -> None:
-    """Every tier equals a fresh aggregate of the raw rows before the watermark."""
+def assert_rollups_match_the_raw_rows(conn: Conn, exact_sums: bool = True) -> None:
+    """Every tier equals a fresh aggregate of the raw rows before the watermark (sums
+    exactly when the values are dyadic fractions, as in most tests: any order adds them
+    up the same)."""
     assert scalar(conn, "SELECT count(*) FROM monitoring.rollup_pending") == 0
     w = watermark(conn)
     for unit, suffix in ((MINUTE, "minute"), (timedelta(hours=1), "hour")):
         assert stored_performance(conn, f"performance_rollup_{suffix}") == expected_performance(
-            conn, unit, w
+            conn, unit, w, exact_sums
         )
         assert stored_tasks(conn, f"task_rollup_{suffix}") == expected_tasks(conn, unit, w)
     # Performance only: the tier of v_performance_trends.
     assert stored_performance(conn, "performance_rollup_5min") == expected_performance(
-        conn, FIVE_MINUTES, w
+        conn, FIVE_MINUTES, w, exact_sums
     )
+    # The stored p95 is the estimate of the stored sketch, within its bound of the
+    # exact percentile of the raw samples.
+    for table, unit in (("performance_rollup_5min", FIVE_MINUTES),
+                        ("performance_rollup_hour", timedelta(hours=1))):  # fmt: skip
+        assert_stored_p95(conn, table, unit, w)
+
+
+def assert_stored_p95(conn: Conn, table: str, unit: timedelta, before: datetime) -> None:
+    raw: dict[tuple, list[float]] = defaultdict(list)
+    for r in rows(
+        conn, "SELECT * FROM monitoring.performance_monitoring WHERE recorded_at < %s", (before,)
+    ):
+        raw[(floor(r["recorded_at"], unit), r["metric_name"], r["component"])].append(
+            r["metric_value"]
+        )
+    found = rows(
+        conn,
+        sql.SQL(
+            "SELECT bucket, metric_name, component, value_p95,"
+            " monitoring.estimate_value_percentile(value_sketch, 0.95, value_min, value_max)"
+            " AS estimate FROM monitoring.{}"
+        ).format(sql.Identifier(table)),
+    )
+    assert len(found) == len(raw)
+    for r in found:
+        values = raw[(utc(r["bucket"]), r["metric_name"], r["component"])]
+        assert r["value_p95"] == r["estimate"]
+        assert abs(r["value_p95"] - percentile_cont(values, 0.95)) <= p95_error_bound(values)
 
 
 def view(conn: Conn, name: str) -> list[dict[str, Any]]:
@@ -262,7 +341,10 @@ def test_known_values_of_one_minute_and_its_hour(conn: Conn) -> None:
         "value_sum": 7.5,
         "value_min": 1.0,
         "value_max": 4.0,
+        # 1.0 is in bucket i = 0 (key 17708), 2.5 in i = 23 (1.0408^23 = 2.51), 4.0 in i = 35.
+        "value_sketch": [17708 * ENTRY + 1, 17731 * ENTRY + 1, 17743 * ENTRY + 1],
     }
+    assert sketch([4.0, 1.0, 2.5]) == [17708 * ENTRY + 1, 17731 * ENTRY + 1, 17743 * ENTRY + 1]
     task_minute = one(conn, "SELECT * FROM monitoring.task_rollup_minute")
     assert task_minute == {
         "bucket": minute,
@@ -279,13 +361,17 @@ def test_known_values_of_one_minute_and_its_hour(conn: Conn) -> None:
     }
     hour = one(conn, "SELECT * FROM monitoring.task_rollup_hour")
     assert hour == {**task_minute, "bucket": floor(minute, timedelta(hours=1))}
-    assert one(conn, "SELECT sample_count, value_sum FROM monitoring.performance_rollup_hour") == {
-        "sample_count": 3,
-        "value_sum": 7.5,
-    }
+    # p95 of 1, 2.5, 4 (percentile_cont): position 1.9, 0.1 * 2.5 + 0.9 * 4 = 3.85; the
+    # estimate takes the bucket value of 2.5 (0.98 * 1.0408^23) and the exact maximum 4.
+    p95 = 0.1 * 0.98 * (1.02 / 0.98) ** 23 + 0.9 * 4.0
+    assert p95 == pytest.approx(3.85, abs=0.1 * 0.02 * 2.5)
+    assert one(
+        conn, "SELECT sample_count, value_sum, value_p95 FROM monitoring.performance_rollup_hour"
+    ) == {"sample_count": 3, "value_sum": 7.5, "value_p95": pytest.approx(p95, rel=1e-12)}
     assert one(conn, "SELECT * FROM monitoring.performance_rollup_5min") == {
         **one(conn, "SELECT * FROM monitoring.performance_rollup_minute"),
         "bucket": bin5(minute),
+        "value_p95": pytest.approx(p95, rel=1e-12),
     }
 
 
@@ -776,6 +862,351 @@ def test_the_histogram_aggregates(conn: Conn) -> None:
     assert scalar(conn, "SELECT monitoring.task_duration_bounds()") == BOUNDS
 
 
+# --- value sketches: the p95 of the performance rollups -----------------------------------------
+
+
+def record_samples(
+    conn: Conn, name: str, values: list[float], start: datetime, spread: timedelta = FIVE_MINUTES
+) -> None:
+    """``values`` of one series spread evenly over [start, start + spread), in one statement."""
+    step = spread / len(values)
+    conn.execute(
+        "SELECT monitoring.record_performance_metric(%s, 'gauge', x.v, 'u', 'system', NULL, x.t)"
+        " FROM unnest(%s::float8[], %s::timestamptz[]) AS x (v, t)",
+        (name, values, [start + i * step for i in range(len(values))]),
+    )
+
+
+_rng = random.Random(20240601)
+DISTRIBUTIONS: dict[str, list[float]] = {
+    "uniform": [_rng.uniform(0, 100) for _ in range(400)],
+    "log_normal": [_rng.lognormvariate(2, 1.5) for _ in range(400)],
+    "negative": [-_rng.uniform(10, 1000) for _ in range(400)],
+    "negative_log_normal": [-_rng.lognormvariate(0, 2) for _ in range(400)],
+    "constant": [42.5] * 400,
+    "half_zeros": [0.0] * 200 + [_rng.uniform(1, 2) for _ in range(200)],
+    "around_zero": [_rng.gauss(0, 10) for _ in range(400)],
+    "wide": [10 ** _rng.uniform(-300, 300) for _ in range(400)],
+    "huge": [_rng.uniform(0.5, 1.0) * 1e305 for _ in range(400)],  # sums stay finite
+    "tiny": [_rng.uniform(1, 10) * 1e-306 for _ in range(400)],
+    "two_samples": [3.0, 1000.0],
+}
+
+
+def raw_values(conn: Conn, width: str) -> dict[tuple, tuple[list[float], float]]:
+    """Per UTC bucket of ``width`` and metric: the raw samples and their percentile_cont(0.95)."""
+    return {
+        (utc(r[0]), r[1]): (r[2], r[3])
+        for r in conn.execute(
+            "SELECT date_bin(%s::interval, recorded_at, '2000-01-01 00:00:00+00'), metric_name,"
+            " array_agg(metric_value), percentile_cont(0.95) WITHIN GROUP (ORDER BY metric_value)"
+            " FROM monitoring.performance_monitoring GROUP BY 1, 2",
+            (width,),
+        )
+    }
+
+
+def assert_p95_within_the_bound(conn: Conn, view_name: str, width: str) -> dict[tuple, float]:
+    raw = raw_values(conn, width)
+    found = {(utc(r["time"]), r["metric_name"]): r["p95_value"] for r in view(conn, view_name)}
+    assert found.keys() == raw.keys()
+    for key, p95 in found.items():
+        values, exact = raw[key]
+        assert percentile_cont(values, 0.95) == pytest.approx(exact, rel=1e-12)
+        error = abs(p95 - exact)
+        assert error <= p95_error_bound(values), (key, p95, exact)
+        ordered = sorted(values)
+        position = 0.95 * (len(values) - 1)
+        pair = ordered[math.floor(position)], ordered[math.ceil(position)]
+        if pair[0] * pair[1] >= 0:
+            # The stated relative error: 2% of the exact value.
+            assert error <= ALPHA * abs(exact) * (1 + 1e-9), key
+    return found
+
+
+def test_p95_is_within_two_percent_of_percentile_cont_for_every_distribution(conn: Conn) -> None:
+    bucket = bin5(db_now(conn)) - timedelta(minutes=40)
+    for name, values in DISTRIBUTIONS.items():
+        record_samples(conn, name, values, bucket)
+    # Before any refresh: the views' tails, from the raw samples.
+    trends_raw = assert_p95_within_the_bound(conn, "v_performance_trends", "5 minutes")
+    history_raw = assert_p95_within_the_bound(conn, "v_performance_history", "1 hour")
+    # Constant samples and the exact extremes are exact.
+    assert trends_raw[(bucket, "constant")] == 42.5
+    assert trends_raw[(bucket, "two_samples")] == pytest.approx(0.05 * 3 + 0.95 * 1000, rel=1e-15)
+    refresh(conn)
+    assert_rollups_match_the_raw_rows(conn, exact_sums=False)
+    # From the 5-minute and hour tiers now: the same estimates, not just as close.
+    assert assert_p95_within_the_bound(conn, "v_performance_trends", "5 minutes") == trends_raw
+    assert assert_p95_within_the_bound(conn, "v_performance_history", "1 hour") == history_raw
+
+
+def test_late_samples_keep_the_sketches_exact(conn: Conn) -> None:
+    bucket = bin5(db_now(conn)) - timedelta(minutes=30)
+    record_samples(conn, "uniform", DISTRIBUTIONS["uniform"], bucket)
+    refresh(conn)
+    before = {r["metric_name"]: r["p95_value"] for r in view(conn, "v_performance_trends")}
+    # 100 more arrive late, larger, into minutes already rolled up (noted by note_ingest).
+    late_values = [200 + v for v in DISTRIBUTIONS["uniform"][:100]]
+    record_samples(conn, "uniform", late_values, bucket + timedelta(seconds=1))
+    assert scalar(conn, "SELECT count(*) FROM monitoring.rollup_pending") > 0
+    late = assert_p95_within_the_bound(conn, "v_performance_trends", "5 minutes")
+    assert late[(bucket, "uniform")] != before["uniform"]
+    refresh(conn)
+    assert_rollups_match_the_raw_rows(conn, exact_sums=False)
+    assert assert_p95_within_the_bound(conn, "v_performance_trends", "5 minutes") == late
+
+
+def test_sketch_buckets_cover_every_finite_double_within_two_percent(conn: Conn) -> None:
+    rng = random.Random(3)
+    values = [0.0, -0.0, 5e-324, -5e-324, 1e-310, DBL_MIN, -DBL_MIN, math.nextafter(DBL_MIN, 1),
+              1e-300, 1.0, -1.0, 2.5, 123.456, 1e300, DBL_MAX, -DBL_MAX,
+              math.nextafter(DBL_MAX, 0)]  # fmt: skip
+    values += [math.copysign(10 ** rng.uniform(-307.6, 308.2), rng.random() - 0.5)
+               for _ in range(3000)]  # fmt: skip
+    # Bucket boundaries gamma^i and their neighbours.
+    for i in range(-17707, 17743, 97):
+        edge = math.exp(i * LN_GAMMA)
+        values += [math.nextafter(edge, 0), edge, math.nextafter(edge, math.inf)]
+    found = conn.execute(
+        "SELECT v, monitoring.value_sketch_key(v), monitoring.value_sketch_value(monitoring.value_sketch_key(v))"
+        " FROM unnest(%s::float8[]) AS v ORDER BY v",
+        (values,),
+    ).fetchall()
+    assert len(found) == len(values)
+    for value, key, estimate in found:
+        assert key == sketch_key(value), value
+        if abs(value) < DBL_MIN:
+            assert key == 0 and estimate == 0.0  # zero and the subnormals: absolute error < DBL_MIN
+        else:
+            assert math.copysign(1, estimate) == math.copysign(1, value)
+            assert abs(estimate - value) <= ALPHA * abs(value) * (1 + 1e-12), (value, key, estimate)
+    keys = [key for _, key, _ in found]
+    assert keys == sorted(keys)  # keys are ordered as the values
+    assert (min(keys), max(keys)) == (-35451, 35451)
+    assert scalar(conn, "SELECT monitoring.value_sketch_key(%s)", (DBL_MIN,)) == 1
+
+
+def test_estimate_value_percentile(conn: Conn) -> None:
+    def estimate(values: list[float] | None, fraction: float) -> Any:
+        return scalar(
+            conn,
+            "SELECT monitoring.estimate_value_percentile(%s::bigint[], %s, %s, %s)",
+            (sketch(values) if values is not None else None, fraction,
+             min(values) if values else None, max(values) if values else None),
+        )  # fmt: skip
+
+    samples = [7.0, 1.5, 300.0, 42.0, 0.0, -8.0]
+    assert estimate(samples, 0.0) == -8.0 and estimate(samples, 1.0) == 300.0  # exact extremes
+    for fraction in (0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99):
+        assert abs(estimate(samples, fraction) - percentile_cont(samples, fraction)) <= (
+            p95_error_bound(samples, fraction)
+        )
+    # w = 0: the bucket value of the sample itself (within 2%, not exact).
+    assert estimate([1.0, 2.0, 3.0], 0.5) == pytest.approx(2.0, rel=ALPHA)
+    assert estimate([1.0, 2.0, 3.0], 0.5) != 2.0
+    # Between a negative and a positive sample the bound is 2% of the larger magnitude.
+    straddle = [-1000.0, -100.0, 3.0, 1000.0]
+    assert abs(estimate(straddle, 0.5) - percentile_cont(straddle, 0.5)) <= p95_error_bound(
+        straddle, 0.5
+    )
+    # The largest doubles of both signs: no overflow in the interpolation.
+    assert estimate([-DBL_MAX, DBL_MAX], 0.5) == 0.0
+    assert estimate([DBL_MAX, DBL_MAX, DBL_MAX], 0.5) == DBL_MAX
+    assert estimate([-DBL_MAX, -DBL_MAX / 2, -1e308], 0.5) == pytest.approx(-1e308, rel=ALPHA)
+    # No sketch (rolled up before 0012), or no samples: no estimate.
+    assert estimate(None, 0.95) is None
+    assert (
+        scalar(conn, "SELECT monitoring.estimate_value_percentile('{}', 0.95, NULL, NULL)") is None
+    )
+
+
+@pytest.mark.parametrize("fraction", [None, 1.5, -0.1, float("nan")])
+def test_estimate_value_percentile_rejects_bad_fractions(conn: Conn, fraction: Any) -> None:
+    with pytest.raises(psycopg.Error) as raised:
+        conn.execute(
+            "SELECT monitoring.estimate_value_percentile(%s::bigint[], %s, 1, 1)",
+            (sketch([1.0]), fraction),
+        )
+    assert raised.value.sqlstate == "PV004"
+
+
+def test_merge_value_sketches(conn: Conn) -> None:
+    merged = scalar(
+        conn,
+        "SELECT monitoring.merge_value_sketches(s) FROM (VALUES (%s::bigint[]), (NULL), (%s)) AS v (s)",
+        (sketch([1.0, 2.0, 3.0, -4.0]), sketch([2.0, 0.0, -4.0, 1e300])),
+    )
+    assert merged == sketch([1.0, 2.0, 3.0, -4.0, 2.0, 0.0, -4.0, 1e300])
+    # A bucket whose count would not fit its 47 bits: no sketch rather than a wrong one.
+    assert (
+        scalar(
+            conn,
+            "SELECT monitoring.merge_value_sketches(s) FROM (VALUES (%s::bigint[]), (%s)) AS v (s)",
+            ([17708 * ENTRY + ENTRY - 1], [17708 * ENTRY + 1]),
+        )
+        is None
+    )
+
+
+def test_buckets_rolled_up_before_the_sketches_have_no_p95_newer_ones_do(conn: Conn) -> None:
+    """Rows older than migration 0012 have NULL sketches: a bucket merged from any of
+    them keeps none (NULL p95); buckets of minutes aggregated since are complete."""
+    hour = floor(db_now(conn), timedelta(hours=1)) - timedelta(hours=2)
+    older, newer = hour + timedelta(minutes=10), hour + timedelta(minutes=30)
+    record_samples(conn, "uniform", DISTRIBUTIONS["uniform"][:100], older)
+    record_samples(conn, "uniform", DISTRIBUTIONS["uniform"][100:200], newer)
+    refresh(conn)
+    # What 0012 leaves: every row rolled up so far without a sketch or a p95.
+    conn.execute("UPDATE monitoring.performance_rollup_minute SET value_sketch = NULL")
+    for table in ("performance_rollup_5min", "performance_rollup_hour"):
+        conn.execute(
+            sql.SQL("UPDATE monitoring.{} SET value_sketch = NULL, value_p95 = NULL").format(
+                sql.Identifier(table)
+            )
+        )
+    # The newer bucket's minutes are aggregated again (queued, as late data queues
+    # them), now with sketches, and a late sample lands in one of them.
+    conn.execute(
+        "INSERT INTO monitoring.rollup_pending (source, range_start, range_end)"
+        " VALUES ('performance_monitoring', %s, %s)",
+        (newer, newer + FIVE_MINUTES),
+    )
+    record_samples(conn, "uniform", [50.0], newer + timedelta(minutes=1))
+    trends = {utc(r["time"]): r["p95_value"] for r in view(conn, "v_performance_trends")}
+    assert trends[older] is None and trends[newer] is not None
+    refresh(conn)
+    assert {utc(r["time"]): r["p95_value"] for r in view(conn, "v_performance_trends")} == trends
+    assert one(
+        conn,
+        "SELECT value_sketch, value_p95 FROM monitoring.performance_rollup_5min WHERE bucket = %s",
+        (newer,),
+    )["value_p95"] == pytest.approx(
+        percentile_cont([*DISTRIBUTIONS["uniform"][100:200], 50.0], 0.95), rel=ALPHA
+    )
+    # The hour holds minutes without sketches: no p95 rather than a partial one.
+    assert [r["p95_value"] for r in view(conn, "v_performance_history")] == [None]
+    assert (
+        scalar(
+            conn,
+            "SELECT count(*) FROM monitoring.performance_rollup_minute WHERE value_sketch IS NULL",
+        )
+        == 5
+    )
+
+
+def test_0012_adds_the_sketch_columns_without_rewriting_the_rollups(server: Any) -> None:
+    migrations = [m.stem for m in sorted((REPO / "sql" / "migrations").glob("*.sql"))]
+    name = f"pgvigil_sketch_upgrade_{os.getpid()}"
+    server.drop_database(name)
+    conninfo = server.create_database(name)
+    tables = [
+        "performance_rollup_minute_default",
+        "performance_rollup_5min",
+        "performance_rollup_hour",
+    ]
+    try:
+        apply_migrations(conninfo, limit=migrations.index("0012_add_performance_value_sketches"))
+        with psycopg.connect(conninfo, autocommit=True) as c:
+            now = db_now(c)
+            for table, at in (("performance_rollup_minute", floor(now, MINUTE) - 10 * MINUTE),
+                              ("performance_rollup_5min", bin5(now) - timedelta(hours=1)),
+                              ("performance_rollup_hour", floor(now, timedelta(hours=1)) - timedelta(hours=2))):  # fmt: skip
+                c.execute(
+                    sql.SQL(
+                        "INSERT INTO monitoring.{} VALUES (%s, 'cpu', 'cpu', 'system', '%%', 2, 3, 1, 2)"
+                    ).format(sql.Identifier(table)),
+                    (at,),
+                )
+            files = {
+                t: scalar(c, "SELECT pg_relation_filenode(%s)", (f"monitoring.{t}",))
+                for t in tables
+            }
+        report = migrate(conninfo)
+        assert "0012_add_performance_value_sketches" in report.migrations_applied
+        with psycopg.connect(conninfo, autocommit=True) as c:
+            # Catalog changes only: the same files, the old values, NULL sketches.
+            assert {
+                t: scalar(c, "SELECT pg_relation_filenode(%s)", (f"monitoring.{t}",))
+                for t in tables
+            } == files
+            for table in (
+                "performance_rollup_minute",
+                "performance_rollup_5min",
+                "performance_rollup_hour",
+            ):
+                found = one(c, sql.SQL("SELECT * FROM monitoring.{}").format(sql.Identifier(table)))
+                assert (found["sample_count"], found["value_sum"], found["value_sketch"]) == (
+                    2,
+                    3,
+                    None,
+                )
+                assert found.get("value_p95") is None
+            c.execute(
+                "INSERT INTO monitoring.rollup_state (watermark, advanced_at)"
+                " VALUES (date_bin('1 minute', now(), '2000-01-01 00:00:00+00'), now())"
+            )
+            trends = one(c, "SELECT * FROM monitoring.v_performance_trends")
+            assert (trends["samples"], trends["avg_value"], trends["p95_value"]) == (2, 1.5, None)
+            # The hour rollup, and the hour holding the boundary from its minute rollup.
+            assert rows(c, "SELECT samples, p95_value FROM monitoring.v_performance_history") == [
+                {"samples": 2, "p95_value": None},
+                {"samples": 2, "p95_value": None},
+            ]
+    finally:
+        server.drop_database(name)
+
+
+# --- one minute aggregate per raw table ------------------------------------------------------------
+
+
+def test_each_raw_table_has_one_minute_aggregate(conn: Conn) -> None:
+    bodies = dict(
+        conn.execute(
+            "SELECT proname::text, prosrc FROM pg_proc WHERE pronamespace = 'monitoring'::regnamespace"
+            " AND proname IN ('apply_rollup_pending', 'performance_tail', 'task_tail')"
+        ).fetchall()
+    )
+    for name, aggregate, raw in (
+        (
+            "apply_rollup_pending",
+            "performance_minute_aggregate(",
+            "monitoring.performance_monitoring",
+        ),
+        ("apply_rollup_pending", "task_minute_aggregate(", "monitoring.processing_metrics"),
+        ("performance_tail", "performance_minute_aggregate(", "monitoring.performance_monitoring"),
+        ("task_tail", "task_minute_aggregate(", "monitoring.processing_metrics"),
+    ):
+        assert aggregate in bodies[name], name
+        assert raw not in bodies[name], name  # the raw rows are read by the aggregate only
+    add_workload(conn, db_now(conn) - timedelta(minutes=3))
+    refresh(conn)
+    w = watermark(conn)
+    assert stored_performance(conn, "performance_rollup_minute") == {
+        (utc(r[0]), *r[1:5]): tuple(r[5:])
+        for r in conn.execute(
+            "SELECT * FROM monitoring.performance_minute_aggregate('-infinity', %s)", (w,)
+        )
+    }
+    assert stored_tasks(conn, "task_rollup_minute") == {
+        (utc(r[0]), r[1]): tuple(r[2:])
+        for r in conn.execute(
+            "SELECT * FROM monitoring.task_minute_aggregate('-infinity', %s)", (w,)
+        )
+    }
+    # Inlined into the calling query: planned as scans of the raw table's partitions
+    # of the range, not as a function call.
+    for function, raw in (("performance_minute_aggregate", "performance_monitoring_p"),
+                          ("task_minute_aggregate", "processing_metrics_p")):  # fmt: skip
+        plan = "\n".join(
+            r[0]
+            for r in conn.execute(
+                f"EXPLAIN SELECT * FROM monitoring.{function}(now() - interval '1 hour', 'infinity')"
+            )
+        )
+        assert "Function Scan" not in plan and raw in plan, plan
+
+
 # --- privileges, jobs, config -------------------------------------------------------------------
 
 
@@ -806,7 +1237,7 @@ def test_the_reader_can_read_every_new_view_but_not_refresh(conn: Conn) -> None:
         assert (
             scalar(
                 conn,
-                "SELECT sum(sample_count) FROM monitoring.performance_tail('-infinity', '1 hour')",
+                "SELECT sum(sample_count) FROM monitoring.performance_tail('-infinity', '1 hour', 0.95)",
             )
             == samples
         )

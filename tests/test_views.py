@@ -355,8 +355,14 @@ def test_performance_trends_in_five_minute_buckets(conn: Conn) -> None:
         "avg_value": pytest.approx(2.5),
         "min_value": 1.0,
         "max_value": 4.0,
+        # percentile_cont(0.95) of 1, 2, 3, 4 is 0.15 * 3 + 0.85 * 4 = 3.85; the estimate
+        # takes 3 as the value of its bucket (within 2%) and 4 as the exact maximum.
+        "p95_value": pytest.approx(3.85, abs=0.15 * 0.02 * 3),
     }
-    # The same numbers once the rollups hold these minutes (no percentile: see the view's comment).
+    assert found[1]["p95_value"] != 3.85  # an estimate, not the exact value
+    assert found[2]["p95_value"] == 50.0  # one sample: the exact min and max
+    # The same numbers once the rollups hold these minutes: the refresh stores the
+    # p95 of the 5-minute buckets from the same sketches.
     conn.execute("CALL monitoring.refresh_rollups()")
     assert scalar(conn, "SELECT count(*) FROM monitoring.performance_rollup_minute") > 0
     assert rows(conn, "SELECT * FROM v_performance_trends") == found

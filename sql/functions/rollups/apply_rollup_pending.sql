@@ -6,12 +6,15 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 -- Second step of refresh_rollups(): recomputes the minute rollups of the
 -- ranges queued in rollup_pending from the raw rows (delete, then insert the
--- fresh aggregate: idempotent, so a range queued twice costs time, never a
--- double count), then the 5-minute (performance only) and hour rollups of
--- every 5 minutes and hour touched from the minute rollups, and removes what it did from the queue, in one
--- transaction. Work per run is bounded: at most rollups.max_hours_per_run
--- hours of ranges (both raw tables together), oldest first; the rest stays
--- queued for the next run (a first run on a long history, a big late batch).
+-- fresh aggregate of performance_minute_aggregate() / task_minute_aggregate(),
+-- the definitions the views' tails use too: idempotent, so a range queued
+-- twice costs time, never a double count), then the 5-minute (performance
+-- only) and hour rollups of every 5 minutes and hour touched from the minute
+-- rollups (value sketches merged, their p95 stored), and removes what it did
+-- from the queue, in one transaction. Work per run is bounded: at most
+-- rollups.max_hours_per_run hours of ranges (both raw tables together),
+-- oldest first; the rest stays queued for the next run (a first run on a
+-- long history, a big late batch).
 -- Ranges are clipped to the watermark (only below it are rollups kept) and
 -- to the oldest raw rows retention guarantees (older minutes keep their
 -- rollups rather than being recomputed from expired data).
@@ -93,12 +96,11 @@ BEGIN
             DELETE FROM monitoring.performance_rollup_minute AS m
             WHERE m.bucket >= r.range_start AND m.bucket < v_end;
             INSERT INTO monitoring.performance_rollup_minute
-                (bucket, metric_name, metric_type, component, unit, sample_count, value_sum, value_min, value_max)
-            SELECT date_bin('1 minute', p.recorded_at, c_origin), p.metric_name, p.metric_type, p.component, p.unit,
-                   count(*), sum(p.metric_value), min(p.metric_value), max(p.metric_value)
-            FROM monitoring.performance_monitoring AS p
-            WHERE p.recorded_at >= r.range_start AND p.recorded_at < v_end
-            GROUP BY 1, 2, 3, 4, 5;
+                (bucket, metric_name, metric_type, component, unit, sample_count, value_sum, value_min, value_max,
+                 value_sketch)
+            SELECT a.bucket, a.metric_name, a.metric_type, a.component, a.unit, a.sample_count,
+                   a.value_sum, a.value_min, a.value_max, a.value_sketch
+            FROM monitoring.performance_minute_aggregate(r.range_start, v_end) AS a;
             v_performance_hours := v_performance_hours + tstzmultirange(v_hours);
             v_performance_5min := v_performance_5min
                 + tstzmultirange(tstzrange(date_bin('5 minutes', r.range_start, c_origin),
@@ -117,18 +119,9 @@ BEGIN
             INSERT INTO monitoring.task_rollup_minute
                 (bucket, task_type, ended_count, completed_count, failed_count, cancelled_count,
                  duration_sum, duration_min, duration_max, duration_buckets)
-            SELECT date_bin('1 minute', t.end_time, c_origin), t.task_type,
-                   count(*),
-                   count(*) FILTER (WHERE t.status = 'completed'),
-                   count(*) FILTER (WHERE t.status IN ('failed', 'timeout')),
-                   count(*) FILTER (WHERE t.status = 'cancelled'),
-                   coalesce(sum(t.duration_seconds), 0), min(t.duration_seconds), max(t.duration_seconds),
-                   monitoring.task_duration_histogram(t.duration_seconds)
-            FROM monitoring.processing_metrics AS t
-            WHERE t.end_time >= r.range_start AND t.end_time < v_end
-              AND t.start_time < v_end
-              AND t.status <> 'running'
-            GROUP BY 1, 2;
+            SELECT a.bucket, a.task_type, a.ended_count, a.completed_count, a.failed_count, a.cancelled_count,
+                   a.duration_sum, a.duration_min, a.duration_max, a.duration_buckets
+            FROM monitoring.task_minute_aggregate(r.range_start, v_end) AS a;
             v_task_hours := v_task_hours + tstzmultirange(v_hours);
         END IF;
         v_minutes := v_minutes + (extract(epoch FROM v_end - r.range_start) / 60)::bigint;
@@ -141,12 +134,21 @@ BEGIN
         DELETE FROM monitoring.performance_rollup_5min AS o
         WHERE o.bucket >= h.bucket_start AND o.bucket < h.bucket_end;
         INSERT INTO monitoring.performance_rollup_5min
-            (bucket, metric_name, metric_type, component, unit, sample_count, value_sum, value_min, value_max)
-        SELECT date_bin('5 minutes', m.bucket, c_origin), m.metric_name, m.metric_type, m.component, m.unit,
-               sum(m.sample_count), sum(m.value_sum), min(m.value_min), max(m.value_max)
-        FROM monitoring.performance_rollup_minute AS m
-        WHERE m.bucket >= h.bucket_start AND m.bucket < h.bucket_end
-        GROUP BY 1, 2, 3, 4, 5
+            (bucket, metric_name, metric_type, component, unit, sample_count, value_sum, value_min, value_max,
+             value_sketch, value_p95)
+        SELECT g.bucket, g.metric_name, g.metric_type, g.component, g.unit, g.sample_count,
+               g.value_sum, g.value_min, g.value_max, g.value_sketch,
+               monitoring.estimate_value_percentile(g.value_sketch, 0.95, g.value_min, g.value_max)
+        FROM (SELECT date_bin('5 minutes', m.bucket, c_origin) AS bucket,
+                     m.metric_name, m.metric_type, m.component, m.unit,
+                     sum(m.sample_count) AS sample_count, sum(m.value_sum) AS value_sum,
+                     min(m.value_min) AS value_min, max(m.value_max) AS value_max,
+                     -- A minute rolled up before the sketches existed: no sketch.
+                     CASE WHEN count(m.value_sketch) = count(*)
+                          THEN monitoring.merge_value_sketches(m.value_sketch) END AS value_sketch
+              FROM monitoring.performance_rollup_minute AS m
+              WHERE m.bucket >= h.bucket_start AND m.bucket < h.bucket_end
+              GROUP BY 1, 2, 3, 4, 5) AS g
         ORDER BY 1, 2, 4, 3, 5;  -- heap in key order: v_performance_trends reads it by the key
     END LOOP;
     FOR h IN SELECT lower(x.hours) AS hour_start, upper(x.hours) AS hour_end
@@ -154,12 +156,20 @@ BEGIN
         DELETE FROM monitoring.performance_rollup_hour AS o
         WHERE o.bucket >= h.hour_start AND o.bucket < h.hour_end;
         INSERT INTO monitoring.performance_rollup_hour
-            (bucket, metric_name, metric_type, component, unit, sample_count, value_sum, value_min, value_max)
-        SELECT date_bin('1 hour', m.bucket, c_origin), m.metric_name, m.metric_type, m.component, m.unit,
-               sum(m.sample_count), sum(m.value_sum), min(m.value_min), max(m.value_max)
-        FROM monitoring.performance_rollup_minute AS m
-        WHERE m.bucket >= h.hour_start AND m.bucket < h.hour_end
-        GROUP BY 1, 2, 3, 4, 5;
+            (bucket, metric_name, metric_type, component, unit, sample_count, value_sum, value_min, value_max,
+             value_sketch, value_p95)
+        SELECT g.bucket, g.metric_name, g.metric_type, g.component, g.unit, g.sample_count,
+               g.value_sum, g.value_min, g.value_max, g.value_sketch,
+               monitoring.estimate_value_percentile(g.value_sketch, 0.95, g.value_min, g.value_max)
+        FROM (SELECT date_bin('1 hour', m.bucket, c_origin) AS bucket,
+                     m.metric_name, m.metric_type, m.component, m.unit,
+                     sum(m.sample_count) AS sample_count, sum(m.value_sum) AS value_sum,
+                     min(m.value_min) AS value_min, max(m.value_max) AS value_max,
+                     CASE WHEN count(m.value_sketch) = count(*)
+                          THEN monitoring.merge_value_sketches(m.value_sketch) END AS value_sketch
+              FROM monitoring.performance_rollup_minute AS m
+              WHERE m.bucket >= h.hour_start AND m.bucket < h.hour_end
+              GROUP BY 1, 2, 3, 4, 5) AS g;
     END LOOP;
     FOR h IN SELECT lower(x.hours) AS hour_start, upper(x.hours) AS hour_end
              FROM unnest(v_task_hours) AS x (hours) LOOP
