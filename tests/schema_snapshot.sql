@@ -258,12 +258,15 @@ CREATE FUNCTION monitoring.apply_rollup_pending() RETURNS bigint
     AS $$
 -- Second step of refresh_rollups(): recomputes the minute rollups of the
 -- ranges queued in rollup_pending from the raw rows (delete, then insert the
--- fresh aggregate: idempotent, so a range queued twice costs time, never a
--- double count), then the 5-minute (performance only) and hour rollups of
--- every 5 minutes and hour touched from the minute rollups, and removes what it did from the queue, in one
--- transaction. Work per run is bounded: at most rollups.max_hours_per_run
--- hours of ranges (both raw tables together), oldest first; the rest stays
--- queued for the next run (a first run on a long history, a big late batch).
+-- fresh aggregate of performance_minute_aggregate() / task_minute_aggregate(),
+-- the definitions the views' tails use too: idempotent, so a range queued
+-- twice costs time, never a double count), then the 5-minute (performance
+-- only) and hour rollups of every 5 minutes and hour touched from the minute
+-- rollups (value sketches merged, their p95 stored), and removes what it did
+-- from the queue, in one transaction. Work per run is bounded: at most
+-- rollups.max_hours_per_run hours of ranges (both raw tables together),
+-- oldest first; the rest stays queued for the next run (a first run on a
+-- long history, a big late batch).
 -- Ranges are clipped to the watermark (only below it are rollups kept) and
 -- to the oldest raw rows retention guarantees (older minutes keep their
 -- rollups rather than being recomputed from expired data).
@@ -345,12 +348,11 @@ BEGIN
             DELETE FROM monitoring.performance_rollup_minute AS m
             WHERE m.bucket >= r.range_start AND m.bucket < v_end;
             INSERT INTO monitoring.performance_rollup_minute
-                (bucket, metric_name, metric_type, component, unit, sample_count, value_sum, value_min, value_max)
-            SELECT date_bin('1 minute', p.recorded_at, c_origin), p.metric_name, p.metric_type, p.component, p.unit,
-                   count(*), sum(p.metric_value), min(p.metric_value), max(p.metric_value)
-            FROM monitoring.performance_monitoring AS p
-            WHERE p.recorded_at >= r.range_start AND p.recorded_at < v_end
-            GROUP BY 1, 2, 3, 4, 5;
+                (bucket, metric_name, metric_type, component, unit, sample_count, value_sum, value_min, value_max,
+                 value_sketch)
+            SELECT a.bucket, a.metric_name, a.metric_type, a.component, a.unit, a.sample_count,
+                   a.value_sum, a.value_min, a.value_max, a.value_sketch
+            FROM monitoring.performance_minute_aggregate(r.range_start, v_end) AS a;
             v_performance_hours := v_performance_hours + tstzmultirange(v_hours);
             v_performance_5min := v_performance_5min
                 + tstzmultirange(tstzrange(date_bin('5 minutes', r.range_start, c_origin),
@@ -369,18 +371,9 @@ BEGIN
             INSERT INTO monitoring.task_rollup_minute
                 (bucket, task_type, ended_count, completed_count, failed_count, cancelled_count,
                  duration_sum, duration_min, duration_max, duration_buckets)
-            SELECT date_bin('1 minute', t.end_time, c_origin), t.task_type,
-                   count(*),
-                   count(*) FILTER (WHERE t.status = 'completed'),
-                   count(*) FILTER (WHERE t.status IN ('failed', 'timeout')),
-                   count(*) FILTER (WHERE t.status = 'cancelled'),
-                   coalesce(sum(t.duration_seconds), 0), min(t.duration_seconds), max(t.duration_seconds),
-                   monitoring.task_duration_histogram(t.duration_seconds)
-            FROM monitoring.processing_metrics AS t
-            WHERE t.end_time >= r.range_start AND t.end_time < v_end
-              AND t.start_time < v_end
-              AND t.status <> 'running'
-            GROUP BY 1, 2;
+            SELECT a.bucket, a.task_type, a.ended_count, a.completed_count, a.failed_count, a.cancelled_count,
+                   a.duration_sum, a.duration_min, a.duration_max, a.duration_buckets
+            FROM monitoring.task_minute_aggregate(r.range_start, v_end) AS a;
             v_task_hours := v_task_hours + tstzmultirange(v_hours);
         END IF;
         v_minutes := v_minutes + (extract(epoch FROM v_end - r.range_start) / 60)::bigint;
@@ -393,12 +386,21 @@ BEGIN
         DELETE FROM monitoring.performance_rollup_5min AS o
         WHERE o.bucket >= h.bucket_start AND o.bucket < h.bucket_end;
         INSERT INTO monitoring.performance_rollup_5min
-            (bucket, metric_name, metric_type, component, unit, sample_count, value_sum, value_min, value_max)
-        SELECT date_bin('5 minutes', m.bucket, c_origin), m.metric_name, m.metric_type, m.component, m.unit,
-               sum(m.sample_count), sum(m.value_sum), min(m.value_min), max(m.value_max)
-        FROM monitoring.performance_rollup_minute AS m
-        WHERE m.bucket >= h.bucket_start AND m.bucket < h.bucket_end
-        GROUP BY 1, 2, 3, 4, 5
+            (bucket, metric_name, metric_type, component, unit, sample_count, value_sum, value_min, value_max,
+             value_sketch, value_p95)
+        SELECT g.bucket, g.metric_name, g.metric_type, g.component, g.unit, g.sample_count,
+               g.value_sum, g.value_min, g.value_max, g.value_sketch,
+               monitoring.estimate_value_percentile(g.value_sketch, 0.95, g.value_min, g.value_max)
+        FROM (SELECT date_bin('5 minutes', m.bucket, c_origin) AS bucket,
+                     m.metric_name, m.metric_type, m.component, m.unit,
+                     sum(m.sample_count) AS sample_count, sum(m.value_sum) AS value_sum,
+                     min(m.value_min) AS value_min, max(m.value_max) AS value_max,
+                     -- A minute rolled up before the sketches existed: no sketch.
+                     CASE WHEN count(m.value_sketch) = count(*)
+                          THEN monitoring.merge_value_sketches(m.value_sketch) END AS value_sketch
+              FROM monitoring.performance_rollup_minute AS m
+              WHERE m.bucket >= h.bucket_start AND m.bucket < h.bucket_end
+              GROUP BY 1, 2, 3, 4, 5) AS g
         ORDER BY 1, 2, 4, 3, 5;  -- heap in key order: v_performance_trends reads it by the key
     END LOOP;
     FOR h IN SELECT lower(x.hours) AS hour_start, upper(x.hours) AS hour_end
@@ -406,12 +408,20 @@ BEGIN
         DELETE FROM monitoring.performance_rollup_hour AS o
         WHERE o.bucket >= h.hour_start AND o.bucket < h.hour_end;
         INSERT INTO monitoring.performance_rollup_hour
-            (bucket, metric_name, metric_type, component, unit, sample_count, value_sum, value_min, value_max)
-        SELECT date_bin('1 hour', m.bucket, c_origin), m.metric_name, m.metric_type, m.component, m.unit,
-               sum(m.sample_count), sum(m.value_sum), min(m.value_min), max(m.value_max)
-        FROM monitoring.performance_rollup_minute AS m
-        WHERE m.bucket >= h.hour_start AND m.bucket < h.hour_end
-        GROUP BY 1, 2, 3, 4, 5;
+            (bucket, metric_name, metric_type, component, unit, sample_count, value_sum, value_min, value_max,
+             value_sketch, value_p95)
+        SELECT g.bucket, g.metric_name, g.metric_type, g.component, g.unit, g.sample_count,
+               g.value_sum, g.value_min, g.value_max, g.value_sketch,
+               monitoring.estimate_value_percentile(g.value_sketch, 0.95, g.value_min, g.value_max)
+        FROM (SELECT date_bin('1 hour', m.bucket, c_origin) AS bucket,
+                     m.metric_name, m.metric_type, m.component, m.unit,
+                     sum(m.sample_count) AS sample_count, sum(m.value_sum) AS value_sum,
+                     min(m.value_min) AS value_min, max(m.value_max) AS value_max,
+                     CASE WHEN count(m.value_sketch) = count(*)
+                          THEN monitoring.merge_value_sketches(m.value_sketch) END AS value_sketch
+              FROM monitoring.performance_rollup_minute AS m
+              WHERE m.bucket >= h.hour_start AND m.bucket < h.hour_end
+              GROUP BY 1, 2, 3, 4, 5) AS g;
     END LOOP;
     FOR h IN SELECT lower(x.hours) AS hour_start, upper(x.hours) AS hour_end
              FROM unnest(v_task_hours) AS x (hours) LOOP
@@ -991,6 +1001,25 @@ $$;
 
 COMMENT ON FUNCTION monitoring.cleanup_old_monitoring_data(p_lock_timeout_ms integer) IS 'Applies retention in one transaction (manual use): drops daily partitions past retention (errors: the longest severity retention), skipping any whose lock is not had within p_lock_timeout_ms, and deletes expired rows (expire_old_rows). Returns partitions dropped and rows removed per table (estimated from statistics for dropped partitions). The scheduled job uses CALL monitoring.run_retention(), which commits per partition.';
 
+CREATE FUNCTION monitoring.compact_value_sketch(p_entries bigint[]) RETURNS bigint[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    -- Internal: final function of monitoring.merge_value_sketches(). Takes
+    -- the entries of several value sketches, concatenated, and returns the
+    -- one sketch they make: one entry per key, counts added, in key order,
+    -- so equal samples give equal arrays whatever the merge order.
+    -- An entry packs a key of value_sketch_key() and its count as
+    -- key * 2^47 + count (0 < count < 2^47); a bucket whose merged count
+    -- would not fit makes the whole result NULL (unknown) rather than wrong:
+    -- 1.4e14 samples of one series in one bucket of one rollup row.
+    SELECT CASE WHEN max(e.n) < 140737488355328 THEN array_agg(e.key * 140737488355328 + e.n ORDER BY e.key) END
+    FROM (SELECT x >> 47 AS key, sum(x & 140737488355327)::bigint AS n
+          FROM unnest(p_entries) AS x
+          GROUP BY 1) AS e;
+$$;
+
+COMMENT ON FUNCTION monitoring.compact_value_sketch(p_entries bigint[]) IS 'Internal: final function of monitoring.merge_value_sketches(): one entry per key (counts added), in key order; NULL if a count reaches 2^47.';
+
 CREATE FUNCTION monitoring.complete_task_tracking(p_task_id text, p_status text, p_output_size bigint DEFAULT NULL::bigint, p_step_timings jsonb DEFAULT NULL::jsonb, p_event_time timestamp with time zone DEFAULT now()) RETURNS double precision
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
@@ -1298,6 +1327,95 @@ END;
 $$;
 
 COMMENT ON FUNCTION monitoring.estimate_percentile(p_bucket_counts bigint[], p_fraction double precision) IS 'Estimates the p_fraction percentile (0 to 1) of task durations in seconds from duration bucket counts (duration_buckets of the task rollups, summed with monitoring.sum_bucket_counts), interpolating linearly inside the bucket; NULL when there are no durations. Errors: PV001, PV004.';
+
+CREATE FUNCTION monitoring.estimate_value_percentile(p_sketch bigint[], p_fraction double precision, p_min double precision, p_max double precision) RETURNS double precision
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+    AS $$
+-- Estimates the p_fraction percentile of the samples summarized by a value
+-- sketch (value_sketch of the performance rollups), with the definition of
+-- percentile_cont: the value at position h = p_fraction * (n - 1) of the n
+-- sorted samples, interpolated linearly between the samples at ranks
+-- floor(h) and ceil(h). Each of those two is taken as the value of its
+-- bucket (value_sketch_value: within 2% of it), clamped to
+-- [p_min, p_max], the exact extremes (the rollups' value_min and
+-- value_max), which are returned as they are for ranks 0 and n - 1.
+-- Error bound: |estimate - exact| <= 2% * ((1 - w) |x_low| + w |x_high|)
+-- for the two samples and the weight w of the interpolation, which is 2% of
+-- the exact percentile whenever x_low and x_high do not have opposite
+-- signs; between a negative and a positive sample it is 2% of the larger
+-- magnitude. Samples of magnitude below 2.2250738585072014e-308 count as 0.
+-- (Plus floating-point rounding of ln and exp at the bucket boundaries:
+-- below 1e-12 relative.)
+-- Returns NULL for a NULL sketch (rollups older than their sketches) or an
+-- empty one. A loop over the array, no query: the refresh calls it once per
+-- 5-minute and hour rollup row.
+DECLARE
+    c_count_mask CONSTANT bigint := 140737488355327;  -- 2^47 - 1: the count of an entry
+    v_entry bigint;
+    v_total bigint := 0;
+    v_cumulative bigint := 0;
+    v_position double precision;
+    v_weight double precision;
+    v_rank_low bigint;
+    v_rank_high bigint;
+    v_low double precision;
+    v_high double precision;
+BEGIN
+    IF p_fraction IS NULL OR NOT (p_fraction BETWEEN 0 AND 1) THEN
+        RAISE EXCEPTION 'fraction must be from 0 to 1, got %', coalesce(p_fraction::text, 'NULL')
+            USING ERRCODE = 'PV004',
+                  HINT = 'Pass 0.95 for the 95th percentile.';
+    END IF;
+    IF p_sketch IS NULL THEN
+        RETURN NULL;
+    END IF;
+    FOREACH v_entry IN ARRAY p_sketch LOOP
+        v_total := v_total + (v_entry & c_count_mask);
+    END LOOP;
+    IF v_total = 0 THEN
+        RETURN NULL;
+    END IF;
+
+    v_position := p_fraction * (v_total - 1)::double precision;
+    v_rank_low := floor(v_position)::bigint;
+    v_rank_high := ceil(v_position)::bigint;
+    v_weight := v_position - v_rank_low::double precision;
+    FOREACH v_entry IN ARRAY p_sketch LOOP
+        v_cumulative := v_cumulative + (v_entry & c_count_mask);
+        IF v_low IS NULL AND v_cumulative > v_rank_low THEN
+            v_low := monitoring.value_sketch_value((v_entry >> 47)::integer);
+        END IF;
+        IF v_cumulative > v_rank_high THEN
+            v_high := monitoring.value_sketch_value((v_entry >> 47)::integer);
+            EXIT;
+        END IF;
+    END LOOP;
+
+    -- Ranks 0 and n - 1 are the exact extremes.
+    IF v_rank_low = 0 AND p_min IS NOT NULL THEN
+        v_low := p_min;
+    ELSIF v_rank_low = v_total - 1 AND p_max IS NOT NULL THEN
+        v_low := p_max;
+    END IF;
+    IF v_rank_high = v_total - 1 AND p_max IS NOT NULL THEN
+        v_high := p_max;
+    ELSIF v_rank_high = 0 AND p_min IS NOT NULL THEN
+        v_high := p_min;
+    END IF;
+    -- The exact samples lie in [p_min, p_max]: clamping only brings the
+    -- estimate closer (least/greatest ignore a NULL bound).
+    v_low := least(greatest(v_low, p_min), p_max);
+    v_high := least(greatest(v_high, p_min), p_max);
+    IF v_weight = 0 THEN
+        RETURN v_low;
+    END IF;
+    -- Not v_low + (v_high - v_low) * w: the difference of two large
+    -- doubles of opposite signs can overflow.
+    RETURN v_low * (1 - v_weight) + v_high * v_weight;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.estimate_value_percentile(p_sketch bigint[], p_fraction double precision, p_min double precision, p_max double precision) IS 'Estimates the p_fraction percentile (0 to 1, as percentile_cont) of the samples of a value sketch (value_sketch of the performance rollups; pass their value_min and value_max, the exact extremes): within 2% of the exact value when the two samples it interpolates between do not have opposite signs (else within 2% of the larger magnitude); samples below 2.2250738585072014e-308 in magnitude count as 0. NULL for a NULL or empty sketch. Errors: PV004.';
 
 CREATE FUNCTION monitoring.event_time_bounds(OUT earliest timestamp with time zone, OUT latest timestamp with time zone) RETURNS record
     LANGUAGE sql STABLE
@@ -1776,15 +1894,56 @@ $$;
 
 COMMENT ON FUNCTION monitoring.park_task_completions(p_task_ids text[], p_statuses text[], p_output_sizes bigint[], p_step_timings jsonb[], p_end_times timestamp with time zone[]) IS 'Internal: parks completions whose task is not running here, after probing running_tasks for a start another session has not committed yet (finished at once if so). Returns how many stay parked.';
 
-CREATE FUNCTION monitoring.performance_tail(p_since timestamp with time zone, p_width interval) RETURNS TABLE(bucket timestamp with time zone, metric_name text, metric_type text, component text, unit text, sample_count bigint, value_sum double precision, value_min double precision, value_max double precision)
+CREATE FUNCTION monitoring.performance_minute_aggregate(p_from timestamp with time zone, p_to timestamp with time zone) RETURNS TABLE(bucket timestamp with time zone, metric_name text, metric_type text, component text, unit text, sample_count bigint, value_sum double precision, value_min double precision, value_max double precision, value_sketch bigint[])
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$
+    -- The one definition of a minute of performance samples: per UTC minute
+    -- of recorded_at and series, the samples recorded in [p_from, p_to)
+    -- (pass whole minutes) as rows of performance_rollup_minute. Written to
+    -- the minute rollups by apply_rollup_pending() and read, for the minutes
+    -- past the rollup boundary, by performance_tail(), so the views and the
+    -- rollups cannot disagree on what a minute holds.
+    -- value_sketch: counts per bucket of value_sketch_key(), packed as
+    -- key * 2^47 + count in key order (see compact_value_sketch), from a
+    -- first grouping by minute, series and key; count, sum, min and max are
+    -- summed up from the same groups.
+    -- SQL, STABLE, not STRICT, not SECURITY DEFINER, no SET: the planner
+    -- inlines it into the calling query, which is planned with its
+    -- arguments (only the raw partitions of [p_from, p_to) are read) and
+    -- checked with the caller's privileges (internal: its callers are
+    -- SECURITY DEFINER).
+    SELECT k.bucket, k.metric_name, k.metric_type, k.component, k.unit,
+           sum(k.n)::bigint, sum(k.value_sum), min(k.value_min), max(k.value_max),
+           CASE WHEN max(k.n) < 140737488355328
+                THEN array_agg(k.key::bigint * 140737488355328 + k.n ORDER BY k.key) END
+    FROM (SELECT date_bin('1 minute', p.recorded_at, TIMESTAMPTZ '2000-01-01 00:00:00+00') AS bucket,
+                 p.metric_name, p.metric_type, p.component, p.unit,
+                 monitoring.value_sketch_key(p.metric_value) AS key,
+                 count(*) AS n, sum(p.metric_value) AS value_sum,
+                 min(p.metric_value) AS value_min, max(p.metric_value) AS value_max
+          FROM monitoring.performance_monitoring AS p
+          WHERE p.recorded_at >= p_from AND p.recorded_at < p_to
+          GROUP BY 1, 2, 3, 4, 5, 6) AS k
+    GROUP BY 1, 2, 3, 4, 5;
+$$;
+
+COMMENT ON FUNCTION monitoring.performance_minute_aggregate(p_from timestamp with time zone, p_to timestamp with time zone) IS 'Internal: the minute aggregate of performance samples recorded in [p_from, p_to): per UTC minute and series, the columns of performance_rollup_minute (count, sum, min, max, value_sketch). Used by apply_rollup_pending() and performance_tail().';
+
+CREATE FUNCTION monitoring.performance_tail(p_since timestamp with time zone, p_width interval, p_fraction double precision) RETURNS TABLE(bucket timestamp with time zone, metric_name text, metric_type text, component text, unit text, sample_count bigint, value_sum double precision, value_min double precision, value_max double precision, value_percentile double precision)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 -- The newest buckets of the performance views: per UTC bucket of p_width
 -- (the view's, a whole number of minutes) and series, every bucket from the
 -- one holding rollup_boundary() (or from p_since if later) on, built from
--- minute rollups before the boundary and raw samples from it on. The views
--- read the buckets before it from a coarser tier as they are.
+-- minute rollups before the boundary and, from it on, the raw samples'
+-- minutes as performance_minute_aggregate() defines them (the definition
+-- the rollups are written with). value_percentile: the p_fraction
+-- percentile estimated from the merged value sketches (within 2%, see
+-- estimate_value_percentile), as the refresh stores it in the coarser
+-- tiers; NULL for a bucket holding a minute rolled up before the sketches
+-- existed. The views read the buckets before the boundary's from a coarser
+-- tier as they are.
 -- A function rather than branches of each view: the boundary is computed
 -- once (in a view it was evaluated per row wherever a scan could not use it
 -- as an index condition), the queries are planned with its value (only the
@@ -1800,22 +1959,28 @@ DECLARE
     v_raw_from timestamptz := greatest(p_since, v_boundary);
 BEGIN
     RETURN QUERY
-    SELECT date_bin(p_width, u.at, c_origin), u.metric_name, u.metric_type, u.component, u.unit,
-           sum(u.sample_count)::bigint, sum(u.value_sum), min(u.value_min), max(u.value_max)
-    FROM (SELECT m.bucket AS at, m.metric_name, m.metric_type, m.component, m.unit,
-                 m.sample_count, m.value_sum, m.value_min, m.value_max
-          FROM monitoring.performance_rollup_minute AS m
-          WHERE m.bucket >= v_from AND m.bucket < v_boundary
-          UNION ALL
-          SELECT p.recorded_at, p.metric_name, p.metric_type, p.component, p.unit,
-                 1, p.metric_value, p.metric_value, p.metric_value
-          FROM monitoring.performance_monitoring AS p
-          WHERE p.recorded_at >= v_raw_from) AS u
-    GROUP BY 1, 2, 3, 4, 5;
+    SELECT g.bucket, g.metric_name, g.metric_type, g.component, g.unit,
+           g.sample_count, g.value_sum, g.value_min, g.value_max,
+           monitoring.estimate_value_percentile(g.value_sketch, p_fraction, g.value_min, g.value_max)
+    FROM (SELECT date_bin(p_width, u.bucket, c_origin) AS bucket,
+                 u.metric_name, u.metric_type, u.component, u.unit,
+                 sum(u.sample_count)::bigint AS sample_count, sum(u.value_sum) AS value_sum,
+                 min(u.value_min) AS value_min, max(u.value_max) AS value_max,
+                 CASE WHEN count(u.value_sketch) = count(*)
+                      THEN monitoring.merge_value_sketches(u.value_sketch) END AS value_sketch
+          FROM (SELECT m.bucket, m.metric_name, m.metric_type, m.component, m.unit,
+                       m.sample_count, m.value_sum, m.value_min, m.value_max, m.value_sketch
+                FROM monitoring.performance_rollup_minute AS m
+                WHERE m.bucket >= v_from AND m.bucket < v_boundary
+                UNION ALL
+                SELECT a.bucket, a.metric_name, a.metric_type, a.component, a.unit,
+                       a.sample_count, a.value_sum, a.value_min, a.value_max, a.value_sketch
+                FROM monitoring.performance_minute_aggregate(v_raw_from, 'infinity') AS a) AS u
+          GROUP BY 1, 2, 3, 4, 5) AS g;
 END;
 $$;
 
-COMMENT ON FUNCTION monitoring.performance_tail(p_since timestamp with time zone, p_width interval) IS 'Internal to the performance views: per UTC bucket of p_width and series (count, sum, min, max), the buckets from the one holding the rollup boundary (or p_since if later) on, from minute rollups before the boundary and raw samples after it.';
+COMMENT ON FUNCTION monitoring.performance_tail(p_since timestamp with time zone, p_width interval, p_fraction double precision) IS 'Internal to the performance views: per UTC bucket of p_width and series (count, sum, min, max, and the p_fraction percentile estimated from the value sketches), the buckets from the one holding the rollup boundary (or p_since if later) on, from minute rollups before the boundary and the raw samples'' minutes (performance_minute_aggregate) after it.';
 
 CREATE FUNCTION monitoring.purge_cron_history() RETURNS bigint
     LANGUAGE plpgsql SECURITY DEFINER
@@ -2542,6 +2707,37 @@ $$;
 
 COMMENT ON FUNCTION monitoring.task_duration_bounds() IS 'Upper bounds (exclusive, seconds) of the task duration buckets counted in duration_buckets of the task rollups; the last is Infinity.';
 
+CREATE FUNCTION monitoring.task_minute_aggregate(p_from timestamp with time zone, p_to timestamp with time zone) RETURNS TABLE(bucket timestamp with time zone, task_type text, ended_count bigint, completed_count bigint, failed_count bigint, cancelled_count bigint, duration_sum double precision, duration_min double precision, duration_max double precision, duration_buckets bigint[])
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$
+    -- The one definition of a minute of tasks: per UTC minute of end_time
+    -- and task type, the tasks that ended in [p_from, p_to) (pass whole
+    -- minutes) as rows of task_rollup_minute: ended, completed, failed
+    -- (failed + timeout, as the checks count them) and cancelled counts,
+    -- duration sum, min, max and buckets of task_duration_bounds(). Written
+    -- to the minute rollups by apply_rollup_pending() and read, for the
+    -- minutes past the rollup boundary, by task_tail().
+    -- processing_metrics is partitioned by start_time: each partition is
+    -- probed by its end_time index, and start_time < p_to (a task ends on
+    -- or after its start) prunes the partitions that start later.
+    -- Inlined into the calling query (SQL, STABLE, not STRICT, not SECURITY
+    -- DEFINER, no SET): see performance_minute_aggregate.
+    SELECT date_bin('1 minute', t.end_time, TIMESTAMPTZ '2000-01-01 00:00:00+00'), t.task_type,
+           count(*),
+           count(*) FILTER (WHERE t.status = 'completed'),
+           count(*) FILTER (WHERE t.status IN ('failed', 'timeout')),
+           count(*) FILTER (WHERE t.status = 'cancelled'),
+           coalesce(sum(t.duration_seconds), 0), min(t.duration_seconds), max(t.duration_seconds),
+           monitoring.task_duration_histogram(t.duration_seconds)
+    FROM monitoring.processing_metrics AS t
+    WHERE t.end_time >= p_from AND t.end_time < p_to
+      AND t.start_time < p_to
+      AND t.status <> 'running'
+    GROUP BY 1, 2;
+$$;
+
+COMMENT ON FUNCTION monitoring.task_minute_aggregate(p_from timestamp with time zone, p_to timestamp with time zone) IS 'Internal: the minute aggregate of tasks that ended in [p_from, p_to): per UTC minute of end_time and task type, the columns of task_rollup_minute. Used by apply_rollup_pending() and task_tail().';
+
 CREATE FUNCTION monitoring.task_tail(p_since timestamp with time zone, p_width interval) RETURNS TABLE(bucket timestamp with time zone, task_type text, ended_count bigint, completed_count bigint, failed_count bigint, cancelled_count bigint, duration_sum double precision, duration_min double precision, duration_max double precision, duration_buckets bigint[])
     LANGUAGE plpgsql STABLE SECURITY DEFINER ROWS 100
     SET search_path TO 'pg_catalog', 'pg_temp'
@@ -2549,9 +2745,11 @@ CREATE FUNCTION monitoring.task_tail(p_since timestamp with time zone, p_width i
 -- The newest buckets of the task views: per UTC bucket of p_width (by
 -- end_time, a whole number of minutes) and task type, every bucket from the
 -- one holding rollup_boundary() (or from p_since if later) on, built from
--- minute rollups before the boundary and raw tasks from it on (each
--- processing_metrics partition probed by its end_time index: they are by
--- start_time). Why a function: see performance_tail.
+-- minute rollups before the boundary and, from it on, the raw tasks'
+-- minutes as task_minute_aggregate() defines them (the definition the
+-- rollups are written with; each processing_metrics partition probed by
+-- its end_time index: they are by start_time). Why a function: see
+-- performance_tail.
 DECLARE
     c_origin CONSTANT timestamptz := TIMESTAMPTZ '2000-01-01 00:00:00+00';
     v_boundary timestamptz := monitoring.rollup_boundary('processing_metrics');
@@ -2559,34 +2757,24 @@ DECLARE
     v_raw_from timestamptz := greatest(p_since, v_boundary);
 BEGIN
     RETURN QUERY
-    SELECT date_bin(p_width, u.at, c_origin), u.task_type,
+    SELECT date_bin(p_width, u.bucket, c_origin), u.task_type,
            sum(u.ended_count)::bigint, sum(u.completed_count)::bigint,
            sum(u.failed_count)::bigint, sum(u.cancelled_count)::bigint,
            sum(u.duration_sum), min(u.duration_min), max(u.duration_max),
            monitoring.sum_bucket_counts(u.duration_buckets)
-    FROM (SELECT r.bucket AS at, r.task_type, r.ended_count, r.completed_count, r.failed_count,
+    FROM (SELECT r.bucket, r.task_type, r.ended_count, r.completed_count, r.failed_count,
                  r.cancelled_count, r.duration_sum, r.duration_min, r.duration_max, r.duration_buckets
           FROM monitoring.task_rollup_minute AS r
           WHERE r.bucket >= v_from AND r.bucket < v_boundary
           UNION ALL
-          SELECT date_bin('1 minute', m.end_time, c_origin), m.task_type,
-                 count(*),
-                 count(*) FILTER (WHERE m.status = 'completed'),
-                 count(*) FILTER (WHERE m.status IN ('failed', 'timeout')),
-                 count(*) FILTER (WHERE m.status = 'cancelled'),
-                 coalesce(sum(m.duration_seconds), 0),
-                 min(m.duration_seconds),
-                 max(m.duration_seconds),
-                 monitoring.task_duration_histogram(m.duration_seconds)
-          FROM monitoring.processing_metrics AS m
-          WHERE m.end_time >= v_raw_from
-            AND m.status <> 'running'
-          GROUP BY 1, 2) AS u
+          SELECT a.bucket, a.task_type, a.ended_count, a.completed_count, a.failed_count,
+                 a.cancelled_count, a.duration_sum, a.duration_min, a.duration_max, a.duration_buckets
+          FROM monitoring.task_minute_aggregate(v_raw_from, 'infinity') AS a) AS u
     GROUP BY 1, 2;
 END;
 $$;
 
-COMMENT ON FUNCTION monitoring.task_tail(p_since timestamp with time zone, p_width interval) IS 'Internal to the task views: per UTC bucket of p_width (by end_time) and task type (the columns of the task rollups), the buckets from the one holding the rollup boundary (or p_since if later) on, from minute rollups before the boundary and raw tasks after it.';
+COMMENT ON FUNCTION monitoring.task_tail(p_since timestamp with time zone, p_width interval) IS 'Internal to the task views: per UTC bucket of p_width (by end_time) and task type (the columns of the task rollups), the buckets from the one holding the rollup boundary (or p_since if later) on, from minute rollups before the boundary and the raw tasks'' minutes (task_minute_aggregate) after it.';
 
 CREATE FUNCTION monitoring.unschedule_jobs() RETURNS integer
     LANGUAGE plpgsql SECURITY DEFINER
@@ -2892,6 +3080,56 @@ $_$;
 
 COMMENT ON FUNCTION monitoring.validate_config(p_document jsonb) IS 'Returns every problem of a config document (no rows when it is valid).';
 
+CREATE FUNCTION monitoring.value_sketch_key(p_value double precision) RETURNS integer
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    -- The bucket of a performance sample in value_sketch (the performance
+    -- rollups' mergeable summary of their samples), fixed for every value
+    -- and every row, so sketches merge by adding the counts of equal keys.
+    --
+    -- Sign-aware log scale with relative error alpha = 2%: with
+    -- gamma = (1 + alpha) / (1 - alpha) = 1.02 / 0.98, a magnitude m is in
+    -- bucket i = ceil(ln(m) / ln(gamma)), that is gamma^(i-1) < m <= gamma^i,
+    -- and the bucket's value 0.98 * gamma^i (monitoring.value_sketch_value)
+    -- is within 2% of every magnitude in it. Keys are ordered as the values:
+    --   17708 + i      for a value >= 2.2250738585072014e-308 (1 .. 35451),
+    --   -(17708 + i)   for a value <= -2.2250738585072014e-308 (-1 .. -35451),
+    --   0              for zero and the subnormal values between (|v| < the
+    --                  smallest normal double): they count as 0, an absolute
+    --                  error below 2.3e-308.
+    -- So every finite double has a key, 70,903 keys in all; a sketch stores
+    -- only those it has samples in. Stored sketches depend on these
+    -- constants: changing them needs a migration that recomputes the rollups.
+    -- Inlined where it is called (SQL, IMMUTABLE, not STRICT): the minute
+    -- aggregate evaluates it per raw sample without a function call.
+    SELECT CASE WHEN abs(p_value) < 2.2250738585072014e-308::double precision THEN 0
+                WHEN p_value > 0
+                THEN 17708 + ceil(ln(p_value) / 0.040005334613699206::double precision)::integer
+                ELSE -17708 - ceil(ln(-p_value) / 0.040005334613699206::double precision)::integer
+           END;
+$$;
+
+COMMENT ON FUNCTION monitoring.value_sketch_key(p_value double precision) IS 'Internal: the key of a performance sample''s bucket in value_sketch: sign-aware log scale with relative error 2% (gamma = 1.02/0.98), 0 for |value| < 2.2250738585072014e-308; keys -35451 .. 35451, ordered as the values.';
+
+CREATE FUNCTION monitoring.value_sketch_value(p_key integer) RETURNS double precision
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    -- The value a value_sketch bucket stands for (see value_sketch_key):
+    -- +-0.98 * gamma^i for key +-(17708 + i), the point within 2% of both
+    -- ends of the bucket (gamma^(i-1), gamma^i]; 0 for key 0. Computed as
+    -- exp(i * ln(gamma) + ln(0.98)); the exponent is capped at 709.78
+    -- (1.7928e308): the top bucket reaches past the largest double, and its
+    -- capped value is still within 1% of every double in it.
+    SELECT CASE WHEN p_key = 0 THEN 0::double precision
+                ELSE sign(p_key::double precision)
+                     * exp(least((abs(p_key) - 17708) * 0.040005334613699206::double precision
+                                     - 0.020202707317519466::double precision,
+                                 709.78::double precision))
+           END;
+$$;
+
+COMMENT ON FUNCTION monitoring.value_sketch_value(p_key integer) IS 'Internal: the value (within 2%) that a value_sketch bucket key of monitoring.value_sketch_key() stands for; 0 for key 0.';
+
 CREATE FUNCTION monitoring.write_audit_log(p_action text, p_subject text, p_details jsonb) RETURNS void
     LANGUAGE plpgsql
     AS $$
@@ -2907,6 +3145,16 @@ END;
 $$;
 
 COMMENT ON FUNCTION monitoring.write_audit_log(p_action text, p_subject text, p_details jsonb) IS 'Internal: appends one row to monitoring.audit_log for the calling session (owner only).';
+
+CREATE AGGREGATE monitoring.merge_value_sketches(bigint[]) (
+    SFUNC = array_cat,
+    STYPE = bigint[],
+    FINALFUNC = monitoring.compact_value_sketch,
+    COMBINEFUNC = array_cat,
+    PARALLEL = safe
+);
+
+COMMENT ON AGGREGATE monitoring.merge_value_sketches(bigint[]) IS 'Aggregate: merges value sketches (value_sketch of the performance rollups) into the sketch of all their samples, e.g. minutes into 5 minutes or hours. NULL sketches are skipped: callers that must not merge a partial sketch check count(value_sketch) = count(*).';
 
 CREATE AGGREGATE monitoring.sum_bucket_counts(bigint[]) (
     SFUNC = monitoring.add_bucket_counts,
@@ -3144,11 +3392,17 @@ CREATE TABLE monitoring.performance_rollup_5min (
     value_sum double precision NOT NULL,
     value_min double precision NOT NULL,
     value_max double precision NOT NULL,
+    value_sketch bigint[],
+    value_p95 double precision,
     CONSTRAINT performance_rollup_5min_bucket_check CHECK ((bucket = date_bin('00:05:00'::interval, bucket, '2000-01-01 00:00:00+00'::timestamp with time zone))),
     CONSTRAINT performance_rollup_5min_sample_count_check CHECK ((sample_count > 0))
 );
 
-COMMENT ON TABLE monitoring.performance_rollup_5min IS 'Performance samples per UTC 5 minutes and series (count, sum, min, max), computed from performance_rollup_minute; the 5 minutes holding the watermark cover their minutes up to it. Read by v_performance_trends; kept 2 days (deleted by cleanup_old_monitoring_data).';
+COMMENT ON TABLE monitoring.performance_rollup_5min IS 'Performance samples per UTC 5 minutes and series (count, sum, min, max, value_sketch and its p95), computed from performance_rollup_minute; the 5 minutes holding the watermark cover their minutes up to it. Read by v_performance_trends; kept 2 days (deleted by cleanup_old_monitoring_data).';
+
+COMMENT ON COLUMN monitoring.performance_rollup_5min.value_sketch IS 'The value sketch of the 5 minutes (see performance_rollup_minute.value_sketch): its minutes'' merged; NULL if any of them has none.';
+
+COMMENT ON COLUMN monitoring.performance_rollup_5min.value_p95 IS 'The 95th percentile of the samples (as percentile_cont) estimated from value_sketch by monitoring.estimate_value_percentile(): within 2% of the exact value (within 2% of the larger magnitude when it falls between a negative and a positive sample). NULL when value_sketch is.';
 
 CREATE TABLE monitoring.performance_rollup_hour (
     bucket timestamp with time zone NOT NULL,
@@ -3160,11 +3414,17 @@ CREATE TABLE monitoring.performance_rollup_hour (
     value_sum double precision NOT NULL,
     value_min double precision NOT NULL,
     value_max double precision NOT NULL,
+    value_sketch bigint[],
+    value_p95 double precision,
     CONSTRAINT performance_rollup_hour_bucket_check CHECK ((bucket = date_bin('01:00:00'::interval, bucket, '2000-01-01 00:00:00+00'::timestamp with time zone))),
     CONSTRAINT performance_rollup_hour_sample_count_check CHECK ((sample_count > 0))
 );
 
-COMMENT ON TABLE monitoring.performance_rollup_hour IS 'Performance samples per UTC hour and series (count, sum, min, max), computed from performance_rollup_minute; the hour holding the watermark covers its minutes up to it. Kept retention.performance_rollup_hour_days (deleted by cleanup_old_monitoring_data).';
+COMMENT ON TABLE monitoring.performance_rollup_hour IS 'Performance samples per UTC hour and series (count, sum, min, max, value_sketch and its p95), computed from performance_rollup_minute; the hour holding the watermark covers its minutes up to it. Kept retention.performance_rollup_hour_days (deleted by cleanup_old_monitoring_data).';
+
+COMMENT ON COLUMN monitoring.performance_rollup_hour.value_sketch IS 'The value sketch of the hour (see performance_rollup_minute.value_sketch): its minutes'' merged; NULL if any of them has none.';
+
+COMMENT ON COLUMN monitoring.performance_rollup_hour.value_p95 IS 'The 95th percentile of the samples estimated from value_sketch (see performance_rollup_5min.value_p95). NULL when value_sketch is.';
 
 CREATE TABLE monitoring.performance_rollup_minute (
     bucket timestamp with time zone NOT NULL,
@@ -3176,12 +3436,15 @@ CREATE TABLE monitoring.performance_rollup_minute (
     value_sum double precision NOT NULL,
     value_min double precision NOT NULL,
     value_max double precision NOT NULL,
+    value_sketch bigint[],
     CONSTRAINT performance_rollup_minute_bucket_check CHECK ((bucket = date_bin('00:01:00'::interval, bucket, '2000-01-01 00:00:00+00'::timestamp with time zone))),
     CONSTRAINT performance_rollup_minute_sample_count_check CHECK ((sample_count > 0))
 )
 PARTITION BY RANGE (bucket);
 
-COMMENT ON TABLE monitoring.performance_rollup_minute IS 'Performance samples per minute (bucket = start of the UTC minute of recorded_at) and series: count, sum, min, max; the mean is value_sum / sample_count. Rows below the rollup watermark are exact aggregates of performance_monitoring. Partitioned by day of bucket; kept retention.performance_rollup_minute_days.';
+COMMENT ON TABLE monitoring.performance_rollup_minute IS 'Performance samples per minute (bucket = start of the UTC minute of recorded_at) and series: count, sum, min, max and value_sketch (counts per log-scale bucket, for percentiles); the mean is value_sum / sample_count. Rows below the rollup watermark are exact aggregates of performance_monitoring (monitoring.performance_minute_aggregate). Partitioned by day of bucket; kept retention.performance_rollup_minute_days.';
+
+COMMENT ON COLUMN monitoring.performance_rollup_minute.value_sketch IS 'Counts of the samples per bucket of monitoring.value_sketch_key() (sign-aware log scale, relative error 2%; 0 for |value| < 2.2250738585072014e-308), one bigint per bucket with samples: key * 2^47 + count, in key order. Merge with monitoring.merge_value_sketches(), estimate percentiles with monitoring.estimate_value_percentile(). NULL for minutes rolled up before migration 0012.';
 
 CREATE TABLE monitoring.performance_rollup_minute_default (
     bucket timestamp with time zone NOT NULL,
@@ -3193,6 +3456,7 @@ CREATE TABLE monitoring.performance_rollup_minute_default (
     value_sum double precision NOT NULL,
     value_min double precision NOT NULL,
     value_max double precision NOT NULL,
+    value_sketch bigint[],
     CONSTRAINT performance_rollup_minute_bucket_check CHECK ((bucket = date_bin('00:01:00'::interval, bucket, '2000-01-01 00:00:00+00'::timestamp with time zone))),
     CONSTRAINT performance_rollup_minute_sample_count_check CHECK ((sample_count > 0))
 );
@@ -3458,7 +3722,8 @@ CREATE VIEW monitoring.v_performance_history AS
     h.sample_count AS samples,
     (h.value_sum / (h.sample_count)::double precision) AS avg_value,
     h.value_min AS min_value,
-    h.value_max AS max_value
+    h.value_max AS max_value,
+    h.value_p95 AS p95_value
    FROM monitoring.performance_rollup_hour h
   WHERE ((h.bucket >= date_bin('01:00:00'::interval, (now() - '365 days'::interval), '2000-01-01 00:00:00+00'::timestamp with time zone)) AND (h.bucket < date_bin('01:00:00'::interval, monitoring.rollup_boundary('performance_monitoring'::text), '2000-01-01 00:00:00+00'::timestamp with time zone)))
 UNION ALL
@@ -3470,38 +3735,53 @@ UNION ALL
     t.sample_count AS samples,
     (t.value_sum / (t.sample_count)::double precision) AS avg_value,
     t.value_min AS min_value,
-    t.value_max AS max_value
-   FROM monitoring.performance_tail(date_bin('01:00:00'::interval, (now() - '365 days'::interval), '2000-01-01 00:00:00+00'::timestamp with time zone), '01:00:00'::interval) t(bucket, metric_name, metric_type, component, unit, sample_count, value_sum, value_min, value_max)
+    t.value_max AS max_value,
+    t.value_percentile AS p95_value
+   FROM monitoring.performance_tail(date_bin('01:00:00'::interval, (now() - '365 days'::interval), '2000-01-01 00:00:00+00'::timestamp with time zone), '01:00:00'::interval, (0.95)::double precision) t(bucket, metric_name, metric_type, component, unit, sample_count, value_sum, value_min, value_max, value_percentile)
   ORDER BY 1 DESC, 2, 4;
 
-COMMENT ON VIEW monitoring.v_performance_history IS 'Performance samples of the last 365 days per UTC hour ("time", for Grafana), metric, type, component and unit: count, mean, min, max. Complete up to now: hour rollups, then minute rollups and raw samples for the newest minutes.';
+COMMENT ON VIEW monitoring.v_performance_history IS 'Performance samples of the last 365 days per UTC hour ("time", for Grafana), metric, type, component and unit: count, mean, min, max, and p95_value, the 95th percentile estimated from the value sketches (within 2%, as in v_performance_trends; NULL for hours rolled up before the sketches existed). Complete up to now: hour rollups, then minute rollups and raw samples for the newest minutes.';
 
 CREATE VIEW monitoring.v_performance_trends AS
- SELECT f.bucket AS "time",
-    f.metric_name,
-    f.metric_type,
-    f.component,
-    f.unit,
-    f.sample_count AS samples,
-    (f.value_sum / (f.sample_count)::double precision) AS avg_value,
-    f.value_min AS min_value,
-    f.value_max AS max_value
-   FROM monitoring.performance_rollup_5min f
-  WHERE ((f.bucket >= date_bin('00:05:00'::interval, (now() - '24:00:00'::interval), '2000-01-01 00:00:00+00'::timestamp with time zone)) AND (f.bucket < date_bin('00:05:00'::interval, monitoring.rollup_boundary('performance_monitoring'::text), '2000-01-01 00:00:00+00'::timestamp with time zone)))
-UNION ALL
- SELECT t.bucket AS "time",
-    t.metric_name,
-    t.metric_type,
-    t.component,
-    t.unit,
-    t.sample_count AS samples,
-    (t.value_sum / (t.sample_count)::double precision) AS avg_value,
-    t.value_min AS min_value,
-    t.value_max AS max_value
-   FROM monitoring.performance_tail(date_bin('00:05:00'::interval, (now() - '24:00:00'::interval), '2000-01-01 00:00:00+00'::timestamp with time zone), '00:05:00'::interval) t(bucket, metric_name, metric_type, component, unit, sample_count, value_sum, value_min, value_max)
-  ORDER BY 1 DESC, 2, 4;
+ SELECT b."time",
+    b.metric_name,
+    b.metric_type,
+    b.component,
+    b.unit,
+    b.samples,
+    b.avg_value,
+    b.min_value,
+    b.max_value,
+    b.p95_value
+   FROM ( SELECT false AS from_tail,
+            f.bucket AS "time",
+            f.metric_name,
+            f.metric_type,
+            f.component,
+            f.unit,
+            f.sample_count AS samples,
+            (f.value_sum / (f.sample_count)::double precision) AS avg_value,
+            f.value_min AS min_value,
+            f.value_max AS max_value,
+            f.value_p95 AS p95_value
+           FROM monitoring.performance_rollup_5min f
+        UNION ALL
+         SELECT true,
+            t.bucket,
+            t.metric_name,
+            t.metric_type,
+            t.component,
+            t.unit,
+            t.sample_count,
+            (t.value_sum / (t.sample_count)::double precision),
+            t.value_min,
+            t.value_max,
+            t.value_percentile
+           FROM monitoring.performance_tail(date_bin('00:05:00'::interval, (now() - '24:00:00'::interval), '2000-01-01 00:00:00+00'::timestamp with time zone), '00:05:00'::interval, (0.95)::double precision) t(bucket, metric_name, metric_type, component, unit, sample_count, value_sum, value_min, value_max, value_percentile)) b
+  WHERE (b.from_tail OR ((b."time" >= date_bin('00:05:00'::interval, (now() - '24:00:00'::interval), '2000-01-01 00:00:00+00'::timestamp with time zone)) AND (b."time" < date_bin('00:05:00'::interval, monitoring.rollup_boundary('performance_monitoring'::text), '2000-01-01 00:00:00+00'::timestamp with time zone))))
+  ORDER BY b."time" DESC, b.metric_name, b.component;
 
-COMMENT ON VIEW monitoring.v_performance_trends IS 'Performance samples of the last 24 hours in 5-minute buckets ("time", for Grafana; the first bucket is the whole one holding now - 24 h) per metric, type, component and unit: count, mean, min, max. Complete up to now: 5-minute and minute rollups below the rollup watermark, raw samples after it. No percentile: rollups keep count, sum, min and max only, from which no percentile can be derived.';
+COMMENT ON VIEW monitoring.v_performance_trends IS 'Performance samples of the last 24 hours in 5-minute buckets ("time", for Grafana; the first bucket is the whole one holding now - 24 h) per metric, type, component and unit: count, mean, min, max, and p95_value, the 95th percentile (as percentile_cont) estimated from the rollups'' value sketches: within 2% of the exact value (when the two samples it interpolates between do not have opposite signs; else within 2% of the larger magnitude). p95_value is NULL for buckets rolled up before the sketches existed (upgrade to 0012). Complete up to now: 5-minute and minute rollups below the rollup watermark, raw samples after it.';
 
 CREATE VIEW monitoring.v_queue_performance AS
  SELECT date_bin('00:05:00'::interval, q.recorded_at, '2000-01-01 00:00:00+00'::timestamp with time zone) AS "time",
@@ -3933,6 +4213,8 @@ GRANT ALL ON FUNCTION monitoring.check_system_health_alerts() TO pgvigil_admin;
 REVOKE ALL ON FUNCTION monitoring.cleanup_old_monitoring_data(p_lock_timeout_ms integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.cleanup_old_monitoring_data(p_lock_timeout_ms integer) TO pgvigil_admin;
 
+REVOKE ALL ON FUNCTION monitoring.compact_value_sketch(p_entries bigint[]) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION monitoring.complete_task_tracking(p_task_id text, p_status text, p_output_size bigint, p_step_timings jsonb, p_event_time timestamp with time zone) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.complete_task_tracking(p_task_id text, p_status text, p_output_size bigint, p_step_timings jsonb, p_event_time timestamp with time zone) TO pgvigil_writer;
 
@@ -3957,6 +4239,8 @@ GRANT ALL ON FUNCTION monitoring.drop_detached_partition(p_partition_name text, 
 
 REVOKE ALL ON FUNCTION monitoring.estimate_percentile(p_bucket_counts bigint[], p_fraction double precision) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.estimate_percentile(p_bucket_counts bigint[], p_fraction double precision) TO pgvigil_reader;
+
+REVOKE ALL ON FUNCTION monitoring.estimate_value_percentile(p_sketch bigint[], p_fraction double precision, p_min double precision, p_max double precision) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring.event_time_bounds(OUT earliest timestamp with time zone, OUT latest timestamp with time zone) FROM PUBLIC;
 
@@ -3985,8 +4269,10 @@ REVOKE ALL ON FUNCTION monitoring.note_ingest(p_table text, p_first_event_time t
 
 REVOKE ALL ON FUNCTION monitoring.park_task_completions(p_task_ids text[], p_statuses text[], p_output_sizes bigint[], p_step_timings jsonb[], p_end_times timestamp with time zone[]) FROM PUBLIC;
 
-REVOKE ALL ON FUNCTION monitoring.performance_tail(p_since timestamp with time zone, p_width interval) FROM PUBLIC;
-GRANT ALL ON FUNCTION monitoring.performance_tail(p_since timestamp with time zone, p_width interval) TO pgvigil_reader;
+REVOKE ALL ON FUNCTION monitoring.performance_minute_aggregate(p_from timestamp with time zone, p_to timestamp with time zone) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring.performance_tail(p_since timestamp with time zone, p_width interval, p_fraction double precision) FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.performance_tail(p_since timestamp with time zone, p_width interval, p_fraction double precision) TO pgvigil_reader;
 
 REVOKE ALL ON FUNCTION monitoring.purge_cron_history() FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.purge_cron_history() TO pgvigil_admin;
@@ -4039,6 +4325,8 @@ GRANT ALL ON FUNCTION monitoring.start_task_tracking(p_task_id text, p_task_type
 REVOKE ALL ON FUNCTION monitoring.task_duration_bounds() FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.task_duration_bounds() TO pgvigil_reader;
 
+REVOKE ALL ON FUNCTION monitoring.task_minute_aggregate(p_from timestamp with time zone, p_to timestamp with time zone) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION monitoring.task_tail(p_since timestamp with time zone, p_width interval) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.task_tail(p_since timestamp with time zone, p_width interval) TO pgvigil_reader;
 
@@ -4053,7 +4341,13 @@ REVOKE ALL ON FUNCTION monitoring.upsert_alert(p_alert_type text, p_subject text
 REVOKE ALL ON FUNCTION monitoring.validate_config(p_document jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.validate_config(p_document jsonb) TO pgvigil_admin;
 
+REVOKE ALL ON FUNCTION monitoring.value_sketch_key(p_value double precision) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring.value_sketch_value(p_key integer) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION monitoring.write_audit_log(p_action text, p_subject text, p_details jsonb) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring.merge_value_sketches(bigint[]) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring.sum_bucket_counts(bigint[]) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.sum_bucket_counts(bigint[]) TO pgvigil_reader;
