@@ -301,7 +301,7 @@ def load_history(
         # them from ingest.max_event_age_hours back), then the usual ones ahead.
         t0 = time.perf_counter()
         created = conn.execute(
-            "SELECT count(*) FILTER (WHERE monitoring.create_partition(h.table_name, d::date))"
+            "SELECT count(*) FILTER (WHERE monitoring_internal.create_partition(h.table_name, d::date))"
             " FROM monitoring.history_tables AS h,"
             " generate_series(%s::date - %s, %s::date, interval '1 day') AS d",
             (today, sizes.days + 2, today),
@@ -407,7 +407,7 @@ def load_performance_days(
 ) -> dict[str, Any]:
     """Whole UTC days of performance samples, ``rows_per_day`` each, evenly spread over the day.
 
-    The days' partitions are made by ``monitoring.create_partition`` (so they
+    The days' partitions are made by ``monitoring_internal.create_partition`` (so they
     carry the table's indexes), filled with the history's INSERT ... SELECT
     (two statements a day, ``workers`` at a time), then ``VACUUM (ANALYZE)``
     as the history is, and a CHECKPOINT. Returns the timings.
@@ -416,7 +416,9 @@ def load_performance_days(
     started = time.perf_counter()
     with psycopg.connect(conninfo, autocommit=True) as conn:
         for day in days:
-            conn.execute("SELECT monitoring.create_partition('performance_monitoring', %s)", (day,))
+            conn.execute(
+                "SELECT monitoring_internal.create_partition('performance_monitoring', %s)", (day,)
+            )
     step = 86400.0 / rows_per_day
     jobs: list[dict[str, Any]] = [
         # Times start + i * step for i in 0 .. rows_per_day - 1: all inside the day.

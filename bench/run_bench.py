@@ -55,8 +55,8 @@ from history_data import (
     load_performance_days,
 )
 from pgvigil import BufferedClient, MonitoringClient
-from pgvigil.cluster import LocalCluster
-from pgvigil.migrate import migrate
+from pgvigil.db.cluster import LocalCluster
+from pgvigil.db.migrate import migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 QUERY_TARGET_MS = 100.0
@@ -571,7 +571,7 @@ def _place_expired_partitions(conn: Conn) -> int:
     for table, rows in _EXPIRED_TABLE_ROWS.items():
         for back in _EXPIRED_DAYS_BACK:
             day = scalar(conn, "SELECT (now() AT TIME ZONE 'UTC')::date - %s", (back,))
-            conn.execute("SELECT monitoring.create_partition(%s, %s)", (table, day))
+            conn.execute("SELECT monitoring_internal.create_partition(%s, %s)", (table, day))
             at = "(%(day)s::date + interval '12 hours') AT TIME ZONE 'UTC'"
             insert = {
                 "performance_monitoring": "INSERT INTO monitoring.performance_monitoring"

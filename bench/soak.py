@@ -41,8 +41,8 @@ import psutil
 import psycopg
 
 from pgvigil import BufferedClient
-from pgvigil.cluster import LocalCluster
-from pgvigil.migrate import migrate
+from pgvigil.db.cluster import LocalCluster
+from pgvigil.db.migrate import migrate
 from run_bench import machine_facts, scalar
 
 BATCH_SIZE = 10_000  # the BufferedClient default

@@ -14,10 +14,13 @@
 -- must be added there too.
 -- ROUTINES, not FUNCTIONS: the grants cover the aggregates and the
 -- refresh_rollups() procedure too.
--- Internal helpers are executable by their owner only.
+-- Internal helpers live in schema monitoring_internal: their owner's only.
 
 REVOKE ALL ON ALL TABLES IN SCHEMA monitoring FROM PUBLIC, pgvigil_writer, pgvigil_reader, pgvigil_admin;
 REVOKE ALL ON ALL ROUTINES IN SCHEMA monitoring FROM PUBLIC, pgvigil_writer, pgvigil_reader, pgvigil_admin;
+-- The internals: executable by their owner only, and no role may use the schema.
+REVOKE ALL ON ALL ROUTINES IN SCHEMA monitoring_internal FROM PUBLIC, pgvigil_writer, pgvigil_reader, pgvigil_admin;
+REVOKE ALL ON SCHEMA monitoring_internal FROM PUBLIC, pgvigil_writer, pgvigil_reader, pgvigil_admin;
 
 DO $$
 DECLARE

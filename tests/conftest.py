@@ -32,8 +32,8 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from dbhelpers import PARENT_TABLES_SQL, PARTITIONS_SQL, RELATIONS_SQL
-from pgvigil.cluster import ClusterError, LocalCluster, find_pg_bindir
-from pgvigil.migrate import migrate
+from pgvigil.db.cluster import ClusterError, LocalCluster, find_pg_bindir
+from pgvigil.db.migrate import migrate
 
 TEMPLATE_DB = "pgvigil_template"
 _counter = itertools.count()
@@ -184,7 +184,7 @@ def dsn(module_dsn: str, _pristine: _Pristine) -> str:
                 match = re.fullmatch(r"(.+)_p(\d{8})", missing)
                 assert match, missing
                 c.execute(
-                    "SELECT monitoring.create_partition(%s, to_date(%s, 'YYYYMMDD'))",
+                    "SELECT monitoring_internal.create_partition(%s, to_date(%s, 'YYYYMMDD'))",
                     (match[1], match[2]),
                 )
         assert c.execute(RELATIONS_SQL).fetchall() == _pristine.relations, "reset failed"

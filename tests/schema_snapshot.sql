@@ -1,5 +1,9 @@
 CREATE SCHEMA monitoring;
 
+CREATE SCHEMA monitoring_internal;
+
+COMMENT ON SCHEMA monitoring_internal IS 'pgvigil internals: helpers of the monitoring functions. Not a public interface; usable by its owner only.';
+
 CREATE FUNCTION monitoring.acknowledge_alert(p_alert_id bigint, p_acknowledged_by text DEFAULT NULL::text, p_note text DEFAULT NULL::text) RETURNS boolean
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
@@ -16,7 +20,7 @@ BEGIN
         RAISE EXCEPTION 'alert_id must not be NULL'
             USING ERRCODE = 'PV001', HINT = 'Pass an alert_id from monitoring.v_active_alerts.';
     END IF;
-    PERFORM monitoring.assert_text('acknowledged_by', v_actor, 200);
+    PERFORM monitoring_internal.assert_text('acknowledged_by', v_actor, 200);
     SELECT a.status, a.severity INTO v_status, v_severity
     FROM monitoring.alerts AS a WHERE a.alert_id = p_alert_id FOR UPDATE;
     IF NOT FOUND THEN
@@ -37,59 +41,13 @@ BEGIN
     WHERE a.alert_id = p_alert_id;
     INSERT INTO monitoring.alert_events (alert_id, event_type, severity, actor, note)
     VALUES (p_alert_id, 'acknowledged', v_severity, v_actor, left(p_note, 2000));
-    PERFORM monitoring.write_audit_log('acknowledge_alert', p_alert_id::text, jsonb_build_object(
+    PERFORM monitoring_internal.write_audit_log('acknowledge_alert', p_alert_id::text, jsonb_build_object(
         'alert_id', p_alert_id, 'acknowledged_by', v_actor, 'note', left(p_note, 2000)));
     RETURN true;
 END;
 $$;
 
 COMMENT ON FUNCTION monitoring.acknowledge_alert(p_alert_id bigint, p_acknowledged_by text, p_note text) IS 'Acknowledges an open alert (by default as the session user); returns false if it was already acknowledged. Audited in monitoring.audit_log. Errors: PV001, PV008, PV201, PV202.';
-
-CREATE FUNCTION monitoring.add_bucket_counts(p_counts bigint[], p_more bigint[]) RETURNS bigint[]
-    LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
-    AS $$
--- Internal: element-wise sum of two bucket count arrays, the transition
--- function of monitoring.sum_bucket_counts() (and the combine function of
--- both histogram aggregates).
-DECLARE
-    v_counts bigint[] := p_counts;
-BEGIN
-    IF cardinality(p_counts) <> cardinality(p_more) THEN
-        RAISE EXCEPTION 'cannot add bucket counts of different lengths (% and %)',
-                        cardinality(p_counts), cardinality(p_more)
-            USING ERRCODE = 'PV004',
-                  HINT = 'Every histogram has one count per bucket of monitoring.task_duration_bounds().';
-    END IF;
-    FOR i IN 1 .. cardinality(p_more) LOOP
-        v_counts[i] := v_counts[i] + p_more[i];
-    END LOOP;
-    RETURN v_counts;
-END;
-$$;
-
-COMMENT ON FUNCTION monitoring.add_bucket_counts(p_counts bigint[], p_more bigint[]) IS 'Internal: element-wise sum of two bucket count arrays (transition function of monitoring.sum_bucket_counts).';
-
-CREATE FUNCTION monitoring.add_to_duration_histogram(p_counts bigint[], p_seconds double precision) RETURNS bigint[]
-    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
-    AS $$
--- Internal: transition function of monitoring.task_duration_histogram().
--- Counts one duration into its bucket of task_duration_bounds(); a NULL
--- duration is not counted.
-DECLARE
-    v_bounds CONSTANT double precision[] := monitoring.task_duration_bounds();
-    v_counts bigint[] := coalesce(p_counts, array_fill(0::bigint, ARRAY[cardinality(v_bounds)]));
-    v_index integer;
-BEGIN
-    IF p_seconds IS NOT NULL THEN
-        -- width_bucket counts the bounds <= p_seconds: 0 below the first.
-        v_index := least(width_bucket(p_seconds, v_bounds) + 1, cardinality(v_bounds));
-        v_counts[v_index] := v_counts[v_index] + 1;
-    END IF;
-    RETURN v_counts;
-END;
-$$;
-
-COMMENT ON FUNCTION monitoring.add_to_duration_histogram(p_counts bigint[], p_seconds double precision) IS 'Internal: transition function of the aggregate monitoring.task_duration_histogram(double precision).';
 
 CREATE FUNCTION monitoring.advance_rollup_watermark() RETURNS timestamp with time zone
     LANGUAGE plpgsql SECURITY DEFINER
@@ -134,7 +92,7 @@ BEGIN
         RETURN NULL;
     END;
 
-    v_to := date_bin('1 minute', now() - make_interval(secs => monitoring.config_number('{rollups,lag_seconds}')),
+    v_to := date_bin('1 minute', now() - make_interval(secs => monitoring_internal.config_number('{rollups,lag_seconds}')),
                      TIMESTAMPTZ '2000-01-01 00:00:00+00');
     SELECT s.watermark INTO v_from FROM monitoring.rollup_state AS s;
     v_first_run := v_from IS NULL;
@@ -206,51 +164,15 @@ BEGIN
     VALUES (true, p_document, now(), session_user)
     ON CONFLICT ON CONSTRAINT config_pkey DO UPDATE
     SET document = excluded.document, applied_at = excluded.applied_at, applied_by = excluded.applied_by;
-    PERFORM monitoring.write_audit_log('apply_config', 'config', jsonb_build_object(
+    PERFORM monitoring_internal.write_audit_log('apply_config', 'config', jsonb_build_object(
         'old_sha256', encode(sha256(convert_to(v_old::text, 'UTF8')), 'hex'),
         'new_sha256', encode(sha256(convert_to(p_document::text, 'UTF8')), 'hex'),
-        'changed_keys', to_jsonb(monitoring.config_changed_keys(coalesce(v_old, '{}'), p_document))));
+        'changed_keys', to_jsonb(monitoring_internal.config_changed_keys(coalesce(v_old, '{}'), p_document))));
     RETURN p_document;
 END;
 $$;
 
 COMMENT ON FUNCTION monitoring.apply_config(p_document jsonb) IS 'Validates and activates a config document (thresholds, retention, schedules). Audited in monitoring.audit_log. Errors: PV301 with every problem in the DETAIL.';
-
-CREATE FUNCTION monitoring.apply_parked_completions(p_task_ids text[]) RETURNS integer
-    LANGUAGE plpgsql
-    AS $$
--- Internal: finishes tasks among p_task_ids that are running and have a
--- parked completion. Called by record_task_starts in a statement after its
--- running_tasks insert (if that insert waited for another session's probe,
--- the completion that session parked is visible now) and by
--- park_task_completions (a start committed while the completion probed).
--- Returns the number of tasks finished.
-DECLARE
-    v_ids text[];
-    v_statuses text[];
-    v_output_sizes bigint[];
-    v_step_timings jsonb[];
-    v_end_times timestamptz[];
-BEGIN
-    WITH parked AS (
-        DELETE FROM monitoring.pending_task_completions AS p
-        USING monitoring.running_tasks AS r
-        WHERE p.task_id = r.task_id AND p.task_id = ANY (p_task_ids)
-        RETURNING p.task_id, p.status, p.output_size, p.step_timings, p.end_time
-    )
-    SELECT array_agg(p.task_id), array_agg(p.status), array_agg(p.output_size),
-           array_agg(p.step_timings), array_agg(p.end_time)
-    INTO v_ids, v_statuses, v_output_sizes, v_step_timings, v_end_times
-    FROM parked AS p;
-    IF v_ids IS NULL THEN
-        RETURN 0;
-    END IF;
-    RETURN (SELECT count(*) FROM monitoring.finish_tasks(v_ids, v_statuses, v_output_sizes,
-                                                        v_step_timings, v_end_times));
-END;
-$$;
-
-COMMENT ON FUNCTION monitoring.apply_parked_completions(p_task_ids text[]) IS 'Internal: finishes the running tasks among the given ids that have a parked completion (a completion recorded by another session while their start was uncommitted).';
 
 CREATE FUNCTION monitoring.apply_rollup_pending() RETURNS bigint
     LANGUAGE plpgsql SECURITY DEFINER
@@ -303,12 +225,12 @@ BEGIN
     v_watermark := coalesce(v_watermark, '-infinity');
     -- Raw rows are kept at least N days by whole UTC days (cleanup_old_monitoring_data).
     v_performance_floor := date_bin('1 day', now() - make_interval(days => 1)
-                                                     * monitoring.config_number('{retention,performance_monitoring_days}'),
+                                                     * monitoring_internal.config_number('{retention,performance_monitoring_days}'),
                                     c_origin);
     v_tasks_floor := date_bin('1 day', now() - make_interval(days => 1)
-                                               * monitoring.config_number('{retention,processing_metrics_days}'),
+                                               * monitoring_internal.config_number('{retention,processing_metrics_days}'),
                               c_origin);
-    v_budget_minutes := greatest((monitoring.config_number('{rollups,max_hours_per_run}') * 60)::bigint, 1);
+    v_budget_minutes := greatest((monitoring_internal.config_number('{rollups,max_hours_per_run}') * 60)::bigint, 1);
 
     -- Take the whole queue; merge overlapping and adjacent ranges per table.
     WITH taken AS (
@@ -343,7 +265,7 @@ BEGIN
             FOR v_day IN SELECT d::date FROM generate_series(lower(v_hours) AT TIME ZONE 'UTC',
                                                              (upper(v_hours) - interval '1 hour') AT TIME ZONE 'UTC',
                                                              interval '1 day') AS d LOOP
-                PERFORM monitoring.create_partition('performance_rollup_minute', v_day);
+                PERFORM monitoring_internal.create_partition('performance_rollup_minute', v_day);
             END LOOP;
             DELETE FROM monitoring.performance_rollup_minute AS m
             WHERE m.bucket >= r.range_start AND m.bucket < v_end;
@@ -352,7 +274,7 @@ BEGIN
                  value_sketch)
             SELECT a.bucket, a.metric_name, a.metric_type, a.component, a.unit, a.sample_count,
                    a.value_sum, a.value_min, a.value_max, a.value_sketch
-            FROM monitoring.performance_minute_aggregate(r.range_start, v_end) AS a;
+            FROM monitoring_internal.performance_minute_aggregate(r.range_start, v_end) AS a;
             v_performance_hours := v_performance_hours + tstzmultirange(v_hours);
             v_performance_5min := v_performance_5min
                 + tstzmultirange(tstzrange(date_bin('5 minutes', r.range_start, c_origin),
@@ -362,7 +284,7 @@ BEGIN
             FOR v_day IN SELECT d::date FROM generate_series(lower(v_hours) AT TIME ZONE 'UTC',
                                                              (upper(v_hours) - interval '1 hour') AT TIME ZONE 'UTC',
                                                              interval '1 day') AS d LOOP
-                PERFORM monitoring.create_partition('task_rollup_minute', v_day);
+                PERFORM monitoring_internal.create_partition('task_rollup_minute', v_day);
             END LOOP;
             DELETE FROM monitoring.task_rollup_minute AS m
             WHERE m.bucket >= r.range_start AND m.bucket < v_end;
@@ -373,7 +295,7 @@ BEGIN
                  duration_sum, duration_min, duration_max, duration_buckets)
             SELECT a.bucket, a.task_type, a.ended_count, a.completed_count, a.failed_count, a.cancelled_count,
                    a.duration_sum, a.duration_min, a.duration_max, a.duration_buckets
-            FROM monitoring.task_minute_aggregate(r.range_start, v_end) AS a;
+            FROM monitoring_internal.task_minute_aggregate(r.range_start, v_end) AS a;
             v_task_hours := v_task_hours + tstzmultirange(v_hours);
         END IF;
         v_minutes := v_minutes + (extract(epoch FROM v_end - r.range_start) / 60)::bigint;
@@ -390,14 +312,14 @@ BEGIN
              value_sketch, value_p95)
         SELECT g.bucket, g.metric_name, g.metric_type, g.component, g.unit, g.sample_count,
                g.value_sum, g.value_min, g.value_max, g.value_sketch,
-               monitoring.estimate_value_percentile(g.value_sketch, 0.95, g.value_min, g.value_max)
+               monitoring_internal.estimate_value_percentile(g.value_sketch, 0.95, g.value_min, g.value_max)
         FROM (SELECT date_bin('5 minutes', m.bucket, c_origin) AS bucket,
                      m.metric_name, m.metric_type, m.component, m.unit,
                      sum(m.sample_count) AS sample_count, sum(m.value_sum) AS value_sum,
                      min(m.value_min) AS value_min, max(m.value_max) AS value_max,
                      -- A minute rolled up before the sketches existed: no sketch.
                      CASE WHEN count(m.value_sketch) = count(*)
-                          THEN monitoring.merge_value_sketches(m.value_sketch) END AS value_sketch
+                          THEN monitoring_internal.merge_value_sketches(m.value_sketch) END AS value_sketch
               FROM monitoring.performance_rollup_minute AS m
               WHERE m.bucket >= h.bucket_start AND m.bucket < h.bucket_end
               GROUP BY 1, 2, 3, 4, 5) AS g
@@ -412,13 +334,13 @@ BEGIN
              value_sketch, value_p95)
         SELECT g.bucket, g.metric_name, g.metric_type, g.component, g.unit, g.sample_count,
                g.value_sum, g.value_min, g.value_max, g.value_sketch,
-               monitoring.estimate_value_percentile(g.value_sketch, 0.95, g.value_min, g.value_max)
+               monitoring_internal.estimate_value_percentile(g.value_sketch, 0.95, g.value_min, g.value_max)
         FROM (SELECT date_bin('1 hour', m.bucket, c_origin) AS bucket,
                      m.metric_name, m.metric_type, m.component, m.unit,
                      sum(m.sample_count) AS sample_count, sum(m.value_sum) AS value_sum,
                      min(m.value_min) AS value_min, max(m.value_max) AS value_max,
                      CASE WHEN count(m.value_sketch) = count(*)
-                          THEN monitoring.merge_value_sketches(m.value_sketch) END AS value_sketch
+                          THEN monitoring_internal.merge_value_sketches(m.value_sketch) END AS value_sketch
               FROM monitoring.performance_rollup_minute AS m
               WHERE m.bucket >= h.hour_start AND m.bucket < h.hour_end
               GROUP BY 1, 2, 3, 4, 5) AS g;
@@ -449,245 +371,6 @@ $$;
 
 COMMENT ON FUNCTION monitoring.apply_rollup_pending() IS 'Second step of refresh_rollups(): recomputes the minute rollups of the queued ranges from the raw rows and the 5-minute (performance) and hour rollups of the buckets touched, at most rollups.max_hours_per_run hours per run, oldest first. Returns the minutes re-aggregated; 0 when another run holds the lock or on a standby.';
 
-CREATE FUNCTION monitoring.assert_count(p_argument text, p_value double precision) RETURNS void
-    LANGUAGE plpgsql IMMUTABLE
-    AS $$
--- Internal: sizes, counts, ages and response times are finite and >= 0.
--- NULL passes: these arguments are optional.
-BEGIN
-    IF p_value IS NULL THEN
-        RETURN;
-    END IF;
-    IF p_value = 'NaN'::double precision OR p_value IN ('Infinity', '-Infinity') THEN
-        RAISE EXCEPTION '% must be a finite number, got %', p_argument, p_value
-            USING ERRCODE = 'PV005',
-                  HINT = format('Pass a finite value (or NULL) for %s.', p_argument);
-    END IF;
-    IF p_value < 0 THEN
-        RAISE EXCEPTION '% must not be negative, got %', p_argument, p_value
-            USING ERRCODE = 'PV004',
-                  HINT = format('%s is a size, count or duration: pass 0 or more, or NULL when unknown.', p_argument);
-    END IF;
-END;
-$$;
-
-COMMENT ON FUNCTION monitoring.assert_count(p_argument text, p_value double precision) IS 'Internal: raises PV005 for NaN or infinity, PV004 for a negative value; NULL passes.';
-
-CREATE FUNCTION monitoring.assert_event_time(p_event_time timestamp with time zone) RETURNS void
-    LANGUAGE plpgsql STABLE
-    AS $$
--- Internal: event times come from callers (a buffered client delivers late),
--- so they are bounded: not older than ingest.max_event_age_hours, not later
--- than ingest.max_future_skew_seconds ahead of the database clock.
-DECLARE
-    v_bounds record := monitoring.event_time_bounds();
-BEGIN
-    IF p_event_time IS NULL THEN
-        RAISE EXCEPTION 'event_time must not be NULL'
-            USING ERRCODE = 'PV001',
-                  HINT = 'Omit event_time to use the current time, or pass the time the event happened.';
-    END IF;
-    IF p_event_time < v_bounds.earliest OR p_event_time > v_bounds.latest THEN
-        RAISE EXCEPTION 'event_time % is outside the accepted range', p_event_time
-            USING ERRCODE = 'PV006',
-                  DETAIL = format('Accepted now: from %s to %s (ingest.max_event_age_hours and ingest.max_future_skew_seconds).',
-                                  v_bounds.earliest, v_bounds.latest),
-                  HINT = 'Check the caller''s clock, or raise ingest.max_event_age_hours in the config.';
-    END IF;
-END;
-$$;
-
-COMMENT ON FUNCTION monitoring.assert_event_time(p_event_time timestamp with time zone) IS 'Internal: raises PV001 for a NULL event time and PV006 for one outside [now - ingest.max_event_age_hours, now + ingest.max_future_skew_seconds].';
-
-CREATE FUNCTION monitoring.assert_json_object(p_argument text, p_value jsonb) RETURNS void
-    LANGUAGE plpgsql IMMUTABLE
-    AS $$
--- Internal: optional jsonb arguments (metadata, context, tags, details) are
--- objects of bounded size, so one caller cannot bloat every row.
-BEGIN
-    IF p_value IS NULL THEN
-        RETURN;
-    END IF;
-    IF jsonb_typeof(p_value) <> 'object' THEN
-        RAISE EXCEPTION '% must be a JSON object, got a %', p_argument, jsonb_typeof(p_value)
-            USING ERRCODE = 'PV007',
-                  HINT = format('Pass a JSON object such as {"key": "value"} (or NULL) for %s.', p_argument);
-    END IF;
-    IF pg_column_size(p_value) > 65536 THEN
-        RAISE EXCEPTION '% is % bytes; the limit is 65536', p_argument, pg_column_size(p_value)
-            USING ERRCODE = 'PV008',
-                  HINT = format('Keep %s small: it is stored on every row.', p_argument);
-    END IF;
-END;
-$$;
-
-COMMENT ON FUNCTION monitoring.assert_json_object(p_argument text, p_value jsonb) IS 'Internal: raises PV007 unless the value is a JSON object, PV008 when it is over 64 KiB; NULL passes.';
-
-CREATE FUNCTION monitoring.assert_task_completion(p_task_id text, p_status text, p_output_size bigint, p_step_timings jsonb) RETURNS void
-    LANGUAGE plpgsql IMMUTABLE
-    AS $$
--- Internal: the argument rules of a task completion, shared by
--- complete_task_tracking() and the buffered record_task_events().
-BEGIN
-    PERFORM monitoring.assert_text('task_id', p_task_id, 200);
-    PERFORM monitoring.assert_text('status', p_status, 200);
-    IF p_status NOT IN ('completed', 'failed', 'cancelled', 'timeout') THEN
-        RAISE EXCEPTION 'unknown task status: %', p_status
-            USING ERRCODE = 'PV002',
-                  HINT = 'Use one of completed, failed, cancelled, timeout.';
-    END IF;
-    PERFORM monitoring.assert_count('output_size', p_output_size);
-    PERFORM monitoring.assert_json_object('step_timings', p_step_timings);
-    IF EXISTS (SELECT FROM jsonb_each(p_step_timings) AS s
-               WHERE jsonb_typeof(s.value) <> 'number' OR s.value::text::numeric < 0) THEN
-        RAISE EXCEPTION 'step_timings must map step names to seconds'
-            USING ERRCODE = 'PV007',
-                  DETAIL = format('Got %s.', left(p_step_timings::text, 200)),
-                  HINT = 'Pass an object such as {"parse": 1.2, "store": 0.4}: each value a number of seconds >= 0.';
-    END IF;
-END;
-$$;
-
-COMMENT ON FUNCTION monitoring.assert_task_completion(p_task_id text, p_status text, p_output_size bigint, p_step_timings jsonb) IS 'Internal: raises PV001, PV002, PV004, PV007 or PV008 for invalid task completion arguments (event time not included).';
-
-CREATE FUNCTION monitoring.assert_task_events(p_kinds text[], p_task_ids text[], p_task_types text[], p_worker_ids text[], p_input_sizes bigint[], p_metadata jsonb[], p_statuses text[], p_output_sizes bigint[], p_step_timings jsonb[], p_event_times timestamp with time zone[]) RETURNS void
-    LANGUAGE plpgsql
-    AS $$
--- Internal: the argument and state rules of a buffered batch of task
--- events (record_task_events), checked before anything is written: every
--- event's arguments (the same rules as the synchronous calls), its kind and
--- event time; one start and one completion per task and batch; no
--- completion of a task already completed (parked earlier, or finished in
--- the history). The rules about what exists at write time (already
--- running, replayed starts, an end before its start) are raised by the
--- writes themselves (record_task_starts, finish_tasks).
-DECLARE
-    v_count integer := coalesce(cardinality(p_kinds), 0);
-    v_bounds record := monitoring.event_time_bounds();
-    v_bad record;
-BEGIN
-    IF cardinality(p_task_ids) IS DISTINCT FROM v_count OR cardinality(p_task_types) IS DISTINCT FROM v_count
-       OR cardinality(p_worker_ids) IS DISTINCT FROM v_count OR cardinality(p_input_sizes) IS DISTINCT FROM v_count
-       OR cardinality(p_metadata) IS DISTINCT FROM v_count OR cardinality(p_statuses) IS DISTINCT FROM v_count
-       OR cardinality(p_output_sizes) IS DISTINCT FROM v_count OR cardinality(p_step_timings) IS DISTINCT FROM v_count
-       OR cardinality(p_event_times) IS DISTINCT FROM v_count THEN
-        RAISE EXCEPTION 'malformed task event batch: the arrays have different lengths'
-            USING ERRCODE = 'PV009',
-                  HINT = 'Pass one element per event in every array, NULL where a field does not apply.';
-    END IF;
-
-    FOR v_bad IN
-        SELECT e.* FROM unnest(p_kinds, p_task_ids, p_task_types, p_worker_ids, p_input_sizes, p_metadata,
-                               p_statuses, p_output_sizes, p_step_timings, p_event_times)
-                        AS e(kind, task_id, task_type, worker_id, input_size, metadata,
-                             status, output_size, step_timings, event_time)
-    LOOP
-        IF v_bad.kind = 'start' THEN
-            PERFORM monitoring.assert_task_start(v_bad.task_id, v_bad.task_type, v_bad.input_size,
-                                                 v_bad.worker_id, v_bad.metadata);
-        ELSIF v_bad.kind = 'complete' THEN
-            PERFORM monitoring.assert_task_completion(v_bad.task_id, v_bad.status, v_bad.output_size,
-                                                      v_bad.step_timings);
-        ELSE
-            RAISE EXCEPTION 'unknown task event kind: %', coalesce(v_bad.kind, 'NULL')
-                USING ERRCODE = 'PV009',
-                      HINT = 'Each event is a ''start'' or a ''complete''.';
-        END IF;
-        IF v_bad.event_time IS NULL OR v_bad.event_time < v_bounds.earliest OR v_bad.event_time > v_bounds.latest THEN
-            PERFORM monitoring.assert_event_time(v_bad.event_time);
-        END IF;
-    END LOOP;
-
-    -- One start and one completion per task and batch; repeats are applied
-    -- one by one by the client (a task id may be reused after completion).
-    SELECT e.task_id, e.kind INTO v_bad
-    FROM unnest(p_task_ids, p_kinds) AS e(task_id, kind)
-    GROUP BY e.task_id, e.kind HAVING count(*) > 1
-    LIMIT 1;
-    IF FOUND THEN
-        IF v_bad.kind = 'start' THEN
-            RAISE EXCEPTION 'task % is already running', v_bad.task_id
-                USING ERRCODE = 'PV101', DETAIL = 'The batch starts it twice.',
-                      HINT = 'Complete it with complete_task_tracking() first, or use a new task id.';
-        END IF;
-        RAISE EXCEPTION 'task % is already completed', v_bad.task_id
-            USING ERRCODE = 'PV103', DETAIL = 'The batch completes it twice.',
-                  HINT = 'A task is completed once; start a new task id for a retry.';
-    END IF;
-
-    SELECT c.task_id INTO v_bad
-    FROM unnest(p_kinds, p_task_ids) AS c(kind, task_id)
-    JOIN monitoring.pending_task_completions AS p ON p.task_id = c.task_id
-    WHERE c.kind = 'complete'
-    LIMIT 1;
-    IF FOUND THEN
-        RAISE EXCEPTION 'task % is already completed', v_bad.task_id
-            USING ERRCODE = 'PV103', DETAIL = 'A completion for it arrived earlier, before its start.',
-                  HINT = 'A task is completed once; start a new task id for a retry.';
-    END IF;
-
-    -- A completion with no start in sight may be early (parked below) or a
-    -- repeat: only the latter has a finished row. Probes the history per
-    -- partition, for these rare completions only.
-    SELECT c.task_id INTO v_bad
-    FROM unnest(p_kinds, p_task_ids) AS c(kind, task_id)
-    WHERE c.kind = 'complete'
-      AND NOT EXISTS (SELECT FROM unnest(p_kinds, p_task_ids) AS s(kind, task_id)
-                      WHERE s.kind = 'start' AND s.task_id = c.task_id)
-      AND NOT EXISTS (SELECT FROM monitoring.running_tasks AS r WHERE r.task_id = c.task_id)
-      AND EXISTS (SELECT FROM monitoring.processing_metrics AS m
-                  WHERE m.task_id = c.task_id AND m.end_time IS NOT NULL)
-    LIMIT 1;
-    IF FOUND THEN
-        RAISE EXCEPTION 'task % is already completed', v_bad.task_id
-            USING ERRCODE = 'PV103',
-                  HINT = 'A task is completed once; start a new task id for a retry.';
-    END IF;
-
-END;
-$$;
-
-COMMENT ON FUNCTION monitoring.assert_task_events(p_kinds text[], p_task_ids text[], p_task_types text[], p_worker_ids text[], p_input_sizes bigint[], p_metadata jsonb[], p_statuses text[], p_output_sizes bigint[], p_step_timings jsonb[], p_event_times timestamp with time zone[]) IS 'Internal: raises PV001, PV002, PV004-PV009 or PV103 for an invalid batch of task events (record_task_events), before anything is written.';
-
-CREATE FUNCTION monitoring.assert_task_start(p_task_id text, p_task_type text, p_input_size bigint, p_worker_id text, p_metadata jsonb) RETURNS void
-    LANGUAGE plpgsql IMMUTABLE
-    AS $$
--- Internal: the argument rules of a task start, shared by
--- start_task_tracking() and the buffered record_task_events().
-BEGIN
-    PERFORM monitoring.assert_text('task_id', p_task_id, 200);
-    PERFORM monitoring.assert_text('task_type', p_task_type, 200);
-    IF p_worker_id IS NOT NULL THEN
-        PERFORM monitoring.assert_text('worker_id', p_worker_id, 200);
-    END IF;
-    PERFORM monitoring.assert_count('input_size', p_input_size);
-    PERFORM monitoring.assert_json_object('metadata', p_metadata);
-END;
-$$;
-
-COMMENT ON FUNCTION monitoring.assert_task_start(p_task_id text, p_task_type text, p_input_size bigint, p_worker_id text, p_metadata jsonb) IS 'Internal: raises PV001, PV004, PV007 or PV008 for invalid task start arguments (event time not included).';
-
-CREATE FUNCTION monitoring.assert_text(p_argument text, p_value text, p_max_length integer) RETURNS void
-    LANGUAGE plpgsql IMMUTABLE
-    AS $$
--- Internal: a required identifier-like argument (ids, types, names) must be
--- present, not blank, and at most p_max_length characters.
-BEGIN
-    IF p_value IS NULL OR btrim(p_value) = '' THEN
-        RAISE EXCEPTION '% must not be NULL or empty', p_argument
-            USING ERRCODE = 'PV001',
-                  HINT = format('Pass a non-empty value for %s.', p_argument);
-    END IF;
-    IF length(p_value) > p_max_length THEN
-        RAISE EXCEPTION '% is % characters long; the limit is %', p_argument, length(p_value), p_max_length
-            USING ERRCODE = 'PV008',
-                  HINT = format('Use a shorter %s; identifiers are names, not payloads.', p_argument);
-    END IF;
-END;
-$$;
-
-COMMENT ON FUNCTION monitoring.assert_text(p_argument text, p_value text, p_max_length integer) IS 'Internal: raises PV001 for a NULL or blank argument, PV008 when it is longer than the limit.';
-
 CREATE FUNCTION monitoring.begin_ingest_batch(p_batch_id uuid, p_created_at timestamp with time zone, p_event_count integer) RETURNS boolean
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
@@ -702,7 +385,7 @@ BEGIN
             USING ERRCODE = 'PV001',
                   HINT = 'The client generates a UUID and a creation time per batch.';
     END IF;
-    PERFORM monitoring.assert_count('event_count', p_event_count);
+    PERFORM monitoring_internal.assert_count('event_count', p_event_count);
     INSERT INTO monitoring.ingest_batches (batch_id, created_at, event_count, application_name)
     VALUES (p_batch_id, p_created_at, p_event_count, current_setting('application_name'))
     ON CONFLICT (batch_id) DO NOTHING;
@@ -721,13 +404,13 @@ CREATE FUNCTION monitoring.check_error_rate_alerts() RETURNS integer
 -- hour, against alert_thresholds.error_rates. Alert type 'error_rate',
 -- subject = component. Returns the number of components alerting.
 DECLARE
-    v_window_minutes double precision := monitoring.config_number('{alert_settings,error_rate_window_minutes}');
-    v_thresholds jsonb := monitoring.config_value('{alert_thresholds,error_rates}');
+    v_window_minutes double precision := monitoring_internal.config_number('{alert_settings,error_rate_window_minutes}');
+    v_thresholds jsonb := monitoring_internal.config_value('{alert_thresholds,error_rates}');
     v_severity text;
     v_alerting integer := 0;
     r record;
 BEGIN
-    PERFORM monitoring.lock_checks();
+    PERFORM monitoring_internal.lock_checks();
     FOR r IN
         SELECT e.component,
                count(*) AS error_count,
@@ -739,9 +422,9 @@ BEGIN
           AND e.occurred_at <= now()
         GROUP BY e.component
     LOOP
-        v_severity := monitoring.severity_for_value(r.errors_per_hour, v_thresholds);
+        v_severity := monitoring_internal.severity_for_value(r.errors_per_hour, v_thresholds);
         CONTINUE WHEN v_severity IS NULL;
-        PERFORM monitoring.upsert_alert(
+        PERFORM monitoring_internal.upsert_alert(
             'error_rate', r.component, v_severity,
             format('High error rate in %s', r.component),
             format('%s errors in the last %s minutes in %s (%s per hour; %s threshold %s per hour)',
@@ -753,7 +436,7 @@ BEGIN
                                'last_error_at', r.last_error_at));
         v_alerting := v_alerting + 1;
     END LOOP;
-    PERFORM monitoring.finish_check('error_rate');
+    PERFORM monitoring_internal.finish_check('error_rate');
     RETURN v_alerting;
 END;
 $$;
@@ -775,17 +458,17 @@ CREATE FUNCTION monitoring.check_processing_performance_alerts() RETURNS integer
 --    alert_thresholds.processing_times (read from running_tasks, no history).
 -- Returns the number of alerts raised or updated.
 DECLARE
-    v_window_minutes double precision := monitoring.config_number('{alert_settings,processing_window_minutes}');
-    v_percentile double precision := monitoring.config_number('{alert_settings,processing_percentile}');
-    v_min_tasks double precision := monitoring.config_number('{alert_settings,processing_min_tasks}');
-    v_time_thresholds jsonb := monitoring.config_value('{alert_thresholds,processing_times}');
-    v_failure_thresholds jsonb := monitoring.config_value('{alert_thresholds,task_failure_rates}');
+    v_window_minutes double precision := monitoring_internal.config_number('{alert_settings,processing_window_minutes}');
+    v_percentile double precision := monitoring_internal.config_number('{alert_settings,processing_percentile}');
+    v_min_tasks double precision := monitoring_internal.config_number('{alert_settings,processing_min_tasks}');
+    v_time_thresholds jsonb := monitoring_internal.config_value('{alert_thresholds,processing_times}');
+    v_failure_thresholds jsonb := monitoring_internal.config_value('{alert_thresholds,task_failure_rates}');
     v_percentile_label text;
     v_severity text;
     v_alerting integer := 0;
     r record;
 BEGIN
-    PERFORM monitoring.lock_checks();
+    PERFORM monitoring_internal.lock_checks();
     v_percentile_label := 'p' || trim_scale(round((v_percentile * 100)::numeric, 1))::text;
 
     FOR r IN
@@ -800,9 +483,9 @@ BEGIN
         GROUP BY m.task_type
         HAVING count(*) >= v_min_tasks
     LOOP
-        v_severity := monitoring.severity_for_value(r.duration_percentile, v_time_thresholds);
+        v_severity := monitoring_internal.severity_for_value(r.duration_percentile, v_time_thresholds);
         IF v_severity IS NOT NULL THEN
-            PERFORM monitoring.upsert_alert(
+            PERFORM monitoring_internal.upsert_alert(
                 'slow_processing', r.task_type, v_severity,
                 format('Slow %s tasks', r.task_type),
                 format('%s of %s %s tasks that ended in the last %s minutes took %s s (%s threshold %s s)',
@@ -814,10 +497,10 @@ BEGIN
             v_alerting := v_alerting + 1;
         END IF;
 
-        v_severity := monitoring.severity_for_value(r.failed_count::double precision / r.ended_count,
+        v_severity := monitoring_internal.severity_for_value(r.failed_count::double precision / r.ended_count,
                                                     v_failure_thresholds);
         IF v_severity IS NOT NULL THEN
-            PERFORM monitoring.upsert_alert(
+            PERFORM monitoring_internal.upsert_alert(
                 'task_failure_rate', r.task_type, v_severity,
                 format('%s tasks failing', r.task_type),
                 format('%s of %s %s tasks that ended in the last %s minutes failed or timed out (%s%%; %s threshold %s%%)',
@@ -841,9 +524,9 @@ BEGIN
         WHERE t.start_time <= now() - make_interval(secs => (v_time_thresholds ->> 'low')::double precision)
         GROUP BY t.task_type
     LOOP
-        v_severity := monitoring.severity_for_value(r.oldest_age_seconds, v_time_thresholds);
+        v_severity := monitoring_internal.severity_for_value(r.oldest_age_seconds, v_time_thresholds);
         CONTINUE WHEN v_severity IS NULL;
-        PERFORM monitoring.upsert_alert(
+        PERFORM monitoring_internal.upsert_alert(
             'stuck_tasks', r.task_type, v_severity,
             format('Stuck %s tasks', r.task_type),
             format('%s %s tasks running longer than %s s; the oldest for %s s (%s threshold %s s)',
@@ -854,9 +537,9 @@ BEGIN
         v_alerting := v_alerting + 1;
     END LOOP;
 
-    PERFORM monitoring.finish_check('slow_processing');
-    PERFORM monitoring.finish_check('task_failure_rate');
-    PERFORM monitoring.finish_check('stuck_tasks');
+    PERFORM monitoring_internal.finish_check('slow_processing');
+    PERFORM monitoring_internal.finish_check('task_failure_rate');
+    PERFORM monitoring_internal.finish_check('stuck_tasks');
     RETURN v_alerting;
 END;
 $$;
@@ -873,13 +556,13 @@ CREATE FUNCTION monitoring.check_queue_backlog_alerts() RETURNS integer
 -- queue name. A queue that stopped reporting clears its alert. Returns the
 -- number of queues alerting.
 DECLARE
-    v_max_age_minutes double precision := monitoring.config_number('{alert_settings,queue_sample_max_age_minutes}');
-    v_thresholds jsonb := monitoring.config_value('{alert_thresholds,queue_backlog}');
+    v_max_age_minutes double precision := monitoring_internal.config_number('{alert_settings,queue_sample_max_age_minutes}');
+    v_thresholds jsonb := monitoring_internal.config_value('{alert_thresholds,queue_backlog}');
     v_severity text;
     v_alerting integer := 0;
     r record;
 BEGIN
-    PERFORM monitoring.lock_checks();
+    PERFORM monitoring_internal.lock_checks();
     FOR r IN
         SELECT DISTINCT ON (q.queue_name) q.*
         FROM monitoring.queue_monitoring AS q
@@ -887,9 +570,9 @@ BEGIN
           AND q.recorded_at <= now()
         ORDER BY q.queue_name, q.recorded_at DESC
     LOOP
-        v_severity := monitoring.severity_for_value(r.pending_count, v_thresholds);
+        v_severity := monitoring_internal.severity_for_value(r.pending_count, v_thresholds);
         CONTINUE WHEN v_severity IS NULL;
-        PERFORM monitoring.upsert_alert(
+        PERFORM monitoring_internal.upsert_alert(
             'queue_backlog', r.queue_name, v_severity,
             format('Queue %s backing up', r.queue_name),
             format('%s items pending in %s (%s threshold %s)%s', r.pending_count, r.queue_name,
@@ -903,7 +586,7 @@ BEGIN
                                'sampled_at', r.recorded_at));
         v_alerting := v_alerting + 1;
     END LOOP;
-    PERFORM monitoring.finish_check('queue_backlog');
+    PERFORM monitoring_internal.finish_check('queue_backlog');
     RETURN v_alerting;
 END;
 $$;
@@ -920,26 +603,26 @@ CREATE FUNCTION monitoring.check_system_health_alerts() RETURNS integer
 -- 'component_health', subject = component_type/component_name. Returns the
 -- number of components alerting.
 DECLARE
-    v_thresholds jsonb := monitoring.config_value('{alert_thresholds,unhealthy_seconds}');
-    v_degraded_cap text := monitoring.config_value('{alert_settings,degraded_max_severity}') #>> '{}';
+    v_thresholds jsonb := monitoring_internal.config_value('{alert_thresholds,unhealthy_seconds}');
+    v_degraded_cap text := monitoring_internal.config_value('{alert_settings,degraded_max_severity}') #>> '{}';
     v_severity text;
     v_alerting integer := 0;
     r record;
 BEGIN
-    PERFORM monitoring.lock_checks();
+    PERFORM monitoring_internal.lock_checks();
     FOR r IN
         SELECT h.*,
                greatest(extract(epoch FROM now() - h.status_since)::double precision, 0) AS seconds_in_status
         FROM monitoring.system_health AS h
         WHERE h.status <> 'healthy'
     LOOP
-        v_severity := monitoring.severity_for_value(r.seconds_in_status, v_thresholds);
+        v_severity := monitoring_internal.severity_for_value(r.seconds_in_status, v_thresholds);
         CONTINUE WHEN v_severity IS NULL;
         IF r.status = 'degraded'
-           AND monitoring.severity_rank(v_severity) > monitoring.severity_rank(v_degraded_cap) THEN
+           AND monitoring_internal.severity_rank(v_severity) > monitoring_internal.severity_rank(v_degraded_cap) THEN
             v_severity := v_degraded_cap;
         END IF;
-        PERFORM monitoring.upsert_alert(
+        PERFORM monitoring_internal.upsert_alert(
             'component_health', r.component_type || '/' || r.component_name, v_severity,
             format('%s %s is %s', r.component_type, r.component_name, r.status),
             format('%s %s has been %s for %s s%s', r.component_type, r.component_name, r.status,
@@ -952,7 +635,7 @@ BEGIN
                                'response_time_ms', r.response_time_ms));
         v_alerting := v_alerting + 1;
     END LOOP;
-    PERFORM monitoring.finish_check('component_health');
+    PERFORM monitoring_internal.finish_check('component_health');
     RETURN v_alerting;
 END;
 $$;
@@ -1001,25 +684,6 @@ $$;
 
 COMMENT ON FUNCTION monitoring.cleanup_old_monitoring_data(p_lock_timeout_ms integer) IS 'Applies retention in one transaction (manual use): drops daily partitions past retention (errors: the longest severity retention), skipping any whose lock is not had within p_lock_timeout_ms, and deletes expired rows (expire_old_rows). Returns partitions dropped and rows removed per table (estimated from statistics for dropped partitions). The scheduled job uses CALL monitoring.run_retention(), which commits per partition.';
 
-CREATE FUNCTION monitoring.compact_value_sketch(p_entries bigint[]) RETURNS bigint[]
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    AS $$
-    -- Internal: final function of monitoring.merge_value_sketches(). Takes
-    -- the entries of several value sketches, concatenated, and returns the
-    -- one sketch they make: one entry per key, counts added, in key order,
-    -- so equal samples give equal arrays whatever the merge order.
-    -- An entry packs a key of value_sketch_key() and its count as
-    -- key * 2^47 + count (0 < count < 2^47); a bucket whose merged count
-    -- would not fit makes the whole result NULL (unknown) rather than wrong:
-    -- 1.4e14 samples of one series in one bucket of one rollup row.
-    SELECT CASE WHEN max(e.n) < 140737488355328 THEN array_agg(e.key * 140737488355328 + e.n ORDER BY e.key) END
-    FROM (SELECT x >> 47 AS key, sum(x & 140737488355327)::bigint AS n
-          FROM unnest(p_entries) AS x
-          GROUP BY 1) AS e;
-$$;
-
-COMMENT ON FUNCTION monitoring.compact_value_sketch(p_entries bigint[]) IS 'Internal: final function of monitoring.merge_value_sketches(): one entry per key (counts added), in key order; NULL if a count reaches 2^47.';
-
 CREATE FUNCTION monitoring.complete_task_tracking(p_task_id text, p_status text, p_output_size bigint DEFAULT NULL::bigint, p_step_timings jsonb DEFAULT NULL::jsonb, p_event_time timestamp with time zone DEFAULT now()) RETURNS double precision
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
@@ -1030,10 +694,10 @@ CREATE FUNCTION monitoring.complete_task_tracking(p_task_id text, p_status text,
 DECLARE
     v_duration_seconds double precision;
 BEGIN
-    PERFORM monitoring.assert_task_completion(p_task_id, p_status, p_output_size, p_step_timings);
-    PERFORM monitoring.assert_event_time(p_event_time);
+    PERFORM monitoring_internal.assert_task_completion(p_task_id, p_status, p_output_size, p_step_timings);
+    PERFORM monitoring_internal.assert_event_time(p_event_time);
     SELECT f.duration_seconds INTO v_duration_seconds
-    FROM monitoring.finish_tasks(ARRAY[p_task_id], ARRAY[p_status], ARRAY[p_output_size],
+    FROM monitoring_internal.finish_tasks(ARRAY[p_task_id], ARRAY[p_status], ARRAY[p_output_size],
                                  ARRAY[p_step_timings], ARRAY[p_event_time]) AS f;
     IF NOT FOUND THEN
         -- Error path only: tell "finished already" from "never started".
@@ -1052,95 +716,6 @@ $$;
 
 COMMENT ON FUNCTION monitoring.complete_task_tracking(p_task_id text, p_status text, p_output_size bigint, p_step_timings jsonb, p_event_time timestamp with time zone) IS 'Records the end of a running task with status completed, failed, cancelled or timeout, output_size in bytes and step timings in seconds. Returns the duration in seconds. Errors: PV001, PV002, PV004, PV005, PV006, PV007, PV008, PV102, PV103.';
 
-CREATE FUNCTION monitoring.config_changed_keys(p_old jsonb, p_new jsonb) RETURNS text[]
-    LANGUAGE sql IMMUTABLE
-    AS $$
--- Internal: the dotted paths of the leaves (values that are not both objects)
--- that differ between two config documents, added or removed ones included,
--- sorted. For the audit row of apply_config().
-WITH RECURSIVE walk (path, old_value, new_value) AS (
-    SELECT ARRAY[]::text[], p_old, p_new
-    UNION ALL
-    SELECT w.path || k.key, w.old_value -> k.key, w.new_value -> k.key
-    FROM walk AS w,
-         LATERAL (SELECT o.key FROM pg_catalog.jsonb_each(CASE WHEN pg_catalog.jsonb_typeof(w.old_value) = 'object' THEN w.old_value END) AS o
-                  UNION
-                  SELECT n.key FROM pg_catalog.jsonb_each(CASE WHEN pg_catalog.jsonb_typeof(w.new_value) = 'object' THEN w.new_value END) AS n) AS k
-    WHERE pg_catalog.jsonb_typeof(w.old_value) = 'object'
-      AND pg_catalog.jsonb_typeof(w.new_value) = 'object'
-      AND w.old_value IS DISTINCT FROM w.new_value
-)
-SELECT coalesce(pg_catalog.array_agg(pg_catalog.array_to_string(w.path, '.') ORDER BY w.path), '{}')
-FROM walk AS w
-WHERE w.old_value IS DISTINCT FROM w.new_value
-  AND NOT (coalesce(pg_catalog.jsonb_typeof(w.old_value) = 'object', false)
-           AND coalesce(pg_catalog.jsonb_typeof(w.new_value) = 'object', false));
-$$;
-
-COMMENT ON FUNCTION monitoring.config_changed_keys(p_old jsonb, p_new jsonb) IS 'Internal: dotted paths of the config values that differ between two documents (for the audit log).';
-
-CREATE FUNCTION monitoring.config_merge(p_base jsonb, p_overlay jsonb) RETURNS jsonb
-    LANGUAGE sql IMMUTABLE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
-    -- Internal: p_overlay over p_base, object by object: a key of the
-    -- overlay replaces the base's, except that two objects are merged key
-    -- by key. Arrays and scalars are replaced whole. migrate uses it to add
-    -- the shipped config's new keys under an existing config (the stored
-    -- values win), so defaults live in config/monitoring_config.json only.
-    SELECT CASE
-        WHEN jsonb_typeof(p_base) = 'object' AND jsonb_typeof(p_overlay) = 'object' THEN
-            (SELECT coalesce(jsonb_object_agg(
-                        coalesce(b.key, o.key),
-                        CASE WHEN b.key IS NULL THEN o.value
-                             WHEN o.key IS NULL THEN b.value
-                             ELSE monitoring.config_merge(b.value, o.value) END), '{}'::jsonb)
-             FROM jsonb_each(p_base) AS b
-             FULL JOIN jsonb_each(p_overlay) AS o ON o.key = b.key)
-        ELSE coalesce(p_overlay, p_base)
-    END;
-$$;
-
-COMMENT ON FUNCTION monitoring.config_merge(p_base jsonb, p_overlay jsonb) IS 'Internal: deep merge of two config documents, the overlay winning except where both hold an object (merged key by key).';
-
-CREATE FUNCTION monitoring.config_number(p_path text[]) RETURNS double precision
-    LANGUAGE plpgsql STABLE
-    AS $$
--- Internal: a numeric config value (thresholds, windows, retention days).
-DECLARE
-    v_value jsonb := monitoring.config_value(p_path);
-BEGIN
-    IF jsonb_typeof(v_value) <> 'number' THEN
-        RAISE EXCEPTION 'config value % must be a number, got %', array_to_string(p_path, '.'), v_value
-            USING ERRCODE = 'PV301',
-                  HINT = 'Fix the config file and run pgvigil config apply FILE.';
-    END IF;
-    RETURN v_value::text::double precision;
-END;
-$$;
-
-COMMENT ON FUNCTION monitoring.config_number(p_path text[]) IS 'Internal: a numeric value of the active config document; raises PV301 when it is missing or not a number.';
-
-CREATE FUNCTION monitoring.config_value(p_path text[]) RETURNS jsonb
-    LANGUAGE plpgsql STABLE
-    AS $$
--- Internal: one value of the active config document, by path. A missing
--- value is a broken install (config not loaded), never a silent default.
-DECLARE
-    v_value jsonb;
-BEGIN
-    SELECT c.document #> p_path INTO v_value FROM monitoring.config AS c;
-    IF v_value IS NULL OR jsonb_typeof(v_value) = 'null' THEN
-        RAISE EXCEPTION 'config value % is missing', array_to_string(p_path, '.')
-            USING ERRCODE = 'PV301',
-                  HINT = 'Load a complete config with pgvigil config apply FILE (or pgvigil migrate on a fresh install).';
-    END IF;
-    RETURN v_value;
-END;
-$$;
-
-COMMENT ON FUNCTION monitoring.config_value(p_path text[]) IS 'Internal: the value at a path of the active config document; raises PV301 when it is missing.';
-
 CREATE FUNCTION monitoring.confirm_metric_copy(p_first_event_time timestamp with time zone, p_last_event_time timestamp with time zone) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
@@ -1151,55 +726,18 @@ CREATE FUNCTION monitoring.confirm_metric_copy(p_first_event_time timestamp with
 -- and the config, so it is applied here to the batch's range (PV006 rolls
 -- the COPY back), and late rows are noted for the rollups.
 BEGIN
-    PERFORM monitoring.assert_event_time(p_first_event_time);
-    PERFORM monitoring.assert_event_time(p_last_event_time);
+    PERFORM monitoring_internal.assert_event_time(p_first_event_time);
+    PERFORM monitoring_internal.assert_event_time(p_last_event_time);
     IF p_last_event_time < p_first_event_time THEN
         RAISE EXCEPTION 'the last event time % is before the first %', p_last_event_time, p_first_event_time
             USING ERRCODE = 'PV006',
                   HINT = 'Pass the earliest and the latest event time of the copied rows, in that order.';
     END IF;
-    PERFORM monitoring.note_ingest('performance_monitoring', p_first_event_time, p_last_event_time);
+    PERFORM monitoring_internal.note_ingest('performance_monitoring', p_first_event_time, p_last_event_time);
 END;
 $$;
 
 COMMENT ON FUNCTION monitoring.confirm_metric_copy(p_first_event_time timestamp with time zone, p_last_event_time timestamp with time zone) IS 'Buffered clients: after a COPY into performance_monitoring, checks the rows'' event-time range and notes late rows for the rollups. Errors: PV001, PV006.';
-
-CREATE FUNCTION monitoring.create_partition(p_table_name text, p_day date) RETURNS boolean
-    LANGUAGE plpgsql
-    AS $_$
--- Internal: creates the partition of a history table for one UTC day, named
--- <table>_pYYYYMMDD, unless it exists. Rows of that day that landed in the
--- default partition (a partition was missing) are moved into it first, so
--- nothing is lost and the default stays empty. Returns true if created.
-DECLARE
-    v_time_column text;
-    v_partition text := p_table_name || '_p' || to_char(p_day, 'YYYYMMDD');
-    v_from timestamptz := p_day::timestamp AT TIME ZONE 'UTC';
-    v_to timestamptz := (p_day + 1)::timestamp AT TIME ZONE 'UTC';
-BEGIN
-    SELECT h.time_column INTO STRICT v_time_column
-    FROM monitoring.history_tables AS h WHERE h.table_name = p_table_name;
-    IF to_regclass(format('monitoring.%I', v_partition)) IS NOT NULL THEN
-        RETURN false;
-    END IF;
-    EXECUTE format('CREATE TABLE monitoring.%I (LIKE monitoring.%I INCLUDING DEFAULTS INCLUDING CONSTRAINTS)',
-                   v_partition, p_table_name);
-    EXECUTE format('WITH moved AS (DELETE FROM monitoring.%I WHERE %I >= $1 AND %I < $2 RETURNING *) '
-                   'INSERT INTO monitoring.%I SELECT * FROM moved',
-                   p_table_name || '_default', v_time_column, v_time_column, v_partition)
-        USING v_from, v_to;
-    EXECUTE format('ALTER TABLE monitoring.%I ATTACH PARTITION monitoring.%I FOR VALUES FROM (%L) TO (%L)',
-                   p_table_name, v_partition, v_from, v_to);
-    -- The privileges sql/grants.sql gives every table of the schema, so a
-    -- partition's ACL is the same whether it was made before or after the
-    -- grants were last applied (a fresh install equals an upgraded one).
-    EXECUTE format('REVOKE ALL ON monitoring.%I FROM PUBLIC', v_partition);
-    EXECUTE format('GRANT SELECT ON monitoring.%I TO pgvigil_admin', v_partition);
-    RETURN true;
-END;
-$_$;
-
-COMMENT ON FUNCTION monitoring.create_partition(p_table_name text, p_day date) IS 'Internal: creates the daily (UTC) partition of a history table, moving that day''s rows out of the default partition.';
 
 CREATE FUNCTION monitoring.detach_expired_partition(p_table_name text, p_partition_name text, p_lock_timeout_ms integer DEFAULT 50) RETURNS bigint
     LANGUAGE plpgsql SECURITY DEFINER
@@ -1328,106 +866,6 @@ $$;
 
 COMMENT ON FUNCTION monitoring.estimate_percentile(p_bucket_counts bigint[], p_fraction double precision) IS 'Estimates the p_fraction percentile (0 to 1) of task durations in seconds from duration bucket counts (duration_buckets of the task rollups, summed with monitoring.sum_bucket_counts), interpolating linearly inside the bucket; NULL when there are no durations. Errors: PV001, PV004.';
 
-CREATE FUNCTION monitoring.estimate_value_percentile(p_sketch bigint[], p_fraction double precision, p_min double precision, p_max double precision) RETURNS double precision
-    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
-    AS $$
--- Estimates the p_fraction percentile of the samples summarized by a value
--- sketch (value_sketch of the performance rollups), with the definition of
--- percentile_cont: the value at position h = p_fraction * (n - 1) of the n
--- sorted samples, interpolated linearly between the samples at ranks
--- floor(h) and ceil(h). Each of those two is taken as the value of its
--- bucket (value_sketch_value: within 2% of it), clamped to
--- [p_min, p_max], the exact extremes (the rollups' value_min and
--- value_max), which are returned as they are for ranks 0 and n - 1.
--- Error bound: |estimate - exact| <= 2% * ((1 - w) |x_low| + w |x_high|)
--- for the two samples and the weight w of the interpolation, which is 2% of
--- the exact percentile whenever x_low and x_high do not have opposite
--- signs; between a negative and a positive sample it is 2% of the larger
--- magnitude. Samples of magnitude below 2.2250738585072014e-308 count as 0.
--- (Plus floating-point rounding of ln and exp at the bucket boundaries:
--- below 1e-12 relative.)
--- Returns NULL for a NULL sketch (rollups older than their sketches) or an
--- empty one. A loop over the array, no query: the refresh calls it once per
--- 5-minute and hour rollup row.
-DECLARE
-    c_count_mask CONSTANT bigint := 140737488355327;  -- 2^47 - 1: the count of an entry
-    v_entry bigint;
-    v_total bigint := 0;
-    v_cumulative bigint := 0;
-    v_position double precision;
-    v_weight double precision;
-    v_rank_low bigint;
-    v_rank_high bigint;
-    v_low double precision;
-    v_high double precision;
-BEGIN
-    IF p_fraction IS NULL OR NOT (p_fraction BETWEEN 0 AND 1) THEN
-        RAISE EXCEPTION 'fraction must be from 0 to 1, got %', coalesce(p_fraction::text, 'NULL')
-            USING ERRCODE = 'PV004',
-                  HINT = 'Pass 0.95 for the 95th percentile.';
-    END IF;
-    IF p_sketch IS NULL THEN
-        RETURN NULL;
-    END IF;
-    FOREACH v_entry IN ARRAY p_sketch LOOP
-        v_total := v_total + (v_entry & c_count_mask);
-    END LOOP;
-    IF v_total = 0 THEN
-        RETURN NULL;
-    END IF;
-
-    v_position := p_fraction * (v_total - 1)::double precision;
-    v_rank_low := floor(v_position)::bigint;
-    v_rank_high := ceil(v_position)::bigint;
-    v_weight := v_position - v_rank_low::double precision;
-    FOREACH v_entry IN ARRAY p_sketch LOOP
-        v_cumulative := v_cumulative + (v_entry & c_count_mask);
-        IF v_low IS NULL AND v_cumulative > v_rank_low THEN
-            v_low := monitoring.value_sketch_value((v_entry >> 47)::integer);
-        END IF;
-        IF v_cumulative > v_rank_high THEN
-            v_high := monitoring.value_sketch_value((v_entry >> 47)::integer);
-            EXIT;
-        END IF;
-    END LOOP;
-
-    -- Ranks 0 and n - 1 are the exact extremes.
-    IF v_rank_low = 0 AND p_min IS NOT NULL THEN
-        v_low := p_min;
-    ELSIF v_rank_low = v_total - 1 AND p_max IS NOT NULL THEN
-        v_low := p_max;
-    END IF;
-    IF v_rank_high = v_total - 1 AND p_max IS NOT NULL THEN
-        v_high := p_max;
-    ELSIF v_rank_high = 0 AND p_min IS NOT NULL THEN
-        v_high := p_min;
-    END IF;
-    -- The exact samples lie in [p_min, p_max]: clamping only brings the
-    -- estimate closer (least/greatest ignore a NULL bound).
-    v_low := least(greatest(v_low, p_min), p_max);
-    v_high := least(greatest(v_high, p_min), p_max);
-    IF v_weight = 0 THEN
-        RETURN v_low;
-    END IF;
-    -- Not v_low + (v_high - v_low) * w: the difference of two large
-    -- doubles of opposite signs can overflow.
-    RETURN v_low * (1 - v_weight) + v_high * v_weight;
-END;
-$$;
-
-COMMENT ON FUNCTION monitoring.estimate_value_percentile(p_sketch bigint[], p_fraction double precision, p_min double precision, p_max double precision) IS 'Estimates the p_fraction percentile (0 to 1, as percentile_cont) of the samples of a value sketch (value_sketch of the performance rollups; pass their value_min and value_max, the exact extremes): within 2% of the exact value when the two samples it interpolates between do not have opposite signs (else within 2% of the larger magnitude); samples below 2.2250738585072014e-308 in magnitude count as 0. NULL for a NULL or empty sketch. Errors: PV004.';
-
-CREATE FUNCTION monitoring.event_time_bounds(OUT earliest timestamp with time zone, OUT latest timestamp with time zone) RETURNS record
-    LANGUAGE sql STABLE
-    AS $$
-    -- Internal: the accepted range of caller-supplied event times, from the
-    -- config (ingest.max_event_age_hours back, ingest.max_future_skew_seconds ahead).
-    SELECT now() - make_interval(hours => 1) * monitoring.config_number('{ingest,max_event_age_hours}'),
-           now() + make_interval(secs => monitoring.config_number('{ingest,max_future_skew_seconds}'));
-$$;
-
-COMMENT ON FUNCTION monitoring.event_time_bounds(OUT earliest timestamp with time zone, OUT latest timestamp with time zone) IS 'Internal: earliest and latest event time accepted now (ingest.max_event_age_hours, ingest.max_future_skew_seconds).';
-
 CREATE FUNCTION monitoring.expire_ingest_state(OUT batch_ids_expired bigint, OUT orphan_completions_expired bigint) RETURNS record
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
@@ -1438,8 +876,8 @@ CREATE FUNCTION monitoring.expire_ingest_state(OUT batch_ids_expired bigint, OUT
 -- Expired completions are reported with a WARNING in the server log, not
 -- dropped silently. Run by run_partition_maintenance().
 DECLARE
-    v_batch_hours double precision := monitoring.config_number('{ingest,batch_ids_hours}');
-    v_bounds record := monitoring.event_time_bounds();
+    v_batch_hours double precision := monitoring_internal.config_number('{ingest,batch_ids_hours}');
+    v_bounds record := monitoring_internal.event_time_bounds();
 BEGIN
     DELETE FROM monitoring.ingest_batches AS b
     WHERE b.received_at < now() - make_interval(hours => 1) * v_batch_hours;
@@ -1481,7 +919,7 @@ DECLARE
 BEGIN
     FOR h IN SELECT * FROM monitoring.history_tables ORDER BY 1 LOOP
         table_name := h.table_name;
-        v_retention := monitoring.config_value(ARRAY['retention', h.retention_setting]);
+        v_retention := monitoring_internal.config_value(ARRAY['retention', h.retention_setting]);
         IF jsonb_typeof(v_retention) = 'object' THEN
             SELECT max(value::text::double precision) INTO v_days FROM jsonb_each(v_retention);
         ELSE
@@ -1510,7 +948,7 @@ BEGIN
     table_name := 'performance_rollup_hour';
     DELETE FROM monitoring.performance_rollup_hour AS o
     WHERE o.bucket < now() - interval '1 hour' - make_interval(days => 1)
-                     * monitoring.config_number('{retention,performance_rollup_hour_days}');
+                     * monitoring_internal.config_number('{retention,performance_rollup_hour_days}');
     GET DIAGNOSTICS rows_removed = ROW_COUNT;
     RETURN NEXT;
 
@@ -1523,14 +961,14 @@ BEGIN
     table_name := 'task_rollup_hour';
     DELETE FROM monitoring.task_rollup_hour AS o
     WHERE o.bucket < now() - interval '1 hour' - make_interval(days => 1)
-                     * monitoring.config_number('{retention,task_rollup_hour_days}');
+                     * monitoring_internal.config_number('{retention,task_rollup_hour_days}');
     GET DIAGNOSTICS rows_removed = ROW_COUNT;
     RETURN NEXT;
 
     table_name := 'alerts';
     DELETE FROM monitoring.alerts AS a
     WHERE a.resolved_at < now() - make_interval(days => 1)
-                              * monitoring.config_number('{retention,resolved_alerts_days}');
+                              * monitoring_internal.config_number('{retention,resolved_alerts_days}');
     GET DIAGNOSTICS rows_removed = ROW_COUNT;
     RETURN NEXT;
 END;
@@ -1557,7 +995,7 @@ CREATE FUNCTION monitoring.expired_partitions() RETURNS TABLE(table_name text, p
                ) AS cutoff
         FROM monitoring.history_tables AS h
         CROSS JOIN LATERAL (
-            SELECT monitoring.config_value(ARRAY['retention', h.retention_setting]) AS setting
+            SELECT monitoring_internal.config_value(ARRAY['retention', h.retention_setting]) AS setting
         ) AS r
     )
     SELECT r.table_name, c.relname::text, c.relispartition
@@ -1577,91 +1015,6 @@ CREATE FUNCTION monitoring.expired_partitions() RETURNS TABLE(table_name text, p
 $_$;
 
 COMMENT ON FUNCTION monitoring.expired_partitions() IS 'Daily partitions past their table''s retention (attached = true), and tables a retention run detached but has not dropped yet (attached = false), oldest first. Read by run_retention() and cleanup_old_monitoring_data().';
-
-CREATE FUNCTION monitoring.finish_check(p_check_name text) RETURNS void
-    LANGUAGE sql
-    AS $$
-    -- Internal: marks an evaluation of one alert type as done at now(). Open
-    -- alerts of that type not seen by it are cleared (resolve_resolved_alerts).
-    INSERT INTO monitoring.check_runs AS c (check_name, last_run_at, last_source)
-    VALUES (p_check_name, now(),
-            coalesce(nullif(current_setting('pgvigil.check_source', true), ''), 'manual'))
-    ON CONFLICT ON CONSTRAINT check_runs_pkey DO UPDATE
-    SET last_run_at = excluded.last_run_at,
-        last_source = excluded.last_source,
-        runs_total = c.runs_total + 1;
-$$;
-
-COMMENT ON FUNCTION monitoring.finish_check(p_check_name text) IS 'Internal: records that the check for one alert type evaluated at now().';
-
-CREATE FUNCTION monitoring.finish_tasks(p_task_ids text[], p_statuses text[], p_output_sizes bigint[], p_step_timings jsonb[], p_end_times timestamp with time zone[]) RETURNS TABLE(task_id text, duration_seconds double precision)
-    LANGUAGE plpgsql
-    AS $$
--- Internal: the one home of "a running task ends", for every path that
--- finishes one (complete_task_tracking, record_task_events,
--- apply_parked_completions). Element i ends p_task_ids[i] at
--- p_end_times[i]. Tasks that are not running are skipped: the caller tells
--- "never started" from "finished already". The start time comes from
--- running_tasks by primary key, so each history row is updated in exactly
--- one partition, without a search. Raises PV006 for an end before its
--- start (the caller's statement is rolled back: nothing is written).
--- Returns the tasks finished and their durations in seconds.
-DECLARE
-    v_ids text[];
-    v_durations double precision[];
-    v_first timestamptz;
-    v_last timestamptz;
-    v_early_id text;
-    v_early_start timestamptz;
-    v_early_end timestamptz;
-BEGIN
-    WITH c AS (
-        SELECT * FROM unnest(p_task_ids, p_statuses, p_output_sizes, p_step_timings, p_end_times)
-                      AS c(task_id, status, output_size, step_timings, end_time)
-    ), finished AS (
-        DELETE FROM monitoring.running_tasks AS r
-        USING c
-        WHERE r.task_id = c.task_id
-        RETURNING r.task_id, r.start_time
-    ), updated AS (
-        UPDATE monitoring.processing_metrics AS m
-        SET status = c.status,
-            output_size = c.output_size,
-            step_timings = c.step_timings,
-            end_time = c.end_time,
-            duration_seconds = extract(epoch FROM c.end_time - f.start_time)::double precision
-        FROM finished AS f
-        JOIN c ON c.task_id = f.task_id
-        WHERE m.task_id = f.task_id AND m.start_time = f.start_time
-          AND c.end_time >= f.start_time  -- an early end is raised below, not written
-        RETURNING m.task_id, m.end_time, m.duration_seconds
-    ), early AS (
-        SELECT f.task_id, f.start_time, c.end_time
-        FROM finished AS f
-        JOIN c ON c.task_id = f.task_id
-        WHERE c.end_time < f.start_time
-        LIMIT 1
-    )
-    SELECT coalesce(array_agg(u.task_id), '{}'), coalesce(array_agg(u.duration_seconds), '{}'),
-           min(u.end_time), max(u.end_time),
-           (SELECT e.task_id FROM early AS e), (SELECT e.start_time FROM early AS e),
-           (SELECT e.end_time FROM early AS e)
-    INTO v_ids, v_durations, v_first, v_last, v_early_id, v_early_start, v_early_end
-    FROM updated AS u;
-    IF v_early_id IS NOT NULL THEN
-        RAISE EXCEPTION 'task % cannot end at %, before it started at %', v_early_id, v_early_end, v_early_start
-            USING ERRCODE = 'PV006',
-                  HINT = 'Pass the completion time as event_time, from the same clock as the start.';
-    END IF;
-    IF v_first IS NOT NULL THEN
-        -- Task rollups are by end time: a late completion changes a rolled-up minute.
-        PERFORM monitoring.note_ingest('processing_metrics', v_first, v_last);
-    END IF;
-    RETURN QUERY SELECT * FROM unnest(v_ids, v_durations);
-END;
-$$;
-
-COMMENT ON FUNCTION monitoring.finish_tasks(p_task_ids text[], p_statuses text[], p_output_sizes bigint[], p_step_timings jsonb[], p_end_times timestamp with time zone[]) IS 'Internal: ends the running tasks among p_task_ids (status, output size, step timings, end time per element) and returns those finished with their durations; skips tasks not running; PV006 for an end before its start.';
 
 CREATE FUNCTION monitoring.get_dashboard_summary() RETURNS jsonb
     LANGUAGE sql STABLE SECURITY DEFINER
@@ -1715,7 +1068,7 @@ CREATE FUNCTION monitoring.get_dashboard_summary() RETURNS jsonb
                     'status', h.status, 'status_since', h.status_since,
                     'response_time_ms', h.response_time_ms, 'failure_reason', h.failure_reason,
                     'last_check_at', h.last_check_at)
-                    ORDER BY monitoring.severity_rank(CASE h.status WHEN 'unhealthy' THEN 'critical'
+                    ORDER BY monitoring_internal.severity_rank(CASE h.status WHEN 'unhealthy' THEN 'critical'
                                                       WHEN 'degraded' THEN 'high' ELSE 'low' END) DESC,
                              h.component_type, h.component_name), '[]'::jsonb))
             FROM monitoring.system_health AS h),
@@ -1738,12 +1091,12 @@ CREATE FUNCTION monitoring.get_dashboard_summary() RETURNS jsonb
                     'low', count(*) FILTER (WHERE a.severity = 'low')),
                 'acknowledged', count(*) FILTER (WHERE a.status = 'acknowledged'),
                 'items', coalesce((
-                    SELECT jsonb_agg(to_jsonb(t) ORDER BY monitoring.severity_rank(t.severity) DESC, t.triggered_at)
+                    SELECT jsonb_agg(to_jsonb(t) ORDER BY monitoring_internal.severity_rank(t.severity) DESC, t.triggered_at)
                     FROM (SELECT a2.alert_id, a2.alert_type, a2.subject, a2.severity, a2.status, a2.title,
                                  a2.message, a2.triggered_at, a2.triggered_by, a2.last_seen_at,
                                  a2.occurrence_count
                           FROM monitoring.alerts AS a2 WHERE a2.resolved_at IS NULL
-                          ORDER BY monitoring.severity_rank(a2.severity) DESC, a2.triggered_at
+                          ORDER BY monitoring_internal.severity_rank(a2.severity) DESC, a2.triggered_at
                           LIMIT 20) AS t), '[]'::jsonb))
             FROM monitoring.alerts AS a
             WHERE a.resolved_at IS NULL)
@@ -1761,173 +1114,29 @@ CREATE FUNCTION monitoring.job_definitions(p_runner text DEFAULT 'pg_cron'::text
     -- Schedules are cron expressions in UTC from the config's "schedules".
     -- The only place job names are written: everything else reads them here.
     SELECT 'pgvigil-monitoring-checks',
-           monitoring.config_value('{schedules,monitoring_checks}') #>> '{}',
+           monitoring_internal.config_value('{schedules,monitoring_checks}') #>> '{}',
            format('SELECT * FROM monitoring.run_monitoring_checks(%L)', p_runner)
     UNION ALL
     SELECT 'pgvigil-rollups',
-           monitoring.config_value('{schedules,rollups}') #>> '{}',
+           monitoring_internal.config_value('{schedules,rollups}') #>> '{}',
            'CALL monitoring.refresh_rollups()'
     UNION ALL
     SELECT 'pgvigil-partition-maintenance',
-           monitoring.config_value('{schedules,partition_maintenance}') #>> '{}',
+           monitoring_internal.config_value('{schedules,partition_maintenance}') #>> '{}',
            'SELECT * FROM monitoring.run_partition_maintenance()'
     UNION ALL
     SELECT 'pgvigil-cleanup',
-           monitoring.config_value('{schedules,cleanup}') #>> '{}',
+           monitoring_internal.config_value('{schedules,cleanup}') #>> '{}',
            'CALL monitoring.run_retention()'
     UNION ALL
     SELECT 'pgvigil-purge-cron-history',
-           monitoring.config_value('{schedules,purge_cron_history}') #>> '{}',
+           monitoring_internal.config_value('{schedules,purge_cron_history}') #>> '{}',
            'SELECT monitoring.purge_cron_history()'
     -- pg_cron's own run history: nothing to purge for another runner.
     WHERE p_runner = 'pg_cron';
 $$;
 
 COMMENT ON FUNCTION monitoring.job_definitions(p_runner text) IS 'The pgvigil scheduled jobs (name, cron schedule in UTC, SQL command) as configured; p_runner is recorded as the source of the alerts the checks raise.';
-
-CREATE FUNCTION monitoring.lock_checks() RETURNS void
-    LANGUAGE sql
-    AS $$
-    -- Internal: serialises the alert checks (pg_cron catching up while a DBA
-    -- runs them by hand) for the rest of the transaction.
-    SELECT pg_advisory_xact_lock(hashtext('pgvigil.monitoring_checks'));
-$$;
-
-COMMENT ON FUNCTION monitoring.lock_checks() IS 'Internal: takes the transaction-scoped advisory lock shared by all alert checks.';
-
-CREATE FUNCTION monitoring.note_ingest(p_table text, p_first_event_time timestamp with time zone, p_last_event_time timestamp with time zone) RETURNS void
-    LANGUAGE plpgsql
-    AS $$
--- Internal, called by every function that writes raw rows the rollups read
--- (performance_monitoring by recorded_at, processing_metrics by end_time),
--- in the writing transaction, with the earliest and latest event time
--- written. Events before the rollup watermark fall into minutes already
--- rolled up: their minutes are queued in rollup_pending for
--- apply_rollup_pending() to recompute.
--- Why this is race-free: the shared advisory lock is held until this
--- transaction commits, and advance_rollup_watermark() takes the same lock
--- exclusively. So either this transaction read the watermark before it
--- moved, and the advance waited for its commit (its rows are visible to the
--- aggregation, which runs in a later transaction), or it reads the new
--- watermark and notes its late minutes itself. The watermark is read by a
--- statement after the lock is granted, so in READ COMMITTED it is current.
--- Under REPEATABLE READ or SERIALIZABLE the snapshot may predate the advance,
--- so the range is noted whatever the watermark (apply_rollup_pending()
--- drops the part that is not below the watermark by then).
--- On the per-call hot path: a shared lock and a one-row read; an insert
--- only for late events, and once per transaction and minute.
-DECLARE
-    v_watermark timestamptz;
-    v_start timestamptz;
-    v_end timestamptz;
-BEGIN
-    IF p_table IS NULL OR p_table NOT IN ('performance_monitoring', 'processing_metrics') THEN
-        RAISE EXCEPTION 'note_ingest: unknown table %', coalesce(p_table, 'NULL')
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Pass performance_monitoring or processing_metrics.';
-    END IF;
-    IF p_first_event_time IS NULL OR p_last_event_time IS NULL OR p_last_event_time < p_first_event_time THEN
-        RAISE EXCEPTION 'note_ingest: invalid event time range [%, %]', p_first_event_time, p_last_event_time
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Pass the earliest and the latest event time written, both not NULL.';
-    END IF;
-    v_start := date_bin('1 minute', p_first_event_time, TIMESTAMPTZ '2000-01-01 00:00:00+00');
-    v_end := date_bin('1 minute', p_last_event_time, TIMESTAMPTZ '2000-01-01 00:00:00+00') + interval '1 minute';
-
-    IF current_setting('transaction_isolation') = 'read committed' THEN
-        PERFORM pg_advisory_xact_lock_shared(hashtext('pgvigil.rollup_watermark'));
-        SELECT s.watermark INTO v_watermark FROM monitoring.rollup_state AS s;
-        IF v_watermark IS NULL OR p_first_event_time >= v_watermark THEN
-            RETURN;  -- not rolled up yet (or never): the next advance covers it
-        END IF;
-        v_end := least(v_end, v_watermark);
-    END IF;
-
-    -- Once per transaction and minute: a row this transaction inserted is
-    -- invisible to apply_rollup_pending() until commit, so it cannot be
-    -- taken away before this transaction's rows are visible too.
-    IF NOT EXISTS (SELECT FROM monitoring.rollup_pending AS p
-                   WHERE p.source = p_table AND p.range_start = v_start AND p.range_end >= v_end
-                     AND p.xmin = pg_catalog.xid(pg_current_xact_id())) THEN
-        INSERT INTO monitoring.rollup_pending (source, range_start, range_end)
-        VALUES (p_table, v_start, v_end);
-    END IF;
-END;
-$$;
-
-COMMENT ON FUNCTION monitoring.note_ingest(p_table text, p_first_event_time timestamp with time zone, p_last_event_time timestamp with time zone) IS 'Internal: called in every transaction that writes performance_monitoring or processing_metrics rows, with the earliest and latest event time (recorded_at, end_time); queues the minutes that are already rolled up for recomputation.';
-
-CREATE FUNCTION monitoring.park_task_completions(p_task_ids text[], p_statuses text[], p_output_sizes bigint[], p_step_timings jsonb[], p_end_times timestamp with time zone[]) RETURNS integer
-    LANGUAGE plpgsql
-    AS $$
--- Internal: the concurrent-start probe of record_task_events, for
--- completions whose task is not running here. Another session may be
--- recording the start, invisible until it commits. Both meet on
--- running_tasks' key: a probe row per completion waits for such a start to
--- commit and then conflicts (the task is running: finish it now); an
--- inserted probe means no start anywhere (remove it; the completion stays
--- parked in pending_task_completions until its start arrives). A start
--- that waited on a probe sees the parked completion afterwards (see
--- record_task_starts). Returns the number of completions still parked.
-DECLARE
-    v_unknown text[];
-BEGIN
-    WITH probe AS (
-        INSERT INTO monitoring.running_tasks (task_id, task_type, start_time)
-        SELECT u.task_id, '', '-infinity'
-        FROM unnest(p_task_ids) AS u(task_id)
-        ON CONFLICT (task_id) DO NOTHING
-        RETURNING task_id
-    )
-    SELECT coalesce(array_agg(probe.task_id), '{}') INTO v_unknown FROM probe;
-    DELETE FROM monitoring.running_tasks AS r
-    WHERE r.task_id = ANY (v_unknown) AND r.start_time = '-infinity';
-
-    -- Park them all; those whose start has committed meanwhile (the probe
-    -- conflicted) are finished at once.
-    INSERT INTO monitoring.pending_task_completions (task_id, status, output_size, step_timings, end_time)
-    SELECT * FROM unnest(p_task_ids, p_statuses, p_output_sizes, p_step_timings, p_end_times)
-    ON CONFLICT (task_id) DO NOTHING;
-    RETURN cardinality(p_task_ids) - monitoring.apply_parked_completions(p_task_ids);
-END;
-$$;
-
-COMMENT ON FUNCTION monitoring.park_task_completions(p_task_ids text[], p_statuses text[], p_output_sizes bigint[], p_step_timings jsonb[], p_end_times timestamp with time zone[]) IS 'Internal: parks completions whose task is not running here, after probing running_tasks for a start another session has not committed yet (finished at once if so). Returns how many stay parked.';
-
-CREATE FUNCTION monitoring.performance_minute_aggregate(p_from timestamp with time zone, p_to timestamp with time zone) RETURNS TABLE(bucket timestamp with time zone, metric_name text, metric_type text, component text, unit text, sample_count bigint, value_sum double precision, value_min double precision, value_max double precision, value_sketch bigint[])
-    LANGUAGE sql STABLE PARALLEL SAFE
-    AS $$
-    -- The one definition of a minute of performance samples: per UTC minute
-    -- of recorded_at and series, the samples recorded in [p_from, p_to)
-    -- (pass whole minutes) as rows of performance_rollup_minute. Written to
-    -- the minute rollups by apply_rollup_pending() and read, for the minutes
-    -- past the rollup boundary, by performance_tail(), so the views and the
-    -- rollups cannot disagree on what a minute holds.
-    -- value_sketch: counts per bucket of value_sketch_key(), packed as
-    -- key * 2^47 + count in key order (see compact_value_sketch), from a
-    -- first grouping by minute, series and key; count, sum, min and max are
-    -- summed up from the same groups.
-    -- SQL, STABLE, not STRICT, not SECURITY DEFINER, no SET: the planner
-    -- inlines it into the calling query, which is planned with its
-    -- arguments (only the raw partitions of [p_from, p_to) are read) and
-    -- checked with the caller's privileges (internal: its callers are
-    -- SECURITY DEFINER).
-    SELECT k.bucket, k.metric_name, k.metric_type, k.component, k.unit,
-           sum(k.n)::bigint, sum(k.value_sum), min(k.value_min), max(k.value_max),
-           CASE WHEN max(k.n) < 140737488355328
-                THEN array_agg(k.key::bigint * 140737488355328 + k.n ORDER BY k.key) END
-    FROM (SELECT date_bin('1 minute', p.recorded_at, TIMESTAMPTZ '2000-01-01 00:00:00+00') AS bucket,
-                 p.metric_name, p.metric_type, p.component, p.unit,
-                 monitoring.value_sketch_key(p.metric_value) AS key,
-                 count(*) AS n, sum(p.metric_value) AS value_sum,
-                 min(p.metric_value) AS value_min, max(p.metric_value) AS value_max
-          FROM monitoring.performance_monitoring AS p
-          WHERE p.recorded_at >= p_from AND p.recorded_at < p_to
-          GROUP BY 1, 2, 3, 4, 5, 6) AS k
-    GROUP BY 1, 2, 3, 4, 5;
-$$;
-
-COMMENT ON FUNCTION monitoring.performance_minute_aggregate(p_from timestamp with time zone, p_to timestamp with time zone) IS 'Internal: the minute aggregate of performance samples recorded in [p_from, p_to): per UTC minute and series, the columns of performance_rollup_minute (count, sum, min, max, value_sketch). Used by apply_rollup_pending() and performance_tail().';
 
 CREATE FUNCTION monitoring.performance_tail(p_since timestamp with time zone, p_width interval, p_fraction double precision) RETURNS TABLE(bucket timestamp with time zone, metric_name text, metric_type text, component text, unit text, sample_count bigint, value_sum double precision, value_min double precision, value_max double precision, value_percentile double precision)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
@@ -1961,13 +1170,13 @@ BEGIN
     RETURN QUERY
     SELECT g.bucket, g.metric_name, g.metric_type, g.component, g.unit,
            g.sample_count, g.value_sum, g.value_min, g.value_max,
-           monitoring.estimate_value_percentile(g.value_sketch, p_fraction, g.value_min, g.value_max)
+           monitoring_internal.estimate_value_percentile(g.value_sketch, p_fraction, g.value_min, g.value_max)
     FROM (SELECT date_bin(p_width, u.bucket, c_origin) AS bucket,
                  u.metric_name, u.metric_type, u.component, u.unit,
                  sum(u.sample_count)::bigint AS sample_count, sum(u.value_sum) AS value_sum,
                  min(u.value_min) AS value_min, max(u.value_max) AS value_max,
                  CASE WHEN count(u.value_sketch) = count(*)
-                      THEN monitoring.merge_value_sketches(u.value_sketch) END AS value_sketch
+                      THEN monitoring_internal.merge_value_sketches(u.value_sketch) END AS value_sketch
           FROM (SELECT m.bucket, m.metric_name, m.metric_type, m.component, m.unit,
                        m.sample_count, m.value_sum, m.value_min, m.value_max, m.value_sketch
                 FROM monitoring.performance_rollup_minute AS m
@@ -1975,7 +1184,7 @@ BEGIN
                 UNION ALL
                 SELECT a.bucket, a.metric_name, a.metric_type, a.component, a.unit,
                        a.sample_count, a.value_sum, a.value_min, a.value_max, a.value_sketch
-                FROM monitoring.performance_minute_aggregate(v_raw_from, 'infinity') AS a) AS u
+                FROM monitoring_internal.performance_minute_aggregate(v_raw_from, 'infinity') AS a) AS u
           GROUP BY 1, 2, 3, 4, 5) AS g;
 END;
 $$;
@@ -2002,7 +1211,7 @@ BEGIN
              WHERE d.jobid = j.jobid
                AND j.jobname IN (SELECT job_name FROM monitoring.job_definitions())
                AND d.end_time < $1'
-        USING now() - make_interval(days => 1) * monitoring.config_number('{retention,cron_job_run_details_days}');
+        USING now() - make_interval(days => 1) * monitoring_internal.config_number('{retention,cron_job_run_details_days}');
     GET DIAGNOSTICS v_deleted = ROW_COUNT;
     RETURN v_deleted;
 END;
@@ -2021,19 +1230,19 @@ DECLARE
     v_error_id bigint;
 BEGIN
     IF p_task_id IS NOT NULL THEN
-        PERFORM monitoring.assert_text('task_id', p_task_id, 200);
+        PERFORM monitoring_internal.assert_text('task_id', p_task_id, 200);
     END IF;
-    PERFORM monitoring.assert_text('error_type', p_error_type, 200);
-    PERFORM monitoring.assert_text('severity', p_severity, 200);
+    PERFORM monitoring_internal.assert_text('error_type', p_error_type, 200);
+    PERFORM monitoring_internal.assert_text('severity', p_severity, 200);
     IF p_severity NOT IN ('low', 'medium', 'high', 'critical') THEN
         RAISE EXCEPTION 'unknown severity: %', p_severity
             USING ERRCODE = 'PV003',
                   HINT = 'Use one of low, medium, high, critical.';
     END IF;
-    PERFORM monitoring.assert_text('message', p_message, 2147483647);
-    PERFORM monitoring.assert_text('component', p_component, 200);
-    PERFORM monitoring.assert_json_object('context', p_context);
-    PERFORM monitoring.assert_event_time(p_event_time);
+    PERFORM monitoring_internal.assert_text('message', p_message, 2147483647);
+    PERFORM monitoring_internal.assert_text('component', p_component, 200);
+    PERFORM monitoring_internal.assert_json_object('context', p_context);
+    PERFORM monitoring_internal.assert_event_time(p_event_time);
 
     INSERT INTO monitoring.error_tracking
         (task_id, error_type, severity, message, component, stack_trace, context, occurred_at)
@@ -2055,8 +1264,8 @@ CREATE FUNCTION monitoring.record_performance_metric(p_metric_name text, p_metri
 -- Records one performance sample. Values may be negative (deltas,
 -- temperatures) but must be finite.
 BEGIN
-    PERFORM monitoring.assert_text('metric_name', p_metric_name, 200);
-    PERFORM monitoring.assert_text('metric_type', p_metric_type, 200);
+    PERFORM monitoring_internal.assert_text('metric_name', p_metric_name, 200);
+    PERFORM monitoring_internal.assert_text('metric_type', p_metric_type, 200);
     IF p_value IS NULL THEN
         RAISE EXCEPTION 'value must not be NULL'
             USING ERRCODE = 'PV001',
@@ -2067,16 +1276,16 @@ BEGIN
             USING ERRCODE = 'PV005',
                   HINT = 'Skip the sample instead of recording NaN or infinity.';
     END IF;
-    PERFORM monitoring.assert_text('unit', p_unit, 200);
-    PERFORM monitoring.assert_text('component', p_component, 200);
-    PERFORM monitoring.assert_json_object('tags', p_tags);
-    PERFORM monitoring.assert_event_time(p_event_time);
+    PERFORM monitoring_internal.assert_text('unit', p_unit, 200);
+    PERFORM monitoring_internal.assert_text('component', p_component, 200);
+    PERFORM monitoring_internal.assert_json_object('tags', p_tags);
+    PERFORM monitoring_internal.assert_event_time(p_event_time);
 
     INSERT INTO monitoring.performance_monitoring
         (metric_name, metric_type, metric_value, unit, component, tags, recorded_at)
     VALUES
         (p_metric_name, p_metric_type, p_value, p_unit, p_component, p_tags, p_event_time);
-    PERFORM monitoring.note_ingest('performance_monitoring', p_event_time, p_event_time);
+    PERFORM monitoring_internal.note_ingest('performance_monitoring', p_event_time, p_event_time);
 END;
 $$;
 
@@ -2089,18 +1298,18 @@ CREATE FUNCTION monitoring.record_queue_stats(p_queue_name text, p_pending_count
 -- Records one sample of a queue: pending and in-flight counts, items
 -- completed and failed since the previous sample, age of the oldest pending.
 BEGIN
-    PERFORM monitoring.assert_text('queue_name', p_queue_name, 200);
+    PERFORM monitoring_internal.assert_text('queue_name', p_queue_name, 200);
     IF p_pending_count IS NULL THEN
         RAISE EXCEPTION 'pending_count must not be NULL'
             USING ERRCODE = 'PV001',
                   HINT = 'Pass the number of items waiting in the queue (0 or more).';
     END IF;
-    PERFORM monitoring.assert_count('pending_count', p_pending_count);
-    PERFORM monitoring.assert_count('processing_count', p_processing_count);
-    PERFORM monitoring.assert_count('completed_count', p_completed_count);
-    PERFORM monitoring.assert_count('failed_count', p_failed_count);
-    PERFORM monitoring.assert_count('oldest_pending_age_seconds', p_oldest_pending_age_seconds);
-    PERFORM monitoring.assert_event_time(p_event_time);
+    PERFORM monitoring_internal.assert_count('pending_count', p_pending_count);
+    PERFORM monitoring_internal.assert_count('processing_count', p_processing_count);
+    PERFORM monitoring_internal.assert_count('completed_count', p_completed_count);
+    PERFORM monitoring_internal.assert_count('failed_count', p_failed_count);
+    PERFORM monitoring_internal.assert_count('oldest_pending_age_seconds', p_oldest_pending_age_seconds);
+    PERFORM monitoring_internal.assert_event_time(p_event_time);
 
     INSERT INTO monitoring.queue_monitoring
         (queue_name, pending_count, processing_count, completed_count, failed_count,
@@ -2136,7 +1345,7 @@ DECLARE
     v_later record;
     v_finished text[];
 BEGIN
-    PERFORM monitoring.assert_task_events(p_kinds, p_task_ids, p_task_types, p_worker_ids, p_input_sizes,
+    PERFORM monitoring_internal.assert_task_events(p_kinds, p_task_ids, p_task_types, p_worker_ids, p_input_sizes,
                                           p_metadata, p_statuses, p_output_sizes, p_step_timings, p_event_times);
     IF v_count = 0 THEN
         RETURN 0;
@@ -2144,7 +1353,7 @@ BEGIN
 
     -- Starts, each with its completion when the batch holds it too (the
     -- validation allows one of each per task): finished at once.
-    PERFORM monitoring.record_task_starts(
+    PERFORM monitoring_internal.record_task_starts(
         array_agg(s.task_id), array_agg(s.task_type), array_agg(s.worker_id), array_agg(s.input_size),
         array_agg(s.metadata), array_agg(s.event_time), array_agg(c.status), array_agg(c.output_size),
         array_agg(c.step_timings), array_agg(c.event_time))
@@ -2169,9 +1378,9 @@ BEGIN
                       WHERE s.kind = 'start' AND s.task_id = c.task_id);
     IF v_later.task_ids IS NOT NULL THEN
         SELECT coalesce(array_agg(f.task_id), '{}') INTO v_finished
-        FROM monitoring.finish_tasks(v_later.task_ids, v_later.statuses, v_later.output_sizes,
+        FROM monitoring_internal.finish_tasks(v_later.task_ids, v_later.statuses, v_later.output_sizes,
                                      v_later.step_timings, v_later.end_times) AS f;
-        PERFORM monitoring.park_task_completions(
+        PERFORM monitoring_internal.park_task_completions(
             array_agg(c.task_id), array_agg(c.status), array_agg(c.output_size),
             array_agg(c.step_timings), array_agg(c.end_time))
         FROM unnest(v_later.task_ids, v_later.statuses, v_later.output_sizes, v_later.step_timings,
@@ -2184,104 +1393,6 @@ END;
 $$;
 
 COMMENT ON FUNCTION monitoring.record_task_events(p_kinds text[], p_task_ids text[], p_task_types text[], p_worker_ids text[], p_input_sizes bigint[], p_metadata jsonb[], p_statuses text[], p_output_sizes bigint[], p_step_timings jsonb[], p_event_times timestamp with time zone[]) IS 'Buffered clients: applies a batch of task start and complete events (same result as one by one, in any order; completions before their start are parked). Returns the number of events. Errors: PV001, PV002, PV004, PV006, PV007, PV008, PV009, PV101, PV103.';
-
-CREATE FUNCTION monitoring.record_task_starts(p_task_ids text[], p_task_types text[], p_worker_ids text[], p_input_sizes bigint[], p_metadata jsonb[], p_start_times timestamp with time zone[], p_statuses text[], p_output_sizes bigint[], p_step_timings jsonb[], p_end_times timestamp with time zone[]) RETURNS integer
-    LANGUAGE plpgsql
-    AS $$
--- Internal: the one home of "a task starts", for start_task_tracking and
--- record_task_events. Element i starts p_task_ids[i] at p_start_times[i];
--- a completion given with it (the same buffered batch: status, output
--- size, step timings, end time; NULL otherwise), or one parked earlier in
--- pending_task_completions, finishes it at once: one finished history row,
--- nothing in running_tasks. Errors, raised before anything stays written:
--- PV006 for an end before its start, PV101 for a task already running,
--- PV103 for a replayed start of a task that has finished (the same task id
--- and start time are in the history). Returns the number of starts.
-DECLARE
-    v_missing_running text[];
-    v_missing_history text[];
-    v_early timestamptz[];  -- task start and end of a completion that precedes its start
-    v_early_id text;
-    v_first timestamptz;
-    v_last timestamptz;
-BEGIN
-    WITH s AS (
-        SELECT * FROM unnest(p_task_ids, p_task_types, p_worker_ids, p_input_sizes, p_metadata, p_start_times,
-                             p_statuses, p_output_sizes, p_step_timings, p_end_times)
-                      AS s(task_id, task_type, worker_id, input_size, metadata, start_time,
-                           status, output_size, step_timings, end_time)
-    ), parked AS (
-        DELETE FROM monitoring.pending_task_completions AS p
-        USING s
-        WHERE p.task_id = s.task_id
-        RETURNING p.task_id, p.status, p.output_size, p.step_timings, p.end_time
-    ), t AS (
-        SELECT s.task_id, s.task_type, s.worker_id, s.input_size, s.metadata, s.start_time,
-               coalesce(s.status, p.status) AS status, coalesce(s.output_size, p.output_size) AS output_size,
-               coalesce(s.step_timings, p.step_timings) AS step_timings,
-               coalesce(s.end_time, p.end_time) AS end_time
-        FROM s
-        LEFT JOIN parked AS p ON p.task_id = s.task_id
-    ), history AS (
-        -- A conflict here is a replay: the same task id and start time.
-        INSERT INTO monitoring.processing_metrics
-            (task_id, task_type, worker_id, status, input_size, output_size, start_time, end_time,
-             duration_seconds, step_timings, metadata)
-        SELECT t.task_id, t.task_type, t.worker_id, coalesce(t.status, 'running'), t.input_size, t.output_size,
-               t.start_time, t.end_time, extract(epoch FROM t.end_time - t.start_time)::double precision,
-               t.step_timings, t.metadata
-        FROM t
-        ON CONFLICT ON CONSTRAINT processing_metrics_pkey DO NOTHING
-        RETURNING task_id
-    ), running AS (
-        -- Waits for another session's uncommitted probe of this key (see
-        -- park_task_completions); a conflict is a task already running.
-        INSERT INTO monitoring.running_tasks (task_id, task_type, worker_id, start_time)
-        SELECT t.task_id, t.task_type, t.worker_id, t.start_time
-        FROM t
-        WHERE t.end_time IS NULL
-        ON CONFLICT (task_id) DO NOTHING
-        RETURNING task_id
-    )
-    SELECT (SELECT coalesce(array_agg(t.task_id), '{}') FROM t
-            WHERE t.end_time IS NULL AND t.task_id NOT IN (SELECT r.task_id FROM running AS r)),
-           (SELECT coalesce(array_agg(t.task_id), '{}') FROM t
-            WHERE t.task_id NOT IN (SELECT h.task_id FROM history AS h)),
-           (SELECT ARRAY[t.start_time, t.end_time] FROM t WHERE t.end_time < t.start_time LIMIT 1),
-           (SELECT t.task_id FROM t WHERE t.end_time < t.start_time LIMIT 1),
-           (SELECT min(t.end_time) FROM t), (SELECT max(t.end_time) FROM t)
-    INTO v_missing_running, v_missing_history, v_early, v_early_id, v_first, v_last;
-
-    IF v_early_id IS NOT NULL THEN
-        RAISE EXCEPTION 'task % cannot end at %, before it started at %', v_early_id, v_early[2], v_early[1]
-            USING ERRCODE = 'PV006',
-                  HINT = 'Pass the start time as event_time, from the same clock as the completion.';
-    END IF;
-    IF cardinality(v_missing_running) > 0 THEN
-        RAISE EXCEPTION 'task % is already running', v_missing_running[1]
-            USING ERRCODE = 'PV101',
-                  HINT = 'Complete it with complete_task_tracking() first, or use a new task id.';
-    END IF;
-    IF cardinality(v_missing_history) > 0 THEN
-        RAISE EXCEPTION 'task % started at % has already finished', v_missing_history[1],
-                        p_start_times[array_position(p_task_ids, v_missing_history[1])]
-            USING ERRCODE = 'PV103',
-                  HINT = 'A start is recorded once; give a new run of the task a new task id.';
-    END IF;
-    IF v_first IS NOT NULL THEN
-        -- Finished at once: task rollups are by end time.
-        PERFORM monitoring.note_ingest('processing_metrics', v_first, v_last);
-    END IF;
-
-    -- The other side of the meeting with a concurrent completion: if a
-    -- running_tasks insert above waited for another session's probe, the
-    -- completion that session parked is visible to this later statement.
-    PERFORM monitoring.apply_parked_completions(p_task_ids);
-    RETURN cardinality(p_task_ids);
-END;
-$$;
-
-COMMENT ON FUNCTION monitoring.record_task_starts(p_task_ids text[], p_task_types text[], p_worker_ids text[], p_input_sizes bigint[], p_metadata jsonb[], p_start_times timestamp with time zone[], p_statuses text[], p_output_sizes bigint[], p_step_timings jsonb[], p_end_times timestamp with time zone[]) IS 'Internal: records task starts (finished at once when their completion is given or parked); PV006, PV101, PV103. Called by start_task_tracking() and record_task_events().';
 
 CREATE PROCEDURE monitoring.refresh_rollups()
     LANGUAGE plpgsql
@@ -2320,7 +1431,7 @@ BEGIN
         RAISE EXCEPTION 'alert_id must not be NULL'
             USING ERRCODE = 'PV001', HINT = 'Pass an alert_id from monitoring.v_active_alerts.';
     END IF;
-    PERFORM monitoring.assert_text('resolved_by', v_actor, 200);
+    PERFORM monitoring_internal.assert_text('resolved_by', v_actor, 200);
     SELECT a.status, a.severity INTO v_status, v_severity
     FROM monitoring.alerts AS a WHERE a.alert_id = p_alert_id FOR UPDATE;
     IF NOT FOUND THEN
@@ -2338,7 +1449,7 @@ BEGIN
     WHERE a.alert_id = p_alert_id;
     INSERT INTO monitoring.alert_events (alert_id, event_type, severity, actor, note)
     VALUES (p_alert_id, 'resolved', v_severity, v_actor, left(p_note, 2000));
-    PERFORM monitoring.write_audit_log('resolve_alert', p_alert_id::text, jsonb_build_object(
+    PERFORM monitoring_internal.write_audit_log('resolve_alert', p_alert_id::text, jsonb_build_object(
         'alert_id', p_alert_id, 'resolved_by', v_actor, 'note', left(p_note, 2000)));
     RETURN true;
 END;
@@ -2358,7 +1469,7 @@ DECLARE
     v_source text := coalesce(nullif(current_setting('pgvigil.check_source', true), ''), 'manual');
     v_resolved integer;
 BEGIN
-    PERFORM monitoring.lock_checks();
+    PERFORM monitoring_internal.lock_checks();
     WITH resolved AS (
         UPDATE monitoring.alerts AS a
         SET status = 'resolved',
@@ -2423,7 +1534,7 @@ BEGIN
     IF pg_is_in_recovery() THEN
         RETURN;
     END IF;
-    PERFORM monitoring.assert_text('source', p_source, 200);
+    PERFORM monitoring_internal.assert_text('source', p_source, 200);
     IF NOT pg_try_advisory_xact_lock(hashtext('pgvigil.monitoring_checks')) THEN
         RAISE NOTICE 'pgvigil: monitoring checks already running in another session; skipped';
         RETURN;
@@ -2476,8 +1587,8 @@ CREATE FUNCTION monitoring.run_partition_maintenance() RETURNS TABLE(table_name 
 -- state (expire_ingest_state). Idempotent; skips when another
 -- maintenance run holds the lock or on a standby.
 DECLARE
-    v_premake_days integer := monitoring.config_number('{partitioning,premake_days}')::integer;
-    v_back_days integer := ceil(monitoring.config_number('{ingest,max_event_age_hours}') / 24)::integer;
+    v_premake_days integer := monitoring_internal.config_number('{partitioning,premake_days}')::integer;
+    v_back_days integer := ceil(monitoring_internal.config_number('{ingest,max_event_age_hours}') / 24)::integer;
     v_today date := (now() AT TIME ZONE 'UTC')::date;
     v_day date;
     h record;
@@ -2493,14 +1604,14 @@ BEGIN
         IF rows_moved_from_default > 0 THEN
             FOR v_day IN EXECUTE format('SELECT DISTINCT (%I AT TIME ZONE ''UTC'')::date FROM monitoring.%I',
                                         h.time_column, h.table_name || '_default') LOOP
-                IF monitoring.create_partition(h.table_name, v_day) THEN
+                IF monitoring_internal.create_partition(h.table_name, v_day) THEN
                     partitions_created := partitions_created + 1;
                 END IF;
             END LOOP;
         END IF;
         FOR v_day IN SELECT d::date FROM generate_series(v_today - v_back_days, v_today + v_premake_days,
                                                           interval '1 day') AS d LOOP
-            IF monitoring.create_partition(h.table_name, v_day) THEN
+            IF monitoring_internal.create_partition(h.table_name, v_day) THEN
                 partitions_created := partitions_created + 1;
             END IF;
         END LOOP;
@@ -2617,7 +1728,7 @@ BEGIN
                                 current_database());
     END IF;
     v_version_parts := (regexp_match(v_version, '^(\d+)\.(\d+)'))::integer[];
-    v_interval_seconds := monitoring.config_value('{schedules}') -> 'monitoring_checks_interval_seconds';
+    v_interval_seconds := monitoring_internal.config_value('{schedules}') -> 'monitoring_checks_interval_seconds';
 
     FOR j IN SELECT * FROM monitoring.job_definitions('pg_cron') LOOP
         v_schedule := j.schedule;
@@ -2642,37 +1753,11 @@ BEGIN
         v_jobs := v_jobs || jsonb_build_object('job_name', j.job_name, 'schedule', v_schedule, 'job_id', job_id);
         RETURN NEXT;
     END LOOP;
-    PERFORM monitoring.write_audit_log('schedule_jobs', 'pg_cron', jsonb_build_object('jobs', v_jobs));
+    PERFORM monitoring_internal.write_audit_log('schedule_jobs', 'pg_cron', jsonb_build_object('jobs', v_jobs));
 END;
 $_$;
 
 COMMENT ON FUNCTION monitoring.schedule_jobs() IS 'Installs or updates the named pgvigil jobs in pg_cron (checks, rollups, partition maintenance, cleanup, cron history purge). Idempotent; audited in monitoring.audit_log. Errors: PV401 (pg_cron not available, HINT gives the postgresql.conf lines), PV402 (invalid schedule).';
-
-CREATE FUNCTION monitoring.severity_for_value(p_value double precision, p_thresholds jsonb) RETURNS text
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    AS $$
-    -- Internal: the highest severity whose threshold the value reaches
-    -- (value >= threshold), or NULL when it reaches none.
-    SELECT CASE
-        WHEN p_value >= (p_thresholds ->> 'critical')::double precision THEN 'critical'
-        WHEN p_value >= (p_thresholds ->> 'high')::double precision THEN 'high'
-        WHEN p_value >= (p_thresholds ->> 'medium')::double precision THEN 'medium'
-        WHEN p_value >= (p_thresholds ->> 'low')::double precision THEN 'low'
-    END;
-$$;
-
-COMMENT ON FUNCTION monitoring.severity_for_value(p_value double precision, p_thresholds jsonb) IS 'Internal: maps a measured value onto {low, medium, high, critical} thresholds; NULL below low.';
-
-CREATE FUNCTION monitoring.severity_rank(p_severity text) RETURNS integer
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    AS $$
-    -- Internal: orders severities, low = 1 ... critical = 4, unknown = NULL.
-    SELECT CASE p_severity
-        WHEN 'low' THEN 1 WHEN 'medium' THEN 2 WHEN 'high' THEN 3 WHEN 'critical' THEN 4
-    END;
-$$;
-
-COMMENT ON FUNCTION monitoring.severity_rank(p_severity text) IS 'Internal: 1 for low up to 4 for critical; NULL for anything else.';
 
 CREATE FUNCTION monitoring.start_task_tracking(p_task_id text, p_task_type text, p_input_size bigint DEFAULT NULL::bigint, p_worker_id text DEFAULT NULL::text, p_metadata jsonb DEFAULT NULL::jsonb, p_event_time timestamp with time zone DEFAULT now()) RETURNS text
     LANGUAGE plpgsql SECURITY DEFINER
@@ -2682,11 +1767,11 @@ CREATE FUNCTION monitoring.start_task_tracking(p_task_id text, p_task_type text,
 -- entry in running_tasks so completion never searches the history (see
 -- record_task_starts, shared with the buffered path).
 BEGIN
-    PERFORM monitoring.assert_task_start(p_task_id, p_task_type, p_input_size, p_worker_id, p_metadata);
-    PERFORM monitoring.assert_event_time(p_event_time);
+    PERFORM monitoring_internal.assert_task_start(p_task_id, p_task_type, p_input_size, p_worker_id, p_metadata);
+    PERFORM monitoring_internal.assert_event_time(p_event_time);
     -- A buffered writer elsewhere may have delivered the completion first:
     -- record_task_starts finishes the task at once if so.
-    PERFORM monitoring.record_task_starts(
+    PERFORM monitoring_internal.record_task_starts(
         ARRAY[p_task_id], ARRAY[p_task_type], ARRAY[p_worker_id], ARRAY[p_input_size], ARRAY[p_metadata],
         ARRAY[p_event_time], '{NULL}'::text[], '{NULL}'::bigint[], '{NULL}'::jsonb[], '{NULL}'::timestamptz[]);
     RETURN p_task_id;
@@ -2706,37 +1791,6 @@ CREATE FUNCTION monitoring.task_duration_bounds() RETURNS double precision[]
 $$;
 
 COMMENT ON FUNCTION monitoring.task_duration_bounds() IS 'Upper bounds (exclusive, seconds) of the task duration buckets counted in duration_buckets of the task rollups; the last is Infinity.';
-
-CREATE FUNCTION monitoring.task_minute_aggregate(p_from timestamp with time zone, p_to timestamp with time zone) RETURNS TABLE(bucket timestamp with time zone, task_type text, ended_count bigint, completed_count bigint, failed_count bigint, cancelled_count bigint, duration_sum double precision, duration_min double precision, duration_max double precision, duration_buckets bigint[])
-    LANGUAGE sql STABLE PARALLEL SAFE
-    AS $$
-    -- The one definition of a minute of tasks: per UTC minute of end_time
-    -- and task type, the tasks that ended in [p_from, p_to) (pass whole
-    -- minutes) as rows of task_rollup_minute: ended, completed, failed
-    -- (failed + timeout, as the checks count them) and cancelled counts,
-    -- duration sum, min, max and buckets of task_duration_bounds(). Written
-    -- to the minute rollups by apply_rollup_pending() and read, for the
-    -- minutes past the rollup boundary, by task_tail().
-    -- processing_metrics is partitioned by start_time: each partition is
-    -- probed by its end_time index, and start_time < p_to (a task ends on
-    -- or after its start) prunes the partitions that start later.
-    -- Inlined into the calling query (SQL, STABLE, not STRICT, not SECURITY
-    -- DEFINER, no SET): see performance_minute_aggregate.
-    SELECT date_bin('1 minute', t.end_time, TIMESTAMPTZ '2000-01-01 00:00:00+00'), t.task_type,
-           count(*),
-           count(*) FILTER (WHERE t.status = 'completed'),
-           count(*) FILTER (WHERE t.status IN ('failed', 'timeout')),
-           count(*) FILTER (WHERE t.status = 'cancelled'),
-           coalesce(sum(t.duration_seconds), 0), min(t.duration_seconds), max(t.duration_seconds),
-           monitoring.task_duration_histogram(t.duration_seconds)
-    FROM monitoring.processing_metrics AS t
-    WHERE t.end_time >= p_from AND t.end_time < p_to
-      AND t.start_time < p_to
-      AND t.status <> 'running'
-    GROUP BY 1, 2;
-$$;
-
-COMMENT ON FUNCTION monitoring.task_minute_aggregate(p_from timestamp with time zone, p_to timestamp with time zone) IS 'Internal: the minute aggregate of tasks that ended in [p_from, p_to): per UTC minute of end_time and task type, the columns of task_rollup_minute. Used by apply_rollup_pending() and task_tail().';
 
 CREATE FUNCTION monitoring.task_tail(p_since timestamp with time zone, p_width interval) RETURNS TABLE(bucket timestamp with time zone, task_type text, ended_count bigint, completed_count bigint, failed_count bigint, cancelled_count bigint, duration_sum double precision, duration_min double precision, duration_max double precision, duration_buckets bigint[])
     LANGUAGE plpgsql STABLE SECURITY DEFINER ROWS 100
@@ -2769,7 +1823,7 @@ BEGIN
           UNION ALL
           SELECT a.bucket, a.task_type, a.ended_count, a.completed_count, a.failed_count,
                  a.cancelled_count, a.duration_sum, a.duration_min, a.duration_max, a.duration_buckets
-          FROM monitoring.task_minute_aggregate(v_raw_from, 'infinity') AS a) AS u
+          FROM monitoring_internal.task_minute_aggregate(v_raw_from, 'infinity') AS a) AS u
     GROUP BY 1, 2;
 END;
 $$;
@@ -2795,7 +1849,7 @@ BEGIN
         INTO v_removed
         USING ARRAY(SELECT d.job_name FROM monitoring.job_definitions() AS d);
     IF jsonb_array_length(v_removed) > 0 THEN
-        PERFORM monitoring.write_audit_log('unschedule_jobs', 'pg_cron', jsonb_build_object('jobs', v_removed));
+        PERFORM monitoring_internal.write_audit_log('unschedule_jobs', 'pg_cron', jsonb_build_object('jobs', v_removed));
     END IF;
     RETURN jsonb_array_length(v_removed);
 END;
@@ -2815,9 +1869,9 @@ CREATE FUNCTION monitoring.update_system_health(p_component_type text, p_compone
 DECLARE
     v_current monitoring.system_health%ROWTYPE;
 BEGIN
-    PERFORM monitoring.assert_text('component_type', p_component_type, 200);
-    PERFORM monitoring.assert_text('component_name', p_component_name, 200);
-    PERFORM monitoring.assert_text('status', p_status, 200);
+    PERFORM monitoring_internal.assert_text('component_type', p_component_type, 200);
+    PERFORM monitoring_internal.assert_text('component_name', p_component_name, 200);
+    PERFORM monitoring_internal.assert_text('status', p_status, 200);
     IF p_status NOT IN ('healthy', 'degraded', 'unhealthy') THEN
         RAISE EXCEPTION 'unknown health status: %', p_status
             USING ERRCODE = 'PV002',
@@ -2827,14 +1881,14 @@ BEGIN
     -- double's range (a float near DBL_MAX rounded up to 15 digits) or too
     -- close to zero for it (1e-400) is clamped for the check only, keeping
     -- its sign, not refused with a cast error. The column is numeric.
-    PERFORM monitoring.assert_count('response_time_ms',
+    PERFORM monitoring_internal.assert_count('response_time_ms',
         CASE WHEN p_response_time_ms > 1e300 AND p_response_time_ms < 'Infinity'::numeric THEN 1e300
              WHEN p_response_time_ms < -1e300 AND p_response_time_ms > '-Infinity'::numeric THEN -1e300
              WHEN p_response_time_ms <> 0 AND abs(p_response_time_ms) < 1e-300
                  THEN sign(p_response_time_ms) * 1e-300
              ELSE p_response_time_ms END::double precision);
-    PERFORM monitoring.assert_json_object('details', p_details);
-    PERFORM monitoring.assert_event_time(p_event_time);
+    PERFORM monitoring_internal.assert_json_object('details', p_details);
+    PERFORM monitoring_internal.assert_event_time(p_event_time);
 
     INSERT INTO monitoring.system_health AS h
         (component_type, component_name, status, response_time_ms, failure_reason, details,
@@ -2898,62 +1952,6 @@ END;
 $$;
 
 COMMENT ON FUNCTION monitoring.update_system_health(p_component_type text, p_component_name text, p_status text, p_response_time_ms numeric, p_failure_reason text, p_details jsonb, p_event_time timestamp with time zone) IS 'Records a health report (healthy, degraded, unhealthy; response time in milliseconds as in the original design) and returns true when the status changed. Reports older than the latest one are ignored. Errors: PV001, PV002, PV004, PV005, PV006, PV007, PV008.';
-
-CREATE FUNCTION monitoring.upsert_alert(p_alert_type text, p_subject text, p_severity text, p_title text, p_message text, p_current_value double precision, p_threshold_value double precision, p_details jsonb) RETURNS text
-    LANGUAGE plpgsql
-    AS $$
--- Internal: raises the alert for (type, subject), or updates the open one:
--- last seen, value, occurrence count, and severity raised or lowered with
--- the change kept in alert_events. Returns triggered, severity_changed or
--- updated. The caller holds the checks' advisory lock; the unique index on
--- open alert keys is the backstop against duplicates.
-DECLARE
-    v_alert_key text := p_alert_type || ':' || p_subject;
-    v_source text := coalesce(nullif(current_setting('pgvigil.check_source', true), ''), 'manual');
-    v_alert_id bigint;
-    v_previous_severity text;
-BEGIN
-    SELECT a.alert_id, a.severity INTO v_alert_id, v_previous_severity
-    FROM monitoring.alerts AS a
-    WHERE a.alert_key = v_alert_key AND a.resolved_at IS NULL
-    FOR UPDATE;
-
-    IF NOT FOUND THEN
-        INSERT INTO monitoring.alerts
-            (alert_key, alert_type, subject, severity, title, message, current_value,
-             threshold_value, details, triggered_by)
-        VALUES
-            (v_alert_key, p_alert_type, p_subject, p_severity, p_title, p_message, p_current_value,
-             p_threshold_value, p_details, v_source)
-        RETURNING alert_id INTO v_alert_id;
-        INSERT INTO monitoring.alert_events (alert_id, event_type, severity, current_value, actor)
-        VALUES (v_alert_id, 'triggered', p_severity, p_current_value, v_source);
-        RETURN 'triggered';
-    END IF;
-
-    UPDATE monitoring.alerts AS a
-    SET severity = p_severity,
-        severity_changed_at = CASE WHEN a.severity <> p_severity THEN now() ELSE a.severity_changed_at END,
-        title = p_title,
-        message = p_message,
-        current_value = p_current_value,
-        threshold_value = p_threshold_value,
-        details = p_details,
-        last_seen_at = now(),
-        occurrence_count = a.occurrence_count + 1
-    WHERE a.alert_id = v_alert_id;
-
-    IF v_previous_severity = p_severity THEN
-        RETURN 'updated';
-    END IF;
-    INSERT INTO monitoring.alert_events
-        (alert_id, event_type, previous_severity, severity, current_value, actor)
-    VALUES (v_alert_id, 'severity_changed', v_previous_severity, p_severity, p_current_value, v_source);
-    RETURN 'severity_changed';
-END;
-$$;
-
-COMMENT ON FUNCTION monitoring.upsert_alert(p_alert_type text, p_subject text, p_severity text, p_title text, p_message text, p_current_value double precision, p_threshold_value double precision, p_details jsonb) IS 'Internal: raise or update the open alert with key alert_type:subject; returns triggered, severity_changed or updated.';
 
 CREATE FUNCTION monitoring.validate_config(p_document jsonb) RETURNS SETOF text
     LANGUAGE plpgsql STABLE SECURITY DEFINER
@@ -3026,7 +2024,7 @@ BEGIN
        OR v_value::text::double precision <= 0 OR v_value::text::double precision > 1 THEN
         RETURN NEXT 'alert_settings.processing_percentile must be a number in (0, 1], e.g. 0.95';
     END IF;
-    IF monitoring.severity_rank(p_document #>> '{alert_settings,degraded_max_severity}') IS NULL THEN
+    IF monitoring_internal.severity_rank(p_document #>> '{alert_settings,degraded_max_severity}') IS NULL THEN
         RETURN NEXT 'alert_settings.degraded_max_severity must be one of low, medium, high, critical';
     END IF;
     v_value := p_document #> '{ingest,max_future_skew_seconds}';
@@ -3080,7 +2078,1013 @@ $_$;
 
 COMMENT ON FUNCTION monitoring.validate_config(p_document jsonb) IS 'Returns every problem of a config document (no rows when it is valid).';
 
-CREATE FUNCTION monitoring.value_sketch_key(p_value double precision) RETURNS integer
+CREATE FUNCTION monitoring_internal.add_bucket_counts(p_counts bigint[], p_more bigint[]) RETURNS bigint[]
+    LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+    AS $$
+-- Internal: element-wise sum of two bucket count arrays, the transition
+-- function of monitoring.sum_bucket_counts() (and the combine function of
+-- both histogram aggregates).
+DECLARE
+    v_counts bigint[] := p_counts;
+BEGIN
+    IF cardinality(p_counts) <> cardinality(p_more) THEN
+        RAISE EXCEPTION 'cannot add bucket counts of different lengths (% and %)',
+                        cardinality(p_counts), cardinality(p_more)
+            USING ERRCODE = 'PV004',
+                  HINT = 'Every histogram has one count per bucket of monitoring.task_duration_bounds().';
+    END IF;
+    FOR i IN 1 .. cardinality(p_more) LOOP
+        v_counts[i] := v_counts[i] + p_more[i];
+    END LOOP;
+    RETURN v_counts;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.add_bucket_counts(p_counts bigint[], p_more bigint[]) IS 'Internal: element-wise sum of two bucket count arrays (transition function of monitoring.sum_bucket_counts).';
+
+CREATE FUNCTION monitoring_internal.add_to_duration_histogram(p_counts bigint[], p_seconds double precision) RETURNS bigint[]
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+    AS $$
+-- Internal: transition function of monitoring.task_duration_histogram().
+-- Counts one duration into its bucket of task_duration_bounds(); a NULL
+-- duration is not counted.
+DECLARE
+    v_bounds CONSTANT double precision[] := monitoring.task_duration_bounds();
+    v_counts bigint[] := coalesce(p_counts, array_fill(0::bigint, ARRAY[cardinality(v_bounds)]));
+    v_index integer;
+BEGIN
+    IF p_seconds IS NOT NULL THEN
+        -- width_bucket counts the bounds <= p_seconds: 0 below the first.
+        v_index := least(width_bucket(p_seconds, v_bounds) + 1, cardinality(v_bounds));
+        v_counts[v_index] := v_counts[v_index] + 1;
+    END IF;
+    RETURN v_counts;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.add_to_duration_histogram(p_counts bigint[], p_seconds double precision) IS 'Internal: transition function of the aggregate monitoring.task_duration_histogram(double precision).';
+
+CREATE FUNCTION monitoring_internal.apply_parked_completions(p_task_ids text[]) RETURNS integer
+    LANGUAGE plpgsql
+    AS $$
+-- Internal: finishes tasks among p_task_ids that are running and have a
+-- parked completion. Called by record_task_starts in a statement after its
+-- running_tasks insert (if that insert waited for another session's probe,
+-- the completion that session parked is visible now) and by
+-- park_task_completions (a start committed while the completion probed).
+-- Returns the number of tasks finished.
+DECLARE
+    v_ids text[];
+    v_statuses text[];
+    v_output_sizes bigint[];
+    v_step_timings jsonb[];
+    v_end_times timestamptz[];
+BEGIN
+    WITH parked AS (
+        DELETE FROM monitoring.pending_task_completions AS p
+        USING monitoring.running_tasks AS r
+        WHERE p.task_id = r.task_id AND p.task_id = ANY (p_task_ids)
+        RETURNING p.task_id, p.status, p.output_size, p.step_timings, p.end_time
+    )
+    SELECT array_agg(p.task_id), array_agg(p.status), array_agg(p.output_size),
+           array_agg(p.step_timings), array_agg(p.end_time)
+    INTO v_ids, v_statuses, v_output_sizes, v_step_timings, v_end_times
+    FROM parked AS p;
+    IF v_ids IS NULL THEN
+        RETURN 0;
+    END IF;
+    RETURN (SELECT count(*) FROM monitoring_internal.finish_tasks(v_ids, v_statuses, v_output_sizes,
+                                                        v_step_timings, v_end_times));
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.apply_parked_completions(p_task_ids text[]) IS 'Internal: finishes the running tasks among the given ids that have a parked completion (a completion recorded by another session while their start was uncommitted).';
+
+CREATE FUNCTION monitoring_internal.assert_count(p_argument text, p_value double precision) RETURNS void
+    LANGUAGE plpgsql IMMUTABLE
+    AS $$
+-- Internal: sizes, counts, ages and response times are finite and >= 0.
+-- NULL passes: these arguments are optional.
+BEGIN
+    IF p_value IS NULL THEN
+        RETURN;
+    END IF;
+    IF p_value = 'NaN'::double precision OR p_value IN ('Infinity', '-Infinity') THEN
+        RAISE EXCEPTION '% must be a finite number, got %', p_argument, p_value
+            USING ERRCODE = 'PV005',
+                  HINT = format('Pass a finite value (or NULL) for %s.', p_argument);
+    END IF;
+    IF p_value < 0 THEN
+        RAISE EXCEPTION '% must not be negative, got %', p_argument, p_value
+            USING ERRCODE = 'PV004',
+                  HINT = format('%s is a size, count or duration: pass 0 or more, or NULL when unknown.', p_argument);
+    END IF;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.assert_count(p_argument text, p_value double precision) IS 'Internal: raises PV005 for NaN or infinity, PV004 for a negative value; NULL passes.';
+
+CREATE FUNCTION monitoring_internal.assert_event_time(p_event_time timestamp with time zone) RETURNS void
+    LANGUAGE plpgsql STABLE
+    AS $$
+-- Internal: event times come from callers (a buffered client delivers late),
+-- so they are bounded: not older than ingest.max_event_age_hours, not later
+-- than ingest.max_future_skew_seconds ahead of the database clock.
+DECLARE
+    v_bounds record := monitoring_internal.event_time_bounds();
+BEGIN
+    IF p_event_time IS NULL THEN
+        RAISE EXCEPTION 'event_time must not be NULL'
+            USING ERRCODE = 'PV001',
+                  HINT = 'Omit event_time to use the current time, or pass the time the event happened.';
+    END IF;
+    IF p_event_time < v_bounds.earliest OR p_event_time > v_bounds.latest THEN
+        RAISE EXCEPTION 'event_time % is outside the accepted range', p_event_time
+            USING ERRCODE = 'PV006',
+                  DETAIL = format('Accepted now: from %s to %s (ingest.max_event_age_hours and ingest.max_future_skew_seconds).',
+                                  v_bounds.earliest, v_bounds.latest),
+                  HINT = 'Check the caller''s clock, or raise ingest.max_event_age_hours in the config.';
+    END IF;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.assert_event_time(p_event_time timestamp with time zone) IS 'Internal: raises PV001 for a NULL event time and PV006 for one outside [now - ingest.max_event_age_hours, now + ingest.max_future_skew_seconds].';
+
+CREATE FUNCTION monitoring_internal.assert_json_object(p_argument text, p_value jsonb) RETURNS void
+    LANGUAGE plpgsql IMMUTABLE
+    AS $$
+-- Internal: optional jsonb arguments (metadata, context, tags, details) are
+-- objects of bounded size, so one caller cannot bloat every row.
+BEGIN
+    IF p_value IS NULL THEN
+        RETURN;
+    END IF;
+    IF jsonb_typeof(p_value) <> 'object' THEN
+        RAISE EXCEPTION '% must be a JSON object, got a %', p_argument, jsonb_typeof(p_value)
+            USING ERRCODE = 'PV007',
+                  HINT = format('Pass a JSON object such as {"key": "value"} (or NULL) for %s.', p_argument);
+    END IF;
+    IF pg_column_size(p_value) > 65536 THEN
+        RAISE EXCEPTION '% is % bytes; the limit is 65536', p_argument, pg_column_size(p_value)
+            USING ERRCODE = 'PV008',
+                  HINT = format('Keep %s small: it is stored on every row.', p_argument);
+    END IF;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.assert_json_object(p_argument text, p_value jsonb) IS 'Internal: raises PV007 unless the value is a JSON object, PV008 when it is over 64 KiB; NULL passes.';
+
+CREATE FUNCTION monitoring_internal.assert_task_completion(p_task_id text, p_status text, p_output_size bigint, p_step_timings jsonb) RETURNS void
+    LANGUAGE plpgsql IMMUTABLE
+    AS $$
+-- Internal: the argument rules of a task completion, shared by
+-- complete_task_tracking() and the buffered record_task_events().
+BEGIN
+    PERFORM monitoring_internal.assert_text('task_id', p_task_id, 200);
+    PERFORM monitoring_internal.assert_text('status', p_status, 200);
+    IF p_status NOT IN ('completed', 'failed', 'cancelled', 'timeout') THEN
+        RAISE EXCEPTION 'unknown task status: %', p_status
+            USING ERRCODE = 'PV002',
+                  HINT = 'Use one of completed, failed, cancelled, timeout.';
+    END IF;
+    PERFORM monitoring_internal.assert_count('output_size', p_output_size);
+    PERFORM monitoring_internal.assert_json_object('step_timings', p_step_timings);
+    IF EXISTS (SELECT FROM jsonb_each(p_step_timings) AS s
+               WHERE jsonb_typeof(s.value) <> 'number' OR s.value::text::numeric < 0) THEN
+        RAISE EXCEPTION 'step_timings must map step names to seconds'
+            USING ERRCODE = 'PV007',
+                  DETAIL = format('Got %s.', left(p_step_timings::text, 200)),
+                  HINT = 'Pass an object such as {"parse": 1.2, "store": 0.4}: each value a number of seconds >= 0.';
+    END IF;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.assert_task_completion(p_task_id text, p_status text, p_output_size bigint, p_step_timings jsonb) IS 'Internal: raises PV001, PV002, PV004, PV007 or PV008 for invalid task completion arguments (event time not included).';
+
+CREATE FUNCTION monitoring_internal.assert_task_events(p_kinds text[], p_task_ids text[], p_task_types text[], p_worker_ids text[], p_input_sizes bigint[], p_metadata jsonb[], p_statuses text[], p_output_sizes bigint[], p_step_timings jsonb[], p_event_times timestamp with time zone[]) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+-- Internal: the argument and state rules of a buffered batch of task
+-- events (record_task_events), checked before anything is written: every
+-- event's arguments (the same rules as the synchronous calls), its kind and
+-- event time; one start and one completion per task and batch; no
+-- completion of a task already completed (parked earlier, or finished in
+-- the history). The rules about what exists at write time (already
+-- running, replayed starts, an end before its start) are raised by the
+-- writes themselves (record_task_starts, finish_tasks).
+DECLARE
+    v_count integer := coalesce(cardinality(p_kinds), 0);
+    v_bounds record := monitoring_internal.event_time_bounds();
+    v_bad record;
+BEGIN
+    IF cardinality(p_task_ids) IS DISTINCT FROM v_count OR cardinality(p_task_types) IS DISTINCT FROM v_count
+       OR cardinality(p_worker_ids) IS DISTINCT FROM v_count OR cardinality(p_input_sizes) IS DISTINCT FROM v_count
+       OR cardinality(p_metadata) IS DISTINCT FROM v_count OR cardinality(p_statuses) IS DISTINCT FROM v_count
+       OR cardinality(p_output_sizes) IS DISTINCT FROM v_count OR cardinality(p_step_timings) IS DISTINCT FROM v_count
+       OR cardinality(p_event_times) IS DISTINCT FROM v_count THEN
+        RAISE EXCEPTION 'malformed task event batch: the arrays have different lengths'
+            USING ERRCODE = 'PV009',
+                  HINT = 'Pass one element per event in every array, NULL where a field does not apply.';
+    END IF;
+
+    FOR v_bad IN
+        SELECT e.* FROM unnest(p_kinds, p_task_ids, p_task_types, p_worker_ids, p_input_sizes, p_metadata,
+                               p_statuses, p_output_sizes, p_step_timings, p_event_times)
+                        AS e(kind, task_id, task_type, worker_id, input_size, metadata,
+                             status, output_size, step_timings, event_time)
+    LOOP
+        IF v_bad.kind = 'start' THEN
+            PERFORM monitoring_internal.assert_task_start(v_bad.task_id, v_bad.task_type, v_bad.input_size,
+                                                 v_bad.worker_id, v_bad.metadata);
+        ELSIF v_bad.kind = 'complete' THEN
+            PERFORM monitoring_internal.assert_task_completion(v_bad.task_id, v_bad.status, v_bad.output_size,
+                                                      v_bad.step_timings);
+        ELSE
+            RAISE EXCEPTION 'unknown task event kind: %', coalesce(v_bad.kind, 'NULL')
+                USING ERRCODE = 'PV009',
+                      HINT = 'Each event is a ''start'' or a ''complete''.';
+        END IF;
+        IF v_bad.event_time IS NULL OR v_bad.event_time < v_bounds.earliest OR v_bad.event_time > v_bounds.latest THEN
+            PERFORM monitoring_internal.assert_event_time(v_bad.event_time);
+        END IF;
+    END LOOP;
+
+    -- One start and one completion per task and batch; repeats are applied
+    -- one by one by the client (a task id may be reused after completion).
+    SELECT e.task_id, e.kind INTO v_bad
+    FROM unnest(p_task_ids, p_kinds) AS e(task_id, kind)
+    GROUP BY e.task_id, e.kind HAVING count(*) > 1
+    LIMIT 1;
+    IF FOUND THEN
+        IF v_bad.kind = 'start' THEN
+            RAISE EXCEPTION 'task % is already running', v_bad.task_id
+                USING ERRCODE = 'PV101', DETAIL = 'The batch starts it twice.',
+                      HINT = 'Complete it with complete_task_tracking() first, or use a new task id.';
+        END IF;
+        RAISE EXCEPTION 'task % is already completed', v_bad.task_id
+            USING ERRCODE = 'PV103', DETAIL = 'The batch completes it twice.',
+                  HINT = 'A task is completed once; start a new task id for a retry.';
+    END IF;
+
+    SELECT c.task_id INTO v_bad
+    FROM unnest(p_kinds, p_task_ids) AS c(kind, task_id)
+    JOIN monitoring.pending_task_completions AS p ON p.task_id = c.task_id
+    WHERE c.kind = 'complete'
+    LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'task % is already completed', v_bad.task_id
+            USING ERRCODE = 'PV103', DETAIL = 'A completion for it arrived earlier, before its start.',
+                  HINT = 'A task is completed once; start a new task id for a retry.';
+    END IF;
+
+    -- A completion with no start in sight may be early (parked below) or a
+    -- repeat: only the latter has a finished row. Probes the history per
+    -- partition, for these rare completions only.
+    SELECT c.task_id INTO v_bad
+    FROM unnest(p_kinds, p_task_ids) AS c(kind, task_id)
+    WHERE c.kind = 'complete'
+      AND NOT EXISTS (SELECT FROM unnest(p_kinds, p_task_ids) AS s(kind, task_id)
+                      WHERE s.kind = 'start' AND s.task_id = c.task_id)
+      AND NOT EXISTS (SELECT FROM monitoring.running_tasks AS r WHERE r.task_id = c.task_id)
+      AND EXISTS (SELECT FROM monitoring.processing_metrics AS m
+                  WHERE m.task_id = c.task_id AND m.end_time IS NOT NULL)
+    LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'task % is already completed', v_bad.task_id
+            USING ERRCODE = 'PV103',
+                  HINT = 'A task is completed once; start a new task id for a retry.';
+    END IF;
+
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.assert_task_events(p_kinds text[], p_task_ids text[], p_task_types text[], p_worker_ids text[], p_input_sizes bigint[], p_metadata jsonb[], p_statuses text[], p_output_sizes bigint[], p_step_timings jsonb[], p_event_times timestamp with time zone[]) IS 'Internal: raises PV001, PV002, PV004-PV009 or PV103 for an invalid batch of task events (record_task_events), before anything is written.';
+
+CREATE FUNCTION monitoring_internal.assert_task_start(p_task_id text, p_task_type text, p_input_size bigint, p_worker_id text, p_metadata jsonb) RETURNS void
+    LANGUAGE plpgsql IMMUTABLE
+    AS $$
+-- Internal: the argument rules of a task start, shared by
+-- start_task_tracking() and the buffered record_task_events().
+BEGIN
+    PERFORM monitoring_internal.assert_text('task_id', p_task_id, 200);
+    PERFORM monitoring_internal.assert_text('task_type', p_task_type, 200);
+    IF p_worker_id IS NOT NULL THEN
+        PERFORM monitoring_internal.assert_text('worker_id', p_worker_id, 200);
+    END IF;
+    PERFORM monitoring_internal.assert_count('input_size', p_input_size);
+    PERFORM monitoring_internal.assert_json_object('metadata', p_metadata);
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.assert_task_start(p_task_id text, p_task_type text, p_input_size bigint, p_worker_id text, p_metadata jsonb) IS 'Internal: raises PV001, PV004, PV007 or PV008 for invalid task start arguments (event time not included).';
+
+CREATE FUNCTION monitoring_internal.assert_text(p_argument text, p_value text, p_max_length integer) RETURNS void
+    LANGUAGE plpgsql IMMUTABLE
+    AS $$
+-- Internal: a required identifier-like argument (ids, types, names) must be
+-- present, not blank, and at most p_max_length characters.
+BEGIN
+    IF p_value IS NULL OR btrim(p_value) = '' THEN
+        RAISE EXCEPTION '% must not be NULL or empty', p_argument
+            USING ERRCODE = 'PV001',
+                  HINT = format('Pass a non-empty value for %s.', p_argument);
+    END IF;
+    IF length(p_value) > p_max_length THEN
+        RAISE EXCEPTION '% is % characters long; the limit is %', p_argument, length(p_value), p_max_length
+            USING ERRCODE = 'PV008',
+                  HINT = format('Use a shorter %s; identifiers are names, not payloads.', p_argument);
+    END IF;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.assert_text(p_argument text, p_value text, p_max_length integer) IS 'Internal: raises PV001 for a NULL or blank argument, PV008 when it is longer than the limit.';
+
+CREATE FUNCTION monitoring_internal.compact_value_sketch(p_entries bigint[]) RETURNS bigint[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    -- Internal: final function of monitoring_internal.merge_value_sketches(). Takes
+    -- the entries of several value sketches, concatenated, and returns the
+    -- one sketch they make: one entry per key, counts added, in key order,
+    -- so equal samples give equal arrays whatever the merge order.
+    -- An entry packs a key of value_sketch_key() and its count as
+    -- key * 2^47 + count (0 < count < 2^47); a bucket whose merged count
+    -- would not fit makes the whole result NULL (unknown) rather than wrong:
+    -- 1.4e14 samples of one series in one bucket of one rollup row.
+    SELECT CASE WHEN max(e.n) < 140737488355328 THEN array_agg(e.key * 140737488355328 + e.n ORDER BY e.key) END
+    FROM (SELECT x >> 47 AS key, sum(x & 140737488355327)::bigint AS n
+          FROM unnest(p_entries) AS x
+          GROUP BY 1) AS e;
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.compact_value_sketch(p_entries bigint[]) IS 'Internal: final function of monitoring_internal.merge_value_sketches(): one entry per key (counts added), in key order; NULL if a count reaches 2^47.';
+
+CREATE FUNCTION monitoring_internal.config_changed_keys(p_old jsonb, p_new jsonb) RETURNS text[]
+    LANGUAGE sql IMMUTABLE
+    AS $$
+-- Internal: the dotted paths of the leaves (values that are not both objects)
+-- that differ between two config documents, added or removed ones included,
+-- sorted. For the audit row of apply_config().
+WITH RECURSIVE walk (path, old_value, new_value) AS (
+    SELECT ARRAY[]::text[], p_old, p_new
+    UNION ALL
+    SELECT w.path || k.key, w.old_value -> k.key, w.new_value -> k.key
+    FROM walk AS w,
+         LATERAL (SELECT o.key FROM pg_catalog.jsonb_each(CASE WHEN pg_catalog.jsonb_typeof(w.old_value) = 'object' THEN w.old_value END) AS o
+                  UNION
+                  SELECT n.key FROM pg_catalog.jsonb_each(CASE WHEN pg_catalog.jsonb_typeof(w.new_value) = 'object' THEN w.new_value END) AS n) AS k
+    WHERE pg_catalog.jsonb_typeof(w.old_value) = 'object'
+      AND pg_catalog.jsonb_typeof(w.new_value) = 'object'
+      AND w.old_value IS DISTINCT FROM w.new_value
+)
+SELECT coalesce(pg_catalog.array_agg(pg_catalog.array_to_string(w.path, '.') ORDER BY w.path), '{}')
+FROM walk AS w
+WHERE w.old_value IS DISTINCT FROM w.new_value
+  AND NOT (coalesce(pg_catalog.jsonb_typeof(w.old_value) = 'object', false)
+           AND coalesce(pg_catalog.jsonb_typeof(w.new_value) = 'object', false));
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.config_changed_keys(p_old jsonb, p_new jsonb) IS 'Internal: dotted paths of the config values that differ between two documents (for the audit log).';
+
+CREATE FUNCTION monitoring_internal.config_merge(p_base jsonb, p_overlay jsonb) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    -- Internal: p_overlay over p_base, object by object: a key of the
+    -- overlay replaces the base's, except that two objects are merged key
+    -- by key. Arrays and scalars are replaced whole. migrate uses it to add
+    -- the shipped config's new keys under an existing config (the stored
+    -- values win), so defaults live in config/monitoring_config.json only.
+    SELECT CASE
+        WHEN jsonb_typeof(p_base) = 'object' AND jsonb_typeof(p_overlay) = 'object' THEN
+            (SELECT coalesce(jsonb_object_agg(
+                        coalesce(b.key, o.key),
+                        CASE WHEN b.key IS NULL THEN o.value
+                             WHEN o.key IS NULL THEN b.value
+                             ELSE monitoring_internal.config_merge(b.value, o.value) END), '{}'::jsonb)
+             FROM jsonb_each(p_base) AS b
+             FULL JOIN jsonb_each(p_overlay) AS o ON o.key = b.key)
+        ELSE coalesce(p_overlay, p_base)
+    END;
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.config_merge(p_base jsonb, p_overlay jsonb) IS 'Internal: deep merge of two config documents, the overlay winning except where both hold an object (merged key by key).';
+
+CREATE FUNCTION monitoring_internal.config_number(p_path text[]) RETURNS double precision
+    LANGUAGE plpgsql STABLE
+    AS $$
+-- Internal: a numeric config value (thresholds, windows, retention days).
+DECLARE
+    v_value jsonb := monitoring_internal.config_value(p_path);
+BEGIN
+    IF jsonb_typeof(v_value) <> 'number' THEN
+        RAISE EXCEPTION 'config value % must be a number, got %', array_to_string(p_path, '.'), v_value
+            USING ERRCODE = 'PV301',
+                  HINT = 'Fix the config file and run pgvigil config apply FILE.';
+    END IF;
+    RETURN v_value::text::double precision;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.config_number(p_path text[]) IS 'Internal: a numeric value of the active config document; raises PV301 when it is missing or not a number.';
+
+CREATE FUNCTION monitoring_internal.config_value(p_path text[]) RETURNS jsonb
+    LANGUAGE plpgsql STABLE
+    AS $$
+-- Internal: one value of the active config document, by path. A missing
+-- value is a broken install (config not loaded), never a silent default.
+DECLARE
+    v_value jsonb;
+BEGIN
+    SELECT c.document #> p_path INTO v_value FROM monitoring.config AS c;
+    IF v_value IS NULL OR jsonb_typeof(v_value) = 'null' THEN
+        RAISE EXCEPTION 'config value % is missing', array_to_string(p_path, '.')
+            USING ERRCODE = 'PV301',
+                  HINT = 'Load a complete config with pgvigil config apply FILE (or pgvigil migrate on a fresh install).';
+    END IF;
+    RETURN v_value;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.config_value(p_path text[]) IS 'Internal: the value at a path of the active config document; raises PV301 when it is missing.';
+
+CREATE FUNCTION monitoring_internal.create_partition(p_table_name text, p_day date) RETURNS boolean
+    LANGUAGE plpgsql
+    AS $_$
+-- Internal: creates the partition of a history table for one UTC day, named
+-- <table>_pYYYYMMDD, unless it exists. Rows of that day that landed in the
+-- default partition (a partition was missing) are moved into it first, so
+-- nothing is lost and the default stays empty. Returns true if created.
+DECLARE
+    v_time_column text;
+    v_partition text := p_table_name || '_p' || to_char(p_day, 'YYYYMMDD');
+    v_from timestamptz := p_day::timestamp AT TIME ZONE 'UTC';
+    v_to timestamptz := (p_day + 1)::timestamp AT TIME ZONE 'UTC';
+BEGIN
+    SELECT h.time_column INTO STRICT v_time_column
+    FROM monitoring.history_tables AS h WHERE h.table_name = p_table_name;
+    IF to_regclass(format('monitoring.%I', v_partition)) IS NOT NULL THEN
+        RETURN false;
+    END IF;
+    EXECUTE format('CREATE TABLE monitoring.%I (LIKE monitoring.%I INCLUDING DEFAULTS INCLUDING CONSTRAINTS)',
+                   v_partition, p_table_name);
+    EXECUTE format('WITH moved AS (DELETE FROM monitoring.%I WHERE %I >= $1 AND %I < $2 RETURNING *) '
+                   'INSERT INTO monitoring.%I SELECT * FROM moved',
+                   p_table_name || '_default', v_time_column, v_time_column, v_partition)
+        USING v_from, v_to;
+    EXECUTE format('ALTER TABLE monitoring.%I ATTACH PARTITION monitoring.%I FOR VALUES FROM (%L) TO (%L)',
+                   p_table_name, v_partition, v_from, v_to);
+    -- The privileges sql/grants.sql gives every table of the schema, so a
+    -- partition's ACL is the same whether it was made before or after the
+    -- grants were last applied (a fresh install equals an upgraded one).
+    EXECUTE format('REVOKE ALL ON monitoring.%I FROM PUBLIC', v_partition);
+    EXECUTE format('GRANT SELECT ON monitoring.%I TO pgvigil_admin', v_partition);
+    RETURN true;
+END;
+$_$;
+
+COMMENT ON FUNCTION monitoring_internal.create_partition(p_table_name text, p_day date) IS 'Internal: creates the daily (UTC) partition of a history table, moving that day''s rows out of the default partition.';
+
+CREATE FUNCTION monitoring_internal.estimate_value_percentile(p_sketch bigint[], p_fraction double precision, p_min double precision, p_max double precision) RETURNS double precision
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+    AS $$
+-- Estimates the p_fraction percentile of the samples summarized by a value
+-- sketch (value_sketch of the performance rollups), with the definition of
+-- percentile_cont: the value at position h = p_fraction * (n - 1) of the n
+-- sorted samples, interpolated linearly between the samples at ranks
+-- floor(h) and ceil(h). Each of those two is taken as the value of its
+-- bucket (value_sketch_value: within 2% of it), clamped to
+-- [p_min, p_max], the exact extremes (the rollups' value_min and
+-- value_max), which are returned as they are for ranks 0 and n - 1.
+-- Error bound: |estimate - exact| <= 2% * ((1 - w) |x_low| + w |x_high|)
+-- for the two samples and the weight w of the interpolation, which is 2% of
+-- the exact percentile whenever x_low and x_high do not have opposite
+-- signs; between a negative and a positive sample it is 2% of the larger
+-- magnitude. Samples of magnitude below 2.2250738585072014e-308 count as 0.
+-- (Plus floating-point rounding of ln and exp at the bucket boundaries:
+-- below 1e-12 relative.)
+-- Returns NULL for a NULL sketch (rollups older than their sketches) or an
+-- empty one. A loop over the array, no query: the refresh calls it once per
+-- 5-minute and hour rollup row.
+DECLARE
+    c_count_mask CONSTANT bigint := 140737488355327;  -- 2^47 - 1: the count of an entry
+    v_entry bigint;
+    v_total bigint := 0;
+    v_cumulative bigint := 0;
+    v_position double precision;
+    v_weight double precision;
+    v_rank_low bigint;
+    v_rank_high bigint;
+    v_low double precision;
+    v_high double precision;
+BEGIN
+    IF p_fraction IS NULL OR NOT (p_fraction BETWEEN 0 AND 1) THEN
+        RAISE EXCEPTION 'fraction must be from 0 to 1, got %', coalesce(p_fraction::text, 'NULL')
+            USING ERRCODE = 'PV004',
+                  HINT = 'Pass 0.95 for the 95th percentile.';
+    END IF;
+    IF p_sketch IS NULL THEN
+        RETURN NULL;
+    END IF;
+    FOREACH v_entry IN ARRAY p_sketch LOOP
+        v_total := v_total + (v_entry & c_count_mask);
+    END LOOP;
+    IF v_total = 0 THEN
+        RETURN NULL;
+    END IF;
+
+    v_position := p_fraction * (v_total - 1)::double precision;
+    v_rank_low := floor(v_position)::bigint;
+    v_rank_high := ceil(v_position)::bigint;
+    v_weight := v_position - v_rank_low::double precision;
+    FOREACH v_entry IN ARRAY p_sketch LOOP
+        v_cumulative := v_cumulative + (v_entry & c_count_mask);
+        IF v_low IS NULL AND v_cumulative > v_rank_low THEN
+            v_low := monitoring_internal.value_sketch_value((v_entry >> 47)::integer);
+        END IF;
+        IF v_cumulative > v_rank_high THEN
+            v_high := monitoring_internal.value_sketch_value((v_entry >> 47)::integer);
+            EXIT;
+        END IF;
+    END LOOP;
+
+    -- Ranks 0 and n - 1 are the exact extremes.
+    IF v_rank_low = 0 AND p_min IS NOT NULL THEN
+        v_low := p_min;
+    ELSIF v_rank_low = v_total - 1 AND p_max IS NOT NULL THEN
+        v_low := p_max;
+    END IF;
+    IF v_rank_high = v_total - 1 AND p_max IS NOT NULL THEN
+        v_high := p_max;
+    ELSIF v_rank_high = 0 AND p_min IS NOT NULL THEN
+        v_high := p_min;
+    END IF;
+    -- The exact samples lie in [p_min, p_max]: clamping only brings the
+    -- estimate closer (least/greatest ignore a NULL bound).
+    v_low := least(greatest(v_low, p_min), p_max);
+    v_high := least(greatest(v_high, p_min), p_max);
+    IF v_weight = 0 THEN
+        RETURN v_low;
+    END IF;
+    -- Not v_low + (v_high - v_low) * w: the difference of two large
+    -- doubles of opposite signs can overflow.
+    RETURN v_low * (1 - v_weight) + v_high * v_weight;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.estimate_value_percentile(p_sketch bigint[], p_fraction double precision, p_min double precision, p_max double precision) IS 'Estimates the p_fraction percentile (0 to 1, as percentile_cont) of the samples of a value sketch (value_sketch of the performance rollups; pass their value_min and value_max, the exact extremes): within 2% of the exact value when the two samples it interpolates between do not have opposite signs (else within 2% of the larger magnitude); samples below 2.2250738585072014e-308 in magnitude count as 0. NULL for a NULL or empty sketch. Errors: PV004.';
+
+CREATE FUNCTION monitoring_internal.event_time_bounds(OUT earliest timestamp with time zone, OUT latest timestamp with time zone) RETURNS record
+    LANGUAGE sql STABLE
+    AS $$
+    -- Internal: the accepted range of caller-supplied event times, from the
+    -- config (ingest.max_event_age_hours back, ingest.max_future_skew_seconds ahead).
+    SELECT now() - make_interval(hours => 1) * monitoring_internal.config_number('{ingest,max_event_age_hours}'),
+           now() + make_interval(secs => monitoring_internal.config_number('{ingest,max_future_skew_seconds}'));
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.event_time_bounds(OUT earliest timestamp with time zone, OUT latest timestamp with time zone) IS 'Internal: earliest and latest event time accepted now (ingest.max_event_age_hours, ingest.max_future_skew_seconds).';
+
+CREATE FUNCTION monitoring_internal.finish_check(p_check_name text) RETURNS void
+    LANGUAGE sql
+    AS $$
+    -- Internal: marks an evaluation of one alert type as done at now(). Open
+    -- alerts of that type not seen by it are cleared (resolve_resolved_alerts).
+    INSERT INTO monitoring.check_runs AS c (check_name, last_run_at, last_source)
+    VALUES (p_check_name, now(),
+            coalesce(nullif(current_setting('pgvigil.check_source', true), ''), 'manual'))
+    ON CONFLICT ON CONSTRAINT check_runs_pkey DO UPDATE
+    SET last_run_at = excluded.last_run_at,
+        last_source = excluded.last_source,
+        runs_total = c.runs_total + 1;
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.finish_check(p_check_name text) IS 'Internal: records that the check for one alert type evaluated at now().';
+
+CREATE FUNCTION monitoring_internal.finish_tasks(p_task_ids text[], p_statuses text[], p_output_sizes bigint[], p_step_timings jsonb[], p_end_times timestamp with time zone[]) RETURNS TABLE(task_id text, duration_seconds double precision)
+    LANGUAGE plpgsql
+    AS $$
+-- Internal: the one home of "a running task ends", for every path that
+-- finishes one (complete_task_tracking, record_task_events,
+-- apply_parked_completions). Element i ends p_task_ids[i] at
+-- p_end_times[i]. Tasks that are not running are skipped: the caller tells
+-- "never started" from "finished already". The start time comes from
+-- running_tasks by primary key, so each history row is updated in exactly
+-- one partition, without a search. Raises PV006 for an end before its
+-- start (the caller's statement is rolled back: nothing is written).
+-- Returns the tasks finished and their durations in seconds.
+DECLARE
+    v_ids text[];
+    v_durations double precision[];
+    v_first timestamptz;
+    v_last timestamptz;
+    v_early_id text;
+    v_early_start timestamptz;
+    v_early_end timestamptz;
+BEGIN
+    WITH c AS (
+        SELECT * FROM unnest(p_task_ids, p_statuses, p_output_sizes, p_step_timings, p_end_times)
+                      AS c(task_id, status, output_size, step_timings, end_time)
+    ), finished AS (
+        DELETE FROM monitoring.running_tasks AS r
+        USING c
+        WHERE r.task_id = c.task_id
+        RETURNING r.task_id, r.start_time
+    ), updated AS (
+        UPDATE monitoring.processing_metrics AS m
+        SET status = c.status,
+            output_size = c.output_size,
+            step_timings = c.step_timings,
+            end_time = c.end_time,
+            duration_seconds = extract(epoch FROM c.end_time - f.start_time)::double precision
+        FROM finished AS f
+        JOIN c ON c.task_id = f.task_id
+        WHERE m.task_id = f.task_id AND m.start_time = f.start_time
+          AND c.end_time >= f.start_time  -- an early end is raised below, not written
+        RETURNING m.task_id, m.end_time, m.duration_seconds
+    ), early AS (
+        SELECT f.task_id, f.start_time, c.end_time
+        FROM finished AS f
+        JOIN c ON c.task_id = f.task_id
+        WHERE c.end_time < f.start_time
+        LIMIT 1
+    )
+    SELECT coalesce(array_agg(u.task_id), '{}'), coalesce(array_agg(u.duration_seconds), '{}'),
+           min(u.end_time), max(u.end_time),
+           (SELECT e.task_id FROM early AS e), (SELECT e.start_time FROM early AS e),
+           (SELECT e.end_time FROM early AS e)
+    INTO v_ids, v_durations, v_first, v_last, v_early_id, v_early_start, v_early_end
+    FROM updated AS u;
+    IF v_early_id IS NOT NULL THEN
+        RAISE EXCEPTION 'task % cannot end at %, before it started at %', v_early_id, v_early_end, v_early_start
+            USING ERRCODE = 'PV006',
+                  HINT = 'Pass the completion time as event_time, from the same clock as the start.';
+    END IF;
+    IF v_first IS NOT NULL THEN
+        -- Task rollups are by end time: a late completion changes a rolled-up minute.
+        PERFORM monitoring_internal.note_ingest('processing_metrics', v_first, v_last);
+    END IF;
+    RETURN QUERY SELECT * FROM unnest(v_ids, v_durations);
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.finish_tasks(p_task_ids text[], p_statuses text[], p_output_sizes bigint[], p_step_timings jsonb[], p_end_times timestamp with time zone[]) IS 'Internal: ends the running tasks among p_task_ids (status, output size, step timings, end time per element) and returns those finished with their durations; skips tasks not running; PV006 for an end before its start.';
+
+CREATE FUNCTION monitoring_internal.lock_checks() RETURNS void
+    LANGUAGE sql
+    AS $$
+    -- Internal: serialises the alert checks (pg_cron catching up while a DBA
+    -- runs them by hand) for the rest of the transaction.
+    SELECT pg_advisory_xact_lock(hashtext('pgvigil.monitoring_checks'));
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.lock_checks() IS 'Internal: takes the transaction-scoped advisory lock shared by all alert checks.';
+
+CREATE FUNCTION monitoring_internal.note_ingest(p_table text, p_first_event_time timestamp with time zone, p_last_event_time timestamp with time zone) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+-- Internal, called by every function that writes raw rows the rollups read
+-- (performance_monitoring by recorded_at, processing_metrics by end_time),
+-- in the writing transaction, with the earliest and latest event time
+-- written. Events before the rollup watermark fall into minutes already
+-- rolled up: their minutes are queued in rollup_pending for
+-- apply_rollup_pending() to recompute.
+-- Why this is race-free: the shared advisory lock is held until this
+-- transaction commits, and advance_rollup_watermark() takes the same lock
+-- exclusively. So either this transaction read the watermark before it
+-- moved, and the advance waited for its commit (its rows are visible to the
+-- aggregation, which runs in a later transaction), or it reads the new
+-- watermark and notes its late minutes itself. The watermark is read by a
+-- statement after the lock is granted, so in READ COMMITTED it is current.
+-- Under REPEATABLE READ or SERIALIZABLE the snapshot may predate the advance,
+-- so the range is noted whatever the watermark (apply_rollup_pending()
+-- drops the part that is not below the watermark by then).
+-- On the per-call hot path: a shared lock and a one-row read; an insert
+-- only for late events, and once per transaction and minute.
+DECLARE
+    v_watermark timestamptz;
+    v_start timestamptz;
+    v_end timestamptz;
+BEGIN
+    IF p_table IS NULL OR p_table NOT IN ('performance_monitoring', 'processing_metrics') THEN
+        RAISE EXCEPTION 'note_ingest: unknown table %', coalesce(p_table, 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass performance_monitoring or processing_metrics.';
+    END IF;
+    IF p_first_event_time IS NULL OR p_last_event_time IS NULL OR p_last_event_time < p_first_event_time THEN
+        RAISE EXCEPTION 'note_ingest: invalid event time range [%, %]', p_first_event_time, p_last_event_time
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass the earliest and the latest event time written, both not NULL.';
+    END IF;
+    v_start := date_bin('1 minute', p_first_event_time, TIMESTAMPTZ '2000-01-01 00:00:00+00');
+    v_end := date_bin('1 minute', p_last_event_time, TIMESTAMPTZ '2000-01-01 00:00:00+00') + interval '1 minute';
+
+    IF current_setting('transaction_isolation') = 'read committed' THEN
+        PERFORM pg_advisory_xact_lock_shared(hashtext('pgvigil.rollup_watermark'));
+        SELECT s.watermark INTO v_watermark FROM monitoring.rollup_state AS s;
+        IF v_watermark IS NULL OR p_first_event_time >= v_watermark THEN
+            RETURN;  -- not rolled up yet (or never): the next advance covers it
+        END IF;
+        v_end := least(v_end, v_watermark);
+    END IF;
+
+    -- Once per transaction and minute: a row this transaction inserted is
+    -- invisible to apply_rollup_pending() until commit, so it cannot be
+    -- taken away before this transaction's rows are visible too.
+    IF NOT EXISTS (SELECT FROM monitoring.rollup_pending AS p
+                   WHERE p.source = p_table AND p.range_start = v_start AND p.range_end >= v_end
+                     AND p.xmin = pg_catalog.xid(pg_current_xact_id())) THEN
+        INSERT INTO monitoring.rollup_pending (source, range_start, range_end)
+        VALUES (p_table, v_start, v_end);
+    END IF;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.note_ingest(p_table text, p_first_event_time timestamp with time zone, p_last_event_time timestamp with time zone) IS 'Internal: called in every transaction that writes performance_monitoring or processing_metrics rows, with the earliest and latest event time (recorded_at, end_time); queues the minutes that are already rolled up for recomputation.';
+
+CREATE FUNCTION monitoring_internal.park_task_completions(p_task_ids text[], p_statuses text[], p_output_sizes bigint[], p_step_timings jsonb[], p_end_times timestamp with time zone[]) RETURNS integer
+    LANGUAGE plpgsql
+    AS $$
+-- Internal: the concurrent-start probe of record_task_events, for
+-- completions whose task is not running here. Another session may be
+-- recording the start, invisible until it commits. Both meet on
+-- running_tasks' key: a probe row per completion waits for such a start to
+-- commit and then conflicts (the task is running: finish it now); an
+-- inserted probe means no start anywhere (remove it; the completion stays
+-- parked in pending_task_completions until its start arrives). A start
+-- that waited on a probe sees the parked completion afterwards (see
+-- record_task_starts). Returns the number of completions still parked.
+DECLARE
+    v_unknown text[];
+BEGIN
+    WITH probe AS (
+        INSERT INTO monitoring.running_tasks (task_id, task_type, start_time)
+        SELECT u.task_id, '', '-infinity'
+        FROM unnest(p_task_ids) AS u(task_id)
+        ON CONFLICT (task_id) DO NOTHING
+        RETURNING task_id
+    )
+    SELECT coalesce(array_agg(probe.task_id), '{}') INTO v_unknown FROM probe;
+    DELETE FROM monitoring.running_tasks AS r
+    WHERE r.task_id = ANY (v_unknown) AND r.start_time = '-infinity';
+
+    -- Park them all; those whose start has committed meanwhile (the probe
+    -- conflicted) are finished at once.
+    INSERT INTO monitoring.pending_task_completions (task_id, status, output_size, step_timings, end_time)
+    SELECT * FROM unnest(p_task_ids, p_statuses, p_output_sizes, p_step_timings, p_end_times)
+    ON CONFLICT (task_id) DO NOTHING;
+    RETURN cardinality(p_task_ids) - monitoring_internal.apply_parked_completions(p_task_ids);
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.park_task_completions(p_task_ids text[], p_statuses text[], p_output_sizes bigint[], p_step_timings jsonb[], p_end_times timestamp with time zone[]) IS 'Internal: parks completions whose task is not running here, after probing running_tasks for a start another session has not committed yet (finished at once if so). Returns how many stay parked.';
+
+CREATE FUNCTION monitoring_internal.performance_minute_aggregate(p_from timestamp with time zone, p_to timestamp with time zone) RETURNS TABLE(bucket timestamp with time zone, metric_name text, metric_type text, component text, unit text, sample_count bigint, value_sum double precision, value_min double precision, value_max double precision, value_sketch bigint[])
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$
+    -- The one definition of a minute of performance samples: per UTC minute
+    -- of recorded_at and series, the samples recorded in [p_from, p_to)
+    -- (pass whole minutes) as rows of performance_rollup_minute. Written to
+    -- the minute rollups by apply_rollup_pending() and read, for the minutes
+    -- past the rollup boundary, by performance_tail(), so the views and the
+    -- rollups cannot disagree on what a minute holds.
+    -- value_sketch: counts per bucket of value_sketch_key(), packed as
+    -- key * 2^47 + count in key order (see compact_value_sketch), from a
+    -- first grouping by minute, series and key; count, sum, min and max are
+    -- summed up from the same groups.
+    -- SQL, STABLE, not STRICT, not SECURITY DEFINER, no SET: the planner
+    -- inlines it into the calling query, which is planned with its
+    -- arguments (only the raw partitions of [p_from, p_to) are read) and
+    -- checked with the caller's privileges (internal: its callers are
+    -- SECURITY DEFINER).
+    SELECT k.bucket, k.metric_name, k.metric_type, k.component, k.unit,
+           sum(k.n)::bigint, sum(k.value_sum), min(k.value_min), max(k.value_max),
+           CASE WHEN max(k.n) < 140737488355328
+                THEN array_agg(k.key::bigint * 140737488355328 + k.n ORDER BY k.key) END
+    FROM (SELECT date_bin('1 minute', p.recorded_at, TIMESTAMPTZ '2000-01-01 00:00:00+00') AS bucket,
+                 p.metric_name, p.metric_type, p.component, p.unit,
+                 monitoring_internal.value_sketch_key(p.metric_value) AS key,
+                 count(*) AS n, sum(p.metric_value) AS value_sum,
+                 min(p.metric_value) AS value_min, max(p.metric_value) AS value_max
+          FROM monitoring.performance_monitoring AS p
+          WHERE p.recorded_at >= p_from AND p.recorded_at < p_to
+          GROUP BY 1, 2, 3, 4, 5, 6) AS k
+    GROUP BY 1, 2, 3, 4, 5;
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.performance_minute_aggregate(p_from timestamp with time zone, p_to timestamp with time zone) IS 'Internal: the minute aggregate of performance samples recorded in [p_from, p_to): per UTC minute and series, the columns of performance_rollup_minute (count, sum, min, max, value_sketch). Used by apply_rollup_pending() and performance_tail().';
+
+CREATE FUNCTION monitoring_internal.record_task_starts(p_task_ids text[], p_task_types text[], p_worker_ids text[], p_input_sizes bigint[], p_metadata jsonb[], p_start_times timestamp with time zone[], p_statuses text[], p_output_sizes bigint[], p_step_timings jsonb[], p_end_times timestamp with time zone[]) RETURNS integer
+    LANGUAGE plpgsql
+    AS $$
+-- Internal: the one home of "a task starts", for start_task_tracking and
+-- record_task_events. Element i starts p_task_ids[i] at p_start_times[i];
+-- a completion given with it (the same buffered batch: status, output
+-- size, step timings, end time; NULL otherwise), or one parked earlier in
+-- pending_task_completions, finishes it at once: one finished history row,
+-- nothing in running_tasks. Errors, raised before anything stays written:
+-- PV006 for an end before its start, PV101 for a task already running,
+-- PV103 for a replayed start of a task that has finished (the same task id
+-- and start time are in the history). Returns the number of starts.
+DECLARE
+    v_missing_running text[];
+    v_missing_history text[];
+    v_early timestamptz[];  -- task start and end of a completion that precedes its start
+    v_early_id text;
+    v_first timestamptz;
+    v_last timestamptz;
+BEGIN
+    WITH s AS (
+        SELECT * FROM unnest(p_task_ids, p_task_types, p_worker_ids, p_input_sizes, p_metadata, p_start_times,
+                             p_statuses, p_output_sizes, p_step_timings, p_end_times)
+                      AS s(task_id, task_type, worker_id, input_size, metadata, start_time,
+                           status, output_size, step_timings, end_time)
+    ), parked AS (
+        DELETE FROM monitoring.pending_task_completions AS p
+        USING s
+        WHERE p.task_id = s.task_id
+        RETURNING p.task_id, p.status, p.output_size, p.step_timings, p.end_time
+    ), t AS (
+        SELECT s.task_id, s.task_type, s.worker_id, s.input_size, s.metadata, s.start_time,
+               coalesce(s.status, p.status) AS status, coalesce(s.output_size, p.output_size) AS output_size,
+               coalesce(s.step_timings, p.step_timings) AS step_timings,
+               coalesce(s.end_time, p.end_time) AS end_time
+        FROM s
+        LEFT JOIN parked AS p ON p.task_id = s.task_id
+    ), history AS (
+        -- A conflict here is a replay: the same task id and start time.
+        INSERT INTO monitoring.processing_metrics
+            (task_id, task_type, worker_id, status, input_size, output_size, start_time, end_time,
+             duration_seconds, step_timings, metadata)
+        SELECT t.task_id, t.task_type, t.worker_id, coalesce(t.status, 'running'), t.input_size, t.output_size,
+               t.start_time, t.end_time, extract(epoch FROM t.end_time - t.start_time)::double precision,
+               t.step_timings, t.metadata
+        FROM t
+        ON CONFLICT ON CONSTRAINT processing_metrics_pkey DO NOTHING
+        RETURNING task_id
+    ), running AS (
+        -- Waits for another session's uncommitted probe of this key (see
+        -- park_task_completions); a conflict is a task already running.
+        INSERT INTO monitoring.running_tasks (task_id, task_type, worker_id, start_time)
+        SELECT t.task_id, t.task_type, t.worker_id, t.start_time
+        FROM t
+        WHERE t.end_time IS NULL
+        ON CONFLICT (task_id) DO NOTHING
+        RETURNING task_id
+    )
+    SELECT (SELECT coalesce(array_agg(t.task_id), '{}') FROM t
+            WHERE t.end_time IS NULL AND t.task_id NOT IN (SELECT r.task_id FROM running AS r)),
+           (SELECT coalesce(array_agg(t.task_id), '{}') FROM t
+            WHERE t.task_id NOT IN (SELECT h.task_id FROM history AS h)),
+           (SELECT ARRAY[t.start_time, t.end_time] FROM t WHERE t.end_time < t.start_time LIMIT 1),
+           (SELECT t.task_id FROM t WHERE t.end_time < t.start_time LIMIT 1),
+           (SELECT min(t.end_time) FROM t), (SELECT max(t.end_time) FROM t)
+    INTO v_missing_running, v_missing_history, v_early, v_early_id, v_first, v_last;
+
+    IF v_early_id IS NOT NULL THEN
+        RAISE EXCEPTION 'task % cannot end at %, before it started at %', v_early_id, v_early[2], v_early[1]
+            USING ERRCODE = 'PV006',
+                  HINT = 'Pass the start time as event_time, from the same clock as the completion.';
+    END IF;
+    IF cardinality(v_missing_running) > 0 THEN
+        RAISE EXCEPTION 'task % is already running', v_missing_running[1]
+            USING ERRCODE = 'PV101',
+                  HINT = 'Complete it with complete_task_tracking() first, or use a new task id.';
+    END IF;
+    IF cardinality(v_missing_history) > 0 THEN
+        RAISE EXCEPTION 'task % started at % has already finished', v_missing_history[1],
+                        p_start_times[array_position(p_task_ids, v_missing_history[1])]
+            USING ERRCODE = 'PV103',
+                  HINT = 'A start is recorded once; give a new run of the task a new task id.';
+    END IF;
+    IF v_first IS NOT NULL THEN
+        -- Finished at once: task rollups are by end time.
+        PERFORM monitoring_internal.note_ingest('processing_metrics', v_first, v_last);
+    END IF;
+
+    -- The other side of the meeting with a concurrent completion: if a
+    -- running_tasks insert above waited for another session's probe, the
+    -- completion that session parked is visible to this later statement.
+    PERFORM monitoring_internal.apply_parked_completions(p_task_ids);
+    RETURN cardinality(p_task_ids);
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.record_task_starts(p_task_ids text[], p_task_types text[], p_worker_ids text[], p_input_sizes bigint[], p_metadata jsonb[], p_start_times timestamp with time zone[], p_statuses text[], p_output_sizes bigint[], p_step_timings jsonb[], p_end_times timestamp with time zone[]) IS 'Internal: records task starts (finished at once when their completion is given or parked); PV006, PV101, PV103. Called by start_task_tracking() and record_task_events().';
+
+CREATE FUNCTION monitoring_internal.severity_for_value(p_value double precision, p_thresholds jsonb) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    -- Internal: the highest severity whose threshold the value reaches
+    -- (value >= threshold), or NULL when it reaches none.
+    SELECT CASE
+        WHEN p_value >= (p_thresholds ->> 'critical')::double precision THEN 'critical'
+        WHEN p_value >= (p_thresholds ->> 'high')::double precision THEN 'high'
+        WHEN p_value >= (p_thresholds ->> 'medium')::double precision THEN 'medium'
+        WHEN p_value >= (p_thresholds ->> 'low')::double precision THEN 'low'
+    END;
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.severity_for_value(p_value double precision, p_thresholds jsonb) IS 'Internal: maps a measured value onto {low, medium, high, critical} thresholds; NULL below low.';
+
+CREATE FUNCTION monitoring_internal.severity_rank(p_severity text) RETURNS integer
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    -- Internal: orders severities, low = 1 ... critical = 4, unknown = NULL.
+    SELECT CASE p_severity
+        WHEN 'low' THEN 1 WHEN 'medium' THEN 2 WHEN 'high' THEN 3 WHEN 'critical' THEN 4
+    END;
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.severity_rank(p_severity text) IS 'Internal: 1 for low up to 4 for critical; NULL for anything else.';
+
+CREATE FUNCTION monitoring_internal.task_minute_aggregate(p_from timestamp with time zone, p_to timestamp with time zone) RETURNS TABLE(bucket timestamp with time zone, task_type text, ended_count bigint, completed_count bigint, failed_count bigint, cancelled_count bigint, duration_sum double precision, duration_min double precision, duration_max double precision, duration_buckets bigint[])
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$
+    -- The one definition of a minute of tasks: per UTC minute of end_time
+    -- and task type, the tasks that ended in [p_from, p_to) (pass whole
+    -- minutes) as rows of task_rollup_minute: ended, completed, failed
+    -- (failed + timeout, as the checks count them) and cancelled counts,
+    -- duration sum, min, max and buckets of task_duration_bounds(). Written
+    -- to the minute rollups by apply_rollup_pending() and read, for the
+    -- minutes past the rollup boundary, by task_tail().
+    -- processing_metrics is partitioned by start_time: each partition is
+    -- probed by its end_time index, and start_time < p_to (a task ends on
+    -- or after its start) prunes the partitions that start later.
+    -- Inlined into the calling query (SQL, STABLE, not STRICT, not SECURITY
+    -- DEFINER, no SET): see performance_minute_aggregate.
+    SELECT date_bin('1 minute', t.end_time, TIMESTAMPTZ '2000-01-01 00:00:00+00'), t.task_type,
+           count(*),
+           count(*) FILTER (WHERE t.status = 'completed'),
+           count(*) FILTER (WHERE t.status IN ('failed', 'timeout')),
+           count(*) FILTER (WHERE t.status = 'cancelled'),
+           coalesce(sum(t.duration_seconds), 0), min(t.duration_seconds), max(t.duration_seconds),
+           monitoring.task_duration_histogram(t.duration_seconds)
+    FROM monitoring.processing_metrics AS t
+    WHERE t.end_time >= p_from AND t.end_time < p_to
+      AND t.start_time < p_to
+      AND t.status <> 'running'
+    GROUP BY 1, 2;
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.task_minute_aggregate(p_from timestamp with time zone, p_to timestamp with time zone) IS 'Internal: the minute aggregate of tasks that ended in [p_from, p_to): per UTC minute of end_time and task type, the columns of task_rollup_minute. Used by apply_rollup_pending() and task_tail().';
+
+CREATE FUNCTION monitoring_internal.upsert_alert(p_alert_type text, p_subject text, p_severity text, p_title text, p_message text, p_current_value double precision, p_threshold_value double precision, p_details jsonb) RETURNS text
+    LANGUAGE plpgsql
+    AS $$
+-- Internal: raises the alert for (type, subject), or updates the open one:
+-- last seen, value, occurrence count, and severity raised or lowered with
+-- the change kept in alert_events. Returns triggered, severity_changed or
+-- updated. The caller holds the checks' advisory lock; the unique index on
+-- open alert keys is the backstop against duplicates.
+DECLARE
+    v_alert_key text := p_alert_type || ':' || p_subject;
+    v_source text := coalesce(nullif(current_setting('pgvigil.check_source', true), ''), 'manual');
+    v_alert_id bigint;
+    v_previous_severity text;
+BEGIN
+    SELECT a.alert_id, a.severity INTO v_alert_id, v_previous_severity
+    FROM monitoring.alerts AS a
+    WHERE a.alert_key = v_alert_key AND a.resolved_at IS NULL
+    FOR UPDATE;
+
+    IF NOT FOUND THEN
+        INSERT INTO monitoring.alerts
+            (alert_key, alert_type, subject, severity, title, message, current_value,
+             threshold_value, details, triggered_by)
+        VALUES
+            (v_alert_key, p_alert_type, p_subject, p_severity, p_title, p_message, p_current_value,
+             p_threshold_value, p_details, v_source)
+        RETURNING alert_id INTO v_alert_id;
+        INSERT INTO monitoring.alert_events (alert_id, event_type, severity, current_value, actor)
+        VALUES (v_alert_id, 'triggered', p_severity, p_current_value, v_source);
+        RETURN 'triggered';
+    END IF;
+
+    UPDATE monitoring.alerts AS a
+    SET severity = p_severity,
+        severity_changed_at = CASE WHEN a.severity <> p_severity THEN now() ELSE a.severity_changed_at END,
+        title = p_title,
+        message = p_message,
+        current_value = p_current_value,
+        threshold_value = p_threshold_value,
+        details = p_details,
+        last_seen_at = now(),
+        occurrence_count = a.occurrence_count + 1
+    WHERE a.alert_id = v_alert_id;
+
+    IF v_previous_severity = p_severity THEN
+        RETURN 'updated';
+    END IF;
+    INSERT INTO monitoring.alert_events
+        (alert_id, event_type, previous_severity, severity, current_value, actor)
+    VALUES (v_alert_id, 'severity_changed', v_previous_severity, p_severity, p_current_value, v_source);
+    RETURN 'severity_changed';
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.upsert_alert(p_alert_type text, p_subject text, p_severity text, p_title text, p_message text, p_current_value double precision, p_threshold_value double precision, p_details jsonb) IS 'Internal: raise or update the open alert with key alert_type:subject; returns triggered, severity_changed or updated.';
+
+CREATE FUNCTION monitoring_internal.value_sketch_key(p_value double precision) RETURNS integer
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     AS $$
     -- The bucket of a performance sample in value_sketch (the performance
@@ -3090,7 +3094,7 @@ CREATE FUNCTION monitoring.value_sketch_key(p_value double precision) RETURNS in
     -- Sign-aware log scale with relative error alpha = 2%: with
     -- gamma = (1 + alpha) / (1 - alpha) = 1.02 / 0.98, a magnitude m is in
     -- bucket i = ceil(ln(m) / ln(gamma)), that is gamma^(i-1) < m <= gamma^i,
-    -- and the bucket's value 0.98 * gamma^i (monitoring.value_sketch_value)
+    -- and the bucket's value 0.98 * gamma^i (monitoring_internal.value_sketch_value)
     -- is within 2% of every magnitude in it. Keys are ordered as the values:
     --   17708 + i      for a value >= 2.2250738585072014e-308 (1 .. 35451),
     --   -(17708 + i)   for a value <= -2.2250738585072014e-308 (-1 .. -35451),
@@ -3109,9 +3113,9 @@ CREATE FUNCTION monitoring.value_sketch_key(p_value double precision) RETURNS in
            END;
 $$;
 
-COMMENT ON FUNCTION monitoring.value_sketch_key(p_value double precision) IS 'Internal: the key of a performance sample''s bucket in value_sketch: sign-aware log scale with relative error 2% (gamma = 1.02/0.98), 0 for |value| < 2.2250738585072014e-308; keys -35451 .. 35451, ordered as the values.';
+COMMENT ON FUNCTION monitoring_internal.value_sketch_key(p_value double precision) IS 'Internal: the key of a performance sample''s bucket in value_sketch: sign-aware log scale with relative error 2% (gamma = 1.02/0.98), 0 for |value| < 2.2250738585072014e-308; keys -35451 .. 35451, ordered as the values.';
 
-CREATE FUNCTION monitoring.value_sketch_value(p_key integer) RETURNS double precision
+CREATE FUNCTION monitoring_internal.value_sketch_value(p_key integer) RETURNS double precision
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     AS $$
     -- The value a value_sketch bucket stands for (see value_sketch_key):
@@ -3128,9 +3132,9 @@ CREATE FUNCTION monitoring.value_sketch_value(p_key integer) RETURNS double prec
            END;
 $$;
 
-COMMENT ON FUNCTION monitoring.value_sketch_value(p_key integer) IS 'Internal: the value (within 2%) that a value_sketch bucket key of monitoring.value_sketch_key() stands for; 0 for key 0.';
+COMMENT ON FUNCTION monitoring_internal.value_sketch_value(p_key integer) IS 'Internal: the value (within 2%) that a value_sketch bucket key of monitoring_internal.value_sketch_key() stands for; 0 for key 0.';
 
-CREATE FUNCTION monitoring.write_audit_log(p_action text, p_subject text, p_details jsonb) RETURNS void
+CREATE FUNCTION monitoring_internal.write_audit_log(p_action text, p_subject text, p_details jsonb) RETURNS void
     LANGUAGE plpgsql
     AS $$
 -- Internal: one row of monitoring.audit_log, from the SECURITY DEFINER
@@ -3144,35 +3148,35 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION monitoring.write_audit_log(p_action text, p_subject text, p_details jsonb) IS 'Internal: appends one row to monitoring.audit_log for the calling session (owner only).';
-
-CREATE AGGREGATE monitoring.merge_value_sketches(bigint[]) (
-    SFUNC = array_cat,
-    STYPE = bigint[],
-    FINALFUNC = monitoring.compact_value_sketch,
-    COMBINEFUNC = array_cat,
-    PARALLEL = safe
-);
-
-COMMENT ON AGGREGATE monitoring.merge_value_sketches(bigint[]) IS 'Aggregate: merges value sketches (value_sketch of the performance rollups) into the sketch of all their samples, e.g. minutes into 5 minutes or hours. NULL sketches are skipped: callers that must not merge a partial sketch check count(value_sketch) = count(*).';
+COMMENT ON FUNCTION monitoring_internal.write_audit_log(p_action text, p_subject text, p_details jsonb) IS 'Internal: appends one row to monitoring.audit_log for the calling session (owner only).';
 
 CREATE AGGREGATE monitoring.sum_bucket_counts(bigint[]) (
-    SFUNC = monitoring.add_bucket_counts,
+    SFUNC = monitoring_internal.add_bucket_counts,
     STYPE = bigint[],
-    COMBINEFUNC = monitoring.add_bucket_counts,
+    COMBINEFUNC = monitoring_internal.add_bucket_counts,
     PARALLEL = safe
 );
 
 COMMENT ON AGGREGATE monitoring.sum_bucket_counts(bigint[]) IS 'Aggregate: element-wise sum of duration bucket counts (duration_buckets of the task rollups), e.g. minutes into hours; NULL arrays are skipped.';
 
 CREATE AGGREGATE monitoring.task_duration_histogram(double precision) (
-    SFUNC = monitoring.add_to_duration_histogram,
+    SFUNC = monitoring_internal.add_to_duration_histogram,
     STYPE = bigint[],
-    COMBINEFUNC = monitoring.add_bucket_counts,
+    COMBINEFUNC = monitoring_internal.add_bucket_counts,
     PARALLEL = safe
 );
 
 COMMENT ON AGGREGATE monitoring.task_duration_histogram(double precision) IS 'Aggregate: counts durations in seconds per bucket of monitoring.task_duration_bounds(), as stored in duration_buckets of the task rollups. NULL durations are not counted.';
+
+CREATE AGGREGATE monitoring_internal.merge_value_sketches(bigint[]) (
+    SFUNC = array_cat,
+    STYPE = bigint[],
+    FINALFUNC = monitoring_internal.compact_value_sketch,
+    COMBINEFUNC = array_cat,
+    PARALLEL = safe
+);
+
+COMMENT ON AGGREGATE monitoring_internal.merge_value_sketches(bigint[]) IS 'Aggregate: merges value sketches (value_sketch of the performance rollups) into the sketch of all their samples, e.g. minutes into 5 minutes or hours. NULL sketches are skipped: callers that must not merge a partial sketch check count(value_sketch) = count(*).';
 
 CREATE TABLE monitoring.alert_events (
     event_id bigint NOT NULL,
@@ -4166,34 +4170,14 @@ GRANT USAGE ON SCHEMA monitoring TO pgvigil_admin;
 REVOKE ALL ON FUNCTION monitoring.acknowledge_alert(p_alert_id bigint, p_acknowledged_by text, p_note text) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.acknowledge_alert(p_alert_id bigint, p_acknowledged_by text, p_note text) TO pgvigil_admin;
 
-REVOKE ALL ON FUNCTION monitoring.add_bucket_counts(p_counts bigint[], p_more bigint[]) FROM PUBLIC;
-
-REVOKE ALL ON FUNCTION monitoring.add_to_duration_histogram(p_counts bigint[], p_seconds double precision) FROM PUBLIC;
-
 REVOKE ALL ON FUNCTION monitoring.advance_rollup_watermark() FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.advance_rollup_watermark() TO pgvigil_admin;
 
 REVOKE ALL ON FUNCTION monitoring.apply_config(p_document jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.apply_config(p_document jsonb) TO pgvigil_admin;
 
-REVOKE ALL ON FUNCTION monitoring.apply_parked_completions(p_task_ids text[]) FROM PUBLIC;
-
 REVOKE ALL ON FUNCTION monitoring.apply_rollup_pending() FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.apply_rollup_pending() TO pgvigil_admin;
-
-REVOKE ALL ON FUNCTION monitoring.assert_count(p_argument text, p_value double precision) FROM PUBLIC;
-
-REVOKE ALL ON FUNCTION monitoring.assert_event_time(p_event_time timestamp with time zone) FROM PUBLIC;
-
-REVOKE ALL ON FUNCTION monitoring.assert_json_object(p_argument text, p_value jsonb) FROM PUBLIC;
-
-REVOKE ALL ON FUNCTION monitoring.assert_task_completion(p_task_id text, p_status text, p_output_size bigint, p_step_timings jsonb) FROM PUBLIC;
-
-REVOKE ALL ON FUNCTION monitoring.assert_task_events(p_kinds text[], p_task_ids text[], p_task_types text[], p_worker_ids text[], p_input_sizes bigint[], p_metadata jsonb[], p_statuses text[], p_output_sizes bigint[], p_step_timings jsonb[], p_event_times timestamp with time zone[]) FROM PUBLIC;
-
-REVOKE ALL ON FUNCTION monitoring.assert_task_start(p_task_id text, p_task_type text, p_input_size bigint, p_worker_id text, p_metadata jsonb) FROM PUBLIC;
-
-REVOKE ALL ON FUNCTION monitoring.assert_text(p_argument text, p_value text, p_max_length integer) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring.begin_ingest_batch(p_batch_id uuid, p_created_at timestamp with time zone, p_event_count integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.begin_ingest_batch(p_batch_id uuid, p_created_at timestamp with time zone, p_event_count integer) TO pgvigil_writer;
@@ -4213,23 +4197,11 @@ GRANT ALL ON FUNCTION monitoring.check_system_health_alerts() TO pgvigil_admin;
 REVOKE ALL ON FUNCTION monitoring.cleanup_old_monitoring_data(p_lock_timeout_ms integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.cleanup_old_monitoring_data(p_lock_timeout_ms integer) TO pgvigil_admin;
 
-REVOKE ALL ON FUNCTION monitoring.compact_value_sketch(p_entries bigint[]) FROM PUBLIC;
-
 REVOKE ALL ON FUNCTION monitoring.complete_task_tracking(p_task_id text, p_status text, p_output_size bigint, p_step_timings jsonb, p_event_time timestamp with time zone) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.complete_task_tracking(p_task_id text, p_status text, p_output_size bigint, p_step_timings jsonb, p_event_time timestamp with time zone) TO pgvigil_writer;
 
-REVOKE ALL ON FUNCTION monitoring.config_changed_keys(p_old jsonb, p_new jsonb) FROM PUBLIC;
-
-REVOKE ALL ON FUNCTION monitoring.config_merge(p_base jsonb, p_overlay jsonb) FROM PUBLIC;
-
-REVOKE ALL ON FUNCTION monitoring.config_number(p_path text[]) FROM PUBLIC;
-
-REVOKE ALL ON FUNCTION monitoring.config_value(p_path text[]) FROM PUBLIC;
-
 REVOKE ALL ON FUNCTION monitoring.confirm_metric_copy(p_first_event_time timestamp with time zone, p_last_event_time timestamp with time zone) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.confirm_metric_copy(p_first_event_time timestamp with time zone, p_last_event_time timestamp with time zone) TO pgvigil_writer;
-
-REVOKE ALL ON FUNCTION monitoring.create_partition(p_table_name text, p_day date) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring.detach_expired_partition(p_table_name text, p_partition_name text, p_lock_timeout_ms integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.detach_expired_partition(p_table_name text, p_partition_name text, p_lock_timeout_ms integer) TO pgvigil_admin;
@@ -4240,10 +4212,6 @@ GRANT ALL ON FUNCTION monitoring.drop_detached_partition(p_partition_name text, 
 REVOKE ALL ON FUNCTION monitoring.estimate_percentile(p_bucket_counts bigint[], p_fraction double precision) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.estimate_percentile(p_bucket_counts bigint[], p_fraction double precision) TO pgvigil_reader;
 
-REVOKE ALL ON FUNCTION monitoring.estimate_value_percentile(p_sketch bigint[], p_fraction double precision, p_min double precision, p_max double precision) FROM PUBLIC;
-
-REVOKE ALL ON FUNCTION monitoring.event_time_bounds(OUT earliest timestamp with time zone, OUT latest timestamp with time zone) FROM PUBLIC;
-
 REVOKE ALL ON FUNCTION monitoring.expire_ingest_state(OUT batch_ids_expired bigint, OUT orphan_completions_expired bigint) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.expire_ingest_state(OUT batch_ids_expired bigint, OUT orphan_completions_expired bigint) TO pgvigil_admin;
 
@@ -4253,23 +4221,11 @@ GRANT ALL ON FUNCTION monitoring.expire_old_rows() TO pgvigil_admin;
 REVOKE ALL ON FUNCTION monitoring.expired_partitions() FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.expired_partitions() TO pgvigil_admin;
 
-REVOKE ALL ON FUNCTION monitoring.finish_check(p_check_name text) FROM PUBLIC;
-
-REVOKE ALL ON FUNCTION monitoring.finish_tasks(p_task_ids text[], p_statuses text[], p_output_sizes bigint[], p_step_timings jsonb[], p_end_times timestamp with time zone[]) FROM PUBLIC;
-
 REVOKE ALL ON FUNCTION monitoring.get_dashboard_summary() FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.get_dashboard_summary() TO pgvigil_reader;
 
 REVOKE ALL ON FUNCTION monitoring.job_definitions(p_runner text) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.job_definitions(p_runner text) TO pgvigil_admin;
-
-REVOKE ALL ON FUNCTION monitoring.lock_checks() FROM PUBLIC;
-
-REVOKE ALL ON FUNCTION monitoring.note_ingest(p_table text, p_first_event_time timestamp with time zone, p_last_event_time timestamp with time zone) FROM PUBLIC;
-
-REVOKE ALL ON FUNCTION monitoring.park_task_completions(p_task_ids text[], p_statuses text[], p_output_sizes bigint[], p_step_timings jsonb[], p_end_times timestamp with time zone[]) FROM PUBLIC;
-
-REVOKE ALL ON FUNCTION monitoring.performance_minute_aggregate(p_from timestamp with time zone, p_to timestamp with time zone) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring.performance_tail(p_since timestamp with time zone, p_width interval, p_fraction double precision) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.performance_tail(p_since timestamp with time zone, p_width interval, p_fraction double precision) TO pgvigil_reader;
@@ -4288,8 +4244,6 @@ GRANT ALL ON FUNCTION monitoring.record_queue_stats(p_queue_name text, p_pending
 
 REVOKE ALL ON FUNCTION monitoring.record_task_events(p_kinds text[], p_task_ids text[], p_task_types text[], p_worker_ids text[], p_input_sizes bigint[], p_metadata jsonb[], p_statuses text[], p_output_sizes bigint[], p_step_timings jsonb[], p_event_times timestamp with time zone[]) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.record_task_events(p_kinds text[], p_task_ids text[], p_task_types text[], p_worker_ids text[], p_input_sizes bigint[], p_metadata jsonb[], p_statuses text[], p_output_sizes bigint[], p_step_timings jsonb[], p_event_times timestamp with time zone[]) TO pgvigil_writer;
-
-REVOKE ALL ON FUNCTION monitoring.record_task_starts(p_task_ids text[], p_task_types text[], p_worker_ids text[], p_input_sizes bigint[], p_metadata jsonb[], p_start_times timestamp with time zone[], p_statuses text[], p_output_sizes bigint[], p_step_timings jsonb[], p_end_times timestamp with time zone[]) FROM PUBLIC;
 
 REVOKE ALL ON PROCEDURE monitoring.refresh_rollups() FROM PUBLIC;
 GRANT ALL ON PROCEDURE monitoring.refresh_rollups() TO pgvigil_admin;
@@ -4315,17 +4269,11 @@ GRANT ALL ON PROCEDURE monitoring.run_retention(INOUT partitions_dropped integer
 REVOKE ALL ON FUNCTION monitoring.schedule_jobs() FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.schedule_jobs() TO pgvigil_admin;
 
-REVOKE ALL ON FUNCTION monitoring.severity_for_value(p_value double precision, p_thresholds jsonb) FROM PUBLIC;
-
-REVOKE ALL ON FUNCTION monitoring.severity_rank(p_severity text) FROM PUBLIC;
-
 REVOKE ALL ON FUNCTION monitoring.start_task_tracking(p_task_id text, p_task_type text, p_input_size bigint, p_worker_id text, p_metadata jsonb, p_event_time timestamp with time zone) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.start_task_tracking(p_task_id text, p_task_type text, p_input_size bigint, p_worker_id text, p_metadata jsonb, p_event_time timestamp with time zone) TO pgvigil_writer;
 
 REVOKE ALL ON FUNCTION monitoring.task_duration_bounds() FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.task_duration_bounds() TO pgvigil_reader;
-
-REVOKE ALL ON FUNCTION monitoring.task_minute_aggregate(p_from timestamp with time zone, p_to timestamp with time zone) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring.task_tail(p_since timestamp with time zone, p_width interval) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.task_tail(p_since timestamp with time zone, p_width interval) TO pgvigil_reader;
@@ -4336,24 +4284,80 @@ GRANT ALL ON FUNCTION monitoring.unschedule_jobs() TO pgvigil_admin;
 REVOKE ALL ON FUNCTION monitoring.update_system_health(p_component_type text, p_component_name text, p_status text, p_response_time_ms numeric, p_failure_reason text, p_details jsonb, p_event_time timestamp with time zone) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.update_system_health(p_component_type text, p_component_name text, p_status text, p_response_time_ms numeric, p_failure_reason text, p_details jsonb, p_event_time timestamp with time zone) TO pgvigil_writer;
 
-REVOKE ALL ON FUNCTION monitoring.upsert_alert(p_alert_type text, p_subject text, p_severity text, p_title text, p_message text, p_current_value double precision, p_threshold_value double precision, p_details jsonb) FROM PUBLIC;
-
 REVOKE ALL ON FUNCTION monitoring.validate_config(p_document jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.validate_config(p_document jsonb) TO pgvigil_admin;
 
-REVOKE ALL ON FUNCTION monitoring.value_sketch_key(p_value double precision) FROM PUBLIC;
+REVOKE ALL ON FUNCTION monitoring_internal.add_bucket_counts(p_counts bigint[], p_more bigint[]) FROM PUBLIC;
 
-REVOKE ALL ON FUNCTION monitoring.value_sketch_value(p_key integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION monitoring_internal.add_to_duration_histogram(p_counts bigint[], p_seconds double precision) FROM PUBLIC;
 
-REVOKE ALL ON FUNCTION monitoring.write_audit_log(p_action text, p_subject text, p_details jsonb) FROM PUBLIC;
+REVOKE ALL ON FUNCTION monitoring_internal.apply_parked_completions(p_task_ids text[]) FROM PUBLIC;
 
-REVOKE ALL ON FUNCTION monitoring.merge_value_sketches(bigint[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION monitoring_internal.assert_count(p_argument text, p_value double precision) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.assert_event_time(p_event_time timestamp with time zone) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.assert_json_object(p_argument text, p_value jsonb) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.assert_task_completion(p_task_id text, p_status text, p_output_size bigint, p_step_timings jsonb) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.assert_task_events(p_kinds text[], p_task_ids text[], p_task_types text[], p_worker_ids text[], p_input_sizes bigint[], p_metadata jsonb[], p_statuses text[], p_output_sizes bigint[], p_step_timings jsonb[], p_event_times timestamp with time zone[]) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.assert_task_start(p_task_id text, p_task_type text, p_input_size bigint, p_worker_id text, p_metadata jsonb) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.assert_text(p_argument text, p_value text, p_max_length integer) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.compact_value_sketch(p_entries bigint[]) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.config_changed_keys(p_old jsonb, p_new jsonb) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.config_merge(p_base jsonb, p_overlay jsonb) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.config_number(p_path text[]) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.config_value(p_path text[]) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.create_partition(p_table_name text, p_day date) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.estimate_value_percentile(p_sketch bigint[], p_fraction double precision, p_min double precision, p_max double precision) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.event_time_bounds(OUT earliest timestamp with time zone, OUT latest timestamp with time zone) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.finish_check(p_check_name text) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.finish_tasks(p_task_ids text[], p_statuses text[], p_output_sizes bigint[], p_step_timings jsonb[], p_end_times timestamp with time zone[]) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.lock_checks() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.note_ingest(p_table text, p_first_event_time timestamp with time zone, p_last_event_time timestamp with time zone) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.park_task_completions(p_task_ids text[], p_statuses text[], p_output_sizes bigint[], p_step_timings jsonb[], p_end_times timestamp with time zone[]) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.performance_minute_aggregate(p_from timestamp with time zone, p_to timestamp with time zone) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.record_task_starts(p_task_ids text[], p_task_types text[], p_worker_ids text[], p_input_sizes bigint[], p_metadata jsonb[], p_start_times timestamp with time zone[], p_statuses text[], p_output_sizes bigint[], p_step_timings jsonb[], p_end_times timestamp with time zone[]) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.severity_for_value(p_value double precision, p_thresholds jsonb) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.severity_rank(p_severity text) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.task_minute_aggregate(p_from timestamp with time zone, p_to timestamp with time zone) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.upsert_alert(p_alert_type text, p_subject text, p_severity text, p_title text, p_message text, p_current_value double precision, p_threshold_value double precision, p_details jsonb) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.value_sketch_key(p_value double precision) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.value_sketch_value(p_key integer) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.write_audit_log(p_action text, p_subject text, p_details jsonb) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring.sum_bucket_counts(bigint[]) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.sum_bucket_counts(bigint[]) TO pgvigil_reader;
 
 REVOKE ALL ON FUNCTION monitoring.task_duration_histogram(double precision) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.task_duration_histogram(double precision) TO pgvigil_reader;
+
+REVOKE ALL ON FUNCTION monitoring_internal.merge_value_sketches(bigint[]) FROM PUBLIC;
 
 GRANT SELECT ON TABLE monitoring.alert_events TO pgvigil_admin;
 

@@ -15,8 +15,8 @@ import psycopg
 import pytest
 
 from pgvigil.cli import build_parser, main
-from pgvigil.cluster import LocalCluster
-from pgvigil.resources import default_config_path
+from pgvigil.db.cluster import LocalCluster
+from pgvigil.db.resources import default_config_path
 
 CHECK_NAMES = (
     "check_error_rate_alerts",

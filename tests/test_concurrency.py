@@ -27,8 +27,7 @@ import pytest
 from psycopg.types.json import Jsonb
 
 from dbhelpers import Conn, db_now, rows, scalar
-from pgvigil.buffered import BufferedClient
-from pgvigil.client import MonitoringClient
+from pgvigil.recording import BufferedClient, MonitoringClient
 
 UTC = timezone.utc
 JOIN_TIMEOUT = 30.0
@@ -373,8 +372,9 @@ _TASK_EVENTS = (
 
 
 def _waits_on_a_lock(conn: Conn, pid: int) -> bool:
-    return bool(scalar(conn, "SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = %s",
-                       (pid,)))
+    return bool(
+        scalar(conn, "SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = %s", (pid,))
+    )
 
 
 @pytest.mark.parametrize("first", ["start", "complete"])

@@ -44,9 +44,9 @@ import pytest
 
 from dbhelpers import Conn, scalar
 from pgvigil import BufferedClient
-from pgvigil.buffered import _AlreadyWritten
-from pgvigil.cluster import ClusterError, LocalCluster, find_pg_bindir
-from pgvigil.migrate import migrate
+from pgvigil.db.cluster import ClusterError, LocalCluster, find_pg_bindir
+from pgvigil.db.migrate import migrate
+from pgvigil.recording.buffered import _AlreadyWritten
 
 pytestmark = pytest.mark.slow
 

@@ -23,8 +23,8 @@ import psycopg
 import pytest
 
 from pgvigil import BufferedClient, DatabaseUnavailableError, MonitoringClient, monitoring_disabled
-from pgvigil.cluster import ClusterError, LocalCluster, find_pg_bindir
-from pgvigil.migrate import migrate
+from pgvigil.db.cluster import ClusterError, LocalCluster, find_pg_bindir
+from pgvigil.db.migrate import migrate
 
 COUNT_ROWS = """
     SELECT count(*), count(DISTINCT tags->>'i')
@@ -291,7 +291,7 @@ def test_disabled_clients_do_nothing_and_never_connect(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     monkeypatch.setenv("PGVIGIL_DISABLED", "1")
-    monkeypatch.setattr("pgvigil.client._disabled_logged", False)  # log once per process
+    monkeypatch.setattr("pgvigil.recording.task._disabled_logged", False)  # log once per process
     threads = threading.active_count()
     with caplog.at_level(logging.INFO, logger="pgvigil"):
         buffered = BufferedClient(silent_server.dsn)

@@ -4,6 +4,7 @@ carries the SQL and config it needs."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
 import json
@@ -22,9 +23,12 @@ from typing import Any
 import psycopg
 import pytest
 
-import pgvigil.migrate as migrate_module
-from pgvigil.migrate import apply_migrations, migrate, repeatable_sources, schema_fingerprint
-from pgvigil.resources import sql_dir
+import pgvigil.db.config
+import pgvigil.db.migrate as migrate_module
+import pgvigil.db.resources
+from pgvigil.db.migrate import apply_migrations, migrate, repeatable_sources, schema_fingerprint
+from pgvigil.db.queries import QUERIES
+from pgvigil.db.resources import sql_dir
 
 REPO = Path(__file__).resolve().parents[1]
 MIGRATIONS = sorted((REPO / "sql" / "migrations").glob("*.sql"))
@@ -58,7 +62,6 @@ def fresh_fingerprint(server) -> Iterator[str]:
         yield schema_fingerprint(conninfo)
     finally:
         server.drop_database(name)
-
 
 
 @pytest.fixture
@@ -198,7 +201,9 @@ def test_a_failing_source_leaves_the_previous_definitions(dsn, conn, monkeypatch
     # A copy of the SQL tree with one broken view file: migrate fails and rolls back.
     copy = tmp_path / "sql"
     shutil.copytree(sql_dir(), copy)
-    (copy / "views" / "dashboard" / "v_error_summary.sql").write_text("CREATE VIEW broken AS SELECT nope;")
+    (copy / "views" / "dashboard" / "v_error_summary.sql").write_text(
+        "CREATE VIEW broken AS SELECT nope;"
+    )
     (copy / "views" / "alerts" / "v_active_alerts.sql").write_text(
         (copy / "views" / "alerts" / "v_active_alerts.sql").read_text() + "\n-- changed\n"
     )
@@ -235,6 +240,7 @@ def test_the_wheel_carries_the_sql_and_the_config(wheel):
         for required in (
             "pgvigil/__init__.py",
             "pgvigil/py.typed",
+            "pgvigil/db/queries.sql",
             "pgvigil/_resources/sql/migrations/0001_create_schema_and_roles.sql",
             "pgvigil/_resources/sql/functions/ingest/record_error.sql",
             "pgvigil/_resources/sql/views/alerts/v_active_alerts.sql",
@@ -258,9 +264,9 @@ def test_the_unpacked_wheel_finds_its_packaged_resources(wheel, tmp_path):
     with zipfile.ZipFile(wheel) as zf:
         zf.extractall(tmp_path)
     code = (
-        "import pgvigil.resources as r, pgvigil.migrate as m; "
+        "import pgvigil.db.resources as r, pgvigil.db.migrate as m, pgvigil.db.queries as q; "
         "print(r.__file__); print(r.sql_dir()); print(r.default_config_path()); "
-        "print(len(m.repeatable_sources()))"
+        "print(len(m.repeatable_sources())); print(len(q.QUERIES))"
     )
     result = subprocess.run(
         [sys.executable, "-c", code],
@@ -270,12 +276,13 @@ def test_the_unpacked_wheel_finds_its_packaged_resources(wheel, tmp_path):
         capture_output=True,
         text=True,
     )
-    module_file, sql, config, sources = result.stdout.splitlines()
+    module_file, sql, config, sources, queries = result.stdout.splitlines()
     root = tmp_path.resolve()
-    assert Path(module_file).resolve().is_relative_to(root)
+    assert Path(module_file).resolve() == root / "pgvigil" / "db" / "resources.py"
     assert Path(sql) == root / "pgvigil" / "_resources" / "sql"
     assert Path(config) == root / "pgvigil" / "_resources" / "config" / "monitoring_config.json"
     assert int(sources) == len(repeatable_sources())
+    assert int(queries) == len(QUERIES)
 
 
 @pytest.mark.slow
@@ -284,7 +291,7 @@ def test_the_unpacked_wheel_migrates_a_database(wheel, tmp_path, empty_db):
         zf.extractall(tmp_path / "site")
     conninfo = empty_db("from_wheel")
     code = (
-        "import sys, pgvigil.migrate as m; r = m.migrate(sys.argv[1]); "
+        "import sys, pgvigil.db.migrate as m; r = m.migrate(sys.argv[1]); "
         "print(len(r.migrations_applied), len(r.sources_applied), r.config_loaded)"
     )
     result = subprocess.run(
@@ -361,7 +368,9 @@ def test_a_function_whose_file_was_deleted_is_dropped(dsn, conn, tmp_path, monke
     report = migrate(dsn)
     assert report.sources_applied == ["grants.sql"]
     assert conn.execute("SELECT to_regproc('monitoring.unschedule_jobs')").fetchone() == (None,)
-    assert conn.execute("SELECT to_regclass('monitoring.v_queue_performance')").fetchone() == (None,)
+    assert conn.execute("SELECT to_regclass('monitoring.v_queue_performance')").fetchone() == (
+        None,
+    )
     assert conn.execute(
         "SELECT count(*) FROM monitoring.schema_sources WHERE source_path LIKE '%unschedule_jobs%'"
         " OR source_path LIKE '%v_queue_performance%'"
@@ -376,8 +385,9 @@ def test_a_changed_signature_leaves_no_stale_overload(dsn, conn, tmp_path, monke
     assert "p_note text DEFAULT NULL\n" in text, "fixture out of date: resolve_alert changed"
     # A new trailing parameter: CREATE OR REPLACE makes a second overload.
     path.write_text(
-        text.replace("p_note text DEFAULT NULL\n", "p_note text DEFAULT NULL, p_extra integer DEFAULT 0\n", 1)
-        .replace("resolve_alert(bigint, text, text)", "resolve_alert(bigint, text, text, integer)")
+        text.replace(
+            "p_note text DEFAULT NULL\n", "p_note text DEFAULT NULL, p_extra integer DEFAULT 0\n", 1
+        ).replace("resolve_alert(bigint, text, text)", "resolve_alert(bigint, text, text, integer)")
     )
     report = migrate(dsn)
     assert report.sources_applied == ["functions/alerts/resolve_alert.sql", "grants.sql"]
@@ -422,6 +432,37 @@ def test_two_migrates_at_once_both_succeed(empty_db):
 RELEASES = REPO / "tests" / "releases"
 
 
+# The old modules a released migrate.py imports, by the names it imports them
+# by, and the module of this tree that provides what it takes from each.
+_RELEASE_IMPORTS = {
+    "pgvigil.config": pgvigil.db.config,  # load_config_file
+    "pgvigil.resources": pgvigil.db.resources,  # sql_dir, default_config_path
+}
+
+
+@contextlib.contextmanager
+def _release_module_names() -> Iterator[None]:
+    """While a released migrate.py is imported, answer its imports of modules
+    that have moved since (``from pgvigil.config import load_config_file``)
+    with this tree's modules, registered under the old names in sys.modules.
+
+    The package has no modules at those paths (no shims), and the names are
+    gone again once it is imported: its module-level imports are the only
+    lookups it makes, what it took stays bound in its namespace, and the
+    caller then points its sql_dir and default_config_path at the release's
+    own tree. The archive holds only migrate.py, so its imports resolve to
+    this tree's modules, as they did before they moved.
+    """
+    taken = [name for name in _RELEASE_IMPORTS if name in sys.modules]
+    assert not taken, f"{taken} exist: the aliases would hide a real module"
+    sys.modules.update(_RELEASE_IMPORTS)
+    try:
+        yield
+    finally:
+        for name in _RELEASE_IMPORTS:
+            del sys.modules[name]
+
+
 def _install_release(version: str, conninfo: str, tmp_path: Path) -> None:
     """Install ``version`` as it was released: its own migrations, function
     sources, default config and migrate module, from the frozen archive made
@@ -436,14 +477,17 @@ def _install_release(version: str, conninfo: str, tmp_path: Path) -> None:
     assert spec and spec.loader
     released = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = released  # its dataclasses look their module up there
-    spec.loader.exec_module(released)
+    with _release_module_names():  # it imports pgvigil.config and pgvigil.resources
+        spec.loader.exec_module(released)
     released.sql_dir = lambda: tree / "sql"  # type: ignore[attr-defined]
     released.default_config_path = lambda: tree / "config" / "monitoring_config.json"  # type: ignore[attr-defined]
     report = released.migrate(conninfo)
     assert report.config_loaded
 
 
-def test_upgrade_from_0_1_0_as_released_equals_a_fresh_install(empty_db, fresh_fingerprint, tmp_path):
+def test_upgrade_from_0_1_0_as_released_equals_a_fresh_install(
+    empty_db, fresh_fingerprint, tmp_path
+):
     conninfo = empty_db("from_0_1_0")
     _install_release("0.1.0", conninfo, tmp_path)
     with psycopg.connect(conninfo) as conn:
@@ -485,9 +529,9 @@ def test_migrations_add_constraints_and_indexes_to_existing_tables_without_a_loc
             if table in created_here:
                 continue
             for clause in re.split(r",\s*(?=ADD )", body):
-                if re.search(r"ADD CONSTRAINT \w+\s+(CHECK|FOREIGN KEY)", clause, re.I) and not re.search(
-                    r"NOT VALID", clause, re.I
-                ):
+                if re.search(
+                    r"ADD CONSTRAINT \w+\s+(CHECK|FOREIGN KEY)", clause, re.I
+                ) and not re.search(r"NOT VALID", clause, re.I):
                     problems.append(f"{path.name}: {table}: {clause.strip()[:60]}")
         for concurrently, only, table in _CREATE_INDEX.findall(text):
             if table not in created_here and not (concurrently or only):
@@ -520,7 +564,7 @@ def test_migrate_adds_new_default_settings_under_the_stored_config(dsn, conn):
 
 def test_config_merge_merges_objects_and_replaces_everything_else(conn):
     merged = conn.execute(
-        "SELECT monitoring.config_merge(%s::jsonb, %s::jsonb)",
+        "SELECT monitoring_internal.config_merge(%s::jsonb, %s::jsonb)",
         ('{"a": {"x": 1, "y": [1, 2]}, "b": 1, "c": {"k": 1}}',
          '{"a": {"y": [3], "z": 2}, "b": {"n": 1}, "d": null}'),
     ).fetchone()[0]  # fmt: skip

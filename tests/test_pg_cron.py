@@ -15,7 +15,7 @@ import psycopg
 import pytest
 from psycopg.types.json import Jsonb
 
-from pgvigil.migrate import migrate
+from pgvigil.db.migrate import migrate
 
 JOB_NAMES = [
     "pgvigil-cleanup",
@@ -268,7 +268,6 @@ def test_migrate_creates_pg_cron_and_schedule_jobs_never_does(server, cron_conn)
         )
     finally:
         cron_conn.execute("CREATE EXTENSION IF NOT EXISTS pg_cron")
-
 
 
 def test_migrate_updates_jobs_an_earlier_release_scheduled(server, cron_conn):

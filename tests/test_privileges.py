@@ -165,27 +165,23 @@ def denied(conn: Conn, query: Any, params: Any = None) -> bool:
 
 
 def call_sql(conn: Conn, routine: str) -> sql.Composed:
-    """A call of every overload of a routine with NULL arguments (privileges are checked first)."""
-    nargs = scalar(
-        conn,
-        "SELECT min(pronargs) FROM pg_proc WHERE pronamespace = 'monitoring'::regnamespace"
-        " AND proname = %s",
+    """A call of a routine (public or internal) with NULL arguments (privileges are checked first)."""
+    row = conn.execute(
+        "SELECT n.nspname::text, min(p.pronargs), min(p.prokind) FROM pg_proc AS p"
+        " JOIN pg_namespace AS n ON n.oid = p.pronamespace"
+        " WHERE n.nspname IN ('monitoring', 'monitoring_internal') AND p.proname = %s"
+        " GROUP BY 1",
         (routine,),
-    )
-    kind = scalar(
-        conn,
-        "SELECT min(prokind) FROM pg_proc WHERE pronamespace = 'monitoring'::regnamespace"
-        " AND proname = %s",
-        (routine,),
-    )
+    ).fetchone()
+    assert row is not None, routine
+    schema, nargs, kind = row
     args = sql.SQL(", ").join([sql.SQL("NULL")] * nargs)
+    name = sql.Identifier(schema, routine)
     if kind == "p":
-        return sql.SQL("CALL monitoring.{}({})").format(sql.Identifier(routine), args)
+        return sql.SQL("CALL {}({})").format(name, args)
     if kind == "a":
-        return sql.SQL("SELECT monitoring.{}(NULL::double precision)").format(
-            sql.Identifier(routine)
-        )
-    return sql.SQL("SELECT monitoring.{}({})").format(sql.Identifier(routine), args)
+        return sql.SQL("SELECT {}(NULL::double precision)").format(name)
+    return sql.SQL("SELECT {}({})").format(name, args)
 
 
 def select_sql(table: str) -> sql.Composed:
@@ -222,7 +218,7 @@ def open_alert(conn: Conn, queue: str = "q1") -> int:
 
 def test_the_expected_routines_exist(conn):
     everything = all_routines(conn)
-    expected = WRITER_ROUTINES | READER_ROUTINES | ADMIN_ONLY_ROUTINES | INTERNAL_ROUTINES
+    expected = WRITER_ROUTINES | READER_ROUTINES | ADMIN_ONLY_ROUTINES
     assert expected - everything == set()
 
 
@@ -240,11 +236,30 @@ def test_admin_executes_exactly_its_own_plus_reader_and_writer(conn):
     )
 
 
-def test_everything_else_is_internal(conn):
-    internal = all_routines(conn) - WRITER_ROUTINES - READER_ROUTINES - ADMIN_ONLY_ROUTINES
+def test_schema_monitoring_holds_only_the_public_interface(conn):
+    # Every routine there is granted to a role; the helpers live apart.
+    assert all_routines(conn) == WRITER_ROUTINES | READER_ROUTINES | ADMIN_ONLY_ROUTINES
+
+
+def test_the_internals_live_in_monitoring_internal_and_no_role_may_use_them(conn):
+    internal = {
+        r[0]
+        for r in conn.execute(
+            "SELECT proname::text FROM pg_proc"
+            " WHERE pronamespace = 'monitoring_internal'::regnamespace"
+        )
+    }
     assert internal >= INTERNAL_ROUTINES
-    for role in ("pgvigil_writer", "pgvigil_reader", "pgvigil_admin"):
-        assert routines(conn, role) & internal == set(), role
+    assert internal & all_routines(conn) == set()
+    for role in ("pgvigil_writer", "pgvigil_reader", "pgvigil_admin", "public"):
+        assert conn.execute(
+            "SELECT has_schema_privilege(%s, 'monitoring_internal', 'USAGE')", (role,)
+        ).fetchone() == (False,), role
+        assert conn.execute(
+            "SELECT count(*) FROM pg_proc WHERE pronamespace = 'monitoring_internal'::regnamespace"
+            " AND has_function_privilege(%s, oid, 'EXECUTE')",
+            (role,),
+        ).fetchone() == (0,), role
 
 
 def test_writer_table_privileges_are_exactly_insert_into_performance_monitoring(conn):
@@ -298,7 +313,8 @@ def test_public_holds_no_privilege_in_the_schema(conn):
             """
         SELECT p.oid::regprocedure::text FROM pg_proc AS p,
                aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) AS a
-        WHERE p.pronamespace = 'monitoring'::regnamespace AND a.grantee = 0
+        WHERE p.pronamespace IN ('monitoring'::regnamespace, 'monitoring_internal'::regnamespace)
+          AND a.grantee = 0
         """
         ).fetchall()
         == []
@@ -316,7 +332,7 @@ def test_public_holds_no_privilege_in_the_schema(conn):
     assert (
         conn.execute(
             "SELECT 1 FROM pg_namespace AS n, aclexplode(n.nspacl) AS a"
-            " WHERE n.nspname = 'monitoring' AND a.grantee = 0"
+            " WHERE n.nspname IN ('monitoring', 'monitoring_internal') AND a.grantee = 0"
         ).fetchall()
         == []
     )
@@ -325,7 +341,8 @@ def test_public_holds_no_privilege_in_the_schema(conn):
 def test_every_security_definer_function_pins_its_search_path(conn):
     definers = conn.execute(
         "SELECT p.oid::regprocedure::text, p.proconfig FROM pg_proc AS p"
-        " WHERE p.pronamespace = 'monitoring'::regnamespace AND p.prosecdef ORDER BY 1"
+        " WHERE p.pronamespace IN ('monitoring'::regnamespace, 'monitoring_internal'::regnamespace)"
+        " AND p.prosecdef ORDER BY 1"
     ).fetchall()
     assert len(definers) >= len(WRITER_ROUTINES)
     unpinned = [

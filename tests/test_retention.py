@@ -5,7 +5,7 @@ default partitions; cleanup_old_monitoring_data() drops whole partitions past
 retention (and deletes per severity for errors, resolved alerts past theirs);
 purge_cron_history() trims pg_cron's run history.
 
-Old history is placed with ``monitoring.create_partition(table, day)`` and
+Old history is placed with ``monitoring_internal.create_partition(table, day)`` and
 inserted directly as superuser: the recording functions refuse events older
 than ingest.max_event_age_hours.
 """
@@ -204,9 +204,12 @@ def test_create_partition_moves_the_days_rows(conn: Conn) -> None:
     day = utc_today(conn) - timedelta(days=15)
     insert(conn, "queue_monitoring", noon(day), "in-day")
     insert(conn, "queue_monitoring", noon(day - timedelta(days=1)), "day-before")
-    assert scalar(conn, "SELECT monitoring.create_partition('queue_monitoring', %s)", (day,))
+    assert scalar(
+        conn, "SELECT monitoring_internal.create_partition('queue_monitoring', %s)", (day,)
+    )
     assert (
-        scalar(conn, "SELECT monitoring.create_partition('queue_monitoring', %s)", (day,)) is False
+        scalar(conn, "SELECT monitoring_internal.create_partition('queue_monitoring', %s)", (day,))
+        is False
     )
     assert [
         r[0]
@@ -228,7 +231,9 @@ def test_cleanup_drops_whole_partitions_past_retention(conn: Conn) -> None:
     today = utc_today(conn)
     days = {offset: today - timedelta(days=offset) for offset in (40, 31, 30, 25)}
     for offset, day in days.items():
-        conn.execute("SELECT monitoring.create_partition('processing_metrics', %s)", (day,))
+        conn.execute(
+            "SELECT monitoring_internal.create_partition('processing_metrics', %s)", (day,)
+        )
         for i in range(offset // 10):  # 4, 3, 3, 2 rows
             insert(conn, "processing_metrics", noon(day), f"d{offset}-{i}")
     conn.execute("SELECT monitoring.start_task_tracking('recent', 'ocr')")
@@ -265,7 +270,7 @@ def test_cleanup_uses_each_tables_retention(conn: Conn, table: str, days: int) -
     today = utc_today(conn)
     kept, dropped = today - timedelta(days=days), today - timedelta(days=days + 1)
     for day in (kept, dropped):
-        conn.execute("SELECT monitoring.create_partition(%s, %s)", (table, day))
+        conn.execute("SELECT monitoring_internal.create_partition(%s, %s)", (table, day))
         insert(conn, table, noon(day), str(day))
     assert cleanup(conn)[table] == (1, 1)
     assert exists(conn, partition_name(table, kept))
@@ -305,7 +310,7 @@ def test_error_retention_depends_on_severity(conn: Conn) -> None:
     }
     for offset, severities in rows.items():
         day = today - timedelta(days=offset)
-        conn.execute("SELECT monitoring.create_partition('error_tracking', %s)", (day,))
+        conn.execute("SELECT monitoring_internal.create_partition('error_tracking', %s)", (day,))
         for severity in severities:
             insert(conn, "error_tracking", noon(day), f"{offset}-{severity}", severity)
 
@@ -378,7 +383,9 @@ def test_purge_cron_history_deletes_old_runs_in_the_pg_cron_database(server: Any
         )
         # Jobs that never run during the test (1 January, midnight).
         ours_name = "pgvigil-purge-cron-history"
-        ours_existed = scalar(cron, "SELECT count(*) FROM cron.job WHERE jobname = %s", (ours_name,))
+        ours_existed = scalar(
+            cron, "SELECT count(*) FROM cron.job WHERE jobname = %s", (ours_name,)
+        )
         ours = scalar(
             cron,
             "SELECT coalesce((SELECT jobid FROM cron.job WHERE jobname = %s),"
@@ -434,7 +441,7 @@ def test_purge_cron_history_deletes_old_runs_in_the_pg_cron_database(server: Any
 
 def _expired_day(conn: Conn, table: str, days_back: int = 120) -> date:
     day = utc_today(conn) - timedelta(days=days_back)
-    conn.execute("SELECT monitoring.create_partition(%s, %s)", (table, day))
+    conn.execute("SELECT monitoring_internal.create_partition(%s, %s)", (table, day))
     insert(conn, table, noon(day), f"old-{table}")
     return day
 
@@ -480,7 +487,9 @@ def test_retention_job_skips_a_partition_a_reader_holds_and_writers_go_on(
     assert scalar(conn, "SELECT count(*) FROM monitoring.performance_monitoring") == 2  # the writes
 
 
-def test_writers_do_not_queue_behind_a_retention_job_waiting_for_a_reader(dsn: str, conn: Conn) -> None:
+def test_writers_do_not_queue_behind_a_retention_job_waiting_for_a_reader(
+    dsn: str, conn: Conn
+) -> None:
     _expired_day(conn, "performance_monitoring")
     results: list[Any] = []
     with psycopg.connect(dsn) as reader:
@@ -488,7 +497,9 @@ def test_writers_do_not_queue_behind_a_retention_job_waiting_for_a_reader(dsn: s
 
         def job() -> None:
             with psycopg.connect(dsn, autocommit=True) as c:
-                results.append(c.execute("CALL monitoring.run_retention(p_attempts => 3)").fetchone())
+                results.append(
+                    c.execute("CALL monitoring.run_retention(p_attempts => 3)").fetchone()
+                )
 
         thread = threading.Thread(target=job)
         thread.start()
@@ -530,6 +541,10 @@ def test_manual_cleanup_skips_a_busy_partition_instead_of_waiting(dsn: str, conn
 
 
 def test_the_cleanup_job_is_the_committing_procedure(conn: Conn) -> None:
-    assert scalar(
-        conn, "SELECT command FROM monitoring.job_definitions() WHERE job_name = 'pgvigil-cleanup'"
-    ) == "CALL monitoring.run_retention()"
+    assert (
+        scalar(
+            conn,
+            "SELECT command FROM monitoring.job_definitions() WHERE job_name = 'pgvigil-cleanup'",
+        )
+        == "CALL monitoring.run_retention()"
+    )

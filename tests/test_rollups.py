@@ -29,7 +29,7 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from dbhelpers import Conn, db_now, one, rows, scalar
-from pgvigil.migrate import apply_migrations, migrate
+from pgvigil.db.migrate import apply_migrations, migrate
 
 UTC = timezone.utc
 MINUTE = timedelta(minutes=1)
@@ -96,7 +96,7 @@ def histogram(durations: list[float]) -> list[int]:
 
 
 def sketch_key(value: float) -> int:
-    """monitoring.value_sketch_key(): the same libm ln, division and ceil as PostgreSQL."""
+    """monitoring_internal.value_sketch_key(): the same libm ln, division and ceil as PostgreSQL."""
     if abs(value) < DBL_MIN:
         return 0
     key = KEY_OFFSET + math.ceil(math.log(abs(value)) / LN_GAMMA)
@@ -278,7 +278,7 @@ def assert_stored_p95(conn: Conn, table: str, unit: timedelta, before: datetime)
         conn,
         sql.SQL(
             "SELECT bucket, metric_name, component, value_p95,"
-            " monitoring.estimate_value_percentile(value_sketch, 0.95, value_min, value_max)"
+            " monitoring_internal.estimate_value_percentile(value_sketch, 0.95, value_min, value_max)"
             " AS estimate FROM monitoring.{}"
         ).format(sql.Identifier(table)),
     )
@@ -493,13 +493,13 @@ def test_under_repeatable_read_the_range_is_noted_whatever_the_watermark(
 
 def test_note_ingest_rejects_unknown_tables_and_bad_ranges(conn: Conn) -> None:
     with pytest.raises(psycopg.errors.InvalidParameterValue, match="unknown table"):
-        conn.execute("SELECT monitoring.note_ingest('error_tracking', now(), now())")
+        conn.execute("SELECT monitoring_internal.note_ingest('error_tracking', now(), now())")
     with pytest.raises(psycopg.errors.InvalidParameterValue, match="invalid event time range"):
         conn.execute(
-            "SELECT monitoring.note_ingest('processing_metrics', now(), now() - interval '1 s')"
+            "SELECT monitoring_internal.note_ingest('processing_metrics', now(), now() - interval '1 s')"
         )
     with pytest.raises(psycopg.errors.InvalidParameterValue):
-        conn.execute("SELECT monitoring.note_ingest('processing_metrics', NULL, now())")
+        conn.execute("SELECT monitoring_internal.note_ingest('processing_metrics', NULL, now())")
 
 
 # --- the views: complete up to now ------------------------------------------------------------
@@ -731,7 +731,7 @@ def test_minute_rollups_expire_by_partition(conn: Conn, table: str, days: int) -
     }[table]
     for offset in (days + 1, days):
         day = today - timedelta(days=offset)
-        conn.execute("SELECT monitoring.create_partition(%s, %s)", (table, day))
+        conn.execute("SELECT monitoring_internal.create_partition(%s, %s)", (table, day))
         conn.execute(insert, (datetime(day.year, day.month, day.day, 12, tzinfo=UTC),))
     conn.execute(sql.SQL("ANALYZE monitoring.{}").format(sql.Identifier(table)))  # rows reported
     assert cleanup(conn)[table] == (1, 1)
@@ -969,7 +969,7 @@ def test_sketch_buckets_cover_every_finite_double_within_two_percent(conn: Conn)
         edge = math.exp(i * LN_GAMMA)
         values += [math.nextafter(edge, 0), edge, math.nextafter(edge, math.inf)]
     found = conn.execute(
-        "SELECT v, monitoring.value_sketch_key(v), monitoring.value_sketch_value(monitoring.value_sketch_key(v))"
+        "SELECT v, monitoring_internal.value_sketch_key(v), monitoring_internal.value_sketch_value(monitoring_internal.value_sketch_key(v))"
         " FROM unnest(%s::float8[]) AS v ORDER BY v",
         (values,),
     ).fetchall()
@@ -984,14 +984,14 @@ def test_sketch_buckets_cover_every_finite_double_within_two_percent(conn: Conn)
     keys = [key for _, key, _ in found]
     assert keys == sorted(keys)  # keys are ordered as the values
     assert (min(keys), max(keys)) == (-35451, 35451)
-    assert scalar(conn, "SELECT monitoring.value_sketch_key(%s)", (DBL_MIN,)) == 1
+    assert scalar(conn, "SELECT monitoring_internal.value_sketch_key(%s)", (DBL_MIN,)) == 1
 
 
 def test_estimate_value_percentile(conn: Conn) -> None:
     def estimate(values: list[float] | None, fraction: float) -> Any:
         return scalar(
             conn,
-            "SELECT monitoring.estimate_value_percentile(%s::bigint[], %s, %s, %s)",
+            "SELECT monitoring_internal.estimate_value_percentile(%s::bigint[], %s, %s, %s)",
             (sketch(values) if values is not None else None, fraction,
              min(values) if values else None, max(values) if values else None),
         )  # fmt: skip
@@ -1017,7 +1017,8 @@ def test_estimate_value_percentile(conn: Conn) -> None:
     # No sketch (rolled up before 0012), or no samples: no estimate.
     assert estimate(None, 0.95) is None
     assert (
-        scalar(conn, "SELECT monitoring.estimate_value_percentile('{}', 0.95, NULL, NULL)") is None
+        scalar(conn, "SELECT monitoring_internal.estimate_value_percentile('{}', 0.95, NULL, NULL)")
+        is None
     )
 
 
@@ -1025,7 +1026,7 @@ def test_estimate_value_percentile(conn: Conn) -> None:
 def test_estimate_value_percentile_rejects_bad_fractions(conn: Conn, fraction: Any) -> None:
     with pytest.raises(psycopg.Error) as raised:
         conn.execute(
-            "SELECT monitoring.estimate_value_percentile(%s::bigint[], %s, 1, 1)",
+            "SELECT monitoring_internal.estimate_value_percentile(%s::bigint[], %s, 1, 1)",
             (sketch([1.0]), fraction),
         )
     assert raised.value.sqlstate == "PV004"
@@ -1034,7 +1035,7 @@ def test_estimate_value_percentile_rejects_bad_fractions(conn: Conn, fraction: A
 def test_merge_value_sketches(conn: Conn) -> None:
     merged = scalar(
         conn,
-        "SELECT monitoring.merge_value_sketches(s) FROM (VALUES (%s::bigint[]), (NULL), (%s)) AS v (s)",
+        "SELECT monitoring_internal.merge_value_sketches(s) FROM (VALUES (%s::bigint[]), (NULL), (%s)) AS v (s)",
         (sketch([1.0, 2.0, 3.0, -4.0]), sketch([2.0, 0.0, -4.0, 1e300])),
     )
     assert merged == sketch([1.0, 2.0, 3.0, -4.0, 2.0, 0.0, -4.0, 1e300])
@@ -1042,7 +1043,7 @@ def test_merge_value_sketches(conn: Conn) -> None:
     assert (
         scalar(
             conn,
-            "SELECT monitoring.merge_value_sketches(s) FROM (VALUES (%s::bigint[]), (%s)) AS v (s)",
+            "SELECT monitoring_internal.merge_value_sketches(s) FROM (VALUES (%s::bigint[]), (%s)) AS v (s)",
             ([17708 * ENTRY + ENTRY - 1], [17708 * ENTRY + 1]),
         )
         is None
@@ -1163,7 +1164,8 @@ def test_0012_adds_the_sketch_columns_without_rewriting_the_rollups(server: Any)
 def test_each_raw_table_has_one_minute_aggregate(conn: Conn) -> None:
     bodies = dict(
         conn.execute(
-            "SELECT proname::text, prosrc FROM pg_proc WHERE pronamespace = 'monitoring'::regnamespace"
+            "SELECT proname::text, prosrc FROM pg_proc"
+            " WHERE pronamespace IN ('monitoring'::regnamespace, 'monitoring_internal'::regnamespace)"
             " AND proname IN ('apply_rollup_pending', 'performance_tail', 'task_tail')"
         ).fetchall()
     )
@@ -1185,13 +1187,13 @@ def test_each_raw_table_has_one_minute_aggregate(conn: Conn) -> None:
     assert stored_performance(conn, "performance_rollup_minute") == {
         (utc(r[0]), *r[1:5]): tuple(r[5:])
         for r in conn.execute(
-            "SELECT * FROM monitoring.performance_minute_aggregate('-infinity', %s)", (w,)
+            "SELECT * FROM monitoring_internal.performance_minute_aggregate('-infinity', %s)", (w,)
         )
     }
     assert stored_tasks(conn, "task_rollup_minute") == {
         (utc(r[0]), r[1]): tuple(r[2:])
         for r in conn.execute(
-            "SELECT * FROM monitoring.task_minute_aggregate('-infinity', %s)", (w,)
+            "SELECT * FROM monitoring_internal.task_minute_aggregate('-infinity', %s)", (w,)
         )
     }
     # Inlined into the calling query: planned as scans of the raw table's partitions
@@ -1201,7 +1203,7 @@ def test_each_raw_table_has_one_minute_aggregate(conn: Conn) -> None:
         plan = "\n".join(
             r[0]
             for r in conn.execute(
-                f"EXPLAIN SELECT * FROM monitoring.{function}(now() - interval '1 hour', 'infinity')"
+                f"EXPLAIN SELECT * FROM monitoring_internal.{function}(now() - interval '1 hour', 'infinity')"
             )
         )
         assert "Function Scan" not in plan and raw in plan, plan
@@ -1257,7 +1259,7 @@ def test_the_reader_can_read_every_new_view_but_not_refresh(conn: Conn) -> None:
             "SELECT monitoring.apply_rollup_pending()",
             "SELECT * FROM monitoring.task_rollup_minute",
             "SELECT * FROM monitoring.performance_rollup_5min",
-            "SELECT monitoring.note_ingest('processing_metrics', now(), now())",
+            "SELECT monitoring_internal.note_ingest('processing_metrics', now(), now())",
         ):
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 conn.execute(statement)

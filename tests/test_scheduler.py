@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from psycopg.types.json import Jsonb
 
-from pgvigil.scheduler import cron_matches, run_scheduler
+from pgvigil.jobs.scheduler import cron_matches, run_scheduler
 
 UTC = timezone.utc
 SUNDAY = datetime(2024, 6, 2, 12, 0, tzinfo=UTC)
@@ -230,7 +230,9 @@ def test_run_scheduler_returns_when_stop_is_set(dsn):
 
 
 def test_job_definitions_give_each_runner_its_jobs(conn):
-    pg_cron = {r[0] for r in conn.execute("SELECT job_name FROM monitoring.job_definitions('pg_cron')")}
+    pg_cron = {
+        r[0] for r in conn.execute("SELECT job_name FROM monitoring.job_definitions('pg_cron')")
+    }
     scheduler = {
         r[0] for r in conn.execute("SELECT job_name FROM monitoring.job_definitions('scheduler')")
     }

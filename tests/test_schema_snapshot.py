@@ -1,7 +1,7 @@
 """The committed schema snapshot equals what the migrations produce.
 
-``tests/schema_snapshot.sql`` is ``pg_dump --schema-only`` of schema
-``monitoring`` on a fresh install, normalised (no comments or SET lines, no
+``tests/schema_snapshot.sql`` is ``pg_dump --schema-only`` of schemas
+``monitoring`` and ``monitoring_internal`` on a fresh install, normalised (no comments or SET lines, no
 owners, no daily partitions, whose names depend on the date). A change to a
 migration, function, view or grant changes it: review the diff, then write
 the new snapshot with ``scripts/update-schema-snapshot``. graphile-worker
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import psycopg
 
-from pgvigil.cluster import ClusterError, find_pg_bindir
+from pgvigil.db.cluster import ClusterError, find_pg_bindir
 
 SNAPSHOT = Path(__file__).resolve().parent / "schema_snapshot.sql"
 UPDATE_VARIABLE = "PGVIGIL_UPDATE_SNAPSHOT"
@@ -49,7 +49,7 @@ def normalised_dump(conninfo: str) -> str:
         if params.get(key):
             env[variable] = str(params[key])
     result = subprocess.run(
-        [_pg_dump(), "--schema-only", "--no-owner", "--schema=monitoring",
+        [_pg_dump(), "--schema-only", "--no-owner", "--schema=monitoring", "--schema=monitoring_internal",
          "--exclude-table=monitoring.*_p????????"],  # fmt: skip
         env=env, check=True, capture_output=True, text=True,
     )  # fmt: skip

@@ -27,12 +27,13 @@ def _check(conn):
         FROM pg_proc AS p,
              LATERAL plpgsql_check_function_tb(p.oid, fatal_errors => false,
                                                extra_warnings => true) AS c
-        WHERE p.pronamespace = 'monitoring'::regnamespace
+        WHERE p.pronamespace IN ('monitoring'::regnamespace, 'monitoring_internal'::regnamespace)
           AND p.prolang = (SELECT oid FROM pg_language WHERE lanname = 'plpgsql')
         """
     ).fetchall()
     checked = conn.execute(
-        "SELECT count(*) FROM pg_proc WHERE pronamespace = 'monitoring'::regnamespace"
+        "SELECT count(*) FROM pg_proc"
+        " WHERE pronamespace IN ('monitoring'::regnamespace, 'monitoring_internal'::regnamespace)"
         " AND prolang = (SELECT oid FROM pg_language WHERE lanname = 'plpgsql')"
     ).fetchone()[0]
     assert checked >= 25
@@ -44,7 +45,7 @@ def test_every_test_module_is_type_checked() -> None:
     name (mypy's module patterns take no prefix wildcard): keep it complete."""
     root = Path(__file__).resolve().parents[1]
     text = (root / "pyproject.toml").read_text()
-    block = re.search(r'module = \[([^\]]*)\]\ndisallow_untyped_defs = false', text)
+    block = re.search(r"module = \[([^\]]*)\]\ndisallow_untyped_defs = false", text)
     assert block, "the tests' mypy override is missing from pyproject.toml"
     listed = set(re.findall(r'"([^"]+)"', block[1]))
     present = {p.stem for p in (root / "tests").rglob("*.py")}

@@ -46,9 +46,7 @@ def history(conn: Conn) -> None:
         conn.execute(
             f"SELECT monitoring.complete_task_tracking('t{minutes}', 'completed', NULL, NULL, {at})"
         )
-        conn.execute(
-            f"SELECT monitoring.record_queue_stats('q', {minutes}, 1, 2, 0, 10, {at})"
-        )
+        conn.execute(f"SELECT monitoring.record_queue_stats('q', {minutes}, 1, 2, 0, 10, {at})")
     conn.execute(
         "SELECT monitoring.update_system_health('db', 'main', 'unhealthy', 12, 'down', NULL,"
         " now() - interval '50 minutes')"

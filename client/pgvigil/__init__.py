@@ -1,7 +1,5 @@
 """pgvigil: monitoring and alerting whose logic lives in PostgreSQL; this is its Python client."""
 
-from pgvigil.buffered import BufferedClient, BufferStats
-from pgvigil.client import MonitoringClient, TaskHandle, monitoring_disabled
 from pgvigil.errors import (
     AlertAlreadyResolvedError,
     AlertStateError,
@@ -28,7 +26,14 @@ from pgvigil.errors import (
     UnknownTaskError,
     ValueTooLongError,
 )
-from pgvigil.recorder import Recorder
+from pgvigil.recording import (
+    BufferedClient,
+    BufferStats,
+    MonitoringClient,
+    Recorder,
+    TaskHandle,
+    monitoring_disabled,
+)
 
 __version__ = "0.1.0"
 

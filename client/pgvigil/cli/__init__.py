@@ -10,7 +10,7 @@ import psycopg
 
 from pgvigil.cli import alerts, cluster, collect, config, dashboard, demo, jobs, schema
 from pgvigil.cli.common import add_global_options, global_options_parent, resolve_database
-from pgvigil.cluster import ClusterError
+from pgvigil.db.cluster import ClusterError
 from pgvigil.errors import PgvigilError, from_psycopg
 
 __all__ = ["build_parser", "main", "resolve_database"]

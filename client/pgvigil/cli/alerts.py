@@ -8,24 +8,20 @@ from typing import TYPE_CHECKING
 import psycopg
 
 from pgvigil.cli.common import add_command, print_table, resolve_database
+from pgvigil.db.queries import query
 
 if TYPE_CHECKING:
     from pgvigil.cli.common import Subparsers
 
+_RUN_CHECKS = query("run_checks_manual")
+_ALERT_CHANGES = query("alert_changes_of_this_transaction")
+
 
 def cmd_check(args: argparse.Namespace) -> int:
     with psycopg.connect(resolve_database(args)) as conn, conn.transaction():
-        runs = conn.execute(
-            "SELECT check_name, alerts, round(duration_ms::numeric, 1)"
-            " FROM monitoring.run_monitoring_checks('manual')"
-        ).fetchall()
+        runs = conn.execute(_RUN_CHECKS).fetchall()
         # Events written by this run share its transaction timestamp.
-        changes = conn.execute(
-            "SELECT e.event_type, e.alert_id, a.alert_type, a.subject, e.previous_severity,"
-            " e.severity, a.title FROM monitoring.alert_events e"
-            " JOIN monitoring.alerts a USING (alert_id)"
-            " WHERE e.occurred_at = now() ORDER BY e.event_id"
-        ).fetchall()
+        changes = conn.execute(_ALERT_CHANGES).fetchall()
     if not runs:
         print("another check run is in progress; skipped")
         return 0

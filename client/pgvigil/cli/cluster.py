@@ -8,10 +8,13 @@ from typing import TYPE_CHECKING
 import psycopg
 
 from pgvigil.cli.common import add_command, local_cluster
-from pgvigil.migrate import migrate
+from pgvigil.db.migrate import migrate
+from pgvigil.db.queries import query
 
 if TYPE_CHECKING:
     from pgvigil.cli.common import Subparsers
+
+_SCHEDULE_JOBS = query("schedule_jobs")
 
 
 def cmd_up(args: argparse.Namespace) -> int:
@@ -23,7 +26,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     print(f"pgvigil: migrated ({len(report.migrations_applied)} migrations, "
           f"{len(report.sources_applied)} functions/views applied)")  # fmt: skip
     with psycopg.connect(conninfo, autocommit=True) as conn:
-        jobs = conn.execute("SELECT job_name, schedule FROM monitoring.schedule_jobs()").fetchall()
+        jobs = conn.execute(_SCHEDULE_JOBS).fetchall()
     print(f"pgvigil: {len(jobs)} pg_cron jobs scheduled")
     print(f'pgvigil: ready. Connect with: psql "{conninfo}"')
     return 0

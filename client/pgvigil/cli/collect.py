@@ -5,16 +5,15 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from pgvigil.buffered import BufferedClient
 from pgvigil.cli.common import add_command, resolve_database
-from pgvigil.client import MonitoringClient
+from pgvigil.recording import BufferedClient, MonitoringClient
 
 if TYPE_CHECKING:
     from pgvigil.cli.common import Subparsers
 
 
 def cmd_collect(args: argparse.Namespace) -> int:
-    from pgvigil.collect import collect
+    from pgvigil.tools.collect import collect
 
     conninfo = resolve_database(args)
     client_class = BufferedClient if args.buffered else MonitoringClient

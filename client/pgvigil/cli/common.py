@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pgvigil import __version__
-from pgvigil.cluster import LocalCluster, default_home
+from pgvigil.db.cluster import LocalCluster, default_home
 
 if TYPE_CHECKING:
     Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]

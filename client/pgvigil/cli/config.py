@@ -11,17 +11,18 @@ from typing import TYPE_CHECKING
 import psycopg
 
 from pgvigil.cli.common import add_command, resolve_database
-from pgvigil.config import apply_config_file, load_config_file
+from pgvigil.db.config import apply_config_file, load_config_file
+from pgvigil.db.queries import query
 
 if TYPE_CHECKING:
     from pgvigil.cli.common import Subparsers
 
+_SHOW_CONFIG = query("show_config")
+
 
 def cmd_config_show(args: argparse.Namespace) -> int:
     with psycopg.connect(resolve_database(args)) as conn:
-        row = conn.execute(
-            "SELECT document, applied_at, applied_by FROM monitoring.config"
-        ).fetchone()
+        row = conn.execute(_SHOW_CONFIG).fetchone()
     if row is None:
         print("no config loaded: run pgvigil migrate", file=sys.stderr)
         return 1

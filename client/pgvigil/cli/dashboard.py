@@ -8,14 +8,14 @@ import sys
 from typing import TYPE_CHECKING
 
 from pgvigil.cli.common import add_command, resolve_database
-from pgvigil.client import MonitoringClient
+from pgvigil.recording import MonitoringClient
 
 if TYPE_CHECKING:
     from pgvigil.cli.common import Subparsers
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from pgvigil.status import render_summary
+    from pgvigil.dashboard import render_summary
 
     with MonitoringClient(resolve_database(args)) as client:
         summary = client.get_dashboard_summary()

@@ -9,12 +9,14 @@ from typing import TYPE_CHECKING
 
 import psycopg
 
-from pgvigil.buffered import BufferedClient
 from pgvigil.cli.common import add_command, resolve_database
-from pgvigil.client import MonitoringClient
+from pgvigil.db.queries import query
+from pgvigil.recording import BufferedClient, MonitoringClient
 
 if TYPE_CHECKING:
     from pgvigil.cli.common import Subparsers
+
+_PG_CRON_CHECK_RUNS_SINCE = query("pg_cron_check_runs_since")
 
 
 def _wait_for_pg_cron_checks(conninfo: str, since: float, timeout: float) -> bool:
@@ -23,11 +25,7 @@ def _wait_for_pg_cron_checks(conninfo: str, since: float, timeout: float) -> boo
     with psycopg.connect(conninfo, autocommit=True) as conn:
         while time.monotonic() < deadline:
             # A checks run commits check_runs with its source: no job name needed.
-            row = conn.execute(
-                "SELECT count(*) FROM monitoring.check_runs"
-                " WHERE last_source = 'pg_cron' AND last_run_at >= to_timestamp(%s)",
-                (since,),
-            ).fetchone()
+            row = conn.execute(_PG_CRON_CHECK_RUNS_SINCE, (since,)).fetchone()
             if row and row[0] > 0:
                 return True
             time.sleep(1)
@@ -35,8 +33,8 @@ def _wait_for_pg_cron_checks(conninfo: str, since: float, timeout: float) -> boo
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from pgvigil.demo import run_demo
-    from pgvigil.status import render_summary
+    from pgvigil.dashboard import render_summary
+    from pgvigil.tools.demo import run_demo
 
     conninfo = resolve_database(args)
     with MonitoringClient(conninfo) as client:

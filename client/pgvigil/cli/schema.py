@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pgvigil.cli.common import add_command, resolve_database
-from pgvigil.migrate import migrate
-from pgvigil.resources import default_config_path
+from pgvigil.db.migrate import migrate
+from pgvigil.db.resources import default_config_path
 
 if TYPE_CHECKING:
     from pgvigil.cli.common import Subparsers

@@ -20,7 +20,7 @@ BEGIN
         RAISE EXCEPTION 'alert_id must not be NULL'
             USING ERRCODE = 'PV001', HINT = 'Pass an alert_id from monitoring.v_active_alerts.';
     END IF;
-    PERFORM monitoring.assert_text('acknowledged_by', v_actor, 200);
+    PERFORM monitoring_internal.assert_text('acknowledged_by', v_actor, 200);
     SELECT a.status, a.severity INTO v_status, v_severity
     FROM monitoring.alerts AS a WHERE a.alert_id = p_alert_id FOR UPDATE;
     IF NOT FOUND THEN
@@ -41,7 +41,7 @@ BEGIN
     WHERE a.alert_id = p_alert_id;
     INSERT INTO monitoring.alert_events (alert_id, event_type, severity, actor, note)
     VALUES (p_alert_id, 'acknowledged', v_severity, v_actor, left(p_note, 2000));
-    PERFORM monitoring.write_audit_log('acknowledge_alert', p_alert_id::text, jsonb_build_object(
+    PERFORM monitoring_internal.write_audit_log('acknowledge_alert', p_alert_id::text, jsonb_build_object(
         'alert_id', p_alert_id, 'acknowledged_by', v_actor, 'note', left(p_note, 2000)));
     RETURN true;
 END;

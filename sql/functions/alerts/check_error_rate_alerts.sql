@@ -9,13 +9,13 @@ AS $$
 -- hour, against alert_thresholds.error_rates. Alert type 'error_rate',
 -- subject = component. Returns the number of components alerting.
 DECLARE
-    v_window_minutes double precision := monitoring.config_number('{alert_settings,error_rate_window_minutes}');
-    v_thresholds jsonb := monitoring.config_value('{alert_thresholds,error_rates}');
+    v_window_minutes double precision := monitoring_internal.config_number('{alert_settings,error_rate_window_minutes}');
+    v_thresholds jsonb := monitoring_internal.config_value('{alert_thresholds,error_rates}');
     v_severity text;
     v_alerting integer := 0;
     r record;
 BEGIN
-    PERFORM monitoring.lock_checks();
+    PERFORM monitoring_internal.lock_checks();
     FOR r IN
         SELECT e.component,
                count(*) AS error_count,
@@ -27,9 +27,9 @@ BEGIN
           AND e.occurred_at <= now()
         GROUP BY e.component
     LOOP
-        v_severity := monitoring.severity_for_value(r.errors_per_hour, v_thresholds);
+        v_severity := monitoring_internal.severity_for_value(r.errors_per_hour, v_thresholds);
         CONTINUE WHEN v_severity IS NULL;
-        PERFORM monitoring.upsert_alert(
+        PERFORM monitoring_internal.upsert_alert(
             'error_rate', r.component, v_severity,
             format('High error rate in %s', r.component),
             format('%s errors in the last %s minutes in %s (%s per hour; %s threshold %s per hour)',
@@ -41,7 +41,7 @@ BEGIN
                                'last_error_at', r.last_error_at));
         v_alerting := v_alerting + 1;
     END LOOP;
-    PERFORM monitoring.finish_check('error_rate');
+    PERFORM monitoring_internal.finish_check('error_rate');
     RETURN v_alerting;
 END;
 $$;

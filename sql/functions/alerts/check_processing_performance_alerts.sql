@@ -15,17 +15,17 @@ AS $$
 --    alert_thresholds.processing_times (read from running_tasks, no history).
 -- Returns the number of alerts raised or updated.
 DECLARE
-    v_window_minutes double precision := monitoring.config_number('{alert_settings,processing_window_minutes}');
-    v_percentile double precision := monitoring.config_number('{alert_settings,processing_percentile}');
-    v_min_tasks double precision := monitoring.config_number('{alert_settings,processing_min_tasks}');
-    v_time_thresholds jsonb := monitoring.config_value('{alert_thresholds,processing_times}');
-    v_failure_thresholds jsonb := monitoring.config_value('{alert_thresholds,task_failure_rates}');
+    v_window_minutes double precision := monitoring_internal.config_number('{alert_settings,processing_window_minutes}');
+    v_percentile double precision := monitoring_internal.config_number('{alert_settings,processing_percentile}');
+    v_min_tasks double precision := monitoring_internal.config_number('{alert_settings,processing_min_tasks}');
+    v_time_thresholds jsonb := monitoring_internal.config_value('{alert_thresholds,processing_times}');
+    v_failure_thresholds jsonb := monitoring_internal.config_value('{alert_thresholds,task_failure_rates}');
     v_percentile_label text;
     v_severity text;
     v_alerting integer := 0;
     r record;
 BEGIN
-    PERFORM monitoring.lock_checks();
+    PERFORM monitoring_internal.lock_checks();
     v_percentile_label := 'p' || trim_scale(round((v_percentile * 100)::numeric, 1))::text;
 
     FOR r IN
@@ -40,9 +40,9 @@ BEGIN
         GROUP BY m.task_type
         HAVING count(*) >= v_min_tasks
     LOOP
-        v_severity := monitoring.severity_for_value(r.duration_percentile, v_time_thresholds);
+        v_severity := monitoring_internal.severity_for_value(r.duration_percentile, v_time_thresholds);
         IF v_severity IS NOT NULL THEN
-            PERFORM monitoring.upsert_alert(
+            PERFORM monitoring_internal.upsert_alert(
                 'slow_processing', r.task_type, v_severity,
                 format('Slow %s tasks', r.task_type),
                 format('%s of %s %s tasks that ended in the last %s minutes took %s s (%s threshold %s s)',
@@ -54,10 +54,10 @@ BEGIN
             v_alerting := v_alerting + 1;
         END IF;
 
-        v_severity := monitoring.severity_for_value(r.failed_count::double precision / r.ended_count,
+        v_severity := monitoring_internal.severity_for_value(r.failed_count::double precision / r.ended_count,
                                                     v_failure_thresholds);
         IF v_severity IS NOT NULL THEN
-            PERFORM monitoring.upsert_alert(
+            PERFORM monitoring_internal.upsert_alert(
                 'task_failure_rate', r.task_type, v_severity,
                 format('%s tasks failing', r.task_type),
                 format('%s of %s %s tasks that ended in the last %s minutes failed or timed out (%s%%; %s threshold %s%%)',
@@ -81,9 +81,9 @@ BEGIN
         WHERE t.start_time <= now() - make_interval(secs => (v_time_thresholds ->> 'low')::double precision)
         GROUP BY t.task_type
     LOOP
-        v_severity := monitoring.severity_for_value(r.oldest_age_seconds, v_time_thresholds);
+        v_severity := monitoring_internal.severity_for_value(r.oldest_age_seconds, v_time_thresholds);
         CONTINUE WHEN v_severity IS NULL;
-        PERFORM monitoring.upsert_alert(
+        PERFORM monitoring_internal.upsert_alert(
             'stuck_tasks', r.task_type, v_severity,
             format('Stuck %s tasks', r.task_type),
             format('%s %s tasks running longer than %s s; the oldest for %s s (%s threshold %s s)',
@@ -94,9 +94,9 @@ BEGIN
         v_alerting := v_alerting + 1;
     END LOOP;
 
-    PERFORM monitoring.finish_check('slow_processing');
-    PERFORM monitoring.finish_check('task_failure_rate');
-    PERFORM monitoring.finish_check('stuck_tasks');
+    PERFORM monitoring_internal.finish_check('slow_processing');
+    PERFORM monitoring_internal.finish_check('task_failure_rate');
+    PERFORM monitoring_internal.finish_check('stuck_tasks');
     RETURN v_alerting;
 END;
 $$;

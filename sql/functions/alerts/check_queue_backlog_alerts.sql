@@ -10,13 +10,13 @@ AS $$
 -- queue name. A queue that stopped reporting clears its alert. Returns the
 -- number of queues alerting.
 DECLARE
-    v_max_age_minutes double precision := monitoring.config_number('{alert_settings,queue_sample_max_age_minutes}');
-    v_thresholds jsonb := monitoring.config_value('{alert_thresholds,queue_backlog}');
+    v_max_age_minutes double precision := monitoring_internal.config_number('{alert_settings,queue_sample_max_age_minutes}');
+    v_thresholds jsonb := monitoring_internal.config_value('{alert_thresholds,queue_backlog}');
     v_severity text;
     v_alerting integer := 0;
     r record;
 BEGIN
-    PERFORM monitoring.lock_checks();
+    PERFORM monitoring_internal.lock_checks();
     FOR r IN
         SELECT DISTINCT ON (q.queue_name) q.*
         FROM monitoring.queue_monitoring AS q
@@ -24,9 +24,9 @@ BEGIN
           AND q.recorded_at <= now()
         ORDER BY q.queue_name, q.recorded_at DESC
     LOOP
-        v_severity := monitoring.severity_for_value(r.pending_count, v_thresholds);
+        v_severity := monitoring_internal.severity_for_value(r.pending_count, v_thresholds);
         CONTINUE WHEN v_severity IS NULL;
-        PERFORM monitoring.upsert_alert(
+        PERFORM monitoring_internal.upsert_alert(
             'queue_backlog', r.queue_name, v_severity,
             format('Queue %s backing up', r.queue_name),
             format('%s items pending in %s (%s threshold %s)%s', r.pending_count, r.queue_name,
@@ -40,7 +40,7 @@ BEGIN
                                'sampled_at', r.recorded_at));
         v_alerting := v_alerting + 1;
     END LOOP;
-    PERFORM monitoring.finish_check('queue_backlog');
+    PERFORM monitoring_internal.finish_check('queue_backlog');
     RETURN v_alerting;
 END;
 $$;

@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION monitoring.finish_check(p_check_name text)
+CREATE OR REPLACE FUNCTION monitoring_internal.finish_check(p_check_name text)
 RETURNS void
 LANGUAGE sql
 AS $$
@@ -12,5 +12,5 @@ AS $$
         last_source = excluded.last_source,
         runs_total = c.runs_total + 1;
 $$;
-COMMENT ON FUNCTION monitoring.finish_check(text) IS
+COMMENT ON FUNCTION monitoring_internal.finish_check(text) IS
     'Internal: records that the check for one alert type evaluated at now().';

@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION monitoring.lock_checks()
+CREATE OR REPLACE FUNCTION monitoring_internal.lock_checks()
 RETURNS void
 LANGUAGE sql
 AS $$
@@ -6,5 +6,5 @@ AS $$
     -- runs them by hand) for the rest of the transaction.
     SELECT pg_advisory_xact_lock(hashtext('pgvigil.monitoring_checks'));
 $$;
-COMMENT ON FUNCTION monitoring.lock_checks() IS
+COMMENT ON FUNCTION monitoring_internal.lock_checks() IS
     'Internal: takes the transaction-scoped advisory lock shared by all alert checks.';

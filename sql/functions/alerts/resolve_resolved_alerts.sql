@@ -12,7 +12,7 @@ DECLARE
     v_source text := coalesce(nullif(current_setting('pgvigil.check_source', true), ''), 'manual');
     v_resolved integer;
 BEGIN
-    PERFORM monitoring.lock_checks();
+    PERFORM monitoring_internal.lock_checks();
     WITH resolved AS (
         UPDATE monitoring.alerts AS a
         SET status = 'resolved',

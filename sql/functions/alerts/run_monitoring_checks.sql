@@ -15,7 +15,7 @@ BEGIN
     IF pg_is_in_recovery() THEN
         RETURN;
     END IF;
-    PERFORM monitoring.assert_text('source', p_source, 200);
+    PERFORM monitoring_internal.assert_text('source', p_source, 200);
     IF NOT pg_try_advisory_xact_lock(hashtext('pgvigil.monitoring_checks')) THEN
         RAISE NOTICE 'pgvigil: monitoring checks already running in another session; skipped';
         RETURN;

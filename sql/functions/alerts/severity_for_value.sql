@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION monitoring.severity_for_value(p_value double precision, p_thresholds jsonb)
+CREATE OR REPLACE FUNCTION monitoring_internal.severity_for_value(p_value double precision, p_thresholds jsonb)
 RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
@@ -11,5 +11,5 @@ AS $$
         WHEN p_value >= (p_thresholds ->> 'low')::double precision THEN 'low'
     END;
 $$;
-COMMENT ON FUNCTION monitoring.severity_for_value(double precision, jsonb) IS
+COMMENT ON FUNCTION monitoring_internal.severity_for_value(double precision, jsonb) IS
     'Internal: maps a measured value onto {low, medium, high, critical} thresholds; NULL below low.';

@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION monitoring.severity_rank(p_severity text)
+CREATE OR REPLACE FUNCTION monitoring_internal.severity_rank(p_severity text)
 RETURNS integer
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
@@ -7,5 +7,5 @@ AS $$
         WHEN 'low' THEN 1 WHEN 'medium' THEN 2 WHEN 'high' THEN 3 WHEN 'critical' THEN 4
     END;
 $$;
-COMMENT ON FUNCTION monitoring.severity_rank(text) IS
+COMMENT ON FUNCTION monitoring_internal.severity_rank(text) IS
     'Internal: 1 for low up to 4 for critical; NULL for anything else.';

@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION monitoring.upsert_alert(
+CREATE OR REPLACE FUNCTION monitoring_internal.upsert_alert(
     p_alert_type text,
     p_subject text,
     p_severity text,
@@ -61,5 +61,5 @@ BEGIN
     RETURN 'severity_changed';
 END;
 $$;
-COMMENT ON FUNCTION monitoring.upsert_alert(text, text, text, text, text, double precision, double precision, jsonb) IS
+COMMENT ON FUNCTION monitoring_internal.upsert_alert(text, text, text, text, text, double precision, double precision, jsonb) IS
     'Internal: raise or update the open alert with key alert_type:subject; returns triggered, severity_changed or updated.';

@@ -24,10 +24,10 @@ BEGIN
     VALUES (true, p_document, now(), session_user)
     ON CONFLICT ON CONSTRAINT config_pkey DO UPDATE
     SET document = excluded.document, applied_at = excluded.applied_at, applied_by = excluded.applied_by;
-    PERFORM monitoring.write_audit_log('apply_config', 'config', jsonb_build_object(
+    PERFORM monitoring_internal.write_audit_log('apply_config', 'config', jsonb_build_object(
         'old_sha256', encode(sha256(convert_to(v_old::text, 'UTF8')), 'hex'),
         'new_sha256', encode(sha256(convert_to(p_document::text, 'UTF8')), 'hex'),
-        'changed_keys', to_jsonb(monitoring.config_changed_keys(coalesce(v_old, '{}'), p_document))));
+        'changed_keys', to_jsonb(monitoring_internal.config_changed_keys(coalesce(v_old, '{}'), p_document))));
     RETURN p_document;
 END;
 $$;

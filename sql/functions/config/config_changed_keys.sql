@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION monitoring.config_changed_keys(p_old jsonb, p_new jsonb)
+CREATE OR REPLACE FUNCTION monitoring_internal.config_changed_keys(p_old jsonb, p_new jsonb)
 RETURNS text[]
 LANGUAGE sql IMMUTABLE
 AS $$
@@ -23,5 +23,5 @@ WHERE w.old_value IS DISTINCT FROM w.new_value
   AND NOT (coalesce(pg_catalog.jsonb_typeof(w.old_value) = 'object', false)
            AND coalesce(pg_catalog.jsonb_typeof(w.new_value) = 'object', false));
 $$;
-COMMENT ON FUNCTION monitoring.config_changed_keys(jsonb, jsonb) IS
+COMMENT ON FUNCTION monitoring_internal.config_changed_keys(jsonb, jsonb) IS
     'Internal: dotted paths of the config values that differ between two documents (for the audit log).';

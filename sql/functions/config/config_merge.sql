@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION monitoring.config_merge(p_base jsonb, p_overlay jsonb)
+CREATE OR REPLACE FUNCTION monitoring_internal.config_merge(p_base jsonb, p_overlay jsonb)
 RETURNS jsonb
 LANGUAGE sql
 IMMUTABLE
@@ -15,11 +15,11 @@ AS $$
                         coalesce(b.key, o.key),
                         CASE WHEN b.key IS NULL THEN o.value
                              WHEN o.key IS NULL THEN b.value
-                             ELSE monitoring.config_merge(b.value, o.value) END), '{}'::jsonb)
+                             ELSE monitoring_internal.config_merge(b.value, o.value) END), '{}'::jsonb)
              FROM jsonb_each(p_base) AS b
              FULL JOIN jsonb_each(p_overlay) AS o ON o.key = b.key)
         ELSE coalesce(p_overlay, p_base)
     END;
 $$;
-COMMENT ON FUNCTION monitoring.config_merge(jsonb, jsonb) IS
+COMMENT ON FUNCTION monitoring_internal.config_merge(jsonb, jsonb) IS
     'Internal: deep merge of two config documents, the overlay winning except where both hold an object (merged key by key).';

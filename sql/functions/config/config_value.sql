@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION monitoring.config_value(p_path text[])
+CREATE OR REPLACE FUNCTION monitoring_internal.config_value(p_path text[])
 RETURNS jsonb
 LANGUAGE plpgsql STABLE
 AS $$
@@ -16,5 +16,5 @@ BEGIN
     RETURN v_value;
 END;
 $$;
-COMMENT ON FUNCTION monitoring.config_value(text[]) IS
+COMMENT ON FUNCTION monitoring_internal.config_value(text[]) IS
     'Internal: the value at a path of the active config document; raises PV301 when it is missing.';

@@ -72,7 +72,7 @@ BEGIN
        OR v_value::text::double precision <= 0 OR v_value::text::double precision > 1 THEN
         RETURN NEXT 'alert_settings.processing_percentile must be a number in (0, 1], e.g. 0.95';
     END IF;
-    IF monitoring.severity_rank(p_document #>> '{alert_settings,degraded_max_severity}') IS NULL THEN
+    IF monitoring_internal.severity_rank(p_document #>> '{alert_settings,degraded_max_severity}') IS NULL THEN
         RETURN NEXT 'alert_settings.degraded_max_severity must be one of low, medium, high, critical';
     END IF;
     v_value := p_document #> '{ingest,max_future_skew_seconds}';

@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION monitoring.write_audit_log(p_action text, p_subject text, p_details jsonb)
+CREATE OR REPLACE FUNCTION monitoring_internal.write_audit_log(p_action text, p_subject text, p_details jsonb)
 RETURNS void
 LANGUAGE plpgsql
 AS $$
@@ -12,5 +12,5 @@ BEGIN
             p_action, p_subject, coalesce(p_details, '{}'));
 END;
 $$;
-COMMENT ON FUNCTION monitoring.write_audit_log(text, text, jsonb) IS
+COMMENT ON FUNCTION monitoring_internal.write_audit_log(text, text, jsonb) IS
     'Internal: appends one row to monitoring.audit_log for the calling session (owner only).';

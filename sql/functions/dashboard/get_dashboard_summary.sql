@@ -53,7 +53,7 @@ AS $$
                     'status', h.status, 'status_since', h.status_since,
                     'response_time_ms', h.response_time_ms, 'failure_reason', h.failure_reason,
                     'last_check_at', h.last_check_at)
-                    ORDER BY monitoring.severity_rank(CASE h.status WHEN 'unhealthy' THEN 'critical'
+                    ORDER BY monitoring_internal.severity_rank(CASE h.status WHEN 'unhealthy' THEN 'critical'
                                                       WHEN 'degraded' THEN 'high' ELSE 'low' END) DESC,
                              h.component_type, h.component_name), '[]'::jsonb))
             FROM monitoring.system_health AS h),
@@ -76,12 +76,12 @@ AS $$
                     'low', count(*) FILTER (WHERE a.severity = 'low')),
                 'acknowledged', count(*) FILTER (WHERE a.status = 'acknowledged'),
                 'items', coalesce((
-                    SELECT jsonb_agg(to_jsonb(t) ORDER BY monitoring.severity_rank(t.severity) DESC, t.triggered_at)
+                    SELECT jsonb_agg(to_jsonb(t) ORDER BY monitoring_internal.severity_rank(t.severity) DESC, t.triggered_at)
                     FROM (SELECT a2.alert_id, a2.alert_type, a2.subject, a2.severity, a2.status, a2.title,
                                  a2.message, a2.triggered_at, a2.triggered_by, a2.last_seen_at,
                                  a2.occurrence_count
                           FROM monitoring.alerts AS a2 WHERE a2.resolved_at IS NULL
-                          ORDER BY monitoring.severity_rank(a2.severity) DESC, a2.triggered_at
+                          ORDER BY monitoring_internal.severity_rank(a2.severity) DESC, a2.triggered_at
                           LIMIT 20) AS t), '[]'::jsonb))
             FROM monitoring.alerts AS a
             WHERE a.resolved_at IS NULL)

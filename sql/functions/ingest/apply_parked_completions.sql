@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION monitoring.apply_parked_completions(p_task_ids text[])
+CREATE OR REPLACE FUNCTION monitoring_internal.apply_parked_completions(p_task_ids text[])
 RETURNS integer
 LANGUAGE plpgsql
 AS $$
@@ -28,9 +28,9 @@ BEGIN
     IF v_ids IS NULL THEN
         RETURN 0;
     END IF;
-    RETURN (SELECT count(*) FROM monitoring.finish_tasks(v_ids, v_statuses, v_output_sizes,
+    RETURN (SELECT count(*) FROM monitoring_internal.finish_tasks(v_ids, v_statuses, v_output_sizes,
                                                         v_step_timings, v_end_times));
 END;
 $$;
-COMMENT ON FUNCTION monitoring.apply_parked_completions(text[]) IS
+COMMENT ON FUNCTION monitoring_internal.apply_parked_completions(text[]) IS
     'Internal: finishes the running tasks among the given ids that have a parked completion (a completion recorded by another session while their start was uncommitted).';

@@ -16,10 +16,10 @@ AS $$
 DECLARE
     v_duration_seconds double precision;
 BEGIN
-    PERFORM monitoring.assert_task_completion(p_task_id, p_status, p_output_size, p_step_timings);
-    PERFORM monitoring.assert_event_time(p_event_time);
+    PERFORM monitoring_internal.assert_task_completion(p_task_id, p_status, p_output_size, p_step_timings);
+    PERFORM monitoring_internal.assert_event_time(p_event_time);
     SELECT f.duration_seconds INTO v_duration_seconds
-    FROM monitoring.finish_tasks(ARRAY[p_task_id], ARRAY[p_status], ARRAY[p_output_size],
+    FROM monitoring_internal.finish_tasks(ARRAY[p_task_id], ARRAY[p_status], ARRAY[p_output_size],
                                  ARRAY[p_step_timings], ARRAY[p_event_time]) AS f;
     IF NOT FOUND THEN
         -- Error path only: tell "finished already" from "never started".

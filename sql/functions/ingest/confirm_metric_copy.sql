@@ -13,14 +13,14 @@ AS $$
 -- and the config, so it is applied here to the batch's range (PV006 rolls
 -- the COPY back), and late rows are noted for the rollups.
 BEGIN
-    PERFORM monitoring.assert_event_time(p_first_event_time);
-    PERFORM monitoring.assert_event_time(p_last_event_time);
+    PERFORM monitoring_internal.assert_event_time(p_first_event_time);
+    PERFORM monitoring_internal.assert_event_time(p_last_event_time);
     IF p_last_event_time < p_first_event_time THEN
         RAISE EXCEPTION 'the last event time % is before the first %', p_last_event_time, p_first_event_time
             USING ERRCODE = 'PV006',
                   HINT = 'Pass the earliest and the latest event time of the copied rows, in that order.';
     END IF;
-    PERFORM monitoring.note_ingest('performance_monitoring', p_first_event_time, p_last_event_time);
+    PERFORM monitoring_internal.note_ingest('performance_monitoring', p_first_event_time, p_last_event_time);
 END;
 $$;
 COMMENT ON FUNCTION monitoring.confirm_metric_copy(timestamptz, timestamptz) IS

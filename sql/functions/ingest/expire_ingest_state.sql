@@ -12,8 +12,8 @@ AS $$
 -- Expired completions are reported with a WARNING in the server log, not
 -- dropped silently. Run by run_partition_maintenance().
 DECLARE
-    v_batch_hours double precision := monitoring.config_number('{ingest,batch_ids_hours}');
-    v_bounds record := monitoring.event_time_bounds();
+    v_batch_hours double precision := monitoring_internal.config_number('{ingest,batch_ids_hours}');
+    v_bounds record := monitoring_internal.event_time_bounds();
 BEGIN
     DELETE FROM monitoring.ingest_batches AS b
     WHERE b.received_at < now() - make_interval(hours => 1) * v_batch_hours;

@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION monitoring.finish_tasks(
+CREATE OR REPLACE FUNCTION monitoring_internal.finish_tasks(
     p_task_ids text[],
     p_statuses text[],
     p_output_sizes bigint[],
@@ -66,10 +66,10 @@ BEGIN
     END IF;
     IF v_first IS NOT NULL THEN
         -- Task rollups are by end time: a late completion changes a rolled-up minute.
-        PERFORM monitoring.note_ingest('processing_metrics', v_first, v_last);
+        PERFORM monitoring_internal.note_ingest('processing_metrics', v_first, v_last);
     END IF;
     RETURN QUERY SELECT * FROM unnest(v_ids, v_durations);
 END;
 $$;
-COMMENT ON FUNCTION monitoring.finish_tasks(text[], text[], bigint[], jsonb[], timestamptz[]) IS
+COMMENT ON FUNCTION monitoring_internal.finish_tasks(text[], text[], bigint[], jsonb[], timestamptz[]) IS
     'Internal: ends the running tasks among p_task_ids (status, output size, step timings, end time per element) and returns those finished with their durations; skips tasks not running; PV006 for an end before its start.';

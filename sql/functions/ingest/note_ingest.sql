@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION monitoring.note_ingest(
+CREATE OR REPLACE FUNCTION monitoring_internal.note_ingest(
     p_table text,
     p_first_event_time timestamptz,
     p_last_event_time timestamptz
@@ -63,5 +63,5 @@ BEGIN
     END IF;
 END;
 $$;
-COMMENT ON FUNCTION monitoring.note_ingest(text, timestamptz, timestamptz) IS
+COMMENT ON FUNCTION monitoring_internal.note_ingest(text, timestamptz, timestamptz) IS
     'Internal: called in every transaction that writes performance_monitoring or processing_metrics rows, with the earliest and latest event time (recorded_at, end_time); queues the minutes that are already rolled up for recomputation.';

@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION monitoring.park_task_completions(
+CREATE OR REPLACE FUNCTION monitoring_internal.park_task_completions(
     p_task_ids text[],
     p_statuses text[],
     p_output_sizes bigint[],
@@ -36,8 +36,8 @@ BEGIN
     INSERT INTO monitoring.pending_task_completions (task_id, status, output_size, step_timings, end_time)
     SELECT * FROM unnest(p_task_ids, p_statuses, p_output_sizes, p_step_timings, p_end_times)
     ON CONFLICT (task_id) DO NOTHING;
-    RETURN cardinality(p_task_ids) - monitoring.apply_parked_completions(p_task_ids);
+    RETURN cardinality(p_task_ids) - monitoring_internal.apply_parked_completions(p_task_ids);
 END;
 $$;
-COMMENT ON FUNCTION monitoring.park_task_completions(text[], text[], bigint[], jsonb[], timestamptz[]) IS
+COMMENT ON FUNCTION monitoring_internal.park_task_completions(text[], text[], bigint[], jsonb[], timestamptz[]) IS
     'Internal: parks completions whose task is not running here, after probing running_tasks for a start another session has not committed yet (finished at once if so). Returns how many stay parked.';

@@ -20,19 +20,19 @@ DECLARE
     v_error_id bigint;
 BEGIN
     IF p_task_id IS NOT NULL THEN
-        PERFORM monitoring.assert_text('task_id', p_task_id, 200);
+        PERFORM monitoring_internal.assert_text('task_id', p_task_id, 200);
     END IF;
-    PERFORM monitoring.assert_text('error_type', p_error_type, 200);
-    PERFORM monitoring.assert_text('severity', p_severity, 200);
+    PERFORM monitoring_internal.assert_text('error_type', p_error_type, 200);
+    PERFORM monitoring_internal.assert_text('severity', p_severity, 200);
     IF p_severity NOT IN ('low', 'medium', 'high', 'critical') THEN
         RAISE EXCEPTION 'unknown severity: %', p_severity
             USING ERRCODE = 'PV003',
                   HINT = 'Use one of low, medium, high, critical.';
     END IF;
-    PERFORM monitoring.assert_text('message', p_message, 2147483647);
-    PERFORM monitoring.assert_text('component', p_component, 200);
-    PERFORM monitoring.assert_json_object('context', p_context);
-    PERFORM monitoring.assert_event_time(p_event_time);
+    PERFORM monitoring_internal.assert_text('message', p_message, 2147483647);
+    PERFORM monitoring_internal.assert_text('component', p_component, 200);
+    PERFORM monitoring_internal.assert_json_object('context', p_context);
+    PERFORM monitoring_internal.assert_event_time(p_event_time);
 
     INSERT INTO monitoring.error_tracking
         (task_id, error_type, severity, message, component, stack_trace, context, occurred_at)

@@ -15,8 +15,8 @@ AS $$
 -- Records one performance sample. Values may be negative (deltas,
 -- temperatures) but must be finite.
 BEGIN
-    PERFORM monitoring.assert_text('metric_name', p_metric_name, 200);
-    PERFORM monitoring.assert_text('metric_type', p_metric_type, 200);
+    PERFORM monitoring_internal.assert_text('metric_name', p_metric_name, 200);
+    PERFORM monitoring_internal.assert_text('metric_type', p_metric_type, 200);
     IF p_value IS NULL THEN
         RAISE EXCEPTION 'value must not be NULL'
             USING ERRCODE = 'PV001',
@@ -27,16 +27,16 @@ BEGIN
             USING ERRCODE = 'PV005',
                   HINT = 'Skip the sample instead of recording NaN or infinity.';
     END IF;
-    PERFORM monitoring.assert_text('unit', p_unit, 200);
-    PERFORM monitoring.assert_text('component', p_component, 200);
-    PERFORM monitoring.assert_json_object('tags', p_tags);
-    PERFORM monitoring.assert_event_time(p_event_time);
+    PERFORM monitoring_internal.assert_text('unit', p_unit, 200);
+    PERFORM monitoring_internal.assert_text('component', p_component, 200);
+    PERFORM monitoring_internal.assert_json_object('tags', p_tags);
+    PERFORM monitoring_internal.assert_event_time(p_event_time);
 
     INSERT INTO monitoring.performance_monitoring
         (metric_name, metric_type, metric_value, unit, component, tags, recorded_at)
     VALUES
         (p_metric_name, p_metric_type, p_value, p_unit, p_component, p_tags, p_event_time);
-    PERFORM monitoring.note_ingest('performance_monitoring', p_event_time, p_event_time);
+    PERFORM monitoring_internal.note_ingest('performance_monitoring', p_event_time, p_event_time);
 END;
 $$;
 COMMENT ON FUNCTION monitoring.record_performance_metric(text, text, double precision, text, text, jsonb, timestamptz) IS

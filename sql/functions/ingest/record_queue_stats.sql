@@ -15,18 +15,18 @@ AS $$
 -- Records one sample of a queue: pending and in-flight counts, items
 -- completed and failed since the previous sample, age of the oldest pending.
 BEGIN
-    PERFORM monitoring.assert_text('queue_name', p_queue_name, 200);
+    PERFORM monitoring_internal.assert_text('queue_name', p_queue_name, 200);
     IF p_pending_count IS NULL THEN
         RAISE EXCEPTION 'pending_count must not be NULL'
             USING ERRCODE = 'PV001',
                   HINT = 'Pass the number of items waiting in the queue (0 or more).';
     END IF;
-    PERFORM monitoring.assert_count('pending_count', p_pending_count);
-    PERFORM monitoring.assert_count('processing_count', p_processing_count);
-    PERFORM monitoring.assert_count('completed_count', p_completed_count);
-    PERFORM monitoring.assert_count('failed_count', p_failed_count);
-    PERFORM monitoring.assert_count('oldest_pending_age_seconds', p_oldest_pending_age_seconds);
-    PERFORM monitoring.assert_event_time(p_event_time);
+    PERFORM monitoring_internal.assert_count('pending_count', p_pending_count);
+    PERFORM monitoring_internal.assert_count('processing_count', p_processing_count);
+    PERFORM monitoring_internal.assert_count('completed_count', p_completed_count);
+    PERFORM monitoring_internal.assert_count('failed_count', p_failed_count);
+    PERFORM monitoring_internal.assert_count('oldest_pending_age_seconds', p_oldest_pending_age_seconds);
+    PERFORM monitoring_internal.assert_event_time(p_event_time);
 
     INSERT INTO monitoring.queue_monitoring
         (queue_name, pending_count, processing_count, completed_count, failed_count,

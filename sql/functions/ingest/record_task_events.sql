@@ -35,7 +35,7 @@ DECLARE
     v_later record;
     v_finished text[];
 BEGIN
-    PERFORM monitoring.assert_task_events(p_kinds, p_task_ids, p_task_types, p_worker_ids, p_input_sizes,
+    PERFORM monitoring_internal.assert_task_events(p_kinds, p_task_ids, p_task_types, p_worker_ids, p_input_sizes,
                                           p_metadata, p_statuses, p_output_sizes, p_step_timings, p_event_times);
     IF v_count = 0 THEN
         RETURN 0;
@@ -43,7 +43,7 @@ BEGIN
 
     -- Starts, each with its completion when the batch holds it too (the
     -- validation allows one of each per task): finished at once.
-    PERFORM monitoring.record_task_starts(
+    PERFORM monitoring_internal.record_task_starts(
         array_agg(s.task_id), array_agg(s.task_type), array_agg(s.worker_id), array_agg(s.input_size),
         array_agg(s.metadata), array_agg(s.event_time), array_agg(c.status), array_agg(c.output_size),
         array_agg(c.step_timings), array_agg(c.event_time))
@@ -68,9 +68,9 @@ BEGIN
                       WHERE s.kind = 'start' AND s.task_id = c.task_id);
     IF v_later.task_ids IS NOT NULL THEN
         SELECT coalesce(array_agg(f.task_id), '{}') INTO v_finished
-        FROM monitoring.finish_tasks(v_later.task_ids, v_later.statuses, v_later.output_sizes,
+        FROM monitoring_internal.finish_tasks(v_later.task_ids, v_later.statuses, v_later.output_sizes,
                                      v_later.step_timings, v_later.end_times) AS f;
-        PERFORM monitoring.park_task_completions(
+        PERFORM monitoring_internal.park_task_completions(
             array_agg(c.task_id), array_agg(c.status), array_agg(c.output_size),
             array_agg(c.step_timings), array_agg(c.end_time))
         FROM unnest(v_later.task_ids, v_later.statuses, v_later.output_sizes, v_later.step_timings,

@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION monitoring.record_task_starts(
+CREATE OR REPLACE FUNCTION monitoring_internal.record_task_starts(
     p_task_ids text[],
     p_task_types text[],
     p_worker_ids text[],
@@ -95,15 +95,15 @@ BEGIN
     END IF;
     IF v_first IS NOT NULL THEN
         -- Finished at once: task rollups are by end time.
-        PERFORM monitoring.note_ingest('processing_metrics', v_first, v_last);
+        PERFORM monitoring_internal.note_ingest('processing_metrics', v_first, v_last);
     END IF;
 
     -- The other side of the meeting with a concurrent completion: if a
     -- running_tasks insert above waited for another session's probe, the
     -- completion that session parked is visible to this later statement.
-    PERFORM monitoring.apply_parked_completions(p_task_ids);
+    PERFORM monitoring_internal.apply_parked_completions(p_task_ids);
     RETURN cardinality(p_task_ids);
 END;
 $$;
-COMMENT ON FUNCTION monitoring.record_task_starts(text[], text[], text[], bigint[], jsonb[], timestamptz[], text[], bigint[], jsonb[], timestamptz[]) IS
+COMMENT ON FUNCTION monitoring_internal.record_task_starts(text[], text[], text[], bigint[], jsonb[], timestamptz[], text[], bigint[], jsonb[], timestamptz[]) IS
     'Internal: records task starts (finished at once when their completion is given or parked); PV006, PV101, PV103. Called by start_task_tracking() and record_task_events().';

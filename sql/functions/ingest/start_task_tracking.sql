@@ -15,11 +15,11 @@ AS $$
 -- entry in running_tasks so completion never searches the history (see
 -- record_task_starts, shared with the buffered path).
 BEGIN
-    PERFORM monitoring.assert_task_start(p_task_id, p_task_type, p_input_size, p_worker_id, p_metadata);
-    PERFORM monitoring.assert_event_time(p_event_time);
+    PERFORM monitoring_internal.assert_task_start(p_task_id, p_task_type, p_input_size, p_worker_id, p_metadata);
+    PERFORM monitoring_internal.assert_event_time(p_event_time);
     -- A buffered writer elsewhere may have delivered the completion first:
     -- record_task_starts finishes the task at once if so.
-    PERFORM monitoring.record_task_starts(
+    PERFORM monitoring_internal.record_task_starts(
         ARRAY[p_task_id], ARRAY[p_task_type], ARRAY[p_worker_id], ARRAY[p_input_size], ARRAY[p_metadata],
         ARRAY[p_event_time], '{NULL}'::text[], '{NULL}'::bigint[], '{NULL}'::jsonb[], '{NULL}'::timestamptz[]);
     RETURN p_task_id;

@@ -20,9 +20,9 @@ AS $$
 DECLARE
     v_current monitoring.system_health%ROWTYPE;
 BEGIN
-    PERFORM monitoring.assert_text('component_type', p_component_type, 200);
-    PERFORM monitoring.assert_text('component_name', p_component_name, 200);
-    PERFORM monitoring.assert_text('status', p_status, 200);
+    PERFORM monitoring_internal.assert_text('component_type', p_component_type, 200);
+    PERFORM monitoring_internal.assert_text('component_name', p_component_name, 200);
+    PERFORM monitoring_internal.assert_text('status', p_status, 200);
     IF p_status NOT IN ('healthy', 'degraded', 'unhealthy') THEN
         RAISE EXCEPTION 'unknown health status: %', p_status
             USING ERRCODE = 'PV002',
@@ -32,14 +32,14 @@ BEGIN
     -- double's range (a float near DBL_MAX rounded up to 15 digits) or too
     -- close to zero for it (1e-400) is clamped for the check only, keeping
     -- its sign, not refused with a cast error. The column is numeric.
-    PERFORM monitoring.assert_count('response_time_ms',
+    PERFORM monitoring_internal.assert_count('response_time_ms',
         CASE WHEN p_response_time_ms > 1e300 AND p_response_time_ms < 'Infinity'::numeric THEN 1e300
              WHEN p_response_time_ms < -1e300 AND p_response_time_ms > '-Infinity'::numeric THEN -1e300
              WHEN p_response_time_ms <> 0 AND abs(p_response_time_ms) < 1e-300
                  THEN sign(p_response_time_ms) * 1e-300
              ELSE p_response_time_ms END::double precision);
-    PERFORM monitoring.assert_json_object('details', p_details);
-    PERFORM monitoring.assert_event_time(p_event_time);
+    PERFORM monitoring_internal.assert_json_object('details', p_details);
+    PERFORM monitoring_internal.assert_event_time(p_event_time);
 
     INSERT INTO monitoring.system_health AS h
         (component_type, component_name, status, response_time_ms, failure_reason, details,

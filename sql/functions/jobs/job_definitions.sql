@@ -10,23 +10,23 @@ AS $$
     -- Schedules are cron expressions in UTC from the config's "schedules".
     -- The only place job names are written: everything else reads them here.
     SELECT 'pgvigil-monitoring-checks',
-           monitoring.config_value('{schedules,monitoring_checks}') #>> '{}',
+           monitoring_internal.config_value('{schedules,monitoring_checks}') #>> '{}',
            format('SELECT * FROM monitoring.run_monitoring_checks(%L)', p_runner)
     UNION ALL
     SELECT 'pgvigil-rollups',
-           monitoring.config_value('{schedules,rollups}') #>> '{}',
+           monitoring_internal.config_value('{schedules,rollups}') #>> '{}',
            'CALL monitoring.refresh_rollups()'
     UNION ALL
     SELECT 'pgvigil-partition-maintenance',
-           monitoring.config_value('{schedules,partition_maintenance}') #>> '{}',
+           monitoring_internal.config_value('{schedules,partition_maintenance}') #>> '{}',
            'SELECT * FROM monitoring.run_partition_maintenance()'
     UNION ALL
     SELECT 'pgvigil-cleanup',
-           monitoring.config_value('{schedules,cleanup}') #>> '{}',
+           monitoring_internal.config_value('{schedules,cleanup}') #>> '{}',
            'CALL monitoring.run_retention()'
     UNION ALL
     SELECT 'pgvigil-purge-cron-history',
-           monitoring.config_value('{schedules,purge_cron_history}') #>> '{}',
+           monitoring_internal.config_value('{schedules,purge_cron_history}') #>> '{}',
            'SELECT monitoring.purge_cron_history()'
     -- pg_cron's own run history: nothing to purge for another runner.
     WHERE p_runner = 'pg_cron';

@@ -42,7 +42,7 @@ BEGIN
                                 current_database());
     END IF;
     v_version_parts := (regexp_match(v_version, '^(\d+)\.(\d+)'))::integer[];
-    v_interval_seconds := monitoring.config_value('{schedules}') -> 'monitoring_checks_interval_seconds';
+    v_interval_seconds := monitoring_internal.config_value('{schedules}') -> 'monitoring_checks_interval_seconds';
 
     FOR j IN SELECT * FROM monitoring.job_definitions('pg_cron') LOOP
         v_schedule := j.schedule;
@@ -67,7 +67,7 @@ BEGIN
         v_jobs := v_jobs || jsonb_build_object('job_name', j.job_name, 'schedule', v_schedule, 'job_id', job_id);
         RETURN NEXT;
     END LOOP;
-    PERFORM monitoring.write_audit_log('schedule_jobs', 'pg_cron', jsonb_build_object('jobs', v_jobs));
+    PERFORM monitoring_internal.write_audit_log('schedule_jobs', 'pg_cron', jsonb_build_object('jobs', v_jobs));
 END;
 $$;
 COMMENT ON FUNCTION monitoring.schedule_jobs() IS

@@ -19,7 +19,7 @@ BEGIN
         INTO v_removed
         USING ARRAY(SELECT d.job_name FROM monitoring.job_definitions() AS d);
     IF jsonb_array_length(v_removed) > 0 THEN
-        PERFORM monitoring.write_audit_log('unschedule_jobs', 'pg_cron', jsonb_build_object('jobs', v_removed));
+        PERFORM monitoring_internal.write_audit_log('unschedule_jobs', 'pg_cron', jsonb_build_object('jobs', v_removed));
     END IF;
     RETURN jsonb_array_length(v_removed);
 END;

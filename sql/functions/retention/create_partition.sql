@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION monitoring.create_partition(p_table_name text, p_day date)
+CREATE OR REPLACE FUNCTION monitoring_internal.create_partition(p_table_name text, p_day date)
 RETURNS boolean
 LANGUAGE plpgsql
 AS $$
@@ -33,5 +33,5 @@ BEGIN
     RETURN true;
 END;
 $$;
-COMMENT ON FUNCTION monitoring.create_partition(text, date) IS
+COMMENT ON FUNCTION monitoring_internal.create_partition(text, date) IS
     'Internal: creates the daily (UTC) partition of a history table, moving that day''s rows out of the default partition.';

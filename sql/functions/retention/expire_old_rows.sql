@@ -24,7 +24,7 @@ DECLARE
 BEGIN
     FOR h IN SELECT * FROM monitoring.history_tables ORDER BY 1 LOOP
         table_name := h.table_name;
-        v_retention := monitoring.config_value(ARRAY['retention', h.retention_setting]);
+        v_retention := monitoring_internal.config_value(ARRAY['retention', h.retention_setting]);
         IF jsonb_typeof(v_retention) = 'object' THEN
             SELECT max(value::text::double precision) INTO v_days FROM jsonb_each(v_retention);
         ELSE
@@ -53,7 +53,7 @@ BEGIN
     table_name := 'performance_rollup_hour';
     DELETE FROM monitoring.performance_rollup_hour AS o
     WHERE o.bucket < now() - interval '1 hour' - make_interval(days => 1)
-                     * monitoring.config_number('{retention,performance_rollup_hour_days}');
+                     * monitoring_internal.config_number('{retention,performance_rollup_hour_days}');
     GET DIAGNOSTICS rows_removed = ROW_COUNT;
     RETURN NEXT;
 
@@ -66,14 +66,14 @@ BEGIN
     table_name := 'task_rollup_hour';
     DELETE FROM monitoring.task_rollup_hour AS o
     WHERE o.bucket < now() - interval '1 hour' - make_interval(days => 1)
-                     * monitoring.config_number('{retention,task_rollup_hour_days}');
+                     * monitoring_internal.config_number('{retention,task_rollup_hour_days}');
     GET DIAGNOSTICS rows_removed = ROW_COUNT;
     RETURN NEXT;
 
     table_name := 'alerts';
     DELETE FROM monitoring.alerts AS a
     WHERE a.resolved_at < now() - make_interval(days => 1)
-                              * monitoring.config_number('{retention,resolved_alerts_days}');
+                              * monitoring_internal.config_number('{retention,resolved_alerts_days}');
     GET DIAGNOSTICS rows_removed = ROW_COUNT;
     RETURN NEXT;
 END;

@@ -20,7 +20,7 @@ AS $$
                ) AS cutoff
         FROM monitoring.history_tables AS h
         CROSS JOIN LATERAL (
-            SELECT monitoring.config_value(ARRAY['retention', h.retention_setting]) AS setting
+            SELECT monitoring_internal.config_value(ARRAY['retention', h.retention_setting]) AS setting
         ) AS r
     )
     SELECT r.table_name, c.relname::text, c.relispartition

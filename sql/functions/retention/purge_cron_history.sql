@@ -20,7 +20,7 @@ BEGIN
              WHERE d.jobid = j.jobid
                AND j.jobname IN (SELECT job_name FROM monitoring.job_definitions())
                AND d.end_time < $1'
-        USING now() - make_interval(days => 1) * monitoring.config_number('{retention,cron_job_run_details_days}');
+        USING now() - make_interval(days => 1) * monitoring_internal.config_number('{retention,cron_job_run_details_days}');
     GET DIAGNOSTICS v_deleted = ROW_COUNT;
     RETURN v_deleted;
 END;

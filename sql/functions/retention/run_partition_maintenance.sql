@@ -12,8 +12,8 @@ AS $$
 -- state (expire_ingest_state). Idempotent; skips when another
 -- maintenance run holds the lock or on a standby.
 DECLARE
-    v_premake_days integer := monitoring.config_number('{partitioning,premake_days}')::integer;
-    v_back_days integer := ceil(monitoring.config_number('{ingest,max_event_age_hours}') / 24)::integer;
+    v_premake_days integer := monitoring_internal.config_number('{partitioning,premake_days}')::integer;
+    v_back_days integer := ceil(monitoring_internal.config_number('{ingest,max_event_age_hours}') / 24)::integer;
     v_today date := (now() AT TIME ZONE 'UTC')::date;
     v_day date;
     h record;
@@ -29,14 +29,14 @@ BEGIN
         IF rows_moved_from_default > 0 THEN
             FOR v_day IN EXECUTE format('SELECT DISTINCT (%I AT TIME ZONE ''UTC'')::date FROM monitoring.%I',
                                         h.time_column, h.table_name || '_default') LOOP
-                IF monitoring.create_partition(h.table_name, v_day) THEN
+                IF monitoring_internal.create_partition(h.table_name, v_day) THEN
                     partitions_created := partitions_created + 1;
                 END IF;
             END LOOP;
         END IF;
         FOR v_day IN SELECT d::date FROM generate_series(v_today - v_back_days, v_today + v_premake_days,
                                                           interval '1 day') AS d LOOP
-            IF monitoring.create_partition(h.table_name, v_day) THEN
+            IF monitoring_internal.create_partition(h.table_name, v_day) THEN
                 partitions_created := partitions_created + 1;
             END IF;
         END LOOP;

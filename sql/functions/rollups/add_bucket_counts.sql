@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION monitoring.add_bucket_counts(p_counts bigint[], p_more bigint[])
+CREATE OR REPLACE FUNCTION monitoring_internal.add_bucket_counts(p_counts bigint[], p_more bigint[])
 RETURNS bigint[]
 LANGUAGE plpgsql
 IMMUTABLE
@@ -23,5 +23,5 @@ BEGIN
     RETURN v_counts;
 END;
 $$;
-COMMENT ON FUNCTION monitoring.add_bucket_counts(bigint[], bigint[]) IS
+COMMENT ON FUNCTION monitoring_internal.add_bucket_counts(bigint[], bigint[]) IS
     'Internal: element-wise sum of two bucket count arrays (transition function of monitoring.sum_bucket_counts).';

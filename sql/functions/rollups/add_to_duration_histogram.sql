@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION monitoring.add_to_duration_histogram(p_counts bigint[], p_seconds double precision)
+CREATE OR REPLACE FUNCTION monitoring_internal.add_to_duration_histogram(p_counts bigint[], p_seconds double precision)
 RETURNS bigint[]
 LANGUAGE plpgsql
 IMMUTABLE
@@ -20,5 +20,5 @@ BEGIN
     RETURN v_counts;
 END;
 $$;
-COMMENT ON FUNCTION monitoring.add_to_duration_histogram(bigint[], double precision) IS
+COMMENT ON FUNCTION monitoring_internal.add_to_duration_histogram(bigint[], double precision) IS
     'Internal: transition function of the aggregate monitoring.task_duration_histogram(double precision).';

@@ -44,7 +44,7 @@ BEGIN
         RETURN NULL;
     END;
 
-    v_to := date_bin('1 minute', now() - make_interval(secs => monitoring.config_number('{rollups,lag_seconds}')),
+    v_to := date_bin('1 minute', now() - make_interval(secs => monitoring_internal.config_number('{rollups,lag_seconds}')),
                      TIMESTAMPTZ '2000-01-01 00:00:00+00');
     SELECT s.watermark INTO v_from FROM monitoring.rollup_state AS s;
     v_first_run := v_from IS NULL;

@@ -51,12 +51,12 @@ BEGIN
     v_watermark := coalesce(v_watermark, '-infinity');
     -- Raw rows are kept at least N days by whole UTC days (cleanup_old_monitoring_data).
     v_performance_floor := date_bin('1 day', now() - make_interval(days => 1)
-                                                     * monitoring.config_number('{retention,performance_monitoring_days}'),
+                                                     * monitoring_internal.config_number('{retention,performance_monitoring_days}'),
                                     c_origin);
     v_tasks_floor := date_bin('1 day', now() - make_interval(days => 1)
-                                               * monitoring.config_number('{retention,processing_metrics_days}'),
+                                               * monitoring_internal.config_number('{retention,processing_metrics_days}'),
                               c_origin);
-    v_budget_minutes := greatest((monitoring.config_number('{rollups,max_hours_per_run}') * 60)::bigint, 1);
+    v_budget_minutes := greatest((monitoring_internal.config_number('{rollups,max_hours_per_run}') * 60)::bigint, 1);
 
     -- Take the whole queue; merge overlapping and adjacent ranges per table.
     WITH taken AS (
@@ -91,7 +91,7 @@ BEGIN
             FOR v_day IN SELECT d::date FROM generate_series(lower(v_hours) AT TIME ZONE 'UTC',
                                                              (upper(v_hours) - interval '1 hour') AT TIME ZONE 'UTC',
                                                              interval '1 day') AS d LOOP
-                PERFORM monitoring.create_partition('performance_rollup_minute', v_day);
+                PERFORM monitoring_internal.create_partition('performance_rollup_minute', v_day);
             END LOOP;
             DELETE FROM monitoring.performance_rollup_minute AS m
             WHERE m.bucket >= r.range_start AND m.bucket < v_end;
@@ -100,7 +100,7 @@ BEGIN
                  value_sketch)
             SELECT a.bucket, a.metric_name, a.metric_type, a.component, a.unit, a.sample_count,
                    a.value_sum, a.value_min, a.value_max, a.value_sketch
-            FROM monitoring.performance_minute_aggregate(r.range_start, v_end) AS a;
+            FROM monitoring_internal.performance_minute_aggregate(r.range_start, v_end) AS a;
             v_performance_hours := v_performance_hours + tstzmultirange(v_hours);
             v_performance_5min := v_performance_5min
                 + tstzmultirange(tstzrange(date_bin('5 minutes', r.range_start, c_origin),
@@ -110,7 +110,7 @@ BEGIN
             FOR v_day IN SELECT d::date FROM generate_series(lower(v_hours) AT TIME ZONE 'UTC',
                                                              (upper(v_hours) - interval '1 hour') AT TIME ZONE 'UTC',
                                                              interval '1 day') AS d LOOP
-                PERFORM monitoring.create_partition('task_rollup_minute', v_day);
+                PERFORM monitoring_internal.create_partition('task_rollup_minute', v_day);
             END LOOP;
             DELETE FROM monitoring.task_rollup_minute AS m
             WHERE m.bucket >= r.range_start AND m.bucket < v_end;
@@ -121,7 +121,7 @@ BEGIN
                  duration_sum, duration_min, duration_max, duration_buckets)
             SELECT a.bucket, a.task_type, a.ended_count, a.completed_count, a.failed_count, a.cancelled_count,
                    a.duration_sum, a.duration_min, a.duration_max, a.duration_buckets
-            FROM monitoring.task_minute_aggregate(r.range_start, v_end) AS a;
+            FROM monitoring_internal.task_minute_aggregate(r.range_start, v_end) AS a;
             v_task_hours := v_task_hours + tstzmultirange(v_hours);
         END IF;
         v_minutes := v_minutes + (extract(epoch FROM v_end - r.range_start) / 60)::bigint;
@@ -138,14 +138,14 @@ BEGIN
              value_sketch, value_p95)
         SELECT g.bucket, g.metric_name, g.metric_type, g.component, g.unit, g.sample_count,
                g.value_sum, g.value_min, g.value_max, g.value_sketch,
-               monitoring.estimate_value_percentile(g.value_sketch, 0.95, g.value_min, g.value_max)
+               monitoring_internal.estimate_value_percentile(g.value_sketch, 0.95, g.value_min, g.value_max)
         FROM (SELECT date_bin('5 minutes', m.bucket, c_origin) AS bucket,
                      m.metric_name, m.metric_type, m.component, m.unit,
                      sum(m.sample_count) AS sample_count, sum(m.value_sum) AS value_sum,
                      min(m.value_min) AS value_min, max(m.value_max) AS value_max,
                      -- A minute rolled up before the sketches existed: no sketch.
                      CASE WHEN count(m.value_sketch) = count(*)
-                          THEN monitoring.merge_value_sketches(m.value_sketch) END AS value_sketch
+                          THEN monitoring_internal.merge_value_sketches(m.value_sketch) END AS value_sketch
               FROM monitoring.performance_rollup_minute AS m
               WHERE m.bucket >= h.bucket_start AND m.bucket < h.bucket_end
               GROUP BY 1, 2, 3, 4, 5) AS g
@@ -160,13 +160,13 @@ BEGIN
              value_sketch, value_p95)
         SELECT g.bucket, g.metric_name, g.metric_type, g.component, g.unit, g.sample_count,
                g.value_sum, g.value_min, g.value_max, g.value_sketch,
-               monitoring.estimate_value_percentile(g.value_sketch, 0.95, g.value_min, g.value_max)
+               monitoring_internal.estimate_value_percentile(g.value_sketch, 0.95, g.value_min, g.value_max)
         FROM (SELECT date_bin('1 hour', m.bucket, c_origin) AS bucket,
                      m.metric_name, m.metric_type, m.component, m.unit,
                      sum(m.sample_count) AS sample_count, sum(m.value_sum) AS value_sum,
                      min(m.value_min) AS value_min, max(m.value_max) AS value_max,
                      CASE WHEN count(m.value_sketch) = count(*)
-                          THEN monitoring.merge_value_sketches(m.value_sketch) END AS value_sketch
+                          THEN monitoring_internal.merge_value_sketches(m.value_sketch) END AS value_sketch
               FROM monitoring.performance_rollup_minute AS m
               WHERE m.bucket >= h.hour_start AND m.bucket < h.hour_end
               GROUP BY 1, 2, 3, 4, 5) AS g;

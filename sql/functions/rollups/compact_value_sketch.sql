@@ -1,10 +1,10 @@
-CREATE OR REPLACE FUNCTION monitoring.compact_value_sketch(p_entries bigint[])
+CREATE OR REPLACE FUNCTION monitoring_internal.compact_value_sketch(p_entries bigint[])
 RETURNS bigint[]
 LANGUAGE sql
 IMMUTABLE
 PARALLEL SAFE
 AS $$
-    -- Internal: final function of monitoring.merge_value_sketches(). Takes
+    -- Internal: final function of monitoring_internal.merge_value_sketches(). Takes
     -- the entries of several value sketches, concatenated, and returns the
     -- one sketch they make: one entry per key, counts added, in key order,
     -- so equal samples give equal arrays whatever the merge order.
@@ -17,5 +17,5 @@ AS $$
           FROM unnest(p_entries) AS x
           GROUP BY 1) AS e;
 $$;
-COMMENT ON FUNCTION monitoring.compact_value_sketch(bigint[]) IS
-    'Internal: final function of monitoring.merge_value_sketches(): one entry per key (counts added), in key order; NULL if a count reaches 2^47.';
+COMMENT ON FUNCTION monitoring_internal.compact_value_sketch(bigint[]) IS
+    'Internal: final function of monitoring_internal.merge_value_sketches(): one entry per key (counts added), in key order; NULL if a count reaches 2^47.';

@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION monitoring.estimate_value_percentile(
+CREATE OR REPLACE FUNCTION monitoring_internal.estimate_value_percentile(
     p_sketch bigint[], p_fraction double precision,
     p_min double precision, p_max double precision)
 RETURNS double precision
@@ -58,10 +58,10 @@ BEGIN
     FOREACH v_entry IN ARRAY p_sketch LOOP
         v_cumulative := v_cumulative + (v_entry & c_count_mask);
         IF v_low IS NULL AND v_cumulative > v_rank_low THEN
-            v_low := monitoring.value_sketch_value((v_entry >> 47)::integer);
+            v_low := monitoring_internal.value_sketch_value((v_entry >> 47)::integer);
         END IF;
         IF v_cumulative > v_rank_high THEN
-            v_high := monitoring.value_sketch_value((v_entry >> 47)::integer);
+            v_high := monitoring_internal.value_sketch_value((v_entry >> 47)::integer);
             EXIT;
         END IF;
     END LOOP;
@@ -89,5 +89,5 @@ BEGIN
     RETURN v_low * (1 - v_weight) + v_high * v_weight;
 END;
 $$;
-COMMENT ON FUNCTION monitoring.estimate_value_percentile(bigint[], double precision, double precision, double precision) IS
+COMMENT ON FUNCTION monitoring_internal.estimate_value_percentile(bigint[], double precision, double precision, double precision) IS
     'Estimates the p_fraction percentile (0 to 1, as percentile_cont) of the samples of a value sketch (value_sketch of the performance rollups; pass their value_min and value_max, the exact extremes): within 2% of the exact value when the two samples it interpolates between do not have opposite signs (else within 2% of the larger magnitude); samples below 2.2250738585072014e-308 in magnitude count as 0. NULL for a NULL or empty sketch. Errors: PV004.';

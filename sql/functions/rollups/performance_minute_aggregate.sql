@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION monitoring.performance_minute_aggregate(p_from timestamptz, p_to timestamptz)
+CREATE OR REPLACE FUNCTION monitoring_internal.performance_minute_aggregate(p_from timestamptz, p_to timestamptz)
 RETURNS TABLE (bucket timestamptz, metric_name text, metric_type text, component text, unit text,
                sample_count bigint, value_sum double precision, value_min double precision,
                value_max double precision, value_sketch bigint[])
@@ -27,7 +27,7 @@ AS $$
                 THEN array_agg(k.key::bigint * 140737488355328 + k.n ORDER BY k.key) END
     FROM (SELECT date_bin('1 minute', p.recorded_at, TIMESTAMPTZ '2000-01-01 00:00:00+00') AS bucket,
                  p.metric_name, p.metric_type, p.component, p.unit,
-                 monitoring.value_sketch_key(p.metric_value) AS key,
+                 monitoring_internal.value_sketch_key(p.metric_value) AS key,
                  count(*) AS n, sum(p.metric_value) AS value_sum,
                  min(p.metric_value) AS value_min, max(p.metric_value) AS value_max
           FROM monitoring.performance_monitoring AS p
@@ -35,5 +35,5 @@ AS $$
           GROUP BY 1, 2, 3, 4, 5, 6) AS k
     GROUP BY 1, 2, 3, 4, 5;
 $$;
-COMMENT ON FUNCTION monitoring.performance_minute_aggregate(timestamptz, timestamptz) IS
+COMMENT ON FUNCTION monitoring_internal.performance_minute_aggregate(timestamptz, timestamptz) IS
     'Internal: the minute aggregate of performance samples recorded in [p_from, p_to): per UTC minute and series, the columns of performance_rollup_minute (count, sum, min, max, value_sketch). Used by apply_rollup_pending() and performance_tail().';

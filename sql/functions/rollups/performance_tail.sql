@@ -38,13 +38,13 @@ BEGIN
     RETURN QUERY
     SELECT g.bucket, g.metric_name, g.metric_type, g.component, g.unit,
            g.sample_count, g.value_sum, g.value_min, g.value_max,
-           monitoring.estimate_value_percentile(g.value_sketch, p_fraction, g.value_min, g.value_max)
+           monitoring_internal.estimate_value_percentile(g.value_sketch, p_fraction, g.value_min, g.value_max)
     FROM (SELECT date_bin(p_width, u.bucket, c_origin) AS bucket,
                  u.metric_name, u.metric_type, u.component, u.unit,
                  sum(u.sample_count)::bigint AS sample_count, sum(u.value_sum) AS value_sum,
                  min(u.value_min) AS value_min, max(u.value_max) AS value_max,
                  CASE WHEN count(u.value_sketch) = count(*)
-                      THEN monitoring.merge_value_sketches(u.value_sketch) END AS value_sketch
+                      THEN monitoring_internal.merge_value_sketches(u.value_sketch) END AS value_sketch
           FROM (SELECT m.bucket, m.metric_name, m.metric_type, m.component, m.unit,
                        m.sample_count, m.value_sum, m.value_min, m.value_max, m.value_sketch
                 FROM monitoring.performance_rollup_minute AS m
@@ -52,7 +52,7 @@ BEGIN
                 UNION ALL
                 SELECT a.bucket, a.metric_name, a.metric_type, a.component, a.unit,
                        a.sample_count, a.value_sum, a.value_min, a.value_max, a.value_sketch
-                FROM monitoring.performance_minute_aggregate(v_raw_from, 'infinity') AS a) AS u
+                FROM monitoring_internal.performance_minute_aggregate(v_raw_from, 'infinity') AS a) AS u
           GROUP BY 1, 2, 3, 4, 5) AS g;
 END;
 $$;

@@ -1,7 +1,7 @@
 CREATE OR REPLACE AGGREGATE monitoring.sum_bucket_counts(bigint[]) (
-    SFUNC = monitoring.add_bucket_counts,
+    SFUNC = monitoring_internal.add_bucket_counts,
     STYPE = bigint[],
-    COMBINEFUNC = monitoring.add_bucket_counts,
+    COMBINEFUNC = monitoring_internal.add_bucket_counts,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE monitoring.sum_bucket_counts(bigint[]) IS

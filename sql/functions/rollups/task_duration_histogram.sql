@@ -1,7 +1,7 @@
 CREATE OR REPLACE AGGREGATE monitoring.task_duration_histogram(double precision) (
-    SFUNC = monitoring.add_to_duration_histogram,
+    SFUNC = monitoring_internal.add_to_duration_histogram,
     STYPE = bigint[],
-    COMBINEFUNC = monitoring.add_bucket_counts,
+    COMBINEFUNC = monitoring_internal.add_bucket_counts,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE monitoring.task_duration_histogram(double precision) IS

@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION monitoring.task_minute_aggregate(p_from timestamptz, p_to timestamptz)
+CREATE OR REPLACE FUNCTION monitoring_internal.task_minute_aggregate(p_from timestamptz, p_to timestamptz)
 RETURNS TABLE (bucket timestamptz, task_type text, ended_count bigint, completed_count bigint,
                failed_count bigint, cancelled_count bigint, duration_sum double precision,
                duration_min double precision, duration_max double precision, duration_buckets bigint[])
@@ -31,5 +31,5 @@ AS $$
       AND t.status <> 'running'
     GROUP BY 1, 2;
 $$;
-COMMENT ON FUNCTION monitoring.task_minute_aggregate(timestamptz, timestamptz) IS
+COMMENT ON FUNCTION monitoring_internal.task_minute_aggregate(timestamptz, timestamptz) IS
     'Internal: the minute aggregate of tasks that ended in [p_from, p_to): per UTC minute of end_time and task type, the columns of task_rollup_minute. Used by apply_rollup_pending() and task_tail().';

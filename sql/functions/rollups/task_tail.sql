@@ -35,7 +35,7 @@ BEGIN
           UNION ALL
           SELECT a.bucket, a.task_type, a.ended_count, a.completed_count, a.failed_count,
                  a.cancelled_count, a.duration_sum, a.duration_min, a.duration_max, a.duration_buckets
-          FROM monitoring.task_minute_aggregate(v_raw_from, 'infinity') AS a) AS u
+          FROM monitoring_internal.task_minute_aggregate(v_raw_from, 'infinity') AS a) AS u
     GROUP BY 1, 2;
 END;
 $$;

@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION monitoring.value_sketch_key(p_value double precision)
+CREATE OR REPLACE FUNCTION monitoring_internal.value_sketch_key(p_value double precision)
 RETURNS integer
 LANGUAGE sql
 IMMUTABLE
@@ -11,7 +11,7 @@ AS $$
     -- Sign-aware log scale with relative error alpha = 2%: with
     -- gamma = (1 + alpha) / (1 - alpha) = 1.02 / 0.98, a magnitude m is in
     -- bucket i = ceil(ln(m) / ln(gamma)), that is gamma^(i-1) < m <= gamma^i,
-    -- and the bucket's value 0.98 * gamma^i (monitoring.value_sketch_value)
+    -- and the bucket's value 0.98 * gamma^i (monitoring_internal.value_sketch_value)
     -- is within 2% of every magnitude in it. Keys are ordered as the values:
     --   17708 + i      for a value >= 2.2250738585072014e-308 (1 .. 35451),
     --   -(17708 + i)   for a value <= -2.2250738585072014e-308 (-1 .. -35451),
@@ -29,5 +29,5 @@ AS $$
                 ELSE -17708 - ceil(ln(-p_value) / 0.040005334613699206::double precision)::integer
            END;
 $$;
-COMMENT ON FUNCTION monitoring.value_sketch_key(double precision) IS
+COMMENT ON FUNCTION monitoring_internal.value_sketch_key(double precision) IS
     'Internal: the key of a performance sample''s bucket in value_sketch: sign-aware log scale with relative error 2% (gamma = 1.02/0.98), 0 for |value| < 2.2250738585072014e-308; keys -35451 .. 35451, ordered as the values.';

@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION monitoring.value_sketch_value(p_key integer)
+CREATE OR REPLACE FUNCTION monitoring_internal.value_sketch_value(p_key integer)
 RETURNS double precision
 LANGUAGE sql
 IMMUTABLE
@@ -17,5 +17,5 @@ AS $$
                                  709.78::double precision))
            END;
 $$;
-COMMENT ON FUNCTION monitoring.value_sketch_value(integer) IS
-    'Internal: the value (within 2%) that a value_sketch bucket key of monitoring.value_sketch_key() stands for; 0 for key 0.';
+COMMENT ON FUNCTION monitoring_internal.value_sketch_value(integer) IS
+    'Internal: the value (within 2%) that a value_sketch bucket key of monitoring_internal.value_sketch_key() stands for; 0 for key 0.';

@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION monitoring.assert_count(p_argument text, p_value double precision)
+CREATE OR REPLACE FUNCTION monitoring_internal.assert_count(p_argument text, p_value double precision)
 RETURNS void
 LANGUAGE plpgsql IMMUTABLE
 AS $$
@@ -20,5 +20,5 @@ BEGIN
     END IF;
 END;
 $$;
-COMMENT ON FUNCTION monitoring.assert_count(text, double precision) IS
+COMMENT ON FUNCTION monitoring_internal.assert_count(text, double precision) IS
     'Internal: raises PV005 for NaN or infinity, PV004 for a negative value; NULL passes.';

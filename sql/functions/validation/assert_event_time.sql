@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION monitoring.assert_event_time(p_event_time timestamptz)
+CREATE OR REPLACE FUNCTION monitoring_internal.assert_event_time(p_event_time timestamptz)
 RETURNS void
 LANGUAGE plpgsql STABLE
 AS $$
@@ -6,7 +6,7 @@ AS $$
 -- so they are bounded: not older than ingest.max_event_age_hours, not later
 -- than ingest.max_future_skew_seconds ahead of the database clock.
 DECLARE
-    v_bounds record := monitoring.event_time_bounds();
+    v_bounds record := monitoring_internal.event_time_bounds();
 BEGIN
     IF p_event_time IS NULL THEN
         RAISE EXCEPTION 'event_time must not be NULL'
@@ -22,5 +22,5 @@ BEGIN
     END IF;
 END;
 $$;
-COMMENT ON FUNCTION monitoring.assert_event_time(timestamptz) IS
+COMMENT ON FUNCTION monitoring_internal.assert_event_time(timestamptz) IS
     'Internal: raises PV001 for a NULL event time and PV006 for one outside [now - ingest.max_event_age_hours, now + ingest.max_future_skew_seconds].';

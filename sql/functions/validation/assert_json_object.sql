@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION monitoring.assert_json_object(p_argument text, p_value jsonb)
+CREATE OR REPLACE FUNCTION monitoring_internal.assert_json_object(p_argument text, p_value jsonb)
 RETURNS void
 LANGUAGE plpgsql IMMUTABLE
 AS $$
@@ -20,5 +20,5 @@ BEGIN
     END IF;
 END;
 $$;
-COMMENT ON FUNCTION monitoring.assert_json_object(text, jsonb) IS
+COMMENT ON FUNCTION monitoring_internal.assert_json_object(text, jsonb) IS
     'Internal: raises PV007 unless the value is a JSON object, PV008 when it is over 64 KiB; NULL passes.';

@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION monitoring.assert_task_events(
+CREATE OR REPLACE FUNCTION monitoring_internal.assert_task_events(
     p_kinds text[],
     p_task_ids text[],
     p_task_types text[],
@@ -23,7 +23,7 @@ AS $$
 -- writes themselves (record_task_starts, finish_tasks).
 DECLARE
     v_count integer := coalesce(cardinality(p_kinds), 0);
-    v_bounds record := monitoring.event_time_bounds();
+    v_bounds record := monitoring_internal.event_time_bounds();
     v_bad record;
 BEGIN
     IF cardinality(p_task_ids) IS DISTINCT FROM v_count OR cardinality(p_task_types) IS DISTINCT FROM v_count
@@ -43,10 +43,10 @@ BEGIN
                              status, output_size, step_timings, event_time)
     LOOP
         IF v_bad.kind = 'start' THEN
-            PERFORM monitoring.assert_task_start(v_bad.task_id, v_bad.task_type, v_bad.input_size,
+            PERFORM monitoring_internal.assert_task_start(v_bad.task_id, v_bad.task_type, v_bad.input_size,
                                                  v_bad.worker_id, v_bad.metadata);
         ELSIF v_bad.kind = 'complete' THEN
-            PERFORM monitoring.assert_task_completion(v_bad.task_id, v_bad.status, v_bad.output_size,
+            PERFORM monitoring_internal.assert_task_completion(v_bad.task_id, v_bad.status, v_bad.output_size,
                                                       v_bad.step_timings);
         ELSE
             RAISE EXCEPTION 'unknown task event kind: %', coalesce(v_bad.kind, 'NULL')
@@ -54,7 +54,7 @@ BEGIN
                       HINT = 'Each event is a ''start'' or a ''complete''.';
         END IF;
         IF v_bad.event_time IS NULL OR v_bad.event_time < v_bounds.earliest OR v_bad.event_time > v_bounds.latest THEN
-            PERFORM monitoring.assert_event_time(v_bad.event_time);
+            PERFORM monitoring_internal.assert_event_time(v_bad.event_time);
         END IF;
     END LOOP;
 
@@ -106,5 +106,5 @@ BEGIN
 
 END;
 $$;
-COMMENT ON FUNCTION monitoring.assert_task_events(text[], text[], text[], text[], bigint[], jsonb[], text[], bigint[], jsonb[], timestamptz[]) IS
+COMMENT ON FUNCTION monitoring_internal.assert_task_events(text[], text[], text[], text[], bigint[], jsonb[], text[], bigint[], jsonb[], timestamptz[]) IS
     'Internal: raises PV001, PV002, PV004-PV009 or PV103 for an invalid batch of task events (record_task_events), before anything is written.';

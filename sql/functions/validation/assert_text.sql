@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION monitoring.assert_text(p_argument text, p_value text, p_max_length integer)
+CREATE OR REPLACE FUNCTION monitoring_internal.assert_text(p_argument text, p_value text, p_max_length integer)
 RETURNS void
 LANGUAGE plpgsql IMMUTABLE
 AS $$
@@ -17,5 +17,5 @@ BEGIN
     END IF;
 END;
 $$;
-COMMENT ON FUNCTION monitoring.assert_text(text, text, integer) IS
+COMMENT ON FUNCTION monitoring_internal.assert_text(text, text, integer) IS
     'Internal: raises PV001 for a NULL or blank argument, PV008 when it is longer than the limit.';

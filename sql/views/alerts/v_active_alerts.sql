@@ -20,7 +20,7 @@ SELECT a.alert_id,
        a.details
 FROM monitoring.alerts AS a
 WHERE a.resolved_at IS NULL
--- Severity order inline, not monitoring.severity_rank(): functions in a view
+-- Severity order inline, not monitoring_internal.severity_rank(): functions in a view
 -- run with the privileges of the querying role, and pgvigil_reader may not
 -- execute the internal helpers.
 ORDER BY CASE a.severity WHEN 'critical' THEN 4 WHEN 'high' THEN 3 WHEN 'medium' THEN 2 ELSE 1 END DESC,

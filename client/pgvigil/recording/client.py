@@ -8,14 +8,11 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import threading
-import time
 import traceback
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -25,167 +22,39 @@ from psycopg.rows import dict_row, tuple_row
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from pgvigil.connection import describe_conninfo, resolve_conninfo
+from pgvigil.db.connection import describe_conninfo, resolve_conninfo
+from pgvigil.db.queries import query
 from pgvigil.errors import (
     DatabaseUnavailableError,
     InvalidArgumentError,
     PgvigilError,
     from_psycopg,
 )
-from pgvigil.recorder import TrackMixin
+from pgvigil.recording.protocol import TrackMixin
+from pgvigil.recording.task import TaskHandle, log_disabled_once, monitoring_disabled
 
 if TYPE_CHECKING:
     from typing_extensions import LiteralString
 
-__all__ = ["DISABLED_ENV", "MonitoringClient", "TaskHandle", "monitoring_disabled"]
+__all__ = ["MonitoringClient"]
 
-logger = logging.getLogger(__name__)
+# The name docs/client.md gives (this module's before it moved), not __name__.
+logger = logging.getLogger("pgvigil.client")
 
-DISABLED_ENV = "PGVIGIL_DISABLED"
-_TRUE_VALUES = frozenset({"1", "true", "yes", "on"})
-_disabled_logged = False
-_disabled_log_lock = threading.Lock()
-
-
-def monitoring_disabled() -> bool:
-    """True when ``$PGVIGIL_DISABLED`` is 1, true, yes or on (any case): the clients do nothing."""
-    return os.environ.get(DISABLED_ENV, "").strip().lower() in _TRUE_VALUES
-
-
-def _log_disabled_once() -> None:
-    """Say once per process, at INFO, that the clients are no-ops."""
-    global _disabled_logged
-    with _disabled_log_lock:
-        if _disabled_logged:
-            return
-        _disabled_logged = True
-    logger.info(
-        "pgvigil: monitoring is disabled (%s is set): clients record nothing and never connect",
-        DISABLED_ENV,
-    )
-
-
-
-_START_TASK = """
-SELECT monitoring.start_task_tracking(
-    p_task_id => %(task_id)s::text,
-    p_task_type => %(task_type)s::text,
-    p_input_size => %(input_size)s::bigint,
-    p_worker_id => %(worker_id)s::text,
-    p_metadata => %(metadata)s::jsonb,
-    p_event_time => coalesce(%(event_time)s::timestamptz, now())
-)
-"""
-
-_COMPLETE_TASK = """
-SELECT monitoring.complete_task_tracking(
-    p_task_id => %(task_id)s::text,
-    p_status => %(status)s::text,
-    p_output_size => %(output_size)s::bigint,
-    p_step_timings => %(step_timings)s::jsonb,
-    p_event_time => coalesce(%(event_time)s::timestamptz, now())
-)
-"""
-
-_RECORD_ERROR = """
-SELECT monitoring.record_error(
-    p_task_id => %(task_id)s::text,
-    p_error_type => %(error_type)s::text,
-    p_severity => %(severity)s::text,
-    p_message => %(message)s::text,
-    p_component => %(component)s::text,
-    p_stack_trace => %(stack_trace)s::text,
-    p_context => %(context)s::jsonb,
-    p_event_time => coalesce(%(event_time)s::timestamptz, now())
-)
-"""
-
-_RECORD_PERFORMANCE_METRIC = """
-SELECT monitoring.record_performance_metric(
-    p_metric_name => %(name)s::text,
-    p_metric_type => %(metric_type)s::text,
-    p_value => %(value)s::double precision,
-    p_unit => %(unit)s::text,
-    p_component => %(component)s::text,
-    p_tags => %(tags)s::jsonb,
-    p_event_time => coalesce(%(event_time)s::timestamptz, now())
-)
-"""
-
-_UPDATE_SYSTEM_HEALTH = """
-SELECT monitoring.update_system_health(
-    p_component_type => %(component_type)s::text,
-    p_component_name => %(component_name)s::text,
-    p_status => %(status)s::text,
-    p_response_time_ms => %(response_time)s::numeric,
-    p_failure_reason => %(failure_reason)s::text,
-    p_details => %(details)s::jsonb,
-    p_event_time => coalesce(%(event_time)s::timestamptz, now())
-)
-"""
-
-_RECORD_QUEUE_STATS = """
-SELECT monitoring.record_queue_stats(
-    p_queue_name => %(queue_name)s::text,
-    p_pending_count => %(pending_count)s::integer,
-    p_processing_count => %(processing_count)s::integer,
-    p_completed_count => %(completed_count)s::integer,
-    p_failed_count => %(failed_count)s::integer,
-    p_oldest_pending_age_seconds => %(oldest_pending_age_seconds)s::double precision,
-    p_event_time => coalesce(%(event_time)s::timestamptz, now())
-)
-"""
-
-_GET_DASHBOARD_SUMMARY = "SELECT monitoring.get_dashboard_summary()"
-
-_ACKNOWLEDGE_ALERT = """
-SELECT monitoring.acknowledge_alert(
-    p_alert_id => %(alert_id)s::bigint,
-    p_acknowledged_by => %(by)s::text,
-    p_note => %(note)s::text
-)
-"""
-
-_RESOLVE_ALERT = """
-SELECT monitoring.resolve_alert(
-    p_alert_id => %(alert_id)s::bigint,
-    p_resolved_by => %(by)s::text,
-    p_note => %(note)s::text
-)
-"""
-
-_RUN_CHECKS = """
-SELECT check_name, alerts, duration_ms
-FROM monitoring.run_monitoring_checks(p_source => %(source)s::text)
-"""
+_START_TASK = query("start_task")
+_COMPLETE_TASK = query("complete_task")
+_RECORD_ERROR = query("record_error")
+_RECORD_PERFORMANCE_METRIC = query("record_performance_metric")
+_UPDATE_SYSTEM_HEALTH = query("update_system_health")
+_RECORD_QUEUE_STATS = query("record_queue_stats")
+_GET_DASHBOARD_SUMMARY = query("get_dashboard_summary")
+_ACKNOWLEDGE_ALERT = query("acknowledge_alert")
+_RESOLVE_ALERT = query("resolve_alert")
+_RUN_CHECKS = query("run_checks")
 
 
 def _jsonb(value: Mapping[str, Any] | None) -> Jsonb | None:
     return None if value is None else Jsonb(value)
-
-
-@dataclass
-class TaskHandle:
-    """The task being tracked by ``MonitoringClient.task()``.
-
-    Set ``output_size`` and time steps with ``step()``; both are sent when the
-    task completes.
-    """
-
-    task_id: str
-    task_type: str
-    output_size: int | None = None
-    step_timings: dict[str, float] = field(default_factory=dict)
-
-    @contextmanager
-    def step(self, name: str) -> Iterator[None]:
-        """Time the block in seconds into ``step_timings[name]`` (added up if repeated)."""
-        start = time.perf_counter()
-        try:
-            yield
-        finally:
-            elapsed = time.perf_counter() - start
-            self.step_timings[name] = self.step_timings.get(name, 0.0) + elapsed
 
 
 class MonitoringClient(TrackMixin):
@@ -225,7 +94,7 @@ class MonitoringClient(TrackMixin):
         self._disabled = monitoring_disabled()
         self._pool: ConnectionPool[psycopg.Connection[Any]] | None
         if self._disabled:
-            _log_disabled_once()
+            log_disabled_once()
             self._pool = None
             self._owns_pool = False
             self._opened = False

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, TypeVar, runtime_checkable
 
 if TYPE_CHECKING:
-    from pgvigil.client import TaskHandle
+    from pgvigil.recording.task import TaskHandle
 
 P = ParamSpec("P")
 R = TypeVar("R")

@@ -1,16 +1,22 @@
-"""Render the dashboard summary (``MonitoringClient.get_dashboard_summary()``) as plain text."""
+"""The text renderer of the dashboard summary (``pgvigil status``, ``pgvigil demo``)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
 from typing import Any
+
+from pgvigil.dashboard.model import (
+    HEALTH_STATUSES,
+    SEVERITIES,
+    TASK_STATUSES,
+    mapping,
+    mappings,
+    number,
+    parse_time,
+)
 
 __all__ = ["render_summary"]
 
-_SEVERITIES = ("critical", "high", "medium", "low")
-_TASK_STATUSES = ("completed", "failed", "timeout", "cancelled", "running")
 _MISSING = "-"
 _NONE = "  none"
 
@@ -32,50 +38,15 @@ _COLORS = {
     "acknowledged": "\033[2m",
 }
 
-_ISO_RE = re.compile(
-    r"^(?P<date>\d{4}-\d{2}-\d{2})[T ](?P<time>\d{2}:\d{2}:\d{2})(?:\.(?P<frac>\d+))?"
-    r"(?P<tz>Z|[+-]\d{2}(?::?\d{2})?)?$"
-)
-
-
-def _parse_time(value: Any) -> datetime | None:
-    """Parse a PostgreSQL/JSON timestamp (any fraction length, ``+00`` offsets)."""
-    if isinstance(value, datetime):
-        return value
-    if not isinstance(value, str):
-        return None
-    match = _ISO_RE.match(value.strip())
-    if match is None:
-        return None
-    frac = (match["frac"] or "")[:6].ljust(6, "0")
-    tz = match["tz"] or ""
-    if tz == "Z":
-        tz = "+00:00"
-    elif tz and ":" not in tz:
-        tz = tz[:3] + ":" + (tz[3:] or "00")
-    try:
-        return datetime.fromisoformat(f"{match['date']}T{match['time']}.{frac}{tz}")
-    except ValueError:
-        return None
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        return None
-
 
 def _count(value: Any) -> str:
-    number = _number(value)
-    return _MISSING if number is None else f"{number:,.0f}"
+    amount = number(value)
+    return _MISSING if amount is None else f"{amount:,.0f}"
 
 
 def _seconds(value: Any) -> str:
     """A duration for humans: 0.42 s, 8.3 s, 4m 10s, 2h 05m, 3d 04h."""
-    seconds = _number(value)
+    seconds = number(value)
     if seconds is None:
         return _MISSING
     if seconds < 10:
@@ -104,10 +75,10 @@ def _hours_or_days(total: int) -> str:
 
 
 def _milliseconds(value: Any) -> str:
-    number = _number(value)
-    if number is None:
+    amount = number(value)
+    if amount is None:
         return _MISSING
-    return f"{number:.1f}" if number < 10 else f"{number:,.0f}"
+    return f"{amount:.1f}" if amount < 10 else f"{amount:,.0f}"
 
 
 def _text(value: Any) -> str:
@@ -124,7 +95,7 @@ class _Renderer:
     def __init__(self, summary: Mapping[str, Any], color: bool) -> None:
         self.summary = summary
         self.color = color
-        self.now = _parse_time(summary.get("generated_at"))
+        self.now = parse_time(summary.get("generated_at"))
 
     def paint(self, text: str, key: Any) -> str:
         code = _COLORS.get(str(key)) if self.color else None
@@ -132,7 +103,7 @@ class _Renderer:
 
     def when(self, value: Any) -> str:
         """A timestamp as HH:MM:SS (with the date when not today) and its age."""
-        moment = _parse_time(value)
+        moment = parse_time(value)
         if moment is None:
             return _MISSING if value is None else _text(value)
         if self.now is not None and moment.tzinfo is not None and self.now.tzinfo is not None:
@@ -174,18 +145,18 @@ class _Renderer:
         return [line(headers, None), *(line(row, n) for n, row in enumerate(cells))]
 
     def severity_counts(self, counts: Any) -> str:
-        counts = counts if isinstance(counts, Mapping) else {}
+        counts = mapping(counts)
         parts = []
-        for severity in _SEVERITIES:
+        for severity in SEVERITIES:
             text = f"{severity} {_count(counts.get(severity, 0))}"
-            parts.append(self.paint(text, severity) if _number(counts.get(severity)) else text)
+            parts.append(self.paint(text, severity) if number(counts.get(severity)) else text)
         return ", ".join(parts)
 
     def section(self, key: str) -> Any:
         return self.summary.get(key)
 
     def header(self) -> list[str]:
-        generated = _parse_time(self.summary.get("generated_at"))
+        generated = parse_time(self.summary.get("generated_at"))
         stamp = (
             generated.strftime("%Y-%m-%d %H:%M:%S %Z").strip()
             if generated is not None
@@ -195,24 +166,22 @@ class _Renderer:
         return [title, "=" * len(title)]
 
     def tasks(self) -> list[str]:
-        tasks = self.section("tasks")
-        hours = _count(tasks.get("window_hours", 24)) if isinstance(tasks, Mapping) else "24"
-        lines = [f"TASKS (last {hours} h)"]
-        if not isinstance(tasks, Mapping) or not tasks:
+        tasks = mapping(self.section("tasks"))
+        lines = [f"TASKS (last {_count(tasks.get('window_hours', 24))} h)"]
+        if not tasks:
             return [*lines, _NONE]
-        by_status = tasks.get("by_status")
-        by_status = by_status if isinstance(by_status, Mapping) else {}
-        order = [s for s in _TASK_STATUSES if s in by_status]
-        order += sorted(str(s) for s in by_status if s not in _TASK_STATUSES)
+        by_status = mapping(tasks.get("by_status"))
+        order = [s for s in TASK_STATUSES if s in by_status]
+        order += sorted(str(s) for s in by_status if s not in TASK_STATUSES)
         if order:
-            total = sum(_number(by_status[s]) or 0 for s in order)
+            total = sum(number(by_status[s]) or 0 for s in order)
             rows = [[s, _count(by_status[s])] for s in order] + [["total", _count(total)]]
             lines += self.table(
                 ["status", "tasks"], rows, right=[1], paint={0: lambda n: rows[n][0]}
             )
         else:
             lines.append("  no tasks started")
-        throughput = _number(tasks.get("throughput_per_minute"))
+        throughput = number(tasks.get("throughput_per_minute"))
         lines += [
             f"  running now {_count(tasks.get('running'))}",
             f"  last hour   {_count(tasks.get('completed_last_hour'))} completed, "
@@ -224,37 +193,28 @@ class _Renderer:
         return lines
 
     def errors(self) -> list[str]:
-        errors = self.section("errors")
+        errors = mapping(self.section("errors"))
         lines = ["ERRORS"]
-        if not isinstance(errors, Mapping) or not errors:
+        if not errors:
             return [*lines, _NONE]
         lines += [
             f"  last hour {_count(errors.get('last_hour'))}, "
             f"last 24 h {_count(errors.get('last_24h'))}",
             f"  by severity (24 h): {self.severity_counts(errors.get('by_severity'))}",
         ]
-        top = errors.get("top_components")
-        items = [c for c in top if isinstance(c, Mapping)] if isinstance(top, list) else []
+        items = mappings(errors.get("top_components"))
         if items:
             rows = [[_text(c.get("component")), _count(c.get("errors"))] for c in items]
             lines += self.table(["component", "errors"], rows, right=[1], max_widths={0: 40})
         return lines
 
     def health(self) -> list[str]:
-        health = self.section("health")
-        components = health.get("components") if isinstance(health, Mapping) else None
-        items = (
-            [c for c in components if isinstance(c, Mapping)]
-            if isinstance(components, list)
-            else []
-        )
-        if isinstance(health, Mapping) and items:
-            counts = ", ".join(
-                f"{_count(health.get(s, 0))} {s}" for s in ("healthy", "degraded", "unhealthy")
-            )
-            lines = [f"HEALTH ({counts})"]
-        else:
+        health = mapping(self.section("health"))
+        items = mappings(health.get("components"))
+        if not items:
             return ["HEALTH", _NONE]
+        counts = ", ".join(f"{_count(health.get(s, 0))} {s}" for s in HEALTH_STATUSES)
+        lines = [f"HEALTH ({counts})"]
         rows = [
             [
                 f"{_text(c.get('component_type'))}/{_text(c.get('component_name'))}",
@@ -275,8 +235,7 @@ class _Renderer:
         return lines
 
     def queues(self) -> list[str]:
-        queues = self.section("queues")
-        items = [q for q in queues if isinstance(q, Mapping)] if isinstance(queues, list) else []
+        items = mappings(self.section("queues"))
         if not items:
             return ["QUEUES", _NONE]
         rows = [
@@ -300,13 +259,12 @@ class _Renderer:
         ]
 
     def alerts(self) -> list[str]:
-        alerts = self.section("alerts")
-        if not isinstance(alerts, Mapping) or not alerts:
+        alerts = mapping(self.section("alerts"))
+        if not alerts:
             return ["ALERTS", _NONE]
-        active = _number(alerts.get("active")) or 0
-        acknowledged = _number(alerts.get("acknowledged")) or 0
-        raw = alerts.get("items")
-        items = [a for a in raw if isinstance(a, Mapping)] if isinstance(raw, list) else []
+        active = number(alerts.get("active")) or 0
+        acknowledged = number(alerts.get("acknowledged")) or 0
+        items = mappings(alerts.get("items"))
         if not items and not active:
             return ["ALERTS", _NONE]
         lines = [
@@ -338,7 +296,7 @@ class _Renderer:
 
 def render_summary(summary: dict[str, Any], *, color: bool = False) -> str:
     """Format the dashboard summary as a terminal report (ANSI colors when ``color``)."""
-    renderer = _Renderer(summary if isinstance(summary, Mapping) else {}, color)
+    renderer = _Renderer(mapping(summary), color)
     blocks = [
         renderer.header(),
         renderer.tasks(),

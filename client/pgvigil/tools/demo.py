@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, TextIO
 
-from pgvigil.recorder import Recorder
+from pgvigil.recording.protocol import Recorder
 
 __all__ = ["MAX_HISTORY_MINUTES", "DemoReport", "run_demo"]
 

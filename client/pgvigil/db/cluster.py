@@ -23,8 +23,14 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
+from pgvigil.db.queries import query, template
+
 DEFAULT_DBNAME = "pgvigil"
 DEFAULT_PORT = 5432
+
+_DATABASE_EXISTS = query("database_exists")
+_CREATE_DATABASE = template("create_database")
+_CREATE_DATABASE_FROM_TEMPLATE = template("create_database_from_template")
 
 
 class ClusterError(RuntimeError):
@@ -164,16 +170,14 @@ class LocalCluster:
     def create_database(self, dbname: str, *, template: str | None = None) -> None:
         """Create a database unless it exists."""
         with psycopg.connect(self.conninfo("postgres"), autocommit=True) as conn:
-            exists = conn.execute(
-                "SELECT 1 FROM pg_database WHERE datname = %s", (dbname,)
-            ).fetchone()
-            if exists:
+            if conn.execute(_DATABASE_EXISTS, (dbname,)).fetchone():
                 return
-            statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname))
             if template:
-                statement = sql.SQL("CREATE DATABASE {} TEMPLATE {} STRATEGY FILE_COPY").format(
-                    sql.Identifier(dbname), sql.Identifier(template)
+                statement = _CREATE_DATABASE_FROM_TEMPLATE.format(
+                    dbname=sql.Identifier(dbname), template=sql.Identifier(template)
                 )
+            else:
+                statement = _CREATE_DATABASE.format(dbname=sql.Identifier(dbname))
             conn.execute(statement)
 
     def stop(self) -> bool:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import psutil
 
 from pgvigil.errors import DatabaseUnavailableError
-from pgvigil.recorder import Recorder
+from pgvigil.recording.protocol import Recorder
 
 __all__ = ["collect"]
 

@@ -16,8 +16,11 @@ import jsonschema
 import psycopg
 from psycopg.types.json import Jsonb
 
+from pgvigil.db.queries import query
+from pgvigil.db.resources import config_schema_path
 from pgvigil.errors import InvalidConfigError, from_psycopg
-from pgvigil.resources import config_schema_path
+
+_APPLY_CONFIG = query("apply_config")
 
 
 def schema_problems(document: Any) -> list[str]:
@@ -59,7 +62,7 @@ def apply_config_file(conninfo: str, path: Path) -> dict[str, Any]:
     document = load_config_file(path)
     try:
         with psycopg.connect(conninfo, autocommit=True) as conn:
-            conn.execute("SELECT monitoring.apply_config(%s)", (Jsonb(document),))
+            conn.execute(_APPLY_CONFIG, (Jsonb(document),))
     except psycopg.Error as exc:
         raise from_psycopg(exc) from exc
     return document

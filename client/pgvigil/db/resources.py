@@ -1,15 +1,20 @@
 """Where the SQL sources and the default config live.
 
-In a built wheel they are packaged under ``pgvigil/_resources``; in a source
-checkout (editable install, tests) they are the repository's ``sql/`` and
-``config/`` directories.
+In a built wheel they are packaged under ``pgvigil/_resources`` (see
+pyproject's ``force-include``); in a source checkout (editable install,
+tests) they are the repository's ``sql/`` and ``config/`` directories, next
+to ``client/``. Both are found from the ``pgvigil`` package directory, one
+level above this module.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-_PACKAGE_DIR = Path(__file__).resolve().parent
+import pgvigil
+
+# pgvigil/ (wheel) or client/pgvigil/ (source checkout).
+_PACKAGE_DIR = Path(pgvigil.__file__).resolve().parent
 
 
 def _resource_dir(name: str) -> Path:

@@ -15,7 +15,11 @@ from typing import Any
 
 import psycopg
 
+from pgvigil.db.queries import query
+
 log = logging.getLogger("pgvigil.scheduler")
+
+_JOB_DEFINITIONS = query("scheduler_job_definitions")
 
 _FIELD_RANGES = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 7))
 
@@ -67,7 +71,11 @@ def cron_matches(expression: str, moment: datetime) -> bool:
 
 
 def run_job(conninfo: str, name: str, command: str) -> list[tuple[Any, ...]]:
-    """Run one job's SQL command in its own transaction; returns its rows."""
+    """Run one job's SQL command in its own transaction; returns its rows.
+
+    The command is the one ``monitoring.job_definitions()`` stores, run as it
+    is: the database defines the jobs, so their SQL is not in queries.sql.
+    """
     with psycopg.connect(
         conninfo, autocommit=True, application_name=f"pgvigil-scheduler:{name}"
     ) as conn:
@@ -94,9 +102,7 @@ def run_scheduler(
         moment = now.replace(second=0, microsecond=0)
         try:
             with psycopg.connect(conninfo, autocommit=True) as conn:
-                jobs = conn.execute(
-                    "SELECT job_name, schedule, command FROM monitoring.job_definitions('scheduler')"
-                ).fetchall()
+                jobs = conn.execute(_JOB_DEFINITIONS).fetchall()
         except psycopg.Error as exc:
             log.error("cannot read job definitions: %s", exc)
             jobs = []

@@ -43,14 +43,16 @@ import orjson
 import psycopg
 from psycopg.types.json import Jsonb, set_json_dumps
 
-from pgvigil.client import TaskHandle, _log_disabled_once, monitoring_disabled
-from pgvigil.connection import describe_conninfo, resolve_conninfo
+from pgvigil.db.connection import describe_conninfo, resolve_conninfo
+from pgvigil.db.queries import query
 from pgvigil.errors import is_refused_input
-from pgvigil.recorder import TrackMixin
+from pgvigil.recording.protocol import TrackMixin
+from pgvigil.recording.task import TaskHandle, log_disabled_once, monitoring_disabled
 
 __all__ = ["BufferStats", "BufferedClient"]
 
-logger = logging.getLogger(__name__)
+# The name docs/client.md gives (this module's before it moved), not __name__.
+logger = logging.getLogger("pgvigil.buffered")
 
 _UTC = timezone.utc
 
@@ -62,8 +64,9 @@ _ERROR = 3
 _HEALTH = 4
 _QUEUE = 5
 
-_METRIC_COLUMNS = "metric_name, metric_type, metric_value, unit, component, tags, recorded_at"
-# recorded_at travels as int8: timestamptz's binary form is exactly the
+# The types of the columns of copy_performance_metrics (queries.sql), in its
+# column order: metric_name, metric_type, metric_value, unit, component, tags,
+# recorded_at. recorded_at travels as int8: timestamptz's binary form is exactly the
 # microseconds since 2000-01-01 UTC, so the hot path never builds a datetime.
 # So do tags, as bytea holding jsonb's binary form (version byte 1, then the
 # JSON text), serialized at the call: the queue then holds only strings and
@@ -77,29 +80,14 @@ _ONE_MICROSECOND = timedelta(microseconds=1)
 _SECOND = itemgetter(1)
 _SEVENTH = itemgetter(6)
 
-_BEGIN_BATCH = "SELECT monitoring.begin_ingest_batch(%s::uuid, %s::timestamptz, %s::integer)"
-_CONFIRM_METRIC_COPY = "SELECT monitoring.confirm_metric_copy(%s::timestamptz, %s::timestamptz)"
-_RECORD_PERFORMANCE_METRIC = """
-SELECT monitoring.record_performance_metric(%s::text, %s::text, %s::double precision, %s::text,
-                                            %s::text, %s::jsonb, %s::timestamptz)
-"""
-_RECORD_TASK_EVENTS = """
-SELECT monitoring.record_task_events(
-    %s::text[], %s::text[], %s::text[], %s::text[], %s::bigint[], %s::jsonb[],
-    %s::text[], %s::bigint[], %s::jsonb[], %s::timestamptz[])
-"""
-_RECORD_ERROR = """
-SELECT monitoring.record_error(%s::text, %s::text, %s::text, %s::text, %s::text,
-                               %s::text, %s::jsonb, %s::timestamptz)
-"""
-_UPDATE_SYSTEM_HEALTH = """
-SELECT monitoring.update_system_health(%s::text, %s::text, %s::text, %s::numeric,
-                                       %s::text, %s::jsonb, %s::timestamptz)
-"""
-_RECORD_QUEUE_STATS = """
-SELECT monitoring.record_queue_stats(%s::text, %s::integer, %s::integer, %s::integer,
-                                     %s::integer, %s::double precision, %s::timestamptz)
-"""
+_BEGIN_BATCH = query("begin_ingest_batch")
+_COPY_METRICS = query("copy_performance_metrics")
+_CONFIRM_METRIC_COPY = query("confirm_metric_copy")
+_RECORD_PERFORMANCE_METRIC = query("buffered_record_performance_metric")
+_RECORD_TASK_EVENTS = query("record_task_events")
+_RECORD_ERROR = query("buffered_record_error")
+_UPDATE_SYSTEM_HEALTH = query("buffered_update_system_health")
+_RECORD_QUEUE_STATS = query("buffered_record_queue_stats")
 
 
 @dataclass(frozen=True)
@@ -226,7 +214,7 @@ class BufferedClient(TrackMixin):
         self._disabled = monitoring_disabled()
         self._thread: threading.Thread | None = None
         if self._disabled:
-            _log_disabled_once()
+            log_disabled_once()
             self._accepting = False
             self._description = "disabled"
             return
@@ -789,9 +777,7 @@ class BufferedClient(TrackMixin):
         first = min(map(_SEVENTH, rows))  # C loops: the per-row Python work is write_row alone
         last = max(map(_SEVENTH, rows))
         cur = conn.cursor()
-        with cur.copy(
-            f"COPY monitoring.performance_monitoring ({_METRIC_COLUMNS}) FROM STDIN (FORMAT BINARY)"
-        ) as copy:
+        with cur.copy(_COPY_METRICS) as copy:
             copy.set_types(_METRIC_TYPES)
             write_row = copy.write_row
             for row in rows:

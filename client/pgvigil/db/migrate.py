@@ -26,6 +26,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,13 +40,42 @@ from yoyo import read_migrations
 from yoyo.backends.core.postgresql import PostgresqlPsycopgBackend
 from yoyo.connections import DatabaseURI
 
-from pgvigil.config import load_config_file
-from pgvigil.resources import default_config_path, sql_dir
+from pgvigil.db.config import load_config_file
+from pgvigil.db.queries import query, template
+from pgvigil.db.resources import default_config_path, sql_dir  # names tests monkeypatch here
 
 MIGRATIONS_SCHEMA = "pgvigil_migrations"
+# The schemas whose routines the function files define: the public interface
+# and the internal helpers.
+MANAGED_SCHEMAS = ("monitoring", "monitoring_internal")
 # pg_advisory_lock key held for a whole migrate run (a constant, not a hash,
 # so a DBA can find it in pg_locks: objid 0x70677669 is "pgvi").
 MIGRATE_LOCK_KEY = 0x70677669
+
+_TRY_LOCK = query("migrate_try_lock")
+_UNLOCK = query("migrate_unlock")
+_CREATE_MIGRATIONS_SCHEMA = template("create_migrations_schema")
+_TRACKED_SOURCES = query("tracked_sources")
+_DEFER_BODY_CHECKS = query("defer_function_body_checks")
+_MOVE_TRACKED_SOURCE = query("move_tracked_source")
+_DROP_VIEW_BEFORE_REPLACING = template("drop_view_before_replacing")
+_UNTRACK_SOURCE = query("untrack_source")
+_TRACK_SOURCE = query("track_source")
+_UNDEFINED_VIEWS = query("undefined_views")
+_UNDEFINED_ROUTINES = query("undefined_routines")
+_DROP_VIEW = template("drop_view")
+_DROP_AGGREGATE = template("drop_aggregate")
+_DROP_ROUTINE = template("drop_routine")
+_HAS_CONFIG = query("has_config")
+_APPLY_CONFIG = query("apply_config")
+_MERGE_CONFIG_DEFAULTS = query("merge_config_defaults")
+_PG_CRON_MISSING = query("pg_cron_missing")
+_CREATE_PG_CRON = query("create_pg_cron")
+_HAS_PG_CRON_JOBS_TABLE = query("has_pg_cron_jobs_table")
+_OUTDATED_JOBS = query("outdated_jobs")
+_SCHEDULE_JOBS = query("schedule_jobs")
+_RUN_PARTITION_MAINTENANCE = query("run_partition_maintenance")
+_SCHEMA_FINGERPRINT = query("schema_fingerprint")
 
 
 @dataclass
@@ -87,15 +118,25 @@ class _Backend(PostgresqlPsycopgBackend):  # type: ignore[misc]
         return _Backend(self._conninfo)
 
 
+def _fetch_bool(row: Any) -> bool:
+    return bool(row and row[0])
+
+
 @contextlib.contextmanager
 def migration_lock(conninfo: str) -> Iterator[None]:
-    """Hold the migrate advisory lock (session level) on a connection of its own."""
+    """Hold the migrate advisory lock (session level) on a connection of its own.
+
+    Polled with pg_try_advisory_lock rather than waited for: a session
+    blocked in pg_advisory_lock holds a snapshot, and a CREATE INDEX
+    CONCURRENTLY in the migrate that has the lock would wait for it forever.
+    """
     with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute("SELECT pg_advisory_lock(%s)", (MIGRATE_LOCK_KEY,))
+        while not _fetch_bool(conn.execute(_TRY_LOCK, (MIGRATE_LOCK_KEY,)).fetchone()):
+            time.sleep(0.2)
         try:
             yield
         finally:
-            conn.execute("SELECT pg_advisory_unlock(%s)", (MIGRATE_LOCK_KEY,))
+            conn.execute(_UNLOCK, (MIGRATE_LOCK_KEY,))
 
 
 def apply_migrations(conninfo: str, *, limit: int | None = None) -> list[str]:
@@ -106,9 +147,7 @@ def apply_migrations(conninfo: str, *, limit: int | None = None) -> list[str]:
 
 def _apply_migrations(conninfo: str, *, limit: int | None = None) -> list[str]:
     with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(MIGRATIONS_SCHEMA))
-        )
+        conn.execute(_CREATE_MIGRATIONS_SCHEMA.format(schema=sql.Identifier(MIGRATIONS_SCHEMA)))
     backend = _Backend(conninfo)
     try:
         backend.init_database()
@@ -167,12 +206,10 @@ def apply_repeatable_sources(conn: psycopg.Connection[Any], *, force: bool = Fal
     with conn.transaction():
         applied: dict[str, tuple[str, str]] = {
             object_key(path): (path, digest)
-            for path, digest in conn.execute(
-                "SELECT source_path, sha256 FROM monitoring.schema_sources"
-            ).fetchall()
+            for path, digest in conn.execute(_TRACKED_SOURCES).fetchall()
         }
         changed: list[str] = []
-        conn.execute("SET LOCAL check_function_bodies = off")
+        conn.execute(_DEFER_BODY_CHECKS)
         sources = repeatable_sources()
         keys = {object_key(p.relative_to(root).as_posix()) for p in sources}
         for path in sources:
@@ -189,55 +226,37 @@ def apply_repeatable_sources(conn: psycopg.Connection[Any], *, force: bool = Fal
                     continue
             elif not force and tracked_digest == digest:
                 if tracked_path != name:  # moved to another folder: same object
-                    conn.execute(
-                        "UPDATE monitoring.schema_sources SET source_path = %s"
-                        " WHERE source_path = %s",
-                        (name, tracked_path),
-                    )
+                    conn.execute(_MOVE_TRACKED_SOURCE, (name, tracked_path))
                 continue
             if name.startswith("views/"):
                 # CREATE OR REPLACE VIEW cannot drop or rename columns; a view
                 # others depend on makes this fail loudly rather than cascade.
-                conn.execute(
-                    sql.SQL("DROP VIEW IF EXISTS monitoring.{}").format(sql.Identifier(path.stem))
-                )
+                conn.execute(_DROP_VIEW_BEFORE_REPLACING.format(view=sql.Identifier(path.stem)))
             conn.execute(text.encode())
             if tracked_path is not None:
-                conn.execute(
-                    "DELETE FROM monitoring.schema_sources WHERE source_path = %s", (tracked_path,)
-                )
-            conn.execute(
-                "INSERT INTO monitoring.schema_sources (source_path, sha256) VALUES (%s, %s)",
-                (name, digest),
-            )
+                conn.execute(_UNTRACK_SOURCE, (tracked_path,))
+            conn.execute(_TRACK_SOURCE, (name, digest))
             changed.append(name)
         for key, (tracked_path, _digest) in applied.items():
             if key not in keys:
-                conn.execute(
-                    "DELETE FROM monitoring.schema_sources WHERE source_path = %s", (tracked_path,)
-                )
+                conn.execute(_UNTRACK_SOURCE, (tracked_path,))
     return changed
 
 
-# Routines of schema monitoring that no source defines any more: a name no
-# function file has, or an overload of a re-applied file that this
-# transaction did not (re)create (CREATE OR REPLACE rewrites the pg_proc row,
-# so a current definition has this transaction's xmin). Aggregates first,
-# since they depend on their support functions.
-_UNDEFINED_ROUTINES_SQL = """
-    SELECT p.oid::regprocedure::text, p.prokind = 'a'
-    FROM pg_catalog.pg_proc AS p
-    WHERE p.pronamespace = 'monitoring'::regnamespace
-      AND (NOT p.proname = ANY(%(names)s)
-           OR (p.proname = ANY(%(changed)s) AND p.xmin <> pg_current_xact_id()::xid))
-    ORDER BY p.prokind <> 'a', 1
-"""
-_UNDEFINED_VIEWS_SQL = """
-    SELECT c.relname FROM pg_catalog.pg_class AS c
-    WHERE c.relnamespace = 'monitoring'::regnamespace AND c.relkind = 'v'
-      AND NOT c.relname = ANY(%(names)s)
-    ORDER BY 1
-"""
+_CREATE_ROUTINE = re.compile(
+    r"CREATE\s+(?:OR\s+REPLACE\s+)?(?:FUNCTION|PROCEDURE|AGGREGATE)\s+(\w+)\.(\w+)\s*\(", re.I
+)
+
+
+def routine_name(path: Path) -> str:
+    """``schema.name`` of the routine a function file creates (its first CREATE):
+    public functions in ``monitoring``, helpers in ``monitoring_internal``."""
+    found = _CREATE_ROUTINE.search(path.read_text(encoding="utf-8"))
+    if not found or found[2] != path.stem or found[1] not in MANAGED_SCHEMAS:
+        raise ValueError(
+            f"{path}: must create a routine named {path.stem} in one of {', '.join(MANAGED_SCHEMAS)}"
+        )
+    return f"{found[1]}.{found[2]}"
 
 
 def _drop_undefined_objects(
@@ -245,19 +264,22 @@ def _drop_undefined_objects(
 ) -> list[str]:
     """Drop the views and routines no source defines; returns what was dropped."""
     root = sql_dir()
-    kinds = [(p.relative_to(root).parts[0], p.stem) for p in sources]
-    functions = [name for kind, name in kinds if kind == "functions"]
-    views = [name for kind, name in kinds if kind == "views"]
-    changed_functions = [Path(n).stem for n in changed if n.startswith("functions/")]
+    kinds = [(p.relative_to(root).parts[0], p) for p in sources]
+    defined = {p: routine_name(p) for kind, p in kinds if kind == "functions"}
+    functions = list(defined.values())
+    views = [p.stem for kind, p in kinds if kind == "views"]
+    changed_functions = [defined[root / n] for n in changed if n.startswith("functions/")]
     dropped: list[str] = []
-    for (view,) in conn.execute(_UNDEFINED_VIEWS_SQL, {"names": views}).fetchall():
-        conn.execute(sql.SQL("DROP VIEW monitoring.{}").format(sql.Identifier(view)))
+    for (view,) in conn.execute(_UNDEFINED_VIEWS, {"names": views}).fetchall():
+        conn.execute(_DROP_VIEW.format(view=sql.Identifier(view)))
         dropped.append(f"view monitoring.{view}")
+    # undefined_routines lists aggregates first: they depend on their support functions.
     for signature, is_aggregate in conn.execute(
-        _UNDEFINED_ROUTINES_SQL, {"names": functions, "changed": changed_functions}
+        _UNDEFINED_ROUTINES, {"names": functions, "changed": changed_functions}
     ).fetchall():
-        kind = "AGGREGATE" if is_aggregate else "ROUTINE"
-        conn.execute(sql.SQL(f"DROP {kind} {{}}").format(sql.SQL(signature)))
+        # regprocedure prints the signature quoted and schema-qualified.
+        drop = _DROP_AGGREGATE if is_aggregate else _DROP_ROUTINE
+        conn.execute(drop.format(signature=sql.SQL(signature)))
         dropped.append(signature)
     return dropped
 
@@ -268,37 +290,22 @@ def migrate(conninfo: str, *, config_file: Path | None = None) -> MigrationRepor
     with migration_lock(conninfo), psycopg.connect(conninfo, autocommit=True) as conn:
         report.migrations_applied = _apply_migrations(conninfo)
         report.sources_applied = apply_repeatable_sources(conn)
-        has_config = conn.execute("SELECT EXISTS (SELECT FROM monitoring.config)").fetchone()
+        has_config = conn.execute(_HAS_CONFIG).fetchone()
         if not (has_config and has_config[0]):
             document = load_config_file(config_file or default_config_path())
-            conn.execute("SELECT monitoring.apply_config(%s)", (Jsonb(document),))
+            conn.execute(_APPLY_CONFIG, (Jsonb(document),))
             report.config_loaded = True
         else:
             # Settings a newer release added get their shipped defaults; the
             # values already stored win. Defaults are written in one place.
             defaults = Jsonb(load_config_file(default_config_path()))
-            row = conn.execute(_MERGE_DEFAULTS_SQL, {"defaults": defaults}).fetchone()
+            row = conn.execute(_MERGE_CONFIG_DEFAULTS, {"defaults": defaults}).fetchone()
             report.config_defaults_added = bool(row and row[0])
         report.pg_cron_created = create_pg_cron_if_preloaded(conn)
         report.jobs_rescheduled = reschedule_outdated_jobs(conn)  # needs the config
-        rows = conn.execute(
-            "SELECT partitions_created FROM monitoring.run_partition_maintenance()"
-        ).fetchall()
+        rows = conn.execute(_RUN_PARTITION_MAINTENANCE).fetchall()
         report.partitions_created = sum(r[0] for r in rows)
     return report
-
-
-_MERGE_DEFAULTS_SQL = """
-    SELECT monitoring.apply_config(monitoring.config_merge(%(defaults)s, c.document)) IS NOT NULL
-    FROM monitoring.config AS c
-    WHERE monitoring.config_merge(%(defaults)s, c.document) <> c.document
-"""
-# pg_cron runs jobs in the one database named by cron.database_name.
-_PG_CRON_MISSING_SQL = """
-    SELECT 'pg_cron' = ANY (string_to_array(replace(current_setting('shared_preload_libraries'), ' ', ''), ','))
-           AND current_setting('cron.database_name', true) = current_database()
-           AND NOT EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'pg_cron')
-"""
 
 
 def create_pg_cron_if_preloaded(conn: psycopg.Connection[Any]) -> bool:
@@ -306,72 +313,32 @@ def create_pg_cron_if_preloaded(conn: psycopg.Connection[Any]) -> bool:
     database and it is missing; returns whether it was created. Needs a
     superuser (or a role pg_cron's packaging trusts); without one the
     extension is left to the DBA and schedule_jobs() says so (PV401)."""
-    row = conn.execute(_PG_CRON_MISSING_SQL).fetchone()
+    row = conn.execute(_PG_CRON_MISSING).fetchone()
     if not (row and row[0]):
         return False
     try:
-        conn.execute("CREATE EXTENSION IF NOT EXISTS pg_cron")
+        conn.execute(_CREATE_PG_CRON)
     except psycopg.errors.InsufficientPrivilege:
         return False
     return True
-
-
-# Jobs scheduled by an earlier release whose command has changed since (0.1.0
-# scheduled the cleanup as a function; it is now CALL run_retention()).
-_OUTDATED_JOBS_SQL = """
-    SELECT count(*) FROM cron.job AS j
-    JOIN monitoring.job_definitions('pg_cron') AS d ON d.job_name = j.jobname
-    WHERE j.command <> d.command AND j.database = current_database()
-"""
 
 
 def reschedule_outdated_jobs(conn: psycopg.Connection[Any]) -> bool:
     """Where pgvigil's jobs are scheduled in pg_cron and a command differs from
     job_definitions(), schedule them again (by name: an update, not a second
     job). A database whose jobs were never scheduled is left alone."""
-    row = conn.execute("SELECT to_regclass('cron.job') IS NOT NULL").fetchone()
+    row = conn.execute(_HAS_PG_CRON_JOBS_TABLE).fetchone()
     if not (row and row[0]):
         return False
-    row = conn.execute(_OUTDATED_JOBS_SQL).fetchone()
+    row = conn.execute(_OUTDATED_JOBS).fetchone()
     if not (row and row[0]):
         return False
-    conn.execute("SELECT * FROM monitoring.schedule_jobs()").fetchall()
+    conn.execute(_SCHEDULE_JOBS).fetchall()
     return True
 
 
 def schema_fingerprint(conninfo: str) -> str:
     """A canonical description of the ``monitoring`` schema, to compare installs."""
-    query = """
-        SELECT c.relkind::text, c.relname, coalesce(pg_get_viewdef(c.oid), ''),
-               coalesce((SELECT string_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod)
-                                           || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END,
-                                           ', ' ORDER BY a.attnum)
-                         FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0
-                           AND NOT a.attisdropped), '')
-        FROM pg_class c WHERE c.relnamespace = 'monitoring'::regnamespace
-        UNION ALL
-        SELECT 'constraint', conrelid::regclass::text || '.' || conname, pg_get_constraintdef(oid), ''
-        FROM pg_constraint WHERE connamespace = 'monitoring'::regnamespace
-        UNION ALL
-        SELECT 'index', indexrelid::regclass::text, pg_get_indexdef(indexrelid), ''
-        FROM pg_index WHERE indrelid IN (
-            SELECT oid FROM pg_class WHERE relnamespace = 'monitoring'::regnamespace)
-        UNION ALL
-        SELECT 'function', p.oid::regprocedure::text,
-               -- pg_get_functiondef() rejects aggregates: describe them by their parts.
-               md5(CASE WHEN p.prokind = 'a'
-                        THEN (SELECT concat_ws(' ', a.aggtransfn, a.aggcombinefn, a.aggfinalfn,
-                                               a.aggtranstype::regtype, a.agginitval, p.proparallel,
-                                               obj_description(p.oid, 'pg_proc'))
-                              FROM pg_aggregate a WHERE a.aggfnoid = p.oid)
-                        ELSE pg_get_functiondef(p.oid) END),
-               coalesce(array_to_string(p.proacl, ','), '')
-        FROM pg_proc p WHERE p.pronamespace = 'monitoring'::regnamespace
-        UNION ALL
-        SELECT 'acl', c.relname, coalesce(array_to_string(c.relacl, ','), ''), ''
-        FROM pg_class c WHERE c.relnamespace = 'monitoring'::regnamespace
-        ORDER BY 1, 2, 3
-    """
     with psycopg.connect(conninfo) as conn:
-        rows = conn.execute(query).fetchall()
+        rows = conn.execute(_SCHEMA_FINGERPRINT).fetchall()
     return json.dumps(rows, indent=0)

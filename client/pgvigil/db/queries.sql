@@ -1,0 +1,358 @@
+-- Every SQL statement the pgvigil Python package runs, by name.
+--
+-- A block starts with a `-- name: <name>` line, optionally followed by
+-- `-- ` description lines; the statement is everything up to the next
+-- `-- name:` line. pgvigil/db/queries.py loads this file once, at import;
+-- the modules take their statements from it at import too, so a name that
+-- is not here fails the import (and tests/test_queries.py checks both ways:
+-- every name used is here, every name here is used).
+--
+-- Placeholders are psycopg's: `%(name)s` (named), `%s` (positional). A
+-- block whose text has `{name}` fields is a template for psycopg.sql.SQL:
+-- the code fills in identifiers with sql.Identifier (names cannot be bound
+-- as parameters); see db/queries.py.
+--
+-- The logic lives in the monitoring schema; these statements only call it.
+
+
+-- ---------------------------------------------------------------------------
+-- MonitoringClient (recording/client.py): one round trip per call, named
+-- arguments, event_time defaulting to the database's now().
+-- ---------------------------------------------------------------------------
+
+-- name: start_task
+-- Record the start of a task; returns its id.
+SELECT monitoring.start_task_tracking(
+    p_task_id => %(task_id)s::text,
+    p_task_type => %(task_type)s::text,
+    p_input_size => %(input_size)s::bigint,
+    p_worker_id => %(worker_id)s::text,
+    p_metadata => %(metadata)s::jsonb,
+    p_event_time => coalesce(%(event_time)s::timestamptz, now())
+)
+
+-- name: complete_task
+-- Record the end of a task; returns its duration in seconds.
+SELECT monitoring.complete_task_tracking(
+    p_task_id => %(task_id)s::text,
+    p_status => %(status)s::text,
+    p_output_size => %(output_size)s::bigint,
+    p_step_timings => %(step_timings)s::jsonb,
+    p_event_time => coalesce(%(event_time)s::timestamptz, now())
+)
+
+-- name: record_error
+-- Record an error; returns its id.
+SELECT monitoring.record_error(
+    p_task_id => %(task_id)s::text,
+    p_error_type => %(error_type)s::text,
+    p_severity => %(severity)s::text,
+    p_message => %(message)s::text,
+    p_component => %(component)s::text,
+    p_stack_trace => %(stack_trace)s::text,
+    p_context => %(context)s::jsonb,
+    p_event_time => coalesce(%(event_time)s::timestamptz, now())
+)
+
+-- name: record_performance_metric
+SELECT monitoring.record_performance_metric(
+    p_metric_name => %(name)s::text,
+    p_metric_type => %(metric_type)s::text,
+    p_value => %(value)s::double precision,
+    p_unit => %(unit)s::text,
+    p_component => %(component)s::text,
+    p_tags => %(tags)s::jsonb,
+    p_event_time => coalesce(%(event_time)s::timestamptz, now())
+)
+
+-- name: update_system_health
+-- Returns whether the component's status changed.
+SELECT monitoring.update_system_health(
+    p_component_type => %(component_type)s::text,
+    p_component_name => %(component_name)s::text,
+    p_status => %(status)s::text,
+    p_response_time_ms => %(response_time)s::numeric,
+    p_failure_reason => %(failure_reason)s::text,
+    p_details => %(details)s::jsonb,
+    p_event_time => coalesce(%(event_time)s::timestamptz, now())
+)
+
+-- name: record_queue_stats
+SELECT monitoring.record_queue_stats(
+    p_queue_name => %(queue_name)s::text,
+    p_pending_count => %(pending_count)s::integer,
+    p_processing_count => %(processing_count)s::integer,
+    p_completed_count => %(completed_count)s::integer,
+    p_failed_count => %(failed_count)s::integer,
+    p_oldest_pending_age_seconds => %(oldest_pending_age_seconds)s::double precision,
+    p_event_time => coalesce(%(event_time)s::timestamptz, now())
+)
+
+-- name: get_dashboard_summary
+-- The jsonb document `pgvigil status` renders.
+SELECT monitoring.get_dashboard_summary()
+
+-- name: acknowledge_alert
+-- Returns whether the alert's state changed.
+SELECT monitoring.acknowledge_alert(
+    p_alert_id => %(alert_id)s::bigint,
+    p_acknowledged_by => %(by)s::text,
+    p_note => %(note)s::text
+)
+
+-- name: resolve_alert
+-- Returns whether the alert's state changed.
+SELECT monitoring.resolve_alert(
+    p_alert_id => %(alert_id)s::bigint,
+    p_resolved_by => %(by)s::text,
+    p_note => %(note)s::text
+)
+
+-- name: run_checks
+-- MonitoringClient.run_checks(): one row per check.
+SELECT check_name, alerts, duration_ms
+FROM monitoring.run_monitoring_checks(p_source => %(source)s::text)
+
+
+-- ---------------------------------------------------------------------------
+-- BufferedClient (recording/buffered.py): one transaction per batch,
+-- positional arguments, event times stamped by the client at the call.
+-- ---------------------------------------------------------------------------
+
+-- name: begin_ingest_batch
+-- (batch id, created at, event count); false when the batch was already written.
+SELECT monitoring.begin_ingest_batch(%s::uuid, %s::timestamptz, %s::integer)
+
+-- name: copy_performance_metrics
+-- Binary COPY of a batch's samples; the column types are buffered.py's
+-- _METRIC_TYPES, in this order (recorded_at as int8, tags as bytea).
+COPY monitoring.performance_monitoring (metric_name, metric_type, metric_value, unit, component, tags, recorded_at) FROM STDIN (FORMAT BINARY)
+
+-- name: confirm_metric_copy
+-- (first, last) event time of the copied samples: checks their range.
+SELECT monitoring.confirm_metric_copy(%s::timestamptz, %s::timestamptz)
+
+-- name: buffered_record_performance_metric
+-- A batch's only sample (or one isolated from a rejected COPY).
+SELECT monitoring.record_performance_metric(%s::text, %s::text, %s::double precision, %s::text,
+                                            %s::text, %s::jsonb, %s::timestamptz)
+
+-- name: record_task_events
+-- Task starts and completions of a batch, as parallel arrays.
+SELECT monitoring.record_task_events(
+    %s::text[], %s::text[], %s::text[], %s::text[], %s::bigint[], %s::jsonb[],
+    %s::text[], %s::bigint[], %s::jsonb[], %s::timestamptz[])
+
+-- name: buffered_record_error
+SELECT monitoring.record_error(%s::text, %s::text, %s::text, %s::text, %s::text,
+                               %s::text, %s::jsonb, %s::timestamptz)
+
+-- name: buffered_update_system_health
+SELECT monitoring.update_system_health(%s::text, %s::text, %s::text, %s::numeric,
+                                       %s::text, %s::jsonb, %s::timestamptz)
+
+-- name: buffered_record_queue_stats
+SELECT monitoring.record_queue_stats(%s::text, %s::integer, %s::integer, %s::integer,
+                                     %s::integer, %s::double precision, %s::timestamptz)
+
+
+-- ---------------------------------------------------------------------------
+-- Config (db/config.py, db/migrate.py, cli/config.py)
+-- ---------------------------------------------------------------------------
+
+-- name: apply_config
+-- Make a (schema-validated) document the active config.
+SELECT monitoring.apply_config(%s)
+
+-- name: show_config
+SELECT document, applied_at, applied_by FROM monitoring.config
+
+
+-- ---------------------------------------------------------------------------
+-- Migrate (db/migrate.py)
+-- ---------------------------------------------------------------------------
+
+-- name: migrate_try_lock
+-- Held (session level) for a whole migrate run; the key is MIGRATE_LOCK_KEY.
+SELECT pg_try_advisory_lock(%s)
+
+-- name: migrate_unlock
+SELECT pg_advisory_unlock(%s)
+
+-- name: create_migrations_schema
+-- Template: the schema of yoyo's bookkeeping tables.
+CREATE SCHEMA IF NOT EXISTS {schema}
+
+-- name: tracked_sources
+SELECT source_path, sha256 FROM monitoring.schema_sources
+
+-- name: defer_function_body_checks
+-- Bodies are checked at first call, so files apply in path order.
+SET LOCAL check_function_bodies = off
+
+-- name: move_tracked_source
+-- (new path, old path): the same object, moved to another folder.
+UPDATE monitoring.schema_sources SET source_path = %s WHERE source_path = %s
+
+-- name: drop_view_before_replacing
+-- Template: CREATE OR REPLACE VIEW cannot drop or rename columns.
+DROP VIEW IF EXISTS monitoring.{view}
+
+-- name: untrack_source
+DELETE FROM monitoring.schema_sources WHERE source_path = %s
+
+-- name: track_source
+INSERT INTO monitoring.schema_sources (source_path, sha256) VALUES (%s, %s)
+
+-- name: undefined_views
+-- Views of schema monitoring that no source defines any more (views are
+-- public: none lives in monitoring_internal).
+SELECT c.relname FROM pg_catalog.pg_class AS c
+WHERE c.relnamespace = 'monitoring'::regnamespace AND c.relkind = 'v'
+  AND NOT c.relname = ANY(%(names)s)
+ORDER BY 1
+
+-- name: undefined_routines
+-- Routines of schemas monitoring and monitoring_internal that no source
+-- defines any more: a schema.name no function file creates (a deleted file,
+-- a helper moved to the other schema), or an overload of a re-applied file
+-- that this transaction did not (re)create (CREATE OR REPLACE rewrites the
+-- pg_proc row, so a current definition has this transaction's xmin).
+-- Aggregates first, since they depend on their support functions.
+SELECT p.oid::regprocedure::text, p.prokind = 'a'
+FROM pg_catalog.pg_proc AS p
+JOIN pg_catalog.pg_namespace AS n ON n.oid = p.pronamespace
+WHERE n.nspname IN ('monitoring', 'monitoring_internal')
+  AND (NOT (n.nspname || '.' || p.proname) = ANY(%(names)s)
+       OR ((n.nspname || '.' || p.proname) = ANY(%(changed)s)
+           AND p.xmin <> pg_current_xact_id()::xid))
+ORDER BY p.prokind <> 'a', 1
+
+-- name: drop_view
+-- Template.
+DROP VIEW monitoring.{view}
+
+-- name: drop_aggregate
+-- Template: signature is a regprocedure text (already quoted).
+DROP AGGREGATE {signature}
+
+-- name: drop_routine
+-- Template: signature is a regprocedure text (already quoted).
+DROP ROUTINE {signature}
+
+-- name: has_config
+SELECT EXISTS (SELECT FROM monitoring.config)
+
+-- name: merge_config_defaults
+-- Settings a newer release added get their shipped defaults; stored values win.
+SELECT monitoring.apply_config(monitoring_internal.config_merge(%(defaults)s, c.document)) IS NOT NULL
+FROM monitoring.config AS c
+WHERE monitoring_internal.config_merge(%(defaults)s, c.document) <> c.document
+
+-- name: pg_cron_missing
+-- pg_cron runs jobs in the one database named by cron.database_name.
+SELECT 'pg_cron' = ANY (string_to_array(replace(current_setting('shared_preload_libraries'), ' ', ''), ','))
+       AND current_setting('cron.database_name', true) = current_database()
+       AND NOT EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'pg_cron')
+
+-- name: create_pg_cron
+CREATE EXTENSION IF NOT EXISTS pg_cron
+
+-- name: has_pg_cron_jobs_table
+SELECT to_regclass('cron.job') IS NOT NULL
+
+-- name: outdated_jobs
+-- Jobs scheduled by an earlier release whose command has changed since (0.1.0
+-- scheduled the cleanup as a function; it is now CALL run_retention()).
+SELECT count(*) FROM cron.job AS j
+JOIN monitoring.job_definitions('pg_cron') AS d ON d.job_name = j.jobname
+WHERE j.command <> d.command AND j.database = current_database()
+
+-- name: run_partition_maintenance
+SELECT partitions_created FROM monitoring.run_partition_maintenance()
+
+-- name: schema_fingerprint
+-- A canonical description of the monitoring schemas, to compare installs
+-- (tables and views live in monitoring; routines in both).
+SELECT c.relkind::text, c.relname, coalesce(pg_get_viewdef(c.oid), ''),
+       coalesce((SELECT string_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod)
+                                   || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END,
+                                   ', ' ORDER BY a.attnum)
+                 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0
+                   AND NOT a.attisdropped), '')
+FROM pg_class c WHERE c.relnamespace = 'monitoring'::regnamespace
+UNION ALL
+SELECT 'constraint', conrelid::regclass::text || '.' || conname, pg_get_constraintdef(oid), ''
+FROM pg_constraint WHERE connamespace = 'monitoring'::regnamespace
+UNION ALL
+SELECT 'index', indexrelid::regclass::text, pg_get_indexdef(indexrelid), ''
+FROM pg_index WHERE indrelid IN (
+    SELECT oid FROM pg_class WHERE relnamespace = 'monitoring'::regnamespace)
+UNION ALL
+SELECT 'function', p.oid::regprocedure::text,
+       -- pg_get_functiondef() rejects aggregates: describe them by their parts.
+       md5(CASE WHEN p.prokind = 'a'
+                THEN (SELECT concat_ws(' ', a.aggtransfn, a.aggcombinefn, a.aggfinalfn,
+                                       a.aggtranstype::regtype, a.agginitval, p.proparallel,
+                                       obj_description(p.oid, 'pg_proc'))
+                      FROM pg_aggregate a WHERE a.aggfnoid = p.oid)
+                ELSE pg_get_functiondef(p.oid) END),
+       coalesce(array_to_string(p.proacl, ','), '')
+FROM pg_proc p WHERE p.pronamespace IN ('monitoring'::regnamespace, 'monitoring_internal'::regnamespace)
+UNION ALL
+SELECT 'acl', c.relname, coalesce(array_to_string(c.relacl, ','), ''), ''
+FROM pg_class c WHERE c.relnamespace = 'monitoring'::regnamespace
+ORDER BY 1, 2, 3
+
+
+-- ---------------------------------------------------------------------------
+-- The embedded cluster (db/cluster.py)
+-- ---------------------------------------------------------------------------
+
+-- name: database_exists
+SELECT 1 FROM pg_database WHERE datname = %s
+
+-- name: create_database
+-- Template.
+CREATE DATABASE {dbname}
+
+-- name: create_database_from_template
+-- Template: a file copy of another database (the tests' template database).
+CREATE DATABASE {dbname} TEMPLATE {template} STRATEGY FILE_COPY
+
+
+-- ---------------------------------------------------------------------------
+-- Jobs (jobs/scheduler.py, cli/jobs.py, cli/cluster.py, db/migrate.py)
+-- ---------------------------------------------------------------------------
+
+-- name: scheduler_job_definitions
+-- The jobs the Python scheduler runs; each command is run as it is stored.
+SELECT job_name, schedule, command FROM monitoring.job_definitions('scheduler')
+
+-- name: schedule_jobs
+-- Install (or update, by name) the pgvigil jobs in pg_cron.
+SELECT job_name, schedule, job_id FROM monitoring.schedule_jobs()
+
+-- name: unschedule_jobs
+-- Returns the number of pg_cron jobs removed.
+SELECT monitoring.unschedule_jobs()
+
+
+-- ---------------------------------------------------------------------------
+-- The command line (cli/alerts.py, cli/demo.py)
+-- ---------------------------------------------------------------------------
+
+-- name: run_checks_manual
+-- `pgvigil check`: run every check now, durations rounded for the table.
+SELECT check_name, alerts, round(duration_ms::numeric, 1) FROM monitoring.run_monitoring_checks('manual')
+
+-- name: alert_changes_of_this_transaction
+-- Events written by a check run share its transaction timestamp.
+SELECT e.event_type, e.alert_id, a.alert_type, a.subject, e.previous_severity, e.severity, a.title
+FROM monitoring.alert_events e
+JOIN monitoring.alerts a USING (alert_id)
+WHERE e.occurred_at = now() ORDER BY e.event_id
+
+-- name: pg_cron_check_runs_since
+-- A checks run commits check_runs with its source: no job name needed.
+SELECT count(*) FROM monitoring.check_runs WHERE last_source = 'pg_cron' AND last_run_at >= to_timestamp(%s)
