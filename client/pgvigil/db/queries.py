@@ -8,7 +8,7 @@ own import, as module constants::
 
 so a call costs nothing more than before (a constant passed to psycopg,
 which caches the parsed statement), and a name missing from the file fails
-the import of the module using it. ``tests/test_queries.py`` checks that
+the import of the module using it. ``tests/schema/test_queries.py`` checks that
 every name used exists and every block is used.
 
 ``query(name)`` returns a plain statement. ``template(name)`` returns a

@@ -4,7 +4,7 @@
 -- `-- ` description lines; the statement is everything up to the next
 -- `-- name:` line. pgvigil/db/queries.py loads this file once, at import;
 -- the modules take their statements from it at import too, so a name that
--- is not here fails the import (and tests/test_queries.py checks both ways:
+-- is not here fails the import (and tests/schema/test_queries.py checks both ways:
 -- every name used is here, every name here is used).
 --
 -- Placeholders are psycopg's: `%(name)s` (named), `%s` (positional). A

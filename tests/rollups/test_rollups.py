@@ -45,7 +45,7 @@ DBL_MAX = 1.7976931348623157e308
 ENTRY = 2**47  # an entry packs key * 2^47 + count
 STATUSES = ["completed", "failed", "timeout", "cancelled", "completed"]
 NEW_VIEWS = ["v_performance_trends", "v_performance_history", "v_task_trends", "v_task_history"]
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 _ids = itertools.count()
 

@@ -1,6 +1,6 @@
 """The committed schema snapshot equals what the migrations produce.
 
-``tests/schema_snapshot.sql`` is ``pg_dump --schema-only`` of schemas
+``tests/schema/schema_snapshot.sql`` is ``pg_dump --schema-only`` of schemas
 ``monitoring`` and ``monitoring_internal`` on a fresh install, normalised (no comments or SET lines, no
 owners, no daily partitions, whose names depend on the date). A change to a
 migration, function, view or grant changes it: review the diff, then write
@@ -75,10 +75,10 @@ def test_the_schema_snapshot_is_what_the_migrations_produce(fresh_dsn: str) -> N
         diff = "".join(
             difflib.unified_diff(
                 committed.splitlines(keepends=True), dump.splitlines(keepends=True),
-                "tests/schema_snapshot.sql (committed)", "migrations (fresh install)", n=2,
+                "tests/schema/schema_snapshot.sql (committed)", "migrations (fresh install)", n=2,
             )
         )  # fmt: skip
         raise AssertionError(
-            "the schema differs from tests/schema_snapshot.sql; if the change is intended,"
+            "the schema differs from tests/schema/schema_snapshot.sql; if the change is intended,"
             f" run scripts/update-schema-snapshot and commit it:\n{diff[:20000]}"
         )

@@ -7,7 +7,7 @@ per table, partitioned tables read through their parent, plus the list of
 relations) is identical before and after the failed call.
 
 PV402 (an invalid cron schedule) is only reachable where pg_cron is
-installed, in pg_cron's own database; it belongs to tests/test_pg_cron.py.
+installed, in pg_cron's own database; it belongs to tests/jobs/test_pg_cron.py.
 """
 
 from __future__ import annotations
@@ -340,7 +340,7 @@ def test_bad_input_is_refused_and_changes_nothing(
 
 def test_every_error_code_in_the_sql_is_covered() -> None:
     """Each PVnnn raised in sql/functions has a case above (PV402: see module docstring)."""
-    functions = Path(__file__).resolve().parents[1] / "sql" / "functions"
+    functions = Path(__file__).resolve().parents[2] / "sql" / "functions"
     raised = {
         code
         for path in functions.rglob("*.sql")

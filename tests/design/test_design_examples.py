@@ -646,7 +646,7 @@ def test_alert_thresholds(conn: Conn) -> None:
 def design_document() -> Path:
     if os.environ.get("PGVIGIL_SPEC"):
         return Path(os.environ["PGVIGIL_SPEC"])
-    return Path(__file__).resolve().parents[2] / "shared/spec/original-design.md"
+    return Path(__file__).resolve().parents[3] / "shared/spec/original-design.md"
 
 
 def normalized(text: str) -> str:

@@ -43,7 +43,7 @@ def _check(conn):
 def test_every_test_module_is_type_checked() -> None:
     """pyproject.toml lists the test modules for mypy's relaxed settings by
     name (mypy's module patterns take no prefix wildcard): keep it complete."""
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     text = (root / "pyproject.toml").read_text()
     block = re.search(r"module = \[([^\]]*)\]\ndisallow_untyped_defs = false", text)
     assert block, "the tests' mypy override is missing from pyproject.toml"

@@ -30,7 +30,7 @@ from pgvigil.db.migrate import apply_migrations, migrate, repeatable_sources, sc
 from pgvigil.db.queries import QUERIES
 from pgvigil.db.resources import sql_dir
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 MIGRATIONS = sorted((REPO / "sql" / "migrations").glob("*.sql"))
 
 
@@ -429,7 +429,7 @@ def test_two_migrates_at_once_both_succeed(empty_db):
 
 # --- upgrading a database installed by a released version ----------------------
 
-RELEASES = REPO / "tests" / "releases"
+RELEASES = Path(__file__).resolve().parent / "releases"
 
 
 # The old modules a released migrate.py imports, by the names it imports them
