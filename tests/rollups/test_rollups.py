@@ -1149,11 +1149,18 @@ def test_0012_adds_the_sketch_columns_without_rewriting_the_rollups(server: Any)
             )
             trends = one(c, "SELECT * FROM monitoring.v_performance_trends")
             assert (trends["samples"], trends["avg_value"], trends["p95_value"]) == (2, 1.5, None)
-            # The hour rollup, and the hour holding the boundary from its minute rollup.
-            assert rows(c, "SELECT samples, p95_value FROM monitoring.v_performance_history") == [
-                {"samples": 2, "p95_value": None},
-                {"samples": 2, "p95_value": None},
-            ]
+            # The hour rollup, and the hour holding the boundary from its minute
+            # rollup. In an hour's first 10 minutes the minute row lies in the
+            # hour before the boundary's, which the view reads from the hour
+            # tier (where this test put nothing for that hour): not shown.
+            minute_in_boundary_hour = floor(now, MINUTE) - 10 * MINUTE >= floor(
+                now, timedelta(hours=1)
+            )
+            expected = [{"samples": 2, "p95_value": None}] * (2 if minute_in_boundary_hour else 1)
+            assert (
+                rows(c, "SELECT samples, p95_value FROM monitoring.v_performance_history")
+                == expected
+            )
     finally:
         server.drop_database(name)
 
