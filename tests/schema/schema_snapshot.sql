@@ -2680,7 +2680,37 @@ DECLARE
     v_early_id text;
     v_early_start timestamptz;
     v_early_end timestamptz;
+    v_start timestamptz;
 BEGIN
+    IF cardinality(p_task_ids) = 1 THEN
+        -- One task (complete_task_tracking): with the start time in a
+        -- variable, the UPDATE is planned against the one partition that
+        -- holds it. The set-based statement below joins start times from a
+        -- CTE, which no plan can prune by: it probes every partition.
+        DELETE FROM monitoring.running_tasks AS r
+        WHERE r.task_id = p_task_ids[1]
+        RETURNING r.start_time INTO v_start;
+        IF NOT FOUND THEN
+            RETURN;
+        END IF;
+        IF p_end_times[1] < v_start THEN
+            RAISE EXCEPTION 'task % cannot end at %, before it started at %', p_task_ids[1], p_end_times[1], v_start
+                USING ERRCODE = 'PV006',
+                      HINT = 'Pass the completion time as event_time, from the same clock as the start.';
+        END IF;
+        task_id := p_task_ids[1];
+        duration_seconds := extract(epoch FROM p_end_times[1] - v_start)::double precision;
+        UPDATE monitoring.processing_metrics AS m
+        SET status = p_statuses[1],
+            output_size = p_output_sizes[1],
+            step_timings = p_step_timings[1],
+            end_time = p_end_times[1],
+            duration_seconds = finish_tasks.duration_seconds
+        WHERE m.task_id = p_task_ids[1] AND m.start_time = v_start;
+        PERFORM monitoring_internal.note_ingest('processing_metrics', p_end_times[1], p_end_times[1]);
+        RETURN NEXT;
+        RETURN;
+    END IF;
     WITH c AS (
         SELECT * FROM unnest(p_task_ids, p_statuses, p_output_sizes, p_step_timings, p_end_times)
                       AS c(task_id, status, output_size, step_timings, end_time)
