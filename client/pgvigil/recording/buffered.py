@@ -100,7 +100,7 @@ class BufferStats:
     ``max_queue``), ``closed`` (recorded after ``close()``),
     ``unflushed_at_close`` (still queued when ``close()`` gave up),
     ``rejected:<SQLSTATE>`` (the database refused the event, e.g.
-    ``rejected:PV006``; see the README's error codes).
+    ``rejected:PV006``; see docs/error-codes.md).
     """
 
     queued: int
