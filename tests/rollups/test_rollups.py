@@ -1443,3 +1443,36 @@ def test_a_time_filter_reaches_both_branches_and_old_partitions_are_not_read(
         assert relation.startswith("processing_metrics_p"), (relation, scans, text)
         assert all(s.endswith("_end_time_idx") for s in scans if "Index" in s), (relation, scans)
         assert not [s for s in scans if s.startswith("Seq Scan")], (relation, scans)
+
+
+def test_huge_samples_do_not_break_the_rollups(conn: Conn) -> None:
+    # Two samples near the largest double in one minute and series: a float8
+    # sum() overflows ("value out of range"), which would fail every refresh.
+    huge = 1.7e308
+    for _ in range(2):
+        conn.execute(
+            "SELECT monitoring.record_performance_metric('huge', 'gauge', %s, 'x', 'c', NULL,"
+            " now() - interval '5 minutes')",
+            (huge,),
+        )
+    conn.execute(
+        "SELECT monitoring.record_performance_metric('plain', 'gauge', 0.1, 'x', 'c', NULL,"
+        " now() - interval '5 minutes')"
+    )
+    tail = conn.execute(
+        "SELECT metric_name, samples, avg_value FROM monitoring.v_performance_trends"
+        " ORDER BY metric_name"
+    ).fetchall()
+    assert [(n, c) for n, c, _ in tail] == [("huge", 2), ("plain", 1)]
+    conn.execute("CALL monitoring.refresh_rollups()")
+    minute = conn.execute(
+        "SELECT sample_count, value_sum, value_max FROM monitoring.performance_rollup_minute"
+        " WHERE metric_name = 'huge'"
+    ).fetchall()
+    assert minute == [(2, 1.7976931348623157e308, huge)]  # the sum saturates
+    plain = conn.execute(
+        "SELECT value_sum FROM monitoring.performance_rollup_minute WHERE metric_name = 'plain'"
+    ).fetchall()
+    assert plain == [(0.1,)]  # ordinary sums stay the exact float8 sum
+    assert len(conn.execute("SELECT * FROM monitoring.v_performance_trends").fetchall()) == 2
+    assert len(conn.execute("SELECT * FROM monitoring.v_performance_history").fetchall()) == 2

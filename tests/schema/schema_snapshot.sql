@@ -315,7 +315,7 @@ BEGIN
                monitoring_internal.estimate_value_percentile(g.value_sketch, 0.95, g.value_min, g.value_max)
         FROM (SELECT date_bin('5 minutes', m.bucket, c_origin) AS bucket,
                      m.metric_name, m.metric_type, m.component, m.unit,
-                     sum(m.sample_count) AS sample_count, sum(m.value_sum) AS value_sum,
+                     sum(m.sample_count) AS sample_count, monitoring_internal.add_sample_sums(sum(m.value_sum) FILTER (WHERE abs(m.value_sum) < 1e300), sum(m.value_sum::numeric) FILTER (WHERE abs(m.value_sum) >= 1e300)) AS value_sum,
                      min(m.value_min) AS value_min, max(m.value_max) AS value_max,
                      -- A minute rolled up before the sketches existed: no sketch.
                      CASE WHEN count(m.value_sketch) = count(*)
@@ -337,7 +337,7 @@ BEGIN
                monitoring_internal.estimate_value_percentile(g.value_sketch, 0.95, g.value_min, g.value_max)
         FROM (SELECT date_bin('1 hour', m.bucket, c_origin) AS bucket,
                      m.metric_name, m.metric_type, m.component, m.unit,
-                     sum(m.sample_count) AS sample_count, sum(m.value_sum) AS value_sum,
+                     sum(m.sample_count) AS sample_count, monitoring_internal.add_sample_sums(sum(m.value_sum) FILTER (WHERE abs(m.value_sum) < 1e300), sum(m.value_sum::numeric) FILTER (WHERE abs(m.value_sum) >= 1e300)) AS value_sum,
                      min(m.value_min) AS value_min, max(m.value_max) AS value_max,
                      CASE WHEN count(m.value_sketch) = count(*)
                           THEN monitoring_internal.merge_value_sketches(m.value_sketch) END AS value_sketch
@@ -1173,7 +1173,7 @@ BEGIN
            monitoring_internal.estimate_value_percentile(g.value_sketch, p_fraction, g.value_min, g.value_max)
     FROM (SELECT date_bin(p_width, u.bucket, c_origin) AS bucket,
                  u.metric_name, u.metric_type, u.component, u.unit,
-                 sum(u.sample_count)::bigint AS sample_count, sum(u.value_sum) AS value_sum,
+                 sum(u.sample_count)::bigint AS sample_count, monitoring_internal.add_sample_sums(sum(u.value_sum) FILTER (WHERE abs(u.value_sum) < 1e300), sum(u.value_sum::numeric) FILTER (WHERE abs(u.value_sum) >= 1e300)) AS value_sum,
                  min(u.value_min) AS value_min, max(u.value_max) AS value_max,
                  CASE WHEN count(u.value_sketch) = count(*)
                       THEN monitoring_internal.merge_value_sketches(u.value_sketch) END AS value_sketch
@@ -2102,6 +2102,25 @@ $$;
 
 COMMENT ON FUNCTION monitoring_internal.add_bucket_counts(p_counts bigint[], p_more bigint[]) IS 'Internal: element-wise sum of two bucket count arrays (transition function of monitoring.sum_bucket_counts).';
 
+CREATE FUNCTION monitoring_internal.add_sample_sums(p_ordinary double precision, p_huge numeric) RETURNS double precision
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    -- Internal: the sum of a group of samples (or of sums) given in two
+    -- parts, the ordinary values summed as double precision and the huge
+    -- ones (|v| >= 1e300) as numeric: sum(x) FILTER (WHERE abs(x) < 1e300)
+    -- and sum(x::numeric) FILTER (WHERE abs(x) >= 1e300). Samples may be any
+    -- finite double, and two near 1e308 overflow a float8 sum(), which would
+    -- fail every rollup refresh from then on. Without huge values the sum
+    -- is the plain float8 sum, to the last bit; with them it is computed in
+    -- numeric and saturates at the largest finite double (that series'
+    -- average is then wrong, never the refresh).
+    SELECT CASE WHEN p_huge IS NULL THEN p_ordinary
+                ELSE least(greatest(coalesce(p_ordinary::numeric, 0) + p_huge, -1.7976931348623157e308),
+                           1.7976931348623157e308)::double precision END;
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.add_sample_sums(p_ordinary double precision, p_huge numeric) IS 'Internal: a float8 sum of ordinary values plus a numeric sum of huge ones (|v| >= 1e300), saturating at the double range: the overflow-safe sums of the performance rollups.';
+
 CREATE FUNCTION monitoring_internal.add_to_duration_histogram(p_counts bigint[], p_seconds double precision) RETURNS bigint[]
     LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
     AS $$
@@ -2887,13 +2906,17 @@ CREATE FUNCTION monitoring_internal.performance_minute_aggregate(p_from timestam
     -- checked with the caller's privileges (internal: its callers are
     -- SECURITY DEFINER).
     SELECT k.bucket, k.metric_name, k.metric_type, k.component, k.unit,
-           sum(k.n)::bigint, sum(k.value_sum), min(k.value_min), max(k.value_max),
+           sum(k.n)::bigint,
+           -- Overflow-safe sums: see add_sample_sums.
+           monitoring_internal.add_sample_sums(sum(k.value_sum) FILTER (WHERE abs(k.value_sum) < 1e300), sum(k.value_sum::numeric) FILTER (WHERE abs(k.value_sum) >= 1e300)),
+           min(k.value_min), max(k.value_max),
            CASE WHEN max(k.n) < 140737488355328
                 THEN array_agg(k.key::bigint * 140737488355328 + k.n ORDER BY k.key) END
     FROM (SELECT date_bin('1 minute', p.recorded_at, TIMESTAMPTZ '2000-01-01 00:00:00+00') AS bucket,
                  p.metric_name, p.metric_type, p.component, p.unit,
                  monitoring_internal.value_sketch_key(p.metric_value) AS key,
-                 count(*) AS n, sum(p.metric_value) AS value_sum,
+                 count(*) AS n,
+                 monitoring_internal.add_sample_sums(sum(p.metric_value) FILTER (WHERE abs(p.metric_value) < 1e300), sum(p.metric_value::numeric) FILTER (WHERE abs(p.metric_value) >= 1e300)) AS value_sum,
                  min(p.metric_value) AS value_min, max(p.metric_value) AS value_max
           FROM monitoring.performance_monitoring AS p
           WHERE p.recorded_at >= p_from AND p.recorded_at < p_to
@@ -4318,6 +4341,8 @@ REVOKE ALL ON FUNCTION monitoring.validate_config(p_document jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.validate_config(p_document jsonb) TO pgvigil_admin;
 
 REVOKE ALL ON FUNCTION monitoring_internal.add_bucket_counts(p_counts bigint[], p_more bigint[]) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.add_sample_sums(p_ordinary double precision, p_huge numeric) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.add_to_duration_histogram(p_counts bigint[], p_seconds double precision) FROM PUBLIC;
 

@@ -141,7 +141,7 @@ BEGIN
                monitoring_internal.estimate_value_percentile(g.value_sketch, 0.95, g.value_min, g.value_max)
         FROM (SELECT date_bin('5 minutes', m.bucket, c_origin) AS bucket,
                      m.metric_name, m.metric_type, m.component, m.unit,
-                     sum(m.sample_count) AS sample_count, sum(m.value_sum) AS value_sum,
+                     sum(m.sample_count) AS sample_count, monitoring_internal.add_sample_sums(sum(m.value_sum) FILTER (WHERE abs(m.value_sum) < 1e300), sum(m.value_sum::numeric) FILTER (WHERE abs(m.value_sum) >= 1e300)) AS value_sum,
                      min(m.value_min) AS value_min, max(m.value_max) AS value_max,
                      -- A minute rolled up before the sketches existed: no sketch.
                      CASE WHEN count(m.value_sketch) = count(*)
@@ -163,7 +163,7 @@ BEGIN
                monitoring_internal.estimate_value_percentile(g.value_sketch, 0.95, g.value_min, g.value_max)
         FROM (SELECT date_bin('1 hour', m.bucket, c_origin) AS bucket,
                      m.metric_name, m.metric_type, m.component, m.unit,
-                     sum(m.sample_count) AS sample_count, sum(m.value_sum) AS value_sum,
+                     sum(m.sample_count) AS sample_count, monitoring_internal.add_sample_sums(sum(m.value_sum) FILTER (WHERE abs(m.value_sum) < 1e300), sum(m.value_sum::numeric) FILTER (WHERE abs(m.value_sum) >= 1e300)) AS value_sum,
                      min(m.value_min) AS value_min, max(m.value_max) AS value_max,
                      CASE WHEN count(m.value_sketch) = count(*)
                           THEN monitoring_internal.merge_value_sketches(m.value_sketch) END AS value_sketch

@@ -22,13 +22,17 @@ AS $$
     -- checked with the caller's privileges (internal: its callers are
     -- SECURITY DEFINER).
     SELECT k.bucket, k.metric_name, k.metric_type, k.component, k.unit,
-           sum(k.n)::bigint, sum(k.value_sum), min(k.value_min), max(k.value_max),
+           sum(k.n)::bigint,
+           -- Overflow-safe sums: see add_sample_sums.
+           monitoring_internal.add_sample_sums(sum(k.value_sum) FILTER (WHERE abs(k.value_sum) < 1e300), sum(k.value_sum::numeric) FILTER (WHERE abs(k.value_sum) >= 1e300)),
+           min(k.value_min), max(k.value_max),
            CASE WHEN max(k.n) < 140737488355328
                 THEN array_agg(k.key::bigint * 140737488355328 + k.n ORDER BY k.key) END
     FROM (SELECT date_bin('1 minute', p.recorded_at, TIMESTAMPTZ '2000-01-01 00:00:00+00') AS bucket,
                  p.metric_name, p.metric_type, p.component, p.unit,
                  monitoring_internal.value_sketch_key(p.metric_value) AS key,
-                 count(*) AS n, sum(p.metric_value) AS value_sum,
+                 count(*) AS n,
+                 monitoring_internal.add_sample_sums(sum(p.metric_value) FILTER (WHERE abs(p.metric_value) < 1e300), sum(p.metric_value::numeric) FILTER (WHERE abs(p.metric_value) >= 1e300)) AS value_sum,
                  min(p.metric_value) AS value_min, max(p.metric_value) AS value_max
           FROM monitoring.performance_monitoring AS p
           WHERE p.recorded_at >= p_from AND p.recorded_at < p_to

@@ -41,7 +41,7 @@ BEGIN
            monitoring_internal.estimate_value_percentile(g.value_sketch, p_fraction, g.value_min, g.value_max)
     FROM (SELECT date_bin(p_width, u.bucket, c_origin) AS bucket,
                  u.metric_name, u.metric_type, u.component, u.unit,
-                 sum(u.sample_count)::bigint AS sample_count, sum(u.value_sum) AS value_sum,
+                 sum(u.sample_count)::bigint AS sample_count, monitoring_internal.add_sample_sums(sum(u.value_sum) FILTER (WHERE abs(u.value_sum) < 1e300), sum(u.value_sum::numeric) FILTER (WHERE abs(u.value_sum) >= 1e300)) AS value_sum,
                  min(u.value_min) AS value_min, max(u.value_max) AS value_max,
                  CASE WHEN count(u.value_sketch) = count(*)
                       THEN monitoring_internal.merge_value_sketches(u.value_sketch) END AS value_sketch
