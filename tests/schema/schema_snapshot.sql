@@ -911,7 +911,6 @@ CREATE FUNCTION monitoring.expire_old_rows() RETURNS TABLE(table_name text, rows
 -- One row per table it looked at.
 DECLARE
     v_retention jsonb;
-    v_days double precision;
     v_cutoff timestamptz;
     v_count bigint;
     h record;
@@ -920,18 +919,14 @@ BEGIN
     FOR h IN SELECT * FROM monitoring.history_tables ORDER BY 1 LOOP
         table_name := h.table_name;
         v_retention := monitoring_internal.config_value(ARRAY['retention', h.retention_setting]);
-        IF jsonb_typeof(v_retention) = 'object' THEN
-            SELECT max(value::text::double precision) INTO v_days FROM jsonb_each(v_retention);
-        ELSE
-            v_days := v_retention::text::double precision;
-        END IF;
-        v_cutoff := now() - make_interval(days => 1) * v_days;
+        v_cutoff := monitoring_internal.history_retention_cutoff(v_retention);
         EXECUTE format('DELETE FROM monitoring.%I WHERE %I < $1', h.table_name || '_default', h.time_column)
             USING v_cutoff;
         GET DIAGNOSTICS rows_removed = ROW_COUNT;
         IF jsonb_typeof(v_retention) = 'object' THEN
             FOR s IN SELECT key AS severity, value::text::double precision AS days
-                     FROM jsonb_each(v_retention) WHERE value::text::double precision < v_days LOOP
+                     FROM jsonb_each(v_retention)
+                     WHERE now() - make_interval(days => 1) * value::text::double precision > v_cutoff LOOP
                 EXECUTE format('DELETE FROM monitoring.%I WHERE severity = $1 AND %I < $2',
                                h.table_name, h.time_column)
                     USING s.severity,
@@ -987,16 +982,9 @@ CREATE FUNCTION monitoring.expired_partitions() RETURNS TABLE(table_name text, p
     -- least N days and at most N + 1.
     WITH retention AS (
         SELECT h.table_name,
-               now() - make_interval(days => 1) * (
-                   SELECT max(value::text::double precision)
-                   FROM jsonb_each(CASE jsonb_typeof(r.setting)
-                                   WHEN 'object' THEN r.setting
-                                   ELSE jsonb_build_object('all', r.setting) END)
-               ) AS cutoff
+               monitoring_internal.history_retention_cutoff(
+                   monitoring_internal.config_value(ARRAY['retention', h.retention_setting])) AS cutoff
         FROM monitoring.history_tables AS h
-        CROSS JOIN LATERAL (
-            SELECT monitoring_internal.config_value(ARRAY['retention', h.retention_setting]) AS setting
-        ) AS r
     )
     SELECT r.table_name, c.relname::text, c.relispartition
     FROM retention AS r
@@ -2778,6 +2766,24 @@ $$;
 
 COMMENT ON FUNCTION monitoring_internal.finish_tasks(p_task_ids text[], p_statuses text[], p_output_sizes bigint[], p_step_timings jsonb[], p_end_times timestamp with time zone[]) IS 'Internal: ends the running tasks among p_task_ids (status, output size, step timings, end time per element) and returns those finished with their durations; skips tasks not running; PV006 for an end before its start.';
 
+CREATE FUNCTION monitoring_internal.history_retention_cutoff(p_retention jsonb) RETURNS timestamp with time zone
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    -- Internal: the time before which a history table's rows have expired,
+    -- from its retention setting in days: a number, or an object of
+    -- numbers by severity (errors), where the longest wins (partitions are
+    -- kept for it; shorter severities are deleted row by row). The one
+    -- rule for expired_partitions() and expire_old_rows().
+    SELECT now() - make_interval(days => 1) * (
+        SELECT max(value::text::double precision)
+        FROM jsonb_each(CASE jsonb_typeof(p_retention)
+                        WHEN 'object' THEN p_retention
+                        ELSE jsonb_build_object('all', p_retention) END));
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.history_retention_cutoff(p_retention jsonb) IS 'Internal: now() minus a history table''s retention in days (the longest severity''s where retention is per severity).';
+
 CREATE FUNCTION monitoring_internal.lock_checks() RETURNS void
     LANGUAGE sql
     AS $$
@@ -4381,6 +4387,8 @@ REVOKE ALL ON FUNCTION monitoring_internal.event_time_bounds(OUT earliest timest
 REVOKE ALL ON FUNCTION monitoring_internal.finish_check(p_check_name text) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.finish_tasks(p_task_ids text[], p_statuses text[], p_output_sizes bigint[], p_step_timings jsonb[], p_end_times timestamp with time zone[]) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.history_retention_cutoff(p_retention jsonb) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.lock_checks() FROM PUBLIC;
 

@@ -16,7 +16,6 @@ AS $$
 -- One row per table it looked at.
 DECLARE
     v_retention jsonb;
-    v_days double precision;
     v_cutoff timestamptz;
     v_count bigint;
     h record;
@@ -25,18 +24,14 @@ BEGIN
     FOR h IN SELECT * FROM monitoring.history_tables ORDER BY 1 LOOP
         table_name := h.table_name;
         v_retention := monitoring_internal.config_value(ARRAY['retention', h.retention_setting]);
-        IF jsonb_typeof(v_retention) = 'object' THEN
-            SELECT max(value::text::double precision) INTO v_days FROM jsonb_each(v_retention);
-        ELSE
-            v_days := v_retention::text::double precision;
-        END IF;
-        v_cutoff := now() - make_interval(days => 1) * v_days;
+        v_cutoff := monitoring_internal.history_retention_cutoff(v_retention);
         EXECUTE format('DELETE FROM monitoring.%I WHERE %I < $1', h.table_name || '_default', h.time_column)
             USING v_cutoff;
         GET DIAGNOSTICS rows_removed = ROW_COUNT;
         IF jsonb_typeof(v_retention) = 'object' THEN
             FOR s IN SELECT key AS severity, value::text::double precision AS days
-                     FROM jsonb_each(v_retention) WHERE value::text::double precision < v_days LOOP
+                     FROM jsonb_each(v_retention)
+                     WHERE now() - make_interval(days => 1) * value::text::double precision > v_cutoff LOOP
                 EXECUTE format('DELETE FROM monitoring.%I WHERE severity = $1 AND %I < $2',
                                h.table_name, h.time_column)
                     USING s.severity,

@@ -12,16 +12,9 @@ AS $$
     -- least N days and at most N + 1.
     WITH retention AS (
         SELECT h.table_name,
-               now() - make_interval(days => 1) * (
-                   SELECT max(value::text::double precision)
-                   FROM jsonb_each(CASE jsonb_typeof(r.setting)
-                                   WHEN 'object' THEN r.setting
-                                   ELSE jsonb_build_object('all', r.setting) END)
-               ) AS cutoff
+               monitoring_internal.history_retention_cutoff(
+                   monitoring_internal.config_value(ARRAY['retention', h.retention_setting])) AS cutoff
         FROM monitoring.history_tables AS h
-        CROSS JOIN LATERAL (
-            SELECT monitoring_internal.config_value(ARRAY['retention', h.retention_setting]) AS setting
-        ) AS r
     )
     SELECT r.table_name, c.relname::text, c.relispartition
     FROM retention AS r
