@@ -160,7 +160,7 @@ WITH r AS MATERIALIZED (
          AS t (k, task_type, mean_seconds, failure_ratio)
       ON t.k = CASE WHEN i <= 5 THEN 1 ELSE mod(i, {len(TASK_TYPES)}) END
 ), running AS (
-    INSERT INTO monitoring.running_tasks (task_id, task_type, worker_id, start_time)
+    INSERT INTO monitoring_internal.running_tasks (task_id, task_type, worker_id, start_time)
     SELECT task_id, task_type, worker_id, start_time FROM r
 )
 INSERT INTO monitoring.processing_metrics
@@ -274,7 +274,7 @@ DEFAULT_PARTITIONS_SQL = """
 SELECT h.table_name,
        (xpath('/row/c/text()', query_to_xml(format('SELECT count(*) AS c FROM monitoring.%I',
                                                    h.table_name || '_default'), false, true, '')))[1]::text::bigint
-FROM monitoring.history_tables AS h ORDER BY 1
+FROM monitoring_internal.history_tables AS h ORDER BY 1
 """
 
 
@@ -302,7 +302,7 @@ def load_history(
         t0 = time.perf_counter()
         created = conn.execute(
             "SELECT count(*) FILTER (WHERE monitoring_internal.create_partition(h.table_name, d::date))"
-            " FROM monitoring.history_tables AS h,"
+            " FROM monitoring_internal.history_tables AS h,"
             " generate_series(%s::date - %s, %s::date, interval '1 day') AS d",
             (today, sizes.days + 2, today),
         ).fetchone()
@@ -362,7 +362,7 @@ def load_history(
         t0 = time.perf_counter()
         conn.execute(
             "VACUUM (ANALYZE) monitoring.performance_monitoring, monitoring.processing_metrics,"
-            " monitoring.running_tasks, monitoring.error_tracking, monitoring.queue_monitoring,"
+            " monitoring_internal.running_tasks, monitoring.error_tracking, monitoring.queue_monitoring,"
             " monitoring.system_health, monitoring.system_health_history, monitoring.alerts,"
             " monitoring.alert_events"
         )
@@ -372,19 +372,18 @@ def load_history(
         timings["checkpoint"] = time.perf_counter() - t0
         in_default = {r[0]: int(r[1]) for r in conn.execute(DEFAULT_PARTITIONS_SQL).fetchall()}
         counts = {
-            t: int(r[0])
+            t.rsplit(".", 1)[-1]: int(r[0])
             for t in (
-                "performance_monitoring",
-                "processing_metrics",
-                "running_tasks",
-                "error_tracking",
-                "queue_monitoring",
-                "system_health",
-                "system_health_history",
-                "alerts",
+                "monitoring.performance_monitoring",
+                "monitoring.processing_metrics",
+                "monitoring_internal.running_tasks",
+                "monitoring.error_tracking",
+                "monitoring.queue_monitoring",
+                "monitoring.system_health",
+                "monitoring.system_health_history",
+                "monitoring.alerts",
             )  # fmt: skip
-            if (r := conn.execute(f"SELECT count(*) FROM monitoring.{t}".encode()).fetchone())
-            is not None
+            if (r := conn.execute(f"SELECT count(*) FROM {t}".encode()).fetchone()) is not None
         }
         size = conn.execute(
             "SELECT pg_size_pretty(pg_database_size(current_database()))"

@@ -788,7 +788,7 @@ def bench_queries(bench: Bench, conninfo: str) -> None:
             # work through the loaded history a bounded chunk at a time, until
             # nothing is left queued (rollup_pending empty).
             has_pending = scalar(
-                conn, "SELECT to_regclass('monitoring.rollup_pending') IS NOT NULL"
+                conn, "SELECT to_regclass('monitoring_internal.rollup_pending') IS NOT NULL"
             )
             calls = 0
             started = time.perf_counter()
@@ -796,7 +796,7 @@ def bench_queries(bench: Bench, conninfo: str) -> None:
                 conn.execute("CALL monitoring.refresh_rollups()")
                 calls += 1
                 pending = (
-                    scalar(conn, "SELECT count(*) FROM monitoring.rollup_pending")
+                    scalar(conn, "SELECT count(*) FROM monitoring_internal.rollup_pending")
                     if has_pending
                     else 0
                 )
@@ -893,7 +893,9 @@ def set_performance_retention(conn: Conn, days: float) -> None:
             retention[key] = {k: 3650 for k in retention[key]}  # equal: no per-severity deletes
         elif key != "cron_job_run_details_days":
             retention[key] = 3650
-    for (setting,) in conn.execute("SELECT retention_setting FROM monitoring.history_tables"):
+    for (setting,) in conn.execute(
+        "SELECT retention_setting FROM monitoring_internal.history_tables"
+    ):
         retention.setdefault(setting, 3650)
     retention["performance_monitoring_days"] = days
     conn.execute("SELECT monitoring.apply_config(%s)", (Jsonb(document),))

@@ -436,7 +436,7 @@ def run(args: argparse.Namespace, seconds: float, cadence: Cadence, rates: Rates
                     "tasks_started": produced.tasks_started,
                     "tasks_completed": produced.tasks_completed,
                     "task_rows": int(scalar(admin, "SELECT count(*) FROM monitoring.processing_metrics")),
-                    "running_tasks_left": int(scalar(admin, "SELECT count(*) FROM monitoring.running_tasks")),
+                    "running_tasks_left": int(scalar(admin, "SELECT count(*) FROM monitoring_internal.running_tasks")),
                     "errors_produced": produced.errors,
                     "health_produced": produced.health,
                     "queue_stats_produced": produced.queue_stats,

@@ -18,7 +18,8 @@
 
 REVOKE ALL ON ALL TABLES IN SCHEMA monitoring FROM PUBLIC, pgvigil_writer, pgvigil_reader, pgvigil_admin;
 REVOKE ALL ON ALL ROUTINES IN SCHEMA monitoring FROM PUBLIC, pgvigil_writer, pgvigil_reader, pgvigil_admin;
--- The internals: executable by their owner only, and no role may use the schema.
+-- The internals (bookkeeping tables and helpers): their owner's only, and no role may use the schema.
+REVOKE ALL ON ALL TABLES IN SCHEMA monitoring_internal FROM PUBLIC, pgvigil_writer, pgvigil_reader, pgvigil_admin;
 REVOKE ALL ON ALL ROUTINES IN SCHEMA monitoring_internal FROM PUBLIC, pgvigil_writer, pgvigil_reader, pgvigil_admin;
 REVOKE ALL ON SCHEMA monitoring_internal FROM PUBLIC, pgvigil_writer, pgvigil_reader, pgvigil_admin;
 

@@ -170,9 +170,9 @@ def dsn(module_dsn: str, _pristine: _Pristine) -> str:
     """The module's migrated database, reset to its just-installed state for this test."""
     with psycopg.connect(module_dsn, autocommit=True) as c:
         with c.transaction():
-            for (table,) in c.execute(PARENT_TABLES_SQL).fetchall():
+            for schema, table in c.execute(PARENT_TABLES_SQL).fetchall():
                 if table not in _KEPT_TABLES:
-                    c.execute(sql.SQL("DELETE FROM monitoring.{}").format(sql.Identifier(table)))
+                    c.execute(sql.SQL("DELETE FROM {}").format(sql.Identifier(schema, table)))
             c.execute("DELETE FROM monitoring.config")
             c.execute(
                 "INSERT INTO monitoring.config (document) VALUES (%s)", (Jsonb(_pristine.config),)

@@ -10,19 +10,21 @@ from psycopg.rows import dict_row
 
 Conn = psycopg.Connection[Any]
 
-RELATIONS_SQL = """
-    SELECT c.relname, c.relkind::text FROM pg_class AS c
-    WHERE c.relnamespace = 'monitoring'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'i', 'I')
-    ORDER BY 1
+# Both schemas: the public tables and views, and pgvigil's bookkeeping tables.
+_SCHEMAS = "('monitoring'::regnamespace, 'monitoring_internal'::regnamespace)"
+RELATIONS_SQL = f"""
+    SELECT c.relnamespace::regnamespace::text, c.relname, c.relkind::text FROM pg_class AS c
+    WHERE c.relnamespace IN {_SCHEMAS} AND c.relkind IN ('r', 'p', 'v', 'i', 'I')
+    ORDER BY 1, 2
 """
 PARTITIONS_SQL = """
     SELECT c.relname FROM pg_class AS c
     WHERE c.relnamespace = 'monitoring'::regnamespace AND c.relispartition AND c.relkind = 'r'
 """
-PARENT_TABLES_SQL = """
-    SELECT c.relname FROM pg_class AS c
-    WHERE c.relnamespace = 'monitoring'::regnamespace AND c.relkind IN ('r', 'p')
-      AND NOT c.relispartition ORDER BY 1
+PARENT_TABLES_SQL = f"""
+    SELECT c.relnamespace::regnamespace::text, c.relname FROM pg_class AS c
+    WHERE c.relnamespace IN {_SCHEMAS} AND c.relkind IN ('r', 'p')
+      AND NOT c.relispartition ORDER BY 1, 2
 """
 
 
@@ -52,9 +54,10 @@ def db_now(conn: Conn) -> datetime:
     return scalar(conn, "SELECT now()")
 
 
-def parent_tables(conn: Conn) -> list[str]:
-    """Every table of schema monitoring; a partitioned table stands for its partitions."""
-    return [r[0] for r in conn.execute(PARENT_TABLES_SQL)]
+def parent_tables(conn: Conn) -> list[tuple[str, str]]:
+    """(schema, table) of every table of pgvigil's two schemas; a partitioned
+    table stands for its partitions."""
+    return [(r[0], r[1]) for r in conn.execute(PARENT_TABLES_SQL)]
 
 
 def partitions(conn: Conn) -> set[str]:

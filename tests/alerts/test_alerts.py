@@ -405,7 +405,9 @@ def test_run_monitoring_checks_reports_every_check(conn: Conn) -> None:
     assert [r[1] for r in result] == [1, 1, 0, 1, 0]
     assert all(r[2] >= 0 for r in result)
     checks = dict(
-        conn.execute("SELECT check_name, last_source FROM monitoring.check_runs").fetchall()
+        conn.execute(
+            "SELECT check_name, last_source FROM monitoring_internal.check_runs"
+        ).fetchall()
     )
     assert checks == {
         name: "manual"
@@ -569,13 +571,15 @@ def test_triggered_by_records_the_source(conn: Conn) -> None:
     assert queue_alert["triggered_by"] == "manual"
     assert (
         scalar(
-            conn, "SELECT last_source FROM monitoring.check_runs WHERE check_name = 'error_rate'"
+            conn,
+            "SELECT last_source FROM monitoring_internal.check_runs WHERE check_name = 'error_rate'",
         )
         == "pg_cron"
     )
     assert (
         scalar(
-            conn, "SELECT last_source FROM monitoring.check_runs WHERE check_name = 'queue_backlog'"
+            conn,
+            "SELECT last_source FROM monitoring_internal.check_runs WHERE check_name = 'queue_backlog'",
         )
         == "manual"
     )

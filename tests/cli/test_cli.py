@@ -242,7 +242,7 @@ def test_demo_writes_history_and_the_checks_raise_alerts(dsn, conn, capsys):
         " (SELECT count(*) FROM monitoring.system_health),"
         " (SELECT count(*) FROM monitoring.queue_monitoring),"
         " (SELECT count(*) FROM monitoring.performance_monitoring),"
-        " (SELECT count(*) FROM monitoring.running_tasks),"
+        " (SELECT count(*) FROM monitoring_internal.running_tasks),"
         " (SELECT count(*) FROM monitoring.alerts)"
     ).fetchone()
     assert counts is not None
@@ -533,7 +533,7 @@ def _table_counts(conn) -> tuple[int, ...]:
         " (SELECT count(*) FROM monitoring.system_health_history),"
         " (SELECT count(*) FROM monitoring.queue_monitoring),"
         " (SELECT count(*) FROM monitoring.performance_monitoring),"
-        " (SELECT count(*) FROM monitoring.running_tasks)"
+        " (SELECT count(*) FROM monitoring_internal.running_tasks)"
     ).fetchone()
     assert row is not None
     return tuple(row)
@@ -545,8 +545,9 @@ def test_demo_writes_the_same_workload_through_either_client(dsn, conn, capsys):
     assert main(args) == 0
     direct = _table_counts(conn)
     for table in ("processing_metrics", "error_tracking", "system_health_history",
-                  "system_health", "queue_monitoring", "performance_monitoring", "running_tasks"):  # fmt: skip
+                  "system_health", "queue_monitoring", "performance_monitoring"):  # fmt: skip
         conn.execute(f"DELETE FROM monitoring.{table}")
+    conn.execute("DELETE FROM monitoring_internal.running_tasks")
     assert main([*args, "--buffered"]) == 0
     assert "pgvigil dashboard" in capsys.readouterr().out
     assert _table_counts(conn) == direct

@@ -333,7 +333,7 @@ def expect_task_monitoring(conn: Conn, results: Results) -> None:
     )
     assert duration >= 0
     assert task["duration_seconds"] == pytest.approx(duration)
-    assert scalar(conn, "SELECT count(*) FROM monitoring.running_tasks") == 0
+    assert scalar(conn, "SELECT count(*) FROM monitoring_internal.running_tasks") == 0
 
 
 def expect_error_tracking(conn: Conn, results: Results) -> None:

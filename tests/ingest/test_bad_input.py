@@ -31,12 +31,12 @@ from dbhelpers import RELATIONS_SQL, Conn, parent_tables, scalar
 def snapshot(conn: Conn) -> dict[str, Any]:
     """Row count and content hash of every monitoring table, and the relations."""
     state: dict[str, Any] = {"relations": conn.execute(RELATIONS_SQL).fetchall()}
-    for table in parent_tables(conn):
-        state[table] = conn.execute(
+    for schema, table in parent_tables(conn):
+        state[f"{schema}.{table}"] = conn.execute(
             sql.SQL(
                 "SELECT count(*), md5(coalesce(string_agg(t::text, E'\\n' ORDER BY t::text), ''))"
-                " FROM monitoring.{} AS t"
-            ).format(sql.Identifier(table))
+                " FROM {} AS t"
+            ).format(sql.Identifier(schema, table))
         ).fetchone()
     return state
 
@@ -362,7 +362,7 @@ def test_limits_are_inclusive(conn: Conn) -> None:
             " FROM generate_series(1, 100) AS i)"
         )
     )
-    assert scalar(conn, "SELECT count(*) FROM monitoring.running_tasks") == 4
+    assert scalar(conn, "SELECT count(*) FROM monitoring_internal.running_tasks") == 4
 
 
 def test_completing_twice_keeps_the_first_completion(conn: Conn) -> None:

@@ -49,10 +49,10 @@ METRIC_ROWS = """
     FROM monitoring.performance_monitoring ORDER BY recorded_at
 """
 TASK_ROWS = "SELECT * FROM monitoring.processing_metrics ORDER BY task_id, start_time"
-RUNNING_ROWS = "SELECT * FROM monitoring.running_tasks ORDER BY task_id"
+RUNNING_ROWS = "SELECT * FROM monitoring_internal.running_tasks ORDER BY task_id"
 PENDING_ROWS = (
     "SELECT task_id, status, output_size, step_timings, end_time"
-    " FROM monitoring.pending_task_completions ORDER BY task_id"
+    " FROM monitoring_internal.pending_task_completions ORDER BY task_id"
 )
 RECORD_TASK_EVENTS = """
     SELECT monitoring.record_task_events(
@@ -101,18 +101,18 @@ def wait_for(predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
 def snapshot(conn: Conn) -> dict[str, Any]:
     """Row count and content hash of the tables the ingest functions write."""
     state = {}
-    for table in (
-        "processing_metrics",
-        "running_tasks",
-        "pending_task_completions",
-        "performance_monitoring",
-        "ingest_batches",
+    for schema, table in (
+        ("monitoring", "processing_metrics"),
+        ("monitoring_internal", "running_tasks"),
+        ("monitoring_internal", "pending_task_completions"),
+        ("monitoring", "performance_monitoring"),
+        ("monitoring_internal", "ingest_batches"),
     ):
         state[table] = conn.execute(
             sql.SQL(
                 "SELECT count(*), md5(coalesce(string_agg(t::text, E'\\n' ORDER BY t::text), ''))"
-                " FROM monitoring.{} AS t"
-            ).format(sql.Identifier(table))
+                " FROM {} AS t"
+            ).format(sql.Identifier(schema, table))
         ).fetchone()
     return state
 
@@ -163,7 +163,8 @@ def test_metrics_are_copied_exactly(dsn: str, conn: Conn, make_client: MakeClien
     )
     user = scalar(conn, "SELECT current_user")
     assert rows(
-        conn, "SELECT event_count, written_by, application_name FROM monitoring.ingest_batches"
+        conn,
+        "SELECT event_count, written_by, application_name FROM monitoring_internal.ingest_batches",
     ) == [{"event_count": 1000, "written_by": user, "application_name": "pgvigil-buffered"}]
 
 
@@ -185,7 +186,7 @@ def test_invalid_samples_are_isolated_with_their_code(
     assert stats.dropped == {"rejected:PV005": 1, "rejected:PV001": 1}
     assert (stats.queued, stats.queue_depth, stats.batches, stats.write_failures) == (1000, 0, 1, 0)
     assert accounted(stats)
-    assert scalar(conn, "SELECT sum(event_count) FROM monitoring.ingest_batches") == 1000
+    assert scalar(conn, "SELECT sum(event_count) FROM monitoring_internal.ingest_batches") == 1000
 
 
 def test_a_value_that_is_not_a_number_is_dropped_and_nothing_else(
@@ -771,7 +772,7 @@ def test_begin_ingest_batch_registers_an_id_once(conn: Conn) -> None:
     assert rows(
         conn,
         "SELECT batch_id, created_at, event_count, written_by, application_name"
-        " FROM monitoring.ingest_batches",
+        " FROM monitoring_internal.ingest_batches",
     ) == [
         {
             "batch_id": batch_id,
@@ -829,13 +830,13 @@ def test_expire_ingest_state_deletes_only_what_is_too_old(conn: Conn) -> None:
     old_id, recent_id = uuid.uuid4(), uuid.uuid4()
     # Defaults: ingest.batch_ids_hours = 24, ingest.max_event_age_hours = 168.
     conn.execute(
-        "INSERT INTO monitoring.ingest_batches (batch_id, created_at, received_at, event_count)"
+        "INSERT INTO monitoring_internal.ingest_batches (batch_id, created_at, received_at, event_count)"
         " VALUES (%s, now() - interval '25 hours', now() - interval '24 hours 1 minute', 1),"
         "        (%s, now() - interval '23 hours', now() - interval '23 hours 59 minutes', 1)",
         (old_id, recent_id),
     )
     conn.execute(
-        "INSERT INTO monitoring.pending_task_completions (task_id, status, end_time)"
+        "INSERT INTO monitoring_internal.pending_task_completions (task_id, status, end_time)"
         " VALUES ('old', 'completed', now() - interval '168 hours 1 minute'),"
         "        ('recent', 'completed', now() - interval '167 hours 59 minutes')"
     )
@@ -843,9 +844,9 @@ def test_expire_ingest_state_deletes_only_what_is_too_old(conn: Conn) -> None:
         "batch_ids_expired": 1,
         "orphan_completions_expired": 1,
     }
-    assert [r[0] for r in conn.execute("SELECT batch_id FROM monitoring.ingest_batches")] == [
-        recent_id
-    ]
+    assert [
+        r[0] for r in conn.execute("SELECT batch_id FROM monitoring_internal.ingest_batches")
+    ] == [recent_id]
     assert [r["task_id"] for r in rows(conn, PENDING_ROWS)] == ["recent"]
 
 
@@ -1025,14 +1026,14 @@ def test_a_writer_role_writes_everything_and_reads_nothing(
         assert scalar(conn, "SELECT count(*) FROM monitoring.error_tracking") == 1
         assert scalar(conn, "SELECT status FROM monitoring.system_health") == "healthy"
         assert scalar(conn, "SELECT pending_count FROM monitoring.queue_monitoring") == 4
-        assert scalar(conn, "SELECT written_by FROM monitoring.ingest_batches") == role
+        assert scalar(conn, "SELECT written_by FROM monitoring_internal.ingest_batches") == role
 
         with psycopg.connect(writer_dsn, autocommit=True) as writer:
             for statement in [
                 "SELECT * FROM monitoring.performance_monitoring",
                 "UPDATE monitoring.performance_monitoring SET unit = 's'",
                 "DELETE FROM monitoring.performance_monitoring",
-                "SELECT * FROM monitoring.ingest_batches",
+                "SELECT * FROM monitoring_internal.ingest_batches",
             ]:
                 with pytest.raises(psycopg.errors.InsufficientPrivilege):
                     writer.execute(statement)

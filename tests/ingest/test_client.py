@@ -58,7 +58,11 @@ def test_start_task_generates_a_uuid_when_no_id_given(client, conn):
         (task_id,),
     )
     assert row == ("doc_processing", "running", 1024, "w1", {"k": "v"})
-    assert one(conn, "SELECT count(*) FROM running_tasks WHERE task_id = %s", (task_id,)) == (1,)
+    assert one(
+        conn,
+        "SELECT count(*) FROM monitoring_internal.running_tasks WHERE task_id = %s",
+        (task_id,),
+    ) == (1,)
 
 
 def test_start_task_uses_the_given_id(client, conn):
@@ -86,7 +90,7 @@ def test_complete_task_returns_duration_and_records_outcome(client, conn):
     assert row[3] == pytest.approx(duration)
     assert row[4].total_seconds() == pytest.approx(duration)
     assert duration >= 0
-    assert one(conn, "SELECT count(*) FROM running_tasks") == (0,)
+    assert one(conn, "SELECT count(*) FROM monitoring_internal.running_tasks") == (0,)
 
 
 def test_complete_task_duration_matches_event_times(client, conn):
@@ -224,9 +228,10 @@ def test_run_checks_returns_one_row_per_check_and_raises_alerts(client, conn):
         conn,
         "SELECT severity, triggered_by, subject FROM alerts WHERE alert_type = 'queue_backlog'",
     ) == ("critical", "client-test", "emails")
-    assert one(conn, "SELECT last_source FROM check_runs WHERE check_name = 'queue_backlog'") == (
-        "client-test",
-    )
+    assert one(
+        conn,
+        "SELECT last_source FROM monitoring_internal.check_runs WHERE check_name = 'queue_backlog'",
+    ) == ("client-test",)
 
 
 def test_acknowledge_and_resolve_alert(client, conn):
@@ -291,7 +296,7 @@ def test_task_context_manager_on_exception_fails_records_error_and_reraises(clie
     )
     assert row[:5] == (t.task_id, "ValueError", "high", "bad input", "ingest")
     assert "ValueError: bad input" in row[5]
-    assert one(conn, "SELECT count(*) FROM running_tasks") == (0,)
+    assert one(conn, "SELECT count(*) FROM monitoring_internal.running_tasks") == (0,)
 
 
 def test_task_context_manager_uses_the_given_component_and_id(client, conn):

@@ -155,7 +155,9 @@ def test_racing_runs_never_duplicate_or_deadlock(conn: Conn, dsn: str) -> None:
         == 0
     )
     assert scalar(conn, "SELECT count(*) FROM monitoring.alert_events") == len(expected)
-    runs_total = conn.execute("SELECT check_name, runs_total FROM monitoring.check_runs").fetchall()
+    runs_total = conn.execute(
+        "SELECT check_name, runs_total FROM monitoring_internal.check_runs"
+    ).fetchall()
     assert len(runs_total) == 6 and {r[1] for r in runs_total} == {1 + ran}, runs_total
 
 
@@ -183,7 +185,8 @@ def test_direct_checks_racing_a_run_wait_and_do_not_duplicate(conn: Conn, dsn: s
         conn.execute("SELECT alert_key, occurrence_count FROM monitoring.alerts").fetchall()
     )
     runs = scalar(
-        conn, "SELECT runs_total FROM monitoring.check_runs WHERE check_name = 'component_health'"
+        conn,
+        "SELECT runs_total FROM monitoring_internal.check_runs WHERE check_name = 'component_health'",
     )
     assert 1 <= runs <= 1 + rounds
     for key, count in counts.items():
@@ -241,7 +244,7 @@ def test_many_writers_start_and_complete_tasks(conn: Conn, dsn: str) -> None:
             want.extend((end - start).total_seconds() for _, start, end, _ in reversed(part))
         assert durations == want
 
-    assert scalar(conn, "SELECT count(*) FROM monitoring.running_tasks") == 0
+    assert scalar(conn, "SELECT count(*) FROM monitoring_internal.running_tasks") == 0
     got = {
         r["task_id"]: r
         for r in rows(
@@ -302,9 +305,9 @@ def _buffered_two_clients(conn: Conn, dsn: str, race: bool) -> None:
 
         run_together(*[lambda p=p: complete(p) for p in split(early)])
         assert completer.flush(30)
-        assert scalar(conn, "SELECT count(*) FROM monitoring.pending_task_completions") == len(
-            early
-        )
+        assert scalar(
+            conn, "SELECT count(*) FROM monitoring_internal.pending_task_completions"
+        ) == len(early)
         if race:
             run_together(
                 *[lambda p=p: start_all(p) for p in split(tasks)],
@@ -313,7 +316,9 @@ def _buffered_two_clients(conn: Conn, dsn: str, race: bool) -> None:
         else:
             run_together(*[lambda p=p: start_all(p) for p in split(tasks)])
             assert starter.flush(30)
-            assert scalar(conn, "SELECT count(*) FROM monitoring.running_tasks") == len(rest)
+            assert scalar(conn, "SELECT count(*) FROM monitoring_internal.running_tasks") == len(
+                rest
+            )
             run_together(*[lambda p=p: complete(p) for p in split(rest)])
         assert starter.flush(30)
         assert completer.flush(30)
@@ -327,12 +332,12 @@ def _buffered_two_clients(conn: Conn, dsn: str, race: bool) -> None:
     ]
 
     stranded = conn.execute(
-        "SELECT r.task_id FROM monitoring.running_tasks AS r"
-        " JOIN monitoring.pending_task_completions AS p USING (task_id) ORDER BY 1"
+        "SELECT r.task_id FROM monitoring_internal.running_tasks AS r"
+        " JOIN monitoring_internal.pending_task_completions AS p USING (task_id) ORDER BY 1"
     ).fetchall()
     assert stranded == [], f"{len(stranded)} tasks running with their completion parked"
-    assert scalar(conn, "SELECT count(*) FROM monitoring.running_tasks") == 0
-    assert scalar(conn, "SELECT count(*) FROM monitoring.pending_task_completions") == 0
+    assert scalar(conn, "SELECT count(*) FROM monitoring_internal.running_tasks") == 0
+    assert scalar(conn, "SELECT count(*) FROM monitoring_internal.pending_task_completions") == 0
     got = {
         r["task_id"]: r
         for r in rows(
@@ -412,8 +417,8 @@ def test_a_start_and_its_completion_in_two_open_transactions_meet(
         conn,
         "SELECT status, duration_seconds FROM monitoring.processing_metrics WHERE task_id = 'x'",
     ) == [{"status": "completed", "duration_seconds": 2.0}]
-    assert scalar(conn, "SELECT count(*) FROM monitoring.running_tasks") == 0
-    assert scalar(conn, "SELECT count(*) FROM monitoring.pending_task_completions") == 0
+    assert scalar(conn, "SELECT count(*) FROM monitoring_internal.running_tasks") == 0
+    assert scalar(conn, "SELECT count(*) FROM monitoring_internal.pending_task_completions") == 0
 
 
 # --- rollups while ingesting -------------------------------------------------------------
@@ -453,7 +458,7 @@ def test_rollup_refreshes_while_ingesting_late_samples(conn: Conn, dsn: str) -> 
     lag = 480
     _set_rollup_lag(conn, lag)
     conn.execute("CALL monitoring.refresh_rollups()")
-    first_watermark = scalar(conn, "SELECT watermark FROM monitoring.rollup_state")
+    first_watermark = scalar(conn, "SELECT watermark FROM monitoring_internal.rollup_state")
     assert first_watermark is not None
     now = db_now(conn)
     samples = 20_000
@@ -496,7 +501,7 @@ def test_rollup_refreshes_while_ingesting_late_samples(conn: Conn, dsn: str) -> 
                 with c.transaction():
                     # Into the minute the watermark passes next: only the lock
                     # keeps a refresh from aggregating it before this commits.
-                    edge = scalar(c, "SELECT watermark FROM monitoring.rollup_state")
+                    edge = scalar(c, "SELECT watermark FROM monitoring_internal.rollup_state")
                     for _ in range(5):
                         at = edge + timedelta(microseconds=(k * 3_999_971) % 60_000_000)
                         c.execute(
@@ -515,7 +520,9 @@ def test_rollup_refreshes_while_ingesting_late_samples(conn: Conn, dsn: str) -> 
                 step += 1
                 _set_rollup_lag(c, max(0, lag - 15 * step))
                 c.execute("CALL monitoring.refresh_rollups()")
-                watermarks.append(scalar(c, "SELECT watermark FROM monitoring.rollup_state"))
+                watermarks.append(
+                    scalar(c, "SELECT watermark FROM monitoring_internal.rollup_state")
+                )
                 time.sleep(0.04)  # spread the advances over the whole ingest
 
     run_together(ingest, slow_writer, refresh)
@@ -523,8 +530,8 @@ def test_rollup_refreshes_while_ingesting_late_samples(conn: Conn, dsn: str) -> 
     # The watermark moved several times while samples were being written.
     assert len(set(watermarks)) >= 3, sorted(set(watermarks))
     conn.execute("CALL monitoring.refresh_rollups()")
-    watermark = scalar(conn, "SELECT watermark FROM monitoring.rollup_state")
-    assert scalar(conn, "SELECT count(*) FROM monitoring.rollup_pending") == 0
+    watermark = scalar(conn, "SELECT watermark FROM monitoring_internal.rollup_state")
+    assert scalar(conn, "SELECT count(*) FROM monitoring_internal.rollup_pending") == 0
     below = scalar(
         conn,
         "SELECT count(*) FROM monitoring.performance_monitoring WHERE recorded_at < %s",

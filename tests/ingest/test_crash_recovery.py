@@ -232,7 +232,7 @@ def test_nothing_acknowledged_is_lost_or_duplicated_across_crashes(
         with admin(cluster) as conn:
             # Crash recovery kept the commit the client never heard about.
             pinned = conn.execute(
-                "SELECT event_count FROM monitoring.ingest_batches WHERE xmin = %s::xid",
+                "SELECT event_count FROM monitoring_internal.ingest_batches WHERE xmin = %s::xid",
                 (committed_xid,),
             ).fetchall()
             assert len(pinned) == 1, "the unacknowledged batch should survive the crash"
@@ -284,12 +284,14 @@ def test_nothing_acknowledged_is_lost_or_duplicated_across_crashes(
         assert task_rows.keys() == set(tasks)
         assert set(task_rows.values()) == {1}, "each task has exactly one completed row"
         assert scalar(conn, "SELECT count(*) FROM monitoring.processing_metrics") == len(tasks)
-        assert scalar(conn, "SELECT count(*) FROM monitoring.running_tasks") == 0
-        assert scalar(conn, "SELECT count(*) FROM monitoring.pending_task_completions") == 0
+        assert scalar(conn, "SELECT count(*) FROM monitoring_internal.running_tasks") == 0
+        assert (
+            scalar(conn, "SELECT count(*) FROM monitoring_internal.pending_task_completions") == 0
+        )
 
         batches, distinct, counted = conn.execute(
             "SELECT count(*), count(DISTINCT batch_id), coalesce(sum(event_count), 0)"
-            " FROM monitoring.ingest_batches"
+            " FROM monitoring_internal.ingest_batches"
         ).fetchone() or (0, 0, 0)
         assert batches == distinct
         assert counted == stats.written == events
@@ -348,7 +350,7 @@ def test_begin_ingest_batch_says_false_for_a_committed_id(conn: Conn) -> None:
     with conn.transaction():
         assert scalar(conn, begin, (rolled_back,)) is True
 
-    assert scalar(conn, "SELECT count(*) FROM monitoring.ingest_batches") == 2
+    assert scalar(conn, "SELECT count(*) FROM monitoring_internal.ingest_batches") == 2
 
 
 def test_a_batch_sent_again_after_its_commit_writes_nothing(dsn: str, conn: Conn) -> None:
@@ -381,5 +383,5 @@ def test_a_batch_sent_again_after_its_commit_writes_nothing(dsn: str, conn: Conn
     ) == 5  # fmt: skip
     assert scalar(conn, "SELECT count(*) FROM monitoring.processing_metrics") == 1
     assert conn.execute(
-        "SELECT batch_id, event_count FROM monitoring.ingest_batches"
+        "SELECT batch_id, event_count FROM monitoring_internal.ingest_batches"
     ).fetchall() == [(batch_id, 7)]

@@ -374,8 +374,8 @@ def event_times(draw: Any) -> EventTime:
 def counts_query(conn: Conn) -> sql.Composed:
     return sql.SQL("SELECT ARRAY[{}]").format(
         sql.SQL(", ").join(
-            sql.SQL("(SELECT count(*) FROM monitoring.{})").format(sql.Identifier(t))
-            for t in parent_tables(conn)
+            sql.SQL("(SELECT count(*) FROM {})").format(sql.Identifier(schema, t))
+            for schema, t in parent_tables(conn)
         )
     )
 

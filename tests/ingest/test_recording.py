@@ -49,7 +49,7 @@ def test_start_task_tracking_stores_every_argument(conn: Conn) -> None:
             "metadata": {"source": "s3", "pages": 3},
         }
     ]
-    assert rows(conn, "SELECT * FROM monitoring.running_tasks") == [
+    assert rows(conn, "SELECT * FROM monitoring_internal.running_tasks") == [
         {"task_id": "task-1", "task_type": "ocr", "worker_id": "worker-7", "start_time": started}
     ]
 
@@ -64,7 +64,7 @@ def test_start_task_tracking_defaults(conn: Conn) -> None:
     assert row["input_size"] is None
     assert row["worker_id"] is None
     assert row["metadata"] is None
-    assert one(conn, "SELECT * FROM monitoring.running_tasks") == {
+    assert one(conn, "SELECT * FROM monitoring_internal.running_tasks") == {
         "task_id": "task-2",
         "task_type": "ocr",
         "worker_id": None,
@@ -105,7 +105,7 @@ def test_complete_task_tracking_stores_values_and_duration(conn: Conn, status: s
         "step_timings": {"parse": 1.25, "store": 0, "upload": 12},
         "metadata": None,
     }
-    assert rows(conn, "SELECT * FROM monitoring.running_tasks") == []
+    assert rows(conn, "SELECT * FROM monitoring_internal.running_tasks") == []
 
 
 def test_complete_task_tracking_defaults(conn: Conn) -> None:
@@ -163,18 +163,19 @@ def test_complete_updates_the_run_in_an_older_partition(conn: Conn) -> None:
     ]
     old_day = scalar(conn, "SELECT (%s::timestamptz AT TIME ZONE 'UTC')::date", (started,))
     assert result[1]["part"] == f"processing_metrics_p{old_day:%Y%m%d}"
-    assert [r["task_id"] for r in rows(conn, "SELECT task_id FROM monitoring.running_tasks")] == [
-        "new"
-    ]
+    assert [
+        r["task_id"] for r in rows(conn, "SELECT task_id FROM monitoring_internal.running_tasks")
+    ] == ["new"]
 
 
 def test_running_tasks_tracks_only_tasks_in_flight(conn: Conn) -> None:
     for task in ("a", "b", "c"):
         conn.execute("SELECT monitoring.start_task_tracking(%s, 'x')", (task,))
-    assert scalar(conn, "SELECT count(*) FROM monitoring.running_tasks") == 3
+    assert scalar(conn, "SELECT count(*) FROM monitoring_internal.running_tasks") == 3
     conn.execute("SELECT monitoring.complete_task_tracking('b', 'failed')")
     assert [
-        r[0] for r in conn.execute("SELECT task_id FROM monitoring.running_tasks ORDER BY 1")
+        r[0]
+        for r in conn.execute("SELECT task_id FROM monitoring_internal.running_tasks ORDER BY 1")
     ] == [
         "a",
         "c",

@@ -139,8 +139,10 @@ def test_pg_cron_runs_the_checks_and_raises_an_alert(cron_conn):
     conn = cron_conn
     component = f"pytest-{uuid.uuid4().hex[:12]}"
     subject = f"test/{component}"
-    check_runs_before = conn.execute("SELECT * FROM monitoring.check_runs").fetchall()
-    rollups_before = conn.execute("SELECT count(*) FROM monitoring.rollup_state").fetchone()
+    check_runs_before = conn.execute("SELECT * FROM monitoring_internal.check_runs").fetchall()
+    rollups_before = conn.execute(
+        "SELECT count(*) FROM monitoring_internal.rollup_state"
+    ).fetchone()
     job_ids: list[int] = []
     try:
         jobs = conn.execute("SELECT job_name, job_id FROM monitoring.schedule_jobs()").fetchall()
@@ -168,7 +170,7 @@ def test_pg_cron_runs_the_checks_and_raises_an_alert(cron_conn):
         # unhealthy_seconds: low from 0 s, medium from 60 s (the run may come that late).
         assert severity in ("low", "medium")
         assert conn.execute(
-            "SELECT last_source FROM monitoring.check_runs WHERE check_name = 'component_health'"
+            "SELECT last_source FROM monitoring_internal.check_runs WHERE check_name = 'component_health'"
         ).fetchone() == ("pg_cron",)
         assert conn.execute(
             "SELECT actor FROM monitoring.alert_events e JOIN monitoring.alerts a USING (alert_id)"
@@ -180,7 +182,7 @@ def test_pg_cron_runs_the_checks_and_raises_an_alert(cron_conn):
         assert run == ("succeeded", "CALL"), f"the rollups job failed: {run[1]}"
         # Two transactions: the apply step started after the advance committed.
         advanced_at, applied_at = conn.execute(
-            "SELECT advanced_at, applied_at FROM monitoring.rollup_state"
+            "SELECT advanced_at, applied_at FROM monitoring_internal.rollup_state"
         ).fetchone()
         assert reported_at < advanced_at < applied_at
     finally:
@@ -198,17 +200,18 @@ def test_pg_cron_runs_the_checks_and_raises_an_alert(cron_conn):
             (component,),
         )
         with conn.transaction():
-            conn.execute("DELETE FROM monitoring.check_runs")
+            conn.execute("DELETE FROM monitoring_internal.check_runs")
             for row in check_runs_before:
                 conn.execute(
-                    "INSERT INTO monitoring.check_runs"
+                    "INSERT INTO monitoring_internal.check_runs"
                     " (check_name, last_run_at, last_source, runs_total) VALUES (%s, %s, %s, %s)",
                     row,
                 )
         if rollups_before == (0,):
-            for table in ("rollup_state", "rollup_pending", "performance_rollup_minute",
-                          "performance_rollup_hour", "task_rollup_minute", "task_rollup_hour"):  # fmt: skip
-                conn.execute(f"DELETE FROM monitoring.{table}")
+            for table in ("monitoring_internal.rollup_state", "monitoring_internal.rollup_pending",
+                          "monitoring.performance_rollup_minute", "monitoring.performance_rollup_hour",
+                          "monitoring.task_rollup_minute", "monitoring.task_rollup_hour"):  # fmt: skip
+                conn.execute(f"DELETE FROM {table}")
         if job_ids:
             conn.execute("DELETE FROM cron.job_run_details WHERE jobid = ANY(%s)", (job_ids,))
 

@@ -155,7 +155,7 @@ def test_run_scheduler_runs_the_due_checks_as_scheduler(dsn, conn):
     assert not [r for _, r in ran if isinstance(r, Exception)]
     # The rollups job's CALL commits between its steps: fine in autocommit.
     assert dict(ran)["pgvigil-rollups"] == []
-    assert conn.execute("SELECT count(*) FROM monitoring.rollup_state").fetchone() == (1,)
+    assert conn.execute("SELECT count(*) FROM monitoring_internal.rollup_state").fetchone() == (1,)
     checks = dict(ran)["pgvigil-monitoring-checks"]
     assert [row[0] for row in checks] == [
         "check_error_rate_alerts",
@@ -164,7 +164,9 @@ def test_run_scheduler_runs_the_due_checks_as_scheduler(dsn, conn):
         "check_queue_backlog_alerts",
         "resolve_resolved_alerts",
     ]
-    sources = conn.execute("SELECT DISTINCT last_source FROM monitoring.check_runs").fetchall()
+    sources = conn.execute(
+        "SELECT DISTINCT last_source FROM monitoring_internal.check_runs"
+    ).fetchall()
     assert sources == [("scheduler",)]
     assert conn.execute("SELECT alert_type, triggered_by FROM monitoring.alerts").fetchall() == [
         ("queue_backlog", "scheduler")
@@ -217,8 +219,8 @@ def test_run_scheduler_skips_jobs_that_are_not_due(dsn, conn):
     names: list[str] = []
     run_scheduler(dsn, max_minutes=1, on_run=lambda name, result: names.append(name))
     assert names == []
-    assert conn.execute("SELECT count(*) FROM monitoring.check_runs").fetchone() == (0,)
-    assert conn.execute("SELECT count(*) FROM monitoring.rollup_state").fetchone() == (0,)
+    assert conn.execute("SELECT count(*) FROM monitoring_internal.check_runs").fetchone() == (0,)
+    assert conn.execute("SELECT count(*) FROM monitoring_internal.rollup_state").fetchone() == (0,)
 
 
 def test_run_scheduler_returns_when_stop_is_set(dsn):

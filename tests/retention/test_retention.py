@@ -128,7 +128,10 @@ def apply_config(conn: Conn, section: str, key: str, value: Any) -> None:
 
 def test_history_tables_registry(conn: Conn) -> None:
     assert [
-        r[0] for r in conn.execute("SELECT table_name FROM monitoring.history_tables ORDER BY 1")
+        r[0]
+        for r in conn.execute(
+            "SELECT table_name FROM monitoring_internal.history_tables ORDER BY 1"
+        )
     ] == (HISTORY_TABLES)
 
 

@@ -66,7 +66,7 @@ def refresh(conn: Conn) -> None:
 
 
 def watermark(conn: Conn) -> datetime:
-    return scalar(conn, "SELECT watermark FROM monitoring.rollup_state")
+    return scalar(conn, "SELECT watermark FROM monitoring_internal.rollup_state")
 
 
 def utc(moment: datetime) -> datetime:
@@ -248,7 +248,7 @@ def assert_rollups_match_the_raw_rows(conn: Conn, exact_sums: bool = True) -> No
     """Every tier equals a fresh aggregate of the raw rows before the watermark (sums
     exactly when the values are dyadic fractions, as in most tests: any order adds them
     up the same)."""
-    assert scalar(conn, "SELECT count(*) FROM monitoring.rollup_pending") == 0
+    assert scalar(conn, "SELECT count(*) FROM monitoring_internal.rollup_pending") == 0
     w = watermark(conn)
     for unit, suffix in ((MINUTE, "minute"), (timedelta(hours=1), "hour")):
         assert stored_performance(conn, f"performance_rollup_{suffix}") == expected_performance(
@@ -393,7 +393,7 @@ def test_late_events_are_re_aggregated(conn: Conn) -> None:
     add_workload(conn, now - timedelta(minutes=3))
     refresh(conn)
     w = watermark(conn)
-    assert scalar(conn, "SELECT count(*) FROM monitoring.rollup_pending") == 0
+    assert scalar(conn, "SELECT count(*) FROM monitoring_internal.rollup_pending") == 0
 
     # Event times before the watermark, through the recording functions: a
     # buffered client delivering late.
@@ -416,7 +416,7 @@ def test_late_events_are_re_aggregated(conn: Conn) -> None:
     )
     pending = rows(
         conn,
-        "SELECT source, range_start, range_end FROM monitoring.rollup_pending ORDER BY 2, 1",
+        "SELECT source, range_start, range_end FROM monitoring_internal.rollup_pending ORDER BY 2, 1",
     )
     expected_pending = sorted(
         [
@@ -457,7 +457,7 @@ def test_events_after_the_watermark_are_not_queued(conn: Conn) -> None:
     refresh(conn)
     record_metric(conn, "cpu", 1.0, None)  # now: after the watermark
     add_task(conn, "ocr", 1.0, "completed", db_now(conn))
-    assert scalar(conn, "SELECT count(*) FROM monitoring.rollup_pending") == 0
+    assert scalar(conn, "SELECT count(*) FROM monitoring_internal.rollup_pending") == 0
 
 
 def test_a_transaction_notes_a_late_minute_once(dsn: str, conn: Conn) -> None:
@@ -471,7 +471,7 @@ def test_a_transaction_notes_a_late_minute_once(dsn: str, conn: Conn) -> None:
                 (value, at + timedelta(seconds=value)),
             )
         other.commit()
-    assert scalar(conn, "SELECT count(*) FROM monitoring.rollup_pending") == 1
+    assert scalar(conn, "SELECT count(*) FROM monitoring_internal.rollup_pending") == 1
 
 
 def test_under_repeatable_read_the_range_is_noted_whatever_the_watermark(
@@ -482,12 +482,12 @@ def test_under_repeatable_read_the_range_is_noted_whatever_the_watermark(
         other.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         other.execute("SELECT monitoring.record_performance_metric('cpu', 'cpu', 1, '%', 'system')")
         other.commit()
-    pending = one(conn, "SELECT source, range_start FROM monitoring.rollup_pending")
+    pending = one(conn, "SELECT source, range_start FROM monitoring_internal.rollup_pending")
     assert pending["source"] == "performance_monitoring"
     assert pending["range_start"] >= watermark(conn)
     # Not below the watermark yet: dropped by the next apply (the advance covers it later).
     assert scalar(conn, "SELECT monitoring.apply_rollup_pending()") == 0
-    assert scalar(conn, "SELECT count(*) FROM monitoring.rollup_pending") == 0
+    assert scalar(conn, "SELECT count(*) FROM monitoring_internal.rollup_pending") == 0
     assert view(conn, "v_performance_trends")[0]["samples"] == 1
 
 
@@ -598,17 +598,19 @@ def test_task_trends_values(conn: Conn) -> None:
 def test_views_stay_complete_while_ranges_wait_for_the_next_run(conn: Conn) -> None:
     refresh(conn)
     # Three hours not rolled up yet (the job stopped, say), one per run.
-    conn.execute("UPDATE monitoring.rollup_state SET watermark = watermark - interval '3 hours'")
+    conn.execute(
+        "UPDATE monitoring_internal.rollup_state SET watermark = watermark - interval '3 hours'"
+    )
     add_workload(conn, db_now(conn) - timedelta(minutes=2), spread_minutes=150)
-    assert scalar(conn, "SELECT count(*) FROM monitoring.rollup_pending") == 0
+    assert scalar(conn, "SELECT count(*) FROM monitoring_internal.rollup_pending") == 0
     set_config(conn, ["rollups", "max_hours_per_run"], 1)
     before = {name: view(conn, name) for name in NEW_VIEWS}
     refresh(conn)
-    assert scalar(conn, "SELECT minutes_refreshed FROM monitoring.rollup_state") == 60
-    assert scalar(conn, "SELECT count(*) FROM monitoring.rollup_pending") == 2
+    assert scalar(conn, "SELECT minutes_refreshed FROM monitoring_internal.rollup_state") == 60
+    assert scalar(conn, "SELECT count(*) FROM monitoring_internal.rollup_pending") == 2
     assert {name: view(conn, name) for name in NEW_VIEWS} == before
     for _ in range(10):
-        if scalar(conn, "SELECT count(*) FROM monitoring.rollup_pending") == 0:
+        if scalar(conn, "SELECT count(*) FROM monitoring_internal.rollup_pending") == 0:
             break
         refresh(conn)
         assert {name: view(conn, name) for name in NEW_VIEWS} == before
@@ -617,9 +619,9 @@ def test_views_stay_complete_while_ranges_wait_for_the_next_run(conn: Conn) -> N
 
 def test_the_first_refresh_starts_at_the_oldest_raw_day(conn: Conn) -> None:
     refresh(conn)  # empty: nothing to aggregate, the watermark is set
-    assert scalar(conn, "SELECT count(*) FROM monitoring.rollup_pending") == 0
-    assert scalar(conn, "SELECT minutes_refreshed FROM monitoring.rollup_state") == 0
-    conn.execute("DELETE FROM monitoring.rollup_state")
+    assert scalar(conn, "SELECT count(*) FROM monitoring_internal.rollup_pending") == 0
+    assert scalar(conn, "SELECT minutes_refreshed FROM monitoring_internal.rollup_state") == 0
+    conn.execute("DELETE FROM monitoring_internal.rollup_state")
     at = db_now(conn) - timedelta(days=5, hours=3)
     record_metric(conn, "cpu", 1.0, at)
     refresh(conn)
@@ -659,7 +661,7 @@ def test_a_late_write_during_an_apply_is_kept_for_the_next(dsn: str, conn: Conn)
         # Committed while the apply is still open: its queued minute is not taken.
         record_metric(conn, "cpu", 2.0, late + timedelta(seconds=1))
         applying.commit()
-    assert scalar(conn, "SELECT count(*) FROM monitoring.rollup_pending") == 1
+    assert scalar(conn, "SELECT count(*) FROM monitoring_internal.rollup_pending") == 1
     assert scalar(conn, "SELECT sum(value_sum) FROM monitoring.performance_rollup_minute") == 1.0
     refresh(conn)
     assert_rollups_match_the_raw_rows(conn)
@@ -669,7 +671,9 @@ def test_a_late_write_during_an_apply_is_kept_for_the_next(dsn: str, conn: Conn)
 def test_the_advance_waits_for_writers_that_read_the_old_watermark(dsn: str, conn: Conn) -> None:
     refresh(conn)
     # Pretend the last advance was ten minutes ago.
-    conn.execute("UPDATE monitoring.rollup_state SET watermark = watermark - interval '10 minutes'")
+    conn.execute(
+        "UPDATE monitoring_internal.rollup_state SET watermark = watermark - interval '10 minutes'"
+    )
     w1 = watermark(conn)
     with psycopg.connect(dsn) as writer:
         # Not late for the watermark it reads: nothing queued, but it holds the lock.
@@ -677,7 +681,7 @@ def test_the_advance_waits_for_writers_that_read_the_old_watermark(dsn: str, con
             "SELECT monitoring.record_performance_metric('cpu', 'cpu', 42, '%%', 'system', NULL, %s)",
             (w1 + timedelta(minutes=2),),
         )
-        assert scalar(conn, "SELECT count(*) FROM monitoring.rollup_pending") == 0
+        assert scalar(conn, "SELECT count(*) FROM monitoring_internal.rollup_pending") == 0
         errors: list[BaseException] = []
 
         def run_refresh() -> None:
@@ -787,7 +791,7 @@ def test_five_minute_rollups_are_kept_two_days(conn: Conn) -> None:
 def test_the_minute_rollup_tables_are_history_tables(conn: Conn) -> None:
     assert rows(
         conn,
-        "SELECT table_name, time_column, retention_setting FROM monitoring.history_tables"
+        "SELECT table_name, time_column, retention_setting FROM monitoring_internal.history_tables"
         " WHERE table_name LIKE '%%rollup%%' ORDER BY 1",
     ) == [
         {"table_name": "performance_rollup_minute", "time_column": "bucket",
@@ -949,7 +953,7 @@ def test_late_samples_keep_the_sketches_exact(conn: Conn) -> None:
     # 100 more arrive late, larger, into minutes already rolled up (noted by note_ingest).
     late_values = [200 + v for v in DISTRIBUTIONS["uniform"][:100]]
     record_samples(conn, "uniform", late_values, bucket + timedelta(seconds=1))
-    assert scalar(conn, "SELECT count(*) FROM monitoring.rollup_pending") > 0
+    assert scalar(conn, "SELECT count(*) FROM monitoring_internal.rollup_pending") > 0
     late = assert_p95_within_the_bound(conn, "v_performance_trends", "5 minutes")
     assert late[(bucket, "uniform")] != before["uniform"]
     refresh(conn)
@@ -1069,7 +1073,7 @@ def test_buckets_rolled_up_before_the_sketches_have_no_p95_newer_ones_do(conn: C
     # The newer bucket's minutes are aggregated again (queued, as late data queues
     # them), now with sketches, and a late sample lands in one of them.
     conn.execute(
-        "INSERT INTO monitoring.rollup_pending (source, range_start, range_end)"
+        "INSERT INTO monitoring_internal.rollup_pending (source, range_start, range_end)"
         " VALUES ('performance_monitoring', %s, %s)",
         (newer, newer + FIVE_MINUTES),
     )
@@ -1144,7 +1148,7 @@ def test_0012_adds_the_sketch_columns_without_rewriting_the_rollups(server: Any)
                 )
                 assert found.get("value_p95") is None
             c.execute(
-                "INSERT INTO monitoring.rollup_state (watermark, advanced_at)"
+                "INSERT INTO monitoring_internal.rollup_state (watermark, advanced_at)"
                 " VALUES (date_bin('1 minute', now(), '2000-01-01 00:00:00+00'), now())"
             )
             trends = one(c, "SELECT * FROM monitoring.v_performance_trends")
@@ -1284,7 +1288,7 @@ def test_the_writer_notes_late_events_and_the_admin_refreshes(conn: Conn) -> Non
             conn.execute("CALL monitoring.refresh_rollups()")
     finally:
         conn.execute("RESET ROLE")
-    assert scalar(conn, "SELECT count(*) FROM monitoring.rollup_pending") == 1
+    assert scalar(conn, "SELECT count(*) FROM monitoring_internal.rollup_pending") == 1
     conn.execute("SET ROLE pgvigil_admin")
     try:
         refresh(conn)
@@ -1388,7 +1392,7 @@ def test_a_database_configured_before_the_rollups_gets_their_defaults(server: An
                 )
             ] == []
             c.execute("CALL monitoring.refresh_rollups()")
-            assert scalar(c, "SELECT count(*) FROM monitoring.rollup_state") == 1
+            assert scalar(c, "SELECT count(*) FROM monitoring_internal.rollup_state") == 1
     finally:
         server.drop_database(name)
 
@@ -1427,7 +1431,7 @@ def test_a_time_filter_reaches_both_branches_and_old_partitions_are_not_read(
     record_metric(conn, "cpu", 1.0, db_now(conn) - timedelta(days=3))
     add_task(conn, "ocr", 1.0, "completed", db_now(conn) - timedelta(days=3))
     refresh(conn)
-    assert scalar(conn, "SELECT count(*) FROM monitoring.rollup_pending") == 0
+    assert scalar(conn, "SELECT count(*) FROM monitoring_internal.rollup_pending") == 0
     query = f"""SELECT * FROM monitoring.{name} WHERE "time" >= now() - interval '1 hour'"""
     text = "\n".join(r[0] for r in conn.execute("EXPLAIN " + query))
     # The filter is applied inside each branch, below the aggregation.

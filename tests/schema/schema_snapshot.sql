@@ -94,7 +94,7 @@ BEGIN
 
     v_to := date_bin('1 minute', now() - make_interval(secs => monitoring_internal.config_number('{rollups,lag_seconds}')),
                      TIMESTAMPTZ '2000-01-01 00:00:00+00');
-    SELECT s.watermark INTO v_from FROM monitoring.rollup_state AS s;
+    SELECT s.watermark INTO v_from FROM monitoring_internal.rollup_state AS s;
     v_first_run := v_from IS NULL;
     IF v_first_run THEN
         v_from := v_to;
@@ -127,10 +127,10 @@ BEGIN
         RETURN v_from;  -- same minute (pg_cron catching up), or the lag was raised
     END IF;
     IF v_to > v_from THEN
-        INSERT INTO monitoring.rollup_pending (source, range_start, range_end)
+        INSERT INTO monitoring_internal.rollup_pending (source, range_start, range_end)
         VALUES ('performance_monitoring', v_from, v_to), ('processing_metrics', v_from, v_to);
     END IF;
-    INSERT INTO monitoring.rollup_state AS s (state_id, watermark, advanced_at)
+    INSERT INTO monitoring_internal.rollup_state AS s (state_id, watermark, advanced_at)
     VALUES (true, v_to, now())
     ON CONFLICT ON CONSTRAINT rollup_state_pkey DO UPDATE
     SET watermark = excluded.watermark, advanced_at = excluded.advanced_at;
@@ -221,7 +221,7 @@ BEGIN
         RETURN 0;
     END IF;
 
-    SELECT s.watermark INTO v_watermark FROM monitoring.rollup_state AS s;
+    SELECT s.watermark INTO v_watermark FROM monitoring_internal.rollup_state AS s;
     v_watermark := coalesce(v_watermark, '-infinity');
     -- Raw rows are kept at least N days by whole UTC days (cleanup_old_monitoring_data).
     v_performance_floor := date_bin('1 day', now() - make_interval(days => 1)
@@ -234,7 +234,7 @@ BEGIN
 
     -- Take the whole queue; merge overlapping and adjacent ranges per table.
     WITH taken AS (
-        DELETE FROM monitoring.rollup_pending AS p
+        DELETE FROM monitoring_internal.rollup_pending AS p
         RETURNING p.source, p.range_start, p.range_end
     )
     SELECT range_agg(tstzrange(t.range_start, t.range_end)) FILTER (WHERE t.source = 'performance_monitoring')
@@ -254,7 +254,7 @@ BEGIN
         v_end := least(r.range_end,
                        r.range_start + make_interval(mins => greatest(v_budget_minutes - v_minutes, 0)::integer));
         IF v_end < r.range_end THEN
-            INSERT INTO monitoring.rollup_pending (source, range_start, range_end)
+            INSERT INTO monitoring_internal.rollup_pending (source, range_start, range_end)
             VALUES (r.source, v_end, r.range_end);
         END IF;
         CONTINUE WHEN v_end = r.range_start;
@@ -361,7 +361,7 @@ BEGIN
         GROUP BY 1, 2;
     END LOOP;
 
-    UPDATE monitoring.rollup_state AS s
+    UPDATE monitoring_internal.rollup_state AS s
     SET applied_at = now(),
         apply_duration_seconds = extract(epoch FROM clock_timestamp() - v_started)::double precision,
         minutes_refreshed = v_minutes;
@@ -386,7 +386,7 @@ BEGIN
                   HINT = 'The client generates a UUID and a creation time per batch.';
     END IF;
     PERFORM monitoring_internal.assert_count('event_count', p_event_count);
-    INSERT INTO monitoring.ingest_batches (batch_id, created_at, event_count, application_name)
+    INSERT INTO monitoring_internal.ingest_batches (batch_id, created_at, event_count, application_name)
     VALUES (p_batch_id, p_created_at, p_event_count, current_setting('application_name'))
     ON CONFLICT (batch_id) DO NOTHING;
     RETURN FOUND;
@@ -520,7 +520,7 @@ BEGIN
                count(*) AS running_count,
                extract(epoch FROM now() - min(t.start_time))::double precision AS oldest_age_seconds,
                (array_agg(t.task_id ORDER BY t.start_time))[1:5] AS oldest_task_ids
-        FROM monitoring.running_tasks AS t
+        FROM monitoring_internal.running_tasks AS t
         WHERE t.start_time <= now() - make_interval(secs => (v_time_thresholds ->> 'low')::double precision)
         GROUP BY t.task_type
     LOOP
@@ -879,11 +879,11 @@ DECLARE
     v_batch_hours double precision := monitoring_internal.config_number('{ingest,batch_ids_hours}');
     v_bounds record := monitoring_internal.event_time_bounds();
 BEGIN
-    DELETE FROM monitoring.ingest_batches AS b
+    DELETE FROM monitoring_internal.ingest_batches AS b
     WHERE b.received_at < now() - make_interval(hours => 1) * v_batch_hours;
     GET DIAGNOSTICS batch_ids_expired = ROW_COUNT;
 
-    DELETE FROM monitoring.pending_task_completions AS p
+    DELETE FROM monitoring_internal.pending_task_completions AS p
     WHERE p.end_time < v_bounds.earliest;
     GET DIAGNOSTICS orphan_completions_expired = ROW_COUNT;
     IF orphan_completions_expired > 0 THEN
@@ -916,7 +916,7 @@ DECLARE
     h record;
     s record;
 BEGIN
-    FOR h IN SELECT * FROM monitoring.history_tables ORDER BY 1 LOOP
+    FOR h IN SELECT * FROM monitoring_internal.history_tables ORDER BY 1 LOOP
         table_name := h.table_name;
         v_retention := monitoring_internal.config_value(ARRAY['retention', h.retention_setting]);
         v_cutoff := monitoring_internal.history_retention_cutoff(v_retention);
@@ -984,7 +984,7 @@ CREATE FUNCTION monitoring.expired_partitions() RETURNS TABLE(table_name text, p
         SELECT h.table_name,
                monitoring_internal.history_retention_cutoff(
                    monitoring_internal.config_value(ARRAY['retention', h.retention_setting])) AS cutoff
-        FROM monitoring.history_tables AS h
+        FROM monitoring_internal.history_tables AS h
     )
     SELECT r.table_name, c.relname::text, c.relispartition
     FROM retention AS r
@@ -1022,7 +1022,7 @@ CREATE FUNCTION monitoring.get_dashboard_summary() RETURNS jsonb
                           FROM monitoring.processing_metrics AS m
                           WHERE m.start_time > now() - interval '24 hours'
                           GROUP BY m.status) AS s), '{}'::jsonb),
-                'running', (SELECT count(*) FROM monitoring.running_tasks),
+                'running', (SELECT count(*) FROM monitoring_internal.running_tasks),
                 'completed_last_hour', count(*) FILTER (WHERE h.status = 'completed'),
                 'failed_last_hour', count(*) FILTER (WHERE h.status IN ('failed', 'timeout')),
                 'throughput_per_minute', round(count(*) / 60.0, 2),
@@ -1464,7 +1464,7 @@ BEGIN
             resolved_at = now(),
             resolved_by = v_source,
             resolution_note = 'condition cleared at the check run of ' || c.last_run_at::text
-        FROM monitoring.check_runs AS c
+        FROM monitoring_internal.check_runs AS c
         WHERE c.check_name = a.alert_type
           AND a.resolved_at IS NULL
           AND a.last_seen_at < c.last_run_at
@@ -1497,10 +1497,10 @@ CREATE FUNCTION monitoring.rollup_boundary(p_source text) RETURNS timestamp with
 DECLARE
     v_boundary timestamptz;
 BEGIN
-    SELECT least(s.watermark, (SELECT min(q.range_start) FROM monitoring.rollup_pending AS q
+    SELECT least(s.watermark, (SELECT min(q.range_start) FROM monitoring_internal.rollup_pending AS q
                                WHERE q.source = p_source))
     INTO v_boundary
-    FROM monitoring.rollup_state AS s;
+    FROM monitoring_internal.rollup_state AS s;
     RETURN coalesce(v_boundary, '-infinity');
 END;
 $$;
@@ -1584,7 +1584,7 @@ BEGIN
     IF pg_is_in_recovery() OR NOT pg_try_advisory_xact_lock(hashtext('pgvigil.partition_maintenance')) THEN
         RETURN;
     END IF;
-    FOR h IN SELECT * FROM monitoring.history_tables ORDER BY 1 LOOP
+    FOR h IN SELECT * FROM monitoring_internal.history_tables ORDER BY 1 LOOP
         table_name := h.table_name;
         partitions_created := 0;
         EXECUTE format('SELECT count(*) FROM monitoring.%I', h.table_name || '_default')
@@ -2148,8 +2148,8 @@ DECLARE
     v_end_times timestamptz[];
 BEGIN
     WITH parked AS (
-        DELETE FROM monitoring.pending_task_completions AS p
-        USING monitoring.running_tasks AS r
+        DELETE FROM monitoring_internal.pending_task_completions AS p
+        USING monitoring_internal.running_tasks AS r
         WHERE p.task_id = r.task_id AND p.task_id = ANY (p_task_ids)
         RETURNING p.task_id, p.status, p.output_size, p.step_timings, p.end_time
     )
@@ -2335,7 +2335,7 @@ BEGIN
 
     SELECT c.task_id INTO v_bad
     FROM unnest(p_kinds, p_task_ids) AS c(kind, task_id)
-    JOIN monitoring.pending_task_completions AS p ON p.task_id = c.task_id
+    JOIN monitoring_internal.pending_task_completions AS p ON p.task_id = c.task_id
     WHERE c.kind = 'complete'
     LIMIT 1;
     IF FOUND THEN
@@ -2352,7 +2352,7 @@ BEGIN
     WHERE c.kind = 'complete'
       AND NOT EXISTS (SELECT FROM unnest(p_kinds, p_task_ids) AS s(kind, task_id)
                       WHERE s.kind = 'start' AND s.task_id = c.task_id)
-      AND NOT EXISTS (SELECT FROM monitoring.running_tasks AS r WHERE r.task_id = c.task_id)
+      AND NOT EXISTS (SELECT FROM monitoring_internal.running_tasks AS r WHERE r.task_id = c.task_id)
       AND EXISTS (SELECT FROM monitoring.processing_metrics AS m
                   WHERE m.task_id = c.task_id AND m.end_time IS NOT NULL)
     LIMIT 1;
@@ -2528,7 +2528,7 @@ DECLARE
     v_to timestamptz := (p_day + 1)::timestamp AT TIME ZONE 'UTC';
 BEGIN
     SELECT h.time_column INTO STRICT v_time_column
-    FROM monitoring.history_tables AS h WHERE h.table_name = p_table_name;
+    FROM monitoring_internal.history_tables AS h WHERE h.table_name = p_table_name;
     IF to_regclass(format('monitoring.%I', v_partition)) IS NOT NULL THEN
         RETURN false;
     END IF;
@@ -2656,7 +2656,7 @@ CREATE FUNCTION monitoring_internal.finish_check(p_check_name text) RETURNS void
     AS $$
     -- Internal: marks an evaluation of one alert type as done at now(). Open
     -- alerts of that type not seen by it are cleared (resolve_resolved_alerts).
-    INSERT INTO monitoring.check_runs AS c (check_name, last_run_at, last_source)
+    INSERT INTO monitoring_internal.check_runs AS c (check_name, last_run_at, last_source)
     VALUES (p_check_name, now(),
             coalesce(nullif(current_setting('pgvigil.check_source', true), ''), 'manual'))
     ON CONFLICT ON CONSTRAINT check_runs_pkey DO UPDATE
@@ -2694,7 +2694,7 @@ BEGIN
         -- variable, the UPDATE is planned against the one partition that
         -- holds it. The set-based statement below joins start times from a
         -- CTE, which no plan can prune by: it probes every partition.
-        DELETE FROM monitoring.running_tasks AS r
+        DELETE FROM monitoring_internal.running_tasks AS r
         WHERE r.task_id = p_task_ids[1]
         RETURNING r.start_time INTO v_start;
         IF NOT FOUND THEN
@@ -2722,7 +2722,7 @@ BEGIN
         SELECT * FROM unnest(p_task_ids, p_statuses, p_output_sizes, p_step_timings, p_end_times)
                       AS c(task_id, status, output_size, step_timings, end_time)
     ), finished AS (
-        DELETE FROM monitoring.running_tasks AS r
+        DELETE FROM monitoring_internal.running_tasks AS r
         USING c
         WHERE r.task_id = c.task_id
         RETURNING r.task_id, r.start_time
@@ -2835,7 +2835,7 @@ BEGIN
 
     IF current_setting('transaction_isolation') = 'read committed' THEN
         PERFORM pg_advisory_xact_lock_shared(hashtext('pgvigil.rollup_watermark'));
-        SELECT s.watermark INTO v_watermark FROM monitoring.rollup_state AS s;
+        SELECT s.watermark INTO v_watermark FROM monitoring_internal.rollup_state AS s;
         IF v_watermark IS NULL OR p_first_event_time >= v_watermark THEN
             RETURN;  -- not rolled up yet (or never): the next advance covers it
         END IF;
@@ -2845,10 +2845,10 @@ BEGIN
     -- Once per transaction and minute: a row this transaction inserted is
     -- invisible to apply_rollup_pending() until commit, so it cannot be
     -- taken away before this transaction's rows are visible too.
-    IF NOT EXISTS (SELECT FROM monitoring.rollup_pending AS p
+    IF NOT EXISTS (SELECT FROM monitoring_internal.rollup_pending AS p
                    WHERE p.source = p_table AND p.range_start = v_start AND p.range_end >= v_end
                      AND p.xmin = pg_catalog.xid(pg_current_xact_id())) THEN
-        INSERT INTO monitoring.rollup_pending (source, range_start, range_end)
+        INSERT INTO monitoring_internal.rollup_pending (source, range_start, range_end)
         VALUES (p_table, v_start, v_end);
     END IF;
 END;
@@ -2872,19 +2872,19 @@ DECLARE
     v_unknown text[];
 BEGIN
     WITH probe AS (
-        INSERT INTO monitoring.running_tasks (task_id, task_type, start_time)
+        INSERT INTO monitoring_internal.running_tasks (task_id, task_type, start_time)
         SELECT u.task_id, '', '-infinity'
         FROM unnest(p_task_ids) AS u(task_id)
         ON CONFLICT (task_id) DO NOTHING
         RETURNING task_id
     )
     SELECT coalesce(array_agg(probe.task_id), '{}') INTO v_unknown FROM probe;
-    DELETE FROM monitoring.running_tasks AS r
+    DELETE FROM monitoring_internal.running_tasks AS r
     WHERE r.task_id = ANY (v_unknown) AND r.start_time = '-infinity';
 
     -- Park them all; those whose start has committed meanwhile (the probe
     -- conflicted) are finished at once.
-    INSERT INTO monitoring.pending_task_completions (task_id, status, output_size, step_timings, end_time)
+    INSERT INTO monitoring_internal.pending_task_completions (task_id, status, output_size, step_timings, end_time)
     SELECT * FROM unnest(p_task_ids, p_statuses, p_output_sizes, p_step_timings, p_end_times)
     ON CONFLICT (task_id) DO NOTHING;
     RETURN cardinality(p_task_ids) - monitoring_internal.apply_parked_completions(p_task_ids);
@@ -2958,7 +2958,7 @@ BEGIN
                       AS s(task_id, task_type, worker_id, input_size, metadata, start_time,
                            status, output_size, step_timings, end_time)
     ), parked AS (
-        DELETE FROM monitoring.pending_task_completions AS p
+        DELETE FROM monitoring_internal.pending_task_completions AS p
         USING s
         WHERE p.task_id = s.task_id
         RETURNING p.task_id, p.status, p.output_size, p.step_timings, p.end_time
@@ -2983,7 +2983,7 @@ BEGIN
     ), running AS (
         -- Waits for another session's uncommitted probe of this key (see
         -- park_task_completions); a conflict is a task already running.
-        INSERT INTO monitoring.running_tasks (task_id, task_type, worker_id, start_time)
+        INSERT INTO monitoring_internal.running_tasks (task_id, task_type, worker_id, start_time)
         SELECT t.task_id, t.task_type, t.worker_id, t.start_time
         FROM t
         WHERE t.end_time IS NULL
@@ -3322,15 +3322,6 @@ ALTER TABLE monitoring.audit_log ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTIT
     CACHE 1
 );
 
-CREATE TABLE monitoring.check_runs (
-    check_name text NOT NULL,
-    last_run_at timestamp with time zone NOT NULL,
-    last_source text NOT NULL,
-    runs_total bigint DEFAULT 1 NOT NULL
-);
-
-COMMENT ON TABLE monitoring.check_runs IS 'When each alert check last evaluated, and who ran it (pg_cron, manual, scheduler). resolve_resolved_alerts() resolves alerts not seen by the latest evaluation.';
-
 CREATE TABLE monitoring.config (
     config_id boolean DEFAULT true NOT NULL,
     document jsonb NOT NULL,
@@ -3378,37 +3369,6 @@ ALTER TABLE monitoring.error_tracking ALTER COLUMN error_id ADD GENERATED ALWAYS
     NO MAXVALUE
     CACHE 1
 );
-
-CREATE TABLE monitoring.history_tables (
-    table_name text NOT NULL,
-    time_column text NOT NULL,
-    retention_setting text NOT NULL
-);
-
-COMMENT ON TABLE monitoring.history_tables IS 'Daily range-partitioned history tables: the time column they are partitioned by and the config key under "retention" that says how long they are kept.';
-
-CREATE TABLE monitoring.ingest_batches (
-    batch_id uuid NOT NULL,
-    created_at timestamp with time zone NOT NULL,
-    received_at timestamp with time zone DEFAULT now() NOT NULL,
-    event_count integer NOT NULL,
-    written_by text DEFAULT SESSION_USER NOT NULL,
-    application_name text,
-    CONSTRAINT ingest_batches_event_count_check CHECK ((event_count >= 0))
-);
-
-COMMENT ON TABLE monitoring.ingest_batches IS 'Batches written by buffered clients, by id: a batch retried after an uncertain commit is recognised and skipped. Kept ingest.batch_ids_hours.';
-
-CREATE TABLE monitoring.pending_task_completions (
-    task_id text NOT NULL,
-    status text NOT NULL,
-    output_size bigint,
-    step_timings jsonb,
-    end_time timestamp with time zone NOT NULL,
-    received_at timestamp with time zone DEFAULT now() NOT NULL
-);
-
-COMMENT ON TABLE monitoring.pending_task_completions IS 'Completions that reached the database before their task''s start (buffered writers on several processes). Applied when the start arrives; expired after ingest.max_event_age_hours.';
 
 CREATE TABLE monitoring.performance_monitoring (
     metric_name text NOT NULL,
@@ -3589,46 +3549,6 @@ CREATE TABLE monitoring.queue_monitoring_default (
     CONSTRAINT queue_monitoring_counts_check CHECK (((pending_count >= 0) AND (processing_count >= 0) AND (completed_count >= 0) AND (failed_count >= 0))),
     CONSTRAINT queue_monitoring_oldest_pending_age_seconds_check CHECK ((oldest_pending_age_seconds >= (0)::double precision))
 );
-
-CREATE TABLE monitoring.rollup_pending (
-    source text NOT NULL,
-    range_start timestamp with time zone NOT NULL,
-    range_end timestamp with time zone NOT NULL,
-    noted_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT rollup_pending_range_check CHECK ((range_start < range_end)),
-    CONSTRAINT rollup_pending_source_check CHECK ((source = ANY (ARRAY['performance_monitoring'::text, 'processing_metrics'::text])))
-);
-
-COMMENT ON TABLE monitoring.rollup_pending IS 'Minute ranges [range_start, range_end) of a raw table (source) whose rollups must be recomputed: the range a watermark advance adds, and late events (event time before the watermark) noted by note_ingest(). Emptied by apply_rollup_pending(); the views read raw rows from the oldest pending minute on.';
-
-CREATE TABLE monitoring.rollup_state (
-    state_id boolean DEFAULT true NOT NULL,
-    watermark timestamp with time zone NOT NULL,
-    advanced_at timestamp with time zone NOT NULL,
-    applied_at timestamp with time zone,
-    apply_duration_seconds double precision,
-    minutes_refreshed bigint,
-    CONSTRAINT rollup_state_state_id_check CHECK (state_id)
-);
-
-COMMENT ON TABLE monitoring.rollup_state IS 'One row, created by the first refresh: the rollup watermark (rollups cover event times before it, except the ranges in rollup_pending), when it last moved, and what the last apply_rollup_pending() run did (when, how long in seconds, minutes re-aggregated).';
-
-CREATE TABLE monitoring.running_tasks (
-    task_id text NOT NULL,
-    task_type text NOT NULL,
-    worker_id text,
-    start_time timestamp with time zone NOT NULL
-);
-
-COMMENT ON TABLE monitoring.running_tasks IS 'Tasks started and not yet completed. Small and hot: complete_task_tracking() and the stuck-task check read it instead of the history.';
-
-CREATE TABLE monitoring.schema_sources (
-    source_path text NOT NULL,
-    sha256 text NOT NULL,
-    applied_at timestamp with time zone DEFAULT now() NOT NULL
-);
-
-COMMENT ON TABLE monitoring.schema_sources IS 'Repeatable SQL sources (sql/functions, sql/views, sql/grants.sql) and the hash of the text last applied by pgvigil migrate.';
 
 CREATE TABLE monitoring.system_health (
     component_type text NOT NULL,
@@ -3865,6 +3785,15 @@ CREATE VIEW monitoring.v_queue_performance AS
 
 COMMENT ON VIEW monitoring.v_queue_performance IS 'Queues over the last 24 hours in 5-minute buckets ("time", for Grafana): pending (mean, max, last), processing, items completed and failed in the bucket, completed per minute, oldest pending age in seconds.';
 
+CREATE TABLE monitoring_internal.running_tasks (
+    task_id text NOT NULL,
+    task_type text NOT NULL,
+    worker_id text,
+    start_time timestamp with time zone NOT NULL
+);
+
+COMMENT ON TABLE monitoring_internal.running_tasks IS 'Tasks started and not yet completed. Small and hot: complete_task_tracking() and the stuck-task check read it instead of the history.';
+
 CREATE VIEW monitoring.v_realtime_processing_status AS
  WITH ended AS (
          SELECT m.task_type,
@@ -3882,7 +3811,7 @@ CREATE VIEW monitoring.v_realtime_processing_status AS
          SELECT r_1.task_type,
             count(*) AS running_count,
             (EXTRACT(epoch FROM (now() - min(r_1.start_time))))::double precision AS oldest_running_seconds
-           FROM monitoring.running_tasks r_1
+           FROM monitoring_internal.running_tasks r_1
           GROUP BY r_1.task_type
         )
  SELECT COALESCE(e.task_type, r.task_type) AS task_type,
@@ -4052,6 +3981,77 @@ CREATE VIEW monitoring.v_task_trends AS
 
 COMMENT ON VIEW monitoring.v_task_trends IS 'Tasks that ended in the last 24 hours, per 5-minute bucket ("time", for Grafana; the first bucket is the whole one holding now - 24 h) and task type: ended, completed, failed (failed + timeout), cancelled, throughput per minute, failure ratio (0 to 1), mean, min and max duration in seconds, and p50/p95 duration estimated from the duration buckets (monitoring.estimate_percentile: exact to within the bucket holding the percentile). Complete up to now: minute rollups below the rollup watermark, raw tasks after it.';
 
+CREATE TABLE monitoring_internal.check_runs (
+    check_name text NOT NULL,
+    last_run_at timestamp with time zone NOT NULL,
+    last_source text NOT NULL,
+    runs_total bigint DEFAULT 1 NOT NULL
+);
+
+COMMENT ON TABLE monitoring_internal.check_runs IS 'When each alert check last evaluated, and who ran it (pg_cron, manual, scheduler). resolve_resolved_alerts() resolves alerts not seen by the latest evaluation.';
+
+CREATE TABLE monitoring_internal.history_tables (
+    table_name text NOT NULL,
+    time_column text NOT NULL,
+    retention_setting text NOT NULL
+);
+
+COMMENT ON TABLE monitoring_internal.history_tables IS 'Daily range-partitioned history tables: the time column they are partitioned by and the config key under "retention" that says how long they are kept.';
+
+CREATE TABLE monitoring_internal.ingest_batches (
+    batch_id uuid NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    received_at timestamp with time zone DEFAULT now() NOT NULL,
+    event_count integer NOT NULL,
+    written_by text DEFAULT SESSION_USER NOT NULL,
+    application_name text,
+    CONSTRAINT ingest_batches_event_count_check CHECK ((event_count >= 0))
+);
+
+COMMENT ON TABLE monitoring_internal.ingest_batches IS 'Batches written by buffered clients, by id: a batch retried after an uncertain commit is recognised and skipped. Kept ingest.batch_ids_hours.';
+
+CREATE TABLE monitoring_internal.pending_task_completions (
+    task_id text NOT NULL,
+    status text NOT NULL,
+    output_size bigint,
+    step_timings jsonb,
+    end_time timestamp with time zone NOT NULL,
+    received_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+COMMENT ON TABLE monitoring_internal.pending_task_completions IS 'Completions that reached the database before their task''s start (buffered writers on several processes). Applied when the start arrives; expired after ingest.max_event_age_hours.';
+
+CREATE TABLE monitoring_internal.rollup_pending (
+    source text NOT NULL,
+    range_start timestamp with time zone NOT NULL,
+    range_end timestamp with time zone NOT NULL,
+    noted_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT rollup_pending_range_check CHECK ((range_start < range_end)),
+    CONSTRAINT rollup_pending_source_check CHECK ((source = ANY (ARRAY['performance_monitoring'::text, 'processing_metrics'::text])))
+);
+
+COMMENT ON TABLE monitoring_internal.rollup_pending IS 'Minute ranges [range_start, range_end) of a raw table (source) whose rollups must be recomputed: the range a watermark advance adds, and late events (event time before the watermark) noted by note_ingest(). Emptied by apply_rollup_pending(); the views read raw rows from the oldest pending minute on.';
+
+CREATE TABLE monitoring_internal.rollup_state (
+    state_id boolean DEFAULT true NOT NULL,
+    watermark timestamp with time zone NOT NULL,
+    advanced_at timestamp with time zone NOT NULL,
+    applied_at timestamp with time zone,
+    apply_duration_seconds double precision,
+    minutes_refreshed bigint,
+    CONSTRAINT rollup_state_state_id_check CHECK (state_id)
+);
+
+COMMENT ON TABLE monitoring_internal.rollup_state IS 'One row, created by the first refresh: the rollup watermark (rollups cover event times before it, except the ranges in rollup_pending), when it last moved, and what the last apply_rollup_pending() run did (when, how long in seconds, minutes re-aggregated).';
+
+CREATE TABLE monitoring_internal.schema_sources (
+    source_path text NOT NULL,
+    sha256 text NOT NULL,
+    applied_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+COMMENT ON TABLE monitoring_internal.schema_sources IS 'Repeatable SQL sources (sql/functions, sql/views, sql/grants.sql) and the hash of the text last applied by pgvigil migrate.';
+
 ALTER TABLE ONLY monitoring.error_tracking ATTACH PARTITION monitoring.error_tracking_default DEFAULT;
 
 ALTER TABLE ONLY monitoring.performance_monitoring ATTACH PARTITION monitoring.performance_monitoring_default DEFAULT;
@@ -4075,9 +4075,6 @@ ALTER TABLE ONLY monitoring.alerts
 ALTER TABLE ONLY monitoring.audit_log
     ADD CONSTRAINT audit_log_pkey PRIMARY KEY (id);
 
-ALTER TABLE ONLY monitoring.check_runs
-    ADD CONSTRAINT check_runs_pkey PRIMARY KEY (check_name);
-
 ALTER TABLE ONLY monitoring.config
     ADD CONSTRAINT config_pkey PRIMARY KEY (config_id);
 
@@ -4086,15 +4083,6 @@ ALTER TABLE ONLY monitoring.error_tracking
 
 ALTER TABLE ONLY monitoring.error_tracking_default
     ADD CONSTRAINT error_tracking_default_pkey PRIMARY KEY (error_id, occurred_at);
-
-ALTER TABLE ONLY monitoring.history_tables
-    ADD CONSTRAINT history_tables_pkey PRIMARY KEY (table_name);
-
-ALTER TABLE ONLY monitoring.ingest_batches
-    ADD CONSTRAINT ingest_batches_pkey PRIMARY KEY (batch_id);
-
-ALTER TABLE ONLY monitoring.pending_task_completions
-    ADD CONSTRAINT pending_task_completions_pkey PRIMARY KEY (task_id);
 
 ALTER TABLE ONLY monitoring.performance_rollup_5min
     ADD CONSTRAINT performance_rollup_5min_pkey PRIMARY KEY (bucket, metric_name, component, metric_type, unit);
@@ -4114,15 +4102,6 @@ ALTER TABLE ONLY monitoring.processing_metrics
 ALTER TABLE ONLY monitoring.processing_metrics_default
     ADD CONSTRAINT processing_metrics_default_pkey PRIMARY KEY (task_id, start_time);
 
-ALTER TABLE ONLY monitoring.rollup_state
-    ADD CONSTRAINT rollup_state_pkey PRIMARY KEY (state_id);
-
-ALTER TABLE ONLY monitoring.running_tasks
-    ADD CONSTRAINT running_tasks_pkey PRIMARY KEY (task_id);
-
-ALTER TABLE ONLY monitoring.schema_sources
-    ADD CONSTRAINT schema_sources_pkey PRIMARY KEY (source_path);
-
 ALTER TABLE ONLY monitoring.system_health
     ADD CONSTRAINT system_health_pkey PRIMARY KEY (component_type, component_name);
 
@@ -4134,6 +4113,27 @@ ALTER TABLE ONLY monitoring.task_rollup_minute
 
 ALTER TABLE ONLY monitoring.task_rollup_minute_default
     ADD CONSTRAINT task_rollup_minute_default_pkey PRIMARY KEY (bucket, task_type);
+
+ALTER TABLE ONLY monitoring_internal.check_runs
+    ADD CONSTRAINT check_runs_pkey PRIMARY KEY (check_name);
+
+ALTER TABLE ONLY monitoring_internal.history_tables
+    ADD CONSTRAINT history_tables_pkey PRIMARY KEY (table_name);
+
+ALTER TABLE ONLY monitoring_internal.ingest_batches
+    ADD CONSTRAINT ingest_batches_pkey PRIMARY KEY (batch_id);
+
+ALTER TABLE ONLY monitoring_internal.pending_task_completions
+    ADD CONSTRAINT pending_task_completions_pkey PRIMARY KEY (task_id);
+
+ALTER TABLE ONLY monitoring_internal.rollup_state
+    ADD CONSTRAINT rollup_state_pkey PRIMARY KEY (state_id);
+
+ALTER TABLE ONLY monitoring_internal.running_tasks
+    ADD CONSTRAINT running_tasks_pkey PRIMARY KEY (task_id);
+
+ALTER TABLE ONLY monitoring_internal.schema_sources
+    ADD CONSTRAINT schema_sources_pkey PRIMARY KEY (source_path);
 
 CREATE INDEX alert_events_alert_id_idx ON monitoring.alert_events USING btree (alert_id);
 
@@ -4157,8 +4157,6 @@ CREATE INDEX error_tracking_task_id_idx ON ONLY monitoring.error_tracking USING 
 
 CREATE INDEX error_tracking_default_task_id_idx ON monitoring.error_tracking_default USING btree (task_id) WHERE (task_id IS NOT NULL);
 
-CREATE INDEX ingest_batches_received_at_idx ON monitoring.ingest_batches USING brin (received_at);
-
 CREATE INDEX performance_monitoring_metric_name_component_recorded_at_idx ON ONLY monitoring.performance_monitoring USING btree (metric_name, component, recorded_at);
 
 CREATE INDEX performance_monitoring_defaul_metric_name_component_recorde_idx ON monitoring.performance_monitoring_default USING btree (metric_name, component, recorded_at);
@@ -4166,6 +4164,10 @@ CREATE INDEX performance_monitoring_defaul_metric_name_component_recorde_idx ON 
 CREATE INDEX performance_monitoring_recorded_at_idx ON ONLY monitoring.performance_monitoring USING brin (recorded_at);
 
 CREATE INDEX performance_monitoring_default_recorded_at_idx ON monitoring.performance_monitoring_default USING brin (recorded_at);
+
+CREATE INDEX performance_rollup_5min_listing_idx ON monitoring.performance_rollup_5min USING btree (bucket DESC, metric_name, component);
+
+CREATE INDEX performance_rollup_hour_listing_idx ON monitoring.performance_rollup_hour USING btree (bucket DESC, metric_name, component);
 
 CREATE INDEX processing_metrics_end_time_idx ON ONLY monitoring.processing_metrics USING btree (end_time);
 
@@ -4183,13 +4185,15 @@ CREATE INDEX queue_monitoring_queue_name_recorded_at_idx ON ONLY monitoring.queu
 
 CREATE INDEX queue_monitoring_default_queue_name_recorded_at_idx ON monitoring.queue_monitoring_default USING btree (queue_name, recorded_at);
 
-CREATE INDEX rollup_pending_source_range_start_idx ON monitoring.rollup_pending USING btree (source, range_start);
-
-CREATE INDEX running_tasks_task_type_start_time_idx ON monitoring.running_tasks USING btree (task_type, start_time);
-
 CREATE INDEX system_health_history_component_changed_at_idx ON ONLY monitoring.system_health_history USING btree (component_type, component_name, changed_at);
 
 CREATE INDEX system_health_history_default_component_type_component_name_idx ON monitoring.system_health_history_default USING btree (component_type, component_name, changed_at);
+
+CREATE INDEX ingest_batches_received_at_idx ON monitoring_internal.ingest_batches USING brin (received_at);
+
+CREATE INDEX rollup_pending_source_range_start_idx ON monitoring_internal.rollup_pending USING btree (source, range_start);
+
+CREATE INDEX running_tasks_task_type_start_time_idx ON monitoring_internal.running_tasks USING btree (task_type, start_time);
 
 ALTER INDEX monitoring.error_tracking_component_occurred_at_idx ATTACH PARTITION monitoring.error_tracking_default_component_occurred_at_idx;
 
@@ -4428,19 +4432,11 @@ GRANT SELECT ON TABLE monitoring.alerts TO pgvigil_admin;
 
 GRANT SELECT ON TABLE monitoring.audit_log TO pgvigil_admin;
 
-GRANT SELECT ON TABLE monitoring.check_runs TO pgvigil_admin;
-
 GRANT SELECT ON TABLE monitoring.config TO pgvigil_admin;
 
 GRANT SELECT ON TABLE monitoring.error_tracking TO pgvigil_admin;
 
 GRANT SELECT ON TABLE monitoring.error_tracking_default TO pgvigil_admin;
-
-GRANT SELECT ON TABLE monitoring.history_tables TO pgvigil_admin;
-
-GRANT SELECT ON TABLE monitoring.ingest_batches TO pgvigil_admin;
-
-GRANT SELECT ON TABLE monitoring.pending_task_completions TO pgvigil_admin;
 
 GRANT INSERT ON TABLE monitoring.performance_monitoring TO pgvigil_writer;
 GRANT SELECT ON TABLE monitoring.performance_monitoring TO pgvigil_admin;
@@ -4462,14 +4458,6 @@ GRANT SELECT ON TABLE monitoring.processing_metrics_default TO pgvigil_admin;
 GRANT SELECT ON TABLE monitoring.queue_monitoring TO pgvigil_admin;
 
 GRANT SELECT ON TABLE monitoring.queue_monitoring_default TO pgvigil_admin;
-
-GRANT SELECT ON TABLE monitoring.rollup_pending TO pgvigil_admin;
-
-GRANT SELECT ON TABLE monitoring.rollup_state TO pgvigil_admin;
-
-GRANT SELECT ON TABLE monitoring.running_tasks TO pgvigil_admin;
-
-GRANT SELECT ON TABLE monitoring.schema_sources TO pgvigil_admin;
 
 GRANT SELECT ON TABLE monitoring.system_health TO pgvigil_admin;
 

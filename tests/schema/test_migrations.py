@@ -17,6 +17,7 @@ import tarfile
 import threading
 import zipfile
 from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ import pytest
 import pgvigil.db.config
 import pgvigil.db.migrate as migrate_module
 import pgvigil.db.resources
+from pgvigil import BufferedClient, MonitoringClient
 from pgvigil.db.migrate import apply_migrations, migrate, repeatable_sources, schema_fingerprint
 from pgvigil.db.queries import QUERIES
 from pgvigil.db.resources import sql_dir
@@ -102,7 +104,7 @@ def test_fingerprint_sees_a_lost_grant(dsn, conn, fresh_fingerprint):
 def test_migrating_twice_changes_nothing(dsn, conn):
     before = schema_fingerprint(dsn)
     sources_before = conn.execute(
-        "SELECT source_path, sha256, applied_at FROM monitoring.schema_sources ORDER BY 1"
+        "SELECT source_path, sha256, applied_at FROM monitoring_internal.schema_sources ORDER BY 1"
     ).fetchall()
     report = migrate(dsn)
     assert report.changed is False
@@ -112,14 +114,16 @@ def test_migrating_twice_changes_nothing(dsn, conn):
     assert schema_fingerprint(dsn) == before
     assert (
         conn.execute(
-            "SELECT source_path, sha256, applied_at FROM monitoring.schema_sources ORDER BY 1"
+            "SELECT source_path, sha256, applied_at FROM monitoring_internal.schema_sources ORDER BY 1"
         ).fetchall()
         == sources_before
     )
 
 
 def test_every_repeatable_source_is_tracked_by_its_hash(conn):
-    tracked = dict(conn.execute("SELECT source_path, sha256 FROM monitoring.schema_sources"))
+    tracked = dict(
+        conn.execute("SELECT source_path, sha256 FROM monitoring_internal.schema_sources")
+    )
     root = sql_dir()
     expected = {
         p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
@@ -152,7 +156,7 @@ def test_a_changed_view_is_reapplied_and_keeps_its_grants(dsn, conn):
     assert _reader_can_select(conn, view)
     oid_before = conn.execute("SELECT %s::regclass::oid", (view,)).fetchone()
     conn.execute(
-        "DELETE FROM monitoring.schema_sources WHERE source_path = 'views/alerts/v_active_alerts.sql'"
+        "DELETE FROM monitoring_internal.schema_sources WHERE source_path = 'views/alerts/v_active_alerts.sql'"
     )
     report = migrate(dsn)
     assert report.changed is True
@@ -168,7 +172,7 @@ def test_a_changed_view_is_reapplied_and_keeps_its_grants(dsn, conn):
 
 def test_a_changed_function_is_reapplied(dsn, conn):
     conn.execute(
-        "UPDATE monitoring.schema_sources SET sha256 = 'stale'"
+        "UPDATE monitoring_internal.schema_sources SET sha256 = 'stale'"
         " WHERE source_path = 'functions/ingest/record_error.sql'"
     )
     # Stand-in for an older definition: a body that returns -1.
@@ -190,7 +194,7 @@ def test_a_changed_function_is_reapplied(dsn, conn):
         " 'EXECUTE')"
     ).fetchone() == (True,)
     assert conn.execute(
-        "SELECT tracked.sha256 FROM monitoring.schema_sources AS tracked"
+        "SELECT tracked.sha256 FROM monitoring_internal.schema_sources AS tracked"
         " WHERE source_path = 'functions/ingest/record_error.sql'"
     ).fetchone() == (
         hashlib.sha256((sql_dir() / "functions/ingest/record_error.sql").read_bytes()).hexdigest(),
@@ -346,7 +350,7 @@ def test_a_moved_file_is_the_same_object_and_is_not_applied_again(dsn, conn, tmp
     assert report.sources_applied == []
     assert conn.execute("SELECT 'monitoring.record_error'::regproc::oid").fetchone() == oid
     assert conn.execute(
-        "SELECT source_path FROM monitoring.schema_sources WHERE source_path LIKE '%record_error%'"
+        "SELECT source_path FROM monitoring_internal.schema_sources WHERE source_path LIKE '%record_error%'"
     ).fetchall() == [("functions/elsewhere/record_error.sql",)]
 
 
@@ -372,7 +376,7 @@ def test_a_function_whose_file_was_deleted_is_dropped(dsn, conn, tmp_path, monke
         None,
     )
     assert conn.execute(
-        "SELECT count(*) FROM monitoring.schema_sources WHERE source_path LIKE '%unschedule_jobs%'"
+        "SELECT count(*) FROM monitoring_internal.schema_sources WHERE source_path LIKE '%unschedule_jobs%'"
         " OR source_path LIKE '%v_queue_performance%'"
     ).fetchone() == (0,)
     assert migrate(dsn).changed is False
@@ -499,6 +503,43 @@ def test_upgrade_from_0_1_0_as_released_equals_a_fresh_install(
     assert report.config_loaded is False
     assert schema_fingerprint(conninfo) == fresh_fingerprint
     assert migrate(conninfo).changed is False
+
+
+def test_writers_of_0_1_0_go_on_between_the_migrations_and_the_new_functions(
+    empty_db, fresh_fingerprint, tmp_path
+):
+    # migrate commits the migrations (0015 moves the bookkeeping tables to
+    # monitoring_internal), then installs the functions in a transaction of
+    # its own. In between, the functions already installed must still write.
+    conninfo = empty_db("window_0_1_0")
+    _install_release("0.1.0", conninfo, tmp_path)
+    apply_migrations(conninfo)
+    with MonitoringClient(conninfo) as client:
+        started = client.start_task("etl", task_id="direct-1")
+        client.complete_task(started, "completed")
+    buffered = BufferedClient(conninfo)
+    try:
+        began = datetime.now(timezone.utc) - timedelta(seconds=5)
+        buffered.complete_task("buffered-1", "failed")  # arrives before its start: parked
+        assert buffered.flush(timeout=10)
+        buffered.start_task("etl", task_id="buffered-1", event_time=began)
+        assert buffered.flush(timeout=10)
+    finally:
+        buffered.close()
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        statuses: dict[str, str] = dict(
+            conn.execute("SELECT task_id, status FROM monitoring.processing_metrics").fetchall()
+        )
+        assert statuses == {"direct-1": "completed", "buffered-1": "failed"}
+        conn.execute("SELECT monitoring.expire_ingest_state()")
+        conn.execute("SELECT * FROM monitoring.run_partition_maintenance()")
+        assert conn.execute(
+            "SELECT count(*) FROM monitoring_internal.ingest_batches"
+        ).fetchone() == (2,)
+    report = migrate(conninfo)
+    assert "functions/ingest/record_task_events.sql" in report.sources_applied
+    # The new functions use the tables where they are; the bridging views are gone.
+    assert schema_fingerprint(conninfo) == fresh_fingerprint
 
 
 # --- migrations that touch existing tables do not lock them for a scan ---------

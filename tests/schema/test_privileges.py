@@ -73,6 +73,17 @@ ADMIN_ONLY_ROUTINES = {
     "unschedule_jobs",
 }
 # A sample of the internal helpers: executable by their owner only.
+# pgvigil's bookkeeping: how far ingest, rollups, checks and migrate got.
+INTERNAL_TABLES = {
+    "running_tasks",
+    "pending_task_completions",
+    "ingest_batches",
+    "rollup_state",
+    "rollup_pending",
+    "schema_sources",
+    "history_tables",
+    "check_runs",
+}
 INTERNAL_ROUTINES = {
     "assert_text",
     "assert_count",
@@ -184,8 +195,8 @@ def call_sql(conn: Conn, routine: str) -> sql.Composed:
     return sql.SQL("SELECT {}({})").format(name, args)
 
 
-def select_sql(table: str) -> sql.Composed:
-    return sql.SQL("SELECT * FROM monitoring.{} LIMIT 0").format(sql.Identifier(table))
+def select_sql(table: str, schema: str = "monitoring") -> sql.Composed:
+    return sql.SQL("SELECT * FROM {} LIMIT 0").format(sql.Identifier(schema, table))
 
 
 @pytest.fixture
@@ -251,6 +262,15 @@ def test_the_internals_live_in_monitoring_internal_and_no_role_may_use_them(conn
     }
     assert internal >= INTERNAL_ROUTINES
     assert internal & all_routines(conn) == set()
+    # pgvigil's bookkeeping tables live there too, the public ones in monitoring.
+    internal_tables = {
+        r[0]
+        for r in conn.execute(
+            "SELECT relname::text FROM pg_class"
+            " WHERE relnamespace = 'monitoring_internal'::regnamespace AND relkind IN ('r', 'p')"
+        )
+    }
+    assert internal_tables == INTERNAL_TABLES
     for role in ("pgvigil_writer", "pgvigil_reader", "pgvigil_admin", "public"):
         assert conn.execute(
             "SELECT has_schema_privilege(%s, 'monitoring_internal', 'USAGE')", (role,)
@@ -258,6 +278,11 @@ def test_the_internals_live_in_monitoring_internal_and_no_role_may_use_them(conn
         assert conn.execute(
             "SELECT count(*) FROM pg_proc WHERE pronamespace = 'monitoring_internal'::regnamespace"
             " AND has_function_privilege(%s, oid, 'EXECUTE')",
+            (role,),
+        ).fetchone() == (0,), role
+        assert conn.execute(
+            "SELECT count(*) FROM pg_class WHERE relnamespace = 'monitoring_internal'::regnamespace"
+            " AND has_table_privilege(%s, oid, 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE')",
             (role,),
         ).fetchone() == (0,), role
 
@@ -467,8 +492,11 @@ def test_admin_can_administer(conn):
         conn.execute("SELECT monitoring.expire_ingest_state()")
         conn.execute("SELECT * FROM monitoring.job_definitions()")
         # Through the parent tables: partitions made later carry no grants.
-        for table in parent_tables(conn):
-            conn.execute(select_sql(table))
+        for schema, table in parent_tables(conn):
+            if schema == "monitoring":
+                conn.execute(select_sql(table))
+            else:  # pgvigil's bookkeeping is not the admin's to read either
+                assert denied(conn, select_sql(table, schema)), table
         for view in views(conn):
             conn.execute(select_sql(view))
         assert scalar(conn, "SELECT count(*) FROM monitoring.audit_log") == 3
@@ -489,7 +517,7 @@ def test_admin_can_refresh_rollups_outside_a_transaction(dsn, conn):
             admin.execute("CALL monitoring.refresh_rollups()")
         finally:
             admin.execute("RESET ROLE")
-    assert scalar(conn, "SELECT count(*) FROM monitoring.rollup_state") == 1
+    assert scalar(conn, "SELECT count(*) FROM monitoring_internal.rollup_state") == 1
 
 
 def test_a_role_without_grants_can_do_nothing(conn, fresh_role):

@@ -8,7 +8,7 @@ Three steps, each idempotent:
 2. The repeatable sources (one function or view per file, in a folder per
    area: ``sql/functions/<area>/<name>.sql``, ``sql/views/<area>/<name>.sql``,
    then ``sql/grants.sql``) are applied whenever their text changed, tracked
-   by hash in ``monitoring.schema_sources``. An object is known by its kind
+   by hash in ``monitoring_internal.schema_sources``. An object is known by its kind
    and name, not its folder: a file moved to another area is not applied
    again. A routine no file defines any more (its file was deleted, or its
    signature changed) is dropped, so no stale overload keeps EXECUTE; so is

@@ -184,7 +184,7 @@ SELECT pg_advisory_unlock(%s)
 CREATE SCHEMA IF NOT EXISTS {schema}
 
 -- name: tracked_sources
-SELECT source_path, sha256 FROM monitoring.schema_sources
+SELECT source_path, sha256 FROM monitoring_internal.schema_sources
 
 -- name: defer_function_body_checks
 -- Bodies are checked at first call, so files apply in path order.
@@ -192,17 +192,17 @@ SET LOCAL check_function_bodies = off
 
 -- name: move_tracked_source
 -- (new path, old path): the same object, moved to another folder.
-UPDATE monitoring.schema_sources SET source_path = %s WHERE source_path = %s
+UPDATE monitoring_internal.schema_sources SET source_path = %s WHERE source_path = %s
 
 -- name: drop_view_before_replacing
 -- Template: CREATE OR REPLACE VIEW cannot drop or rename columns.
 DROP VIEW IF EXISTS monitoring.{view}
 
 -- name: untrack_source
-DELETE FROM monitoring.schema_sources WHERE source_path = %s
+DELETE FROM monitoring_internal.schema_sources WHERE source_path = %s
 
 -- name: track_source
-INSERT INTO monitoring.schema_sources (source_path, sha256) VALUES (%s, %s)
+INSERT INTO monitoring_internal.schema_sources (source_path, sha256) VALUES (%s, %s)
 
 -- name: undefined_views
 -- Views of schema monitoring that no source defines any more (views are
@@ -272,22 +272,25 @@ WHERE j.command <> d.command AND j.database = current_database()
 SELECT partitions_created FROM monitoring.run_partition_maintenance()
 
 -- name: schema_fingerprint
--- A canonical description of the monitoring schemas, to compare installs
--- (tables and views live in monitoring; routines in both).
-SELECT c.relkind::text, c.relname, coalesce(pg_get_viewdef(c.oid), ''),
+-- A canonical description of the monitoring schemas, to compare installs:
+-- the public interface (monitoring) and the internals (monitoring_internal).
+SELECT c.relkind::text, c.relnamespace::regnamespace::text || '.' || c.relname, coalesce(pg_get_viewdef(c.oid), ''),
        coalesce((SELECT string_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod)
                                    || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END,
                                    ', ' ORDER BY a.attnum)
                  FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0
                    AND NOT a.attisdropped), '')
-FROM pg_class c WHERE c.relnamespace = 'monitoring'::regnamespace
+FROM pg_class c
+WHERE c.relnamespace IN ('monitoring'::regnamespace, 'monitoring_internal'::regnamespace)
 UNION ALL
 SELECT 'constraint', conrelid::regclass::text || '.' || conname, pg_get_constraintdef(oid), ''
-FROM pg_constraint WHERE connamespace = 'monitoring'::regnamespace
+FROM pg_constraint
+WHERE connamespace IN ('monitoring'::regnamespace, 'monitoring_internal'::regnamespace)
 UNION ALL
 SELECT 'index', indexrelid::regclass::text, pg_get_indexdef(indexrelid), ''
 FROM pg_index WHERE indrelid IN (
-    SELECT oid FROM pg_class WHERE relnamespace = 'monitoring'::regnamespace)
+    SELECT oid FROM pg_class
+    WHERE relnamespace IN ('monitoring'::regnamespace, 'monitoring_internal'::regnamespace))
 UNION ALL
 SELECT 'function', p.oid::regprocedure::text,
        -- pg_get_functiondef() rejects aggregates: describe them by their parts.
@@ -355,4 +358,4 @@ WHERE e.occurred_at = now() ORDER BY e.event_id
 
 -- name: pg_cron_check_runs_since
 -- A checks run commits check_runs with its source: no job name needed.
-SELECT count(*) FROM monitoring.check_runs WHERE last_source = 'pg_cron' AND last_run_at >= to_timestamp(%s)
+SELECT count(*) FROM monitoring_internal.check_runs WHERE last_source = 'pg_cron' AND last_run_at >= to_timestamp(%s)

@@ -24,12 +24,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, TextIO
 
+from pgvigil.db.config import load_config_file
+from pgvigil.db.resources import default_config_path
 from pgvigil.recording.protocol import Recorder
 
 __all__ = ["MAX_HISTORY_MINUTES", "DemoReport", "run_demo"]
 
-# Ingest rejects events older than 7 days (ingest.max_event_age_hours); keep an hour spare.
-MAX_HISTORY_MINUTES = 167 * 60
+# Ingest rejects events older than ingest.max_event_age_hours (read from the
+# shipped config, its one home); keep an hour spare for the run itself.
+MAX_HISTORY_MINUTES = (
+    int(load_config_file(default_config_path())["ingest"]["max_event_age_hours"]) - 1
+) * 60
 
 _WORKERS = ("worker-01", "worker-02", "worker-03", "worker-04")
 _DEAD_WORKER = "worker-03"

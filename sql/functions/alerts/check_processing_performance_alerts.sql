@@ -77,7 +77,7 @@ BEGIN
                count(*) AS running_count,
                extract(epoch FROM now() - min(t.start_time))::double precision AS oldest_age_seconds,
                (array_agg(t.task_id ORDER BY t.start_time))[1:5] AS oldest_task_ids
-        FROM monitoring.running_tasks AS t
+        FROM monitoring_internal.running_tasks AS t
         WHERE t.start_time <= now() - make_interval(secs => (v_time_thresholds ->> 'low')::double precision)
         GROUP BY t.task_type
     LOOP

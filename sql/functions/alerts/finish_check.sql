@@ -4,7 +4,7 @@ LANGUAGE sql
 AS $$
     -- Internal: marks an evaluation of one alert type as done at now(). Open
     -- alerts of that type not seen by it are cleared (resolve_resolved_alerts).
-    INSERT INTO monitoring.check_runs AS c (check_name, last_run_at, last_source)
+    INSERT INTO monitoring_internal.check_runs AS c (check_name, last_run_at, last_source)
     VALUES (p_check_name, now(),
             coalesce(nullif(current_setting('pgvigil.check_source', true), ''), 'manual'))
     ON CONFLICT ON CONSTRAINT check_runs_pkey DO UPDATE

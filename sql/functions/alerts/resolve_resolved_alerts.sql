@@ -19,7 +19,7 @@ BEGIN
             resolved_at = now(),
             resolved_by = v_source,
             resolution_note = 'condition cleared at the check run of ' || c.last_run_at::text
-        FROM monitoring.check_runs AS c
+        FROM monitoring_internal.check_runs AS c
         WHERE c.check_name = a.alert_type
           AND a.resolved_at IS NULL
           AND a.last_seen_at < c.last_run_at

@@ -19,7 +19,7 @@ AS $$
                           FROM monitoring.processing_metrics AS m
                           WHERE m.start_time > now() - interval '24 hours'
                           GROUP BY m.status) AS s), '{}'::jsonb),
-                'running', (SELECT count(*) FROM monitoring.running_tasks),
+                'running', (SELECT count(*) FROM monitoring_internal.running_tasks),
                 'completed_last_hour', count(*) FILTER (WHERE h.status = 'completed'),
                 'failed_last_hour', count(*) FILTER (WHERE h.status IN ('failed', 'timeout')),
                 'throughput_per_minute', round(count(*) / 60.0, 2),

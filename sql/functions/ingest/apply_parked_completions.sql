@@ -16,8 +16,8 @@ DECLARE
     v_end_times timestamptz[];
 BEGIN
     WITH parked AS (
-        DELETE FROM monitoring.pending_task_completions AS p
-        USING monitoring.running_tasks AS r
+        DELETE FROM monitoring_internal.pending_task_completions AS p
+        USING monitoring_internal.running_tasks AS r
         WHERE p.task_id = r.task_id AND p.task_id = ANY (p_task_ids)
         RETURNING p.task_id, p.status, p.output_size, p.step_timings, p.end_time
     )

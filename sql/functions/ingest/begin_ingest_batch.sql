@@ -19,7 +19,7 @@ BEGIN
                   HINT = 'The client generates a UUID and a creation time per batch.';
     END IF;
     PERFORM monitoring_internal.assert_count('event_count', p_event_count);
-    INSERT INTO monitoring.ingest_batches (batch_id, created_at, event_count, application_name)
+    INSERT INTO monitoring_internal.ingest_batches (batch_id, created_at, event_count, application_name)
     VALUES (p_batch_id, p_created_at, p_event_count, current_setting('application_name'))
     ON CONFLICT (batch_id) DO NOTHING;
     RETURN FOUND;

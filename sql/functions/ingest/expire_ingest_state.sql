@@ -15,11 +15,11 @@ DECLARE
     v_batch_hours double precision := monitoring_internal.config_number('{ingest,batch_ids_hours}');
     v_bounds record := monitoring_internal.event_time_bounds();
 BEGIN
-    DELETE FROM monitoring.ingest_batches AS b
+    DELETE FROM monitoring_internal.ingest_batches AS b
     WHERE b.received_at < now() - make_interval(hours => 1) * v_batch_hours;
     GET DIAGNOSTICS batch_ids_expired = ROW_COUNT;
 
-    DELETE FROM monitoring.pending_task_completions AS p
+    DELETE FROM monitoring_internal.pending_task_completions AS p
     WHERE p.end_time < v_bounds.earliest;
     GET DIAGNOSTICS orphan_completions_expired = ROW_COUNT;
     IF orphan_completions_expired > 0 THEN

@@ -32,7 +32,7 @@ BEGIN
         -- variable, the UPDATE is planned against the one partition that
         -- holds it. The set-based statement below joins start times from a
         -- CTE, which no plan can prune by: it probes every partition.
-        DELETE FROM monitoring.running_tasks AS r
+        DELETE FROM monitoring_internal.running_tasks AS r
         WHERE r.task_id = p_task_ids[1]
         RETURNING r.start_time INTO v_start;
         IF NOT FOUND THEN
@@ -60,7 +60,7 @@ BEGIN
         SELECT * FROM unnest(p_task_ids, p_statuses, p_output_sizes, p_step_timings, p_end_times)
                       AS c(task_id, status, output_size, step_timings, end_time)
     ), finished AS (
-        DELETE FROM monitoring.running_tasks AS r
+        DELETE FROM monitoring_internal.running_tasks AS r
         USING c
         WHERE r.task_id = c.task_id
         RETURNING r.task_id, r.start_time

@@ -45,7 +45,7 @@ BEGIN
 
     IF current_setting('transaction_isolation') = 'read committed' THEN
         PERFORM pg_advisory_xact_lock_shared(hashtext('pgvigil.rollup_watermark'));
-        SELECT s.watermark INTO v_watermark FROM monitoring.rollup_state AS s;
+        SELECT s.watermark INTO v_watermark FROM monitoring_internal.rollup_state AS s;
         IF v_watermark IS NULL OR p_first_event_time >= v_watermark THEN
             RETURN;  -- not rolled up yet (or never): the next advance covers it
         END IF;
@@ -55,10 +55,10 @@ BEGIN
     -- Once per transaction and minute: a row this transaction inserted is
     -- invisible to apply_rollup_pending() until commit, so it cannot be
     -- taken away before this transaction's rows are visible too.
-    IF NOT EXISTS (SELECT FROM monitoring.rollup_pending AS p
+    IF NOT EXISTS (SELECT FROM monitoring_internal.rollup_pending AS p
                    WHERE p.source = p_table AND p.range_start = v_start AND p.range_end >= v_end
                      AND p.xmin = pg_catalog.xid(pg_current_xact_id())) THEN
-        INSERT INTO monitoring.rollup_pending (source, range_start, range_end)
+        INSERT INTO monitoring_internal.rollup_pending (source, range_start, range_end)
         VALUES (p_table, v_start, v_end);
     END IF;
 END;

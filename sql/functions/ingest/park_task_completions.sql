@@ -21,19 +21,19 @@ DECLARE
     v_unknown text[];
 BEGIN
     WITH probe AS (
-        INSERT INTO monitoring.running_tasks (task_id, task_type, start_time)
+        INSERT INTO monitoring_internal.running_tasks (task_id, task_type, start_time)
         SELECT u.task_id, '', '-infinity'
         FROM unnest(p_task_ids) AS u(task_id)
         ON CONFLICT (task_id) DO NOTHING
         RETURNING task_id
     )
     SELECT coalesce(array_agg(probe.task_id), '{}') INTO v_unknown FROM probe;
-    DELETE FROM monitoring.running_tasks AS r
+    DELETE FROM monitoring_internal.running_tasks AS r
     WHERE r.task_id = ANY (v_unknown) AND r.start_time = '-infinity';
 
     -- Park them all; those whose start has committed meanwhile (the probe
     -- conflicted) are finished at once.
-    INSERT INTO monitoring.pending_task_completions (task_id, status, output_size, step_timings, end_time)
+    INSERT INTO monitoring_internal.pending_task_completions (task_id, status, output_size, step_timings, end_time)
     SELECT * FROM unnest(p_task_ids, p_statuses, p_output_sizes, p_step_timings, p_end_times)
     ON CONFLICT (task_id) DO NOTHING;
     RETURN cardinality(p_task_ids) - monitoring_internal.apply_parked_completions(p_task_ids);

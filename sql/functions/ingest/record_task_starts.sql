@@ -36,7 +36,7 @@ BEGIN
                       AS s(task_id, task_type, worker_id, input_size, metadata, start_time,
                            status, output_size, step_timings, end_time)
     ), parked AS (
-        DELETE FROM monitoring.pending_task_completions AS p
+        DELETE FROM monitoring_internal.pending_task_completions AS p
         USING s
         WHERE p.task_id = s.task_id
         RETURNING p.task_id, p.status, p.output_size, p.step_timings, p.end_time
@@ -61,7 +61,7 @@ BEGIN
     ), running AS (
         -- Waits for another session's uncommitted probe of this key (see
         -- park_task_completions); a conflict is a task already running.
-        INSERT INTO monitoring.running_tasks (task_id, task_type, worker_id, start_time)
+        INSERT INTO monitoring_internal.running_tasks (task_id, task_type, worker_id, start_time)
         SELECT t.task_id, t.task_type, t.worker_id, t.start_time
         FROM t
         WHERE t.end_time IS NULL

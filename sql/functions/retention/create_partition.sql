@@ -13,7 +13,7 @@ DECLARE
     v_to timestamptz := (p_day + 1)::timestamp AT TIME ZONE 'UTC';
 BEGIN
     SELECT h.time_column INTO STRICT v_time_column
-    FROM monitoring.history_tables AS h WHERE h.table_name = p_table_name;
+    FROM monitoring_internal.history_tables AS h WHERE h.table_name = p_table_name;
     IF to_regclass(format('monitoring.%I', v_partition)) IS NOT NULL THEN
         RETURN false;
     END IF;

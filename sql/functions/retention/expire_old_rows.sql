@@ -21,7 +21,7 @@ DECLARE
     h record;
     s record;
 BEGIN
-    FOR h IN SELECT * FROM monitoring.history_tables ORDER BY 1 LOOP
+    FOR h IN SELECT * FROM monitoring_internal.history_tables ORDER BY 1 LOOP
         table_name := h.table_name;
         v_retention := monitoring_internal.config_value(ARRAY['retention', h.retention_setting]);
         v_cutoff := monitoring_internal.history_retention_cutoff(v_retention);

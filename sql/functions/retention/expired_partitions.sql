@@ -14,7 +14,7 @@ AS $$
         SELECT h.table_name,
                monitoring_internal.history_retention_cutoff(
                    monitoring_internal.config_value(ARRAY['retention', h.retention_setting])) AS cutoff
-        FROM monitoring.history_tables AS h
+        FROM monitoring_internal.history_tables AS h
     )
     SELECT r.table_name, c.relname::text, c.relispartition
     FROM retention AS r

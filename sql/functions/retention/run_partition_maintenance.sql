@@ -21,7 +21,7 @@ BEGIN
     IF pg_is_in_recovery() OR NOT pg_try_advisory_xact_lock(hashtext('pgvigil.partition_maintenance')) THEN
         RETURN;
     END IF;
-    FOR h IN SELECT * FROM monitoring.history_tables ORDER BY 1 LOOP
+    FOR h IN SELECT * FROM monitoring_internal.history_tables ORDER BY 1 LOOP
         table_name := h.table_name;
         partitions_created := 0;
         EXECUTE format('SELECT count(*) FROM monitoring.%I', h.table_name || '_default')

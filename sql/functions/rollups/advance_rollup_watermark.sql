@@ -46,7 +46,7 @@ BEGIN
 
     v_to := date_bin('1 minute', now() - make_interval(secs => monitoring_internal.config_number('{rollups,lag_seconds}')),
                      TIMESTAMPTZ '2000-01-01 00:00:00+00');
-    SELECT s.watermark INTO v_from FROM monitoring.rollup_state AS s;
+    SELECT s.watermark INTO v_from FROM monitoring_internal.rollup_state AS s;
     v_first_run := v_from IS NULL;
     IF v_first_run THEN
         v_from := v_to;
@@ -79,10 +79,10 @@ BEGIN
         RETURN v_from;  -- same minute (pg_cron catching up), or the lag was raised
     END IF;
     IF v_to > v_from THEN
-        INSERT INTO monitoring.rollup_pending (source, range_start, range_end)
+        INSERT INTO monitoring_internal.rollup_pending (source, range_start, range_end)
         VALUES ('performance_monitoring', v_from, v_to), ('processing_metrics', v_from, v_to);
     END IF;
-    INSERT INTO monitoring.rollup_state AS s (state_id, watermark, advanced_at)
+    INSERT INTO monitoring_internal.rollup_state AS s (state_id, watermark, advanced_at)
     VALUES (true, v_to, now())
     ON CONFLICT ON CONSTRAINT rollup_state_pkey DO UPDATE
     SET watermark = excluded.watermark, advanced_at = excluded.advanced_at;

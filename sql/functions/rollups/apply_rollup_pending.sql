@@ -47,7 +47,7 @@ BEGIN
         RETURN 0;
     END IF;
 
-    SELECT s.watermark INTO v_watermark FROM monitoring.rollup_state AS s;
+    SELECT s.watermark INTO v_watermark FROM monitoring_internal.rollup_state AS s;
     v_watermark := coalesce(v_watermark, '-infinity');
     -- Raw rows are kept at least N days by whole UTC days (cleanup_old_monitoring_data).
     v_performance_floor := date_bin('1 day', now() - make_interval(days => 1)
@@ -60,7 +60,7 @@ BEGIN
 
     -- Take the whole queue; merge overlapping and adjacent ranges per table.
     WITH taken AS (
-        DELETE FROM monitoring.rollup_pending AS p
+        DELETE FROM monitoring_internal.rollup_pending AS p
         RETURNING p.source, p.range_start, p.range_end
     )
     SELECT range_agg(tstzrange(t.range_start, t.range_end)) FILTER (WHERE t.source = 'performance_monitoring')
@@ -80,7 +80,7 @@ BEGIN
         v_end := least(r.range_end,
                        r.range_start + make_interval(mins => greatest(v_budget_minutes - v_minutes, 0)::integer));
         IF v_end < r.range_end THEN
-            INSERT INTO monitoring.rollup_pending (source, range_start, range_end)
+            INSERT INTO monitoring_internal.rollup_pending (source, range_start, range_end)
             VALUES (r.source, v_end, r.range_end);
         END IF;
         CONTINUE WHEN v_end = r.range_start;
@@ -187,7 +187,7 @@ BEGIN
         GROUP BY 1, 2;
     END LOOP;
 
-    UPDATE monitoring.rollup_state AS s
+    UPDATE monitoring_internal.rollup_state AS s
     SET applied_at = now(),
         apply_duration_seconds = extract(epoch FROM clock_timestamp() - v_started)::double precision,
         minutes_refreshed = v_minutes;

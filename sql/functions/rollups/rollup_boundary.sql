@@ -18,10 +18,10 @@ AS $$
 DECLARE
     v_boundary timestamptz;
 BEGIN
-    SELECT least(s.watermark, (SELECT min(q.range_start) FROM monitoring.rollup_pending AS q
+    SELECT least(s.watermark, (SELECT min(q.range_start) FROM monitoring_internal.rollup_pending AS q
                                WHERE q.source = p_source))
     INTO v_boundary
-    FROM monitoring.rollup_state AS s;
+    FROM monitoring_internal.rollup_state AS s;
     RETURN coalesce(v_boundary, '-infinity');
 END;
 $$;

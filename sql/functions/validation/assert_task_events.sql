@@ -77,7 +77,7 @@ BEGIN
 
     SELECT c.task_id INTO v_bad
     FROM unnest(p_kinds, p_task_ids) AS c(kind, task_id)
-    JOIN monitoring.pending_task_completions AS p ON p.task_id = c.task_id
+    JOIN monitoring_internal.pending_task_completions AS p ON p.task_id = c.task_id
     WHERE c.kind = 'complete'
     LIMIT 1;
     IF FOUND THEN
@@ -94,7 +94,7 @@ BEGIN
     WHERE c.kind = 'complete'
       AND NOT EXISTS (SELECT FROM unnest(p_kinds, p_task_ids) AS s(kind, task_id)
                       WHERE s.kind = 'start' AND s.task_id = c.task_id)
-      AND NOT EXISTS (SELECT FROM monitoring.running_tasks AS r WHERE r.task_id = c.task_id)
+      AND NOT EXISTS (SELECT FROM monitoring_internal.running_tasks AS r WHERE r.task_id = c.task_id)
       AND EXISTS (SELECT FROM monitoring.processing_metrics AS m
                   WHERE m.task_id = c.task_id AND m.end_time IS NOT NULL)
     LIMIT 1;

@@ -15,7 +15,7 @@ WITH ended AS (
     SELECT r.task_type,
            count(*) AS running_count,
            extract(epoch FROM now() - min(r.start_time))::double precision AS oldest_running_seconds
-    FROM monitoring.running_tasks AS r
+    FROM monitoring_internal.running_tasks AS r
     GROUP BY r.task_type
 )
 SELECT coalesce(e.task_type, r.task_type) AS task_type,

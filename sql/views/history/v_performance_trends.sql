@@ -18,9 +18,9 @@ CREATE OR REPLACE VIEW monitoring.v_performance_trends AS
 -- branches in "time" order (the rollups read by their key backwards, the
 -- small tail sorted on its own) and sorts each bucket's rows by metric and
 -- component (an incremental sort) instead of the whole day at once (57,600
--- rows for 200 series, spilled to disk at the default work_mem). An index
--- on (bucket DESC, metric_name, component) would let it read the rollups
--- in the ORDER BY's order and skip that sort too.
+-- rows for 200 series, spilled to disk at the default work_mem); with the
+-- index in the ORDER BY's order (migration 0016) it reads the rollups as
+-- they are listed and does not sort them at all.
 SELECT b."time",
        b.metric_name,
        b.metric_type,
