@@ -44,12 +44,18 @@ DECLARE
         ['task_duration_bounds', 'pgvigil_reader'],
         ['task_duration_histogram', 'pgvigil_reader'],
         ['sum_bucket_counts', 'pgvigil_reader'],
+        ['alert_fingerprint', 'pgvigil_reader'],
         ['check_error_rate_alerts', 'pgvigil_admin'],
         ['check_processing_performance_alerts', 'pgvigil_admin'],
         ['check_system_health_alerts', 'pgvigil_admin'],
         ['check_queue_backlog_alerts', 'pgvigil_admin'],
         ['resolve_resolved_alerts', 'pgvigil_admin'],
         ['run_monitoring_checks', 'pgvigil_admin'],
+        ['evaluate_alert_rules', 'pgvigil_admin'],
+        ['test_alert_rule', 'pgvigil_admin'],
+        ['put_alert_rule', 'pgvigil_admin'],
+        ['set_alert_rule_enabled', 'pgvigil_admin'],
+        ['delete_alert_rule', 'pgvigil_admin'],
         ['acknowledge_alert', 'pgvigil_admin'],
         ['resolve_alert', 'pgvigil_admin'],
         ['cleanup_old_monitoring_data', 'pgvigil_admin'],
@@ -67,6 +73,8 @@ DECLARE
         ['purge_cron_history', 'pgvigil_admin'],
         ['validate_config', 'pgvigil_admin'],
         ['apply_config', 'pgvigil_admin'],
+        ['patch_config', 'pgvigil_admin'],
+        ['preview_config_patch', 'pgvigil_admin'],
         ['job_definitions', 'pgvigil_admin'],
         ['schedule_jobs', 'pgvigil_admin'],
         ['unschedule_jobs', 'pgvigil_admin']];
@@ -86,7 +94,8 @@ $$;
 GRANT SELECT ON monitoring.v_active_alerts, monitoring.v_error_summary,
     monitoring.v_performance_trends, monitoring.v_queue_performance,
     monitoring.v_realtime_processing_status, monitoring.v_system_health_summary,
-    monitoring.v_performance_history, monitoring.v_task_trends, monitoring.v_task_history
+    monitoring.v_performance_history, monitoring.v_task_trends, monitoring.v_task_history,
+    monitoring.v_alert_rules, monitoring.v_alert_history
     TO pgvigil_reader;
 
 -- The one table grant to writers: buffered clients COPY performance samples

@@ -131,10 +131,11 @@ def fresh_dsn(server: Server) -> Iterator[str]:
 
 # One database per test module, reset before each test: cheaper than a
 # CREATE DATABASE per test. The reset empties every table but the install's
-# own (schema_sources, history_tables, config), restores the default config,
+# own (schema_sources, history_tables, shipped_alert_rules, config), restores
+# the default config and its compiled alert rules,
 # and drops or re-creates partitions, then asserts the relations are exactly
 # the template's, so a test that leaks schema changes fails loudly.
-_KEPT_TABLES = ("schema_sources", "history_tables", "config")
+_KEPT_TABLES = ("schema_sources", "history_tables", "shipped_alert_rules", "config")
 
 
 @dataclass(frozen=True)
@@ -176,6 +177,10 @@ def dsn(module_dsn: str, _pristine: _Pristine) -> str:
             c.execute("DELETE FROM monitoring.config")
             c.execute(
                 "INSERT INTO monitoring.config (document) VALUES (%s)", (Jsonb(_pristine.config),)
+            )
+            # The rules as the pristine config compiles them (alert_rules was emptied above).
+            c.execute(
+                "SELECT monitoring_internal.compile_alert_rules(%s)", (Jsonb(_pristine.config),)
             )
             current = {r[0] for r in c.execute(PARTITIONS_SQL)}
             for extra in sorted(current - _pristine.partitions):

@@ -17,6 +17,18 @@ __all__ = [
     "EventTimeOutOfRangeError",
     "InvalidArgumentError",
     "InvalidConfigError",
+    "AlertRuleError",
+    "UnknownRuleSourceError",
+    "UnknownAggregateError",
+    "InvalidDurationError",
+    "InvalidThresholdsError",
+    "InvalidTemplateError",
+    "NonFiniteThresholdError",
+    "DuplicateRuleError",
+    "InvalidCompositeError",
+    "InvalidRuleError",
+    "UnknownRuleError",
+    "ShippedRuleError",
     "InvalidJsonError",
     "InvalidScheduleError",
     "MalformedBatchError",
@@ -137,6 +149,54 @@ class InvalidConfigError(ConfigError):
     """PV301: the configuration is invalid."""
 
 
+class AlertRuleError(ConfigError):
+    """An alert rule the database refuses (PV501-PV511)."""
+
+
+class UnknownRuleSourceError(AlertRuleError):
+    """PV501: the rule's source kind or one of its filters is unknown."""
+
+
+class UnknownAggregateError(AlertRuleError):
+    """PV502: the aggregate is not one the rule's source has."""
+
+
+class InvalidDurationError(AlertRuleError):
+    """PV503: a window, for or keep_firing_for that is not a duration."""
+
+
+class InvalidThresholdsError(AlertRuleError):
+    """PV504: no threshold, an unknown severity, or thresholds out of order."""
+
+
+class InvalidTemplateError(AlertRuleError):
+    """PV505: a label or annotation template is malformed."""
+
+
+class NonFiniteThresholdError(AlertRuleError):
+    """PV506: a threshold that is not a finite number."""
+
+
+class DuplicateRuleError(AlertRuleError):
+    """PV507: two rules of one config (or file) have the same name."""
+
+
+class InvalidCompositeError(AlertRuleError):
+    """PV508: a composite rule whose conditions refer to nothing usable."""
+
+
+class InvalidRuleError(AlertRuleError):
+    """PV509: another field of the rule is invalid (name, group_by, comparison, ...)."""
+
+
+class UnknownRuleError(AlertRuleError):
+    """PV510: no rule of that name."""
+
+
+class ShippedRuleError(AlertRuleError):
+    """PV511: a shipped rule cannot be removed; disable it instead."""
+
+
 class SchedulingError(PgvigilError):
     """A scheduling problem (PV401-PV402)."""
 
@@ -169,6 +229,17 @@ ERROR_CLASSES: dict[str, type[PgvigilError]] = {
     "PV201": UnknownAlertError,
     "PV202": AlertAlreadyResolvedError,
     "PV301": InvalidConfigError,
+    "PV501": UnknownRuleSourceError,
+    "PV502": UnknownAggregateError,
+    "PV503": InvalidDurationError,
+    "PV504": InvalidThresholdsError,
+    "PV505": InvalidTemplateError,
+    "PV506": NonFiniteThresholdError,
+    "PV507": DuplicateRuleError,
+    "PV508": InvalidCompositeError,
+    "PV509": InvalidRuleError,
+    "PV510": UnknownRuleError,
+    "PV511": ShippedRuleError,
     "PV401": PgCronUnavailableError,
     "PV402": InvalidScheduleError,
 }

@@ -13,17 +13,16 @@ one, so now() moves on between check runs as it does under pg_cron.
 
 from __future__ import annotations
 
-import itertools
 import threading
 import time
-from datetime import timedelta
 from typing import Any
 
 import psycopg
 import pytest
 from psycopg.types.json import Jsonb
 
-from dbhelpers import Conn, db_now, rows, scalar
+from dbhelpers import Conn, rows, scalar
+from signals import add_errors, add_tasks, delete_errors, queue_sample, report_health, start_task
 
 # One database for the module, emptied before each test: a fresh database
 # per test (the conftest ``dsn`` fixture) costs a CREATE DATABASE each, and
@@ -33,79 +32,12 @@ CHECK_NAMES = [
     "check_processing_performance_alerts",
     "check_system_health_alerts",
     "check_queue_backlog_alerts",
+    "evaluate_alert_rules",
     "resolve_resolved_alerts",
 ]
 
 
 # --- helpers ---------------------------------------------------------------------
-
-_ids = itertools.count()
-
-
-def add_errors(
-    conn: Conn, component: str, count: int, severity: str = "low", minutes_ago: float = 5
-) -> None:
-    conn.execute(
-        "SELECT count(monitoring.record_error(NULL, 'processing_error', %s, 'boom', %s, NULL, NULL,"
-        " now() - make_interval(secs => %s))) FROM generate_series(1, %s)",
-        (severity, component, minutes_ago * 60, count),
-    )
-
-
-def delete_errors(conn: Conn, component: str, count: int | None = None) -> None:
-    conn.execute(
-        "DELETE FROM monitoring.error_tracking WHERE error_id IN (SELECT error_id"
-        " FROM monitoring.error_tracking WHERE component = %s ORDER BY error_id LIMIT %s)",
-        (component, count),
-    )
-
-
-def add_tasks(
-    conn: Conn,
-    task_type: str,
-    durations: list[float],
-    statuses: list[str] | None = None,
-    ended_ago_seconds: float = 60,
-) -> None:
-    """Tasks of known durations that ended ``ended_ago_seconds`` ago."""
-    ended = db_now(conn) - timedelta(seconds=ended_ago_seconds)
-    ids = [f"{task_type}-{next(_ids)}" for _ in durations]
-    statuses = statuses or ["completed"] * len(durations)
-    conn.execute(
-        "SELECT count(monitoring.start_task_tracking(t.id, %s, NULL, NULL, NULL,"
-        " %s - make_interval(secs => t.d))) FROM unnest(%s::text[], %s::float8[]) AS t(id, d)",
-        (task_type, ended, ids, durations),
-    )
-    conn.execute(
-        "SELECT count(monitoring.complete_task_tracking(t.id, t.s, NULL, NULL, %s))"
-        " FROM unnest(%s::text[], %s::text[]) AS t(id, s)",
-        (ended, ids, statuses),
-    )
-
-
-def start_task(conn: Conn, task_id: str, task_type: str, seconds_ago: float) -> None:
-    conn.execute(
-        "SELECT monitoring.start_task_tracking(%s, %s, NULL, NULL, NULL,"
-        " now() - make_interval(secs => %s))",
-        (task_id, task_type, seconds_ago),
-    )
-
-
-def report_health(
-    conn: Conn, name: str, status: str, seconds_ago: float, reason: Any = None
-) -> None:
-    conn.execute(
-        "SELECT monitoring.update_system_health('api', %s, %s, NULL, %s, NULL,"
-        " now() - make_interval(secs => %s))",
-        (name, status, reason, seconds_ago),
-    )
-
-
-def queue_sample(conn: Conn, name: str, pending: int, seconds_ago: float, age: Any = None) -> None:
-    conn.execute(
-        "SELECT monitoring.record_queue_stats(%s, %s, 0, 0, 0, %s, now() - make_interval(secs => %s))",
-        (name, pending, age, seconds_ago),
-    )
 
 
 def run_checks(conn: Conn, source: str | None = None) -> list[tuple[str, int]]:
@@ -402,7 +334,7 @@ def test_run_monitoring_checks_reports_every_check(conn: Conn) -> None:
     queue_sample(conn, "q", 60, 10)
     result = conn.execute("SELECT * FROM monitoring.run_monitoring_checks()").fetchall()
     assert [r[0] for r in result] == CHECK_NAMES
-    assert [r[1] for r in result] == [1, 1, 0, 1, 0]
+    assert [r[1] for r in result] == [1, 1, 0, 1, 0, 0]
     assert all(r[2] >= 0 for r in result)
     checks = dict(
         conn.execute(
@@ -418,6 +350,7 @@ def test_run_monitoring_checks_reports_every_check(conn: Conn) -> None:
             "stuck_tasks",
             "component_health",
             "queue_backlog",
+            "alert_rules",  # evaluate_alert_rules(): the rules' evaluation
         )
     }
 

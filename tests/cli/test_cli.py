@@ -23,6 +23,7 @@ CHECK_NAMES = (
     "check_processing_performance_alerts",
     "check_system_health_alerts",
     "check_queue_backlog_alerts",
+    "evaluate_alert_rules",
     "resolve_resolved_alerts",
 )
 
@@ -364,7 +365,7 @@ LEAVES = [path for path, p in _commands(build_parser()) if path and _is_leaf(p)]
 def test_the_command_discovery_finds_every_command():
     assert {"up", "down", "migrate", "check", "status", "demo"} <= {p[0] for p in LEAVES}
     assert ("config", "apply") in LEAVES and ("config",) not in LEAVES
-    assert len(COMMANDS) == len(LEAVES) + 2  # the top level and config
+    assert len(COMMANDS) == len(LEAVES) + 3  # the top level, config and rules
 
 
 # Markup of reStructuredText: ``literal``, :role:`target`, `interpreted`_, .. directive::

@@ -12,6 +12,7 @@ installed, in pg_cron's own database; it belongs to tests/jobs/test_pg_cron.py.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -100,6 +101,22 @@ def health(args: str) -> str:
 
 def queue(args: str) -> str:
     return f"SELECT monitoring.record_queue_stats({args})"
+
+
+def _spoilt_rule(**changes: Any) -> dict[str, Any]:
+    """A valid alert rule with some of its parts replaced."""
+    rule: dict[str, Any] = {
+        "name": "r",
+        "source": {"kind": "metric", "metric_name": "m"},
+        "aggregate": "avg",
+        "thresholds": {"high": 1},
+    }
+    rule.update(changes)
+    return rule
+
+
+def _put_rule(rule: dict[str, Any]) -> str:
+    return "SELECT monitoring.put_alert_rule('" + json.dumps(rule).replace("'", "''") + "')"
 
 
 CASES = [
@@ -322,6 +339,33 @@ CASES = [
         "SELECT monitoring.check_error_rate_alerts()",
         "check-with-non-numeric-config",
     ),
+    # PV501-PV511: alert rules (every kind of bad rule: tests/rules/test_rule_config.py).
+    ("PV501", None, _put_rule(_spoilt_rule(source={"kind": "logs"})), "rule-unknown-source"),
+    ("PV502", None, _put_rule(_spoilt_rule(aggregate="median")), "rule-unknown-aggregate"),
+    ("PV503", None, _put_rule(_spoilt_rule(window="5 min")), "rule-bad-window"),
+    ("PV504", None, _put_rule(_spoilt_rule(thresholds={})), "rule-no-thresholds"),
+    (
+        "PV505",
+        None,
+        _put_rule(_spoilt_rule(annotations={"summary": "{{ $x }}"})),
+        "rule-bad-template",
+    ),
+    ("PV506", None, _put_rule(_spoilt_rule(thresholds={"high": "1"})), "rule-text-threshold"),
+    (
+        "PV507",
+        None,
+        'SELECT monitoring.patch_config(\'{"alert_rules": [{"name": "a"}, {"name": "a"}]}\')',
+        "rule-twice",
+    ),
+    (
+        "PV508",
+        None,
+        _put_rule({"name": "c", "any_of": [{"rule": "nope"}], "severity": "high"}),
+        "rule-composite-of-nothing",
+    ),
+    ("PV509", None, "SELECT monitoring.put_alert_rule('[]')", "rule-not-an-object"),
+    ("PV510", None, "SELECT monitoring.delete_alert_rule('nope')", "rule-unknown"),
+    ("PV511", None, "SELECT monitoring.delete_alert_rule('cpu_usage_high')", "rule-shipped"),
     ("PV401", None, "SELECT * FROM monitoring.schedule_jobs()", "schedule-jobs-without-pg-cron"),
 ]
 

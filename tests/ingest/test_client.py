@@ -218,6 +218,7 @@ def test_run_checks_returns_one_row_per_check_and_raises_alerts(client, conn):
         "check_processing_performance_alerts",
         "check_system_health_alerts",
         "check_queue_backlog_alerts",
+        "evaluate_alert_rules",
         "resolve_resolved_alerts",
     ]
     by_name = {r["check_name"]: r for r in rows}

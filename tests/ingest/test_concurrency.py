@@ -118,6 +118,7 @@ CHECK_NAMES = [
     "check_processing_performance_alerts",
     "check_system_health_alerts",
     "check_queue_backlog_alerts",
+    "evaluate_alert_rules",
     "resolve_resolved_alerts",
 ]
 
@@ -158,7 +159,7 @@ def test_racing_runs_never_duplicate_or_deadlock(conn: Conn, dsn: str) -> None:
     runs_total = conn.execute(
         "SELECT check_name, runs_total FROM monitoring_internal.check_runs"
     ).fetchall()
-    assert len(runs_total) == 6 and {r[1] for r in runs_total} == {1 + ran}, runs_total
+    assert len(runs_total) == 7 and {r[1] for r in runs_total} == {1 + ran}, runs_total
 
 
 def test_direct_checks_racing_a_run_wait_and_do_not_duplicate(conn: Conn, dsn: str) -> None:

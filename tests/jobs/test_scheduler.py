@@ -162,6 +162,7 @@ def test_run_scheduler_runs_the_due_checks_as_scheduler(dsn, conn):
         "check_processing_performance_alerts",
         "check_system_health_alerts",
         "check_queue_backlog_alerts",
+        "evaluate_alert_rules",
         "resolve_resolved_alerts",
     ]
     sources = conn.execute(

@@ -140,6 +140,43 @@ $_$;
 
 COMMENT ON FUNCTION monitoring.advance_rollup_watermark() IS 'First step of refresh_rollups(): waits for in-flight writers, moves the rollup watermark to the minute rollups.lag_seconds before now and queues the new minutes in rollup_pending. Commit before apply_rollup_pending(). Returns the watermark; NULL when skipped (standby, writers held the lock longer than 5 s).';
 
+CREATE FUNCTION monitoring.alert_fingerprint(p_labels jsonb) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Alertmanager's fingerprint of a label set (prometheus/common
+-- model/signature.go): FNV-1a 64-bit over the labels sorted by name (bytes,
+-- as Go sorts strings), each name and each value followed by the byte 0xff,
+-- printed as 16 lowercase hex digits. The 64-bit product wraps, so it is
+-- computed in numeric modulo 2^64; only the low byte takes the XOR.
+DECLARE
+    c_prime CONSTANT numeric := 1099511628211;
+    c_modulus CONSTANT numeric := 18446744073709551616;
+    v_hash numeric := 14695981039346656037;
+    v_low integer;
+    v_bytes bytea;
+    v_text text;
+BEGIN
+    IF p_labels IS NULL OR jsonb_typeof(p_labels) <> 'object' THEN
+        RETURN NULL;
+    END IF;
+    FOR v_text IN
+        SELECT s.part FROM jsonb_each_text(p_labels) AS l,
+             LATERAL (VALUES (1, l.key), (2, coalesce(l.value, ''))) AS s (n, part)
+        ORDER BY l.key COLLATE "C", s.n
+    LOOP
+        v_bytes := convert_to(v_text, 'UTF8') || '\xff'::bytea;
+        FOR i IN 0 .. length(v_bytes) - 1 LOOP
+            v_low := (v_hash % 256)::integer;
+            v_hash := ((v_hash - v_low + (v_low # get_byte(v_bytes, i))) * c_prime) % c_modulus;
+        END LOOP;
+    END LOOP;
+    RETURN lpad(to_hex((v_hash - 9223372036854775808)::bigint # (-9223372036854775808)::bigint), 16, '0');
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.alert_fingerprint(p_labels jsonb) IS 'Alertmanager''s fingerprint of a label set {"name": "value", ...}: 16 hex digits, equal to what Alertmanager and Prometheus compute for the same labels.';
+
 CREATE FUNCTION monitoring.apply_config(p_document jsonb) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
@@ -150,14 +187,37 @@ CREATE FUNCTION monitoring.apply_config(p_document jsonb) RETURNS jsonb
 -- audit_log row: the old and new documents' SHA-256 and the changed keys.
 DECLARE
     v_problems text[];
+    v_code text;
     v_old jsonb;
 BEGIN
+    -- Rule problems first, with their own codes (PV501-PV509): the first
+    -- one's code and hint, every problem in the DETAIL.
+    SELECT array_agg(r.problem ORDER BY r.n), (array_agg(r.code ORDER BY r.n))[1] INTO v_problems, v_code
+    FROM (SELECT x.problem, x.code, row_number() OVER () AS n
+          FROM monitoring_internal.alert_rule_problems(p_document) AS x) AS r;
+    IF v_problems IS NOT NULL THEN
+        RAISE EXCEPTION 'invalid alert rules: % problem(s)', cardinality(v_problems)
+            USING ERRCODE = v_code,
+                  DETAIL = array_to_string(v_problems, E'\n'),
+                  HINT = monitoring_internal.rule_error_hint(v_code);
+    END IF;
     SELECT array_agg(problem) INTO v_problems FROM monitoring.validate_config(p_document) AS problem;
     IF v_problems IS NOT NULL THEN
         RAISE EXCEPTION 'invalid config: % problem(s)', cardinality(v_problems)
             USING ERRCODE = 'PV301',
                   DETAIL = array_to_string(v_problems, E'\n'),
                   HINT = 'Compare with config/monitoring_config.json and its JSON Schema, fix every listed key, and apply again.';
+    END IF;
+    SELECT array_agg(format('alert_rules: %s is shipped with pgvigil and cannot be removed', s.rule_name) ORDER BY 1)
+    INTO v_problems
+    FROM monitoring_internal.shipped_alert_rules AS s
+    WHERE NOT EXISTS (SELECT FROM jsonb_array_elements(CASE jsonb_typeof(p_document -> 'alert_rules')
+                                                           WHEN 'array' THEN p_document -> 'alert_rules' END) AS r
+                      WHERE r ->> 'name' = s.rule_name);
+    IF v_problems IS NOT NULL THEN
+        RAISE EXCEPTION 'shipped alert rules missing: %', cardinality(v_problems)
+            USING ERRCODE = 'PV511', DETAIL = array_to_string(v_problems, E'\n'),
+                  HINT = monitoring_internal.rule_error_hint('PV511');
     END IF;
     SELECT c.document INTO v_old FROM monitoring.config AS c FOR UPDATE;
     INSERT INTO monitoring.config AS c (config_id, document, applied_at, applied_by)
@@ -168,11 +228,12 @@ BEGIN
         'old_sha256', encode(sha256(convert_to(v_old::text, 'UTF8')), 'hex'),
         'new_sha256', encode(sha256(convert_to(p_document::text, 'UTF8')), 'hex'),
         'changed_keys', to_jsonb(monitoring_internal.config_changed_keys(coalesce(v_old, '{}'), p_document))));
+    PERFORM monitoring_internal.compile_alert_rules(p_document);
     RETURN p_document;
 END;
 $$;
 
-COMMENT ON FUNCTION monitoring.apply_config(p_document jsonb) IS 'Validates and activates a config document (thresholds, retention, schedules). Audited in monitoring.audit_log. Errors: PV301 with every problem in the DETAIL.';
+COMMENT ON FUNCTION monitoring.apply_config(p_document jsonb) IS 'Validates and activates a config document (thresholds, alert rules, retention, schedules) and compiles its alert_rules into monitoring.alert_rules. Audited in monitoring.audit_log. Errors: PV501-PV509 for alert rules (the first problem''s code), else PV301; every problem in the DETAIL.';
 
 CREATE FUNCTION monitoring.apply_rollup_pending() RETURNS bigint
     LANGUAGE plpgsql SECURITY DEFINER
@@ -739,6 +800,38 @@ $$;
 
 COMMENT ON FUNCTION monitoring.confirm_metric_copy(p_first_event_time timestamp with time zone, p_last_event_time timestamp with time zone) IS 'Buffered clients: after a COPY into performance_monitoring, checks the rows'' event-time range and notes late rows for the rollups. Errors: PV001, PV006.';
 
+CREATE FUNCTION monitoring.delete_alert_rule(p_rule_name text) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Removes a rule from the active config; its open alerts resolve. A rule
+-- the shipped config defines (the defaults, listed by migrate in
+-- shipped_alert_rules) cannot be removed, since every upgrade would bring it
+-- back: disable it instead (PV511). Audited.
+DECLARE
+    v_document jsonb;
+BEGIN
+    PERFORM monitoring_internal.assert_text('rule_name', p_rule_name, 100);
+    SELECT c.document INTO v_document FROM monitoring.config AS c FOR UPDATE;
+    IF NOT EXISTS (SELECT FROM jsonb_array_elements(coalesce(v_document -> 'alert_rules', '[]')) AS r
+                   WHERE r ->> 'name' = p_rule_name) THEN
+        RAISE EXCEPTION 'unknown alert rule: %', p_rule_name
+            USING ERRCODE = 'PV510', HINT = monitoring_internal.rule_error_hint('PV510');
+    END IF;
+    IF EXISTS (SELECT FROM monitoring_internal.shipped_alert_rules AS s WHERE s.rule_name = p_rule_name) THEN
+        RAISE EXCEPTION 'alert rule % is shipped with pgvigil and cannot be removed', p_rule_name
+            USING ERRCODE = 'PV511', HINT = monitoring_internal.rule_error_hint('PV511');
+    END IF;
+    PERFORM monitoring.apply_config(jsonb_set(v_document, '{alert_rules}', coalesce(
+        (SELECT jsonb_agg(r ORDER BY n) FROM jsonb_array_elements(v_document -> 'alert_rules') WITH ORDINALITY AS x (r, n)
+         WHERE r ->> 'name' <> p_rule_name), '[]')));
+    PERFORM monitoring_internal.write_audit_log('change_alert_rule', p_rule_name, jsonb_build_object('operation', 'delete'));
+    RETURN true;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.delete_alert_rule(p_rule_name text) IS 'Removes an alert rule from the active config; its alerts resolve. Audited. Errors: PV001, PV008, PV510 (unknown rule), PV511 (a shipped rule: disable it instead).';
+
 CREATE FUNCTION monitoring.detach_expired_partition(p_table_name text, p_partition_name text, p_lock_timeout_ms integer DEFAULT 50) RETURNS bigint
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
@@ -865,6 +958,50 @@ END;
 $$;
 
 COMMENT ON FUNCTION monitoring.estimate_percentile(p_bucket_counts bigint[], p_fraction double precision) IS 'Estimates the p_fraction percentile (0 to 1) of task durations in seconds from duration bucket counts (duration_buckets of the task rollups, summed with monitoring.sum_bucket_counts), interpolating linearly inside the bucket; NULL when there are no durations. Errors: PV001, PV004.';
+
+CREATE FUNCTION monitoring.evaluate_alert_rules(p_source text DEFAULT 'manual'::text) RETURNS TABLE(rule_name text, groups integer, pending integer, firing integer, transitions integer, duration_ms double precision)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Evaluates every enabled alert rule once, in one transaction, at the
+-- transaction's time; one row per rule. p_source (worker, pg_cron,
+-- manual...) is recorded on the alerts it raises and resolves. One
+-- evaluation at a time: another evaluator (a second worker, pg_cron, the
+-- checks) holding the lock makes this one return no rows instead of
+-- waiting, so two evaluators never make the same transition twice. On a
+-- standby it does nothing.
+DECLARE
+    v_rule monitoring.alert_rules;
+    v_started timestamptz;
+    v_result record;
+BEGIN
+    IF pg_is_in_recovery() THEN
+        RETURN;
+    END IF;
+    PERFORM monitoring_internal.assert_text('source', p_source, 200);
+    IF NOT pg_try_advisory_xact_lock(hashtext('pgvigil.monitoring_checks')) THEN
+        RAISE NOTICE 'pgvigil: alert evaluation already running in another session; skipped';
+        RETURN;
+    END IF;
+    -- Simple rules first: a composite reads them in the same snapshot anyway.
+    FOR v_rule IN SELECT * FROM monitoring.alert_rules AS r WHERE r.enabled
+                  ORDER BY r.composite_match IS NOT NULL, r.rule_name LOOP
+        v_started := clock_timestamp();
+        v_result := monitoring_internal.evaluate_rule(v_rule, now(), p_source);
+        rule_name := v_rule.rule_name;
+        groups := v_result.groups;
+        pending := v_result.pending;
+        firing := v_result.firing;
+        transitions := v_result.transitions;
+        duration_ms := extract(epoch FROM clock_timestamp() - v_started) * 1000;
+        RETURN NEXT;
+    END LOOP;
+    PERFORM set_config('pgvigil.check_source', p_source, true);
+    PERFORM monitoring_internal.finish_check('alert_rules');
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.evaluate_alert_rules(p_source text) IS 'Evaluates every enabled alert rule once (pending, firing, resolved; see docs/rules.md); one row per rule: groups seen, pending, firing, state transitions, duration in ms. Returns no rows when another evaluation holds the lock. Errors: PV001/PV008 (p_source).';
 
 CREATE FUNCTION monitoring.expire_ingest_state(OUT batch_ids_expired bigint, OUT orphan_completions_expired bigint) RETURNS record
     LANGUAGE plpgsql SECURITY DEFINER
@@ -1126,6 +1263,25 @@ $$;
 
 COMMENT ON FUNCTION monitoring.job_definitions(p_runner text) IS 'The pgvigil scheduled jobs (name, cron schedule in UTC, SQL command) as configured; p_runner is recorded as the source of the alerts the checks raise.';
 
+CREATE FUNCTION monitoring.patch_config(p_patch jsonb) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Applies a partial config over the active one (see preview_config_patch
+-- for how it merges) and validates the result as a whole: the file that
+-- changes one threshold, or adds one rule, holds just that. Nothing changes
+-- unless the merged document is valid. Audited like apply_config().
+DECLARE
+    v_merged jsonb;
+BEGIN
+    PERFORM 1 FROM monitoring.config AS c FOR UPDATE;  -- merge over the config we replace
+    v_merged := monitoring.preview_config_patch(p_patch);
+    RETURN monitoring.apply_config(v_merged);
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.patch_config(p_patch jsonb) IS 'Merges a partial config over the active one (RFC 7386 merge patch; alert_rules merged by name) and applies the result. Errors: PV301, PV501-PV509, as apply_config; PV507 for a rule listed twice in the patch.';
+
 CREATE FUNCTION monitoring.performance_tail(p_since timestamp with time zone, p_width interval, p_fraction double precision) RETURNS TABLE(bucket timestamp with time zone, metric_name text, metric_type text, component text, unit text, sample_count bigint, value_sum double precision, value_min double precision, value_max double precision, value_percentile double precision)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
@@ -1179,6 +1335,38 @@ $$;
 
 COMMENT ON FUNCTION monitoring.performance_tail(p_since timestamp with time zone, p_width interval, p_fraction double precision) IS 'Internal to the performance views: per UTC bucket of p_width and series (count, sum, min, max, and the p_fraction percentile estimated from the value sketches), the buckets from the one holding the rollup boundary (or p_since if later) on, from minute rollups before the boundary and the raw samples'' minutes (performance_minute_aggregate) after it.';
 
+CREATE FUNCTION monitoring.preview_config_patch(p_patch jsonb) RETURNS jsonb
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- The config patch_config(p_patch) would make active, without applying or
+-- validating it (pgvigil config diff prints the difference). The merge is
+-- a JSON Merge Patch (RFC 7386): objects merge key by key, null removes a
+-- key, anything else replaces; alert_rules merge by rule name, so a patch
+-- may hold one key of one rule. A rule listed twice in the patch is PV507:
+-- which one was meant cannot be told.
+DECLARE
+    v_current jsonb;
+    v_twice text;
+BEGIN
+    IF p_patch IS NULL OR jsonb_typeof(p_patch) <> 'object' THEN
+        RAISE EXCEPTION 'the config patch must be a JSON object'
+            USING ERRCODE = 'PV301', HINT = 'A partial config holds the sections and keys it changes, e.g. {"retention": {"queue_monitoring_days": 14}}.';
+    END IF;
+    SELECT r ->> 'name' INTO v_twice
+    FROM jsonb_array_elements(CASE jsonb_typeof(p_patch -> 'alert_rules') WHEN 'array' THEN p_patch -> 'alert_rules' END) AS r
+    WHERE r ->> 'name' IS NOT NULL GROUP BY r ->> 'name' HAVING count(*) > 1 LIMIT 1;
+    IF v_twice IS NOT NULL THEN
+        RAISE EXCEPTION 'alert_rules: % is listed more than once', v_twice
+            USING ERRCODE = 'PV507', HINT = monitoring_internal.rule_error_hint('PV507');
+    END IF;
+    SELECT c.document INTO v_current FROM monitoring.config AS c;
+    RETURN monitoring_internal.config_patch(coalesce(v_current, '{}'), p_patch);
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.preview_config_patch(p_patch jsonb) IS 'The document patch_config(p_patch) would apply (not validated, nothing written). Errors: PV301 (not an object), PV507 (a rule listed twice).';
+
 CREATE FUNCTION monitoring.purge_cron_history() RETURNS bigint
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
@@ -1206,6 +1394,39 @@ END;
 $_$;
 
 COMMENT ON FUNCTION monitoring.purge_cron_history() IS 'Deletes the pg_cron run history (cron.job_run_details) of pgvigil''s own jobs older than retention.cron_job_run_details_days, leaving other jobs'' history alone; returns rows deleted.';
+
+CREATE FUNCTION monitoring.put_alert_rule(p_rule jsonb) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Creates a rule, or replaces the one of the same name whole, in the active
+-- config (the config stays the one source of the rules, so config show
+-- prints it and a later config apply keeps it). Validated with the rest of
+-- the config; audited. Returns the rule as stored.
+DECLARE
+    v_document jsonb;
+    v_rules jsonb;
+    v_existed boolean;
+BEGIN
+    IF p_rule IS NULL OR jsonb_typeof(p_rule) <> 'object' OR jsonb_typeof(p_rule -> 'name') <> 'string' THEN
+        RAISE EXCEPTION 'a rule must be a JSON object with a "name"'
+            USING ERRCODE = 'PV509', HINT = monitoring_internal.rule_error_hint('PV509');
+    END IF;
+    SELECT c.document INTO v_document FROM monitoring.config AS c FOR UPDATE;
+    v_rules := coalesce(v_document -> 'alert_rules', '[]');
+    v_existed := EXISTS (SELECT FROM jsonb_array_elements(v_rules) AS r WHERE r ->> 'name' = p_rule ->> 'name');
+    v_rules := CASE WHEN v_existed
+                    THEN (SELECT jsonb_agg(CASE WHEN r ->> 'name' = p_rule ->> 'name' THEN p_rule ELSE r END ORDER BY n)
+                          FROM jsonb_array_elements(v_rules) WITH ORDINALITY AS x (r, n))
+                    ELSE v_rules || jsonb_build_array(p_rule) END;
+    PERFORM monitoring.apply_config(jsonb_set(coalesce(v_document, '{}'), '{alert_rules}', v_rules));
+    PERFORM monitoring_internal.write_audit_log('change_alert_rule', p_rule ->> 'name', jsonb_build_object(
+        'operation', CASE WHEN v_existed THEN 'replace' ELSE 'create' END, 'rule', p_rule));
+    RETURN p_rule;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.put_alert_rule(p_rule jsonb) IS 'Creates or replaces (by name, whole) an alert rule in the active config. Audited. Errors: PV501-PV509 (the rule), PV301 (the config).';
 
 CREATE FUNCTION monitoring.record_error(p_task_id text, p_error_type text, p_severity text, p_message text, p_component text, p_stack_trace text DEFAULT NULL::text, p_context jsonb DEFAULT NULL::jsonb, p_event_time timestamp with time zone DEFAULT now()) RETURNS bigint
     LANGUAGE plpgsql SECURITY DEFINER
@@ -1238,6 +1459,9 @@ BEGIN
         (p_task_id, p_error_type, p_severity, left(p_message, 10000), p_component,
          left(p_stack_trace, 100000), p_context, p_event_time)
     RETURNING error_id INTO v_error_id;
+    IF p_severity = 'critical' THEN
+        PERFORM monitoring_internal.notify_evaluator('critical_error');
+    END IF;
 
     RETURN v_error_id;
 END;
@@ -1553,6 +1777,13 @@ BEGIN
     duration_ms := extract(epoch FROM clock_timestamp() - v_started) * 1000;
     RETURN NEXT;
 
+    -- The user-defined rules (config alert_rules): pg_cron's minute job is
+    -- their evaluator when no pgvigil worker runs.
+    v_started := clock_timestamp();
+    check_name := 'evaluate_alert_rules';
+    alerts := (SELECT coalesce(sum(r.firing), 0) FROM monitoring.evaluate_alert_rules(p_source) AS r);
+    duration_ms := extract(epoch FROM clock_timestamp() - v_started) * 1000;
+    RETURN NEXT;
     v_started := clock_timestamp();
     check_name := 'resolve_resolved_alerts';
     alerts := monitoring.resolve_resolved_alerts();
@@ -1561,7 +1792,7 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION monitoring.run_monitoring_checks(p_source text) IS 'Runs all alert checks and resolve_resolved_alerts() in one transaction; one row per check with its duration in ms and alerts: for a check, the alerts it raised or updated; for resolve_resolved_alerts, the alerts it resolved. Skips (no rows) when another run holds the lock.';
+COMMENT ON FUNCTION monitoring.run_monitoring_checks(p_source text) IS 'Runs all alert checks, the alert rules (evaluate_alert_rules) and resolve_resolved_alerts() in one transaction; one row per check with its duration in ms and alerts: for a check, the alerts it raised or updated; for evaluate_alert_rules, the alerts firing; for resolve_resolved_alerts, the alerts it resolved. Skips (no rows) when another run holds the lock.';
 
 CREATE FUNCTION monitoring.run_partition_maintenance() RETURNS TABLE(table_name text, partitions_created integer, rows_moved_from_default bigint)
     LANGUAGE plpgsql SECURITY DEFINER
@@ -1747,6 +1978,40 @@ $_$;
 
 COMMENT ON FUNCTION monitoring.schedule_jobs() IS 'Installs or updates the named pgvigil jobs in pg_cron (checks, rollups, partition maintenance, cleanup, cron history purge). Idempotent; audited in monitoring.audit_log. Errors: PV401 (pg_cron not available, HINT gives the postgresql.conf lines), PV402 (invalid schedule).';
 
+CREATE FUNCTION monitoring.set_alert_rule_enabled(p_rule_name text, p_enabled boolean) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Enables or disables a rule in the active config. A disabled rule's open
+-- alerts resolve and its groups are forgotten. Audited. Returns whether
+-- anything changed.
+DECLARE
+    v_document jsonb;
+    v_position integer;
+BEGIN
+    PERFORM monitoring_internal.assert_text('rule_name', p_rule_name, 100);
+    IF p_enabled IS NULL THEN
+        RAISE EXCEPTION 'enabled must be true or false' USING ERRCODE = 'PV001', HINT = 'Pass true to enable the rule, false to disable it.';
+    END IF;
+    SELECT c.document INTO v_document FROM monitoring.config AS c FOR UPDATE;
+    SELECT n - 1 INTO v_position FROM jsonb_array_elements(coalesce(v_document -> 'alert_rules', '[]')) WITH ORDINALITY AS x (r, n)
+    WHERE r ->> 'name' = p_rule_name;
+    IF v_position IS NULL THEN
+        RAISE EXCEPTION 'unknown alert rule: %', p_rule_name
+            USING ERRCODE = 'PV510', HINT = monitoring_internal.rule_error_hint('PV510');
+    END IF;
+    IF coalesce((v_document #>> ARRAY['alert_rules', v_position::text, 'enabled'])::boolean, true) = p_enabled THEN
+        RETURN false;
+    END IF;
+    PERFORM monitoring.apply_config(jsonb_set(v_document, ARRAY['alert_rules', v_position::text, 'enabled'], to_jsonb(p_enabled)));
+    PERFORM monitoring_internal.write_audit_log('change_alert_rule', p_rule_name, jsonb_build_object(
+        'operation', CASE WHEN p_enabled THEN 'enable' ELSE 'disable' END));
+    RETURN true;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.set_alert_rule_enabled(p_rule_name text, p_enabled boolean) IS 'Enables or disables an alert rule in the active config; a disabled rule''s alerts resolve. Audited. Errors: PV001, PV008, PV510 (unknown rule).';
+
 CREATE FUNCTION monitoring.start_task_tracking(p_task_id text, p_task_type text, p_input_size bigint DEFAULT NULL::bigint, p_worker_id text DEFAULT NULL::text, p_metadata jsonb DEFAULT NULL::jsonb, p_event_time timestamp with time zone DEFAULT now()) RETURNS text
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
@@ -1817,6 +2082,66 @@ END;
 $$;
 
 COMMENT ON FUNCTION monitoring.task_tail(p_since timestamp with time zone, p_width interval) IS 'Internal to the task views: per UTC bucket of p_width (by end_time) and task type (the columns of the task rollups), the buckets from the one holding the rollup boundary (or p_since if later) on, from minute rollups before the boundary and the raw tasks'' minutes (task_minute_aggregate) after it.';
+
+CREATE FUNCTION monitoring.test_alert_rule(p_rule jsonb) RETURNS TABLE(group_labels jsonb, value double precision, severity text, threshold double precision, state text, would_be text)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Evaluates a rule now and shows, per group, what it measures and what an
+-- evaluation would make of it, changing nothing: p_rule is a whole rule
+-- (validated as if it were added to the active config, so an unsaved rule
+-- can be tried) or {"name": ...} of a rule of the config. would_be is
+-- firing, pending or inactive, from the group's current state and the
+-- rule's for; no_data handling is not applied (groups without data are not
+-- listed).
+DECLARE
+    v_document jsonb;
+    v_rule monitoring.alert_rules;
+    v_code text;
+    v_problems text[];
+BEGIN
+    IF p_rule IS NULL OR jsonb_typeof(p_rule) <> 'object' OR jsonb_typeof(p_rule -> 'name') <> 'string' THEN
+        RAISE EXCEPTION 'a rule must be a JSON object with a "name"'
+            USING ERRCODE = 'PV509', HINT = monitoring_internal.rule_error_hint('PV509');
+    END IF;
+    SELECT c.document INTO v_document FROM monitoring.config AS c;
+    IF (SELECT count(*) FROM jsonb_object_keys(p_rule)) = 1 THEN
+        SELECT * INTO v_rule FROM monitoring.alert_rules AS r WHERE r.rule_name = p_rule ->> 'name';
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'unknown alert rule: %', p_rule ->> 'name'
+                USING ERRCODE = 'PV510', HINT = monitoring_internal.rule_error_hint('PV510');
+        END IF;
+    ELSE
+        v_document := jsonb_set(coalesce(v_document, '{}'), '{alert_rules}', coalesce(
+            (SELECT jsonb_agg(r) FROM jsonb_array_elements(v_document -> 'alert_rules') AS r
+             WHERE r ->> 'name' <> p_rule ->> 'name'), '[]') || jsonb_build_array(p_rule));
+        SELECT array_agg(x.problem), (array_agg(x.code))[1] INTO v_problems, v_code
+        FROM monitoring_internal.rule_problems(p_rule, v_document) AS x;
+        IF v_problems IS NOT NULL THEN
+            RAISE EXCEPTION 'invalid alert rule: % problem(s)', cardinality(v_problems)
+                USING ERRCODE = v_code, DETAIL = array_to_string(v_problems, E'\n'),
+                      HINT = monitoring_internal.rule_error_hint(v_code);
+        END IF;
+        SELECT * INTO v_rule FROM monitoring_internal.compiled_rules(v_document) AS c
+        WHERE c.rule_name = p_rule ->> 'name';
+    END IF;
+    RETURN QUERY
+    SELECT v.group_labels, v.value, v.severity, v.threshold, coalesce(g.state, 'inactive'),
+           CASE WHEN v.severity IS NULL THEN
+                    CASE WHEN g.state = 'firing' AND v_rule.keep_firing_for_seconds > 0
+                              AND now() - g.last_breach_at < make_interval(secs => v_rule.keep_firing_for_seconds)
+                         THEN 'firing' ELSE 'inactive' END
+                WHEN g.state = 'firing' OR v_rule.for_seconds <= 0 THEN 'firing'
+                WHEN g.state = 'pending' AND now() - g.breached_since >= make_interval(secs => v_rule.for_seconds) THEN 'firing'
+                ELSE 'pending' END
+    FROM monitoring_internal.rule_group_values(v_rule, now()) AS v
+    LEFT JOIN monitoring_internal.rule_groups AS g
+           ON g.rule_name = v_rule.rule_name AND g.group_key = v.group_key
+    ORDER BY v.severity IS NULL, v.value DESC;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.test_alert_rule(p_rule jsonb) IS 'Evaluates a rule (a whole rule, or {"name": ...} of a configured one) now and lists its groups with value, severity reached, current state and what an evaluation would make of it; changes nothing. Errors: PV501-PV510.';
 
 CREATE FUNCTION monitoring.unschedule_jobs() RETURNS integer
     LANGUAGE plpgsql SECURITY DEFINER
@@ -1895,6 +2220,9 @@ BEGIN
         VALUES
             (p_component_type, p_component_name, NULL, p_status, p_response_time_ms,
              left(p_failure_reason, 2000), p_event_time);
+        IF p_status <> 'healthy' THEN
+            PERFORM monitoring_internal.notify_evaluator('health');
+        END IF;
         RETURN true;
     END IF;
 
@@ -1935,6 +2263,7 @@ BEGIN
          CASE WHEN p_status = 'healthy' AND v_current.outage_started_at IS NOT NULL
               THEN extract(epoch FROM p_event_time - v_current.outage_started_at)::double precision END,
          p_response_time_ms, left(p_failure_reason, 2000), p_event_time);
+    PERFORM monitoring_internal.notify_evaluator('health');
     RETURN true;
 END;
 $$;
@@ -2061,6 +2390,7 @@ BEGIN
             OR v_value::text::integer NOT BETWEEN 1 AND 59) THEN
         RETURN NEXT 'schedules.monitoring_checks_interval_seconds must be null or a whole number from 1 to 59';
     END IF;
+    RETURN QUERY SELECT r.problem FROM monitoring_internal.alert_rule_problems(p_document) AS r;
 END;
 $_$;
 
@@ -2130,6 +2460,27 @@ END;
 $$;
 
 COMMENT ON FUNCTION monitoring_internal.add_to_duration_histogram(p_counts bigint[], p_seconds double precision) IS 'Internal: transition function of the aggregate monitoring.task_duration_histogram(double precision).';
+
+CREATE FUNCTION monitoring_internal.alert_rule_problems(p_document jsonb) RETURNS TABLE(code text, problem text)
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    -- Internal: every problem of a config's alert_rules (a list of rules with
+    -- unique names; no alert_rules at all is an empty list).
+    SELECT 'PV509', 'alert_rules must be a list of rules'
+    WHERE p_document ? 'alert_rules' AND jsonb_typeof(p_document -> 'alert_rules') <> 'array'
+    UNION ALL
+    SELECT 'PV507', format('alert_rules: %s is defined %s times', r ->> 'name', count(*))
+    FROM jsonb_array_elements(CASE jsonb_typeof(p_document -> 'alert_rules') WHEN 'array' THEN p_document -> 'alert_rules' END) AS r
+    WHERE r ->> 'name' IS NOT NULL
+    GROUP BY r ->> 'name' HAVING count(*) > 1
+    UNION ALL
+    SELECT p.code, p.problem
+    FROM jsonb_array_elements(CASE jsonb_typeof(p_document -> 'alert_rules') WHEN 'array' THEN p_document -> 'alert_rules' END) AS r,
+         LATERAL monitoring_internal.rule_problems(r, p_document) AS p;
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.alert_rule_problems(p_document jsonb) IS 'Internal: every problem of the alert_rules of a config document, with its code (PV501-PV509).';
 
 CREATE FUNCTION monitoring_internal.apply_parked_completions(p_task_ids text[]) RETURNS integer
     LANGUAGE plpgsql
@@ -2425,6 +2776,123 @@ $$;
 
 COMMENT ON FUNCTION monitoring_internal.compact_value_sketch(p_entries bigint[]) IS 'Internal: final function of monitoring_internal.merge_value_sketches(): one entry per key (counts added), in key order; NULL if a count reaches 2^47.';
 
+CREATE FUNCTION monitoring_internal.compile_alert_rules(p_document jsonb) RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Internal: makes monitoring.alert_rules the compiled form of a validated
+-- config's alert_rules, in apply_config()'s transaction. A rule whose
+-- definition did not change keeps its row (and updated_at). A rule removed
+-- or disabled ends its alerts: they resolve, noted as such, and the
+-- evaluator forgets its groups. Returns the number of rules changed.
+DECLARE
+    v_changed integer;
+    v_gone text[];
+BEGIN
+    SELECT array_agg(a.rule_name) INTO v_gone
+    FROM monitoring.alert_rules AS a
+    WHERE a.enabled AND NOT EXISTS (SELECT FROM monitoring_internal.compiled_rules(p_document) AS c
+                                    WHERE c.rule_name = a.rule_name AND c.enabled);
+    IF v_gone IS NOT NULL THEN
+        PERFORM monitoring_internal.end_rule_alerts(v_gone);
+    END IF;
+    DELETE FROM monitoring.alert_rules AS a
+    WHERE NOT EXISTS (SELECT FROM monitoring_internal.compiled_rules(p_document) AS c
+                      WHERE c.rule_name = a.rule_name);
+    INSERT INTO monitoring.alert_rules AS a
+    SELECT * FROM monitoring_internal.compiled_rules(p_document) AS c
+    WHERE NOT EXISTS (SELECT FROM monitoring.alert_rules AS o
+                      WHERE o.rule_name = c.rule_name AND o.definition = c.definition
+                        AND o.thresholds = c.thresholds)
+    ON CONFLICT ON CONSTRAINT alert_rules_pkey DO UPDATE
+    SET (description, source_kind, source_filter, aggregate, window_seconds, group_by, comparison,
+         thresholds, composite_match, conditions, for_seconds, keep_firing_for_seconds, min_samples, no_data,
+         labels, annotations, enabled, definition, updated_at)
+      = (excluded.description, excluded.source_kind, excluded.source_filter, excluded.aggregate,
+         excluded.window_seconds, excluded.group_by, excluded.comparison, excluded.thresholds,
+         excluded.composite_match, excluded.conditions, excluded.for_seconds,
+         excluded.keep_firing_for_seconds, excluded.min_samples, excluded.no_data, excluded.labels, excluded.annotations,
+         excluded.enabled, excluded.definition, excluded.updated_at);
+    GET DIAGNOSTICS v_changed = ROW_COUNT;
+    RETURN v_changed + coalesce(cardinality(v_gone), 0);
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.compile_alert_rules(p_document jsonb) IS 'Internal: syncs monitoring.alert_rules with a validated config''s alert_rules; ends the alerts of rules removed or disabled.';
+
+CREATE TABLE monitoring.alert_rules (
+    rule_name text NOT NULL,
+    description text,
+    source_kind text,
+    source_filter jsonb DEFAULT '{}'::jsonb NOT NULL,
+    aggregate text,
+    window_seconds double precision,
+    group_by text[] DEFAULT '{}'::text[] NOT NULL,
+    comparison text DEFAULT '>='::text NOT NULL,
+    thresholds jsonb DEFAULT '{}'::jsonb NOT NULL,
+    composite_match text,
+    conditions jsonb,
+    for_seconds double precision DEFAULT 0 NOT NULL,
+    keep_firing_for_seconds double precision DEFAULT 0 NOT NULL,
+    min_samples integer DEFAULT 1 NOT NULL,
+    no_data text DEFAULT 'ok'::text NOT NULL,
+    labels jsonb DEFAULT '{}'::jsonb NOT NULL,
+    annotations jsonb DEFAULT '{}'::jsonb NOT NULL,
+    enabled boolean DEFAULT true NOT NULL,
+    definition jsonb NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT alert_rules_comparison_check CHECK ((comparison = ANY (ARRAY['>'::text, '>='::text, '<'::text, '<='::text]))),
+    CONSTRAINT alert_rules_composite_match_check CHECK ((composite_match = ANY (ARRAY['all'::text, 'any'::text]))),
+    CONSTRAINT alert_rules_no_data_check CHECK ((no_data = ANY (ARRAY['ok'::text, 'alerting'::text, 'keep_last'::text, 'nodata'::text]))),
+    CONSTRAINT alert_rules_shape_check CHECK (((composite_match IS NULL) = ((source_kind IS NOT NULL) AND (aggregate IS NOT NULL) AND (window_seconds IS NOT NULL)))),
+    CONSTRAINT alert_rules_source_kind_check CHECK ((source_kind = ANY (ARRAY['metric'::text, 'task'::text, 'error'::text, 'queue'::text, 'health'::text])))
+);
+
+COMMENT ON TABLE monitoring.alert_rules IS 'The alert rules of the active config (alert_rules), compiled by apply_config(): durations in seconds, thresholds resolved, defaults filled in; definition is the rule as written. Change them through the config or the rule functions, never here.';
+
+CREATE FUNCTION monitoring_internal.compiled_rules(p_document jsonb) RETURNS SETOF monitoring.alert_rules
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    -- Internal: the alert_rules of a validated config as the evaluator reads
+    -- them: durations in seconds (window 5m, for and keep_firing_for 0 when
+    -- not given), thresholds named from alert_thresholds resolved, a
+    -- composite's one severity as its thresholds, defaults filled in.
+    SELECT r ->> 'name',
+           r ->> 'description',
+           r #>> '{source,kind}',
+           coalesce(r -> 'source', '{}') - 'kind',
+           r ->> 'aggregate',
+           CASE WHEN r ? 'source' THEN coalesce(monitoring_internal.parse_duration(r -> 'window'), 300) END,
+           ARRAY(SELECT jsonb_array_elements_text(coalesce(r -> 'group_by', '[]'))),
+           coalesce(r ->> 'comparison', '>='),
+           CASE WHEN jsonb_typeof(r -> 'thresholds') = 'string'
+                THEN p_document #> string_to_array(r ->> 'thresholds', '.')
+                WHEN r ? 'thresholds' THEN r -> 'thresholds'
+                ELSE jsonb_build_object(r ->> 'severity', 0) END,
+           CASE WHEN r ? 'all_of' THEN 'all' WHEN r ? 'any_of' THEN 'any' END,
+           (SELECT jsonb_agg(CASE WHEN c ? 'rule' THEN c
+                                  ELSE jsonb_build_object(
+                                      'kind', c #>> '{source,kind}', 'filter', (c -> 'source') - 'kind',
+                                      'aggregate', c ->> 'aggregate',
+                                      'window_seconds', coalesce(monitoring_internal.parse_duration(c -> 'window'), 300),
+                                      'comparison', coalesce(c ->> 'comparison', '>='),
+                                      'threshold', c -> 'threshold') END ORDER BY n)
+            FROM jsonb_array_elements(coalesce(r -> 'all_of', r -> 'any_of')) WITH ORDINALITY AS x (c, n)),
+           coalesce(monitoring_internal.parse_duration(r -> 'for'), 0),
+           coalesce(monitoring_internal.parse_duration(r -> 'keep_firing_for'), 0),
+           coalesce((r ->> 'min_samples')::integer, 1),
+           coalesce(r ->> 'no_data', 'ok'),
+           coalesce(r -> 'labels', '{}'),
+           coalesce(r -> 'annotations', '{}'),
+           coalesce((r ->> 'enabled')::boolean, true),
+           r,
+           now()
+    FROM jsonb_array_elements(coalesce(p_document -> 'alert_rules', '[]')) AS r;
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.compiled_rules(p_document jsonb) IS 'Internal: the compiled rows of a validated config''s alert_rules (what compile_alert_rules stores).';
+
 CREATE FUNCTION monitoring_internal.config_changed_keys(p_old jsonb, p_new jsonb) RETURNS text[]
     LANGUAGE sql IMMUTABLE
     AS $$
@@ -2458,8 +2926,11 @@ CREATE FUNCTION monitoring_internal.config_merge(p_base jsonb, p_overlay jsonb) 
     AS $$
     -- Internal: p_overlay over p_base, object by object: a key of the
     -- overlay replaces the base's, except that two objects are merged key
-    -- by key. Arrays and scalars are replaced whole. migrate uses it to add
-    -- the shipped config's new keys under an existing config (the stored
+    -- by key, and two lists of named objects (alert_rules) by name: an
+    -- element of the overlay replaces the base's of the same name whole, and
+    -- the base's other elements follow the overlay's. Other arrays and
+    -- scalars are replaced whole. migrate uses it to add the shipped
+    -- config's new keys and rules under an existing config (the stored
     -- values win), so defaults live in config/monitoring_config.json only.
     SELECT CASE
         WHEN jsonb_typeof(p_base) = 'object' AND jsonb_typeof(p_overlay) = 'object' THEN
@@ -2470,11 +2941,17 @@ CREATE FUNCTION monitoring_internal.config_merge(p_base jsonb, p_overlay jsonb) 
                              ELSE monitoring_internal.config_merge(b.value, o.value) END), '{}'::jsonb)
              FROM jsonb_each(p_base) AS b
              FULL JOIN jsonb_each(p_overlay) AS o ON o.key = b.key)
+        WHEN monitoring_internal.is_named_list(p_base) AND monitoring_internal.is_named_list(p_overlay) THEN
+            p_overlay || coalesce((SELECT jsonb_agg(b.element ORDER BY b.position)
+                                   FROM jsonb_array_elements(p_base) WITH ORDINALITY AS b (element, position)
+                                   WHERE NOT EXISTS (SELECT FROM jsonb_array_elements(p_overlay) AS o (element)
+                                                     WHERE o.element -> 'name' = b.element -> 'name')),
+                                  '[]'::jsonb)
         ELSE coalesce(p_overlay, p_base)
     END;
 $$;
 
-COMMENT ON FUNCTION monitoring_internal.config_merge(p_base jsonb, p_overlay jsonb) IS 'Internal: deep merge of two config documents, the overlay winning except where both hold an object (merged key by key).';
+COMMENT ON FUNCTION monitoring_internal.config_merge(p_base jsonb, p_overlay jsonb) IS 'Internal: deep merge of two config documents, the overlay winning except where both hold an object (merged key by key) or a list of named objects (merged by name, elements whole).';
 
 CREATE FUNCTION monitoring_internal.config_number(p_path text[]) RETURNS double precision
     LANGUAGE plpgsql STABLE
@@ -2493,6 +2970,42 @@ END;
 $$;
 
 COMMENT ON FUNCTION monitoring_internal.config_number(p_path text[]) IS 'Internal: a numeric value of the active config document; raises PV301 when it is missing or not a number.';
+
+CREATE FUNCTION monitoring_internal.config_patch(p_document jsonb, p_patch jsonb) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    -- Internal: a partial config file applied over the current document,
+    -- JSON Merge Patch style (RFC 7386): an object merges key by key, null
+    -- removes a key, anything else replaces the current value. Lists of
+    -- named objects (alert_rules) merge by name, so a file may hold one
+    -- rule, or one key of one rule ({"name": "cpu", "for": "5m"}); a name the
+    -- document lacks is appended. Other arrays are replaced whole.
+    SELECT CASE
+        WHEN jsonb_typeof(p_patch) = 'object' THEN
+            (SELECT coalesce(jsonb_object_agg(
+                        coalesce(d.key, p.key),
+                        CASE WHEN p.key IS NULL THEN d.value
+                             ELSE monitoring_internal.config_patch(d.value, p.value) END)
+                        FILTER (WHERE p.value IS NULL OR jsonb_typeof(p.value) <> 'null'), '{}'::jsonb)
+             FROM jsonb_each(CASE WHEN jsonb_typeof(p_document) = 'object' THEN p_document ELSE '{}' END) AS d
+             FULL JOIN jsonb_each(p_patch) AS p ON p.key = d.key)
+        WHEN monitoring_internal.is_named_list(p_document) AND monitoring_internal.is_named_list(p_patch) THEN
+            coalesce((SELECT jsonb_agg(coalesce(monitoring_internal.config_patch(d.element, p.element), d.element)
+                                       ORDER BY d.position)
+                      FROM jsonb_array_elements(p_document) WITH ORDINALITY AS d (element, position)
+                      LEFT JOIN LATERAL (SELECT q.element FROM jsonb_array_elements(p_patch) AS q (element)
+                                         WHERE q.element -> 'name' = d.element -> 'name'
+                                         LIMIT 1) AS p ON true), '[]'::jsonb)
+            || coalesce((SELECT jsonb_agg(monitoring_internal.config_patch('{}', p.element) ORDER BY p.position)
+                         FROM jsonb_array_elements(p_patch) WITH ORDINALITY AS p (element, position)
+                         WHERE NOT EXISTS (SELECT FROM jsonb_array_elements(p_document) AS d (element)
+                                           WHERE d.element -> 'name' = p.element -> 'name')), '[]'::jsonb)
+        ELSE p_patch
+    END;
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.config_patch(p_document jsonb, p_patch jsonb) IS 'Internal: p_patch applied over p_document as a JSON Merge Patch (RFC 7386: objects merge, null removes a key), lists of named objects merged by name.';
 
 CREATE FUNCTION monitoring_internal.config_value(p_path text[]) RETURNS jsonb
     LANGUAGE plpgsql STABLE
@@ -2550,6 +3063,35 @@ END;
 $_$;
 
 COMMENT ON FUNCTION monitoring_internal.create_partition(p_table_name text, p_day date) IS 'Internal: creates the daily (UTC) partition of a history table, moving that day''s rows out of the default partition.';
+
+CREATE FUNCTION monitoring_internal.end_rule_alerts(p_rule_names text[]) RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Internal: a rule was removed or disabled: its open alerts resolve (by
+-- 'config', with a note saying why) and the evaluator forgets its groups,
+-- so a rule enabled again starts its for clock afresh. Returns the number
+-- of alerts resolved.
+DECLARE
+    v_resolved integer;
+BEGIN
+    WITH ended AS (
+        UPDATE monitoring.alerts AS a
+        SET status = 'resolved', resolved_at = now(), resolved_by = 'config',
+            resolution_note = 'its rule was removed or disabled'
+        WHERE a.rule_name = ANY (p_rule_names) AND a.resolved_at IS NULL
+        RETURNING a.alert_id, a.severity, a.current_value
+    )
+    INSERT INTO monitoring.alert_events (alert_id, event_type, severity, current_value, actor, note)
+    SELECT e.alert_id, 'resolved', e.severity, e.current_value, 'config', 'its rule was removed or disabled'
+    FROM ended AS e;
+    GET DIAGNOSTICS v_resolved = ROW_COUNT;
+    DELETE FROM monitoring_internal.rule_groups AS g WHERE g.rule_name = ANY (p_rule_names);
+    RETURN v_resolved;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.end_rule_alerts(p_rule_names text[]) IS 'Internal: resolves the open alerts of removed or disabled rules and forgets their groups.';
 
 CREATE FUNCTION monitoring_internal.estimate_value_percentile(p_sketch bigint[], p_fraction double precision, p_min double precision, p_max double precision) RETURNS double precision
     LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
@@ -2639,6 +3181,156 @@ END;
 $$;
 
 COMMENT ON FUNCTION monitoring_internal.estimate_value_percentile(p_sketch bigint[], p_fraction double precision, p_min double precision, p_max double precision) IS 'Estimates the p_fraction percentile (0 to 1, as percentile_cont) of the samples of a value sketch (value_sketch of the performance rollups; pass their value_min and value_max, the exact extremes): within 2% of the exact value when the two samples it interpolates between do not have opposite signs (else within 2% of the larger magnitude); samples below 2.2250738585072014e-308 in magnitude count as 0. NULL for a NULL or empty sketch. Errors: PV004.';
+
+CREATE FUNCTION monitoring_internal.evaluate_rule(p_rule monitoring.alert_rules, p_at timestamp with time zone, p_source text, OUT groups integer, OUT pending integer, OUT firing integer, OUT transitions integer) RETURNS record
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Internal: one evaluation of one rule at p_at, with Prometheus's
+-- semantics. A group whose condition holds goes pending, and fires once it
+-- has held for the rule's for (at once when for is 0); a pending group that
+-- clears is dropped silently; a firing one resolves when it clears, or
+-- after keep_firing_for without a breach. A group without data follows
+-- no_data: ok (clears), alerting (holds at the rule's top severity),
+-- keep_last (holds as it last did), nodata (clears, and a DatasourceNoData
+-- alert for the group holds instead). The state is in rule_groups, so the
+-- for clock survives restarts. Only groups that are pending, firing or
+-- need remembering (no_data other than ok) are written: an evaluation of
+-- quiet groups writes nothing.
+DECLARE
+    v_top_severity text := (SELECT k FROM jsonb_object_keys(p_rule.thresholds) AS k
+                            ORDER BY monitoring_internal.severity_rank(k) DESC LIMIT 1);
+    d record;
+    v_holds boolean;
+    v_severity text;
+    v_value double precision;
+    v_threshold double precision;
+    v_next text;
+    v_alert_id bigint;
+BEGIN
+    groups := 0; pending := 0; firing := 0; transitions := 0;
+    FOR d IN
+        WITH current_values AS (
+            SELECT * FROM monitoring_internal.rule_group_values(p_rule, p_at)
+        ), with_no_data AS (
+            -- The one group of an ungrouped rule exists even without data.
+            SELECT * FROM current_values
+            UNION ALL
+            SELECT NULL, NULL, NULL, NULL, NULL
+            WHERE p_rule.group_by = '{}' AND NOT EXISTS (SELECT FROM current_values)
+        ), real_groups AS (
+            SELECT coalesce(c.group_key, s.group_key, md5('{}')) AS group_key,
+                   coalesce(c.group_labels, s.group_labels, '{}') AS group_labels,
+                   c.group_key IS NOT NULL AS has_data,
+                   c.value, c.severity, c.threshold,
+                   s.state, s.severity AS last_severity, s.value AS last_value, s.threshold AS last_threshold,
+                   s.breached_since, s.last_breach_at, s.alert_id,
+                   s.group_key IS NOT NULL AS known, false AS is_nodata
+            FROM with_no_data AS c
+            FULL JOIN (SELECT * FROM monitoring_internal.rule_groups AS g
+                       WHERE g.rule_name = p_rule.rule_name AND g.group_key NOT LIKE 'nodata:%') AS s
+                   ON s.group_key = coalesce(c.group_key, md5('{}'))
+        )
+        SELECT * FROM real_groups
+        UNION ALL
+        -- no_data = nodata: a group of its own per group without data.
+        SELECT 'nodata:' || coalesce(r.group_key, s.group_key), coalesce(r.group_labels, s.group_labels),
+               NOT coalesce(NOT r.has_data, false), NULL, CASE WHEN NOT r.has_data THEN v_top_severity END, NULL,
+               s.state, s.severity, s.value, s.threshold, s.breached_since, s.last_breach_at, s.alert_id,
+               s.group_key IS NOT NULL, true
+        FROM (SELECT * FROM real_groups WHERE p_rule.no_data = 'nodata' AND NOT has_data) AS r
+        FULL JOIN (SELECT * FROM monitoring_internal.rule_groups AS g
+                   WHERE g.rule_name = p_rule.rule_name AND g.group_key LIKE 'nodata:%') AS s
+               ON s.group_key = 'nodata:' || r.group_key
+    LOOP
+        groups := groups + 1;
+        v_value := d.value;
+        v_threshold := d.threshold;
+        IF d.is_nodata THEN
+            v_holds := d.severity IS NOT NULL;
+            v_severity := d.severity;
+        ELSIF d.has_data THEN
+            v_holds := d.severity IS NOT NULL;
+            v_severity := d.severity;
+        ELSE
+            CASE p_rule.no_data
+                WHEN 'alerting' THEN v_holds := true; v_severity := v_top_severity;
+                WHEN 'keep_last' THEN
+                    v_holds := d.state IN ('pending', 'firing');
+                    v_severity := d.last_severity; v_value := d.last_value; v_threshold := d.last_threshold;
+                ELSE v_holds := false;
+            END CASE;
+        END IF;
+
+        IF v_holds THEN
+            IF coalesce(d.state, 'inactive') = 'inactive' THEN
+                v_next := CASE WHEN p_rule.for_seconds <= 0 THEN 'firing' ELSE 'pending' END;
+                d.breached_since := p_at;
+            ELSIF d.state = 'pending' THEN
+                v_next := CASE WHEN p_at - d.breached_since >= make_interval(secs => p_rule.for_seconds)
+                               THEN 'firing' ELSE 'pending' END;
+            ELSE
+                v_next := 'firing';
+            END IF;
+            IF v_next = 'firing' THEN
+                v_alert_id := monitoring_internal.raise_rule_alert(
+                    p_rule, d.group_labels, d.is_nodata, v_severity, v_value, v_threshold,
+                    d.breached_since, p_source);
+                firing := firing + 1;
+            ELSE
+                v_alert_id := NULL;
+                pending := pending + 1;
+            END IF;
+            transitions := transitions + (coalesce(d.state, 'inactive') IS DISTINCT FROM v_next)::integer;
+            INSERT INTO monitoring_internal.rule_groups AS g
+                (rule_name, group_key, group_labels, state, severity, value, threshold, breached_since,
+                 last_breach_at, last_data_at, evaluated_at, alert_id)
+            VALUES (p_rule.rule_name, d.group_key, d.group_labels, v_next, v_severity, v_value, v_threshold,
+                    d.breached_since, p_at, CASE WHEN d.has_data THEN p_at END, p_at, v_alert_id)
+            ON CONFLICT ON CONSTRAINT rule_groups_pkey DO UPDATE
+            SET state = excluded.state, severity = excluded.severity, value = excluded.value,
+                threshold = excluded.threshold, breached_since = excluded.breached_since,
+                last_breach_at = excluded.last_breach_at,
+                last_data_at = coalesce(excluded.last_data_at, g.last_data_at),
+                evaluated_at = excluded.evaluated_at, alert_id = excluded.alert_id;
+            CONTINUE;
+        END IF;
+
+        -- The condition does not hold.
+        IF d.state = 'firing' AND p_rule.keep_firing_for_seconds > 0
+           AND p_at - d.last_breach_at < make_interval(secs => p_rule.keep_firing_for_seconds) THEN
+            firing := firing + 1;  -- held through a short clear
+            CONTINUE;
+        END IF;
+        IF d.state = 'firing' THEN
+            PERFORM monitoring_internal.resolve_rule_alert(d.alert_id, coalesce(v_value, d.value), p_source);
+        END IF;
+        transitions := transitions + (d.state IN ('pending', 'firing'))::integer;
+        IF d.is_nodata OR p_rule.no_data = 'ok' OR (NOT d.has_data AND p_rule.no_data <> 'nodata') THEN
+            -- Nothing to remember: a cleared DatasourceNoData group, a quiet
+            -- group of a rule that ignores missing data, or one whose data
+            -- is gone and whose policy needs nothing more.
+            IF d.known THEN
+                DELETE FROM monitoring_internal.rule_groups AS g
+                WHERE g.rule_name = p_rule.rule_name AND g.group_key = d.group_key;
+            END IF;
+        ELSIF NOT d.known OR d.state <> 'inactive' THEN
+            -- Remember the group (first sight, or back from pending/firing):
+            -- its data going missing later must be noticed.
+            INSERT INTO monitoring_internal.rule_groups AS g
+                (rule_name, group_key, group_labels, state, value, last_data_at, evaluated_at)
+            VALUES (p_rule.rule_name, d.group_key, d.group_labels, 'inactive', v_value,
+                    CASE WHEN d.has_data THEN p_at END, p_at)
+            ON CONFLICT ON CONSTRAINT rule_groups_pkey DO UPDATE
+            SET state = 'inactive', severity = NULL, value = excluded.value, threshold = NULL,
+                breached_since = NULL, last_data_at = coalesce(excluded.last_data_at, g.last_data_at),
+                evaluated_at = excluded.evaluated_at, alert_id = NULL;
+        END IF;
+    END LOOP;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.evaluate_rule(p_rule monitoring.alert_rules, p_at timestamp with time zone, p_source text, OUT groups integer, OUT pending integer, OUT firing integer, OUT transitions integer) IS 'Internal: evaluates one rule at p_at: moves its groups between inactive, pending and firing and raises, updates or resolves their alerts.';
 
 CREATE FUNCTION monitoring_internal.event_time_bounds(OUT earliest timestamp with time zone, OUT latest timestamp with time zone) RETURNS record
     LANGUAGE sql STABLE
@@ -2766,6 +3458,23 @@ $$;
 
 COMMENT ON FUNCTION monitoring_internal.finish_tasks(p_task_ids text[], p_statuses text[], p_output_sizes bigint[], p_step_timings jsonb[], p_end_times timestamp with time zone[]) IS 'Internal: ends the running tasks among p_task_ids (status, output size, step timings, end time per element) and returns those finished with their durations; skips tasks not running; PV006 for an end before its start.';
 
+CREATE FUNCTION monitoring_internal.format_number(p_value double precision) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    -- Internal: a measured value for people: whole numbers as they are, others
+    -- with up to 4 decimals and no trailing zeros; huge or tiny ones in
+    -- exponent form (float8 output).
+    SELECT CASE
+        WHEN p_value IS NULL THEN NULL
+        WHEN p_value = trunc(p_value) AND abs(p_value) < 1e15 THEN trunc(p_value)::numeric::text
+        WHEN abs(p_value) >= 1e15 OR abs(p_value) < 0.0001 THEN p_value::text
+        ELSE rtrim(rtrim(round(p_value::numeric, 4)::text, '0'), '.')
+    END;
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.format_number(p_value double precision) IS 'Internal: a value as templates print it: 42, 3.1416, 1e+20.';
+
 CREATE FUNCTION monitoring_internal.history_retention_cutoff(p_retention jsonb) RETURNS timestamp with time zone
     LANGUAGE sql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
@@ -2783,6 +3492,20 @@ CREATE FUNCTION monitoring_internal.history_retention_cutoff(p_retention jsonb) 
 $$;
 
 COMMENT ON FUNCTION monitoring_internal.history_retention_cutoff(p_retention jsonb) IS 'Internal: now() minus a history table''s retention in days (the longest severity''s where retention is per severity).';
+
+CREATE FUNCTION monitoring_internal.is_named_list(p_value jsonb) RETURNS boolean
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    -- Internal: an array whose elements are all objects with a string
+    -- "name" (alert_rules): config files merge such lists by name.
+    SELECT jsonb_typeof(p_value) = 'array'
+       AND NOT EXISTS (SELECT FROM jsonb_array_elements(p_value) AS e (element)
+                       WHERE jsonb_typeof(e.element) IS DISTINCT FROM 'object'
+                          OR jsonb_typeof(e.element -> 'name') IS DISTINCT FROM 'string');
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.is_named_list(p_value jsonb) IS 'Internal: true for an array of objects that each have a string "name" (merged by name by config_merge and config_patch).';
 
 CREATE FUNCTION monitoring_internal.lock_checks() RETURNS void
     LANGUAGE sql
@@ -2856,6 +3579,19 @@ $$;
 
 COMMENT ON FUNCTION monitoring_internal.note_ingest(p_table text, p_first_event_time timestamp with time zone, p_last_event_time timestamp with time zone) IS 'Internal: called in every transaction that writes performance_monitoring or processing_metrics rows, with the earliest and latest event time (recorded_at, end_time); queues the minutes that are already rolled up for recomputation.';
 
+CREATE FUNCTION monitoring_internal.notify_evaluator(p_reason text) RETURNS void
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    -- Internal: wakes `pgvigil worker` for an event that matters at once (a
+    -- health status change, a critical error), instead of waiting for its
+    -- next cycle. Delivered at commit, and only then; the same reason twice
+    -- in one transaction is one notification.
+    SELECT pg_notify('pgvigil_evaluate', p_reason);
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.notify_evaluator(p_reason text) IS 'Internal: NOTIFY pgvigil_evaluate (payload: why), which pgvigil worker LISTENs to.';
+
 CREATE FUNCTION monitoring_internal.park_task_completions(p_task_ids text[], p_statuses text[], p_output_sizes bigint[], p_step_timings jsonb[], p_end_times timestamp with time zone[]) RETURNS integer
     LANGUAGE plpgsql
     AS $$
@@ -2892,6 +3628,26 @@ END;
 $$;
 
 COMMENT ON FUNCTION monitoring_internal.park_task_completions(p_task_ids text[], p_statuses text[], p_output_sizes bigint[], p_step_timings jsonb[], p_end_times timestamp with time zone[]) IS 'Internal: parks completions whose task is not running here, after probing running_tasks for a start another session has not committed yet (finished at once if so). Returns how many stay parked.';
+
+CREATE FUNCTION monitoring_internal.parse_duration(p_value jsonb) RETURNS double precision
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+    -- Internal: a rule duration in seconds, as Prometheus writes them: a
+    -- string of one or more <number><unit> parts, units ms, s, m, h, d, w
+    -- ("90s", "5m", "1h30m"), or a plain number of seconds. NULL for
+    -- anything else (the caller reports it).
+    SELECT CASE
+        WHEN jsonb_typeof(p_value) = 'number' THEN (p_value #>> '{}')::double precision
+        WHEN jsonb_typeof(p_value) = 'string'
+             AND (p_value #>> '{}') ~ '^([0-9]+(\.[0-9]+)?(ms|s|m|h|d|w))+$' THEN
+            (SELECT sum(m[1]::double precision * CASE m[2] WHEN 'ms' THEN 0.001 WHEN 's' THEN 1 WHEN 'm' THEN 60
+                                                     WHEN 'h' THEN 3600 WHEN 'd' THEN 86400 ELSE 604800 END)
+             FROM regexp_matches(p_value #>> '{}', '([0-9]+(?:\.[0-9]+)?)(ms|s|m|h|d|w)', 'g') AS m)
+    END;
+$_$;
+
+COMMENT ON FUNCTION monitoring_internal.parse_duration(p_value jsonb) IS 'Internal: "90s", "5m", "1h30m", "2d", "1w" (or a number of seconds) in seconds; NULL when malformed.';
 
 CREATE FUNCTION monitoring_internal.performance_minute_aggregate(p_from timestamp with time zone, p_to timestamp with time zone) RETURNS TABLE(bucket timestamp with time zone, metric_name text, metric_type text, component text, unit text, sample_count bigint, value_sum double precision, value_min double precision, value_max double precision, value_sketch bigint[])
     LANGUAGE sql STABLE PARALLEL SAFE
@@ -2931,6 +3687,83 @@ CREATE FUNCTION monitoring_internal.performance_minute_aggregate(p_from timestam
 $$;
 
 COMMENT ON FUNCTION monitoring_internal.performance_minute_aggregate(p_from timestamp with time zone, p_to timestamp with time zone) IS 'Internal: the minute aggregate of performance samples recorded in [p_from, p_to): per UTC minute and series, the columns of performance_rollup_minute (count, sum, min, max, value_sketch). Used by apply_rollup_pending() and performance_tail().';
+
+CREATE FUNCTION monitoring_internal.raise_rule_alert(p_rule monitoring.alert_rules, p_group_labels jsonb, p_no_data boolean, p_severity text, p_value double precision, p_threshold double precision, p_breached_since timestamp with time zone, p_source text) RETURNS bigint
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Internal: fires a rule's alert for a group, or updates the one firing
+-- (the open alert of its alert_key): value, last seen, and severity raised or
+-- lowered in place with an alert_events row. Labels: alertname (the rule;
+-- DatasourceNoData with rulename for a group without data), the group's
+-- labels, severity and the rule's labels, rendered; annotations rendered
+-- the same way. alert_key = rule:group values, the readable identity.
+DECLARE
+    v_alertname text := CASE WHEN p_no_data THEN 'DatasourceNoData' ELSE p_rule.rule_name END;
+    v_subject text := coalesce(nullif(array_to_string(ARRAY(
+                          SELECT p_group_labels ->> CASE WHEN g LIKE 'tags.%' THEN substr(g, 6) ELSE g END
+                          FROM unnest(p_rule.group_by) WITH ORDINALITY AS x (g, n) ORDER BY n), '/'), ''), 'all');
+    v_alert_key text := p_rule.rule_name || CASE WHEN p_no_data THEN ':nodata:' ELSE ':' END || v_subject;
+    v_labels jsonb;
+    v_annotations jsonb;
+    v_title text;
+    v_message text;
+    v_previous text;
+    v_alert_id bigint;
+BEGIN
+    v_labels := p_group_labels
+        || (SELECT coalesce(jsonb_object_agg(l.key, monitoring_internal.render_template(
+                       l.value #>> '{}', p_group_labels, p_value, p_severity, p_threshold, p_rule.rule_name)), '{}')
+            FROM jsonb_each(p_rule.labels) AS l)
+        || jsonb_build_object('alertname', v_alertname, 'severity', p_severity)
+        || CASE WHEN p_no_data THEN jsonb_build_object('rulename', p_rule.rule_name) ELSE '{}' END;
+    v_annotations := (SELECT coalesce(jsonb_object_agg(a.key, monitoring_internal.render_template(
+                                  a.value #>> '{}', v_labels, p_value, p_severity, p_threshold, p_rule.rule_name)), '{}')
+                      FROM jsonb_each(p_rule.annotations) AS a);
+    v_title := coalesce(v_annotations ->> 'summary',
+                        CASE WHEN p_no_data THEN format('No data for %s (%s)', p_rule.rule_name, v_subject)
+                             ELSE format('%s: %s', p_rule.rule_name, v_subject) END);
+    v_message := coalesce(v_annotations ->> 'description',
+                          CASE WHEN p_no_data THEN format('rule %s has no data for %s', p_rule.rule_name, v_subject)
+                               ELSE format('%s is %s for %s (%s threshold %s %s)', p_rule.rule_name,
+                                           coalesce(monitoring_internal.format_number(p_value), 'no data'), v_subject,
+                                           p_severity, p_rule.comparison,
+                                           coalesce(monitoring_internal.format_number(p_threshold), '-')) END);
+
+    SELECT a.alert_id, a.severity INTO v_alert_id, v_previous
+    FROM monitoring.alerts AS a
+    WHERE a.alert_key = v_alert_key AND a.resolved_at IS NULL
+    FOR UPDATE;
+    IF NOT FOUND THEN
+        INSERT INTO monitoring.alerts
+            (alert_key, alert_type, subject, severity, title, message, current_value, threshold_value,
+             details, triggered_by, rule_name, labels, annotations, fingerprint, breached_at)
+        VALUES (v_alert_key, p_rule.rule_name, v_subject, p_severity, v_title, v_message, p_value, p_threshold,
+                jsonb_build_object('group', p_group_labels), p_source, p_rule.rule_name, v_labels, v_annotations,
+                monitoring.alert_fingerprint(v_labels), coalesce(p_breached_since, now()))
+        RETURNING alert_id INTO v_alert_id;
+        INSERT INTO monitoring.alert_events (alert_id, event_type, severity, current_value, actor)
+        VALUES (v_alert_id, 'triggered', p_severity, p_value, p_source);
+        RETURN v_alert_id;
+    END IF;
+    UPDATE monitoring.alerts AS a
+    SET severity = p_severity,
+        severity_changed_at = CASE WHEN a.severity <> p_severity THEN now() ELSE a.severity_changed_at END,
+        title = v_title, message = v_message, current_value = p_value, threshold_value = p_threshold,
+        last_seen_at = now(), occurrence_count = a.occurrence_count + 1,
+        labels = v_labels, annotations = v_annotations,
+        fingerprint = CASE WHEN a.labels IS DISTINCT FROM v_labels THEN monitoring.alert_fingerprint(v_labels)
+                           ELSE a.fingerprint END
+    WHERE a.alert_id = v_alert_id;
+    IF v_previous <> p_severity THEN
+        INSERT INTO monitoring.alert_events (alert_id, event_type, previous_severity, severity, current_value, actor)
+        VALUES (v_alert_id, 'severity_changed', v_previous, p_severity, p_value, p_source);
+    END IF;
+    RETURN v_alert_id;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.raise_rule_alert(p_rule monitoring.alert_rules, p_group_labels jsonb, p_no_data boolean, p_severity text, p_value double precision, p_threshold double precision, p_breached_since timestamp with time zone, p_source text) IS 'Internal: fires or updates the alert of one group of a rule, with its labels, annotations and fingerprint; returns its id.';
 
 CREATE FUNCTION monitoring_internal.record_task_starts(p_task_ids text[], p_task_types text[], p_worker_ids text[], p_input_sizes bigint[], p_metadata jsonb[], p_start_times timestamp with time zone[], p_statuses text[], p_output_sizes bigint[], p_step_timings jsonb[], p_end_times timestamp with time zone[]) RETURNS integer
     LANGUAGE plpgsql
@@ -3030,6 +3863,439 @@ $$;
 
 COMMENT ON FUNCTION monitoring_internal.record_task_starts(p_task_ids text[], p_task_types text[], p_worker_ids text[], p_input_sizes bigint[], p_metadata jsonb[], p_start_times timestamp with time zone[], p_statuses text[], p_output_sizes bigint[], p_step_timings jsonb[], p_end_times timestamp with time zone[]) IS 'Internal: records task starts (finished at once when their completion is given or parked); PV006, PV101, PV103. Called by start_task_tracking() and record_task_events().';
 
+CREATE FUNCTION monitoring_internal.render_template(p_template text, p_labels jsonb, p_value double precision, p_severity text, p_threshold double precision, p_rule text) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+-- Internal: substitutes a template checked by template_problem(), left to
+-- right, so a value that itself contains "{{" is printed as it is. Numbers
+-- print with up to 4 decimals and no trailing zeros; a label the alert
+-- does not have prints as the empty string, as in Prometheus.
+DECLARE
+    v_rest text := p_template;
+    v_out text := '';
+    m text[];
+BEGIN
+    IF p_template IS NULL OR position('{{' IN p_template) = 0 THEN
+        RETURN p_template;
+    END IF;
+    LOOP
+        m := regexp_match(v_rest, '^(.*?)\{\{\s*\$([a-z]+)(?:\.([A-Za-z_][A-Za-z0-9_]*))?\s*\}\}(.*)$', 's');
+        EXIT WHEN m IS NULL;
+        v_out := v_out || m[1] || coalesce(CASE m[2]
+                     WHEN 'value' THEN monitoring_internal.format_number(p_value)
+                     WHEN 'threshold' THEN monitoring_internal.format_number(p_threshold)
+                     WHEN 'severity' THEN p_severity
+                     WHEN 'rule' THEN p_rule
+                     WHEN 'labels' THEN p_labels ->> m[3]
+                 END, '');
+        v_rest := m[4];
+    END LOOP;
+    RETURN v_out || v_rest;
+END;
+$_$;
+
+COMMENT ON FUNCTION monitoring_internal.render_template(p_template text, p_labels jsonb, p_value double precision, p_severity text, p_threshold double precision, p_rule text) IS 'Internal: a label or annotation template with $value, $threshold, $severity, $rule and $labels.NAME substituted.';
+
+CREATE FUNCTION monitoring_internal.resolve_rule_alert(p_alert_id bigint, p_value double precision, p_source text) RETURNS boolean
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Internal: a firing group cleared: its alert (acknowledged or not)
+-- resolves, with the value that cleared it in alert_events. False when it
+-- was resolved already (by hand).
+BEGIN
+    UPDATE monitoring.alerts AS a
+    SET status = 'resolved', resolved_at = now(), resolved_by = p_source,
+        resolution_note = 'the condition cleared'
+    WHERE a.alert_id = p_alert_id AND a.resolved_at IS NULL;
+    IF NOT FOUND THEN
+        RETURN false;
+    END IF;
+    INSERT INTO monitoring.alert_events (alert_id, event_type, severity, current_value, actor)
+    SELECT a.alert_id, 'resolved', a.severity, p_value, p_source FROM monitoring.alerts AS a
+    WHERE a.alert_id = p_alert_id;
+    RETURN true;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.resolve_rule_alert(p_alert_id bigint, p_value double precision, p_source text) IS 'Internal: resolves the alert of a group that cleared, recording the value; false if it was resolved already.';
+
+CREATE FUNCTION monitoring_internal.rule_condition_problems(p_condition jsonb, p_group_by text[], p_document jsonb) RETURNS TABLE(code text, problem text)
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+-- Internal: the problems of what a rule (or one inline condition of a
+-- composite) measures: source, aggregate, window, comparison, and its
+-- thresholds (a rule) or threshold (a condition). Messages start with the
+-- field ('.source...'), for the caller to prefix with where it is.
+DECLARE
+    v_source jsonb := p_condition -> 'source';
+    v_kind text := p_condition #>> '{source,kind}';
+    v_catalog record;
+    v_key text;
+    v_value jsonb;
+    v_thresholds jsonb;
+    v_previous double precision;
+    v_number double precision;
+    v_ascending boolean := coalesce(p_condition ->> 'comparison', '>=') IN ('>', '>=');
+    v_label text;
+BEGIN
+    IF jsonb_typeof(v_source) IS DISTINCT FROM 'object' THEN
+        RETURN QUERY SELECT 'PV501', '.source must be an object such as {"kind": "metric", "metric_name": "cpu_usage"}'::text;
+        RETURN;
+    END IF;
+    SELECT * INTO v_catalog FROM monitoring_internal.rule_sources() AS s WHERE s.kind = v_kind;
+    IF NOT FOUND THEN
+        RETURN QUERY SELECT 'PV501', format('.source.kind must be metric, task, error, queue or health, got %s',
+                                            coalesce((v_source -> 'kind')::text, 'nothing'));
+        RETURN;
+    END IF;
+    FOR v_key, v_value IN SELECT e.key, e.value FROM jsonb_each(v_source) AS e WHERE e.key <> 'kind' ORDER BY 1 LOOP
+        IF NOT v_key = ANY (v_catalog.filters) THEN
+            RETURN QUERY SELECT 'PV501', format('.source: a %s source has no filter %s (it has %s)', v_kind, v_key,
+                                                array_to_string(v_catalog.filters, ', '));
+        ELSIF v_key = 'tags' AND (jsonb_typeof(v_value) <> 'object'
+                                  OR EXISTS (SELECT FROM jsonb_each(v_value) AS t WHERE jsonb_typeof(t.value) <> 'string')) THEN
+            RETURN QUERY SELECT 'PV501', '.source.tags must be an object of strings, matched as a subset of the sample''s tags'::text;
+        ELSIF v_key <> 'tags' AND (jsonb_typeof(v_value) <> 'string' OR length(v_value #>> '{}') NOT BETWEEN 1 AND 200) THEN
+            RETURN QUERY SELECT 'PV501', format('.source.%s must be a string of 1-200 characters', v_key);
+        END IF;
+    END LOOP;
+    FOREACH v_key IN ARRAY v_catalog.required_filters LOOP
+        IF NOT v_source ? v_key THEN
+            RETURN QUERY SELECT 'PV501', format('.source: a %s source needs %s', v_kind, v_key);
+        END IF;
+    END LOOP;
+    IF NOT (p_condition ->> 'aggregate') = ANY (v_catalog.aggregates) OR jsonb_typeof(p_condition -> 'aggregate') <> 'string' THEN
+        RETURN QUERY SELECT 'PV502', format('.aggregate: a %s source has %s, got %s', v_kind,
+                                            array_to_string(v_catalog.aggregates, ', '), coalesce((p_condition -> 'aggregate')::text, 'nothing'));
+    END IF;
+    IF p_condition ? 'window' AND coalesce(monitoring_internal.parse_duration(p_condition -> 'window') <= 0, true) THEN
+        RETURN QUERY SELECT 'PV503', format('.window must be a duration > 0 such as "5m", got %s', p_condition -> 'window');
+    END IF;
+    IF p_condition ? 'comparison' AND NOT coalesce((p_condition ->> 'comparison') = ANY (ARRAY['>', '>=', '<', '<=']), false) THEN
+        RETURN QUERY SELECT 'PV509', format('.comparison must be >, >=, < or <=, got %s', p_condition -> 'comparison');
+    END IF;
+    FOREACH v_label IN ARRAY p_group_by LOOP
+        IF NOT (v_label = ANY (v_catalog.labels)
+                OR (v_kind = 'metric' AND v_label ~ '^tags\.[A-Za-z_][A-Za-z0-9_]{0,99}$')) THEN
+            RETURN QUERY SELECT 'PV509', format('.group_by: a %s source has no label %s (it has %s%s)', v_kind, v_label,
+                                                array_to_string(v_catalog.labels, ', '),
+                                                CASE WHEN v_kind = 'metric' THEN ', tags.KEY' ELSE '' END);
+        END IF;
+    END LOOP;
+
+    IF p_condition ? 'threshold' THEN
+        v_value := p_condition -> 'threshold';
+        IF jsonb_typeof(v_value) <> 'number' OR abs((v_value #>> '{}')::numeric) > 1e308 THEN
+            RETURN QUERY SELECT 'PV506', format('.threshold must be a finite number, got %s', v_value);
+        END IF;
+        RETURN;
+    END IF;
+    IF NOT p_condition ? 'thresholds' THEN
+        IF NOT p_condition ? 'name' THEN  -- an inline condition: the caller reports the missing threshold
+            RETURN;
+        END IF;
+        RETURN QUERY SELECT 'PV504', '.thresholds: a rule needs at least one of low, medium, high, critical'::text;
+        RETURN;
+    END IF;
+    v_thresholds := p_condition -> 'thresholds';
+    IF jsonb_typeof(v_thresholds) = 'string' THEN  -- a set of the alert_thresholds section, by name
+        IF (v_thresholds #>> '{}') !~ '^alert_thresholds\.[a-z_]+$'
+           OR jsonb_typeof(p_document #> string_to_array(v_thresholds #>> '{}', '.')) IS DISTINCT FROM 'object' THEN
+            RETURN QUERY SELECT 'PV504', format('.thresholds names %s, which is not a set of alert_thresholds', v_thresholds);
+            RETURN;
+        END IF;
+        v_thresholds := p_document #> string_to_array(v_thresholds #>> '{}', '.');
+    END IF;
+    IF jsonb_typeof(v_thresholds) <> 'object' OR v_thresholds = '{}' THEN
+        RETURN QUERY SELECT 'PV504', '.thresholds: a rule needs at least one of low, medium, high, critical'::text;
+        RETURN;
+    END IF;
+    FOR v_key IN SELECT k FROM jsonb_object_keys(v_thresholds) AS k WHERE monitoring_internal.severity_rank(k) IS NULL LOOP
+        RETURN QUERY SELECT 'PV504', format('.thresholds: %s is not a severity (low, medium, high, critical)', v_key);
+    END LOOP;
+    FOREACH v_key IN ARRAY ARRAY['low', 'medium', 'high', 'critical'] LOOP
+        v_value := v_thresholds -> v_key;
+        CONTINUE WHEN v_value IS NULL;
+        IF jsonb_typeof(v_value) <> 'number' OR abs((v_value #>> '{}')::numeric) > 1e308 THEN
+            RETURN QUERY SELECT 'PV506', format('.thresholds.%s must be a finite number, got %s', v_key, v_value);
+            CONTINUE;
+        END IF;
+        v_number := (v_value #>> '{}')::double precision;
+        IF v_previous IS NOT NULL AND (CASE WHEN v_ascending THEN v_number < v_previous ELSE v_number > v_previous END) THEN
+            RETURN QUERY SELECT 'PV504', format('.thresholds.%s (%s) must be %s the threshold of the severity below it',
+                                                v_key, v_value, CASE WHEN v_ascending THEN '>=' ELSE '<=' END);
+        END IF;
+        v_previous := v_number;
+    END LOOP;
+END;
+$_$;
+
+COMMENT ON FUNCTION monitoring_internal.rule_condition_problems(p_condition jsonb, p_group_by text[], p_document jsonb) IS 'Internal: the problems of a rule''s or a condition''s source, aggregate, window, comparison, group_by and thresholds.';
+
+CREATE FUNCTION monitoring_internal.rule_error_hint(p_code text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+    -- Internal: the HINT of each rule error code (docs/error-codes.md).
+    SELECT CASE p_code
+        WHEN 'PV501' THEN 'A source is an object with "kind" (metric, task, error, queue, health) and that kind''s filters; see docs/rules.md#sources.'
+        WHEN 'PV502' THEN 'Use one of the aggregates the source lists in docs/rules.md#sources, e.g. "avg" for a metric, "failure_ratio" for tasks.'
+        WHEN 'PV503' THEN 'Write durations as Prometheus does: "30s", "5m", "1h30m", "7d" (or a number of seconds); window > 0, for and keep_firing_for >= 0.'
+        WHEN 'PV504' THEN 'thresholds maps low, medium, high and critical (any of them, at least one) to numbers ordered the way the comparison goes; a composite rule names one "severity".'
+        WHEN 'PV505' THEN 'Templates may use {{ $value }}, {{ $threshold }}, {{ $severity }}, {{ $rule }} and {{ $labels.NAME }}; close every {{ with }}.'
+        WHEN 'PV506' THEN 'Thresholds are finite numbers such as 80 or 0.05 (no strings, no Infinity, within the double precision range).'
+        WHEN 'PV507' THEN 'Give each rule its own name; a file that changes a rule lists it once.'
+        WHEN 'PV508' THEN 'all_of / any_of lists conditions: {"rule": NAME} of a rule that exists and is not itself composite, grouped by at least the composite''s group_by, or an inline {source, aggregate, window, comparison, threshold}.'
+        WHEN 'PV509' THEN 'Check the named field against docs/rules.md: names are letters, digits and _, group_by names labels of the source, comparison is >, >=, < or <=, no_data is ok, alerting, keep_last or nodata.'
+        WHEN 'PV510' THEN 'List the rules with pgvigil rules list, or SELECT rule_name FROM monitoring.v_alert_rules.'
+        WHEN 'PV511' THEN 'Shipped rules come back with every upgrade: disable it instead (monitoring.set_alert_rule_enabled(name, false), or "enabled": false in the config).'
+    END;
+$_$;
+
+COMMENT ON FUNCTION monitoring_internal.rule_error_hint(p_code text) IS 'Internal: the HINT that goes with a rule error code PV501-PV511.';
+
+CREATE FUNCTION monitoring_internal.rule_group_values(p_rule monitoring.alert_rules, p_at timestamp with time zone) RETURNS TABLE(group_key text, group_labels jsonb, value double precision, severity text, threshold double precision)
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Internal: every group a rule has data for at p_at, with its value and the
+-- severity it reaches (NULL: the condition does not hold). A group with
+-- fewer than min_samples samples has no data. A composite rule's groups are
+-- those its conditions share (all) or any of them has (any), on its
+-- group_by labels; it holds with its one severity where all (any) of its
+-- conditions hold, and its value is the first condition's.
+BEGIN
+    IF p_rule.composite_match IS NULL THEN
+        RETURN QUERY
+        SELECT md5(v.group_labels::text), v.group_labels, v.value, t.severity, t.threshold
+        FROM monitoring_internal.source_values(p_rule.source_kind, p_rule.source_filter, p_rule.aggregate,
+                                               p_rule.window_seconds, p_rule.group_by, p_at) AS v
+        LEFT JOIN LATERAL monitoring_internal.threshold_severity(v.value, p_rule.thresholds, p_rule.comparison) AS t ON true
+        WHERE v.samples >= p_rule.min_samples AND v.value IS NOT NULL;
+        RETURN;
+    END IF;
+    RETURN QUERY
+    WITH conditions AS (
+        SELECT x.c, x.n FROM jsonb_array_elements(p_rule.conditions) WITH ORDINALITY AS x (c, n)
+    ), condition_values AS (
+        SELECT k.n AS position, v.group_labels, v.value, v.holds
+        FROM conditions AS k,
+             LATERAL (
+                 -- {"rule": NAME}: that rule's groups, on the composite's labels.
+                 SELECT (SELECT coalesce(jsonb_object_agg(l.key, l.value), '{}') FROM jsonb_each(g.group_labels) AS l
+                         WHERE l.key = ANY (p_rule.group_by) OR 'tags.' || l.key = ANY (p_rule.group_by)) AS group_labels,
+                        g.value, g.severity IS NOT NULL AS holds
+                 FROM monitoring.alert_rules AS r,
+                      LATERAL monitoring_internal.rule_group_values(r, p_at) AS g
+                 WHERE k.c ? 'rule' AND r.rule_name = k.c ->> 'rule'
+                 UNION ALL
+                 -- An inline condition: its source on the composite's labels.
+                 SELECT sv.group_labels, sv.value,
+                        CASE k.c ->> 'comparison'
+                            WHEN '>' THEN sv.value > (k.c ->> 'threshold')::double precision
+                            WHEN '>=' THEN sv.value >= (k.c ->> 'threshold')::double precision
+                            WHEN '<' THEN sv.value < (k.c ->> 'threshold')::double precision
+                            ELSE sv.value <= (k.c ->> 'threshold')::double precision END
+                 FROM monitoring_internal.source_values(
+                          CASE WHEN NOT k.c ? 'rule' THEN k.c ->> 'kind' END, k.c -> 'filter', k.c ->> 'aggregate',
+                          (k.c ->> 'window_seconds')::double precision, p_rule.group_by, p_at) AS sv
+                 WHERE sv.samples >= p_rule.min_samples AND sv.value IS NOT NULL) AS v
+    )
+    SELECT md5(c.group_labels::text), c.group_labels,
+           (array_agg(c.value ORDER BY c.position))[1],
+           CASE WHEN (p_rule.composite_match = 'all'
+                      AND count(DISTINCT c.position) FILTER (WHERE c.holds) = jsonb_array_length(p_rule.conditions))
+                  OR (p_rule.composite_match = 'any' AND bool_or(c.holds))
+                THEN (SELECT k FROM jsonb_object_keys(p_rule.thresholds) AS k LIMIT 1) END,
+           NULL::double precision
+    FROM condition_values AS c
+    GROUP BY c.group_labels;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.rule_group_values(p_rule monitoring.alert_rules, p_at timestamp with time zone) IS 'Internal: a rule''s groups at p_at with their value and the severity reached (NULL when the condition does not hold).';
+
+CREATE FUNCTION monitoring_internal.rule_problems(p_rule jsonb, p_document jsonb) RETURNS TABLE(code text, problem text)
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+-- Internal: every problem of one rule of the config's alert_rules, with
+-- its error code. p_document is the whole config, for the rules a
+-- composite refers to and the alert_thresholds a rule may name. Rules are
+-- data: nothing here or in the evaluator runs text from a rule as SQL.
+DECLARE
+    c_keys CONSTANT text[] := ARRAY['name', 'description', 'source', 'aggregate', 'window', 'group_by',
+        'comparison', 'thresholds', 'severity', 'all_of', 'any_of', 'for', 'keep_firing_for', 'no_data',
+        'min_samples', 'labels', 'annotations', 'enabled'];
+    v_name text := p_rule ->> 'name';
+    v_where text;
+    v_key text;
+    v_value jsonb;
+    v_conditions jsonb;
+    v_condition jsonb;
+    v_other jsonb;
+    v_group_by text[];
+    v_problem text;
+    v_position integer := 0;
+BEGIN
+    IF jsonb_typeof(p_rule) IS DISTINCT FROM 'object' THEN
+        RETURN QUERY SELECT 'PV509', 'alert_rules: every rule must be a JSON object';
+        RETURN;
+    END IF;
+    v_where := format('alert_rules[%s]', coalesce(v_name, '?'));
+    IF v_name IS NULL OR jsonb_typeof(p_rule -> 'name') <> 'string'
+       OR v_name !~ '^[A-Za-z_][A-Za-z0-9_]{0,99}$' THEN
+        RETURN QUERY SELECT 'PV509', format('%s.name must be 1-100 letters, digits or _, not starting with a digit', v_where);
+    END IF;
+    FOR v_key IN SELECT k FROM jsonb_object_keys(p_rule) AS k WHERE NOT k = ANY (c_keys) ORDER BY 1 LOOP
+        RETURN QUERY SELECT 'PV509', format('%s: unknown key %s', v_where, v_key);
+    END LOOP;
+    IF p_rule ? 'description' AND jsonb_typeof(p_rule -> 'description') <> 'string' THEN
+        RETURN QUERY SELECT 'PV509', format('%s.description must be a string', v_where);
+    END IF;
+    IF p_rule ? 'enabled' AND jsonb_typeof(p_rule -> 'enabled') <> 'boolean' THEN
+        RETURN QUERY SELECT 'PV509', format('%s.enabled must be true or false', v_where);
+    END IF;
+    IF p_rule ? 'no_data' AND NOT coalesce((p_rule ->> 'no_data') = ANY (ARRAY['ok', 'alerting', 'keep_last', 'nodata']), false) THEN
+        RETURN QUERY SELECT 'PV509', format('%s.no_data must be ok, alerting, keep_last or nodata', v_where);
+    END IF;
+    IF p_rule ? 'min_samples' AND (jsonb_typeof(p_rule -> 'min_samples') <> 'number'
+                                   OR (p_rule ->> 'min_samples') !~ '^[0-9]{1,9}$'
+                                   OR (p_rule ->> 'min_samples')::integer < 1) THEN
+        RETURN QUERY SELECT 'PV509', format('%s.min_samples must be a whole number >= 1', v_where);
+    END IF;
+    FOREACH v_key IN ARRAY ARRAY['for', 'keep_firing_for'] LOOP
+        IF p_rule ? v_key AND coalesce(monitoring_internal.parse_duration(p_rule -> v_key) < 0, true) THEN
+            RETURN QUERY SELECT 'PV503', format('%s.%s must be a duration such as "5m", got %s', v_where, v_key, p_rule -> v_key);
+        END IF;
+    END LOOP;
+    FOREACH v_key IN ARRAY ARRAY['labels', 'annotations'] LOOP
+        CONTINUE WHEN NOT p_rule ? v_key;
+        IF jsonb_typeof(p_rule -> v_key) <> 'object' THEN
+            RETURN QUERY SELECT 'PV509', format('%s.%s must be an object of strings', v_where, v_key);
+            CONTINUE;
+        END IF;
+        FOR v_value, v_problem IN
+            SELECT to_jsonb(e.key), CASE WHEN jsonb_typeof(e.value) <> 'string' THEN 'must be a string'
+                                         ELSE monitoring_internal.template_problem(e.value #>> '{}') END
+            FROM jsonb_each(p_rule -> v_key) AS e
+        LOOP
+            IF v_key = 'labels' AND (v_value #>> '{}') !~ '^[A-Za-z_][A-Za-z0-9_]{0,99}$' THEN
+                RETURN QUERY SELECT 'PV509', format('%s.labels: %s is not a label name (letters, digits, _)', v_where, v_value);
+            ELSIF v_key = 'labels' AND (v_value #>> '{}') IN ('alertname', 'severity') THEN
+                RETURN QUERY SELECT 'PV509', format('%s.labels: %s is set by pgvigil', v_where, v_value);
+            END IF;
+            IF v_problem IS NOT NULL THEN
+                RETURN QUERY SELECT 'PV505', format('%s.%s.%s %s', v_where, v_key, v_value #>> '{}', v_problem);
+            END IF;
+        END LOOP;
+    END LOOP;
+    IF p_rule ? 'group_by' THEN
+        IF jsonb_typeof(p_rule -> 'group_by') <> 'array'
+           OR EXISTS (SELECT FROM jsonb_array_elements(p_rule -> 'group_by') AS g WHERE jsonb_typeof(g) <> 'string') THEN
+            RETURN QUERY SELECT 'PV509', format('%s.group_by must be a list of label names', v_where);
+        ELSE
+            SELECT array_agg(g ORDER BY n) INTO v_group_by
+            FROM jsonb_array_elements_text(p_rule -> 'group_by') WITH ORDINALITY AS x (g, n);
+            IF cardinality(v_group_by) <> (SELECT count(DISTINCT g) FROM unnest(v_group_by) AS g) THEN
+                RETURN QUERY SELECT 'PV509', format('%s.group_by names a label twice', v_where);
+            END IF;
+        END IF;
+    END IF;
+    v_group_by := coalesce(v_group_by, '{}');
+
+    IF p_rule ? 'all_of' OR p_rule ? 'any_of' THEN
+        IF p_rule ? 'all_of' AND p_rule ? 'any_of' THEN
+            RETURN QUERY SELECT 'PV508', format('%s: a composite rule has all_of or any_of, not both', v_where);
+            RETURN;
+        END IF;
+        FOREACH v_key IN ARRAY ARRAY['source', 'aggregate', 'window', 'thresholds'] LOOP
+            IF p_rule ? v_key THEN
+                RETURN QUERY SELECT 'PV508', format('%s: a composite rule has no %s of its own (its conditions do)', v_where, v_key);
+            END IF;
+        END LOOP;
+        IF monitoring_internal.severity_rank(p_rule ->> 'severity') IS NULL THEN
+            RETURN QUERY SELECT 'PV504', format('%s.severity must be low, medium, high or critical', v_where);
+        END IF;
+        v_conditions := coalesce(p_rule -> 'all_of', p_rule -> 'any_of');
+        IF jsonb_typeof(v_conditions) <> 'array' OR jsonb_array_length(v_conditions) = 0 THEN
+            RETURN QUERY SELECT 'PV508', format('%s: all_of / any_of must list at least one condition', v_where);
+            RETURN;
+        END IF;
+        FOR v_condition IN SELECT c FROM jsonb_array_elements(v_conditions) AS c LOOP
+            v_position := v_position + 1;
+            IF jsonb_typeof(v_condition) <> 'object' THEN
+                RETURN QUERY SELECT 'PV508', format('%s condition %s must be an object', v_where, v_position);
+            ELSIF v_condition ? 'rule' THEN
+                SELECT r INTO v_other FROM jsonb_array_elements(p_document -> 'alert_rules') AS r
+                WHERE r ->> 'name' = v_condition ->> 'rule' LIMIT 1;
+                IF v_other IS NULL OR v_condition ->> 'rule' = v_name THEN
+                    RETURN QUERY SELECT 'PV508', format('%s condition %s refers to %s, which is not a rule of this config',
+                                                        v_where, v_position, coalesce(v_condition ->> 'rule', 'nothing'));
+                ELSIF v_other ? 'all_of' OR v_other ? 'any_of' THEN
+                    RETURN QUERY SELECT 'PV508', format('%s condition %s refers to the composite rule %s', v_where, v_position, v_other ->> 'name');
+                ELSIF NOT v_group_by <@ ARRAY(SELECT jsonb_array_elements_text(coalesce(v_other -> 'group_by', '[]'))) THEN
+                    RETURN QUERY SELECT 'PV508', format('%s condition %s: rule %s does not group by every label of %s',
+                                                        v_where, v_position, v_other ->> 'name', array_to_string(v_group_by, ', '));
+                ELSIF (SELECT count(*) FROM jsonb_object_keys(v_condition)) > 1 THEN
+                    RETURN QUERY SELECT 'PV508', format('%s condition %s: a {"rule": ...} condition has no other keys', v_where, v_position);
+                END IF;
+            ELSE
+                FOR v_key IN SELECT k FROM jsonb_object_keys(v_condition) AS k
+                             WHERE NOT k = ANY (ARRAY['source', 'aggregate', 'window', 'comparison', 'threshold']) LOOP
+                    RETURN QUERY SELECT 'PV508', format('%s condition %s: unknown key %s', v_where, v_position, v_key);
+                END LOOP;
+                RETURN QUERY SELECT p.code, format('%s condition %s%s', v_where, v_position, p.problem)
+                FROM monitoring_internal.rule_condition_problems(v_condition, v_group_by, p_document) AS p;
+                IF NOT v_condition ? 'threshold' THEN
+                    RETURN QUERY SELECT 'PV506', format('%s condition %s needs a threshold', v_where, v_position);
+                END IF;
+            END IF;
+        END LOOP;
+        RETURN;
+    END IF;
+
+    IF p_rule ? 'severity' THEN
+        RETURN QUERY SELECT 'PV509', format('%s: severity is for composite rules; a rule has thresholds per severity', v_where);
+    END IF;
+    RETURN QUERY SELECT p.code, v_where || p.problem
+    FROM monitoring_internal.rule_condition_problems(p_rule, v_group_by, p_document) AS p;
+END;
+$_$;
+
+COMMENT ON FUNCTION monitoring_internal.rule_problems(p_rule jsonb, p_document jsonb) IS 'Internal: every problem of one alert rule (code PV501-PV509 and a message naming the field); no rows when it is valid.';
+
+CREATE FUNCTION monitoring_internal.rule_sources() RETURNS TABLE(kind text, filters text[], required_filters text[], labels text[], aggregates text[])
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    -- Internal: what a rule can read, in one place (validation, the
+    -- evaluator's dispatch and docs/rules.md follow it). A metric rule may
+    -- also group by a tag: "tags.KEY" gives the label KEY.
+    VALUES
+        ('metric', ARRAY['metric_name', 'component', 'tags'], ARRAY['metric_name'],
+         ARRAY['component', 'metric_name', 'metric_type', 'unit'],
+         ARRAY['avg', 'min', 'max', 'sum', 'count', 'last', 'p50', 'p90', 'p95', 'p99', 'delta', 'rate']),
+        ('task', ARRAY['task_type', 'worker_id'], ARRAY[]::text[],
+         ARRAY['task_type', 'worker_id'],
+         ARRAY['duration_avg', 'duration_max', 'duration_p50', 'duration_p90', 'duration_p95', 'duration_p99',
+               'failure_ratio', 'count', 'throughput', 'running', 'oldest_running_seconds']),
+        ('error', ARRAY['component', 'error_type', 'severity'], ARRAY[]::text[],
+         ARRAY['component', 'error_type', 'severity'],
+         ARRAY['count', 'per_minute', 'per_hour']),
+        ('queue', ARRAY['queue_name'], ARRAY[]::text[],
+         ARRAY['queue_name'],
+         ARRAY['pending', 'processing', 'oldest_pending_seconds', 'growth', 'completed', 'failed']),
+        ('health', ARRAY['component_type', 'component_name', 'status'], ARRAY[]::text[],
+         ARRAY['component_type', 'component_name', 'status'],
+         ARRAY['status_seconds', 'unhealthy', 'response_time_ms', 'report_age_seconds', 'consecutive_failures']);
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.rule_sources() IS 'Internal: the sources a rule can read: their filters, the labels they can group by, and their aggregates.';
+
 CREATE FUNCTION monitoring_internal.severity_for_value(p_value double precision, p_thresholds jsonb) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     AS $$
@@ -3055,6 +4321,161 @@ CREATE FUNCTION monitoring_internal.severity_rank(p_severity text) RETURNS integ
 $$;
 
 COMMENT ON FUNCTION monitoring_internal.severity_rank(p_severity text) IS 'Internal: 1 for low up to 4 for critical; NULL for anything else.';
+
+CREATE FUNCTION monitoring_internal.source_values(p_kind text, p_filter jsonb, p_aggregate text, p_window_seconds double precision, p_group_by text[], p_at timestamp with time zone) RETURNS TABLE(group_labels jsonb, value double precision, samples bigint)
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Internal: what a rule measures, per group, at p_at: the aggregate of its
+-- source over (p_at - window, p_at], grouped by the labels of p_group_by.
+-- Every filter is a parameter of a static query: a rule is data, never SQL.
+-- A group-by label the row does not have (a NULL worker, a missing tag) is
+-- left out of the group's labels, as Prometheus drops empty labels.
+-- samples is what the value was computed from (rows, tasks, samples).
+DECLARE
+    v_from timestamptz := p_at - make_interval(secs => p_window_seconds);
+    v_tags text[] := ARRAY(SELECT substr(g, 6) FROM unnest(p_group_by) AS g WHERE g LIKE 'tags.%');
+    v_fraction double precision;
+BEGIN
+    IF p_kind = 'metric' THEN
+        v_fraction := CASE p_aggregate WHEN 'p50' THEN 0.5 WHEN 'p90' THEN 0.9 WHEN 'p95' THEN 0.95 WHEN 'p99' THEN 0.99 END;
+        RETURN QUERY
+        SELECT s.labels,
+               CASE p_aggregate
+                   WHEN 'avg' THEN avg(s.v) WHEN 'min' THEN min(s.v) WHEN 'max' THEN max(s.v)
+                   WHEN 'sum' THEN sum(s.v) WHEN 'count' THEN count(*)::double precision
+                   WHEN 'last' THEN (array_agg(s.v ORDER BY s.t DESC))[1]
+                   WHEN 'delta' THEN (array_agg(s.v ORDER BY s.t DESC))[1] - (array_agg(s.v ORDER BY s.t))[1]
+                   WHEN 'rate' THEN ((array_agg(s.v ORDER BY s.t DESC))[1] - (array_agg(s.v ORDER BY s.t))[1])
+                                    / nullif(extract(epoch FROM max(s.t) - min(s.t))::double precision, 0)
+                   ELSE percentile_cont(coalesce(v_fraction, 0.5)) WITHIN GROUP (ORDER BY s.v)
+               END,
+               count(*)
+        FROM (SELECT jsonb_strip_nulls(jsonb_build_object(
+                         'component', CASE WHEN 'component' = ANY (p_group_by) THEN p.component END,
+                         'metric_name', CASE WHEN 'metric_name' = ANY (p_group_by) THEN p.metric_name END,
+                         'metric_type', CASE WHEN 'metric_type' = ANY (p_group_by) THEN p.metric_type END,
+                         'unit', CASE WHEN 'unit' = ANY (p_group_by) THEN p.unit END))
+                     || CASE WHEN v_tags = '{}' THEN '{}'::jsonb
+                             ELSE (SELECT coalesce(jsonb_object_agg(k, p.tags ->> k), '{}')
+                                   FROM unnest(v_tags) AS k WHERE p.tags ? k) END AS labels,
+                     p.metric_value AS v, p.recorded_at AS t
+              FROM monitoring.performance_monitoring AS p
+              WHERE p.metric_name = p_filter ->> 'metric_name'
+                AND p.recorded_at > v_from AND p.recorded_at <= p_at
+                AND (p_filter ->> 'component' IS NULL OR p.component = p_filter ->> 'component')
+                AND (p_filter -> 'tags' IS NULL OR p.tags @> (p_filter -> 'tags'))) AS s
+        GROUP BY s.labels
+        HAVING p_aggregate <> 'rate' OR count(*) > 1;
+
+    ELSIF p_kind = 'task' AND p_aggregate IN ('running', 'oldest_running_seconds') THEN
+        -- Tasks still running now: the window does not apply.
+        RETURN QUERY
+        SELECT jsonb_strip_nulls(jsonb_build_object(
+                   'task_type', CASE WHEN 'task_type' = ANY (p_group_by) THEN r.task_type END,
+                   'worker_id', CASE WHEN 'worker_id' = ANY (p_group_by) THEN r.worker_id END)),
+               CASE p_aggregate WHEN 'running' THEN count(*)::double precision
+                    ELSE greatest(extract(epoch FROM p_at - min(r.start_time))::double precision, 0) END,
+               count(*)
+        FROM monitoring_internal.running_tasks AS r
+        WHERE (p_filter ->> 'task_type' IS NULL OR r.task_type = p_filter ->> 'task_type')
+          AND (p_filter ->> 'worker_id' IS NULL OR r.worker_id = p_filter ->> 'worker_id')
+        GROUP BY 1;
+
+    ELSIF p_kind = 'task' THEN
+        -- Tasks that ended in the window (end_time in it; start_time bounds
+        -- the partitions read: no task of the window started before the
+        -- window minus the longest duration we keep a task running, 7 days).
+        v_fraction := CASE p_aggregate WHEN 'duration_p50' THEN 0.5 WHEN 'duration_p90' THEN 0.9
+                                       WHEN 'duration_p95' THEN 0.95 WHEN 'duration_p99' THEN 0.99 END;
+        RETURN QUERY
+        SELECT jsonb_strip_nulls(jsonb_build_object(
+                   'task_type', CASE WHEN 'task_type' = ANY (p_group_by) THEN m.task_type END,
+                   'worker_id', CASE WHEN 'worker_id' = ANY (p_group_by) THEN m.worker_id END)),
+               CASE p_aggregate
+                   WHEN 'duration_avg' THEN avg(m.duration_seconds)
+                   WHEN 'duration_max' THEN max(m.duration_seconds)
+                   WHEN 'failure_ratio' THEN (count(*) FILTER (WHERE m.status IN ('failed', 'timeout')))::double precision / count(*)
+                   WHEN 'count' THEN count(*)::double precision
+                   WHEN 'throughput' THEN count(*) * 60.0 / p_window_seconds
+                   ELSE percentile_cont(coalesce(v_fraction, 0.5)) WITHIN GROUP (ORDER BY m.duration_seconds)
+               END,
+               count(*)
+        FROM monitoring.processing_metrics AS m
+        WHERE m.end_time > v_from AND m.end_time <= p_at
+          AND m.start_time > v_from - interval '7 days' AND m.start_time <= p_at
+          AND m.status <> 'running'
+          AND (p_filter ->> 'task_type' IS NULL OR m.task_type = p_filter ->> 'task_type')
+          AND (p_filter ->> 'worker_id' IS NULL OR m.worker_id = p_filter ->> 'worker_id')
+        GROUP BY 1;
+
+    ELSIF p_kind = 'error' THEN
+        RETURN QUERY
+        SELECT jsonb_strip_nulls(jsonb_build_object(
+                   'component', CASE WHEN 'component' = ANY (p_group_by) THEN e.component END,
+                   'error_type', CASE WHEN 'error_type' = ANY (p_group_by) THEN e.error_type END,
+                   'severity', CASE WHEN 'severity' = ANY (p_group_by) THEN e.severity END)),
+               CASE p_aggregate WHEN 'per_minute' THEN count(*) * 60.0 / p_window_seconds
+                                WHEN 'per_hour' THEN count(*) * 3600.0 / p_window_seconds
+                                ELSE count(*)::double precision END,
+               count(*)
+        FROM monitoring.error_tracking AS e
+        WHERE e.occurred_at > v_from AND e.occurred_at <= p_at
+          AND (p_filter ->> 'component' IS NULL OR e.component = p_filter ->> 'component')
+          AND (p_filter ->> 'error_type' IS NULL OR e.error_type = p_filter ->> 'error_type')
+          AND (p_filter ->> 'severity' IS NULL OR e.severity = p_filter ->> 'severity')
+        GROUP BY 1;
+
+    ELSIF p_kind = 'queue' THEN
+        -- The latest sample in the window per queue (growth: latest pending
+        -- minus the window's first; completed and failed: summed).
+        RETURN QUERY
+        SELECT jsonb_strip_nulls(jsonb_build_object(
+                   'queue_name', CASE WHEN 'queue_name' = ANY (p_group_by) THEN q.queue_name END)),
+               CASE p_aggregate
+                   WHEN 'pending' THEN sum(q.pending_count) FILTER (WHERE q.latest)::double precision
+                   WHEN 'processing' THEN sum(q.processing_count) FILTER (WHERE q.latest)::double precision
+                   WHEN 'oldest_pending_seconds' THEN max(q.oldest_pending_age_seconds) FILTER (WHERE q.latest)
+                   WHEN 'growth' THEN (sum(q.pending_count) FILTER (WHERE q.latest)
+                                       - sum(q.pending_count) FILTER (WHERE q.earliest))::double precision
+                   WHEN 'completed' THEN sum(q.completed_count)::double precision
+                   ELSE sum(q.failed_count)::double precision
+               END,
+               count(*)
+        FROM (SELECT s.*,
+                     s.recorded_at = max(s.recorded_at) OVER (PARTITION BY s.queue_name) AS latest,
+                     s.recorded_at = min(s.recorded_at) OVER (PARTITION BY s.queue_name) AS earliest
+              FROM monitoring.queue_monitoring AS s
+              WHERE s.recorded_at > v_from AND s.recorded_at <= p_at
+                AND (p_filter ->> 'queue_name' IS NULL OR s.queue_name = p_filter ->> 'queue_name')) AS q
+        GROUP BY 1;
+
+    ELSIF p_kind = 'health' THEN
+        -- Each component's current status: the window does not apply.
+        RETURN QUERY
+        SELECT jsonb_strip_nulls(jsonb_build_object(
+                   'component_type', CASE WHEN 'component_type' = ANY (p_group_by) THEN h.component_type END,
+                   'component_name', CASE WHEN 'component_name' = ANY (p_group_by) THEN h.component_name END,
+                   'status', CASE WHEN 'status' = ANY (p_group_by) THEN h.status END)),
+               CASE p_aggregate
+                   WHEN 'status_seconds' THEN max(CASE WHEN h.status <> 'healthy'
+                       THEN greatest(extract(epoch FROM p_at - h.status_since)::double precision, 0) ELSE 0 END)
+                   WHEN 'unhealthy' THEN max(CASE h.status WHEN 'unhealthy' THEN 1 ELSE 0 END)::double precision
+                   WHEN 'response_time_ms' THEN max(h.response_time_ms)::double precision
+                   WHEN 'report_age_seconds' THEN max(greatest(extract(epoch FROM p_at - h.last_check_at)::double precision, 0))
+                   ELSE max(h.consecutive_failures)::double precision
+               END,
+               count(*)
+        FROM monitoring.system_health AS h
+        WHERE (p_filter ->> 'component_type' IS NULL OR h.component_type = p_filter ->> 'component_type')
+          AND (p_filter ->> 'component_name' IS NULL OR h.component_name = p_filter ->> 'component_name')
+          AND (p_filter ->> 'status' IS NULL OR h.status = p_filter ->> 'status')
+        GROUP BY 1;
+    END IF;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.source_values(p_kind text, p_filter jsonb, p_aggregate text, p_window_seconds double precision, p_group_by text[], p_at timestamp with time zone) IS 'Internal: a rule''s aggregate of its source over its window ending at p_at, one row per group (labels, value, samples).';
 
 CREATE FUNCTION monitoring_internal.task_minute_aggregate(p_from timestamp with time zone, p_to timestamp with time zone) RETURNS TABLE(bucket timestamp with time zone, task_type text, ended_count bigint, completed_count bigint, failed_count bigint, cancelled_count bigint, duration_sum double precision, duration_min double precision, duration_max double precision, duration_buckets bigint[])
     LANGUAGE sql STABLE PARALLEL SAFE
@@ -3086,6 +4507,49 @@ CREATE FUNCTION monitoring_internal.task_minute_aggregate(p_from timestamp with 
 $$;
 
 COMMENT ON FUNCTION monitoring_internal.task_minute_aggregate(p_from timestamp with time zone, p_to timestamp with time zone) IS 'Internal: the minute aggregate of tasks that ended in [p_from, p_to): per UTC minute of end_time and task type, the columns of task_rollup_minute. Used by apply_rollup_pending() and task_tail().';
+
+CREATE FUNCTION monitoring_internal.template_problem(p_template text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+    -- Internal: why a label or annotation template is malformed, or NULL.
+    -- The syntax is Prometheus's for the common cases: {{ $value }},
+    -- {{ $labels.NAME }}, {{ $severity }}, {{ $threshold }}, {{ $rule }}.
+    -- Templates are text substituted by render_template(), never executed.
+    SELECT CASE
+        WHEN p_template IS NULL THEN 'must be a string'
+        WHEN length(p_template) > 4000 THEN 'is longer than 4000 characters'
+        WHEN (SELECT count(*) FROM regexp_matches(p_template, '\{\{', 'g'))
+             <> (SELECT count(*) FROM regexp_matches(p_template, '\}\}', 'g'))
+             OR regexp_replace(p_template, '\{\{[^{}]*\}\}', '', 'g') ~ '\{\{|\}\}' THEN
+            'has an unclosed {{ or a stray }}'
+        ELSE (SELECT format('uses {{%s}}; a template may use {{ $value }}, {{ $labels.NAME }}, '
+                            '{{ $severity }}, {{ $threshold }} and {{ $rule }}', m[1])
+              FROM regexp_matches(p_template, '\{\{([^{}]*)\}\}', 'g') AS m
+              WHERE m[1] !~ '^\s*\$(value|severity|threshold|rule|labels\.[A-Za-z_][A-Za-z0-9_]*)\s*$'
+              LIMIT 1)
+    END;
+$_$;
+
+COMMENT ON FUNCTION monitoring_internal.template_problem(p_template text) IS 'Internal: NULL for a well-formed label or annotation template, else what is wrong with it.';
+
+CREATE FUNCTION monitoring_internal.threshold_severity(p_value double precision, p_thresholds jsonb, p_comparison text, OUT severity text, OUT threshold double precision) RETURNS record
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    -- Internal: the highest severity whose threshold p_value passes in the
+    -- rule's comparison (value >= threshold for '>=', and so on), and that
+    -- threshold; NULLs when it passes none.
+    SELECT t.key, t.limit_value
+    FROM (SELECT e.key, (e.value #>> '{}')::double precision AS limit_value
+          FROM jsonb_each(p_thresholds) AS e) AS t
+    WHERE CASE p_comparison WHEN '>' THEN p_value > t.limit_value WHEN '>=' THEN p_value >= t.limit_value
+                            WHEN '<' THEN p_value < t.limit_value WHEN '<=' THEN p_value <= t.limit_value END
+    ORDER BY monitoring_internal.severity_rank(t.key) DESC
+    LIMIT 1;
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.threshold_severity(p_value double precision, p_thresholds jsonb, p_comparison text, OUT severity text, OUT threshold double precision) IS 'Internal: the severity a value reaches under a rule''s thresholds and comparison, with its threshold.';
 
 CREATE FUNCTION monitoring_internal.upsert_alert(p_alert_type text, p_subject text, p_severity text, p_title text, p_message text, p_current_value double precision, p_threshold_value double precision, p_details jsonb) RETURNS text
     LANGUAGE plpgsql
@@ -3284,12 +4748,23 @@ CREATE TABLE monitoring.alerts (
     resolved_at timestamp with time zone,
     resolved_by text,
     resolution_note text,
+    rule_name text,
+    labels jsonb,
+    annotations jsonb,
+    fingerprint text,
+    breached_at timestamp with time zone,
     CONSTRAINT alerts_resolved_at_check CHECK (((status = 'resolved'::text) = (resolved_at IS NOT NULL))),
     CONSTRAINT alerts_severity_check CHECK ((severity = ANY (ARRAY['low'::text, 'medium'::text, 'high'::text, 'critical'::text]))),
     CONSTRAINT alerts_status_check CHECK ((status = ANY (ARRAY['active'::text, 'acknowledged'::text, 'resolved'::text])))
 );
 
 COMMENT ON TABLE monitoring.alerts IS 'Alerts raised by the checks. alert_key = alert_type:subject identifies the condition; one open (unresolved) alert per key.';
+
+COMMENT ON COLUMN monitoring.alerts.labels IS 'The alert''s label set: alertname (the rule), the group''s labels, severity and the rule''s labels.';
+
+COMMENT ON COLUMN monitoring.alerts.fingerprint IS 'Alertmanager''s fingerprint of labels: FNV-1a 64 over the labels sorted by name, name and value each followed by 0xff, as 16 hex digits (monitoring.alert_fingerprint). It follows the labels, so a severity change gives a new one.';
+
+COMMENT ON COLUMN monitoring.alerts.breached_at IS 'When the rule''s condition began to hold (the start of pending); triggered_at - breached_at is the time to detect, at least the rule''s for.';
 
 ALTER TABLE monitoring.alerts ALTER COLUMN alert_id ADD GENERATED ALWAYS AS IDENTITY (
     SEQUENCE NAME monitoring.alerts_alert_id_seq
@@ -3308,7 +4783,7 @@ CREATE TABLE monitoring.audit_log (
     action text NOT NULL,
     subject text,
     details jsonb DEFAULT '{}'::jsonb NOT NULL,
-    CONSTRAINT audit_log_action_check CHECK ((action = ANY (ARRAY['apply_config'::text, 'acknowledge_alert'::text, 'resolve_alert'::text, 'schedule_jobs'::text, 'unschedule_jobs'::text])))
+    CONSTRAINT audit_log_action_check CHECK ((action = ANY (ARRAY['apply_config'::text, 'acknowledge_alert'::text, 'resolve_alert'::text, 'schedule_jobs'::text, 'unschedule_jobs'::text, 'change_alert_rule'::text])))
 );
 
 COMMENT ON TABLE monitoring.audit_log IS 'Administrative changes, one row each: when (at), who (actor = the session user, the login role that called; acting_role = the role set by SET ROLE in that session, else the session user), what (action: apply_config, acknowledge_alert, resolve_alert, schedule_jobs, unschedule_jobs), on what (subject: alert id, config, pg_cron) and details (config hashes and changed keys; alert note and the name given; job names and schedules). Written by those functions only; kept forever.';
@@ -3648,37 +5123,189 @@ CREATE TABLE monitoring.task_rollup_minute_default (
     CONSTRAINT task_rollup_minute_counts_check CHECK (((ended_count > 0) AND (completed_count >= 0) AND (failed_count >= 0) AND (cancelled_count >= 0) AND (ended_count = ((completed_count + failed_count) + cancelled_count))))
 );
 
+CREATE TABLE monitoring_internal.rule_groups (
+    rule_name text NOT NULL,
+    group_key text NOT NULL,
+    group_labels jsonb NOT NULL,
+    state text NOT NULL,
+    severity text,
+    value double precision,
+    threshold double precision,
+    breached_since timestamp with time zone,
+    last_breach_at timestamp with time zone,
+    last_data_at timestamp with time zone,
+    evaluated_at timestamp with time zone NOT NULL,
+    alert_id bigint,
+    CONSTRAINT rule_groups_state_check CHECK ((state = ANY (ARRAY['inactive'::text, 'pending'::text, 'firing'::text])))
+);
+
+COMMENT ON TABLE monitoring_internal.rule_groups IS 'Evaluator state per rule and group (group_key = the group''s label values): inactive, pending since breached_since, or firing as alert_id; the last value, severity and data time (for no_data = keep_last).';
+
 CREATE VIEW monitoring.v_active_alerts AS
- SELECT a.alert_id,
-    a.alert_type,
-    a.severity,
-    a.status,
-    a.subject,
-    a.title,
-    a.message,
-    a.current_value,
-    a.threshold_value,
-    a.occurrence_count,
-    a.triggered_at,
-    a.triggered_by,
-    a.last_seen_at,
-    a.severity_changed_at,
-    a.acknowledged_at,
-    a.acknowledged_by,
-    (EXTRACT(epoch FROM (now() - a.triggered_at)))::double precision AS age_seconds,
-    a.alert_key,
-    a.details
-   FROM monitoring.alerts a
-  WHERE (a.resolved_at IS NULL)
-  ORDER BY
-        CASE a.severity
+ SELECT u.alert_id,
+    u.alert_type,
+    u.severity,
+    u.status,
+    u.subject,
+    u.title,
+    u.message,
+    u.current_value,
+    u.threshold_value,
+    u.occurrence_count,
+    u.triggered_at,
+    u.triggered_by,
+    u.last_seen_at,
+    u.severity_changed_at,
+    u.acknowledged_at,
+    u.acknowledged_by,
+    u.age_seconds,
+    u.alert_key,
+    u.details,
+    u.rule_name,
+    u.labels,
+    u.annotations,
+    u.fingerprint,
+    u.state,
+    u.breached_at
+   FROM ( SELECT a.alert_id,
+            a.alert_type,
+            a.severity,
+            a.status,
+            a.subject,
+            a.title,
+            a.message,
+            a.current_value,
+            a.threshold_value,
+            a.occurrence_count,
+            a.triggered_at,
+            a.triggered_by,
+            a.last_seen_at,
+            a.severity_changed_at,
+            a.acknowledged_at,
+            a.acknowledged_by,
+            (EXTRACT(epoch FROM (now() - a.triggered_at)))::double precision AS age_seconds,
+            a.alert_key,
+            a.details,
+            a.rule_name,
+            a.labels,
+            a.annotations,
+            a.fingerprint,
+            'firing'::text AS state,
+            a.breached_at
+           FROM monitoring.alerts a
+          WHERE (a.resolved_at IS NULL)
+        UNION ALL
+         SELECT NULL::bigint AS int8,
+            g.rule_name,
+            g.severity,
+            'pending'::text,
+            COALESCE(NULLIF(array_to_string(ARRAY( SELECT (g.group_labels ->>
+                        CASE
+                            WHEN (x.g ~~ 'tags.%'::text) THEN substr(x.g, 6)
+                            ELSE x.g
+                        END)
+                   FROM unnest(r.group_by) WITH ORDINALITY x(g, n)
+                  ORDER BY x.n), '/'::text), ''::text), 'all'::text) AS "coalesce",
+            format('%s: pending'::text, g.rule_name) AS format,
+            format('%s holds for %s s of the %s s it must hold to fire'::text, g.rule_name, round(EXTRACT(epoch FROM (now() - g.breached_since))), r.for_seconds) AS format,
+            g.value,
+            g.threshold,
+            0,
+            g.breached_since,
+            NULL::text AS text,
+            g.evaluated_at,
+            NULL::timestamp with time zone AS timestamptz,
+            NULL::timestamp with time zone AS timestamptz,
+            NULL::text AS text,
+            (EXTRACT(epoch FROM (now() - g.breached_since)))::double precision AS "extract",
+            NULL::text AS text,
+            jsonb_build_object('group', g.group_labels) AS jsonb_build_object,
+            g.rule_name,
+            (g.group_labels || jsonb_build_object('alertname', g.rule_name, 'severity', g.severity)),
+            NULL::jsonb AS jsonb,
+            NULL::text AS text,
+            'pending'::text,
+            g.breached_since
+           FROM (monitoring_internal.rule_groups g
+             JOIN monitoring.alert_rules r ON ((r.rule_name = g.rule_name)))
+          WHERE (g.state = 'pending'::text)) u
+  ORDER BY u.state,
+        CASE u.severity
             WHEN 'critical'::text THEN 4
             WHEN 'high'::text THEN 3
             WHEN 'medium'::text THEN 2
             ELSE 1
-        END DESC, a.triggered_at;
+        END DESC, u.triggered_at;
 
-COMMENT ON VIEW monitoring.v_active_alerts IS 'Open alerts (active or acknowledged), most severe first: what is wrong now, since when, who raised it (pg_cron, scheduler, manual) and who acknowledged it.';
+COMMENT ON VIEW monitoring.v_active_alerts IS 'Open alerts (state firing: active or acknowledged), most severe first, then pending rule groups (state pending, no alert_id): what is wrong now, since when, who raised it, who acknowledged it, its labels and Alertmanager fingerprint.';
+
+CREATE VIEW monitoring.v_alert_history AS
+ SELECT e.event_id,
+    e.occurred_at,
+    a.alert_id,
+    a.alert_type,
+    a.rule_name,
+    a.subject,
+    a.labels,
+    a.fingerprint,
+        CASE e.event_type
+            WHEN 'triggered'::text THEN 'firing'::text
+            ELSE e.event_type
+        END AS transition,
+    e.previous_severity,
+    e.severity,
+    e.current_value AS value,
+    e.actor,
+    e.note,
+    a.breached_at,
+    a.triggered_at,
+    a.resolved_at,
+    (EXTRACT(epoch FROM (a.triggered_at - a.breached_at)))::double precision AS seconds_to_detect,
+    (EXTRACT(epoch FROM (a.resolved_at - a.triggered_at)))::double precision AS seconds_to_resolve
+   FROM (monitoring.alert_events e
+     JOIN monitoring.alerts a ON ((a.alert_id = e.alert_id)))
+  ORDER BY e.occurred_at DESC, e.event_id DESC;
+
+COMMENT ON VIEW monitoring.v_alert_history IS 'Every alert transition (firing, severity_changed, acknowledged, resolved) with its value and actor; seconds_to_detect (condition first held to firing) and seconds_to_resolve (firing to resolved) per alert, for MTTD and MTTR.';
+
+CREATE TABLE monitoring_internal.shipped_alert_rules (
+    rule_name text NOT NULL
+);
+
+COMMENT ON TABLE monitoring_internal.shipped_alert_rules IS 'Names of the alert rules of the shipped config (config/monitoring_config.json), refreshed by pgvigil migrate.';
+
+CREATE VIEW monitoring.v_alert_rules AS
+ SELECT r.rule_name,
+    r.description,
+    r.enabled,
+    COALESCE(r.source_kind, 'composite'::text) AS source_kind,
+    r.source_filter,
+    r.aggregate,
+    r.window_seconds,
+    r.group_by,
+    r.comparison,
+    r.thresholds,
+    r.composite_match,
+    r.for_seconds,
+    r.keep_firing_for_seconds,
+    r.no_data,
+    r.labels,
+    r.annotations,
+    ( SELECT count(*) AS count
+           FROM monitoring_internal.rule_groups g
+          WHERE ((g.rule_name = r.rule_name) AND (g.state = 'pending'::text))) AS pending_groups,
+    ( SELECT count(*) AS count
+           FROM monitoring.alerts a
+          WHERE ((a.rule_name = r.rule_name) AND (a.resolved_at IS NULL))) AS firing_alerts,
+    (EXISTS ( SELECT
+           FROM monitoring_internal.shipped_alert_rules s
+          WHERE (s.rule_name = r.rule_name))) AS shipped,
+    r.definition,
+    r.updated_at
+   FROM monitoring.alert_rules r
+  ORDER BY r.rule_name;
+
+COMMENT ON VIEW monitoring.v_alert_rules IS 'The alert rules of the active config, compiled (durations in seconds), with their pending groups and firing alerts now, and whether pgvigil ships them.';
 
 CREATE VIEW monitoring.v_error_summary AS
  SELECT date_bin('01:00:00'::interval, e.occurred_at, '2000-01-01 00:00:00+00'::timestamp with time zone) AS "time",
@@ -4069,6 +5696,9 @@ ALTER TABLE ONLY monitoring.task_rollup_minute ATTACH PARTITION monitoring.task_
 ALTER TABLE ONLY monitoring.alert_events
     ADD CONSTRAINT alert_events_pkey PRIMARY KEY (event_id);
 
+ALTER TABLE ONLY monitoring.alert_rules
+    ADD CONSTRAINT alert_rules_pkey PRIMARY KEY (rule_name);
+
 ALTER TABLE ONLY monitoring.alerts
     ADD CONSTRAINT alerts_pkey PRIMARY KEY (alert_id);
 
@@ -4129,11 +5759,17 @@ ALTER TABLE ONLY monitoring_internal.pending_task_completions
 ALTER TABLE ONLY monitoring_internal.rollup_state
     ADD CONSTRAINT rollup_state_pkey PRIMARY KEY (state_id);
 
+ALTER TABLE ONLY monitoring_internal.rule_groups
+    ADD CONSTRAINT rule_groups_pkey PRIMARY KEY (rule_name, group_key);
+
 ALTER TABLE ONLY monitoring_internal.running_tasks
     ADD CONSTRAINT running_tasks_pkey PRIMARY KEY (task_id);
 
 ALTER TABLE ONLY monitoring_internal.schema_sources
     ADD CONSTRAINT schema_sources_pkey PRIMARY KEY (source_path);
+
+ALTER TABLE ONLY monitoring_internal.shipped_alert_rules
+    ADD CONSTRAINT shipped_alert_rules_pkey PRIMARY KEY (rule_name);
 
 CREATE INDEX alert_events_alert_id_idx ON monitoring.alert_events USING btree (alert_id);
 
@@ -4236,6 +5872,9 @@ GRANT ALL ON FUNCTION monitoring.acknowledge_alert(p_alert_id bigint, p_acknowle
 REVOKE ALL ON FUNCTION monitoring.advance_rollup_watermark() FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.advance_rollup_watermark() TO pgvigil_admin;
 
+REVOKE ALL ON FUNCTION monitoring.alert_fingerprint(p_labels jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.alert_fingerprint(p_labels jsonb) TO pgvigil_reader;
+
 REVOKE ALL ON FUNCTION monitoring.apply_config(p_document jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.apply_config(p_document jsonb) TO pgvigil_admin;
 
@@ -4266,6 +5905,9 @@ GRANT ALL ON FUNCTION monitoring.complete_task_tracking(p_task_id text, p_status
 REVOKE ALL ON FUNCTION monitoring.confirm_metric_copy(p_first_event_time timestamp with time zone, p_last_event_time timestamp with time zone) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.confirm_metric_copy(p_first_event_time timestamp with time zone, p_last_event_time timestamp with time zone) TO pgvigil_writer;
 
+REVOKE ALL ON FUNCTION monitoring.delete_alert_rule(p_rule_name text) FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.delete_alert_rule(p_rule_name text) TO pgvigil_admin;
+
 REVOKE ALL ON FUNCTION monitoring.detach_expired_partition(p_table_name text, p_partition_name text, p_lock_timeout_ms integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.detach_expired_partition(p_table_name text, p_partition_name text, p_lock_timeout_ms integer) TO pgvigil_admin;
 
@@ -4274,6 +5916,9 @@ GRANT ALL ON FUNCTION monitoring.drop_detached_partition(p_partition_name text, 
 
 REVOKE ALL ON FUNCTION monitoring.estimate_percentile(p_bucket_counts bigint[], p_fraction double precision) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.estimate_percentile(p_bucket_counts bigint[], p_fraction double precision) TO pgvigil_reader;
+
+REVOKE ALL ON FUNCTION monitoring.evaluate_alert_rules(p_source text) FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.evaluate_alert_rules(p_source text) TO pgvigil_admin;
 
 REVOKE ALL ON FUNCTION monitoring.expire_ingest_state(OUT batch_ids_expired bigint, OUT orphan_completions_expired bigint) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.expire_ingest_state(OUT batch_ids_expired bigint, OUT orphan_completions_expired bigint) TO pgvigil_admin;
@@ -4290,11 +5935,20 @@ GRANT ALL ON FUNCTION monitoring.get_dashboard_summary() TO pgvigil_reader;
 REVOKE ALL ON FUNCTION monitoring.job_definitions(p_runner text) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.job_definitions(p_runner text) TO pgvigil_admin;
 
+REVOKE ALL ON FUNCTION monitoring.patch_config(p_patch jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.patch_config(p_patch jsonb) TO pgvigil_admin;
+
 REVOKE ALL ON FUNCTION monitoring.performance_tail(p_since timestamp with time zone, p_width interval, p_fraction double precision) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.performance_tail(p_since timestamp with time zone, p_width interval, p_fraction double precision) TO pgvigil_reader;
 
+REVOKE ALL ON FUNCTION monitoring.preview_config_patch(p_patch jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.preview_config_patch(p_patch jsonb) TO pgvigil_admin;
+
 REVOKE ALL ON FUNCTION monitoring.purge_cron_history() FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.purge_cron_history() TO pgvigil_admin;
+
+REVOKE ALL ON FUNCTION monitoring.put_alert_rule(p_rule jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.put_alert_rule(p_rule jsonb) TO pgvigil_admin;
 
 REVOKE ALL ON FUNCTION monitoring.record_error(p_task_id text, p_error_type text, p_severity text, p_message text, p_component text, p_stack_trace text, p_context jsonb, p_event_time timestamp with time zone) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.record_error(p_task_id text, p_error_type text, p_severity text, p_message text, p_component text, p_stack_trace text, p_context jsonb, p_event_time timestamp with time zone) TO pgvigil_writer;
@@ -4332,6 +5986,9 @@ GRANT ALL ON PROCEDURE monitoring.run_retention(INOUT partitions_dropped integer
 REVOKE ALL ON FUNCTION monitoring.schedule_jobs() FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.schedule_jobs() TO pgvigil_admin;
 
+REVOKE ALL ON FUNCTION monitoring.set_alert_rule_enabled(p_rule_name text, p_enabled boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.set_alert_rule_enabled(p_rule_name text, p_enabled boolean) TO pgvigil_admin;
+
 REVOKE ALL ON FUNCTION monitoring.start_task_tracking(p_task_id text, p_task_type text, p_input_size bigint, p_worker_id text, p_metadata jsonb, p_event_time timestamp with time zone) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.start_task_tracking(p_task_id text, p_task_type text, p_input_size bigint, p_worker_id text, p_metadata jsonb, p_event_time timestamp with time zone) TO pgvigil_writer;
 
@@ -4340,6 +5997,9 @@ GRANT ALL ON FUNCTION monitoring.task_duration_bounds() TO pgvigil_reader;
 
 REVOKE ALL ON FUNCTION monitoring.task_tail(p_since timestamp with time zone, p_width interval) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.task_tail(p_since timestamp with time zone, p_width interval) TO pgvigil_reader;
+
+REVOKE ALL ON FUNCTION monitoring.test_alert_rule(p_rule jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.test_alert_rule(p_rule jsonb) TO pgvigil_admin;
 
 REVOKE ALL ON FUNCTION monitoring.unschedule_jobs() FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.unschedule_jobs() TO pgvigil_admin;
@@ -4355,6 +6015,8 @@ REVOKE ALL ON FUNCTION monitoring_internal.add_bucket_counts(p_counts bigint[], 
 REVOKE ALL ON FUNCTION monitoring_internal.add_sample_sums(p_ordinary double precision, p_huge numeric) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.add_to_duration_histogram(p_counts bigint[], p_seconds double precision) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.alert_rule_problems(p_document jsonb) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.apply_parked_completions(p_task_ids text[]) FROM PUBLIC;
 
@@ -4374,17 +6036,29 @@ REVOKE ALL ON FUNCTION monitoring_internal.assert_text(p_argument text, p_value 
 
 REVOKE ALL ON FUNCTION monitoring_internal.compact_value_sketch(p_entries bigint[]) FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION monitoring_internal.compile_alert_rules(p_document jsonb) FROM PUBLIC;
+
+GRANT SELECT ON TABLE monitoring.alert_rules TO pgvigil_admin;
+
+REVOKE ALL ON FUNCTION monitoring_internal.compiled_rules(p_document jsonb) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION monitoring_internal.config_changed_keys(p_old jsonb, p_new jsonb) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.config_merge(p_base jsonb, p_overlay jsonb) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.config_number(p_path text[]) FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION monitoring_internal.config_patch(p_document jsonb, p_patch jsonb) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION monitoring_internal.config_value(p_path text[]) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.create_partition(p_table_name text, p_day date) FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION monitoring_internal.end_rule_alerts(p_rule_names text[]) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION monitoring_internal.estimate_value_percentile(p_sketch bigint[], p_fraction double precision, p_min double precision, p_max double precision) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.evaluate_rule(p_rule monitoring.alert_rules, p_at timestamp with time zone, p_source text, OUT groups integer, OUT pending integer, OUT firing integer, OUT transitions integer) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.event_time_bounds(OUT earliest timestamp with time zone, OUT latest timestamp with time zone) FROM PUBLIC;
 
@@ -4392,23 +6066,53 @@ REVOKE ALL ON FUNCTION monitoring_internal.finish_check(p_check_name text) FROM 
 
 REVOKE ALL ON FUNCTION monitoring_internal.finish_tasks(p_task_ids text[], p_statuses text[], p_output_sizes bigint[], p_step_timings jsonb[], p_end_times timestamp with time zone[]) FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION monitoring_internal.format_number(p_value double precision) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION monitoring_internal.history_retention_cutoff(p_retention jsonb) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.is_named_list(p_value jsonb) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.lock_checks() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.note_ingest(p_table text, p_first_event_time timestamp with time zone, p_last_event_time timestamp with time zone) FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION monitoring_internal.notify_evaluator(p_reason text) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION monitoring_internal.park_task_completions(p_task_ids text[], p_statuses text[], p_output_sizes bigint[], p_step_timings jsonb[], p_end_times timestamp with time zone[]) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.parse_duration(p_value jsonb) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.performance_minute_aggregate(p_from timestamp with time zone, p_to timestamp with time zone) FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION monitoring_internal.raise_rule_alert(p_rule monitoring.alert_rules, p_group_labels jsonb, p_no_data boolean, p_severity text, p_value double precision, p_threshold double precision, p_breached_since timestamp with time zone, p_source text) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION monitoring_internal.record_task_starts(p_task_ids text[], p_task_types text[], p_worker_ids text[], p_input_sizes bigint[], p_metadata jsonb[], p_start_times timestamp with time zone[], p_statuses text[], p_output_sizes bigint[], p_step_timings jsonb[], p_end_times timestamp with time zone[]) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.render_template(p_template text, p_labels jsonb, p_value double precision, p_severity text, p_threshold double precision, p_rule text) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.resolve_rule_alert(p_alert_id bigint, p_value double precision, p_source text) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.rule_condition_problems(p_condition jsonb, p_group_by text[], p_document jsonb) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.rule_error_hint(p_code text) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.rule_group_values(p_rule monitoring.alert_rules, p_at timestamp with time zone) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.rule_problems(p_rule jsonb, p_document jsonb) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.rule_sources() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.severity_for_value(p_value double precision, p_thresholds jsonb) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.severity_rank(p_severity text) FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION monitoring_internal.source_values(p_kind text, p_filter jsonb, p_aggregate text, p_window_seconds double precision, p_group_by text[], p_at timestamp with time zone) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION monitoring_internal.task_minute_aggregate(p_from timestamp with time zone, p_to timestamp with time zone) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.template_problem(p_template text) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.threshold_severity(p_value double precision, p_thresholds jsonb, p_comparison text, OUT severity text, OUT threshold double precision) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.upsert_alert(p_alert_type text, p_subject text, p_severity text, p_title text, p_message text, p_current_value double precision, p_threshold_value double precision, p_details jsonb) FROM PUBLIC;
 
@@ -4473,6 +6177,12 @@ GRANT SELECT ON TABLE monitoring.task_rollup_minute_default TO pgvigil_admin;
 
 GRANT SELECT ON TABLE monitoring.v_active_alerts TO pgvigil_reader;
 GRANT SELECT ON TABLE monitoring.v_active_alerts TO pgvigil_admin;
+
+GRANT SELECT ON TABLE monitoring.v_alert_history TO pgvigil_reader;
+GRANT SELECT ON TABLE monitoring.v_alert_history TO pgvigil_admin;
+
+GRANT SELECT ON TABLE monitoring.v_alert_rules TO pgvigil_reader;
+GRANT SELECT ON TABLE monitoring.v_alert_rules TO pgvigil_admin;
 
 GRANT SELECT ON TABLE monitoring.v_error_summary TO pgvigil_reader;
 GRANT SELECT ON TABLE monitoring.v_error_summary TO pgvigil_admin;

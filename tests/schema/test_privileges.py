@@ -44,6 +44,7 @@ READER_ROUTINES = {
     "task_duration_bounds",
     "task_duration_histogram",
     "sum_bucket_counts",
+    "alert_fingerprint",
 }
 ADMIN_ONLY_ROUTINES = {
     "check_error_rate_alerts",
@@ -71,8 +72,14 @@ ADMIN_ONLY_ROUTINES = {
     "job_definitions",
     "schedule_jobs",
     "unschedule_jobs",
+    "patch_config",
+    "preview_config_patch",
+    "evaluate_alert_rules",
+    "test_alert_rule",
+    "put_alert_rule",
+    "set_alert_rule_enabled",
+    "delete_alert_rule",
 }
-# A sample of the internal helpers: executable by their owner only.
 # pgvigil's bookkeeping: how far ingest, rollups, checks and migrate got.
 INTERNAL_TABLES = {
     "running_tasks",
@@ -83,7 +90,10 @@ INTERNAL_TABLES = {
     "schema_sources",
     "history_tables",
     "check_runs",
+    "rule_groups",
+    "shipped_alert_rules",
 }
+# A sample of the internal helpers: executable by their owner only.
 INTERNAL_ROUTINES = {
     "assert_text",
     "assert_count",
@@ -98,6 +108,10 @@ INTERNAL_ROUTINES = {
     "lock_checks",
     "finish_check",
     "write_audit_log",
+    "evaluate_rule",
+    "source_values",
+    "raise_rule_alert",
+    "compile_alert_rules",
 }
 WRITER_TABLE_GRANTS = {("performance_monitoring", "INSERT")}
 TABLE_PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER")
@@ -378,7 +392,7 @@ def test_every_security_definer_function_pins_its_search_path(conn):
 
 def test_the_granted_routines_are_security_definer_or_harmless(conn):
     # The granted routines that run with the caller's privileges only compute
-    # (the histogram helpers) or are the rollups and retention procedures,
+    # (the histogram helpers, the alert fingerprint) or are the rollups and retention procedures,
     # which call definers (a procedure with SET cannot COMMIT).
     invokers = {
         r[0]
@@ -393,6 +407,7 @@ def test_the_granted_routines_are_security_definer_or_harmless(conn):
         "task_duration_bounds",
         "task_duration_histogram",
         "sum_bucket_counts",
+        "alert_fingerprint",
         "refresh_rollups",
         "run_retention",
     }

@@ -18,6 +18,8 @@ from dbhelpers import Conn, db_now, rows, scalar
 
 VIEWS = [
     "v_active_alerts",
+    "v_alert_history",
+    "v_alert_rules",
     "v_error_summary",
     "v_performance_history",
     "v_performance_trends",
@@ -134,9 +136,20 @@ def test_time_series_views_have_a_time_column(conn: Conn, view: str) -> None:
     )
 
 
-@pytest.mark.parametrize("view", VIEWS)
+@pytest.mark.parametrize("view", [v for v in VIEWS if v != "v_alert_rules"])
 def test_views_are_empty_on_an_empty_database(conn: Conn, view: str) -> None:
     assert rows(conn, sql.SQL("SELECT * FROM monitoring.{}").format(sql.Identifier(view))) == []
+
+
+def test_v_alert_rules_lists_the_shipped_rules_on_an_empty_database(conn: Conn) -> None:
+    found = rows(
+        conn,
+        "SELECT rule_name, shipped, pending_groups, firing_alerts FROM monitoring.v_alert_rules",
+    )
+    assert found == [
+        {"rule_name": name, "shipped": True, "pending_groups": 0, "firing_alerts": 0}
+        for name in ("cpu_usage_high", "disk_usage_high", "memory_usage_high")
+    ]
 
 
 # --- v_realtime_processing_status ----------------------------------------------------------

@@ -11,7 +11,14 @@ from typing import TYPE_CHECKING
 import psycopg
 
 from pgvigil.cli.common import add_command, resolve_database
-from pgvigil.db.config import apply_config_file, load_config_file
+from pgvigil.db.config import (
+    apply_config_file,
+    config_diff,
+    load_config_file,
+    merged_config,
+    patch_config_file,
+    read_config_file,
+)
 from pgvigil.db.queries import query
 
 if TYPE_CHECKING:
@@ -32,21 +39,54 @@ def cmd_config_show(args: argparse.Namespace) -> int:
 
 
 def cmd_config_validate(args: argparse.Namespace) -> int:
+    # A whole config file, offline; a partial one is checked, merged, by
+    # `config diff` and `config apply` (the database checks the rules).
     load_config_file(args.file)
     print(f"{args.file}: valid")
     return 0
 
 
 def cmd_config_apply(args: argparse.Namespace) -> int:
-    apply_config_file(resolve_database(args), args.file)
-    print(f"applied {args.file}")
+    conninfo = resolve_database(args)
+    if args.replace:
+        apply_config_file(conninfo, args.file)
+        print(f"applied {args.file} (the whole config)")
+    else:
+        patch_config_file(conninfo, args.file)
+        print(f"applied {args.file} over the active config")
     return 0
 
 
+def cmd_config_diff(args: argparse.Namespace) -> int:
+    """Like diff(1): exit 0 when applying the file would change nothing, 1 when it would."""
+    conninfo = resolve_database(args)
+    if args.replace:
+        with psycopg.connect(conninfo) as conn:
+            row = conn.execute(_SHOW_CONFIG).fetchone()
+        before, after = (row[0] if row else {}), read_config_file(args.file)
+    else:
+        before, after = merged_config(conninfo, args.file)
+    diff = config_diff(before, after, label=f"after applying {args.file}")
+    sys.stdout.write(diff)
+    return 1 if diff else 0
+
+
 def register(subparsers: Subparsers, common: argparse.ArgumentParser) -> None:
-    config = add_command(subparsers, "config", common, help="show, validate or apply the config")
+    config = add_command(
+        subparsers, "config", common, help="show, validate, diff or apply the config"
+    )
     actions = config.add_subparsers(dest="config_command", required=True, metavar="ACTION")
-    add_command(actions, "show", common, help="print the active config", handler=cmd_config_show)
-    for action, handler in (("apply", cmd_config_apply), ("validate", cmd_config_validate)):
-        p = add_command(actions, action, common, help=f"{action} a config file", handler=handler)
+    add_command(
+        actions, "show", common, help="print the active (effective) config", handler=cmd_config_show
+    )
+    apply = add_command(actions, "apply", common, handler=cmd_config_apply,
+                        help="apply a config file (JSON or YAML) over the active config")  # fmt: skip
+    diff = add_command(actions, "diff", common, handler=cmd_config_diff,
+                       help="show what applying a config file would change")  # fmt: skip
+    for p in (apply, diff):
         p.add_argument("file", type=Path)
+        p.add_argument("--replace", action="store_true",
+                       help="the file is the whole config, not changes to the active one")  # fmt: skip
+    validate = add_command(actions, "validate", common, handler=cmd_config_validate,
+                           help="check a whole config file offline (partial files: config diff)")  # fmt: skip
+    validate.add_argument("file", type=Path)

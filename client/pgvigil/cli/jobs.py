@@ -45,6 +45,32 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_worker(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+
+    from pgvigil.jobs.worker import run_worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    print(f"pgvigil worker: evaluating the alert rules every {args.interval:g} s"
+          " and on health changes and critical errors; Ctrl-C stops", flush=True)  # fmt: skip
+    with contextlib.suppress(KeyboardInterrupt):
+        stats = run_worker(resolve_database(args), interval=args.interval, stop=stop,
+                           max_evaluations=args.evaluations)  # fmt: skip
+        print(f"pgvigil worker: {stats.evaluations} evaluations"
+              f" ({stats.woken_by_events} on events, {stats.skipped} skipped), stopped", flush=True)  # fmt: skip
+    return 0
+
+
+def _positive_seconds(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError("must be a number of seconds > 0")
+    return value
+
+
 def register(subparsers: Subparsers, common: argparse.ArgumentParser) -> None:
     add_command(
         subparsers, "schedule", common, help="install the pg_cron jobs", handler=cmd_schedule
@@ -60,3 +86,13 @@ def register(subparsers: Subparsers, common: argparse.ArgumentParser) -> None:
         handler=cmd_scheduler,
     )
     sched.add_argument("--minutes", type=int, help="stop after this many minutes")
+    worker = add_command(
+        subparsers,
+        "worker",
+        common,
+        help="evaluate the alert rules every few seconds, and at once on important events",
+        handler=cmd_worker,
+    )
+    worker.add_argument("--interval", type=_positive_seconds, default=5.0,
+                        help="seconds between evaluations (default 5)")  # fmt: skip
+    worker.add_argument("--evaluations", type=int, help="stop after this many evaluations")

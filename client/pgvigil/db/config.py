@@ -8,12 +8,14 @@ applied straight from SQL.
 
 from __future__ import annotations
 
+import difflib
 import json
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import psycopg
+import yaml
 from psycopg.types.json import Jsonb
 
 from pgvigil.db.queries import query
@@ -21,6 +23,9 @@ from pgvigil.db.resources import config_schema_path
 from pgvigil.errors import InvalidConfigError, from_psycopg
 
 _APPLY_CONFIG = query("apply_config")
+_PATCH_CONFIG = query("patch_config")
+_PREVIEW_CONFIG_PATCH = query("preview_config_patch")
+_SHOW_CONFIG = query("show_config")
 
 
 def schema_problems(document: Any) -> list[str]:
@@ -34,27 +39,90 @@ def schema_problems(document: Any) -> list[str]:
     return problems
 
 
-def load_config_file(path: Path) -> dict[str, Any]:
-    """Read and schema-validate a config file; raise InvalidConfigError listing all problems."""
+def read_config_file(path: Path) -> dict[str, Any]:
+    """Read a config file, whole or partial: JSON, or YAML for ``.yaml``/``.yml``
+    (alert rules read well in YAML). Not validated: see load_config_file()."""
+    text = Path(path).read_text(encoding="utf-8")
     try:
-        document = json.loads(Path(path).read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
+        if Path(path).suffix.lower() in (".yaml", ".yml"):
+            document = yaml.safe_load(text)
+        else:
+            document = json.loads(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as exc:
         raise InvalidConfigError(
-            f"{path} is not valid JSON: {exc}",
+            f"{path} is not valid {'YAML' if Path(path).suffix.lower() in ('.yaml', '.yml') else 'JSON'}: {exc}",
             sqlstate="PV301",
-            hint="The config is plain JSON: no comments, no trailing commas.",
+            hint="The config is plain JSON (no comments, no trailing commas), or YAML in a .yaml file.",
         ) from exc
+    if not isinstance(document, dict):
+        raise InvalidConfigError(
+            f"{path}: the config must be an object of sections",
+            sqlstate="PV301",
+            hint='A config file holds sections such as {"retention": {...}, "alert_rules": [...]}.',
+        )
+    return document
+
+
+def _raise_schema_problems(where: str, document: Any) -> None:
     problems = schema_problems(document)
     if problems:
         raise InvalidConfigError(
-            f"{path}: {len(problems)} problem(s)",
+            f"{where}: {len(problems)} problem(s)",
             sqlstate="PV301",
             detail="\n".join(problems),
             hint="Fix every listed key; see config/monitoring_config.schema.json.",
         )
-    if not isinstance(document, dict):  # the schema requires an object; keeps mypy honest
-        raise InvalidConfigError(f"{path}: the config must be a JSON object", sqlstate="PV301")
+
+
+def load_config_file(path: Path) -> dict[str, Any]:
+    """Read and schema-validate a whole config file; raise InvalidConfigError listing all problems."""
+    document = read_config_file(path)
+    _raise_schema_problems(str(path), document)
     return document
+
+
+def _connect(conninfo: str) -> psycopg.Connection[Any]:
+    try:
+        return psycopg.connect(conninfo, autocommit=True)
+    except psycopg.Error as exc:
+        raise from_psycopg(exc) from exc
+
+
+def merged_config(conninfo: str, path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(active config, what applying the partial file ``path`` over it gives),
+    the merge done by the database (monitoring.preview_config_patch)."""
+    patch = read_config_file(path)
+    try:
+        with _connect(conninfo) as conn:
+            row = conn.execute(_SHOW_CONFIG).fetchone()
+            merged = conn.execute(_PREVIEW_CONFIG_PATCH, (Jsonb(patch),)).fetchone()
+    except psycopg.Error as exc:
+        raise from_psycopg(exc) from exc
+    return (row[0] if row else {}), (merged[0] if merged else {})
+
+
+def config_diff(before: dict[str, Any], after: dict[str, Any], *, label: str) -> str:
+    """A unified diff of two config documents, as pretty JSON with sorted keys."""
+
+    def lines(document: dict[str, Any]) -> list[str]:
+        return json.dumps(document, indent=2, sort_keys=True).splitlines(keepends=True)
+
+    return "".join(difflib.unified_diff(lines(before), lines(after), "active config", label))
+
+
+def patch_config_file(conninfo: str, path: Path) -> dict[str, Any]:
+    """Merge the partial config file ``path`` over the active config and apply
+    the result, validated as a whole (the JSON Schema here, every rule in the
+    database); nothing changes unless all of it is valid."""
+    patch = read_config_file(path)
+    _current, merged = merged_config(conninfo, path)
+    _raise_schema_problems(f"{path} merged over the active config", merged)
+    try:
+        with _connect(conninfo) as conn:
+            row = conn.execute(_PATCH_CONFIG, (Jsonb(patch),)).fetchone()
+    except psycopg.Error as exc:
+        raise from_psycopg(exc) from exc
+    return row[0] if row else merged
 
 
 def apply_config_file(conninfo: str, path: Path) -> dict[str, Any]:

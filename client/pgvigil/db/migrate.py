@@ -69,6 +69,7 @@ _DROP_ROUTINE = template("drop_routine")
 _HAS_CONFIG = query("has_config")
 _APPLY_CONFIG = query("apply_config")
 _MERGE_CONFIG_DEFAULTS = query("merge_config_defaults")
+_RECORD_SHIPPED_RULES = query("record_shipped_alert_rules")
 _PG_CRON_MISSING = query("pg_cron_missing")
 _CREATE_PG_CRON = query("create_pg_cron")
 _HAS_PG_CRON_JOBS_TABLE = query("has_pg_cron_jobs_table")
@@ -291,16 +292,20 @@ def migrate(conninfo: str, *, config_file: Path | None = None) -> MigrationRepor
         report.migrations_applied = _apply_migrations(conninfo)
         report.sources_applied = apply_repeatable_sources(conn)
         has_config = conn.execute(_HAS_CONFIG).fetchone()
+        shipped = load_config_file(default_config_path())
         if not (has_config and has_config[0]):
-            document = load_config_file(config_file or default_config_path())
+            document = load_config_file(config_file) if config_file else shipped
             conn.execute(_APPLY_CONFIG, (Jsonb(document),))
             report.config_loaded = True
         else:
-            # Settings a newer release added get their shipped defaults; the
-            # values already stored win. Defaults are written in one place.
-            defaults = Jsonb(load_config_file(default_config_path()))
-            row = conn.execute(_MERGE_CONFIG_DEFAULTS, {"defaults": defaults}).fetchone()
+            # Settings and rules a newer release added get their shipped
+            # defaults; the values already stored win. Defaults are written
+            # in one place.
+            row = conn.execute(_MERGE_CONFIG_DEFAULTS, {"defaults": Jsonb(shipped)}).fetchone()
             report.config_defaults_added = bool(row and row[0])
+        # Shipped rules can be disabled, not removed: an upgrade would add them back.
+        names = [rule["name"] for rule in shipped.get("alert_rules", [])]
+        conn.execute(_RECORD_SHIPPED_RULES, {"names": names})
         report.pg_cron_created = create_pg_cron_if_preloaded(conn)
         report.jobs_rescheduled = reschedule_outdated_jobs(conn)  # needs the config
         rows = conn.execute(_RUN_PARTITION_MAINTENANCE).fetchall()

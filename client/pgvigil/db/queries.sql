@@ -167,6 +167,14 @@ SELECT monitoring.apply_config(%s)
 -- name: show_config
 SELECT document, applied_at, applied_by FROM monitoring.config
 
+-- name: patch_config
+-- Merge a partial config over the active one and apply the result.
+SELECT monitoring.patch_config(%s)
+
+-- name: preview_config_patch
+-- What patch_config would make active; nothing written.
+SELECT monitoring.preview_config_patch(%s)
+
 
 -- ---------------------------------------------------------------------------
 -- Migrate (db/migrate.py)
@@ -248,6 +256,14 @@ SELECT EXISTS (SELECT FROM monitoring.config)
 SELECT monitoring.apply_config(monitoring_internal.config_merge(%(defaults)s, c.document)) IS NOT NULL
 FROM monitoring.config AS c
 WHERE monitoring_internal.config_merge(%(defaults)s, c.document) <> c.document
+
+-- name: record_shipped_alert_rules
+-- The rules of the shipped config, which cannot be removed, only disabled.
+WITH shipped AS (SELECT unnest(%(names)s::text[]) AS rule_name),
+     gone AS (DELETE FROM monitoring_internal.shipped_alert_rules AS s
+              WHERE NOT EXISTS (SELECT FROM shipped WHERE shipped.rule_name = s.rule_name))
+INSERT INTO monitoring_internal.shipped_alert_rules (rule_name)
+SELECT rule_name FROM shipped ON CONFLICT DO NOTHING
 
 -- name: pg_cron_missing
 -- pg_cron runs jobs in the one database named by cron.database_name.
@@ -359,3 +375,37 @@ WHERE e.occurred_at = now() ORDER BY e.event_id
 -- name: pg_cron_check_runs_since
 -- A checks run commits check_runs with its source: no job name needed.
 SELECT count(*) FROM monitoring_internal.check_runs WHERE last_source = 'pg_cron' AND last_run_at >= to_timestamp(%s)
+
+
+-- ---------------------------------------------------------------------------
+-- Alert rules (cli/rules.py)
+-- ---------------------------------------------------------------------------
+
+-- name: list_alert_rules
+SELECT rule_name, source_kind, enabled, for_seconds, pending_groups, firing_alerts, shipped, description
+FROM monitoring.v_alert_rules ORDER BY rule_name
+
+-- name: show_alert_rule
+SELECT definition FROM monitoring.v_alert_rules WHERE rule_name = %s
+
+-- name: test_alert_rule
+-- Evaluate a rule now (a whole rule, or {"name": ...}); changes nothing.
+SELECT group_labels, value, severity, threshold, state, would_be FROM monitoring.test_alert_rule(%s)
+
+-- name: set_alert_rule_enabled
+SELECT monitoring.set_alert_rule_enabled(%s, %s)
+
+-- name: delete_alert_rule
+SELECT monitoring.delete_alert_rule(%s)
+
+
+-- ---------------------------------------------------------------------------
+-- The worker (jobs/worker.py)
+-- ---------------------------------------------------------------------------
+
+-- name: worker_listen
+-- Recording functions NOTIFY this channel for events that matter at once.
+LISTEN pgvigil_evaluate
+
+-- name: worker_evaluate_rules
+SELECT rule_name, groups, pending, firing, transitions FROM monitoring.evaluate_alert_rules(%s)

@@ -46,6 +46,13 @@ BEGIN
     duration_ms := extract(epoch FROM clock_timestamp() - v_started) * 1000;
     RETURN NEXT;
 
+    -- The user-defined rules (config alert_rules): pg_cron's minute job is
+    -- their evaluator when no pgvigil worker runs.
+    v_started := clock_timestamp();
+    check_name := 'evaluate_alert_rules';
+    alerts := (SELECT coalesce(sum(r.firing), 0) FROM monitoring.evaluate_alert_rules(p_source) AS r);
+    duration_ms := extract(epoch FROM clock_timestamp() - v_started) * 1000;
+    RETURN NEXT;
     v_started := clock_timestamp();
     check_name := 'resolve_resolved_alerts';
     alerts := monitoring.resolve_resolved_alerts();
@@ -54,4 +61,4 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION monitoring.run_monitoring_checks(text) IS
-    'Runs all alert checks and resolve_resolved_alerts() in one transaction; one row per check with its duration in ms and alerts: for a check, the alerts it raised or updated; for resolve_resolved_alerts, the alerts it resolved. Skips (no rows) when another run holds the lock.';
+    'Runs all alert checks, the alert rules (evaluate_alert_rules) and resolve_resolved_alerts() in one transaction; one row per check with its duration in ms and alerts: for a check, the alerts it raised or updated; for evaluate_alert_rules, the alerts firing; for resolve_resolved_alerts, the alerts it resolved. Skips (no rows) when another run holds the lock.';

@@ -121,6 +121,7 @@ BEGIN
             OR v_value::text::integer NOT BETWEEN 1 AND 59) THEN
         RETURN NEXT 'schedules.monitoring_checks_interval_seconds must be null or a whole number from 1 to 59';
     END IF;
+    RETURN QUERY SELECT r.problem FROM monitoring_internal.alert_rule_problems(p_document) AS r;
 END;
 $$;
 COMMENT ON FUNCTION monitoring.validate_config(jsonb) IS

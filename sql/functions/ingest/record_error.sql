@@ -40,6 +40,9 @@ BEGIN
         (p_task_id, p_error_type, p_severity, left(p_message, 10000), p_component,
          left(p_stack_trace, 100000), p_context, p_event_time)
     RETURNING error_id INTO v_error_id;
+    IF p_severity = 'critical' THEN
+        PERFORM monitoring_internal.notify_evaluator('critical_error');
+    END IF;
 
     RETURN v_error_id;
 END;

@@ -58,6 +58,9 @@ BEGIN
         VALUES
             (p_component_type, p_component_name, NULL, p_status, p_response_time_ms,
              left(p_failure_reason, 2000), p_event_time);
+        IF p_status <> 'healthy' THEN
+            PERFORM monitoring_internal.notify_evaluator('health');
+        END IF;
         RETURN true;
     END IF;
 
@@ -98,6 +101,7 @@ BEGIN
          CASE WHEN p_status = 'healthy' AND v_current.outage_started_at IS NOT NULL
               THEN extract(epoch FROM p_event_time - v_current.outage_started_at)::double precision END,
          p_response_time_ms, left(p_failure_reason, 2000), p_event_time);
+    PERFORM monitoring_internal.notify_evaluator('health');
     RETURN true;
 END;
 $$;

@@ -1,0 +1,163 @@
+CREATE OR REPLACE FUNCTION monitoring_internal.source_values(
+    p_kind text,
+    p_filter jsonb,
+    p_aggregate text,
+    p_window_seconds double precision,
+    p_group_by text[],
+    p_at timestamptz
+)
+RETURNS TABLE (group_labels jsonb, value double precision, samples bigint)
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+-- Internal: what a rule measures, per group, at p_at: the aggregate of its
+-- source over (p_at - window, p_at], grouped by the labels of p_group_by.
+-- Every filter is a parameter of a static query: a rule is data, never SQL.
+-- A group-by label the row does not have (a NULL worker, a missing tag) is
+-- left out of the group's labels, as Prometheus drops empty labels.
+-- samples is what the value was computed from (rows, tasks, samples).
+DECLARE
+    v_from timestamptz := p_at - make_interval(secs => p_window_seconds);
+    v_tags text[] := ARRAY(SELECT substr(g, 6) FROM unnest(p_group_by) AS g WHERE g LIKE 'tags.%');
+    v_fraction double precision;
+BEGIN
+    IF p_kind = 'metric' THEN
+        v_fraction := CASE p_aggregate WHEN 'p50' THEN 0.5 WHEN 'p90' THEN 0.9 WHEN 'p95' THEN 0.95 WHEN 'p99' THEN 0.99 END;
+        RETURN QUERY
+        SELECT s.labels,
+               CASE p_aggregate
+                   WHEN 'avg' THEN avg(s.v) WHEN 'min' THEN min(s.v) WHEN 'max' THEN max(s.v)
+                   WHEN 'sum' THEN sum(s.v) WHEN 'count' THEN count(*)::double precision
+                   WHEN 'last' THEN (array_agg(s.v ORDER BY s.t DESC))[1]
+                   WHEN 'delta' THEN (array_agg(s.v ORDER BY s.t DESC))[1] - (array_agg(s.v ORDER BY s.t))[1]
+                   WHEN 'rate' THEN ((array_agg(s.v ORDER BY s.t DESC))[1] - (array_agg(s.v ORDER BY s.t))[1])
+                                    / nullif(extract(epoch FROM max(s.t) - min(s.t))::double precision, 0)
+                   ELSE percentile_cont(coalesce(v_fraction, 0.5)) WITHIN GROUP (ORDER BY s.v)
+               END,
+               count(*)
+        FROM (SELECT jsonb_strip_nulls(jsonb_build_object(
+                         'component', CASE WHEN 'component' = ANY (p_group_by) THEN p.component END,
+                         'metric_name', CASE WHEN 'metric_name' = ANY (p_group_by) THEN p.metric_name END,
+                         'metric_type', CASE WHEN 'metric_type' = ANY (p_group_by) THEN p.metric_type END,
+                         'unit', CASE WHEN 'unit' = ANY (p_group_by) THEN p.unit END))
+                     || CASE WHEN v_tags = '{}' THEN '{}'::jsonb
+                             ELSE (SELECT coalesce(jsonb_object_agg(k, p.tags ->> k), '{}')
+                                   FROM unnest(v_tags) AS k WHERE p.tags ? k) END AS labels,
+                     p.metric_value AS v, p.recorded_at AS t
+              FROM monitoring.performance_monitoring AS p
+              WHERE p.metric_name = p_filter ->> 'metric_name'
+                AND p.recorded_at > v_from AND p.recorded_at <= p_at
+                AND (p_filter ->> 'component' IS NULL OR p.component = p_filter ->> 'component')
+                AND (p_filter -> 'tags' IS NULL OR p.tags @> (p_filter -> 'tags'))) AS s
+        GROUP BY s.labels
+        HAVING p_aggregate <> 'rate' OR count(*) > 1;
+
+    ELSIF p_kind = 'task' AND p_aggregate IN ('running', 'oldest_running_seconds') THEN
+        -- Tasks still running now: the window does not apply.
+        RETURN QUERY
+        SELECT jsonb_strip_nulls(jsonb_build_object(
+                   'task_type', CASE WHEN 'task_type' = ANY (p_group_by) THEN r.task_type END,
+                   'worker_id', CASE WHEN 'worker_id' = ANY (p_group_by) THEN r.worker_id END)),
+               CASE p_aggregate WHEN 'running' THEN count(*)::double precision
+                    ELSE greatest(extract(epoch FROM p_at - min(r.start_time))::double precision, 0) END,
+               count(*)
+        FROM monitoring_internal.running_tasks AS r
+        WHERE (p_filter ->> 'task_type' IS NULL OR r.task_type = p_filter ->> 'task_type')
+          AND (p_filter ->> 'worker_id' IS NULL OR r.worker_id = p_filter ->> 'worker_id')
+        GROUP BY 1;
+
+    ELSIF p_kind = 'task' THEN
+        -- Tasks that ended in the window (end_time in it; start_time bounds
+        -- the partitions read: no task of the window started before the
+        -- window minus the longest duration we keep a task running, 7 days).
+        v_fraction := CASE p_aggregate WHEN 'duration_p50' THEN 0.5 WHEN 'duration_p90' THEN 0.9
+                                       WHEN 'duration_p95' THEN 0.95 WHEN 'duration_p99' THEN 0.99 END;
+        RETURN QUERY
+        SELECT jsonb_strip_nulls(jsonb_build_object(
+                   'task_type', CASE WHEN 'task_type' = ANY (p_group_by) THEN m.task_type END,
+                   'worker_id', CASE WHEN 'worker_id' = ANY (p_group_by) THEN m.worker_id END)),
+               CASE p_aggregate
+                   WHEN 'duration_avg' THEN avg(m.duration_seconds)
+                   WHEN 'duration_max' THEN max(m.duration_seconds)
+                   WHEN 'failure_ratio' THEN (count(*) FILTER (WHERE m.status IN ('failed', 'timeout')))::double precision / count(*)
+                   WHEN 'count' THEN count(*)::double precision
+                   WHEN 'throughput' THEN count(*) * 60.0 / p_window_seconds
+                   ELSE percentile_cont(coalesce(v_fraction, 0.5)) WITHIN GROUP (ORDER BY m.duration_seconds)
+               END,
+               count(*)
+        FROM monitoring.processing_metrics AS m
+        WHERE m.end_time > v_from AND m.end_time <= p_at
+          AND m.start_time > v_from - interval '7 days' AND m.start_time <= p_at
+          AND m.status <> 'running'
+          AND (p_filter ->> 'task_type' IS NULL OR m.task_type = p_filter ->> 'task_type')
+          AND (p_filter ->> 'worker_id' IS NULL OR m.worker_id = p_filter ->> 'worker_id')
+        GROUP BY 1;
+
+    ELSIF p_kind = 'error' THEN
+        RETURN QUERY
+        SELECT jsonb_strip_nulls(jsonb_build_object(
+                   'component', CASE WHEN 'component' = ANY (p_group_by) THEN e.component END,
+                   'error_type', CASE WHEN 'error_type' = ANY (p_group_by) THEN e.error_type END,
+                   'severity', CASE WHEN 'severity' = ANY (p_group_by) THEN e.severity END)),
+               CASE p_aggregate WHEN 'per_minute' THEN count(*) * 60.0 / p_window_seconds
+                                WHEN 'per_hour' THEN count(*) * 3600.0 / p_window_seconds
+                                ELSE count(*)::double precision END,
+               count(*)
+        FROM monitoring.error_tracking AS e
+        WHERE e.occurred_at > v_from AND e.occurred_at <= p_at
+          AND (p_filter ->> 'component' IS NULL OR e.component = p_filter ->> 'component')
+          AND (p_filter ->> 'error_type' IS NULL OR e.error_type = p_filter ->> 'error_type')
+          AND (p_filter ->> 'severity' IS NULL OR e.severity = p_filter ->> 'severity')
+        GROUP BY 1;
+
+    ELSIF p_kind = 'queue' THEN
+        -- The latest sample in the window per queue (growth: latest pending
+        -- minus the window's first; completed and failed: summed).
+        RETURN QUERY
+        SELECT jsonb_strip_nulls(jsonb_build_object(
+                   'queue_name', CASE WHEN 'queue_name' = ANY (p_group_by) THEN q.queue_name END)),
+               CASE p_aggregate
+                   WHEN 'pending' THEN sum(q.pending_count) FILTER (WHERE q.latest)::double precision
+                   WHEN 'processing' THEN sum(q.processing_count) FILTER (WHERE q.latest)::double precision
+                   WHEN 'oldest_pending_seconds' THEN max(q.oldest_pending_age_seconds) FILTER (WHERE q.latest)
+                   WHEN 'growth' THEN (sum(q.pending_count) FILTER (WHERE q.latest)
+                                       - sum(q.pending_count) FILTER (WHERE q.earliest))::double precision
+                   WHEN 'completed' THEN sum(q.completed_count)::double precision
+                   ELSE sum(q.failed_count)::double precision
+               END,
+               count(*)
+        FROM (SELECT s.*,
+                     s.recorded_at = max(s.recorded_at) OVER (PARTITION BY s.queue_name) AS latest,
+                     s.recorded_at = min(s.recorded_at) OVER (PARTITION BY s.queue_name) AS earliest
+              FROM monitoring.queue_monitoring AS s
+              WHERE s.recorded_at > v_from AND s.recorded_at <= p_at
+                AND (p_filter ->> 'queue_name' IS NULL OR s.queue_name = p_filter ->> 'queue_name')) AS q
+        GROUP BY 1;
+
+    ELSIF p_kind = 'health' THEN
+        -- Each component's current status: the window does not apply.
+        RETURN QUERY
+        SELECT jsonb_strip_nulls(jsonb_build_object(
+                   'component_type', CASE WHEN 'component_type' = ANY (p_group_by) THEN h.component_type END,
+                   'component_name', CASE WHEN 'component_name' = ANY (p_group_by) THEN h.component_name END,
+                   'status', CASE WHEN 'status' = ANY (p_group_by) THEN h.status END)),
+               CASE p_aggregate
+                   WHEN 'status_seconds' THEN max(CASE WHEN h.status <> 'healthy'
+                       THEN greatest(extract(epoch FROM p_at - h.status_since)::double precision, 0) ELSE 0 END)
+                   WHEN 'unhealthy' THEN max(CASE h.status WHEN 'unhealthy' THEN 1 ELSE 0 END)::double precision
+                   WHEN 'response_time_ms' THEN max(h.response_time_ms)::double precision
+                   WHEN 'report_age_seconds' THEN max(greatest(extract(epoch FROM p_at - h.last_check_at)::double precision, 0))
+                   ELSE max(h.consecutive_failures)::double precision
+               END,
+               count(*)
+        FROM monitoring.system_health AS h
+        WHERE (p_filter ->> 'component_type' IS NULL OR h.component_type = p_filter ->> 'component_type')
+          AND (p_filter ->> 'component_name' IS NULL OR h.component_name = p_filter ->> 'component_name')
+          AND (p_filter ->> 'status' IS NULL OR h.status = p_filter ->> 'status')
+        GROUP BY 1;
+    END IF;
+END;
+$$;
+COMMENT ON FUNCTION monitoring_internal.source_values(text, jsonb, text, double precision, text[], timestamptz) IS
+    'Internal: a rule''s aggregate of its source over its window ending at p_at, one row per group (labels, value, samples).';
