@@ -983,6 +983,17 @@ BEGIN
         RAISE NOTICE 'pgvigil: alert evaluation already running in another session; skipped';
         RETURN;
     END IF;
+    -- Each distinct source once, for every rule that reads it (composites
+    -- compute their conditions themselves).
+    DELETE FROM monitoring_internal.evaluation_values;
+    INSERT INTO monitoring_internal.evaluation_values (source_key, group_key, group_labels, value, samples)
+    SELECT monitoring_internal.rule_source_key(k.source_kind, k.source_filter, k.aggregate, k.window_seconds, k.group_by),
+           md5(v.group_labels::text), v.group_labels, v.value, v.samples
+    FROM (SELECT DISTINCT r.source_kind, r.source_filter, r.aggregate, r.window_seconds, r.group_by
+          FROM monitoring.alert_rules AS r WHERE r.enabled AND r.composite_match IS NULL) AS k,
+         LATERAL monitoring_internal.source_values(k.source_kind, k.source_filter, k.aggregate,
+                                                   k.window_seconds, k.group_by, now()) AS v;
+    ANALYZE monitoring_internal.evaluation_values;
     -- Simple rules first: a composite reads them in the same snapshot anyway.
     FOR v_rule IN SELECT * FROM monitoring.alert_rules AS r WHERE r.enabled
                   ORDER BY r.composite_match IS NOT NULL, r.rule_name LOOP
@@ -3209,9 +3220,15 @@ DECLARE
     v_alert_id bigint;
 BEGIN
     groups := 0; pending := 0; firing := 0; transitions := 0;
+    IF p_rule.composite_match IS NULL THEN
+        SELECT count(*) INTO groups FROM monitoring_internal.evaluation_values AS v
+        WHERE v.source_key = monitoring_internal.rule_source_key(p_rule.source_kind, p_rule.source_filter,
+                                                                 p_rule.aggregate, p_rule.window_seconds, p_rule.group_by)
+          AND v.samples >= p_rule.min_samples AND v.value IS NOT NULL;
+    END IF;
     FOR d IN
         WITH current_values AS (
-            SELECT * FROM monitoring_internal.rule_group_values(p_rule, p_at)
+            SELECT * FROM monitoring_internal.rule_group_values(p_rule, p_at, true)
         ), with_no_data AS (
             -- The one group of an ungrouped rule exists even without data.
             SELECT * FROM current_values
@@ -3231,7 +3248,10 @@ BEGIN
                        WHERE g.rule_name = p_rule.rule_name AND g.group_key NOT LIKE 'nodata:%') AS s
                    ON s.group_key = coalesce(c.group_key, md5('{}'))
         )
-        SELECT * FROM real_groups
+        SELECT * FROM real_groups AS q
+        -- A quiet group of a rule that ignores missing data needs nothing
+        -- (counted apart, below).
+        WHERE q.severity IS NOT NULL OR q.known OR p_rule.no_data <> 'ok' OR p_rule.composite_match IS NOT NULL
         UNION ALL
         -- no_data = nodata: a group of its own per group without data.
         SELECT 'nodata:' || coalesce(r.group_key, s.group_key), coalesce(r.group_labels, s.group_labels),
@@ -3243,7 +3263,9 @@ BEGIN
                    WHERE g.rule_name = p_rule.rule_name AND g.group_key LIKE 'nodata:%') AS s
                ON s.group_key = 'nodata:' || r.group_key
     LOOP
-        groups := groups + 1;
+        IF p_rule.composite_match IS NOT NULL AND d.has_data AND NOT d.is_nodata THEN
+            groups := groups + 1;
+        END IF;
         v_value := d.value;
         v_threshold := d.threshold;
         IF d.is_nodata THEN
@@ -4057,7 +4079,7 @@ $_$;
 
 COMMENT ON FUNCTION monitoring_internal.rule_error_hint(p_code text) IS 'Internal: the HINT that goes with a rule error code PV501-PV511.';
 
-CREATE FUNCTION monitoring_internal.rule_group_values(p_rule monitoring.alert_rules, p_at timestamp with time zone) RETURNS TABLE(group_key text, group_labels jsonb, value double precision, severity text, threshold double precision)
+CREATE FUNCTION monitoring_internal.rule_group_values(p_rule monitoring.alert_rules, p_at timestamp with time zone, p_shared boolean DEFAULT false) RETURNS TABLE(group_key text, group_labels jsonb, value double precision, severity text, threshold double precision)
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
@@ -4066,14 +4088,31 @@ CREATE FUNCTION monitoring_internal.rule_group_values(p_rule monitoring.alert_ru
 -- fewer than min_samples samples has no data. A composite rule's groups are
 -- those its conditions share (all) or any of them has (any), on its
 -- group_by labels; it holds with its one severity where all (any) of its
--- conditions hold, and its value is the first condition's.
+-- conditions hold, and its value is the first condition's. p_shared: read
+-- the values evaluate_alert_rules() computed once for every rule of the
+-- same source (evaluation_values) instead of computing them here.
 BEGIN
-    IF p_rule.composite_match IS NULL THEN
+    IF p_rule.composite_match IS NULL AND p_shared THEN
+        -- evaluate_alert_rules() computed every source once for this evaluation.
         RETURN QUERY
-        SELECT md5(v.group_labels::text), v.group_labels, v.value, t.severity, t.threshold
+        SELECT v.group_key, v.group_labels, v.value, t.severity,
+               (p_rule.thresholds ->> t.severity)::double precision
+        FROM monitoring_internal.evaluation_values AS v,
+             LATERAL (SELECT monitoring_internal.severity_reached(v.value, p_rule.thresholds, p_rule.comparison)
+                      AS severity) AS t
+        WHERE v.source_key = monitoring_internal.rule_source_key(p_rule.source_kind, p_rule.source_filter,
+                                                                 p_rule.aggregate, p_rule.window_seconds,
+                                                                 p_rule.group_by)
+          AND v.samples >= p_rule.min_samples AND v.value IS NOT NULL;
+        RETURN;
+    ELSIF p_rule.composite_match IS NULL THEN
+        RETURN QUERY
+        SELECT md5(v.group_labels::text), v.group_labels, v.value, t.severity,
+               (p_rule.thresholds ->> t.severity)::double precision
         FROM monitoring_internal.source_values(p_rule.source_kind, p_rule.source_filter, p_rule.aggregate,
-                                               p_rule.window_seconds, p_rule.group_by, p_at) AS v
-        LEFT JOIN LATERAL monitoring_internal.threshold_severity(v.value, p_rule.thresholds, p_rule.comparison) AS t ON true
+                                               p_rule.window_seconds, p_rule.group_by, p_at) AS v,
+             LATERAL (SELECT monitoring_internal.severity_reached(v.value, p_rule.thresholds, p_rule.comparison)
+                      AS severity) AS t
         WHERE v.samples >= p_rule.min_samples AND v.value IS NOT NULL;
         RETURN;
     END IF;
@@ -4089,7 +4128,7 @@ BEGIN
                          WHERE l.key = ANY (p_rule.group_by) OR 'tags.' || l.key = ANY (p_rule.group_by)) AS group_labels,
                         g.value, g.severity IS NOT NULL AS holds
                  FROM monitoring.alert_rules AS r,
-                      LATERAL monitoring_internal.rule_group_values(r, p_at) AS g
+                      LATERAL monitoring_internal.rule_group_values(r, p_at, p_shared) AS g
                  WHERE k.c ? 'rule' AND r.rule_name = k.c ->> 'rule'
                  UNION ALL
                  -- An inline condition: its source on the composite's labels.
@@ -4116,7 +4155,7 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION monitoring_internal.rule_group_values(p_rule monitoring.alert_rules, p_at timestamp with time zone) IS 'Internal: a rule''s groups at p_at with their value and the severity reached (NULL when the condition does not hold).';
+COMMENT ON FUNCTION monitoring_internal.rule_group_values(p_rule monitoring.alert_rules, p_at timestamp with time zone, p_shared boolean) IS 'Internal: a rule''s groups at p_at with their value and the severity reached (NULL when the condition does not hold).';
 
 CREATE FUNCTION monitoring_internal.rule_problems(p_rule jsonb, p_document jsonb) RETURNS TABLE(code text, problem text)
     LANGUAGE plpgsql STABLE
@@ -4268,6 +4307,17 @@ $_$;
 
 COMMENT ON FUNCTION monitoring_internal.rule_problems(p_rule jsonb, p_document jsonb) IS 'Internal: every problem of one alert rule (code PV501-PV509 and a message naming the field); no rows when it is valid.';
 
+CREATE FUNCTION monitoring_internal.rule_source_key(p_kind text, p_filter jsonb, p_aggregate text, p_window_seconds double precision, p_group_by text[]) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    -- Internal: identifies what a rule measures, so rules that measure the
+    -- same thing share one computation per evaluation (evaluation_values).
+    SELECT md5(concat_ws(E'\x1f', p_kind, p_filter::text, p_aggregate, p_window_seconds::text, p_group_by::text));
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.rule_source_key(p_kind text, p_filter jsonb, p_aggregate text, p_window_seconds double precision, p_group_by text[]) IS 'Internal: the key of a rule''s source in evaluation_values (kind, filter, aggregate, window, group_by).';
+
 CREATE FUNCTION monitoring_internal.rule_sources() RETURNS TABLE(kind text, filters text[], required_filters text[], labels text[], aggregates text[])
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
@@ -4322,6 +4372,39 @@ $$;
 
 COMMENT ON FUNCTION monitoring_internal.severity_rank(p_severity text) IS 'Internal: 1 for low up to 4 for critical; NULL for anything else.';
 
+CREATE FUNCTION monitoring_internal.severity_reached(p_value double precision, p_thresholds jsonb, p_comparison text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    -- Internal: the highest severity whose threshold p_value passes in the
+    -- rule's comparison, or NULL. One CASE, no FROM and no SET: the planner
+    -- inlines it into the evaluation's query (it runs once per group of
+    -- every rule).
+    SELECT CASE
+        WHEN p_comparison IN ('>=', '>') THEN
+            CASE WHEN p_value > (p_thresholds ->> 'critical')::double precision
+                      OR (p_comparison = '>=' AND p_value = (p_thresholds ->> 'critical')::double precision) THEN 'critical'
+                 WHEN p_value > (p_thresholds ->> 'high')::double precision
+                      OR (p_comparison = '>=' AND p_value = (p_thresholds ->> 'high')::double precision) THEN 'high'
+                 WHEN p_value > (p_thresholds ->> 'medium')::double precision
+                      OR (p_comparison = '>=' AND p_value = (p_thresholds ->> 'medium')::double precision) THEN 'medium'
+                 WHEN p_value > (p_thresholds ->> 'low')::double precision
+                      OR (p_comparison = '>=' AND p_value = (p_thresholds ->> 'low')::double precision) THEN 'low'
+            END
+        ELSE
+            CASE WHEN p_value < (p_thresholds ->> 'critical')::double precision
+                      OR (p_comparison = '<=' AND p_value = (p_thresholds ->> 'critical')::double precision) THEN 'critical'
+                 WHEN p_value < (p_thresholds ->> 'high')::double precision
+                      OR (p_comparison = '<=' AND p_value = (p_thresholds ->> 'high')::double precision) THEN 'high'
+                 WHEN p_value < (p_thresholds ->> 'medium')::double precision
+                      OR (p_comparison = '<=' AND p_value = (p_thresholds ->> 'medium')::double precision) THEN 'medium'
+                 WHEN p_value < (p_thresholds ->> 'low')::double precision
+                      OR (p_comparison = '<=' AND p_value = (p_thresholds ->> 'low')::double precision) THEN 'low'
+            END
+    END;
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.severity_reached(p_value double precision, p_thresholds jsonb, p_comparison text) IS 'Internal: the severity a value reaches under a rule''s thresholds and comparison (NULL: none).';
+
 CREATE FUNCTION monitoring_internal.source_values(p_kind text, p_filter jsonb, p_aggregate text, p_window_seconds double precision, p_group_by text[], p_at timestamp with time zone) RETURNS TABLE(group_labels jsonb, value double precision, samples bigint)
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
@@ -4338,35 +4421,58 @@ DECLARE
     v_fraction double precision;
 BEGIN
     IF p_kind = 'metric' THEN
+        -- Grouped on the columns (cheap), labels built once per group; each
+        -- family of aggregates in its own query, so that an average does not
+        -- pay for a percentile's sort.
         v_fraction := CASE p_aggregate WHEN 'p50' THEN 0.5 WHEN 'p90' THEN 0.9 WHEN 'p95' THEN 0.95 WHEN 'p99' THEN 0.99 END;
         RETURN QUERY
-        SELECT s.labels,
-               CASE p_aggregate
-                   WHEN 'avg' THEN avg(s.v) WHEN 'min' THEN min(s.v) WHEN 'max' THEN max(s.v)
-                   WHEN 'sum' THEN sum(s.v) WHEN 'count' THEN count(*)::double precision
-                   WHEN 'last' THEN (array_agg(s.v ORDER BY s.t DESC))[1]
-                   WHEN 'delta' THEN (array_agg(s.v ORDER BY s.t DESC))[1] - (array_agg(s.v ORDER BY s.t))[1]
-                   WHEN 'rate' THEN ((array_agg(s.v ORDER BY s.t DESC))[1] - (array_agg(s.v ORDER BY s.t))[1])
-                                    / nullif(extract(epoch FROM max(s.t) - min(s.t))::double precision, 0)
-                   ELSE percentile_cont(coalesce(v_fraction, 0.5)) WITHIN GROUP (ORDER BY s.v)
-               END,
-               count(*)
-        FROM (SELECT jsonb_strip_nulls(jsonb_build_object(
-                         'component', CASE WHEN 'component' = ANY (p_group_by) THEN p.component END,
-                         'metric_name', CASE WHEN 'metric_name' = ANY (p_group_by) THEN p.metric_name END,
-                         'metric_type', CASE WHEN 'metric_type' = ANY (p_group_by) THEN p.metric_type END,
-                         'unit', CASE WHEN 'unit' = ANY (p_group_by) THEN p.unit END))
-                     || CASE WHEN v_tags = '{}' THEN '{}'::jsonb
-                             ELSE (SELECT coalesce(jsonb_object_agg(k, p.tags ->> k), '{}')
-                                   FROM unnest(v_tags) AS k WHERE p.tags ? k) END AS labels,
-                     p.metric_value AS v, p.recorded_at AS t
-              FROM monitoring.performance_monitoring AS p
-              WHERE p.metric_name = p_filter ->> 'metric_name'
-                AND p.recorded_at > v_from AND p.recorded_at <= p_at
-                AND (p_filter ->> 'component' IS NULL OR p.component = p_filter ->> 'component')
-                AND (p_filter -> 'tags' IS NULL OR p.tags @> (p_filter -> 'tags'))) AS s
-        GROUP BY s.labels
-        HAVING p_aggregate <> 'rate' OR count(*) > 1;
+        WITH samples AS (
+            SELECT CASE WHEN 'component' = ANY (p_group_by) THEN p.component END AS component,
+                   CASE WHEN 'metric_name' = ANY (p_group_by) THEN p.metric_name END AS metric_name,
+                   CASE WHEN 'metric_type' = ANY (p_group_by) THEN p.metric_type END AS metric_type,
+                   CASE WHEN 'unit' = ANY (p_group_by) THEN p.unit END AS unit,
+                   CASE WHEN v_tags = '{}' THEN NULL::jsonb
+                        ELSE (SELECT jsonb_object_agg(k, p.tags ->> k) FROM unnest(v_tags) AS k WHERE p.tags ? k)
+                   END AS tag_labels,
+                   p.metric_value AS v, p.recorded_at AS t
+            FROM monitoring.performance_monitoring AS p
+            WHERE p.metric_name = p_filter ->> 'metric_name'
+              AND p.recorded_at > v_from AND p.recorded_at <= p_at
+              AND (p_filter ->> 'component' IS NULL OR p.component = p_filter ->> 'component')
+              AND (p_filter -> 'tags' IS NULL OR p.tags @> (p_filter -> 'tags'))
+        ), grouped AS (
+            SELECT s.component, s.metric_name, s.metric_type, s.unit, s.tag_labels,
+                   CASE p_aggregate
+                       WHEN 'avg' THEN avg(s.v) WHEN 'min' THEN min(s.v) WHEN 'max' THEN max(s.v)
+                       WHEN 'sum' THEN sum(s.v) ELSE count(*)::double precision END AS value,
+                   count(*) AS samples
+            FROM samples AS s
+            WHERE p_aggregate IN ('avg', 'min', 'max', 'sum', 'count')
+            GROUP BY 1, 2, 3, 4, 5
+            UNION ALL
+            SELECT s.component, s.metric_name, s.metric_type, s.unit, s.tag_labels,
+                   percentile_cont(v_fraction) WITHIN GROUP (ORDER BY s.v), count(*)
+            FROM samples AS s
+            WHERE v_fraction IS NOT NULL
+            GROUP BY 1, 2, 3, 4, 5
+            UNION ALL
+            SELECT s.component, s.metric_name, s.metric_type, s.unit, s.tag_labels,
+                   CASE p_aggregate
+                       WHEN 'last' THEN (array_agg(s.v ORDER BY s.t DESC))[1]
+                       WHEN 'delta' THEN (array_agg(s.v ORDER BY s.t DESC))[1] - (array_agg(s.v ORDER BY s.t))[1]
+                       ELSE ((array_agg(s.v ORDER BY s.t DESC))[1] - (array_agg(s.v ORDER BY s.t))[1])
+                            / nullif(extract(epoch FROM max(s.t) - min(s.t))::double precision, 0) END,
+                   count(*)
+            FROM samples AS s
+            WHERE p_aggregate IN ('last', 'delta', 'rate')
+            GROUP BY 1, 2, 3, 4, 5
+            HAVING p_aggregate <> 'rate' OR count(*) > 1
+        )
+        SELECT jsonb_strip_nulls(jsonb_build_object('component', g.component, 'metric_name', g.metric_name,
+                                                    'metric_type', g.metric_type, 'unit', g.unit))
+               || coalesce(g.tag_labels, '{}'),
+               g.value, g.samples
+        FROM grouped AS g;
 
     ELSIF p_kind = 'task' AND p_aggregate IN ('running', 'oldest_running_seconds') THEN
         -- Tasks still running now: the window does not apply.
@@ -4532,24 +4638,6 @@ CREATE FUNCTION monitoring_internal.template_problem(p_template text) RETURNS te
 $_$;
 
 COMMENT ON FUNCTION monitoring_internal.template_problem(p_template text) IS 'Internal: NULL for a well-formed label or annotation template, else what is wrong with it.';
-
-CREATE FUNCTION monitoring_internal.threshold_severity(p_value double precision, p_thresholds jsonb, p_comparison text, OUT severity text, OUT threshold double precision) RETURNS record
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
-    -- Internal: the highest severity whose threshold p_value passes in the
-    -- rule's comparison (value >= threshold for '>=', and so on), and that
-    -- threshold; NULLs when it passes none.
-    SELECT t.key, t.limit_value
-    FROM (SELECT e.key, (e.value #>> '{}')::double precision AS limit_value
-          FROM jsonb_each(p_thresholds) AS e) AS t
-    WHERE CASE p_comparison WHEN '>' THEN p_value > t.limit_value WHEN '>=' THEN p_value >= t.limit_value
-                            WHEN '<' THEN p_value < t.limit_value WHEN '<=' THEN p_value <= t.limit_value END
-    ORDER BY monitoring_internal.severity_rank(t.key) DESC
-    LIMIT 1;
-$$;
-
-COMMENT ON FUNCTION monitoring_internal.threshold_severity(p_value double precision, p_thresholds jsonb, p_comparison text, OUT severity text, OUT threshold double precision) IS 'Internal: the severity a value reaches under a rule''s thresholds and comparison, with its threshold.';
 
 CREATE FUNCTION monitoring_internal.upsert_alert(p_alert_type text, p_subject text, p_severity text, p_title text, p_message text, p_current_value double precision, p_threshold_value double precision, p_details jsonb) RETURNS text
     LANGUAGE plpgsql
@@ -5617,6 +5705,16 @@ CREATE TABLE monitoring_internal.check_runs (
 
 COMMENT ON TABLE monitoring_internal.check_runs IS 'When each alert check last evaluated, and who ran it (pg_cron, manual, scheduler). resolve_resolved_alerts() resolves alerts not seen by the latest evaluation.';
 
+CREATE UNLOGGED TABLE monitoring_internal.evaluation_values (
+    source_key text NOT NULL,
+    group_key text NOT NULL,
+    group_labels jsonb NOT NULL,
+    value double precision,
+    samples bigint NOT NULL
+);
+
+COMMENT ON TABLE monitoring_internal.evaluation_values IS 'Scratch space of one evaluate_alert_rules() run: each distinct rule source''s value per group (source_key = rule_source_key()).';
+
 CREATE TABLE monitoring_internal.history_tables (
     table_name text NOT NULL,
     time_column text NOT NULL,
@@ -5824,6 +5922,8 @@ CREATE INDEX queue_monitoring_default_queue_name_recorded_at_idx ON monitoring.q
 CREATE INDEX system_health_history_component_changed_at_idx ON ONLY monitoring.system_health_history USING btree (component_type, component_name, changed_at);
 
 CREATE INDEX system_health_history_default_component_type_component_name_idx ON monitoring.system_health_history_default USING btree (component_type, component_name, changed_at);
+
+CREATE INDEX evaluation_values_source_key_idx ON monitoring_internal.evaluation_values USING btree (source_key);
 
 CREATE INDEX ingest_batches_received_at_idx ON monitoring_internal.ingest_batches USING brin (received_at);
 
@@ -6096,9 +6196,11 @@ REVOKE ALL ON FUNCTION monitoring_internal.rule_condition_problems(p_condition j
 
 REVOKE ALL ON FUNCTION monitoring_internal.rule_error_hint(p_code text) FROM PUBLIC;
 
-REVOKE ALL ON FUNCTION monitoring_internal.rule_group_values(p_rule monitoring.alert_rules, p_at timestamp with time zone) FROM PUBLIC;
+REVOKE ALL ON FUNCTION monitoring_internal.rule_group_values(p_rule monitoring.alert_rules, p_at timestamp with time zone, p_shared boolean) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.rule_problems(p_rule jsonb, p_document jsonb) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.rule_source_key(p_kind text, p_filter jsonb, p_aggregate text, p_window_seconds double precision, p_group_by text[]) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.rule_sources() FROM PUBLIC;
 
@@ -6106,13 +6208,13 @@ REVOKE ALL ON FUNCTION monitoring_internal.severity_for_value(p_value double pre
 
 REVOKE ALL ON FUNCTION monitoring_internal.severity_rank(p_severity text) FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION monitoring_internal.severity_reached(p_value double precision, p_thresholds jsonb, p_comparison text) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION monitoring_internal.source_values(p_kind text, p_filter jsonb, p_aggregate text, p_window_seconds double precision, p_group_by text[], p_at timestamp with time zone) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.task_minute_aggregate(p_from timestamp with time zone, p_to timestamp with time zone) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.template_problem(p_template text) FROM PUBLIC;
-
-REVOKE ALL ON FUNCTION monitoring_internal.threshold_severity(p_value double precision, p_thresholds jsonb, p_comparison text, OUT severity text, OUT threshold double precision) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.upsert_alert(p_alert_type text, p_subject text, p_severity text, p_title text, p_message text, p_current_value double precision, p_threshold_value double precision, p_details jsonb) FROM PUBLIC;
 

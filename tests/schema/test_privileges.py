@@ -92,6 +92,7 @@ INTERNAL_TABLES = {
     "check_runs",
     "rule_groups",
     "shipped_alert_rules",
+    "evaluation_values",
 }
 # A sample of the internal helpers: executable by their owner only.
 INTERNAL_ROUTINES = {

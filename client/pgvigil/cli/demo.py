@@ -8,6 +8,7 @@ import time
 from typing import TYPE_CHECKING
 
 import psycopg
+from psycopg.types.json import Jsonb
 
 from pgvigil.cli.common import add_command, resolve_database
 from pgvigil.db.queries import query
@@ -17,6 +18,8 @@ if TYPE_CHECKING:
     from pgvigil.cli.common import Subparsers
 
 _PG_CRON_CHECK_RUNS_SINCE = query("pg_cron_check_runs_since")
+_PATCH_CONFIG = query("patch_config")
+_RULE_ALERTS = query("demo_rule_alerts")
 
 
 def _wait_for_pg_cron_checks(conninfo: str, since: float, timeout: float) -> bool:
@@ -34,9 +37,11 @@ def _wait_for_pg_cron_checks(conninfo: str, since: float, timeout: float) -> boo
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from pgvigil.dashboard import render_summary
-    from pgvigil.tools.demo import run_demo
+    from pgvigil.tools.demo import DEMO_RULES, run_demo
 
     conninfo = resolve_database(args)
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(_PATCH_CONFIG, (Jsonb({"alert_rules": DEMO_RULES}),))
     with MonitoringClient(conninfo) as client:
         if args.buffered:
             with BufferedClient(conninfo) as buffered:
@@ -58,7 +63,21 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 return 1
             print("demo: pg_cron ran the checks.\n")
         print(render_summary(client.get_dashboard_summary(), color=sys.stdout.isatty()))
+    _print_rule_alerts(conninfo)
     return 0
+
+
+def _print_rule_alerts(conninfo: str) -> None:
+    """The alerts of rules, firing and pending, with their labels: what the
+    notification issue will route on."""
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        alerts = conn.execute(_RULE_ALERTS).fetchall()
+    if not alerts:
+        return
+    print("alerts from rules (monitoring.v_active_alerts):")
+    for state, severity, fingerprint, labels in alerts:
+        shown = ", ".join(f"{k}={v}" for k, v in sorted(labels.items()))
+        print(f"  {state:<8} {severity:<9} {fingerprint or '(pending)':<17} {{{shown}}}")
 
 
 def register(subparsers: Subparsers, common: argparse.ArgumentParser) -> None:

@@ -372,6 +372,11 @@ FROM monitoring.alert_events e
 JOIN monitoring.alerts a USING (alert_id)
 WHERE e.occurred_at = now() ORDER BY e.event_id
 
+-- name: demo_rule_alerts
+-- The alerts raised by rules, firing then pending, with their label sets.
+SELECT state, severity, fingerprint, labels FROM monitoring.v_active_alerts
+WHERE rule_name IS NOT NULL ORDER BY state, severity, alert_key
+
 -- name: pg_cron_check_runs_since
 -- A checks run commits check_runs with its source: no job name needed.
 SELECT count(*) FROM monitoring_internal.check_runs WHERE last_source = 'pg_cron' AND last_run_at >= to_timestamp(%s)

@@ -28,13 +28,36 @@ from pgvigil.db.config import load_config_file
 from pgvigil.db.resources import default_config_path
 from pgvigil.recording.protocol import Recorder
 
-__all__ = ["MAX_HISTORY_MINUTES", "DemoReport", "run_demo"]
+__all__ = ["DEMO_RULES", "MAX_HISTORY_MINUTES", "DemoReport", "run_demo"]
 
 # Ingest rejects events older than ingest.max_event_age_hours (read from the
 # shipped config, its one home); keep an hour spare for the run itself.
 MAX_HISTORY_MINUTES = (
     int(load_config_file(default_config_path())["ingest"]["max_event_age_hours"]) - 1
 ) * 60
+
+# The demo's own alert rule, beside the shipped ones: the host's memory
+# climbs in the last minutes of the history (a leak), which this rule sees
+# at the first evaluation (for 0) and the shipped memory_usage_high (for 2m)
+# holds pending. `pgvigil demo` merges it into the config by name.
+DEMO_RULES = [
+    {
+        "name": "demo_memory_climbing",
+        "description": "Memory use of a host rising fast: a leak (written by pgvigil demo).",
+        "source": {"kind": "metric", "metric_name": "memory_percent"},
+        "aggregate": "delta",
+        "window": "10m",
+        "group_by": ["component", "tags.host"],
+        "thresholds": {"medium": 10, "high": 20},
+        "labels": {"team": "platform", "category": "system"},
+        "annotations": {
+            "summary": "Memory on {{ $labels.host }} up {{ $value }} points in 10 minutes",
+            "description": "memory_percent rose by {{ $value }} points over 10 minutes on"
+            " {{ $labels.host }} ({{ $severity }} at {{ $threshold }}): a leak?",
+            "runbook_url": "https://example.com/runbooks/memory-leak",
+        },
+    }
+]
 
 _WORKERS = ("worker-01", "worker-02", "worker-03", "worker-04")
 _DEAD_WORKER = "worker-03"
@@ -478,7 +501,7 @@ class _Demo:
                     "processor",
                     {"task_type": "document_processing"},
                 )
-            self.schedule_system_metrics(tick)
+            self.schedule_system_metrics(tick, leaking=tick >= now - timedelta(minutes=12))
             previous = tick
 
     def queue_pending(self, queue: str, progress: float) -> int:
@@ -557,9 +580,10 @@ class _Demo:
             ),
         )
 
-    def schedule_system_metrics(self, at: datetime | None) -> None:
+    def schedule_system_metrics(self, at: datetime | None, *, leaking: bool = False) -> None:
         self.cpu = min(max(self.cpu + self.rng.gauss(0, 4) + (45 - self.cpu) * 0.2, 3.0), 99.0)
-        self.memory = min(max(self.memory + self.rng.gauss(0.15, 0.4), 30.0), 95.0)
+        growth = self.rng.uniform(2.5, 4.0) if leaking else self.rng.gauss(0.15, 0.4)
+        self.memory = min(max(self.memory + growth, 30.0), 97.0)
         self.schedule_metric(at, "cpu_percent", "cpu", self.cpu, "%", "system", _HOST_TAGS)
         self.schedule_metric(at, "memory_percent", "memory", self.memory, "%", "system", _HOST_TAGS)
 

@@ -25,6 +25,17 @@ BEGIN
         RAISE NOTICE 'pgvigil: alert evaluation already running in another session; skipped';
         RETURN;
     END IF;
+    -- Each distinct source once, for every rule that reads it (composites
+    -- compute their conditions themselves).
+    DELETE FROM monitoring_internal.evaluation_values;
+    INSERT INTO monitoring_internal.evaluation_values (source_key, group_key, group_labels, value, samples)
+    SELECT monitoring_internal.rule_source_key(k.source_kind, k.source_filter, k.aggregate, k.window_seconds, k.group_by),
+           md5(v.group_labels::text), v.group_labels, v.value, v.samples
+    FROM (SELECT DISTINCT r.source_kind, r.source_filter, r.aggregate, r.window_seconds, r.group_by
+          FROM monitoring.alert_rules AS r WHERE r.enabled AND r.composite_match IS NULL) AS k,
+         LATERAL monitoring_internal.source_values(k.source_kind, k.source_filter, k.aggregate,
+                                                   k.window_seconds, k.group_by, now()) AS v;
+    ANALYZE monitoring_internal.evaluation_values;
     -- Simple rules first: a composite reads them in the same snapshot anyway.
     FOR v_rule IN SELECT * FROM monitoring.alert_rules AS r WHERE r.enabled
                   ORDER BY r.composite_match IS NOT NULL, r.rule_name LOOP

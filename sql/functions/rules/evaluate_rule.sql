@@ -33,9 +33,15 @@ DECLARE
     v_alert_id bigint;
 BEGIN
     groups := 0; pending := 0; firing := 0; transitions := 0;
+    IF p_rule.composite_match IS NULL THEN
+        SELECT count(*) INTO groups FROM monitoring_internal.evaluation_values AS v
+        WHERE v.source_key = monitoring_internal.rule_source_key(p_rule.source_kind, p_rule.source_filter,
+                                                                 p_rule.aggregate, p_rule.window_seconds, p_rule.group_by)
+          AND v.samples >= p_rule.min_samples AND v.value IS NOT NULL;
+    END IF;
     FOR d IN
         WITH current_values AS (
-            SELECT * FROM monitoring_internal.rule_group_values(p_rule, p_at)
+            SELECT * FROM monitoring_internal.rule_group_values(p_rule, p_at, true)
         ), with_no_data AS (
             -- The one group of an ungrouped rule exists even without data.
             SELECT * FROM current_values
@@ -55,7 +61,10 @@ BEGIN
                        WHERE g.rule_name = p_rule.rule_name AND g.group_key NOT LIKE 'nodata:%') AS s
                    ON s.group_key = coalesce(c.group_key, md5('{}'))
         )
-        SELECT * FROM real_groups
+        SELECT * FROM real_groups AS q
+        -- A quiet group of a rule that ignores missing data needs nothing
+        -- (counted apart, below).
+        WHERE q.severity IS NOT NULL OR q.known OR p_rule.no_data <> 'ok' OR p_rule.composite_match IS NOT NULL
         UNION ALL
         -- no_data = nodata: a group of its own per group without data.
         SELECT 'nodata:' || coalesce(r.group_key, s.group_key), coalesce(r.group_labels, s.group_labels),
@@ -67,7 +76,9 @@ BEGIN
                    WHERE g.rule_name = p_rule.rule_name AND g.group_key LIKE 'nodata:%') AS s
                ON s.group_key = 'nodata:' || r.group_key
     LOOP
-        groups := groups + 1;
+        IF p_rule.composite_match IS NOT NULL AND d.has_data AND NOT d.is_nodata THEN
+            groups := groups + 1;
+        END IF;
         v_value := d.value;
         v_threshold := d.threshold;
         IF d.is_nodata THEN

@@ -1,4 +1,8 @@
-CREATE OR REPLACE FUNCTION monitoring_internal.rule_group_values(p_rule monitoring.alert_rules, p_at timestamptz)
+CREATE OR REPLACE FUNCTION monitoring_internal.rule_group_values(
+    p_rule monitoring.alert_rules,
+    p_at timestamptz,
+    p_shared boolean DEFAULT false
+)
 RETURNS TABLE (group_key text, group_labels jsonb, value double precision, severity text, threshold double precision)
 LANGUAGE plpgsql
 STABLE
@@ -9,14 +13,31 @@ AS $$
 -- fewer than min_samples samples has no data. A composite rule's groups are
 -- those its conditions share (all) or any of them has (any), on its
 -- group_by labels; it holds with its one severity where all (any) of its
--- conditions hold, and its value is the first condition's.
+-- conditions hold, and its value is the first condition's. p_shared: read
+-- the values evaluate_alert_rules() computed once for every rule of the
+-- same source (evaluation_values) instead of computing them here.
 BEGIN
-    IF p_rule.composite_match IS NULL THEN
+    IF p_rule.composite_match IS NULL AND p_shared THEN
+        -- evaluate_alert_rules() computed every source once for this evaluation.
         RETURN QUERY
-        SELECT md5(v.group_labels::text), v.group_labels, v.value, t.severity, t.threshold
+        SELECT v.group_key, v.group_labels, v.value, t.severity,
+               (p_rule.thresholds ->> t.severity)::double precision
+        FROM monitoring_internal.evaluation_values AS v,
+             LATERAL (SELECT monitoring_internal.severity_reached(v.value, p_rule.thresholds, p_rule.comparison)
+                      AS severity) AS t
+        WHERE v.source_key = monitoring_internal.rule_source_key(p_rule.source_kind, p_rule.source_filter,
+                                                                 p_rule.aggregate, p_rule.window_seconds,
+                                                                 p_rule.group_by)
+          AND v.samples >= p_rule.min_samples AND v.value IS NOT NULL;
+        RETURN;
+    ELSIF p_rule.composite_match IS NULL THEN
+        RETURN QUERY
+        SELECT md5(v.group_labels::text), v.group_labels, v.value, t.severity,
+               (p_rule.thresholds ->> t.severity)::double precision
         FROM monitoring_internal.source_values(p_rule.source_kind, p_rule.source_filter, p_rule.aggregate,
-                                               p_rule.window_seconds, p_rule.group_by, p_at) AS v
-        LEFT JOIN LATERAL monitoring_internal.threshold_severity(v.value, p_rule.thresholds, p_rule.comparison) AS t ON true
+                                               p_rule.window_seconds, p_rule.group_by, p_at) AS v,
+             LATERAL (SELECT monitoring_internal.severity_reached(v.value, p_rule.thresholds, p_rule.comparison)
+                      AS severity) AS t
         WHERE v.samples >= p_rule.min_samples AND v.value IS NOT NULL;
         RETURN;
     END IF;
@@ -32,7 +53,7 @@ BEGIN
                          WHERE l.key = ANY (p_rule.group_by) OR 'tags.' || l.key = ANY (p_rule.group_by)) AS group_labels,
                         g.value, g.severity IS NOT NULL AS holds
                  FROM monitoring.alert_rules AS r,
-                      LATERAL monitoring_internal.rule_group_values(r, p_at) AS g
+                      LATERAL monitoring_internal.rule_group_values(r, p_at, p_shared) AS g
                  WHERE k.c ? 'rule' AND r.rule_name = k.c ->> 'rule'
                  UNION ALL
                  -- An inline condition: its source on the composite's labels.
@@ -58,5 +79,5 @@ BEGIN
     GROUP BY c.group_labels;
 END;
 $$;
-COMMENT ON FUNCTION monitoring_internal.rule_group_values(monitoring.alert_rules, timestamptz) IS
+COMMENT ON FUNCTION monitoring_internal.rule_group_values(monitoring.alert_rules, timestamptz, boolean) IS
     'Internal: a rule''s groups at p_at with their value and the severity reached (NULL when the condition does not hold).';
