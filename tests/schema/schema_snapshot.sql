@@ -959,21 +959,28 @@ $$;
 
 COMMENT ON FUNCTION monitoring.estimate_percentile(p_bucket_counts bigint[], p_fraction double precision) IS 'Estimates the p_fraction percentile (0 to 1) of task durations in seconds from duration bucket counts (duration_buckets of the task rollups, summed with monitoring.sum_bucket_counts), interpolating linearly inside the bucket; NULL when there are no durations. Errors: PV001, PV004.';
 
-CREATE FUNCTION monitoring.evaluate_alert_rules(p_source text DEFAULT 'manual'::text) RETURNS TABLE(rule_name text, groups integer, pending integer, firing integer, transitions integer, duration_ms double precision)
+CREATE FUNCTION monitoring.evaluate_alert_rules(p_source text DEFAULT 'manual'::text) RETURNS TABLE(rule_name text, groups integer, pending integer, firing integer, transitions integer)
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 -- Evaluates every enabled alert rule once, in one transaction, at the
--- transaction's time; one row per rule. p_source (worker, pg_cron,
--- manual...) is recorded on the alerts it raises and resolves. One
--- evaluation at a time: another evaluator (a second worker, pg_cron, the
--- checks) holding the lock makes this one return no rows instead of
+-- transaction's time; one row per rule: groups with data, groups pending
+-- and firing after this evaluation, state changes made. p_source (worker,
+-- pg_cron, manual...) is recorded on the alerts it raises and resolves.
+-- One evaluation at a time: another evaluator (a second worker, pg_cron,
+-- the checks) holding the lock makes this one return no rows instead of
 -- waiting, so two evaluators never make the same transition twice. On a
 -- standby it does nothing.
+-- Set-based, so that its cost follows the data, not the number of rules:
+-- each distinct source is computed once into evaluation_values (then each
+-- composite's groups, from those); one query then meets every rule's
+-- groups with their stored state, and only the groups that hold, or have
+-- a state, go through step_rule_group(). A quiet group of a rule costs a
+-- row of that query and nothing else.
 DECLARE
-    v_rule monitoring.alert_rules;
-    v_started timestamptz;
-    v_result record;
+    d record;
+    v_step record;
+    v_transitions jsonb := '{}'::jsonb;
 BEGIN
     IF pg_is_in_recovery() THEN
         RETURN;
@@ -983,8 +990,6 @@ BEGIN
         RAISE NOTICE 'pgvigil: alert evaluation already running in another session; skipped';
         RETURN;
     END IF;
-    -- Each distinct source once, for every rule that reads it (composites
-    -- compute their conditions themselves).
     DELETE FROM monitoring_internal.evaluation_values;
     INSERT INTO monitoring_internal.evaluation_values (source_key, group_key, group_labels, value, samples)
     SELECT monitoring_internal.rule_source_key(k.source_kind, k.source_filter, k.aggregate, k.window_seconds, k.group_by),
@@ -993,26 +998,106 @@ BEGIN
           FROM monitoring.alert_rules AS r WHERE r.enabled AND r.composite_match IS NULL) AS k,
          LATERAL monitoring_internal.source_values(k.source_kind, k.source_filter, k.aggregate,
                                                    k.window_seconds, k.group_by, now()) AS v;
+    -- Composites read the simple sources just computed.
+    INSERT INTO monitoring_internal.evaluation_values (source_key, group_key, group_labels, value, samples, severity)
+    SELECT 'composite:' || r.rule_name, g.group_key, g.group_labels, g.value, 1, g.severity
+    FROM monitoring.alert_rules AS r,
+         LATERAL monitoring_internal.rule_group_values(r, now(), true) AS g
+    WHERE r.enabled AND r.composite_match IS NOT NULL;
     ANALYZE monitoring_internal.evaluation_values;
-    -- Simple rules first: a composite reads them in the same snapshot anyway.
-    FOR v_rule IN SELECT * FROM monitoring.alert_rules AS r WHERE r.enabled
-                  ORDER BY r.composite_match IS NOT NULL, r.rule_name LOOP
-        v_started := clock_timestamp();
-        v_result := monitoring_internal.evaluate_rule(v_rule, now(), p_source);
-        rule_name := v_rule.rule_name;
-        groups := v_result.groups;
-        pending := v_result.pending;
-        firing := v_result.firing;
-        transitions := v_result.transitions;
-        duration_ms := extract(epoch FROM clock_timestamp() - v_started) * 1000;
-        RETURN NEXT;
+
+    FOR d IN
+        WITH rules AS (
+            SELECT r AS rule, r.rule_name, r.no_data, r.group_by,
+                   CASE WHEN r.composite_match IS NULL
+                        THEN monitoring_internal.rule_source_key(r.source_kind, r.source_filter, r.aggregate,
+                                                                 r.window_seconds, r.group_by)
+                        ELSE 'composite:' || r.rule_name END AS source_key,
+                   r.composite_match IS NOT NULL AS composite, r.min_samples, r.thresholds, r.comparison
+            FROM monitoring.alert_rules AS r WHERE r.enabled
+        ), current_values AS (
+            SELECT q.rule_name, v.group_key, v.group_labels, v.value,
+                   CASE WHEN q.composite THEN v.severity
+                        ELSE monitoring_internal.severity_reached(v.value, q.thresholds, q.comparison) END AS severity
+            FROM rules AS q
+            JOIN monitoring_internal.evaluation_values AS v ON v.source_key = q.source_key
+            WHERE q.composite OR (v.samples >= q.min_samples AND v.value IS NOT NULL)
+        ), stored AS (
+            SELECT g.* FROM monitoring_internal.rule_groups AS g
+            WHERE g.rule_name IN (SELECT q.rule_name FROM rules AS q)
+        ), real_groups AS (
+            SELECT coalesce(c.rule_name, s.rule_name) AS rule_name,
+                   coalesce(c.group_key, s.group_key) AS group_key,
+                   coalesce(c.group_labels, s.group_labels) AS group_labels,
+                   coalesce(c.has_data, false) AS has_data,
+                   c.value, c.severity,
+                   s.state, s.severity AS last_severity, s.value AS last_value, s.threshold AS last_threshold,
+                   s.breached_since, s.last_breach_at, s.alert_id, s.group_key IS NOT NULL AS known
+            FROM (SELECT *, true AS has_data FROM current_values
+                  UNION ALL
+                  -- The one group of an ungrouped rule exists even without data.
+                  SELECT q.rule_name, md5('{}'), '{}'::jsonb, NULL, NULL, false
+                  FROM rules AS q
+                  WHERE q.group_by = '{}' AND q.no_data <> 'ok'
+                    AND NOT EXISTS (SELECT FROM current_values AS c WHERE c.rule_name = q.rule_name)) AS c
+            FULL JOIN (SELECT * FROM stored WHERE stored.group_key NOT LIKE 'nodata:%') AS s
+                   ON s.rule_name = c.rule_name AND s.group_key = c.group_key
+        ), decisions AS (
+            SELECT g.*, false AS is_nodata FROM real_groups AS g
+            UNION ALL
+            -- no_data = nodata: a group of its own per group without data.
+            SELECT coalesce(r.rule_name, s.rule_name), 'nodata:' || coalesce(r.group_key, substr(s.group_key, 8)),
+                   coalesce(r.group_labels, s.group_labels),
+                   r.rule_name IS NULL, NULL, CASE WHEN r.rule_name IS NOT NULL THEN 'nodata' END,
+                   s.state, s.severity, s.value, s.threshold, s.breached_since, s.last_breach_at, s.alert_id,
+                   s.group_key IS NOT NULL, true
+            FROM (SELECT g.* FROM real_groups AS g JOIN rules AS q USING (rule_name)
+                  WHERE q.no_data = 'nodata' AND NOT g.has_data) AS r
+            FULL JOIN (SELECT * FROM stored WHERE stored.group_key LIKE 'nodata:%') AS s
+                   ON s.rule_name = r.rule_name AND s.group_key = 'nodata:' || r.group_key
+        )
+        SELECT q.rule, x.*
+        FROM decisions AS x JOIN rules AS q USING (rule_name)
+        -- A quiet group of a rule that ignores missing data needs nothing.
+        WHERE x.severity IS NOT NULL OR x.known OR q.no_data <> 'ok'
+    LOOP
+        v_step := monitoring_internal.step_rule_group(
+            d.rule, now(), p_source, d.group_key, d.group_labels, d.has_data, d.is_nodata, d.value,
+            CASE WHEN d.is_nodata AND d.severity IS NOT NULL
+                 THEN (SELECT k FROM jsonb_object_keys((d.rule).thresholds) AS k
+                       ORDER BY monitoring_internal.severity_rank(k) DESC LIMIT 1)
+                 ELSE d.severity END,
+            CASE WHEN NOT d.is_nodata THEN ((d.rule).thresholds ->> d.severity)::double precision END,
+            d.known, d.state, d.last_severity, d.last_value, d.last_threshold, d.breached_since,
+            d.last_breach_at, d.alert_id);
+        IF v_step.transitioned THEN
+            v_transitions := jsonb_set(v_transitions, ARRAY[d.rule_name],
+                                       to_jsonb(coalesce((v_transitions ->> d.rule_name)::integer, 0) + 1));
+        END IF;
     END LOOP;
     PERFORM set_config('pgvigil.check_source', p_source, true);
     PERFORM monitoring_internal.finish_check('alert_rules');
+
+    RETURN QUERY
+    SELECT r.rule_name,
+           (SELECT count(*) FROM monitoring_internal.evaluation_values AS v
+            WHERE v.source_key = CASE WHEN r.composite_match IS NULL
+                                      THEN monitoring_internal.rule_source_key(r.source_kind, r.source_filter, r.aggregate,
+                                                                               r.window_seconds, r.group_by)
+                                      ELSE 'composite:' || r.rule_name END
+              AND (r.composite_match IS NOT NULL OR (v.samples >= r.min_samples AND v.value IS NOT NULL)))::integer,
+           (SELECT count(*) FROM monitoring_internal.rule_groups AS g
+            WHERE g.rule_name = r.rule_name AND g.state = 'pending')::integer,
+           (SELECT count(*) FROM monitoring_internal.rule_groups AS g
+            WHERE g.rule_name = r.rule_name AND g.state = 'firing')::integer,
+           coalesce((v_transitions ->> r.rule_name)::integer, 0)
+    FROM monitoring.alert_rules AS r
+    WHERE r.enabled
+    ORDER BY r.composite_match IS NOT NULL, r.rule_name;
 END;
 $$;
 
-COMMENT ON FUNCTION monitoring.evaluate_alert_rules(p_source text) IS 'Evaluates every enabled alert rule once (pending, firing, resolved; see docs/rules.md); one row per rule: groups seen, pending, firing, state transitions, duration in ms. Returns no rows when another evaluation holds the lock. Errors: PV001/PV008 (p_source).';
+COMMENT ON FUNCTION monitoring.evaluate_alert_rules(p_source text) IS 'Evaluates every enabled alert rule once (pending, firing, resolved; see docs/rules.md); one row per rule: groups with data, groups pending and firing, state transitions made. Returns no rows when another evaluation holds the lock. Errors: PV001/PV008 (p_source).';
 
 CREATE FUNCTION monitoring.expire_ingest_state(OUT batch_ids_expired bigint, OUT orphan_completions_expired bigint) RETURNS record
     LANGUAGE plpgsql SECURITY DEFINER
@@ -3193,167 +3278,6 @@ $$;
 
 COMMENT ON FUNCTION monitoring_internal.estimate_value_percentile(p_sketch bigint[], p_fraction double precision, p_min double precision, p_max double precision) IS 'Estimates the p_fraction percentile (0 to 1, as percentile_cont) of the samples of a value sketch (value_sketch of the performance rollups; pass their value_min and value_max, the exact extremes): within 2% of the exact value when the two samples it interpolates between do not have opposite signs (else within 2% of the larger magnitude); samples below 2.2250738585072014e-308 in magnitude count as 0. NULL for a NULL or empty sketch. Errors: PV004.';
 
-CREATE FUNCTION monitoring_internal.evaluate_rule(p_rule monitoring.alert_rules, p_at timestamp with time zone, p_source text, OUT groups integer, OUT pending integer, OUT firing integer, OUT transitions integer) RETURNS record
-    LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
--- Internal: one evaluation of one rule at p_at, with Prometheus's
--- semantics. A group whose condition holds goes pending, and fires once it
--- has held for the rule's for (at once when for is 0); a pending group that
--- clears is dropped silently; a firing one resolves when it clears, or
--- after keep_firing_for without a breach. A group without data follows
--- no_data: ok (clears), alerting (holds at the rule's top severity),
--- keep_last (holds as it last did), nodata (clears, and a DatasourceNoData
--- alert for the group holds instead). The state is in rule_groups, so the
--- for clock survives restarts. Only groups that are pending, firing or
--- need remembering (no_data other than ok) are written: an evaluation of
--- quiet groups writes nothing.
-DECLARE
-    v_top_severity text := (SELECT k FROM jsonb_object_keys(p_rule.thresholds) AS k
-                            ORDER BY monitoring_internal.severity_rank(k) DESC LIMIT 1);
-    d record;
-    v_holds boolean;
-    v_severity text;
-    v_value double precision;
-    v_threshold double precision;
-    v_next text;
-    v_alert_id bigint;
-BEGIN
-    groups := 0; pending := 0; firing := 0; transitions := 0;
-    IF p_rule.composite_match IS NULL THEN
-        SELECT count(*) INTO groups FROM monitoring_internal.evaluation_values AS v
-        WHERE v.source_key = monitoring_internal.rule_source_key(p_rule.source_kind, p_rule.source_filter,
-                                                                 p_rule.aggregate, p_rule.window_seconds, p_rule.group_by)
-          AND v.samples >= p_rule.min_samples AND v.value IS NOT NULL;
-    END IF;
-    FOR d IN
-        WITH current_values AS (
-            SELECT * FROM monitoring_internal.rule_group_values(p_rule, p_at, true)
-        ), with_no_data AS (
-            -- The one group of an ungrouped rule exists even without data.
-            SELECT * FROM current_values
-            UNION ALL
-            SELECT NULL, NULL, NULL, NULL, NULL
-            WHERE p_rule.group_by = '{}' AND NOT EXISTS (SELECT FROM current_values)
-        ), real_groups AS (
-            SELECT coalesce(c.group_key, s.group_key, md5('{}')) AS group_key,
-                   coalesce(c.group_labels, s.group_labels, '{}') AS group_labels,
-                   c.group_key IS NOT NULL AS has_data,
-                   c.value, c.severity, c.threshold,
-                   s.state, s.severity AS last_severity, s.value AS last_value, s.threshold AS last_threshold,
-                   s.breached_since, s.last_breach_at, s.alert_id,
-                   s.group_key IS NOT NULL AS known, false AS is_nodata
-            FROM with_no_data AS c
-            FULL JOIN (SELECT * FROM monitoring_internal.rule_groups AS g
-                       WHERE g.rule_name = p_rule.rule_name AND g.group_key NOT LIKE 'nodata:%') AS s
-                   ON s.group_key = coalesce(c.group_key, md5('{}'))
-        )
-        SELECT * FROM real_groups AS q
-        -- A quiet group of a rule that ignores missing data needs nothing
-        -- (counted apart, below).
-        WHERE q.severity IS NOT NULL OR q.known OR p_rule.no_data <> 'ok' OR p_rule.composite_match IS NOT NULL
-        UNION ALL
-        -- no_data = nodata: a group of its own per group without data.
-        SELECT 'nodata:' || coalesce(r.group_key, s.group_key), coalesce(r.group_labels, s.group_labels),
-               NOT coalesce(NOT r.has_data, false), NULL, CASE WHEN NOT r.has_data THEN v_top_severity END, NULL,
-               s.state, s.severity, s.value, s.threshold, s.breached_since, s.last_breach_at, s.alert_id,
-               s.group_key IS NOT NULL, true
-        FROM (SELECT * FROM real_groups WHERE p_rule.no_data = 'nodata' AND NOT has_data) AS r
-        FULL JOIN (SELECT * FROM monitoring_internal.rule_groups AS g
-                   WHERE g.rule_name = p_rule.rule_name AND g.group_key LIKE 'nodata:%') AS s
-               ON s.group_key = 'nodata:' || r.group_key
-    LOOP
-        IF p_rule.composite_match IS NOT NULL AND d.has_data AND NOT d.is_nodata THEN
-            groups := groups + 1;
-        END IF;
-        v_value := d.value;
-        v_threshold := d.threshold;
-        IF d.is_nodata THEN
-            v_holds := d.severity IS NOT NULL;
-            v_severity := d.severity;
-        ELSIF d.has_data THEN
-            v_holds := d.severity IS NOT NULL;
-            v_severity := d.severity;
-        ELSE
-            CASE p_rule.no_data
-                WHEN 'alerting' THEN v_holds := true; v_severity := v_top_severity;
-                WHEN 'keep_last' THEN
-                    v_holds := d.state IN ('pending', 'firing');
-                    v_severity := d.last_severity; v_value := d.last_value; v_threshold := d.last_threshold;
-                ELSE v_holds := false;
-            END CASE;
-        END IF;
-
-        IF v_holds THEN
-            IF coalesce(d.state, 'inactive') = 'inactive' THEN
-                v_next := CASE WHEN p_rule.for_seconds <= 0 THEN 'firing' ELSE 'pending' END;
-                d.breached_since := p_at;
-            ELSIF d.state = 'pending' THEN
-                v_next := CASE WHEN p_at - d.breached_since >= make_interval(secs => p_rule.for_seconds)
-                               THEN 'firing' ELSE 'pending' END;
-            ELSE
-                v_next := 'firing';
-            END IF;
-            IF v_next = 'firing' THEN
-                v_alert_id := monitoring_internal.raise_rule_alert(
-                    p_rule, d.group_labels, d.is_nodata, v_severity, v_value, v_threshold,
-                    d.breached_since, p_source);
-                firing := firing + 1;
-            ELSE
-                v_alert_id := NULL;
-                pending := pending + 1;
-            END IF;
-            transitions := transitions + (coalesce(d.state, 'inactive') IS DISTINCT FROM v_next)::integer;
-            INSERT INTO monitoring_internal.rule_groups AS g
-                (rule_name, group_key, group_labels, state, severity, value, threshold, breached_since,
-                 last_breach_at, last_data_at, evaluated_at, alert_id)
-            VALUES (p_rule.rule_name, d.group_key, d.group_labels, v_next, v_severity, v_value, v_threshold,
-                    d.breached_since, p_at, CASE WHEN d.has_data THEN p_at END, p_at, v_alert_id)
-            ON CONFLICT ON CONSTRAINT rule_groups_pkey DO UPDATE
-            SET state = excluded.state, severity = excluded.severity, value = excluded.value,
-                threshold = excluded.threshold, breached_since = excluded.breached_since,
-                last_breach_at = excluded.last_breach_at,
-                last_data_at = coalesce(excluded.last_data_at, g.last_data_at),
-                evaluated_at = excluded.evaluated_at, alert_id = excluded.alert_id;
-            CONTINUE;
-        END IF;
-
-        -- The condition does not hold.
-        IF d.state = 'firing' AND p_rule.keep_firing_for_seconds > 0
-           AND p_at - d.last_breach_at < make_interval(secs => p_rule.keep_firing_for_seconds) THEN
-            firing := firing + 1;  -- held through a short clear
-            CONTINUE;
-        END IF;
-        IF d.state = 'firing' THEN
-            PERFORM monitoring_internal.resolve_rule_alert(d.alert_id, coalesce(v_value, d.value), p_source);
-        END IF;
-        transitions := transitions + (d.state IN ('pending', 'firing'))::integer;
-        IF d.is_nodata OR p_rule.no_data = 'ok' OR (NOT d.has_data AND p_rule.no_data <> 'nodata') THEN
-            -- Nothing to remember: a cleared DatasourceNoData group, a quiet
-            -- group of a rule that ignores missing data, or one whose data
-            -- is gone and whose policy needs nothing more.
-            IF d.known THEN
-                DELETE FROM monitoring_internal.rule_groups AS g
-                WHERE g.rule_name = p_rule.rule_name AND g.group_key = d.group_key;
-            END IF;
-        ELSIF NOT d.known OR d.state <> 'inactive' THEN
-            -- Remember the group (first sight, or back from pending/firing):
-            -- its data going missing later must be noticed.
-            INSERT INTO monitoring_internal.rule_groups AS g
-                (rule_name, group_key, group_labels, state, value, last_data_at, evaluated_at)
-            VALUES (p_rule.rule_name, d.group_key, d.group_labels, 'inactive', v_value,
-                    CASE WHEN d.has_data THEN p_at END, p_at)
-            ON CONFLICT ON CONSTRAINT rule_groups_pkey DO UPDATE
-            SET state = 'inactive', severity = NULL, value = excluded.value, threshold = NULL,
-                breached_since = NULL, last_data_at = coalesce(excluded.last_data_at, g.last_data_at),
-                evaluated_at = excluded.evaluated_at, alert_id = NULL;
-        END IF;
-    END LOOP;
-END;
-$$;
-
-COMMENT ON FUNCTION monitoring_internal.evaluate_rule(p_rule monitoring.alert_rules, p_at timestamp with time zone, p_source text, OUT groups integer, OUT pending integer, OUT firing integer, OUT transitions integer) IS 'Internal: evaluates one rule at p_at: moves its groups between inactive, pending and firing and raises, updates or resolves their alerts.';
-
 CREATE FUNCTION monitoring_internal.event_time_bounds(OUT earliest timestamp with time zone, OUT latest timestamp with time zone) RETURNS record
     LANGUAGE sql STABLE
     AS $$
@@ -4583,6 +4507,113 @@ $$;
 
 COMMENT ON FUNCTION monitoring_internal.source_values(p_kind text, p_filter jsonb, p_aggregate text, p_window_seconds double precision, p_group_by text[], p_at timestamp with time zone) IS 'Internal: a rule''s aggregate of its source over its window ending at p_at, one row per group (labels, value, samples).';
 
+CREATE FUNCTION monitoring_internal.step_rule_group(p_rule monitoring.alert_rules, p_at timestamp with time zone, p_source text, p_group_key text, p_group_labels jsonb, p_has_data boolean, p_is_nodata boolean, p_value double precision, p_severity text, p_threshold double precision, p_known boolean, p_state text, p_last_severity text, p_last_value double precision, p_last_threshold double precision, p_breached_since timestamp with time zone, p_last_breach_at timestamp with time zone, p_alert_id bigint, OUT state text, OUT transitioned boolean) RETURNS record
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Internal: one group of one rule, one evaluation step, with Prometheus's
+-- semantics. What the rule measures now (p_value, p_severity: NULL when
+-- the condition does not hold; p_has_data) meets what the group was
+-- (p_state ... p_alert_id, from rule_groups; p_known: it has a row there).
+-- A group whose condition holds goes pending, and fires once it has held
+-- for the rule's for (at once when for is 0); a pending group that clears
+-- is dropped silently; a firing one resolves when it clears, or after
+-- keep_firing_for without a breach. Without data: no_data ok (clears),
+-- alerting (holds at the rule's top severity), keep_last (holds as it last
+-- did), nodata (clears; p_is_nodata rows are the DatasourceNoData groups
+-- that hold instead). Returns the group's state and whether it changed.
+DECLARE
+    v_holds boolean;
+    v_severity text := p_severity;
+    v_value double precision := p_value;
+    v_threshold double precision := p_threshold;
+    v_breached_since timestamptz := p_breached_since;
+    v_alert_id bigint;
+BEGIN
+    IF NOT p_has_data AND NOT p_is_nodata THEN
+        CASE p_rule.no_data
+            WHEN 'alerting' THEN
+                v_holds := true;
+                v_severity := (SELECT k FROM jsonb_object_keys(p_rule.thresholds) AS k
+                               ORDER BY monitoring_internal.severity_rank(k) DESC LIMIT 1);
+            WHEN 'keep_last' THEN
+                v_holds := p_state IN ('pending', 'firing');
+                v_severity := p_last_severity; v_value := p_last_value; v_threshold := p_last_threshold;
+            ELSE v_holds := false;
+        END CASE;
+    ELSE
+        v_holds := p_severity IS NOT NULL;
+    END IF;
+
+    IF v_holds THEN
+        IF coalesce(p_state, 'inactive') = 'inactive' THEN
+            state := CASE WHEN p_rule.for_seconds <= 0 THEN 'firing' ELSE 'pending' END;
+            v_breached_since := p_at;
+        ELSIF p_state = 'pending' THEN
+            state := CASE WHEN p_at - p_breached_since >= make_interval(secs => p_rule.for_seconds)
+                          THEN 'firing' ELSE 'pending' END;
+        ELSE
+            state := 'firing';
+        END IF;
+        transitioned := coalesce(p_state, 'inactive') IS DISTINCT FROM state;
+        IF state = 'pending' AND NOT transitioned AND p_last_severity IS NOT DISTINCT FROM v_severity THEN
+            RETURN;  -- still pending as it was: nothing to write
+        END IF;
+        IF state = 'firing' THEN
+            v_alert_id := monitoring_internal.raise_rule_alert(
+                p_rule, p_group_labels, p_is_nodata, v_severity, v_value, v_threshold, v_breached_since, p_source);
+        END IF;
+        INSERT INTO monitoring_internal.rule_groups AS g
+            (rule_name, group_key, group_labels, state, severity, value, threshold, breached_since,
+             last_breach_at, last_data_at, evaluated_at, alert_id)
+        VALUES (p_rule.rule_name, p_group_key, p_group_labels, state, v_severity, v_value, v_threshold,
+                v_breached_since, p_at, CASE WHEN p_has_data THEN p_at END, p_at, v_alert_id)
+        ON CONFLICT ON CONSTRAINT rule_groups_pkey DO UPDATE
+        SET state = excluded.state, severity = excluded.severity, value = excluded.value,
+            threshold = excluded.threshold, breached_since = excluded.breached_since,
+            last_breach_at = excluded.last_breach_at,
+            last_data_at = coalesce(excluded.last_data_at, g.last_data_at),
+            evaluated_at = excluded.evaluated_at, alert_id = excluded.alert_id;
+        RETURN;
+    END IF;
+
+    -- The condition does not hold.
+    IF p_state = 'firing' AND p_rule.keep_firing_for_seconds > 0
+       AND p_at - p_last_breach_at < make_interval(secs => p_rule.keep_firing_for_seconds) THEN
+        state := 'firing';  -- held through a short clear
+        transitioned := false;
+        RETURN;
+    END IF;
+    IF p_state = 'firing' THEN
+        PERFORM monitoring_internal.resolve_rule_alert(p_alert_id, coalesce(v_value, p_last_value), p_source);
+    END IF;
+    state := 'inactive';
+    transitioned := p_state IN ('pending', 'firing');
+    IF p_is_nodata OR p_rule.no_data = 'ok' OR (NOT p_has_data AND p_rule.no_data <> 'nodata') THEN
+        -- Nothing to remember: a cleared DatasourceNoData group, a quiet
+        -- group of a rule that ignores missing data, or one whose data is
+        -- gone and whose policy needs nothing more.
+        IF p_known THEN
+            DELETE FROM monitoring_internal.rule_groups AS g
+            WHERE g.rule_name = p_rule.rule_name AND g.group_key = p_group_key;
+        END IF;
+    ELSIF NOT p_known OR p_state <> 'inactive' THEN
+        -- Remember the group (first sight, or back from pending/firing):
+        -- its data going missing later must be noticed.
+        INSERT INTO monitoring_internal.rule_groups AS g
+            (rule_name, group_key, group_labels, state, value, last_data_at, evaluated_at)
+        VALUES (p_rule.rule_name, p_group_key, p_group_labels, 'inactive', v_value,
+                CASE WHEN p_has_data THEN p_at END, p_at)
+        ON CONFLICT ON CONSTRAINT rule_groups_pkey DO UPDATE
+        SET state = 'inactive', severity = NULL, value = excluded.value, threshold = NULL,
+            breached_since = NULL, last_data_at = coalesce(excluded.last_data_at, g.last_data_at),
+            evaluated_at = excluded.evaluated_at, alert_id = NULL;
+    END IF;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.step_rule_group(p_rule monitoring.alert_rules, p_at timestamp with time zone, p_source text, p_group_key text, p_group_labels jsonb, p_has_data boolean, p_is_nodata boolean, p_value double precision, p_severity text, p_threshold double precision, p_known boolean, p_state text, p_last_severity text, p_last_value double precision, p_last_threshold double precision, p_breached_since timestamp with time zone, p_last_breach_at timestamp with time zone, p_alert_id bigint, OUT state text, OUT transitioned boolean) IS 'Internal: one evaluation step of one group of a rule (inactive, pending, firing; alerts raised, updated, resolved); returns its state and whether it changed.';
+
 CREATE FUNCTION monitoring_internal.task_minute_aggregate(p_from timestamp with time zone, p_to timestamp with time zone) RETURNS TABLE(bucket timestamp with time zone, task_type text, ended_count bigint, completed_count bigint, failed_count bigint, cancelled_count bigint, duration_sum double precision, duration_min double precision, duration_max double precision, duration_buckets bigint[])
     LANGUAGE sql STABLE PARALLEL SAFE
     AS $$
@@ -5710,7 +5741,8 @@ CREATE UNLOGGED TABLE monitoring_internal.evaluation_values (
     group_key text NOT NULL,
     group_labels jsonb NOT NULL,
     value double precision,
-    samples bigint NOT NULL
+    samples bigint NOT NULL,
+    severity text
 );
 
 COMMENT ON TABLE monitoring_internal.evaluation_values IS 'Scratch space of one evaluate_alert_rules() run: each distinct rule source''s value per group (source_key = rule_source_key()).';
@@ -6158,8 +6190,6 @@ REVOKE ALL ON FUNCTION monitoring_internal.end_rule_alerts(p_rule_names text[]) 
 
 REVOKE ALL ON FUNCTION monitoring_internal.estimate_value_percentile(p_sketch bigint[], p_fraction double precision, p_min double precision, p_max double precision) FROM PUBLIC;
 
-REVOKE ALL ON FUNCTION monitoring_internal.evaluate_rule(p_rule monitoring.alert_rules, p_at timestamp with time zone, p_source text, OUT groups integer, OUT pending integer, OUT firing integer, OUT transitions integer) FROM PUBLIC;
-
 REVOKE ALL ON FUNCTION monitoring_internal.event_time_bounds(OUT earliest timestamp with time zone, OUT latest timestamp with time zone) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.finish_check(p_check_name text) FROM PUBLIC;
@@ -6211,6 +6241,8 @@ REVOKE ALL ON FUNCTION monitoring_internal.severity_rank(p_severity text) FROM P
 REVOKE ALL ON FUNCTION monitoring_internal.severity_reached(p_value double precision, p_thresholds jsonb, p_comparison text) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.source_values(p_kind text, p_filter jsonb, p_aggregate text, p_window_seconds double precision, p_group_by text[], p_at timestamp with time zone) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.step_rule_group(p_rule monitoring.alert_rules, p_at timestamp with time zone, p_source text, p_group_key text, p_group_labels jsonb, p_has_data boolean, p_is_nodata boolean, p_value double precision, p_severity text, p_threshold double precision, p_known boolean, p_state text, p_last_severity text, p_last_value double precision, p_last_threshold double precision, p_breached_since timestamp with time zone, p_last_breach_at timestamp with time zone, p_alert_id bigint, OUT state text, OUT transitioned boolean) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.task_minute_aggregate(p_from timestamp with time zone, p_to timestamp with time zone) FROM PUBLIC;
 

@@ -406,6 +406,29 @@ def test_a_changed_signature_leaves_no_stale_overload(dsn, conn, tmp_path, monke
     ).fetchone() == (True,)
 
 
+def test_a_changed_result_type_is_applied_by_dropping_the_old_routine(
+    dsn, conn, tmp_path, monkeypatch
+):
+    copy = _sql_copy(tmp_path, monkeypatch)
+    path = copy / "functions" / "alerts" / "resolve_alert.sql"
+    text = path.read_text()
+    assert "RETURNS boolean" in text, "fixture out of date: resolve_alert changed"
+    # CREATE OR REPLACE cannot change a result type: migrate drops, then creates.
+    path.write_text(
+        text.replace("RETURNS boolean", "RETURNS integer", 1).replace("RETURN true;", "RETURN 1;")
+    )
+    report = migrate(dsn)
+    assert report.sources_applied == ["functions/alerts/resolve_alert.sql", "grants.sql"]
+    assert conn.execute(
+        "SELECT prorettype::regtype::text FROM pg_proc"
+        " WHERE pronamespace = 'monitoring'::regnamespace AND proname = 'resolve_alert'"
+    ).fetchall() == [("integer",)]
+    assert conn.execute(
+        "SELECT has_function_privilege('pgvigil_admin',"
+        " 'monitoring.resolve_alert(bigint,text,text)', 'EXECUTE')"
+    ).fetchone() == (True,)
+
+
 def test_two_migrates_at_once_both_succeed(empty_db):
     # Before the advisory lock, about half of such races failed on
     # CREATE SCHEMA (duplicate key in pg_namespace_nspname_index).

@@ -109,7 +109,7 @@ INTERNAL_ROUTINES = {
     "lock_checks",
     "finish_check",
     "write_audit_log",
-    "evaluate_rule",
+    "step_rule_group",
     "source_values",
     "raise_rule_alert",
     "compile_alert_rules",

@@ -66,6 +66,8 @@ _UNDEFINED_ROUTINES = query("undefined_routines")
 _DROP_VIEW = template("drop_view")
 _DROP_AGGREGATE = template("drop_aggregate")
 _DROP_ROUTINE = template("drop_routine")
+_ROUTINES_NAMED = query("routines_named")
+_ROUTINE_VERSIONS = query("routine_versions")
 _HAS_CONFIG = query("has_config")
 _APPLY_CONFIG = query("apply_config")
 _MERGE_CONFIG_DEFAULTS = query("merge_config_defaults")
@@ -210,6 +212,7 @@ def apply_repeatable_sources(conn: psycopg.Connection[Any], *, force: bool = Fal
             for path, digest in conn.execute(_TRACKED_SOURCES).fetchall()
         }
         changed: list[str] = []
+        fresh: list[int] = []  # oids of the routines the changed function files (re)created
         conn.execute(_DEFER_BODY_CHECKS)
         sources = repeatable_sources()
         keys = {object_key(p.relative_to(root).as_posix()) for p in sources}
@@ -222,7 +225,7 @@ def apply_repeatable_sources(conn: psycopg.Connection[Any], *, force: bool = Fal
             if name == "grants.sql":
                 # Last, after the drops: REVOKE rewrites every pg_proc row,
                 # which would hide which overloads this run re-created.
-                dropped = _drop_undefined_objects(conn, sources, changed)
+                dropped = _drop_undefined_objects(conn, sources, changed, fresh)
                 if not (force or changed or dropped or tracked_digest != digest):
                     continue
             elif not force and tracked_digest == digest:
@@ -233,7 +236,11 @@ def apply_repeatable_sources(conn: psycopg.Connection[Any], *, force: bool = Fal
                 # CREATE OR REPLACE VIEW cannot drop or rename columns; a view
                 # others depend on makes this fail loudly rather than cascade.
                 conn.execute(_DROP_VIEW_BEFORE_REPLACING.format(view=sql.Identifier(path.stem)))
-            conn.execute(text.encode())
+                conn.execute(text.encode())
+            elif name.startswith("functions/"):
+                fresh.extend(_replace_routine(conn, path, text))
+            else:
+                conn.execute(text.encode())
             if tracked_path is not None:
                 conn.execute(_UNTRACK_SOURCE, (tracked_path,))
             conn.execute(_TRACK_SOURCE, (name, digest))
@@ -242,6 +249,31 @@ def apply_repeatable_sources(conn: psycopg.Connection[Any], *, force: bool = Fal
             if key not in keys:
                 conn.execute(_UNTRACK_SOURCE, (tracked_path,))
     return changed
+
+
+def _replace_routine(conn: psycopg.Connection[Any], path: Path, text: str) -> list[int]:
+    """Apply a function file; returns the oids of the routines it (re)created.
+
+    CREATE OR REPLACE cannot change a routine's result type, OUT columns,
+    parameter names or defaults; then the routines of that name are dropped
+    first (a dependent view makes the DROP fail loudly rather than cascade)
+    and the file applied again. The grants follow, as after any change. What
+    the file (re)created is told by comparing each routine's pg_proc row
+    version (xmin) before and after: a subtransaction's rows carry its own
+    xid, so "this transaction's xmin" would not do.
+    """
+    schema, name = routine_name(path).split(".")
+    before = dict(conn.execute(_ROUTINE_VERSIONS, (schema, name)).fetchall())
+    try:
+        with conn.transaction():  # a savepoint: the failed CREATE is undone alone
+            conn.execute(text.encode())
+    except psycopg.errors.InvalidFunctionDefinition:
+        for signature, is_aggregate in conn.execute(_ROUTINES_NAMED, (schema, name)).fetchall():
+            drop = _DROP_AGGREGATE if is_aggregate else _DROP_ROUTINE
+            conn.execute(drop.format(signature=sql.SQL(signature)))
+        conn.execute(text.encode())
+    after = conn.execute(_ROUTINE_VERSIONS, (schema, name)).fetchall()
+    return [oid for oid, version in after if before.get(oid) != version]
 
 
 _CREATE_ROUTINE = re.compile(
@@ -261,7 +293,7 @@ def routine_name(path: Path) -> str:
 
 
 def _drop_undefined_objects(
-    conn: psycopg.Connection[Any], sources: list[Path], changed: list[str]
+    conn: psycopg.Connection[Any], sources: list[Path], changed: list[str], fresh: list[int]
 ) -> list[str]:
     """Drop the views and routines no source defines; returns what was dropped."""
     root = sql_dir()
@@ -276,7 +308,7 @@ def _drop_undefined_objects(
         dropped.append(f"view monitoring.{view}")
     # undefined_routines lists aggregates first: they depend on their support functions.
     for signature, is_aggregate in conn.execute(
-        _UNDEFINED_ROUTINES, {"names": functions, "changed": changed_functions}
+        _UNDEFINED_ROUTINES, {"names": functions, "changed": changed_functions, "fresh": fresh}
     ).fetchall():
         # regprocedure prints the signature quoted and schema-qualified.
         drop = _DROP_AGGREGATE if is_aggregate else _DROP_ROUTINE

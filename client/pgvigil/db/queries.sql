@@ -224,8 +224,7 @@ ORDER BY 1
 -- Routines of schemas monitoring and monitoring_internal that no source
 -- defines any more: a schema.name no function file creates (a deleted file,
 -- a helper moved to the other schema), or an overload of a re-applied file
--- that this transaction did not (re)create (CREATE OR REPLACE rewrites the
--- pg_proc row, so a current definition has this transaction's xmin).
+-- that the file did not (re)create (fresh: the oids migrate saw it write).
 -- Aggregates first, since they depend on their support functions.
 SELECT p.oid::regprocedure::text, p.prokind = 'a'
 FROM pg_catalog.pg_proc AS p
@@ -233,7 +232,7 @@ JOIN pg_catalog.pg_namespace AS n ON n.oid = p.pronamespace
 WHERE n.nspname IN ('monitoring', 'monitoring_internal')
   AND (NOT (n.nspname || '.' || p.proname) = ANY(%(names)s)
        OR ((n.nspname || '.' || p.proname) = ANY(%(changed)s)
-           AND p.xmin <> pg_current_xact_id()::xid))
+           AND NOT p.oid = ANY(%(fresh)s::oid[])))
 ORDER BY p.prokind <> 'a', 1
 
 -- name: drop_view
@@ -243,6 +242,21 @@ DROP VIEW monitoring.{view}
 -- name: drop_aggregate
 -- Template: signature is a regprocedure text (already quoted).
 DROP AGGREGATE {signature}
+
+-- name: routine_versions
+-- Each routine of a schema and name with its row version: a (re)created
+-- routine has a new one.
+SELECT p.oid::bigint, p.xmin::text
+FROM pg_catalog.pg_proc AS p
+WHERE p.pronamespace = %s::regnamespace AND p.proname = %s
+
+-- name: routines_named
+-- Every routine of a schema and name, aggregates first (they depend on
+-- their support functions), as regprocedure text for DROP.
+SELECT p.oid::regprocedure::text, p.prokind = 'a'
+FROM pg_catalog.pg_proc AS p
+WHERE p.pronamespace = %s::regnamespace AND p.proname = %s
+ORDER BY p.prokind = 'a' DESC
 
 -- name: drop_routine
 -- Template: signature is a regprocedure text (already quoted).
