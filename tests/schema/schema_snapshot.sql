@@ -208,16 +208,15 @@ BEGIN
                   DETAIL = array_to_string(v_problems, E'\n'),
                   HINT = 'Compare with config/monitoring_config.json and its JSON Schema, fix every listed key, and apply again.';
     END IF;
-    SELECT array_agg(format('alert_rules: %s is shipped with pgvigil and cannot be removed', s.rule_name) ORDER BY 1)
-    INTO v_problems
+    -- Every upgrade would bring a shipped rule back: it can be disabled only.
+    SELECT array_agg(s.rule_name ORDER BY s.rule_name) INTO v_problems
     FROM monitoring_internal.shipped_alert_rules AS s
     WHERE NOT EXISTS (SELECT FROM jsonb_array_elements(CASE jsonb_typeof(p_document -> 'alert_rules')
                                                            WHEN 'array' THEN p_document -> 'alert_rules' END) AS r
                       WHERE r ->> 'name' = s.rule_name);
     IF v_problems IS NOT NULL THEN
-        RAISE EXCEPTION 'shipped alert rules missing: %', cardinality(v_problems)
-            USING ERRCODE = 'PV511', DETAIL = array_to_string(v_problems, E'\n'),
-                  HINT = monitoring_internal.rule_error_hint('PV511');
+        RAISE EXCEPTION 'alert rules shipped with pgvigil cannot be removed: %', array_to_string(v_problems, ', ')
+            USING ERRCODE = 'PV511', HINT = monitoring_internal.rule_error_hint('PV511');
     END IF;
     SELECT c.document INTO v_old FROM monitoring.config AS c FOR UPDATE;
     INSERT INTO monitoring.config AS c (config_id, document, applied_at, applied_by)
@@ -805,9 +804,8 @@ CREATE FUNCTION monitoring.delete_alert_rule(p_rule_name text) RETURNS boolean
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 -- Removes a rule from the active config; its open alerts resolve. A rule
--- the shipped config defines (the defaults, listed by migrate in
--- shipped_alert_rules) cannot be removed, since every upgrade would bring it
--- back: disable it instead (PV511). Audited.
+-- the shipped config defines cannot be removed (apply_config refuses a
+-- config without it, PV511): disable it instead. Audited.
 DECLARE
     v_document jsonb;
 BEGIN
@@ -817,10 +815,6 @@ BEGIN
                    WHERE r ->> 'name' = p_rule_name) THEN
         RAISE EXCEPTION 'unknown alert rule: %', p_rule_name
             USING ERRCODE = 'PV510', HINT = monitoring_internal.rule_error_hint('PV510');
-    END IF;
-    IF EXISTS (SELECT FROM monitoring_internal.shipped_alert_rules AS s WHERE s.rule_name = p_rule_name) THEN
-        RAISE EXCEPTION 'alert rule % is shipped with pgvigil and cannot be removed', p_rule_name
-            USING ERRCODE = 'PV511', HINT = monitoring_internal.rule_error_hint('PV511');
     END IF;
     PERFORM monitoring.apply_config(jsonb_set(v_document, '{alert_rules}', coalesce(
         (SELECT jsonb_agg(r ORDER BY n) FROM jsonb_array_elements(v_document -> 'alert_rules') WITH ORDINALITY AS x (r, n)
@@ -992,10 +986,11 @@ BEGIN
     END IF;
     DELETE FROM monitoring_internal.evaluation_values;
     INSERT INTO monitoring_internal.evaluation_values (source_key, group_key, group_labels, value, samples)
-    SELECT monitoring_internal.rule_source_key(k.source_kind, k.source_filter, k.aggregate, k.window_seconds, k.group_by),
-           md5(v.group_labels::text), v.group_labels, v.value, v.samples
-    FROM (SELECT DISTINCT r.source_kind, r.source_filter, r.aggregate, r.window_seconds, r.group_by
-          FROM monitoring.alert_rules AS r WHERE r.enabled AND r.composite_match IS NULL) AS k,
+    SELECT k.source_key, md5(v.group_labels::text), v.group_labels, v.value, v.samples
+    FROM (SELECT DISTINCT ON (1) monitoring_internal.rule_source_key(r) AS source_key,
+                 r.source_kind, r.source_filter, r.aggregate, r.window_seconds, r.group_by
+          FROM monitoring.alert_rules AS r WHERE r.enabled AND r.composite_match IS NULL
+          ORDER BY 1) AS k,
          LATERAL monitoring_internal.source_values(k.source_kind, k.source_filter, k.aggregate,
                                                    k.window_seconds, k.group_by, now()) AS v;
     -- Composites read the simple sources just computed.
@@ -1009,10 +1004,7 @@ BEGIN
     FOR d IN
         WITH rules AS (
             SELECT r AS rule, r.rule_name, r.no_data, r.group_by,
-                   CASE WHEN r.composite_match IS NULL
-                        THEN monitoring_internal.rule_source_key(r.source_kind, r.source_filter, r.aggregate,
-                                                                 r.window_seconds, r.group_by)
-                        ELSE 'composite:' || r.rule_name END AS source_key,
+                   monitoring_internal.rule_source_key(r) AS source_key,
                    r.composite_match IS NOT NULL AS composite, r.min_samples, r.thresholds, r.comparison
             FROM monitoring.alert_rules AS r WHERE r.enabled
         ), current_values AS (
@@ -1064,9 +1056,7 @@ BEGIN
         v_step := monitoring_internal.step_rule_group(
             d.rule, now(), p_source, d.group_key, d.group_labels, d.has_data, d.is_nodata, d.value,
             CASE WHEN d.is_nodata AND d.severity IS NOT NULL
-                 THEN (SELECT k FROM jsonb_object_keys((d.rule).thresholds) AS k
-                       ORDER BY monitoring_internal.severity_rank(k) DESC LIMIT 1)
-                 ELSE d.severity END,
+                 THEN monitoring_internal.top_severity((d.rule).thresholds) ELSE d.severity END,
             CASE WHEN NOT d.is_nodata THEN ((d.rule).thresholds ->> d.severity)::double precision END,
             d.known, d.state, d.last_severity, d.last_value, d.last_threshold, d.breached_since,
             d.last_breach_at, d.alert_id);
@@ -1081,10 +1071,7 @@ BEGIN
     RETURN QUERY
     SELECT r.rule_name,
            (SELECT count(*) FROM monitoring_internal.evaluation_values AS v
-            WHERE v.source_key = CASE WHEN r.composite_match IS NULL
-                                      THEN monitoring_internal.rule_source_key(r.source_kind, r.source_filter, r.aggregate,
-                                                                               r.window_seconds, r.group_by)
-                                      ELSE 'composite:' || r.rule_name END
+            WHERE v.source_key = monitoring_internal.rule_source_key(r)
               AND (r.composite_match IS NOT NULL OR (v.samples >= r.min_samples AND v.value IS NOT NULL)))::integer,
            (SELECT count(*) FROM monitoring_internal.rule_groups AS g
             WHERE g.rule_name = r.rule_name AND g.state = 'pending')::integer,
@@ -4024,9 +4011,7 @@ BEGIN
         FROM monitoring_internal.evaluation_values AS v,
              LATERAL (SELECT monitoring_internal.severity_reached(v.value, p_rule.thresholds, p_rule.comparison)
                       AS severity) AS t
-        WHERE v.source_key = monitoring_internal.rule_source_key(p_rule.source_kind, p_rule.source_filter,
-                                                                 p_rule.aggregate, p_rule.window_seconds,
-                                                                 p_rule.group_by)
+        WHERE v.source_key = monitoring_internal.rule_source_key(p_rule)
           AND v.samples >= p_rule.min_samples AND v.value IS NOT NULL;
         RETURN;
     ELSIF p_rule.composite_match IS NULL THEN
@@ -4231,16 +4216,20 @@ $_$;
 
 COMMENT ON FUNCTION monitoring_internal.rule_problems(p_rule jsonb, p_document jsonb) IS 'Internal: every problem of one alert rule (code PV501-PV509 and a message naming the field); no rows when it is valid.';
 
-CREATE FUNCTION monitoring_internal.rule_source_key(p_kind text, p_filter jsonb, p_aggregate text, p_window_seconds double precision, p_group_by text[]) RETURNS text
+CREATE FUNCTION monitoring_internal.rule_source_key(p_rule monitoring.alert_rules) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-    -- Internal: identifies what a rule measures, so rules that measure the
-    -- same thing share one computation per evaluation (evaluation_values).
-    SELECT md5(concat_ws(E'\x1f', p_kind, p_filter::text, p_aggregate, p_window_seconds::text, p_group_by::text));
+    -- Internal: where a rule's groups are in evaluation_values. Rules that
+    -- measure the same thing (kind, filter, aggregate, window, group_by)
+    -- share one key, so one computation per evaluation; a composite has
+    -- its own.
+    SELECT CASE WHEN p_rule.composite_match IS NOT NULL THEN 'composite:' || p_rule.rule_name
+                ELSE md5(concat_ws(E'\x1f', p_rule.source_kind, p_rule.source_filter::text, p_rule.aggregate,
+                                   p_rule.window_seconds::text, p_rule.group_by::text)) END;
 $$;
 
-COMMENT ON FUNCTION monitoring_internal.rule_source_key(p_kind text, p_filter jsonb, p_aggregate text, p_window_seconds double precision, p_group_by text[]) IS 'Internal: the key of a rule''s source in evaluation_values (kind, filter, aggregate, window, group_by).';
+COMMENT ON FUNCTION monitoring_internal.rule_source_key(p_rule monitoring.alert_rules) IS 'Internal: the key of a rule''s groups in evaluation_values (shared by rules of the same source; composite:NAME for a composite).';
 
 CREATE FUNCTION monitoring_internal.rule_sources() RETURNS TABLE(kind text, filters text[], required_filters text[], labels text[], aggregates text[])
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
@@ -4534,8 +4523,7 @@ BEGIN
         CASE p_rule.no_data
             WHEN 'alerting' THEN
                 v_holds := true;
-                v_severity := (SELECT k FROM jsonb_object_keys(p_rule.thresholds) AS k
-                               ORDER BY monitoring_internal.severity_rank(k) DESC LIMIT 1);
+                v_severity := monitoring_internal.top_severity(p_rule.thresholds);
             WHEN 'keep_last' THEN
                 v_holds := p_state IN ('pending', 'firing');
                 v_severity := p_last_severity; v_value := p_last_value; v_threshold := p_last_threshold;
@@ -4669,6 +4657,18 @@ CREATE FUNCTION monitoring_internal.template_problem(p_template text) RETURNS te
 $_$;
 
 COMMENT ON FUNCTION monitoring_internal.template_problem(p_template text) IS 'Internal: NULL for a well-formed label or annotation template, else what is wrong with it.';
+
+CREATE FUNCTION monitoring_internal.top_severity(p_thresholds jsonb) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    -- Internal: the highest severity a rule's thresholds name: what a group
+    -- without data holds at under no_data alerting or nodata.
+    SELECT k FROM jsonb_object_keys(p_thresholds) AS k
+    ORDER BY monitoring_internal.severity_rank(k) DESC LIMIT 1;
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.top_severity(p_thresholds jsonb) IS 'Internal: the highest severity among a rule''s thresholds.';
 
 CREATE FUNCTION monitoring_internal.upsert_alert(p_alert_type text, p_subject text, p_severity text, p_title text, p_message text, p_current_value double precision, p_threshold_value double precision, p_details jsonb) RETURNS text
     LANGUAGE plpgsql
@@ -6230,7 +6230,7 @@ REVOKE ALL ON FUNCTION monitoring_internal.rule_group_values(p_rule monitoring.a
 
 REVOKE ALL ON FUNCTION monitoring_internal.rule_problems(p_rule jsonb, p_document jsonb) FROM PUBLIC;
 
-REVOKE ALL ON FUNCTION monitoring_internal.rule_source_key(p_kind text, p_filter jsonb, p_aggregate text, p_window_seconds double precision, p_group_by text[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION monitoring_internal.rule_source_key(p_rule monitoring.alert_rules) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.rule_sources() FROM PUBLIC;
 
@@ -6247,6 +6247,8 @@ REVOKE ALL ON FUNCTION monitoring_internal.step_rule_group(p_rule monitoring.ale
 REVOKE ALL ON FUNCTION monitoring_internal.task_minute_aggregate(p_from timestamp with time zone, p_to timestamp with time zone) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.template_problem(p_template text) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.top_severity(p_thresholds jsonb) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.upsert_alert(p_alert_type text, p_subject text, p_severity text, p_title text, p_message text, p_current_value double precision, p_threshold_value double precision, p_details jsonb) FROM PUBLIC;
 

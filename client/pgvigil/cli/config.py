@@ -65,7 +65,7 @@ def cmd_config_diff(args: argparse.Namespace) -> int:
             row = conn.execute(_SHOW_CONFIG).fetchone()
         before, after = (row[0] if row else {}), read_config_file(args.file)
     else:
-        before, after = merged_config(conninfo, args.file)
+        before, after = merged_config(conninfo, read_config_file(args.file))
     diff = config_diff(before, after, label=f"after applying {args.file}")
     sys.stdout.write(diff)
     return 1 if diff else 0

@@ -88,10 +88,9 @@ def _connect(conninfo: str) -> psycopg.Connection[Any]:
         raise from_psycopg(exc) from exc
 
 
-def merged_config(conninfo: str, path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(active config, what applying the partial file ``path`` over it gives),
-    the merge done by the database (monitoring.preview_config_patch)."""
-    patch = read_config_file(path)
+def merged_config(conninfo: str, patch: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(active config, what applying the partial document ``patch`` over it
+    gives), the merge done by the database (monitoring.preview_config_patch)."""
     try:
         with _connect(conninfo) as conn:
             row = conn.execute(_SHOW_CONFIG).fetchone()
@@ -115,7 +114,7 @@ def patch_config_file(conninfo: str, path: Path) -> dict[str, Any]:
     the result, validated as a whole (the JSON Schema here, every rule in the
     database); nothing changes unless all of it is valid."""
     patch = read_config_file(path)
-    _current, merged = merged_config(conninfo, path)
+    _current, merged = merged_config(conninfo, patch)
     _raise_schema_problems(f"{path} merged over the active config", merged)
     try:
         with _connect(conninfo) as conn:

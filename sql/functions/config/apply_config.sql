@@ -31,16 +31,15 @@ BEGIN
                   DETAIL = array_to_string(v_problems, E'\n'),
                   HINT = 'Compare with config/monitoring_config.json and its JSON Schema, fix every listed key, and apply again.';
     END IF;
-    SELECT array_agg(format('alert_rules: %s is shipped with pgvigil and cannot be removed', s.rule_name) ORDER BY 1)
-    INTO v_problems
+    -- Every upgrade would bring a shipped rule back: it can be disabled only.
+    SELECT array_agg(s.rule_name ORDER BY s.rule_name) INTO v_problems
     FROM monitoring_internal.shipped_alert_rules AS s
     WHERE NOT EXISTS (SELECT FROM jsonb_array_elements(CASE jsonb_typeof(p_document -> 'alert_rules')
                                                            WHEN 'array' THEN p_document -> 'alert_rules' END) AS r
                       WHERE r ->> 'name' = s.rule_name);
     IF v_problems IS NOT NULL THEN
-        RAISE EXCEPTION 'shipped alert rules missing: %', cardinality(v_problems)
-            USING ERRCODE = 'PV511', DETAIL = array_to_string(v_problems, E'\n'),
-                  HINT = monitoring_internal.rule_error_hint('PV511');
+        RAISE EXCEPTION 'alert rules shipped with pgvigil cannot be removed: %', array_to_string(v_problems, ', ')
+            USING ERRCODE = 'PV511', HINT = monitoring_internal.rule_error_hint('PV511');
     END IF;
     SELECT c.document INTO v_old FROM monitoring.config AS c FOR UPDATE;
     INSERT INTO monitoring.config AS c (config_id, document, applied_at, applied_by)

@@ -5,9 +5,8 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 -- Removes a rule from the active config; its open alerts resolve. A rule
--- the shipped config defines (the defaults, listed by migrate in
--- shipped_alert_rules) cannot be removed, since every upgrade would bring it
--- back: disable it instead (PV511). Audited.
+-- the shipped config defines cannot be removed (apply_config refuses a
+-- config without it, PV511): disable it instead. Audited.
 DECLARE
     v_document jsonb;
 BEGIN
@@ -17,10 +16,6 @@ BEGIN
                    WHERE r ->> 'name' = p_rule_name) THEN
         RAISE EXCEPTION 'unknown alert rule: %', p_rule_name
             USING ERRCODE = 'PV510', HINT = monitoring_internal.rule_error_hint('PV510');
-    END IF;
-    IF EXISTS (SELECT FROM monitoring_internal.shipped_alert_rules AS s WHERE s.rule_name = p_rule_name) THEN
-        RAISE EXCEPTION 'alert rule % is shipped with pgvigil and cannot be removed', p_rule_name
-            USING ERRCODE = 'PV511', HINT = monitoring_internal.rule_error_hint('PV511');
     END IF;
     PERFORM monitoring.apply_config(jsonb_set(v_document, '{alert_rules}', coalesce(
         (SELECT jsonb_agg(r ORDER BY n) FROM jsonb_array_elements(v_document -> 'alert_rules') WITH ORDINALITY AS x (r, n)

@@ -34,10 +34,11 @@ BEGIN
     END IF;
     DELETE FROM monitoring_internal.evaluation_values;
     INSERT INTO monitoring_internal.evaluation_values (source_key, group_key, group_labels, value, samples)
-    SELECT monitoring_internal.rule_source_key(k.source_kind, k.source_filter, k.aggregate, k.window_seconds, k.group_by),
-           md5(v.group_labels::text), v.group_labels, v.value, v.samples
-    FROM (SELECT DISTINCT r.source_kind, r.source_filter, r.aggregate, r.window_seconds, r.group_by
-          FROM monitoring.alert_rules AS r WHERE r.enabled AND r.composite_match IS NULL) AS k,
+    SELECT k.source_key, md5(v.group_labels::text), v.group_labels, v.value, v.samples
+    FROM (SELECT DISTINCT ON (1) monitoring_internal.rule_source_key(r) AS source_key,
+                 r.source_kind, r.source_filter, r.aggregate, r.window_seconds, r.group_by
+          FROM monitoring.alert_rules AS r WHERE r.enabled AND r.composite_match IS NULL
+          ORDER BY 1) AS k,
          LATERAL monitoring_internal.source_values(k.source_kind, k.source_filter, k.aggregate,
                                                    k.window_seconds, k.group_by, now()) AS v;
     -- Composites read the simple sources just computed.
@@ -51,10 +52,7 @@ BEGIN
     FOR d IN
         WITH rules AS (
             SELECT r AS rule, r.rule_name, r.no_data, r.group_by,
-                   CASE WHEN r.composite_match IS NULL
-                        THEN monitoring_internal.rule_source_key(r.source_kind, r.source_filter, r.aggregate,
-                                                                 r.window_seconds, r.group_by)
-                        ELSE 'composite:' || r.rule_name END AS source_key,
+                   monitoring_internal.rule_source_key(r) AS source_key,
                    r.composite_match IS NOT NULL AS composite, r.min_samples, r.thresholds, r.comparison
             FROM monitoring.alert_rules AS r WHERE r.enabled
         ), current_values AS (
@@ -106,9 +104,7 @@ BEGIN
         v_step := monitoring_internal.step_rule_group(
             d.rule, now(), p_source, d.group_key, d.group_labels, d.has_data, d.is_nodata, d.value,
             CASE WHEN d.is_nodata AND d.severity IS NOT NULL
-                 THEN (SELECT k FROM jsonb_object_keys((d.rule).thresholds) AS k
-                       ORDER BY monitoring_internal.severity_rank(k) DESC LIMIT 1)
-                 ELSE d.severity END,
+                 THEN monitoring_internal.top_severity((d.rule).thresholds) ELSE d.severity END,
             CASE WHEN NOT d.is_nodata THEN ((d.rule).thresholds ->> d.severity)::double precision END,
             d.known, d.state, d.last_severity, d.last_value, d.last_threshold, d.breached_since,
             d.last_breach_at, d.alert_id);
@@ -123,10 +119,7 @@ BEGIN
     RETURN QUERY
     SELECT r.rule_name,
            (SELECT count(*) FROM monitoring_internal.evaluation_values AS v
-            WHERE v.source_key = CASE WHEN r.composite_match IS NULL
-                                      THEN monitoring_internal.rule_source_key(r.source_kind, r.source_filter, r.aggregate,
-                                                                               r.window_seconds, r.group_by)
-                                      ELSE 'composite:' || r.rule_name END
+            WHERE v.source_key = monitoring_internal.rule_source_key(r)
               AND (r.composite_match IS NOT NULL OR (v.samples >= r.min_samples AND v.value IS NOT NULL)))::integer,
            (SELECT count(*) FROM monitoring_internal.rule_groups AS g
             WHERE g.rule_name = r.rule_name AND g.state = 'pending')::integer,

@@ -25,9 +25,7 @@ BEGIN
         FROM monitoring_internal.evaluation_values AS v,
              LATERAL (SELECT monitoring_internal.severity_reached(v.value, p_rule.thresholds, p_rule.comparison)
                       AS severity) AS t
-        WHERE v.source_key = monitoring_internal.rule_source_key(p_rule.source_kind, p_rule.source_filter,
-                                                                 p_rule.aggregate, p_rule.window_seconds,
-                                                                 p_rule.group_by)
+        WHERE v.source_key = monitoring_internal.rule_source_key(p_rule)
           AND v.samples >= p_rule.min_samples AND v.value IS NOT NULL;
         RETURN;
     ELSIF p_rule.composite_match IS NULL THEN

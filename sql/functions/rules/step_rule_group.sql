@@ -46,8 +46,7 @@ BEGIN
         CASE p_rule.no_data
             WHEN 'alerting' THEN
                 v_holds := true;
-                v_severity := (SELECT k FROM jsonb_object_keys(p_rule.thresholds) AS k
-                               ORDER BY monitoring_internal.severity_rank(k) DESC LIMIT 1);
+                v_severity := monitoring_internal.top_severity(p_rule.thresholds);
             WHEN 'keep_last' THEN
                 v_holds := p_state IN ('pending', 'firing');
                 v_severity := p_last_severity; v_value := p_last_value; v_threshold := p_last_threshold;
