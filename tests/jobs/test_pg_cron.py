@@ -167,8 +167,8 @@ def test_pg_cron_runs_the_checks_and_raises_an_alert(cron_conn):
         assert len(alert) == 1, alert
         alert_type, severity, status, triggered_by = alert[0]
         assert (alert_type, status, triggered_by) == ("component_health", "active", "pg_cron")
-        # unhealthy_seconds: low from 0 s, medium from 60 s (the run may come that late).
-        assert severity in ("low", "medium")
+        # An unhealthy component is high at once (critical after 900 s).
+        assert severity == "high"
         assert conn.execute(
             "SELECT last_source FROM monitoring_internal.check_runs WHERE check_name = 'component_health'"
         ).fetchone() == ("pg_cron",)

@@ -190,8 +190,17 @@ DECLARE
     v_code text;
     v_old jsonb;
 BEGIN
-    -- Rule problems first, with their own codes (PV501-PV509): the first
-    -- one's code and hint, every problem in the DETAIL.
+    -- The settings first: the built-in rules name some of them, so a bad
+    -- setting would show again as problems of the rules that use it.
+    SELECT array_agg(problem) INTO v_problems FROM monitoring_internal.settings_problems(p_document) AS problem;
+    IF v_problems IS NOT NULL THEN
+        RAISE EXCEPTION 'invalid config: % problem(s)', cardinality(v_problems)
+            USING ERRCODE = 'PV301',
+                  DETAIL = array_to_string(v_problems, E'\n'),
+                  HINT = 'Compare with config/monitoring_config.json and its JSON Schema, fix every listed key, and apply again.';
+    END IF;
+    -- Then the rules' problems, with their own codes (PV501-PV509): the
+    -- first one's code and hint, every problem in the DETAIL.
     SELECT array_agg(r.problem ORDER BY r.n), (array_agg(r.code ORDER BY r.n))[1] INTO v_problems, v_code
     FROM (SELECT x.problem, x.code, row_number() OVER () AS n
           FROM monitoring_internal.alert_rule_problems(p_document) AS x) AS r;
@@ -200,13 +209,6 @@ BEGIN
             USING ERRCODE = v_code,
                   DETAIL = array_to_string(v_problems, E'\n'),
                   HINT = monitoring_internal.rule_error_hint(v_code);
-    END IF;
-    SELECT array_agg(problem) INTO v_problems FROM monitoring.validate_config(p_document) AS problem;
-    IF v_problems IS NOT NULL THEN
-        RAISE EXCEPTION 'invalid config: % problem(s)', cardinality(v_problems)
-            USING ERRCODE = 'PV301',
-                  DETAIL = array_to_string(v_problems, E'\n'),
-                  HINT = 'Compare with config/monitoring_config.json and its JSON Schema, fix every listed key, and apply again.';
     END IF;
     -- Every upgrade would bring a shipped rule back: it can be disabled only.
     SELECT array_agg(s.rule_name ORDER BY s.rule_name) INTO v_problems
@@ -232,7 +234,7 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION monitoring.apply_config(p_document jsonb) IS 'Validates and activates a config document (thresholds, alert rules, retention, schedules) and compiles its alert_rules into monitoring.alert_rules. Audited in monitoring.audit_log. Errors: PV501-PV509 for alert rules (the first problem''s code), else PV301; every problem in the DETAIL.';
+COMMENT ON FUNCTION monitoring.apply_config(p_document jsonb) IS 'Validates and activates a config document (thresholds, alert rules, retention, schedules) and compiles its alert_rules into monitoring.alert_rules. Audited in monitoring.audit_log. Errors: PV301 for the settings, else PV501-PV511 for alert rules (the first problem''s code); every problem in the DETAIL.';
 
 CREATE FUNCTION monitoring.apply_rollup_pending() RETURNS bigint
     LANGUAGE plpgsql SECURITY DEFINER
@@ -456,251 +458,67 @@ $$;
 COMMENT ON FUNCTION monitoring.begin_ingest_batch(p_batch_id uuid, p_created_at timestamp with time zone, p_event_count integer) IS 'Buffered clients: registers a batch by id at the start of its transaction; false when it was already written. Errors: PV001, PV004.';
 
 CREATE FUNCTION monitoring.check_error_rate_alerts() RETURNS integer
-    LANGUAGE plpgsql SECURITY DEFINER
+    LANGUAGE sql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
--- Error rate per component: errors (any severity) whose occurred_at falls in
--- the last alert_settings.error_rate_window_minutes, scaled to errors per
--- hour, against alert_thresholds.error_rates. Alert type 'error_rate',
--- subject = component. Returns the number of components alerting.
-DECLARE
-    v_window_minutes double precision := monitoring_internal.config_number('{alert_settings,error_rate_window_minutes}');
-    v_thresholds jsonb := monitoring_internal.config_value('{alert_thresholds,error_rates}');
-    v_severity text;
-    v_alerting integer := 0;
-    r record;
-BEGIN
-    PERFORM monitoring_internal.lock_checks();
-    FOR r IN
-        SELECT e.component,
-               count(*) AS error_count,
-               count(*) * 60.0 / v_window_minutes AS errors_per_hour,
-               count(*) FILTER (WHERE e.severity IN ('high', 'critical')) AS serious_count,
-               max(e.occurred_at) AS last_error_at
-        FROM monitoring.error_tracking AS e
-        WHERE e.occurred_at > now() - make_interval(mins => 1) * v_window_minutes
-          AND e.occurred_at <= now()
-        GROUP BY e.component
-    LOOP
-        v_severity := monitoring_internal.severity_for_value(r.errors_per_hour, v_thresholds);
-        CONTINUE WHEN v_severity IS NULL;
-        PERFORM monitoring_internal.upsert_alert(
-            'error_rate', r.component, v_severity,
-            format('High error rate in %s', r.component),
-            format('%s errors in the last %s minutes in %s (%s per hour; %s threshold %s per hour)',
-                   r.error_count, v_window_minutes, r.component, round(r.errors_per_hour::numeric, 1),
-                   v_severity, v_thresholds ->> v_severity),
-            r.errors_per_hour, (v_thresholds ->> v_severity)::double precision,
-            jsonb_build_object('error_count', r.error_count, 'window_minutes', v_window_minutes,
-                               'high_or_critical_count', r.serious_count,
-                               'last_error_at', r.last_error_at));
-        v_alerting := v_alerting + 1;
-    END LOOP;
-    PERFORM monitoring_internal.finish_check('error_rate');
-    RETURN v_alerting;
-END;
+    -- Errors per hour per component over alert_settings.error_rate_window_minutes,
+    -- against alert_thresholds.error_rates: the shipped rule error_rate (alert
+    -- type error_rate, subject = component).
+    -- The original design's function, kept: it evaluates its rules (see
+    -- builtin_check_rules); their thresholds and windows are still
+    -- alert_thresholds and alert_settings.
+    SELECT monitoring_internal.run_builtin_check('check_error_rate_alerts');
 $$;
 
-COMMENT ON FUNCTION monitoring.check_error_rate_alerts() IS 'Raises or updates an error_rate alert per component whose errors in the last alert_settings.error_rate_window_minutes, scaled to per hour, reach alert_thresholds.error_rates. Returns the number of components alerting.';
+COMMENT ON FUNCTION monitoring.check_error_rate_alerts() IS 'Evaluates the shipped rule error_rate now (errors per hour per component over alert_settings.error_rate_window_minutes against alert_thresholds.error_rates) and returns the number of components alerting.';
 
 CREATE FUNCTION monitoring.check_processing_performance_alerts() RETURNS integer
-    LANGUAGE plpgsql SECURITY DEFINER
+    LANGUAGE sql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
--- Three measures per task type, each its own alert type (subject = task type):
---  slow_processing: the alert_settings.processing_percentile (p95) of
---    duration_seconds over tasks that ended in the last
---    processing_window_minutes, if at least processing_min_tasks ended,
---    against alert_thresholds.processing_times (seconds);
---  task_failure_rate: (failed + timeout) / ended over the same tasks,
---    against alert_thresholds.task_failure_rates (0 to 1);
---  stuck_tasks: the age of the oldest task still running, against
---    alert_thresholds.processing_times (read from running_tasks, no history).
--- Returns the number of alerts raised or updated.
-DECLARE
-    v_window_minutes double precision := monitoring_internal.config_number('{alert_settings,processing_window_minutes}');
-    v_percentile double precision := monitoring_internal.config_number('{alert_settings,processing_percentile}');
-    v_min_tasks double precision := monitoring_internal.config_number('{alert_settings,processing_min_tasks}');
-    v_time_thresholds jsonb := monitoring_internal.config_value('{alert_thresholds,processing_times}');
-    v_failure_thresholds jsonb := monitoring_internal.config_value('{alert_thresholds,task_failure_rates}');
-    v_percentile_label text;
-    v_severity text;
-    v_alerting integer := 0;
-    r record;
-BEGIN
-    PERFORM monitoring_internal.lock_checks();
-    v_percentile_label := 'p' || trim_scale(round((v_percentile * 100)::numeric, 1))::text;
-
-    FOR r IN
-        SELECT m.task_type,
-               count(*) AS ended_count,
-               percentile_cont(v_percentile) WITHIN GROUP (ORDER BY m.duration_seconds) AS duration_percentile,
-               max(m.duration_seconds) AS max_duration,
-               count(*) FILTER (WHERE m.status IN ('failed', 'timeout')) AS failed_count
-        FROM monitoring.processing_metrics AS m
-        WHERE m.end_time > now() - make_interval(mins => 1) * v_window_minutes
-          AND m.end_time <= now()
-        GROUP BY m.task_type
-        HAVING count(*) >= v_min_tasks
-    LOOP
-        v_severity := monitoring_internal.severity_for_value(r.duration_percentile, v_time_thresholds);
-        IF v_severity IS NOT NULL THEN
-            PERFORM monitoring_internal.upsert_alert(
-                'slow_processing', r.task_type, v_severity,
-                format('Slow %s tasks', r.task_type),
-                format('%s of %s %s tasks that ended in the last %s minutes took %s s (%s threshold %s s)',
-                       v_percentile_label, r.ended_count, r.task_type, v_window_minutes,
-                       round(r.duration_percentile::numeric, 1), v_severity, v_time_thresholds ->> v_severity),
-                r.duration_percentile, (v_time_thresholds ->> v_severity)::double precision,
-                jsonb_build_object('percentile', v_percentile, 'ended_count', r.ended_count,
-                                   'max_duration_seconds', r.max_duration, 'window_minutes', v_window_minutes));
-            v_alerting := v_alerting + 1;
-        END IF;
-
-        v_severity := monitoring_internal.severity_for_value(r.failed_count::double precision / r.ended_count,
-                                                    v_failure_thresholds);
-        IF v_severity IS NOT NULL THEN
-            PERFORM monitoring_internal.upsert_alert(
-                'task_failure_rate', r.task_type, v_severity,
-                format('%s tasks failing', r.task_type),
-                format('%s of %s %s tasks that ended in the last %s minutes failed or timed out (%s%%; %s threshold %s%%)',
-                       r.failed_count, r.ended_count, r.task_type, v_window_minutes,
-                       round(100.0 * r.failed_count / r.ended_count, 1), v_severity,
-                       round(100 * (v_failure_thresholds ->> v_severity)::numeric, 1)),
-                r.failed_count::double precision / r.ended_count,
-                (v_failure_thresholds ->> v_severity)::double precision,
-                jsonb_build_object('failed_count', r.failed_count, 'ended_count', r.ended_count,
-                                   'window_minutes', v_window_minutes));
-            v_alerting := v_alerting + 1;
-        END IF;
-    END LOOP;
-
-    FOR r IN
-        SELECT t.task_type,
-               count(*) AS running_count,
-               extract(epoch FROM now() - min(t.start_time))::double precision AS oldest_age_seconds,
-               (array_agg(t.task_id ORDER BY t.start_time))[1:5] AS oldest_task_ids
-        FROM monitoring_internal.running_tasks AS t
-        WHERE t.start_time <= now() - make_interval(secs => (v_time_thresholds ->> 'low')::double precision)
-        GROUP BY t.task_type
-    LOOP
-        v_severity := monitoring_internal.severity_for_value(r.oldest_age_seconds, v_time_thresholds);
-        CONTINUE WHEN v_severity IS NULL;
-        PERFORM monitoring_internal.upsert_alert(
-            'stuck_tasks', r.task_type, v_severity,
-            format('Stuck %s tasks', r.task_type),
-            format('%s %s tasks running longer than %s s; the oldest for %s s (%s threshold %s s)',
-                   r.running_count, r.task_type, v_time_thresholds ->> 'low',
-                   round(r.oldest_age_seconds::numeric), v_severity, v_time_thresholds ->> v_severity),
-            r.oldest_age_seconds, (v_time_thresholds ->> v_severity)::double precision,
-            jsonb_build_object('running_count', r.running_count, 'oldest_task_ids', to_jsonb(r.oldest_task_ids)));
-        v_alerting := v_alerting + 1;
-    END LOOP;
-
-    PERFORM monitoring_internal.finish_check('slow_processing');
-    PERFORM monitoring_internal.finish_check('task_failure_rate');
-    PERFORM monitoring_internal.finish_check('stuck_tasks');
-    RETURN v_alerting;
-END;
+    -- Three measures per task type, the shipped rules slow_processing (the
+    -- alert_settings.processing_percentile of durations of tasks that ended in
+    -- the window), task_failure_rate ((failed + timeout) / ended) and
+    -- stuck_tasks (the oldest task still running), subject = task type.
+    -- The original design's function, kept: it evaluates its rules (see
+    -- builtin_check_rules); their thresholds and windows are still
+    -- alert_thresholds and alert_settings.
+    SELECT monitoring_internal.run_builtin_check('check_processing_performance_alerts');
 $$;
 
-COMMENT ON FUNCTION monitoring.check_processing_performance_alerts() IS 'Raises or updates slow_processing (percentile of durations), task_failure_rate ((failed + timeout) / ended) and stuck_tasks (oldest running task) alerts per task type. Returns the number of alerts raised or updated.';
+COMMENT ON FUNCTION monitoring.check_processing_performance_alerts() IS 'Evaluates the shipped rules slow_processing (percentile of durations), task_failure_rate ((failed + timeout) / ended) and stuck_tasks (oldest running task) now, per task type; returns the number of alerts firing.';
 
 CREATE FUNCTION monitoring.check_queue_backlog_alerts() RETURNS integer
-    LANGUAGE plpgsql SECURITY DEFINER
+    LANGUAGE sql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
--- Per queue: pending_count of its latest sample, if that sample is younger
--- than alert_settings.queue_sample_max_age_minutes, against
--- alert_thresholds.queue_backlog. Alert type 'queue_backlog', subject =
--- queue name. A queue that stopped reporting clears its alert. Returns the
--- number of queues alerting.
-DECLARE
-    v_max_age_minutes double precision := monitoring_internal.config_number('{alert_settings,queue_sample_max_age_minutes}');
-    v_thresholds jsonb := monitoring_internal.config_value('{alert_thresholds,queue_backlog}');
-    v_severity text;
-    v_alerting integer := 0;
-    r record;
-BEGIN
-    PERFORM monitoring_internal.lock_checks();
-    FOR r IN
-        SELECT DISTINCT ON (q.queue_name) q.*
-        FROM monitoring.queue_monitoring AS q
-        WHERE q.recorded_at > now() - make_interval(mins => 1) * v_max_age_minutes
-          AND q.recorded_at <= now()
-        ORDER BY q.queue_name, q.recorded_at DESC
-    LOOP
-        v_severity := monitoring_internal.severity_for_value(r.pending_count, v_thresholds);
-        CONTINUE WHEN v_severity IS NULL;
-        PERFORM monitoring_internal.upsert_alert(
-            'queue_backlog', r.queue_name, v_severity,
-            format('Queue %s backing up', r.queue_name),
-            format('%s items pending in %s (%s threshold %s)%s', r.pending_count, r.queue_name,
-                   v_severity, v_thresholds ->> v_severity,
-                   CASE WHEN r.oldest_pending_age_seconds IS NOT NULL
-                        THEN format('; oldest waiting %s s', round(r.oldest_pending_age_seconds::numeric))
-                        ELSE '' END),
-            r.pending_count, (v_thresholds ->> v_severity)::double precision,
-            jsonb_build_object('pending_count', r.pending_count, 'processing_count', r.processing_count,
-                               'oldest_pending_age_seconds', r.oldest_pending_age_seconds,
-                               'sampled_at', r.recorded_at));
-        v_alerting := v_alerting + 1;
-    END LOOP;
-    PERFORM monitoring_internal.finish_check('queue_backlog');
-    RETURN v_alerting;
-END;
+    -- Per queue, pending items of its latest sample younger than
+    -- alert_settings.queue_sample_max_age_minutes against
+    -- alert_thresholds.queue_backlog: the shipped rule queue_backlog (subject =
+    -- queue name). A queue that stopped reporting clears its alert.
+    -- The original design's function, kept: it evaluates its rules (see
+    -- builtin_check_rules); their thresholds and windows are still
+    -- alert_thresholds and alert_settings.
+    SELECT monitoring_internal.run_builtin_check('check_queue_backlog_alerts');
 $$;
 
-COMMENT ON FUNCTION monitoring.check_queue_backlog_alerts() IS 'Raises or updates a queue_backlog alert per queue whose latest sample (younger than alert_settings.queue_sample_max_age_minutes) has pending_count at or above alert_thresholds.queue_backlog. Returns the number of queues alerting.';
+COMMENT ON FUNCTION monitoring.check_queue_backlog_alerts() IS 'Evaluates the shipped rule queue_backlog now (pending items of each queue''s latest recent sample against alert_thresholds.queue_backlog); returns the number of queues alerting.';
 
 CREATE FUNCTION monitoring.check_system_health_alerts() RETURNS integer
-    LANGUAGE plpgsql SECURITY DEFINER
+    LANGUAGE sql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
--- Per component whose latest status is not healthy: the seconds it has been
--- in that status against alert_thresholds.unhealthy_seconds. A degraded
--- component is capped at alert_settings.degraded_max_severity. Alert type
--- 'component_health', subject = component_type/component_name. Returns the
--- number of components alerting.
-DECLARE
-    v_thresholds jsonb := monitoring_internal.config_value('{alert_thresholds,unhealthy_seconds}');
-    v_degraded_cap text := monitoring_internal.config_value('{alert_settings,degraded_max_severity}') #>> '{}';
-    v_severity text;
-    v_alerting integer := 0;
-    r record;
-BEGIN
-    PERFORM monitoring_internal.lock_checks();
-    FOR r IN
-        SELECT h.*,
-               greatest(extract(epoch FROM now() - h.status_since)::double precision, 0) AS seconds_in_status
-        FROM monitoring.system_health AS h
-        WHERE h.status <> 'healthy'
-    LOOP
-        v_severity := monitoring_internal.severity_for_value(r.seconds_in_status, v_thresholds);
-        CONTINUE WHEN v_severity IS NULL;
-        IF r.status = 'degraded'
-           AND monitoring_internal.severity_rank(v_severity) > monitoring_internal.severity_rank(v_degraded_cap) THEN
-            v_severity := v_degraded_cap;
-        END IF;
-        PERFORM monitoring_internal.upsert_alert(
-            'component_health', r.component_type || '/' || r.component_name, v_severity,
-            format('%s %s is %s', r.component_type, r.component_name, r.status),
-            format('%s %s has been %s for %s s%s', r.component_type, r.component_name, r.status,
-                   round(r.seconds_in_status::numeric),
-                   coalesce(': ' || r.failure_reason, '')),
-            r.seconds_in_status, (v_thresholds ->> v_severity)::double precision,
-            jsonb_build_object('status', r.status, 'status_since', r.status_since,
-                               'failure_reason', r.failure_reason,
-                               'consecutive_failures', r.consecutive_failures,
-                               'response_time_ms', r.response_time_ms));
-        v_alerting := v_alerting + 1;
-    END LOOP;
-    PERFORM monitoring_internal.finish_check('component_health');
-    RETURN v_alerting;
-END;
+    -- Per degraded or unhealthy component, seconds in that status against
+    -- alert_thresholds.unhealthy_seconds, degraded held at
+    -- alert_settings.degraded_max_severity: the shipped rule component_health
+    -- (subject = component_type/component_name).
+    -- The original design's function, kept: it evaluates its rules (see
+    -- builtin_check_rules); their thresholds and windows are still
+    -- alert_thresholds and alert_settings.
+    SELECT monitoring_internal.run_builtin_check('check_system_health_alerts');
 $$;
 
-COMMENT ON FUNCTION monitoring.check_system_health_alerts() IS 'Raises or updates a component_health alert per component that is degraded or unhealthy, by seconds in that status against alert_thresholds.unhealthy_seconds (degraded capped at alert_settings.degraded_max_severity). Returns the number of components alerting.';
+COMMENT ON FUNCTION monitoring.check_system_health_alerts() IS 'Evaluates the shipped rule component_health now (seconds degraded or unhealthy against alert_thresholds.unhealthy_seconds, degraded capped at alert_settings.degraded_max_severity); returns the number of components alerting.';
 
 CREATE FUNCTION monitoring.cleanup_old_monitoring_data(p_lock_timeout_ms integer DEFAULT 50) RETURNS TABLE(table_name text, partitions_dropped integer, rows_removed bigint)
     LANGUAGE plpgsql SECURITY DEFINER
@@ -958,23 +776,13 @@ CREATE FUNCTION monitoring.evaluate_alert_rules(p_source text DEFAULT 'manual'::
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 -- Evaluates every enabled alert rule once, in one transaction, at the
--- transaction's time; one row per rule: groups with data, groups pending
--- and firing after this evaluation, state changes made. p_source (worker,
--- pg_cron, manual...) is recorded on the alerts it raises and resolves.
--- One evaluation at a time: another evaluator (a second worker, pg_cron,
--- the checks) holding the lock makes this one return no rows instead of
--- waiting, so two evaluators never make the same transition twice. On a
--- standby it does nothing.
--- Set-based, so that its cost follows the data, not the number of rules:
--- each distinct source is computed once into evaluation_values (then each
--- composite's groups, from those); one query then meets every rule's
--- groups with their stored state, and only the groups that hold, or have
--- a state, go through step_rule_group(). A quiet group of a rule costs a
--- row of that query and nothing else.
-DECLARE
-    d record;
-    v_step record;
-    v_transitions jsonb := '{}'::jsonb;
+-- transaction's time (monitoring_internal.evaluate_rules); one row per
+-- rule: groups with data, groups pending and firing after this evaluation,
+-- state changes made. p_source (worker, pg_cron, manual...) is recorded on
+-- the alerts it raises and resolves. One evaluation at a time: another
+-- evaluator (a second worker, pg_cron, the checks) holding the lock makes
+-- this one return no rows instead of waiting, so two evaluators never make
+-- the same transition twice. On a standby it does nothing.
 BEGIN
     IF pg_is_in_recovery() THEN
         RETURN;
@@ -984,103 +792,10 @@ BEGIN
         RAISE NOTICE 'pgvigil: alert evaluation already running in another session; skipped';
         RETURN;
     END IF;
-    DELETE FROM monitoring_internal.evaluation_values;
-    INSERT INTO monitoring_internal.evaluation_values (source_key, group_key, group_labels, value, samples)
-    SELECT k.source_key, md5(v.group_labels::text), v.group_labels, v.value, v.samples
-    FROM (SELECT DISTINCT ON (1) monitoring_internal.rule_source_key(r) AS source_key,
-                 r.source_kind, r.source_filter, r.aggregate, r.window_seconds, r.group_by
-          FROM monitoring.alert_rules AS r WHERE r.enabled AND r.composite_match IS NULL
-          ORDER BY 1) AS k,
-         LATERAL monitoring_internal.source_values(k.source_kind, k.source_filter, k.aggregate,
-                                                   k.window_seconds, k.group_by, now()) AS v;
-    -- Composites read the simple sources just computed.
-    INSERT INTO monitoring_internal.evaluation_values (source_key, group_key, group_labels, value, samples, severity)
-    SELECT 'composite:' || r.rule_name, g.group_key, g.group_labels, g.value, 1, g.severity
-    FROM monitoring.alert_rules AS r,
-         LATERAL monitoring_internal.rule_group_values(r, now(), true) AS g
-    WHERE r.enabled AND r.composite_match IS NOT NULL;
-    ANALYZE monitoring_internal.evaluation_values;
-
-    FOR d IN
-        WITH rules AS (
-            SELECT r AS rule, r.rule_name, r.no_data, r.group_by,
-                   monitoring_internal.rule_source_key(r) AS source_key,
-                   r.composite_match IS NOT NULL AS composite, r.min_samples, r.thresholds, r.comparison
-            FROM monitoring.alert_rules AS r WHERE r.enabled
-        ), current_values AS (
-            SELECT q.rule_name, v.group_key, v.group_labels, v.value,
-                   CASE WHEN q.composite THEN v.severity
-                        ELSE monitoring_internal.severity_reached(v.value, q.thresholds, q.comparison) END AS severity
-            FROM rules AS q
-            JOIN monitoring_internal.evaluation_values AS v ON v.source_key = q.source_key
-            WHERE q.composite OR (v.samples >= q.min_samples AND v.value IS NOT NULL)
-        ), stored AS (
-            SELECT g.* FROM monitoring_internal.rule_groups AS g
-            WHERE g.rule_name IN (SELECT q.rule_name FROM rules AS q)
-        ), real_groups AS (
-            SELECT coalesce(c.rule_name, s.rule_name) AS rule_name,
-                   coalesce(c.group_key, s.group_key) AS group_key,
-                   coalesce(c.group_labels, s.group_labels) AS group_labels,
-                   coalesce(c.has_data, false) AS has_data,
-                   c.value, c.severity,
-                   s.state, s.severity AS last_severity, s.value AS last_value, s.threshold AS last_threshold,
-                   s.breached_since, s.last_breach_at, s.alert_id, s.group_key IS NOT NULL AS known
-            FROM (SELECT *, true AS has_data FROM current_values
-                  UNION ALL
-                  -- The one group of an ungrouped rule exists even without data.
-                  SELECT q.rule_name, md5('{}'), '{}'::jsonb, NULL, NULL, false
-                  FROM rules AS q
-                  WHERE q.group_by = '{}' AND q.no_data <> 'ok'
-                    AND NOT EXISTS (SELECT FROM current_values AS c WHERE c.rule_name = q.rule_name)) AS c
-            FULL JOIN (SELECT * FROM stored WHERE stored.group_key NOT LIKE 'nodata:%') AS s
-                   ON s.rule_name = c.rule_name AND s.group_key = c.group_key
-        ), decisions AS (
-            SELECT g.*, false AS is_nodata FROM real_groups AS g
-            UNION ALL
-            -- no_data = nodata: a group of its own per group without data.
-            SELECT coalesce(r.rule_name, s.rule_name), 'nodata:' || coalesce(r.group_key, substr(s.group_key, 8)),
-                   coalesce(r.group_labels, s.group_labels),
-                   r.rule_name IS NULL, NULL, CASE WHEN r.rule_name IS NOT NULL THEN 'nodata' END,
-                   s.state, s.severity, s.value, s.threshold, s.breached_since, s.last_breach_at, s.alert_id,
-                   s.group_key IS NOT NULL, true
-            FROM (SELECT g.* FROM real_groups AS g JOIN rules AS q USING (rule_name)
-                  WHERE q.no_data = 'nodata' AND NOT g.has_data) AS r
-            FULL JOIN (SELECT * FROM stored WHERE stored.group_key LIKE 'nodata:%') AS s
-                   ON s.rule_name = r.rule_name AND s.group_key = 'nodata:' || r.group_key
-        )
-        SELECT q.rule, x.*
-        FROM decisions AS x JOIN rules AS q USING (rule_name)
-        -- A quiet group of a rule that ignores missing data needs nothing.
-        WHERE x.severity IS NOT NULL OR x.known OR q.no_data <> 'ok'
-    LOOP
-        v_step := monitoring_internal.step_rule_group(
-            d.rule, now(), p_source, d.group_key, d.group_labels, d.has_data, d.is_nodata, d.value,
-            CASE WHEN d.is_nodata AND d.severity IS NOT NULL
-                 THEN monitoring_internal.top_severity((d.rule).thresholds) ELSE d.severity END,
-            CASE WHEN NOT d.is_nodata THEN ((d.rule).thresholds ->> d.severity)::double precision END,
-            d.known, d.state, d.last_severity, d.last_value, d.last_threshold, d.breached_since,
-            d.last_breach_at, d.alert_id);
-        IF v_step.transitioned THEN
-            v_transitions := jsonb_set(v_transitions, ARRAY[d.rule_name],
-                                       to_jsonb(coalesce((v_transitions ->> d.rule_name)::integer, 0) + 1));
-        END IF;
-    END LOOP;
+    RETURN QUERY SELECT * FROM monitoring_internal.evaluate_rules(p_source);
+    -- And what a check_*() function left for resolve_resolved_alerts().
     PERFORM set_config('pgvigil.check_source', p_source, true);
-    PERFORM monitoring_internal.finish_check('alert_rules');
-
-    RETURN QUERY
-    SELECT r.rule_name,
-           (SELECT count(*) FROM monitoring_internal.evaluation_values AS v
-            WHERE v.source_key = monitoring_internal.rule_source_key(r)
-              AND (r.composite_match IS NOT NULL OR (v.samples >= r.min_samples AND v.value IS NOT NULL)))::integer,
-           (SELECT count(*) FROM monitoring_internal.rule_groups AS g
-            WHERE g.rule_name = r.rule_name AND g.state = 'pending')::integer,
-           (SELECT count(*) FROM monitoring_internal.rule_groups AS g
-            WHERE g.rule_name = r.rule_name AND g.state = 'firing')::integer,
-           coalesce((v_transitions ->> r.rule_name)::integer, 0)
-    FROM monitoring.alert_rules AS r
-    WHERE r.enabled
-    ORDER BY r.composite_match IS NOT NULL, r.rule_name;
+    PERFORM monitoring.resolve_resolved_alerts();
 END;
 $$;
 
@@ -1756,10 +1471,14 @@ CREATE FUNCTION monitoring.resolve_resolved_alerts() RETURNS integer
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
--- Resolves open alerts whose condition cleared: alerts of a checked type
--- that the latest evaluation of that type did not see again
--- (last_seen_at < check_runs.last_run_at). Acknowledged alerts resolve too.
--- Returns the number resolved.
+-- Resolves open alerts whose condition cleared (acknowledged ones too) and
+-- returns how many:
+--  * a rule's alert whose group no longer fires: a check_*() function left
+--    it open for this function, as the original design splits raising and
+--    resolving (evaluate_alert_rules() resolves its own at once);
+--  * an alert an old built-in check raised before the checks became rules,
+--    that no rule took over, once its check ran again without seeing it
+--    (last_seen_at < check_runs.last_run_at).
 DECLARE
     v_source text := coalesce(nullif(current_setting('pgvigil.check_source', true), ''), 'manual');
     v_resolved integer;
@@ -1770,11 +1489,17 @@ BEGIN
         SET status = 'resolved',
             resolved_at = now(),
             resolved_by = v_source,
-            resolution_note = 'condition cleared at the check run of ' || c.last_run_at::text
-        FROM monitoring_internal.check_runs AS c
-        WHERE c.check_name = a.alert_type
-          AND a.resolved_at IS NULL
-          AND a.last_seen_at < c.last_run_at
+            resolution_note = 'condition cleared'
+                || CASE WHEN a.rule_name IS NULL THEN ' at the check run of ' || c.last_run_at::text ELSE '' END
+        FROM (SELECT a2.alert_id, c2.last_run_at
+              FROM monitoring.alerts AS a2
+              LEFT JOIN monitoring_internal.check_runs AS c2 ON c2.check_name = a2.alert_type
+              WHERE a2.resolved_at IS NULL
+                AND CASE WHEN a2.rule_name IS NULL THEN a2.last_seen_at < c2.last_run_at
+                         ELSE NOT EXISTS (SELECT FROM monitoring_internal.rule_groups AS g
+                                          WHERE g.alert_id = a2.alert_id AND g.state = 'firing') END
+              FOR UPDATE OF a2) AS c
+        WHERE a.alert_id = c.alert_id
         RETURNING a.alert_id, a.severity, a.current_value
     )
     INSERT INTO monitoring.alert_events (alert_id, event_type, severity, current_value, actor, note)
@@ -1785,7 +1510,7 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION monitoring.resolve_resolved_alerts() IS 'Resolves open alerts that the latest run of their check no longer found (condition cleared). Returns the number resolved.';
+COMMENT ON FUNCTION monitoring.resolve_resolved_alerts() IS 'Resolves open alerts whose condition cleared: rule alerts whose group no longer fires (left open by the check_*() functions) and alerts of the pre-rule checks their check no longer found. Returns the number resolved.';
 
 CREATE FUNCTION monitoring.rollup_boundary(p_source text) RETURNS timestamp with time zone
     LANGUAGE plpgsql STABLE SECURITY DEFINER
@@ -1860,11 +1585,15 @@ BEGIN
     duration_ms := extract(epoch FROM clock_timestamp() - v_started) * 1000;
     RETURN NEXT;
 
-    -- The user-defined rules (config alert_rules): pg_cron's minute job is
-    -- their evaluator when no pgvigil worker runs.
+    -- The other alert rules (config alert_rules; the checks above evaluated
+    -- theirs): pg_cron's minute job is their evaluator when no pgvigil
+    -- worker runs.
     v_started := clock_timestamp();
     check_name := 'evaluate_alert_rules';
-    alerts := (SELECT coalesce(sum(r.firing), 0) FROM monitoring.evaluate_alert_rules(p_source) AS r);
+    alerts := (SELECT coalesce(sum(r.firing), 0)
+               FROM monitoring_internal.evaluate_rules(
+                        p_source, NULL,
+                        ARRAY(SELECT unnest(b.rule_names) FROM monitoring_internal.builtin_check_rules() AS b)) AS r);
     duration_ms := extract(epoch FROM clock_timestamp() - v_started) * 1000;
     RETURN NEXT;
     v_started := clock_timestamp();
@@ -2354,128 +2083,18 @@ $$;
 COMMENT ON FUNCTION monitoring.update_system_health(p_component_type text, p_component_name text, p_status text, p_response_time_ms numeric, p_failure_reason text, p_details jsonb, p_event_time timestamp with time zone) IS 'Records a health report (healthy, degraded, unhealthy; response time in milliseconds as in the original design) and returns true when the status changed. Reports older than the latest one are ignored. Errors: PV001, PV002, PV004, PV005, PV006, PV007, PV008.';
 
 CREATE FUNCTION monitoring.validate_config(p_document jsonb) RETURNS SETOF text
-    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $_$
--- Returns every problem of a config document at once (no rows = valid):
--- what the functions read must be there, numeric where numbers are read,
--- and each threshold set ordered low <= medium <= high <= critical. The
--- shipped JSON Schema checks the same shape for editors and the CLI; this
--- is the guard for documents applied straight from SQL.
-DECLARE
-    v_key text;
-    v_severity text;
-    v_value jsonb;
-    v_previous double precision;
-BEGIN
-    IF p_document IS NULL OR jsonb_typeof(p_document) <> 'object' THEN
-        RETURN NEXT 'the config must be a JSON object';
-        RETURN;
-    END IF;
-
-    FOREACH v_key IN ARRAY ARRAY['error_rates', 'processing_times', 'queue_backlog',
-                                 'task_failure_rates', 'unhealthy_seconds'] LOOP
-        v_previous := NULL;
-        FOREACH v_severity IN ARRAY ARRAY['low', 'medium', 'high', 'critical'] LOOP
-            v_value := p_document #> ARRAY['alert_thresholds', v_key, v_severity];
-            IF v_value IS NULL OR jsonb_typeof(v_value) <> 'number' THEN
-                RETURN NEXT format('alert_thresholds.%s.%s must be a number', v_key, v_severity);
-            ELSIF v_value::text::double precision < 0 THEN
-                RETURN NEXT format('alert_thresholds.%s.%s must be >= 0', v_key, v_severity);
-            ELSIF v_previous IS NOT NULL AND v_value::text::double precision < v_previous THEN
-                RETURN NEXT format('alert_thresholds.%s.%s must be >= the threshold of the severity below it',
-                                   v_key, v_severity);
-            ELSE
-                v_previous := v_value::text::double precision;
-            END IF;
-        END LOOP;
-    END LOOP;
-    IF (p_document #>> '{alert_thresholds,task_failure_rates,critical}') ~ '^[0-9.eE+-]+$'
-       AND (p_document #>> '{alert_thresholds,task_failure_rates,critical}')::double precision > 1 THEN
-        RETURN NEXT 'alert_thresholds.task_failure_rates are ratios from 0 to 1';
-    END IF;
-
-    FOREACH v_key IN ARRAY ARRAY['alert_settings.error_rate_window_minutes',
-                                 'alert_settings.processing_window_minutes',
-                                 'alert_settings.processing_min_tasks',
-                                 'alert_settings.queue_sample_max_age_minutes',
-                                 'retention.processing_metrics_days',
-                                 'retention.performance_monitoring_days',
-                                 'retention.queue_monitoring_days',
-                                 'retention.system_health_history_days',
-                                 'retention.resolved_alerts_days',
-                                 'retention.cron_job_run_details_days',
-                                 'retention.performance_rollup_minute_days',
-                                 'retention.performance_rollup_hour_days',
-                                 'retention.task_rollup_minute_days',
-                                 'retention.task_rollup_hour_days',
-                                 'rollups.max_hours_per_run',
-                                 'partitioning.premake_days',
-                                 'ingest.max_event_age_hours',
-                                 'ingest.batch_ids_hours'] LOOP
-        v_value := p_document #> string_to_array(v_key, '.');
-        IF v_value IS NULL OR jsonb_typeof(v_value) <> 'number' OR v_value::text::double precision <= 0 THEN
-            RETURN NEXT format('%s must be a number > 0', v_key);
-        END IF;
-    END LOOP;
-
-    v_value := p_document #> '{alert_settings,processing_percentile}';
-    IF v_value IS NULL OR jsonb_typeof(v_value) <> 'number'
-       OR v_value::text::double precision <= 0 OR v_value::text::double precision > 1 THEN
-        RETURN NEXT 'alert_settings.processing_percentile must be a number in (0, 1], e.g. 0.95';
-    END IF;
-    IF monitoring_internal.severity_rank(p_document #>> '{alert_settings,degraded_max_severity}') IS NULL THEN
-        RETURN NEXT 'alert_settings.degraded_max_severity must be one of low, medium, high, critical';
-    END IF;
-    v_value := p_document #> '{ingest,max_future_skew_seconds}';
-    IF v_value IS NULL OR jsonb_typeof(v_value) <> 'number' OR v_value::text::double precision < 0 THEN
-        RETURN NEXT 'ingest.max_future_skew_seconds must be a number >= 0';
-    END IF;
-
-    v_value := p_document #> '{rollups,lag_seconds}';
-    IF v_value IS NULL OR jsonb_typeof(v_value) <> 'number' OR v_value::text::double precision < 0 THEN
-        RETURN NEXT 'rollups.lag_seconds must be a number >= 0';
-    END IF;
-    -- A late event (up to ingest.max_event_age_hours old) is re-aggregated
-    -- from the raw rows of its minute, and its hour from the minute rollups:
-    -- both must still be there.
-    IF jsonb_typeof(p_document #> '{ingest,max_event_age_hours}') = 'number' THEN
-        FOREACH v_key IN ARRAY ARRAY['performance_monitoring_days', 'processing_metrics_days',
-                                     'performance_rollup_minute_days', 'task_rollup_minute_days'] LOOP
-            v_value := p_document #> ARRAY['retention', v_key];
-            IF jsonb_typeof(v_value) = 'number'
-               AND v_value::text::double precision * 24
-                   < (p_document #>> '{ingest,max_event_age_hours}')::double precision THEN
-                RETURN NEXT format('retention.%s (%s days) must cover ingest.max_event_age_hours (%s): '
-                                   'late events are re-aggregated from it',
-                                   v_key, v_value, p_document #> '{ingest,max_event_age_hours}');
-            END IF;
-        END LOOP;
-    END IF;
-
-    FOREACH v_severity IN ARRAY ARRAY['low', 'medium', 'high', 'critical'] LOOP
-        v_value := p_document #> ARRAY['retention', 'error_tracking_days', v_severity];
-        IF v_value IS NULL OR jsonb_typeof(v_value) <> 'number' OR v_value::text::double precision <= 0 THEN
-            RETURN NEXT format('retention.error_tracking_days.%s must be a number > 0', v_severity);
-        END IF;
-    END LOOP;
-
-    FOREACH v_key IN ARRAY ARRAY['monitoring_checks', 'rollups', 'partition_maintenance', 'cleanup',
-                                 'purge_cron_history'] LOOP
-        v_value := p_document #> ARRAY['schedules', v_key];
-        IF v_value IS NULL OR jsonb_typeof(v_value) <> 'string' OR btrim(v_value #>> '{}') = '' THEN
-            RETURN NEXT format('schedules.%s must be a cron expression such as "* * * * *"', v_key);
-        END IF;
-    END LOOP;
-    v_value := p_document #> '{schedules,monitoring_checks_interval_seconds}';
-    IF v_value IS NOT NULL AND jsonb_typeof(v_value) <> 'null'
-       AND (jsonb_typeof(v_value) <> 'number' OR v_value::text !~ '^[0-9]+$'
-            OR v_value::text::integer NOT BETWEEN 1 AND 59) THEN
-        RETURN NEXT 'schedules.monitoring_checks_interval_seconds must be null or a whole number from 1 to 59';
-    END IF;
-    RETURN QUERY SELECT r.problem FROM monitoring_internal.alert_rule_problems(p_document) AS r;
-END;
-$_$;
+    AS $$
+    -- Returns every problem of a config document at once (no rows = valid):
+    -- its settings' (settings_problems), or, when they are valid, its
+    -- alert rules' (alert_rule_problems). The built-in rules name settings,
+    -- so a bad setting would show again as problems of the rules using it.
+    SELECT s.problem FROM monitoring_internal.settings_problems(p_document) AS s (problem)
+    UNION ALL
+    SELECT r.problem FROM monitoring_internal.alert_rule_problems(p_document) AS r
+    WHERE NOT EXISTS (SELECT FROM monitoring_internal.settings_problems(p_document));
+$$;
 
 COMMENT ON FUNCTION monitoring.validate_config(p_document jsonb) IS 'Returns every problem of a config document (no rows when it is valid).';
 
@@ -2840,6 +2459,40 @@ $$;
 
 COMMENT ON FUNCTION monitoring_internal.assert_text(p_argument text, p_value text, p_max_length integer) IS 'Internal: raises PV001 for a NULL or blank argument, PV008 when it is longer than the limit.';
 
+CREATE FUNCTION monitoring_internal.builtin_check_rules() RETURNS TABLE(check_function text, rule_names text[])
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    -- Internal: the original design's check functions and the shipped rules
+    -- each now evaluates (config/monitoring_config.json). The rule names are
+    -- the alert types the checks raised, so alert keys stay what they were.
+    VALUES ('check_error_rate_alerts', ARRAY['error_rate']),
+           ('check_processing_performance_alerts', ARRAY['slow_processing', 'task_failure_rate', 'stuck_tasks']),
+           ('check_system_health_alerts', ARRAY['component_health']),
+           ('check_queue_backlog_alerts', ARRAY['queue_backlog']);
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.builtin_check_rules() IS 'Internal: which shipped alert rules each check_*_alerts() function evaluates.';
+
+CREATE FUNCTION monitoring_internal.capped_severity(p_severity text, p_caps jsonb, p_details jsonb) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    -- Internal: a group's severity after its rule's severity_caps: the
+    -- lowest max of the caps whose when its details contain, if below it.
+    -- (A degraded component is held at alert_settings.degraded_max_severity.)
+    SELECT coalesce(
+        (SELECT c ->> 'max'
+         FROM jsonb_array_elements(p_caps) AS c
+         WHERE p_details @> (c -> 'when')
+           AND monitoring_internal.severity_rank(c ->> 'max') < monitoring_internal.severity_rank(p_severity)
+         ORDER BY monitoring_internal.severity_rank(c ->> 'max')
+         LIMIT 1),
+        p_severity);
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.capped_severity(p_severity text, p_caps jsonb, p_details jsonb) IS 'Internal: a severity lowered to the max of the first matching severity cap (by the group''s details), if any.';
+
 CREATE FUNCTION monitoring_internal.compact_value_sketch(p_entries bigint[]) RETURNS bigint[]
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     AS $$
@@ -2884,18 +2537,23 @@ BEGIN
                       WHERE c.rule_name = a.rule_name);
     INSERT INTO monitoring.alert_rules AS a
     SELECT * FROM monitoring_internal.compiled_rules(p_document) AS c
+    -- Unchanged: the same definition and the same settings it names.
     WHERE NOT EXISTS (SELECT FROM monitoring.alert_rules AS o
                       WHERE o.rule_name = c.rule_name AND o.definition = c.definition
-                        AND o.thresholds = c.thresholds)
+                        AND o.thresholds = c.thresholds AND o.source_filter = c.source_filter
+                        AND o.window_seconds IS NOT DISTINCT FROM c.window_seconds
+                        AND o.for_seconds = c.for_seconds
+                        AND o.keep_firing_for_seconds = c.keep_firing_for_seconds
+                        AND o.min_samples = c.min_samples AND o.severity_caps = c.severity_caps)
     ON CONFLICT ON CONSTRAINT alert_rules_pkey DO UPDATE
     SET (description, source_kind, source_filter, aggregate, window_seconds, group_by, comparison,
          thresholds, composite_match, conditions, for_seconds, keep_firing_for_seconds, min_samples, no_data,
-         labels, annotations, enabled, definition, updated_at)
+         labels, annotations, enabled, definition, updated_at, severity_caps)
       = (excluded.description, excluded.source_kind, excluded.source_filter, excluded.aggregate,
          excluded.window_seconds, excluded.group_by, excluded.comparison, excluded.thresholds,
          excluded.composite_match, excluded.conditions, excluded.for_seconds,
          excluded.keep_firing_for_seconds, excluded.min_samples, excluded.no_data, excluded.labels, excluded.annotations,
-         excluded.enabled, excluded.definition, excluded.updated_at);
+         excluded.enabled, excluded.definition, excluded.updated_at, excluded.severity_caps);
     GET DIAGNOSTICS v_changed = ROW_COUNT;
     RETURN v_changed + coalesce(cardinality(v_gone), 0);
 END;
@@ -2924,6 +2582,7 @@ CREATE TABLE monitoring.alert_rules (
     enabled boolean DEFAULT true NOT NULL,
     definition jsonb NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    severity_caps jsonb DEFAULT '[]'::jsonb NOT NULL,
     CONSTRAINT alert_rules_comparison_check CHECK ((comparison = ANY (ARRAY['>'::text, '>='::text, '<'::text, '<='::text]))),
     CONSTRAINT alert_rules_composite_match_check CHECK ((composite_match = ANY (ARRAY['all'::text, 'any'::text]))),
     CONSTRAINT alert_rules_no_data_check CHECK ((no_data = ANY (ARRAY['ok'::text, 'alerting'::text, 'keep_last'::text, 'nodata'::text]))),
@@ -2933,20 +2592,27 @@ CREATE TABLE monitoring.alert_rules (
 
 COMMENT ON TABLE monitoring.alert_rules IS 'The alert rules of the active config (alert_rules), compiled by apply_config(): durations in seconds, thresholds resolved, defaults filled in; definition is the rule as written. Change them through the config or the rule functions, never here.';
 
+COMMENT ON COLUMN monitoring.alert_rules.severity_caps IS 'The rule''s severity_caps: [{"when": {DETAIL: VALUE...}, "max": SEVERITY}], a group whose details contain when is held at max.';
+
 CREATE FUNCTION monitoring_internal.compiled_rules(p_document jsonb) RETURNS SETOF monitoring.alert_rules
     LANGUAGE sql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
     -- Internal: the alert_rules of a validated config as the evaluator reads
     -- them: durations in seconds (window 5m, for and keep_firing_for 0 when
-    -- not given), thresholds named from alert_thresholds resolved, a
-    -- composite's one severity as its thresholds, defaults filled in.
+    -- not given), thresholds named from alert_thresholds and fields naming
+    -- an alert_settings value resolved, a composite's one severity as its
+    -- thresholds, defaults filled in. A quantile goes with the source's
+    -- filters: it is part of what the source measures (and of its key).
     SELECT r ->> 'name',
            r ->> 'description',
            r #>> '{source,kind}',
-           coalesce(r -> 'source', '{}') - 'kind',
+           coalesce(r -> 'source', '{}') - 'kind'
+               || CASE WHEN r ? 'quantile'
+                       THEN jsonb_build_object('quantile', monitoring_internal.rule_setting(r -> 'quantile', p_document))
+                       ELSE '{}' END,
            r ->> 'aggregate',
-           CASE WHEN r ? 'source' THEN coalesce(monitoring_internal.parse_duration(r -> 'window'), 300) END,
+           CASE WHEN r ? 'source' THEN coalesce(monitoring_internal.rule_duration(r -> 'window', p_document), 300) END,
            ARRAY(SELECT jsonb_array_elements_text(coalesce(r -> 'group_by', '[]'))),
            coalesce(r ->> 'comparison', '>='),
            CASE WHEN jsonb_typeof(r -> 'thresholds') = 'string'
@@ -2962,15 +2628,19 @@ CREATE FUNCTION monitoring_internal.compiled_rules(p_document jsonb) RETURNS SET
                                       'comparison', coalesce(c ->> 'comparison', '>='),
                                       'threshold', c -> 'threshold') END ORDER BY n)
             FROM jsonb_array_elements(coalesce(r -> 'all_of', r -> 'any_of')) WITH ORDINALITY AS x (c, n)),
-           coalesce(monitoring_internal.parse_duration(r -> 'for'), 0),
-           coalesce(monitoring_internal.parse_duration(r -> 'keep_firing_for'), 0),
-           coalesce((r ->> 'min_samples')::integer, 1),
+           coalesce(monitoring_internal.rule_duration(r -> 'for', p_document), 0),
+           coalesce(monitoring_internal.rule_duration(r -> 'keep_firing_for', p_document), 0),
+           coalesce((monitoring_internal.rule_setting(r -> 'min_samples', p_document) #>> '{}')::integer, 1),
            coalesce(r ->> 'no_data', 'ok'),
            coalesce(r -> 'labels', '{}'),
            coalesce(r -> 'annotations', '{}'),
            coalesce((r ->> 'enabled')::boolean, true),
            r,
-           now()
+           now(),
+           coalesce((SELECT jsonb_agg(jsonb_build_object(
+                                'when', c -> 'when', 'max', monitoring_internal.rule_setting(c -> 'max', p_document))
+                            ORDER BY n)
+                     FROM jsonb_array_elements(r -> 'severity_caps') WITH ORDINALITY AS x (c, n)), '[]')
     FROM jsonb_array_elements(coalesce(p_document -> 'alert_rules', '[]')) AS r;
 $$;
 
@@ -3264,6 +2934,151 @@ END;
 $$;
 
 COMMENT ON FUNCTION monitoring_internal.estimate_value_percentile(p_sketch bigint[], p_fraction double precision, p_min double precision, p_max double precision) IS 'Estimates the p_fraction percentile (0 to 1, as percentile_cont) of the samples of a value sketch (value_sketch of the performance rollups; pass their value_min and value_max, the exact extremes): within 2% of the exact value when the two samples it interpolates between do not have opposite signs (else within 2% of the larger magnitude); samples below 2.2250738585072014e-308 in magnitude count as 0. NULL for a NULL or empty sketch. Errors: PV004.';
+
+CREATE FUNCTION monitoring_internal.evaluate_rules(p_source text, p_only text[] DEFAULT NULL::text[], p_skip text[] DEFAULT NULL::text[], p_resolve boolean DEFAULT true) RETURNS TABLE(rule_name text, groups integer, pending integer, firing integer, transitions integer)
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Internal: one evaluation of the enabled rules named in p_only (all when
+-- NULL) but not in p_skip, at the transaction's time; one row per rule:
+-- groups with data, groups pending and firing after this evaluation, state
+-- changes made. The caller holds the checks' advisory lock (one evaluation
+-- at a time, so two evaluators never make the same transition twice).
+-- p_source (worker, pg_cron, manual...) is recorded on the alerts it
+-- raises and resolves. evaluate_alert_rules() evaluates them all; each
+-- check_*() function, its built-in rules, with p_resolve false: the alerts
+-- that cleared are left for resolve_resolved_alerts(), as in the original
+-- design.
+-- Set-based, so that its cost follows the data, not the number of rules:
+-- each distinct source is computed once into evaluation_values (then each
+-- composite's groups, from those); one query then meets every rule's
+-- groups with their stored state, and only the groups that hold, or have
+-- a state, go through step_rule_group(). A quiet group of a rule costs a
+-- row of that query and nothing else.
+DECLARE
+    v_rules text[];
+    v_sources text[];
+    d record;
+    v_step record;
+    v_transitions jsonb := '{}'::jsonb;
+BEGIN
+    v_rules := ARRAY(SELECT r.rule_name FROM monitoring.alert_rules AS r
+                     WHERE r.enabled AND (p_only IS NULL OR r.rule_name = ANY (p_only))
+                       AND NOT r.rule_name = ANY (coalesce(p_skip, '{}')));
+    -- Their sources, and those of the rules their composites refer to.
+    v_sources := v_rules || ARRAY(SELECT x.c ->> 'rule' FROM monitoring.alert_rules AS r,
+                                         jsonb_array_elements(r.conditions) AS x (c)
+                                  WHERE r.rule_name = ANY (v_rules) AND x.c ? 'rule');
+    DELETE FROM monitoring_internal.evaluation_values;
+    INSERT INTO monitoring_internal.evaluation_values (source_key, group_key, group_labels, value, samples, details)
+    SELECT k.source_key, md5(v.group_labels::text), v.group_labels, v.value, v.samples, v.details
+    FROM (SELECT DISTINCT ON (1) monitoring_internal.rule_source_key(r) AS source_key,
+                 r.source_kind, r.source_filter, r.aggregate, r.window_seconds, r.group_by
+          FROM monitoring.alert_rules AS r
+          WHERE r.enabled AND r.composite_match IS NULL AND r.rule_name = ANY (v_sources)
+          ORDER BY 1) AS k,
+         LATERAL monitoring_internal.source_values(k.source_kind, k.source_filter, k.aggregate,
+                                                   k.window_seconds, k.group_by, now()) AS v;
+    -- Composites read the simple sources just computed.
+    INSERT INTO monitoring_internal.evaluation_values (source_key, group_key, group_labels, value, samples, severity)
+    SELECT 'composite:' || r.rule_name, g.group_key, g.group_labels, g.value, 1, g.severity
+    FROM monitoring.alert_rules AS r,
+         LATERAL monitoring_internal.rule_group_values(r, now(), true) AS g
+    WHERE r.composite_match IS NOT NULL AND r.rule_name = ANY (v_rules);
+    ANALYZE monitoring_internal.evaluation_values;
+
+    FOR d IN
+        WITH rules AS (
+            SELECT r AS rule, r.rule_name, r.no_data, r.group_by,
+                   monitoring_internal.rule_source_key(r) AS source_key,
+                   r.composite_match IS NOT NULL AS composite, r.min_samples, r.thresholds, r.comparison,
+                   r.severity_caps
+            FROM monitoring.alert_rules AS r WHERE r.rule_name = ANY (v_rules)
+        ), current_values AS (
+            SELECT q.rule_name, v.group_key, v.group_labels, v.value,
+                   CASE WHEN q.composite THEN v.severity
+                        WHEN q.severity_caps = '[]' THEN monitoring_internal.severity_reached(v.value, q.thresholds, q.comparison)
+                        ELSE monitoring_internal.capped_severity(
+                                 monitoring_internal.severity_reached(v.value, q.thresholds, q.comparison),
+                                 q.severity_caps, v.details) END AS severity,
+                   v.details
+            FROM rules AS q
+            JOIN monitoring_internal.evaluation_values AS v ON v.source_key = q.source_key
+            WHERE q.composite OR (v.samples >= q.min_samples AND v.value IS NOT NULL)
+        ), stored AS (
+            SELECT g.* FROM monitoring_internal.rule_groups AS g
+            WHERE g.rule_name IN (SELECT q.rule_name FROM rules AS q)
+        ), real_groups AS (
+            SELECT coalesce(c.rule_name, s.rule_name) AS rule_name,
+                   coalesce(c.group_key, s.group_key) AS group_key,
+                   coalesce(c.group_labels, s.group_labels) AS group_labels,
+                   coalesce(c.has_data, false) AS has_data,
+                   c.value, c.severity, c.details,
+                   s.state, s.severity AS last_severity, s.value AS last_value, s.threshold AS last_threshold,
+                   s.breached_since, s.last_breach_at, s.alert_id, s.group_key IS NOT NULL AS known
+            FROM (SELECT *, true AS has_data FROM current_values
+                  UNION ALL
+                  -- The one group of an ungrouped rule exists even without data.
+                  SELECT q.rule_name, md5('{}'), '{}'::jsonb, NULL, NULL, NULL, false
+                  FROM rules AS q
+                  WHERE q.group_by = '{}' AND q.no_data <> 'ok'
+                    AND NOT EXISTS (SELECT FROM current_values AS c WHERE c.rule_name = q.rule_name)) AS c
+            FULL JOIN (SELECT * FROM stored WHERE stored.group_key NOT LIKE 'nodata:%') AS s
+                   ON s.rule_name = c.rule_name AND s.group_key = c.group_key
+        ), decisions AS (
+            SELECT g.*, false AS is_nodata FROM real_groups AS g
+            UNION ALL
+            -- no_data = nodata: a group of its own per group without data.
+            SELECT coalesce(r.rule_name, s.rule_name), 'nodata:' || coalesce(r.group_key, substr(s.group_key, 8)),
+                   coalesce(r.group_labels, s.group_labels),
+                   r.rule_name IS NULL, NULL, CASE WHEN r.rule_name IS NOT NULL THEN 'nodata' END, NULL,
+                   s.state, s.severity, s.value, s.threshold, s.breached_since, s.last_breach_at, s.alert_id,
+                   s.group_key IS NOT NULL, true
+            FROM (SELECT g.* FROM real_groups AS g JOIN rules AS q USING (rule_name)
+                  WHERE q.no_data = 'nodata' AND NOT g.has_data) AS r
+            FULL JOIN (SELECT * FROM stored WHERE stored.group_key LIKE 'nodata:%') AS s
+                   ON s.rule_name = r.rule_name AND s.group_key = 'nodata:' || r.group_key
+        )
+        SELECT q.rule, x.*
+        FROM decisions AS x JOIN rules AS q USING (rule_name)
+        -- A quiet group of a rule that ignores missing data needs nothing.
+        WHERE x.severity IS NOT NULL OR x.known OR q.no_data <> 'ok'
+    LOOP
+        v_step := monitoring_internal.step_rule_group(
+            d.rule, now(), p_source, d.group_key, d.group_labels, d.has_data, d.is_nodata, d.value,
+            CASE WHEN d.is_nodata AND d.severity IS NOT NULL
+                 THEN monitoring_internal.top_severity((d.rule).thresholds) ELSE d.severity END,
+            CASE WHEN NOT d.is_nodata THEN ((d.rule).thresholds ->> d.severity)::double precision END,
+            d.details, d.known, d.state, d.last_severity, d.last_value, d.last_threshold, d.breached_since,
+            d.last_breach_at, d.alert_id, p_resolve);
+        IF v_step.transitioned THEN
+            v_transitions := jsonb_set(v_transitions, ARRAY[d.rule_name],
+                                       to_jsonb(coalesce((v_transitions ->> d.rule_name)::integer, 0) + 1));
+        END IF;
+    END LOOP;
+    PERFORM set_config('pgvigil.check_source', p_source, true);
+    IF p_only IS NULL THEN
+        -- A whole evaluation (the watchdog reads when the last one ran).
+        PERFORM monitoring_internal.finish_check('alert_rules');
+    END IF;
+
+    RETURN QUERY
+    SELECT r.rule_name,
+           (SELECT count(*) FROM monitoring_internal.evaluation_values AS v
+            WHERE v.source_key = monitoring_internal.rule_source_key(r)
+              AND (r.composite_match IS NOT NULL OR (v.samples >= r.min_samples AND v.value IS NOT NULL)))::integer,
+           (SELECT count(*) FROM monitoring_internal.rule_groups AS g
+            WHERE g.rule_name = r.rule_name AND g.state = 'pending')::integer,
+           (SELECT count(*) FROM monitoring_internal.rule_groups AS g
+            WHERE g.rule_name = r.rule_name AND g.state = 'firing')::integer,
+           coalesce((v_transitions ->> r.rule_name)::integer, 0)
+    FROM monitoring.alert_rules AS r
+    WHERE r.rule_name = ANY (v_rules)
+    ORDER BY r.composite_match IS NOT NULL, r.rule_name;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.evaluate_rules(p_source text, p_only text[], p_skip text[], p_resolve boolean) IS 'Internal: evaluates the enabled rules of p_only (all when NULL) except p_skip, under the checks'' lock; one row per rule (groups, pending, firing, transitions).';
 
 CREATE FUNCTION monitoring_internal.event_time_bounds(OUT earliest timestamp with time zone, OUT latest timestamp with time zone) RETURNS record
     LANGUAGE sql STABLE
@@ -3621,7 +3436,7 @@ $$;
 
 COMMENT ON FUNCTION monitoring_internal.performance_minute_aggregate(p_from timestamp with time zone, p_to timestamp with time zone) IS 'Internal: the minute aggregate of performance samples recorded in [p_from, p_to): per UTC minute and series, the columns of performance_rollup_minute (count, sum, min, max, value_sketch). Used by apply_rollup_pending() and performance_tail().';
 
-CREATE FUNCTION monitoring_internal.raise_rule_alert(p_rule monitoring.alert_rules, p_group_labels jsonb, p_no_data boolean, p_severity text, p_value double precision, p_threshold double precision, p_breached_since timestamp with time zone, p_source text) RETURNS bigint
+CREATE FUNCTION monitoring_internal.raise_rule_alert(p_rule monitoring.alert_rules, p_group_labels jsonb, p_no_data boolean, p_severity text, p_value double precision, p_threshold double precision, p_breached_since timestamp with time zone, p_source text, p_details jsonb DEFAULT NULL::jsonb) RETURNS bigint
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
@@ -3631,6 +3446,10 @@ CREATE FUNCTION monitoring_internal.raise_rule_alert(p_rule monitoring.alert_rul
 -- DatasourceNoData with rulename for a group without data), the group's
 -- labels, severity and the rule's labels, rendered; annotations rendered
 -- the same way. alert_key = rule:group values, the readable identity.
+-- details: what the source knows of the group (p_details; kept from the
+-- last evaluation that had data when this one has none) and the group.
+-- An open alert of the same key that no rule owns (raised by a built-in
+-- check before it became a rule) is taken over, not duplicated.
 DECLARE
     v_alertname text := CASE WHEN p_no_data THEN 'DatasourceNoData' ELSE p_rule.rule_name END;
     v_subject text := coalesce(nullif(array_to_string(ARRAY(
@@ -3646,12 +3465,14 @@ DECLARE
 BEGIN
     v_labels := p_group_labels
         || (SELECT coalesce(jsonb_object_agg(l.key, monitoring_internal.render_template(
-                       l.value #>> '{}', p_group_labels, p_value, p_severity, p_threshold, p_rule.rule_name)), '{}')
+                       l.value #>> '{}', p_group_labels, p_value, p_severity, p_threshold, p_rule.rule_name,
+                       p_details)), '{}')
             FROM jsonb_each(p_rule.labels) AS l)
         || jsonb_build_object('alertname', v_alertname, 'severity', p_severity)
         || CASE WHEN p_no_data THEN jsonb_build_object('rulename', p_rule.rule_name) ELSE '{}' END;
     v_annotations := (SELECT coalesce(jsonb_object_agg(a.key, monitoring_internal.render_template(
-                                  a.value #>> '{}', v_labels, p_value, p_severity, p_threshold, p_rule.rule_name)), '{}')
+                                  a.value #>> '{}', v_labels, p_value, p_severity, p_threshold, p_rule.rule_name,
+                                  p_details)), '{}')
                       FROM jsonb_each(p_rule.annotations) AS a);
     v_title := coalesce(v_annotations ->> 'summary',
                         CASE WHEN p_no_data THEN format('No data for %s (%s)', p_rule.rule_name, v_subject)
@@ -3672,7 +3493,8 @@ BEGIN
             (alert_key, alert_type, subject, severity, title, message, current_value, threshold_value,
              details, triggered_by, rule_name, labels, annotations, fingerprint, breached_at)
         VALUES (v_alert_key, p_rule.rule_name, v_subject, p_severity, v_title, v_message, p_value, p_threshold,
-                jsonb_build_object('group', p_group_labels), p_source, p_rule.rule_name, v_labels, v_annotations,
+                coalesce(p_details, '{}') || jsonb_build_object('group', p_group_labels), p_source, p_rule.rule_name,
+                v_labels, v_annotations,
                 monitoring.alert_fingerprint(v_labels), coalesce(p_breached_since, now()))
         RETURNING alert_id INTO v_alert_id;
         INSERT INTO monitoring.alert_events (alert_id, event_type, severity, current_value, actor)
@@ -3684,7 +3506,9 @@ BEGIN
         severity_changed_at = CASE WHEN a.severity <> p_severity THEN now() ELSE a.severity_changed_at END,
         title = v_title, message = v_message, current_value = p_value, threshold_value = p_threshold,
         last_seen_at = now(), occurrence_count = a.occurrence_count + 1,
-        labels = v_labels, annotations = v_annotations,
+        details = CASE WHEN p_details IS NULL THEN a.details
+                       ELSE p_details || jsonb_build_object('group', p_group_labels) END,
+        rule_name = p_rule.rule_name, labels = v_labels, annotations = v_annotations,
         fingerprint = CASE WHEN a.labels IS DISTINCT FROM v_labels THEN monitoring.alert_fingerprint(v_labels)
                            ELSE a.fingerprint END
     WHERE a.alert_id = v_alert_id;
@@ -3696,7 +3520,7 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION monitoring_internal.raise_rule_alert(p_rule monitoring.alert_rules, p_group_labels jsonb, p_no_data boolean, p_severity text, p_value double precision, p_threshold double precision, p_breached_since timestamp with time zone, p_source text) IS 'Internal: fires or updates the alert of one group of a rule, with its labels, annotations and fingerprint; returns its id.';
+COMMENT ON FUNCTION monitoring_internal.raise_rule_alert(p_rule monitoring.alert_rules, p_group_labels jsonb, p_no_data boolean, p_severity text, p_value double precision, p_threshold double precision, p_breached_since timestamp with time zone, p_source text, p_details jsonb) IS 'Internal: fires or updates the alert of one group of a rule, with its labels, annotations and fingerprint; returns its id.';
 
 CREATE FUNCTION monitoring_internal.record_task_starts(p_task_ids text[], p_task_types text[], p_worker_ids text[], p_input_sizes bigint[], p_metadata jsonb[], p_start_times timestamp with time zone[], p_statuses text[], p_output_sizes bigint[], p_step_timings jsonb[], p_end_times timestamp with time zone[]) RETURNS integer
     LANGUAGE plpgsql
@@ -3796,14 +3620,15 @@ $$;
 
 COMMENT ON FUNCTION monitoring_internal.record_task_starts(p_task_ids text[], p_task_types text[], p_worker_ids text[], p_input_sizes bigint[], p_metadata jsonb[], p_start_times timestamp with time zone[], p_statuses text[], p_output_sizes bigint[], p_step_timings jsonb[], p_end_times timestamp with time zone[]) IS 'Internal: records task starts (finished at once when their completion is given or parked); PV006, PV101, PV103. Called by start_task_tracking() and record_task_events().';
 
-CREATE FUNCTION monitoring_internal.render_template(p_template text, p_labels jsonb, p_value double precision, p_severity text, p_threshold double precision, p_rule text) RETURNS text
+CREATE FUNCTION monitoring_internal.render_template(p_template text, p_labels jsonb, p_value double precision, p_severity text, p_threshold double precision, p_rule text, p_details jsonb DEFAULT NULL::jsonb) RETURNS text
     LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 -- Internal: substitutes a template checked by template_problem(), left to
 -- right, so a value that itself contains "{{" is printed as it is. Numbers
 -- print with up to 4 decimals and no trailing zeros; a label the alert
--- does not have prints as the empty string, as in Prometheus.
+-- does not have prints as the empty string, as in Prometheus, and so does a
+-- detail the source does not give.
 DECLARE
     v_rest text := p_template;
     v_out text := '';
@@ -3821,6 +3646,9 @@ BEGIN
                      WHEN 'severity' THEN p_severity
                      WHEN 'rule' THEN p_rule
                      WHEN 'labels' THEN p_labels ->> m[3]
+                     WHEN 'details' THEN CASE jsonb_typeof(p_details -> m[3])
+                                             WHEN 'number' THEN monitoring_internal.format_number((p_details ->> m[3])::double precision)
+                                             ELSE p_details ->> m[3] END
                  END, '');
         v_rest := m[4];
     END LOOP;
@@ -3828,7 +3656,7 @@ BEGIN
 END;
 $_$;
 
-COMMENT ON FUNCTION monitoring_internal.render_template(p_template text, p_labels jsonb, p_value double precision, p_severity text, p_threshold double precision, p_rule text) IS 'Internal: a label or annotation template with $value, $threshold, $severity, $rule and $labels.NAME substituted.';
+COMMENT ON FUNCTION monitoring_internal.render_template(p_template text, p_labels jsonb, p_value double precision, p_severity text, p_threshold double precision, p_rule text, p_details jsonb) IS 'Internal: a label or annotation template with $value, $threshold, $severity, $rule, $labels.NAME and $details.NAME substituted.';
 
 CREATE FUNCTION monitoring_internal.resolve_rule_alert(p_alert_id bigint, p_value double precision, p_source text) RETURNS boolean
     LANGUAGE plpgsql
@@ -3891,6 +3719,14 @@ BEGIN
         ELSIF v_key = 'tags' AND (jsonb_typeof(v_value) <> 'object'
                                   OR EXISTS (SELECT FROM jsonb_each(v_value) AS t WHERE jsonb_typeof(t.value) <> 'string')) THEN
             RETURN QUERY SELECT 'PV501', '.source.tags must be an object of strings, matched as a subset of the sample''s tags'::text;
+        ELSIF v_kind = 'health' AND v_key = 'status' AND jsonb_typeof(v_value) = 'array' THEN
+            -- The one list filter: a status among several (degraded or unhealthy).
+            IF jsonb_array_length(v_value) = 0
+               OR EXISTS (SELECT FROM jsonb_array_elements(v_value) AS x
+                          WHERE NOT coalesce(x #>> '{}' IN ('healthy', 'degraded', 'unhealthy'), false)
+                             OR jsonb_typeof(x) <> 'string') THEN
+                RETURN QUERY SELECT 'PV501', '.source.status must be a status or a list of them (healthy, degraded, unhealthy)'::text;
+            END IF;
         ELSIF v_key <> 'tags' AND (jsonb_typeof(v_value) <> 'string' OR length(v_value #>> '{}') NOT BETWEEN 1 AND 200) THEN
             RETURN QUERY SELECT 'PV501', format('.source.%s must be a string of 1-200 characters', v_key);
         END IF;
@@ -3904,8 +3740,19 @@ BEGIN
         RETURN QUERY SELECT 'PV502', format('.aggregate: a %s source has %s, got %s', v_kind,
                                             array_to_string(v_catalog.aggregates, ', '), coalesce((p_condition -> 'aggregate')::text, 'nothing'));
     END IF;
-    IF p_condition ? 'window' AND coalesce(monitoring_internal.parse_duration(p_condition -> 'window') <= 0, true) THEN
-        RETURN QUERY SELECT 'PV503', format('.window must be a duration > 0 such as "5m", got %s', p_condition -> 'window');
+    IF p_condition ? 'window' AND coalesce(monitoring_internal.rule_duration(p_condition -> 'window', p_document) <= 0, true) THEN
+        RETURN QUERY SELECT 'PV503', format('.window must be a duration > 0 such as "5m" (or name one in alert_settings), got %s',
+                                            p_condition -> 'window');
+    END IF;
+    -- A quantile belongs to the duration_percentile aggregate, and it to it.
+    v_value := monitoring_internal.rule_setting(p_condition -> 'quantile', p_document);
+    IF (p_condition ->> 'aggregate' = 'duration_percentile') <> (p_condition ? 'quantile') THEN
+        RETURN QUERY SELECT 'PV502', '.quantile goes with the duration_percentile aggregate: give both or neither'::text;
+    ELSIF p_condition ? 'quantile' AND (jsonb_typeof(v_value) IS DISTINCT FROM 'number'
+                                        OR (v_value #>> '{}')::double precision <= 0
+                                        OR (v_value #>> '{}')::double precision > 1) THEN
+        RETURN QUERY SELECT 'PV502', format('.quantile must be a number in (0, 1] such as 0.95 (or name one in alert_settings), got %s',
+                                            p_condition -> 'quantile');
     END IF;
     IF p_condition ? 'comparison' AND NOT coalesce((p_condition ->> 'comparison') = ANY (ARRAY['>', '>=', '<', '<=']), false) THEN
         RETURN QUERY SELECT 'PV509', format('.comparison must be >, >=, < or <=, got %s', p_condition -> 'comparison');
@@ -3968,6 +3815,24 @@ $_$;
 
 COMMENT ON FUNCTION monitoring_internal.rule_condition_problems(p_condition jsonb, p_group_by text[], p_document jsonb) IS 'Internal: the problems of a rule''s or a condition''s source, aggregate, window, comparison, group_by and thresholds.';
 
+CREATE FUNCTION monitoring_internal.rule_duration(p_value jsonb, p_document jsonb) RETURNS double precision
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+    -- Internal: a rule duration in seconds: "5m", 300, or a setting named
+    -- "alert_settings.NAME_minutes" / "alert_settings.NAME_seconds" (its
+    -- unit is in its name). NULL when malformed or not a number.
+    SELECT CASE
+        WHEN jsonb_typeof(p_value) = 'string' AND (p_value #>> '{}') ~ '^alert_settings\.[a-z_]+_(minutes|seconds)$' THEN
+            CASE WHEN jsonb_typeof(monitoring_internal.rule_setting(p_value, p_document)) = 'number'
+                 THEN (monitoring_internal.rule_setting(p_value, p_document) #>> '{}')::double precision
+                      * CASE WHEN (p_value #>> '{}') LIKE '%\_minutes' THEN 60 ELSE 1 END END
+        ELSE monitoring_internal.parse_duration(p_value)
+    END;
+$_$;
+
+COMMENT ON FUNCTION monitoring_internal.rule_duration(p_value jsonb, p_document jsonb) IS 'Internal: a rule window or for in seconds ("5m", a number of seconds, or "alert_settings.NAME_minutes"); NULL when malformed.';
+
 CREATE FUNCTION monitoring_internal.rule_error_hint(p_code text) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
@@ -3996,7 +3861,7 @@ CREATE FUNCTION monitoring_internal.rule_group_values(p_rule monitoring.alert_ru
     AS $$
 -- Internal: every group a rule has data for at p_at, with its value and the
 -- severity it reaches (NULL: the condition does not hold). A group with
--- fewer than min_samples samples has no data. A composite rule's groups are
+-- fewer than min_samples samples has no data; severity_caps apply. A composite rule's groups are
 -- those its conditions share (all) or any of them has (any), on its
 -- group_by labels; it holds with its one severity where all (any) of its
 -- conditions hold, and its value is the first condition's. p_shared: read
@@ -4009,8 +3874,9 @@ BEGIN
         SELECT v.group_key, v.group_labels, v.value, t.severity,
                (p_rule.thresholds ->> t.severity)::double precision
         FROM monitoring_internal.evaluation_values AS v,
-             LATERAL (SELECT monitoring_internal.severity_reached(v.value, p_rule.thresholds, p_rule.comparison)
-                      AS severity) AS t
+             LATERAL (SELECT monitoring_internal.capped_severity(
+                                 monitoring_internal.severity_reached(v.value, p_rule.thresholds, p_rule.comparison),
+                                 p_rule.severity_caps, v.details) AS severity) AS t
         WHERE v.source_key = monitoring_internal.rule_source_key(p_rule)
           AND v.samples >= p_rule.min_samples AND v.value IS NOT NULL;
         RETURN;
@@ -4020,8 +3886,9 @@ BEGIN
                (p_rule.thresholds ->> t.severity)::double precision
         FROM monitoring_internal.source_values(p_rule.source_kind, p_rule.source_filter, p_rule.aggregate,
                                                p_rule.window_seconds, p_rule.group_by, p_at) AS v,
-             LATERAL (SELECT monitoring_internal.severity_reached(v.value, p_rule.thresholds, p_rule.comparison)
-                      AS severity) AS t
+             LATERAL (SELECT monitoring_internal.capped_severity(
+                                 monitoring_internal.severity_reached(v.value, p_rule.thresholds, p_rule.comparison),
+                                 p_rule.severity_caps, v.details) AS severity) AS t
         WHERE v.samples >= p_rule.min_samples AND v.value IS NOT NULL;
         RETURN;
     END IF;
@@ -4077,7 +3944,7 @@ CREATE FUNCTION monitoring_internal.rule_problems(p_rule jsonb, p_document jsonb
 DECLARE
     c_keys CONSTANT text[] := ARRAY['name', 'description', 'source', 'aggregate', 'window', 'group_by',
         'comparison', 'thresholds', 'severity', 'all_of', 'any_of', 'for', 'keep_firing_for', 'no_data',
-        'min_samples', 'labels', 'annotations', 'enabled'];
+        'min_samples', 'labels', 'annotations', 'enabled', 'quantile', 'severity_caps'];
     v_name text := p_rule ->> 'name';
     v_where text;
     v_key text;
@@ -4110,13 +3977,24 @@ BEGIN
     IF p_rule ? 'no_data' AND NOT coalesce((p_rule ->> 'no_data') = ANY (ARRAY['ok', 'alerting', 'keep_last', 'nodata']), false) THEN
         RETURN QUERY SELECT 'PV509', format('%s.no_data must be ok, alerting, keep_last or nodata', v_where);
     END IF;
-    IF p_rule ? 'min_samples' AND (jsonb_typeof(p_rule -> 'min_samples') <> 'number'
-                                   OR (p_rule ->> 'min_samples') !~ '^[0-9]{1,9}$'
-                                   OR (p_rule ->> 'min_samples')::integer < 1) THEN
-        RETURN QUERY SELECT 'PV509', format('%s.min_samples must be a whole number >= 1', v_where);
+    v_value := monitoring_internal.rule_setting(p_rule -> 'min_samples', p_document);
+    IF p_rule ? 'min_samples' AND (jsonb_typeof(v_value) IS DISTINCT FROM 'number'
+                                   OR (v_value #>> '{}') !~ '^[0-9]{1,9}$'
+                                   OR (v_value #>> '{}')::integer < 1) THEN
+        RETURN QUERY SELECT 'PV509', format('%s.min_samples must be a whole number >= 1 (or name one in alert_settings), got %s',
+                                            v_where, p_rule -> 'min_samples');
+    END IF;
+    IF p_rule ? 'severity_caps' THEN
+        IF jsonb_typeof(p_rule -> 'severity_caps') <> 'array'
+           OR EXISTS (SELECT FROM jsonb_array_elements(p_rule -> 'severity_caps') AS c
+                      WHERE jsonb_typeof(c) <> 'object' OR jsonb_typeof(c -> 'when') IS DISTINCT FROM 'object'
+                         OR EXISTS (SELECT FROM jsonb_object_keys(c) AS k WHERE k NOT IN ('when', 'max'))
+                         OR monitoring_internal.severity_rank(monitoring_internal.rule_setting(c -> 'max', p_document) #>> '{}') IS NULL) THEN
+            RETURN QUERY SELECT 'PV504', format('%s.severity_caps must be a list of {"when": {DETAIL: VALUE}, "max": SEVERITY}', v_where);
+        END IF;
     END IF;
     FOREACH v_key IN ARRAY ARRAY['for', 'keep_firing_for'] LOOP
-        IF p_rule ? v_key AND coalesce(monitoring_internal.parse_duration(p_rule -> v_key) < 0, true) THEN
+        IF p_rule ? v_key AND coalesce(monitoring_internal.rule_duration(p_rule -> v_key, p_document) < 0, true) THEN
             RETURN QUERY SELECT 'PV503', format('%s.%s must be a duration such as "5m", got %s', v_where, v_key, p_rule -> v_key);
         END IF;
     END LOOP;
@@ -4160,7 +4038,7 @@ BEGIN
             RETURN QUERY SELECT 'PV508', format('%s: a composite rule has all_of or any_of, not both', v_where);
             RETURN;
         END IF;
-        FOREACH v_key IN ARRAY ARRAY['source', 'aggregate', 'window', 'thresholds'] LOOP
+        FOREACH v_key IN ARRAY ARRAY['source', 'aggregate', 'window', 'thresholds', 'quantile'] LOOP
             IF p_rule ? v_key THEN
                 RETURN QUERY SELECT 'PV508', format('%s: a composite rule has no %s of its own (its conditions do)', v_where, v_key);
             END IF;
@@ -4216,6 +4094,21 @@ $_$;
 
 COMMENT ON FUNCTION monitoring_internal.rule_problems(p_rule jsonb, p_document jsonb) IS 'Internal: every problem of one alert rule (code PV501-PV509 and a message naming the field); no rows when it is valid.';
 
+CREATE FUNCTION monitoring_internal.rule_setting(p_value jsonb, p_document jsonb) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+    -- Internal: a rule field that may name a setting instead of giving a
+    -- value: "alert_settings.NAME" is that setting of the config (so the
+    -- built-in rules follow alert_settings as the checks did); anything
+    -- else is the value as written. NULL when the setting does not exist.
+    SELECT CASE WHEN jsonb_typeof(p_value) = 'string' AND (p_value #>> '{}') ~ '^alert_settings\.[a-z_]+$'
+                THEN p_document #> string_to_array(p_value #>> '{}', '.')
+                ELSE p_value END;
+$_$;
+
+COMMENT ON FUNCTION monitoring_internal.rule_setting(p_value jsonb, p_document jsonb) IS 'Internal: a rule field''s value, or the alert_settings value it names ("alert_settings.NAME").';
+
 CREATE FUNCTION monitoring_internal.rule_source_key(p_rule monitoring.alert_rules) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
@@ -4245,6 +4138,7 @@ CREATE FUNCTION monitoring_internal.rule_sources() RETURNS TABLE(kind text, filt
         ('task', ARRAY['task_type', 'worker_id'], ARRAY[]::text[],
          ARRAY['task_type', 'worker_id'],
          ARRAY['duration_avg', 'duration_max', 'duration_p50', 'duration_p90', 'duration_p95', 'duration_p99',
+               'duration_percentile',
                'failure_ratio', 'count', 'throughput', 'running', 'oldest_running_seconds']),
         ('error', ARRAY['component', 'error_type', 'severity'], ARRAY[]::text[],
          ARRAY['component', 'error_type', 'severity'],
@@ -4259,20 +4153,164 @@ $$;
 
 COMMENT ON FUNCTION monitoring_internal.rule_sources() IS 'Internal: the sources a rule can read: their filters, the labels they can group by, and their aggregates.';
 
-CREATE FUNCTION monitoring_internal.severity_for_value(p_value double precision, p_thresholds jsonb) RETURNS text
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+CREATE FUNCTION monitoring_internal.run_builtin_check(p_check_function text) RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-    -- Internal: the highest severity whose threshold the value reaches
-    -- (value >= threshold), or NULL when it reaches none.
-    SELECT CASE
-        WHEN p_value >= (p_thresholds ->> 'critical')::double precision THEN 'critical'
-        WHEN p_value >= (p_thresholds ->> 'high')::double precision THEN 'high'
-        WHEN p_value >= (p_thresholds ->> 'medium')::double precision THEN 'medium'
-        WHEN p_value >= (p_thresholds ->> 'low')::double precision THEN 'low'
-    END;
+-- Internal: what a check_*_alerts() function does since the checks became
+-- rules: evaluate its rules now (waiting for the checks' lock, as the
+-- checks always did). As in the original design, the alerts whose
+-- condition cleared stay open until resolve_resolved_alerts() (or the next
+-- evaluate_alert_rules()) resolves them. Its alert types are marked
+-- checked, so that an alert the old check raised before the upgrade, and
+-- no rule took over, resolves the same way. A rule disabled in the config
+-- is not evaluated. Returns the number of its rules' groups firing.
+DECLARE
+    v_rules text[] := (SELECT b.rule_names FROM monitoring_internal.builtin_check_rules() AS b
+                       WHERE b.check_function = p_check_function);
+    v_firing integer;
+    v_rule text;
+BEGIN
+    PERFORM monitoring_internal.config_value('{alert_thresholds}');  -- PV301 without a config
+    PERFORM monitoring_internal.lock_checks();
+    SELECT coalesce(sum(e.firing), 0) INTO v_firing
+    FROM monitoring_internal.evaluate_rules(
+             coalesce(nullif(current_setting('pgvigil.check_source', true), ''), 'manual'), v_rules,
+             p_resolve => false) AS e;
+    FOREACH v_rule IN ARRAY v_rules LOOP
+        PERFORM monitoring_internal.finish_check(v_rule);
+    END LOOP;
+    RETURN v_firing;
+END;
 $$;
 
-COMMENT ON FUNCTION monitoring_internal.severity_for_value(p_value double precision, p_thresholds jsonb) IS 'Internal: maps a measured value onto {low, medium, high, critical} thresholds; NULL below low.';
+COMMENT ON FUNCTION monitoring_internal.run_builtin_check(p_check_function text) IS 'Internal: evaluates the shipped rules of one check_*_alerts() function (builtin_check_rules); returns their groups firing.';
+
+CREATE FUNCTION monitoring_internal.settings_problems(p_document jsonb) RETURNS SETOF text
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+-- Internal: every problem of a config document's settings at once (its
+-- alert_rules are alert_rule_problems()'s):
+-- what the functions read must be there, numeric where numbers are read,
+-- and each threshold set ordered low <= medium <= high <= critical. The
+-- shipped JSON Schema checks the same shape for editors and the CLI; this
+-- is the guard for documents applied straight from SQL.
+DECLARE
+    v_key text;
+    v_severity text;
+    v_value jsonb;
+    v_previous double precision;
+BEGIN
+    IF p_document IS NULL OR jsonb_typeof(p_document) <> 'object' THEN
+        RETURN NEXT 'the config must be a JSON object';
+        RETURN;
+    END IF;
+
+    FOREACH v_key IN ARRAY ARRAY['error_rates', 'processing_times', 'queue_backlog',
+                                 'task_failure_rates', 'unhealthy_seconds'] LOOP
+        v_previous := NULL;
+        FOREACH v_severity IN ARRAY ARRAY['low', 'medium', 'high', 'critical'] LOOP
+            v_value := p_document #> ARRAY['alert_thresholds', v_key, v_severity];
+            IF v_value IS NULL OR jsonb_typeof(v_value) <> 'number' THEN
+                RETURN NEXT format('alert_thresholds.%s.%s must be a number', v_key, v_severity);
+            ELSIF v_value::text::double precision < 0 THEN
+                RETURN NEXT format('alert_thresholds.%s.%s must be >= 0', v_key, v_severity);
+            ELSIF v_previous IS NOT NULL AND v_value::text::double precision < v_previous THEN
+                RETURN NEXT format('alert_thresholds.%s.%s must be >= the threshold of the severity below it',
+                                   v_key, v_severity);
+            ELSE
+                v_previous := v_value::text::double precision;
+            END IF;
+        END LOOP;
+    END LOOP;
+    IF (p_document #>> '{alert_thresholds,task_failure_rates,critical}') ~ '^[0-9.eE+-]+$'
+       AND (p_document #>> '{alert_thresholds,task_failure_rates,critical}')::double precision > 1 THEN
+        RETURN NEXT 'alert_thresholds.task_failure_rates are ratios from 0 to 1';
+    END IF;
+
+    FOREACH v_key IN ARRAY ARRAY['alert_settings.error_rate_window_minutes',
+                                 'alert_settings.processing_window_minutes',
+                                 'alert_settings.processing_min_tasks',
+                                 'alert_settings.queue_sample_max_age_minutes',
+                                 'retention.processing_metrics_days',
+                                 'retention.performance_monitoring_days',
+                                 'retention.queue_monitoring_days',
+                                 'retention.system_health_history_days',
+                                 'retention.resolved_alerts_days',
+                                 'retention.cron_job_run_details_days',
+                                 'retention.performance_rollup_minute_days',
+                                 'retention.performance_rollup_hour_days',
+                                 'retention.task_rollup_minute_days',
+                                 'retention.task_rollup_hour_days',
+                                 'rollups.max_hours_per_run',
+                                 'partitioning.premake_days',
+                                 'ingest.max_event_age_hours',
+                                 'ingest.batch_ids_hours'] LOOP
+        v_value := p_document #> string_to_array(v_key, '.');
+        IF v_value IS NULL OR jsonb_typeof(v_value) <> 'number' OR v_value::text::double precision <= 0 THEN
+            RETURN NEXT format('%s must be a number > 0', v_key);
+        END IF;
+    END LOOP;
+
+    v_value := p_document #> '{alert_settings,processing_percentile}';
+    IF v_value IS NULL OR jsonb_typeof(v_value) <> 'number'
+       OR v_value::text::double precision <= 0 OR v_value::text::double precision > 1 THEN
+        RETURN NEXT 'alert_settings.processing_percentile must be a number in (0, 1], e.g. 0.95';
+    END IF;
+    IF monitoring_internal.severity_rank(p_document #>> '{alert_settings,degraded_max_severity}') IS NULL THEN
+        RETURN NEXT 'alert_settings.degraded_max_severity must be one of low, medium, high, critical';
+    END IF;
+    v_value := p_document #> '{ingest,max_future_skew_seconds}';
+    IF v_value IS NULL OR jsonb_typeof(v_value) <> 'number' OR v_value::text::double precision < 0 THEN
+        RETURN NEXT 'ingest.max_future_skew_seconds must be a number >= 0';
+    END IF;
+
+    v_value := p_document #> '{rollups,lag_seconds}';
+    IF v_value IS NULL OR jsonb_typeof(v_value) <> 'number' OR v_value::text::double precision < 0 THEN
+        RETURN NEXT 'rollups.lag_seconds must be a number >= 0';
+    END IF;
+    -- A late event (up to ingest.max_event_age_hours old) is re-aggregated
+    -- from the raw rows of its minute, and its hour from the minute rollups:
+    -- both must still be there.
+    IF jsonb_typeof(p_document #> '{ingest,max_event_age_hours}') = 'number' THEN
+        FOREACH v_key IN ARRAY ARRAY['performance_monitoring_days', 'processing_metrics_days',
+                                     'performance_rollup_minute_days', 'task_rollup_minute_days'] LOOP
+            v_value := p_document #> ARRAY['retention', v_key];
+            IF jsonb_typeof(v_value) = 'number'
+               AND v_value::text::double precision * 24
+                   < (p_document #>> '{ingest,max_event_age_hours}')::double precision THEN
+                RETURN NEXT format('retention.%s (%s days) must cover ingest.max_event_age_hours (%s): '
+                                   'late events are re-aggregated from it',
+                                   v_key, v_value, p_document #> '{ingest,max_event_age_hours}');
+            END IF;
+        END LOOP;
+    END IF;
+
+    FOREACH v_severity IN ARRAY ARRAY['low', 'medium', 'high', 'critical'] LOOP
+        v_value := p_document #> ARRAY['retention', 'error_tracking_days', v_severity];
+        IF v_value IS NULL OR jsonb_typeof(v_value) <> 'number' OR v_value::text::double precision <= 0 THEN
+            RETURN NEXT format('retention.error_tracking_days.%s must be a number > 0', v_severity);
+        END IF;
+    END LOOP;
+
+    FOREACH v_key IN ARRAY ARRAY['monitoring_checks', 'rollups', 'partition_maintenance', 'cleanup',
+                                 'purge_cron_history'] LOOP
+        v_value := p_document #> ARRAY['schedules', v_key];
+        IF v_value IS NULL OR jsonb_typeof(v_value) <> 'string' OR btrim(v_value #>> '{}') = '' THEN
+            RETURN NEXT format('schedules.%s must be a cron expression such as "* * * * *"', v_key);
+        END IF;
+    END LOOP;
+    v_value := p_document #> '{schedules,monitoring_checks_interval_seconds}';
+    IF v_value IS NOT NULL AND jsonb_typeof(v_value) <> 'null'
+       AND (jsonb_typeof(v_value) <> 'number' OR v_value::text !~ '^[0-9]+$'
+            OR v_value::text::integer NOT BETWEEN 1 AND 59) THEN
+        RETURN NEXT 'schedules.monitoring_checks_interval_seconds must be null or a whole number from 1 to 59';
+    END IF;
+END;
+$_$;
+
+COMMENT ON FUNCTION monitoring_internal.settings_problems(p_document jsonb) IS 'Internal: every problem of a config document outside its alert_rules (no rows when they are valid).';
 
 CREATE FUNCTION monitoring_internal.severity_rank(p_severity text) RETURNS integer
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
@@ -4318,16 +4356,20 @@ $$;
 
 COMMENT ON FUNCTION monitoring_internal.severity_reached(p_value double precision, p_thresholds jsonb, p_comparison text) IS 'Internal: the severity a value reaches under a rule''s thresholds and comparison (NULL: none).';
 
-CREATE FUNCTION monitoring_internal.source_values(p_kind text, p_filter jsonb, p_aggregate text, p_window_seconds double precision, p_group_by text[], p_at timestamp with time zone) RETURNS TABLE(group_labels jsonb, value double precision, samples bigint)
+CREATE FUNCTION monitoring_internal.source_values(p_kind text, p_filter jsonb, p_aggregate text, p_window_seconds double precision, p_group_by text[], p_at timestamp with time zone) RETURNS TABLE(group_labels jsonb, value double precision, samples bigint, details jsonb)
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    AS $_$
 -- Internal: what a rule measures, per group, at p_at: the aggregate of its
 -- source over (p_at - window, p_at], grouped by the labels of p_group_by.
 -- Every filter is a parameter of a static query: a rule is data, never SQL.
 -- A group-by label the row does not have (a NULL worker, a missing tag) is
 -- left out of the group's labels, as Prometheus drops empty labels.
--- samples is what the value was computed from (rows, tasks, samples).
+-- samples is what the value was computed from (rows, tasks, samples);
+-- details, what else the source knows of the group (counts, the oldest
+-- tasks, a component's status and failure reason), for the alert's details
+-- and {{ $details.NAME }} in templates. Metrics have none: their rules are
+-- the many, and a sample has nothing more to tell than its value.
 DECLARE
     v_from timestamptz := p_at - make_interval(secs => p_window_seconds);
     v_tags text[] := ARRAY(SELECT substr(g, 6) FROM unnest(p_group_by) AS g WHERE g LIKE 'tags.%');
@@ -4384,7 +4426,7 @@ BEGIN
         SELECT jsonb_strip_nulls(jsonb_build_object('component', g.component, 'metric_name', g.metric_name,
                                                     'metric_type', g.metric_type, 'unit', g.unit))
                || coalesce(g.tag_labels, '{}'),
-               g.value, g.samples
+               g.value, g.samples, NULL::jsonb
         FROM grouped AS g;
 
     ELSIF p_kind = 'task' AND p_aggregate IN ('running', 'oldest_running_seconds') THEN
@@ -4395,7 +4437,10 @@ BEGIN
                    'worker_id', CASE WHEN 'worker_id' = ANY (p_group_by) THEN r.worker_id END)),
                CASE p_aggregate WHEN 'running' THEN count(*)::double precision
                     ELSE greatest(extract(epoch FROM p_at - min(r.start_time))::double precision, 0) END,
-               count(*)
+               count(*),
+               jsonb_build_object('running_count', count(*),
+                                  'oldest_age_seconds', round(greatest(extract(epoch FROM p_at - min(r.start_time)), 0)),
+                                  'oldest_task_ids', to_jsonb((array_agg(r.task_id ORDER BY r.start_time))[1:5]))
         FROM monitoring_internal.running_tasks AS r
         WHERE (p_filter ->> 'task_type' IS NULL OR r.task_type = p_filter ->> 'task_type')
           AND (p_filter ->> 'worker_id' IS NULL OR r.worker_id = p_filter ->> 'worker_id')
@@ -4406,7 +4451,8 @@ BEGIN
         -- the partitions read: no task of the window started before the
         -- window minus the longest duration we keep a task running, 7 days).
         v_fraction := CASE p_aggregate WHEN 'duration_p50' THEN 0.5 WHEN 'duration_p90' THEN 0.9
-                                       WHEN 'duration_p95' THEN 0.95 WHEN 'duration_p99' THEN 0.99 END;
+                                       WHEN 'duration_p95' THEN 0.95 WHEN 'duration_p99' THEN 0.99
+                                       WHEN 'duration_percentile' THEN (p_filter ->> 'quantile')::double precision END;
         RETURN QUERY
         SELECT jsonb_strip_nulls(jsonb_build_object(
                    'task_type', CASE WHEN 'task_type' = ANY (p_group_by) THEN m.task_type END,
@@ -4419,7 +4465,14 @@ BEGIN
                    WHEN 'throughput' THEN count(*) * 60.0 / p_window_seconds
                    ELSE percentile_cont(coalesce(v_fraction, 0.5)) WITHIN GROUP (ORDER BY m.duration_seconds)
                END,
-               count(*)
+               count(*),
+               jsonb_build_object('ended_count', count(*),
+                                  'failed_count', count(*) FILTER (WHERE m.status IN ('failed', 'timeout')),
+                                  'max_duration_seconds', max(m.duration_seconds),
+                                  'window_minutes', p_window_seconds / 60)
+               || CASE WHEN v_fraction IS NULL THEN '{}'::jsonb
+                       ELSE jsonb_build_object('percentile', v_fraction, 'percentile_label',
+                                               'p' || trim_scale(round((v_fraction * 100)::numeric, 1))::text) END
         FROM monitoring.processing_metrics AS m
         WHERE m.end_time > v_from AND m.end_time <= p_at
           AND m.start_time > v_from - interval '7 days' AND m.start_time <= p_at
@@ -4437,7 +4490,10 @@ BEGIN
                CASE p_aggregate WHEN 'per_minute' THEN count(*) * 60.0 / p_window_seconds
                                 WHEN 'per_hour' THEN count(*) * 3600.0 / p_window_seconds
                                 ELSE count(*)::double precision END,
-               count(*)
+               count(*),
+               jsonb_build_object('error_count', count(*), 'window_minutes', p_window_seconds / 60,
+                                  'high_or_critical_count', count(*) FILTER (WHERE e.severity IN ('high', 'critical')),
+                                  'last_error_at', max(e.occurred_at))
         FROM monitoring.error_tracking AS e
         WHERE e.occurred_at > v_from AND e.occurred_at <= p_at
           AND (p_filter ->> 'component' IS NULL OR e.component = p_filter ->> 'component')
@@ -4460,7 +4516,11 @@ BEGIN
                    WHEN 'completed' THEN sum(q.completed_count)::double precision
                    ELSE sum(q.failed_count)::double precision
                END,
-               count(*)
+               count(*),
+               jsonb_build_object('pending_count', sum(q.pending_count) FILTER (WHERE q.latest),
+                                  'processing_count', sum(q.processing_count) FILTER (WHERE q.latest),
+                                  'oldest_pending_age_seconds', max(q.oldest_pending_age_seconds) FILTER (WHERE q.latest),
+                                  'sampled_at', max(q.recorded_at))
         FROM (SELECT s.*,
                      s.recorded_at = max(s.recorded_at) OVER (PARTITION BY s.queue_name) AS latest,
                      s.recorded_at = min(s.recorded_at) OVER (PARTITION BY s.queue_name) AS earliest
@@ -4484,33 +4544,49 @@ BEGIN
                    WHEN 'report_age_seconds' THEN max(greatest(extract(epoch FROM p_at - h.last_check_at)::double precision, 0))
                    ELSE max(h.consecutive_failures)::double precision
                END,
-               count(*)
+               count(*),
+               -- The worst component's report (the longest out of health).
+               (array_agg(jsonb_build_object(
+                    'status', h.status, 'status_since', h.status_since, 'failure_reason', h.failure_reason,
+                    'seconds_in_status', round(greatest(extract(epoch FROM p_at - h.status_since), 0)),
+                    'reason', coalesce(h.failure_reason, 'no failure reason reported'),
+                    'consecutive_failures', h.consecutive_failures, 'response_time_ms', h.response_time_ms,
+                    'last_check_at', h.last_check_at)
+                ORDER BY h.status = 'healthy', h.status_since))[1]
         FROM monitoring.system_health AS h
         WHERE (p_filter ->> 'component_type' IS NULL OR h.component_type = p_filter ->> 'component_type')
           AND (p_filter ->> 'component_name' IS NULL OR h.component_name = p_filter ->> 'component_name')
-          AND (p_filter ->> 'status' IS NULL OR h.status = p_filter ->> 'status')
+          -- status: one status, or a list of them.
+          AND (p_filter -> 'status' IS NULL
+               OR h.status = ANY (ARRAY(SELECT jsonb_array_elements_text(
+                      CASE jsonb_typeof(p_filter -> 'status') WHEN 'array' THEN p_filter -> 'status'
+                           ELSE jsonb_build_array(p_filter -> 'status') END))))
         GROUP BY 1;
     END IF;
 END;
-$$;
+$_$;
 
-COMMENT ON FUNCTION monitoring_internal.source_values(p_kind text, p_filter jsonb, p_aggregate text, p_window_seconds double precision, p_group_by text[], p_at timestamp with time zone) IS 'Internal: a rule''s aggregate of its source over its window ending at p_at, one row per group (labels, value, samples).';
+COMMENT ON FUNCTION monitoring_internal.source_values(p_kind text, p_filter jsonb, p_aggregate text, p_window_seconds double precision, p_group_by text[], p_at timestamp with time zone) IS 'Internal: a rule''s aggregate of its source over its window ending at p_at, one row per group (labels, value, samples, details).';
 
-CREATE FUNCTION monitoring_internal.step_rule_group(p_rule monitoring.alert_rules, p_at timestamp with time zone, p_source text, p_group_key text, p_group_labels jsonb, p_has_data boolean, p_is_nodata boolean, p_value double precision, p_severity text, p_threshold double precision, p_known boolean, p_state text, p_last_severity text, p_last_value double precision, p_last_threshold double precision, p_breached_since timestamp with time zone, p_last_breach_at timestamp with time zone, p_alert_id bigint, OUT state text, OUT transitioned boolean) RETURNS record
+CREATE FUNCTION monitoring_internal.step_rule_group(p_rule monitoring.alert_rules, p_at timestamp with time zone, p_source text, p_group_key text, p_group_labels jsonb, p_has_data boolean, p_is_nodata boolean, p_value double precision, p_severity text, p_threshold double precision, p_details jsonb, p_known boolean, p_state text, p_last_severity text, p_last_value double precision, p_last_threshold double precision, p_breached_since timestamp with time zone, p_last_breach_at timestamp with time zone, p_alert_id bigint, p_resolve boolean, OUT state text, OUT transitioned boolean) RETURNS record
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 -- Internal: one group of one rule, one evaluation step, with Prometheus's
 -- semantics. What the rule measures now (p_value, p_severity: NULL when
 -- the condition does not hold; p_has_data) meets what the group was
--- (p_state ... p_alert_id, from rule_groups; p_known: it has a row there).
+-- (p_state ... p_alert_id, from rule_groups; p_known: it has a row there);
+-- p_details, what the source knows of the group, go to its alert.
 -- A group whose condition holds goes pending, and fires once it has held
 -- for the rule's for (at once when for is 0); a pending group that clears
 -- is dropped silently; a firing one resolves when it clears, or after
 -- keep_firing_for without a breach. Without data: no_data ok (clears),
 -- alerting (holds at the rule's top severity), keep_last (holds as it last
 -- did), nodata (clears; p_is_nodata rows are the DatasourceNoData groups
--- that hold instead). Returns the group's state and whether it changed.
+-- that hold instead). A firing group that clears resolves its alert, or,
+-- when not p_resolve (a check_*() function: the original design resolves
+-- in resolve_resolved_alerts()), leaves it open for that function to
+-- resolve. Returns the group's state and whether it changed.
 DECLARE
     v_holds boolean;
     v_severity text := p_severity;
@@ -4549,7 +4625,8 @@ BEGIN
         END IF;
         IF state = 'firing' THEN
             v_alert_id := monitoring_internal.raise_rule_alert(
-                p_rule, p_group_labels, p_is_nodata, v_severity, v_value, v_threshold, v_breached_since, p_source);
+                p_rule, p_group_labels, p_is_nodata, v_severity, v_value, v_threshold, v_breached_since, p_source,
+                p_details);
         END IF;
         INSERT INTO monitoring_internal.rule_groups AS g
             (rule_name, group_key, group_labels, state, severity, value, threshold, breached_since,
@@ -4572,7 +4649,7 @@ BEGIN
         transitioned := false;
         RETURN;
     END IF;
-    IF p_state = 'firing' THEN
+    IF p_state = 'firing' AND p_resolve THEN
         PERFORM monitoring_internal.resolve_rule_alert(p_alert_id, coalesce(v_value, p_last_value), p_source);
     END IF;
     state := 'inactive';
@@ -4600,7 +4677,7 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION monitoring_internal.step_rule_group(p_rule monitoring.alert_rules, p_at timestamp with time zone, p_source text, p_group_key text, p_group_labels jsonb, p_has_data boolean, p_is_nodata boolean, p_value double precision, p_severity text, p_threshold double precision, p_known boolean, p_state text, p_last_severity text, p_last_value double precision, p_last_threshold double precision, p_breached_since timestamp with time zone, p_last_breach_at timestamp with time zone, p_alert_id bigint, OUT state text, OUT transitioned boolean) IS 'Internal: one evaluation step of one group of a rule (inactive, pending, firing; alerts raised, updated, resolved); returns its state and whether it changed.';
+COMMENT ON FUNCTION monitoring_internal.step_rule_group(p_rule monitoring.alert_rules, p_at timestamp with time zone, p_source text, p_group_key text, p_group_labels jsonb, p_has_data boolean, p_is_nodata boolean, p_value double precision, p_severity text, p_threshold double precision, p_details jsonb, p_known boolean, p_state text, p_last_severity text, p_last_value double precision, p_last_threshold double precision, p_breached_since timestamp with time zone, p_last_breach_at timestamp with time zone, p_alert_id bigint, p_resolve boolean, OUT state text, OUT transitioned boolean) IS 'Internal: one evaluation step of one group of a rule (inactive, pending, firing; alerts raised, updated, resolved); returns its state and whether it changed.';
 
 CREATE FUNCTION monitoring_internal.task_minute_aggregate(p_from timestamp with time zone, p_to timestamp with time zone) RETURNS TABLE(bucket timestamp with time zone, task_type text, ended_count bigint, completed_count bigint, failed_count bigint, cancelled_count bigint, duration_sum double precision, duration_min double precision, duration_max double precision, duration_buckets bigint[])
     LANGUAGE sql STABLE PARALLEL SAFE
@@ -4639,7 +4716,8 @@ CREATE FUNCTION monitoring_internal.template_problem(p_template text) RETURNS te
     AS $_$
     -- Internal: why a label or annotation template is malformed, or NULL.
     -- The syntax is Prometheus's for the common cases: {{ $value }},
-    -- {{ $labels.NAME }}, {{ $severity }}, {{ $threshold }}, {{ $rule }}.
+    -- {{ $labels.NAME }}, {{ $severity }}, {{ $threshold }}, {{ $rule }},
+    -- and {{ $details.NAME }} (what the source knows of the group).
     -- Templates are text substituted by render_template(), never executed.
     SELECT CASE
         WHEN p_template IS NULL THEN 'must be a string'
@@ -4649,9 +4727,9 @@ CREATE FUNCTION monitoring_internal.template_problem(p_template text) RETURNS te
              OR regexp_replace(p_template, '\{\{[^{}]*\}\}', '', 'g') ~ '\{\{|\}\}' THEN
             'has an unclosed {{ or a stray }}'
         ELSE (SELECT format('uses {{%s}}; a template may use {{ $value }}, {{ $labels.NAME }}, '
-                            '{{ $severity }}, {{ $threshold }} and {{ $rule }}', m[1])
+                            '{{ $details.NAME }}, {{ $severity }}, {{ $threshold }} and {{ $rule }}', m[1])
               FROM regexp_matches(p_template, '\{\{([^{}]*)\}\}', 'g') AS m
-              WHERE m[1] !~ '^\s*\$(value|severity|threshold|rule|labels\.[A-Za-z_][A-Za-z0-9_]*)\s*$'
+              WHERE m[1] !~ '^\s*\$(value|severity|threshold|rule|(labels|details)\.[A-Za-z_][A-Za-z0-9_]*)\s*$'
               LIMIT 1)
     END;
 $_$;
@@ -4669,62 +4747,6 @@ CREATE FUNCTION monitoring_internal.top_severity(p_thresholds jsonb) RETURNS tex
 $$;
 
 COMMENT ON FUNCTION monitoring_internal.top_severity(p_thresholds jsonb) IS 'Internal: the highest severity among a rule''s thresholds.';
-
-CREATE FUNCTION monitoring_internal.upsert_alert(p_alert_type text, p_subject text, p_severity text, p_title text, p_message text, p_current_value double precision, p_threshold_value double precision, p_details jsonb) RETURNS text
-    LANGUAGE plpgsql
-    AS $$
--- Internal: raises the alert for (type, subject), or updates the open one:
--- last seen, value, occurrence count, and severity raised or lowered with
--- the change kept in alert_events. Returns triggered, severity_changed or
--- updated. The caller holds the checks' advisory lock; the unique index on
--- open alert keys is the backstop against duplicates.
-DECLARE
-    v_alert_key text := p_alert_type || ':' || p_subject;
-    v_source text := coalesce(nullif(current_setting('pgvigil.check_source', true), ''), 'manual');
-    v_alert_id bigint;
-    v_previous_severity text;
-BEGIN
-    SELECT a.alert_id, a.severity INTO v_alert_id, v_previous_severity
-    FROM monitoring.alerts AS a
-    WHERE a.alert_key = v_alert_key AND a.resolved_at IS NULL
-    FOR UPDATE;
-
-    IF NOT FOUND THEN
-        INSERT INTO monitoring.alerts
-            (alert_key, alert_type, subject, severity, title, message, current_value,
-             threshold_value, details, triggered_by)
-        VALUES
-            (v_alert_key, p_alert_type, p_subject, p_severity, p_title, p_message, p_current_value,
-             p_threshold_value, p_details, v_source)
-        RETURNING alert_id INTO v_alert_id;
-        INSERT INTO monitoring.alert_events (alert_id, event_type, severity, current_value, actor)
-        VALUES (v_alert_id, 'triggered', p_severity, p_current_value, v_source);
-        RETURN 'triggered';
-    END IF;
-
-    UPDATE monitoring.alerts AS a
-    SET severity = p_severity,
-        severity_changed_at = CASE WHEN a.severity <> p_severity THEN now() ELSE a.severity_changed_at END,
-        title = p_title,
-        message = p_message,
-        current_value = p_current_value,
-        threshold_value = p_threshold_value,
-        details = p_details,
-        last_seen_at = now(),
-        occurrence_count = a.occurrence_count + 1
-    WHERE a.alert_id = v_alert_id;
-
-    IF v_previous_severity = p_severity THEN
-        RETURN 'updated';
-    END IF;
-    INSERT INTO monitoring.alert_events
-        (alert_id, event_type, previous_severity, severity, current_value, actor)
-    VALUES (v_alert_id, 'severity_changed', v_previous_severity, p_severity, p_current_value, v_source);
-    RETURN 'severity_changed';
-END;
-$$;
-
-COMMENT ON FUNCTION monitoring_internal.upsert_alert(p_alert_type text, p_subject text, p_severity text, p_title text, p_message text, p_current_value double precision, p_threshold_value double precision, p_details jsonb) IS 'Internal: raise or update the open alert with key alert_type:subject; returns triggered, severity_changed or updated.';
 
 CREATE FUNCTION monitoring_internal.value_sketch_key(p_value double precision) RETURNS integer
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
@@ -5742,7 +5764,8 @@ CREATE UNLOGGED TABLE monitoring_internal.evaluation_values (
     group_labels jsonb NOT NULL,
     value double precision,
     samples bigint NOT NULL,
-    severity text
+    severity text,
+    details jsonb
 );
 
 COMMENT ON TABLE monitoring_internal.evaluation_values IS 'Scratch space of one evaluate_alert_rules() run: each distinct rule source''s value per group (source_key = rule_source_key()).';
@@ -6166,6 +6189,10 @@ REVOKE ALL ON FUNCTION monitoring_internal.assert_task_start(p_task_id text, p_t
 
 REVOKE ALL ON FUNCTION monitoring_internal.assert_text(p_argument text, p_value text, p_max_length integer) FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION monitoring_internal.builtin_check_rules() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.capped_severity(p_severity text, p_caps jsonb, p_details jsonb) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION monitoring_internal.compact_value_sketch(p_entries bigint[]) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.compile_alert_rules(p_document jsonb) FROM PUBLIC;
@@ -6189,6 +6216,8 @@ REVOKE ALL ON FUNCTION monitoring_internal.create_partition(p_table_name text, p
 REVOKE ALL ON FUNCTION monitoring_internal.end_rule_alerts(p_rule_names text[]) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.estimate_value_percentile(p_sketch bigint[], p_fraction double precision, p_min double precision, p_max double precision) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.evaluate_rules(p_source text, p_only text[], p_skip text[], p_resolve boolean) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.event_time_bounds(OUT earliest timestamp with time zone, OUT latest timestamp with time zone) FROM PUBLIC;
 
@@ -6214,15 +6243,17 @@ REVOKE ALL ON FUNCTION monitoring_internal.parse_duration(p_value jsonb) FROM PU
 
 REVOKE ALL ON FUNCTION monitoring_internal.performance_minute_aggregate(p_from timestamp with time zone, p_to timestamp with time zone) FROM PUBLIC;
 
-REVOKE ALL ON FUNCTION monitoring_internal.raise_rule_alert(p_rule monitoring.alert_rules, p_group_labels jsonb, p_no_data boolean, p_severity text, p_value double precision, p_threshold double precision, p_breached_since timestamp with time zone, p_source text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION monitoring_internal.raise_rule_alert(p_rule monitoring.alert_rules, p_group_labels jsonb, p_no_data boolean, p_severity text, p_value double precision, p_threshold double precision, p_breached_since timestamp with time zone, p_source text, p_details jsonb) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.record_task_starts(p_task_ids text[], p_task_types text[], p_worker_ids text[], p_input_sizes bigint[], p_metadata jsonb[], p_start_times timestamp with time zone[], p_statuses text[], p_output_sizes bigint[], p_step_timings jsonb[], p_end_times timestamp with time zone[]) FROM PUBLIC;
 
-REVOKE ALL ON FUNCTION monitoring_internal.render_template(p_template text, p_labels jsonb, p_value double precision, p_severity text, p_threshold double precision, p_rule text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION monitoring_internal.render_template(p_template text, p_labels jsonb, p_value double precision, p_severity text, p_threshold double precision, p_rule text, p_details jsonb) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.resolve_rule_alert(p_alert_id bigint, p_value double precision, p_source text) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.rule_condition_problems(p_condition jsonb, p_group_by text[], p_document jsonb) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.rule_duration(p_value jsonb, p_document jsonb) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.rule_error_hint(p_code text) FROM PUBLIC;
 
@@ -6230,11 +6261,15 @@ REVOKE ALL ON FUNCTION monitoring_internal.rule_group_values(p_rule monitoring.a
 
 REVOKE ALL ON FUNCTION monitoring_internal.rule_problems(p_rule jsonb, p_document jsonb) FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION monitoring_internal.rule_setting(p_value jsonb, p_document jsonb) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION monitoring_internal.rule_source_key(p_rule monitoring.alert_rules) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.rule_sources() FROM PUBLIC;
 
-REVOKE ALL ON FUNCTION monitoring_internal.severity_for_value(p_value double precision, p_thresholds jsonb) FROM PUBLIC;
+REVOKE ALL ON FUNCTION monitoring_internal.run_builtin_check(p_check_function text) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.settings_problems(p_document jsonb) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.severity_rank(p_severity text) FROM PUBLIC;
 
@@ -6242,15 +6277,13 @@ REVOKE ALL ON FUNCTION monitoring_internal.severity_reached(p_value double preci
 
 REVOKE ALL ON FUNCTION monitoring_internal.source_values(p_kind text, p_filter jsonb, p_aggregate text, p_window_seconds double precision, p_group_by text[], p_at timestamp with time zone) FROM PUBLIC;
 
-REVOKE ALL ON FUNCTION monitoring_internal.step_rule_group(p_rule monitoring.alert_rules, p_at timestamp with time zone, p_source text, p_group_key text, p_group_labels jsonb, p_has_data boolean, p_is_nodata boolean, p_value double precision, p_severity text, p_threshold double precision, p_known boolean, p_state text, p_last_severity text, p_last_value double precision, p_last_threshold double precision, p_breached_since timestamp with time zone, p_last_breach_at timestamp with time zone, p_alert_id bigint, OUT state text, OUT transitioned boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION monitoring_internal.step_rule_group(p_rule monitoring.alert_rules, p_at timestamp with time zone, p_source text, p_group_key text, p_group_labels jsonb, p_has_data boolean, p_is_nodata boolean, p_value double precision, p_severity text, p_threshold double precision, p_details jsonb, p_known boolean, p_state text, p_last_severity text, p_last_value double precision, p_last_threshold double precision, p_breached_since timestamp with time zone, p_last_breach_at timestamp with time zone, p_alert_id bigint, p_resolve boolean, OUT state text, OUT transitioned boolean) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.task_minute_aggregate(p_from timestamp with time zone, p_to timestamp with time zone) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.template_problem(p_template text) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.top_severity(p_thresholds jsonb) FROM PUBLIC;
-
-REVOKE ALL ON FUNCTION monitoring_internal.upsert_alert(p_alert_type text, p_subject text, p_severity text, p_title text, p_message text, p_current_value double precision, p_threshold_value double precision, p_details jsonb) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.value_sketch_key(p_value double precision) FROM PUBLIC;
 

@@ -105,7 +105,7 @@ INTERNAL_ROUTINES = {
     "config_changed_keys",
     "create_partition",
     "note_ingest",
-    "upsert_alert",
+    "run_builtin_check",
     "lock_checks",
     "finish_check",
     "write_audit_log",

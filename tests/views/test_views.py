@@ -148,7 +148,17 @@ def test_v_alert_rules_lists_the_shipped_rules_on_an_empty_database(conn: Conn) 
     )
     assert found == [
         {"rule_name": name, "shipped": True, "pending_groups": 0, "firing_alerts": 0}
-        for name in ("cpu_usage_high", "disk_usage_high", "memory_usage_high")
+        for name in (
+            "component_health",
+            "cpu_usage_high",
+            "disk_usage_high",
+            "error_rate",
+            "memory_usage_high",
+            "queue_backlog",
+            "slow_processing",
+            "stuck_tasks",
+            "task_failure_rate",
+        )
     ]
 
 

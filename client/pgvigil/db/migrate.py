@@ -72,6 +72,7 @@ _HAS_CONFIG = query("has_config")
 _APPLY_CONFIG = query("apply_config")
 _MERGE_CONFIG_DEFAULTS = query("merge_config_defaults")
 _RECORD_SHIPPED_RULES = query("record_shipped_alert_rules")
+_RECOMPILE_RULES = query("recompile_alert_rules")
 _PG_CRON_MISSING = query("pg_cron_missing")
 _CREATE_PG_CRON = query("create_pg_cron")
 _HAS_PG_CRON_JOBS_TABLE = query("has_pg_cron_jobs_table")
@@ -335,6 +336,7 @@ def migrate(conninfo: str, *, config_file: Path | None = None) -> MigrationRepor
             # in one place.
             row = conn.execute(_MERGE_CONFIG_DEFAULTS, {"defaults": Jsonb(shipped)}).fetchone()
             report.config_defaults_added = bool(row and row[0])
+            conn.execute(_RECOMPILE_RULES)
         # Shipped rules can be disabled, not removed: an upgrade would add them back.
         names = [rule["name"] for rule in shipped.get("alert_rules", [])]
         conn.execute(_RECORD_SHIPPED_RULES, {"names": names})

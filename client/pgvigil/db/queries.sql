@@ -271,6 +271,11 @@ SELECT monitoring.apply_config(monitoring_internal.config_merge(%(defaults)s, c.
 FROM monitoring.config AS c
 WHERE monitoring_internal.config_merge(%(defaults)s, c.document) <> c.document
 
+-- name: recompile_alert_rules
+-- The compiled rules follow the functions just installed (a release may
+-- compile a rule differently); a rule that compiles the same is left as it is.
+SELECT monitoring_internal.compile_alert_rules(c.document) FROM monitoring.config AS c
+
 -- name: record_shipped_alert_rules
 -- The rules of the shipped config, which cannot be removed, only disabled.
 WITH shipped AS (SELECT unnest(%(names)s::text[]) AS rule_name),

@@ -46,11 +46,15 @@ BEGIN
     duration_ms := extract(epoch FROM clock_timestamp() - v_started) * 1000;
     RETURN NEXT;
 
-    -- The user-defined rules (config alert_rules): pg_cron's minute job is
-    -- their evaluator when no pgvigil worker runs.
+    -- The other alert rules (config alert_rules; the checks above evaluated
+    -- theirs): pg_cron's minute job is their evaluator when no pgvigil
+    -- worker runs.
     v_started := clock_timestamp();
     check_name := 'evaluate_alert_rules';
-    alerts := (SELECT coalesce(sum(r.firing), 0) FROM monitoring.evaluate_alert_rules(p_source) AS r);
+    alerts := (SELECT coalesce(sum(r.firing), 0)
+               FROM monitoring_internal.evaluate_rules(
+                        p_source, NULL,
+                        ARRAY(SELECT unnest(b.rule_names) FROM monitoring_internal.builtin_check_rules() AS b)) AS r);
     duration_ms := extract(epoch FROM clock_timestamp() - v_started) * 1000;
     RETURN NEXT;
     v_started := clock_timestamp();

@@ -13,8 +13,17 @@ DECLARE
     v_code text;
     v_old jsonb;
 BEGIN
-    -- Rule problems first, with their own codes (PV501-PV509): the first
-    -- one's code and hint, every problem in the DETAIL.
+    -- The settings first: the built-in rules name some of them, so a bad
+    -- setting would show again as problems of the rules that use it.
+    SELECT array_agg(problem) INTO v_problems FROM monitoring_internal.settings_problems(p_document) AS problem;
+    IF v_problems IS NOT NULL THEN
+        RAISE EXCEPTION 'invalid config: % problem(s)', cardinality(v_problems)
+            USING ERRCODE = 'PV301',
+                  DETAIL = array_to_string(v_problems, E'\n'),
+                  HINT = 'Compare with config/monitoring_config.json and its JSON Schema, fix every listed key, and apply again.';
+    END IF;
+    -- Then the rules' problems, with their own codes (PV501-PV509): the
+    -- first one's code and hint, every problem in the DETAIL.
     SELECT array_agg(r.problem ORDER BY r.n), (array_agg(r.code ORDER BY r.n))[1] INTO v_problems, v_code
     FROM (SELECT x.problem, x.code, row_number() OVER () AS n
           FROM monitoring_internal.alert_rule_problems(p_document) AS x) AS r;
@@ -23,13 +32,6 @@ BEGIN
             USING ERRCODE = v_code,
                   DETAIL = array_to_string(v_problems, E'\n'),
                   HINT = monitoring_internal.rule_error_hint(v_code);
-    END IF;
-    SELECT array_agg(problem) INTO v_problems FROM monitoring.validate_config(p_document) AS problem;
-    IF v_problems IS NOT NULL THEN
-        RAISE EXCEPTION 'invalid config: % problem(s)', cardinality(v_problems)
-            USING ERRCODE = 'PV301',
-                  DETAIL = array_to_string(v_problems, E'\n'),
-                  HINT = 'Compare with config/monitoring_config.json and its JSON Schema, fix every listed key, and apply again.';
     END IF;
     -- Every upgrade would bring a shipped rule back: it can be disabled only.
     SELECT array_agg(s.rule_name ORDER BY s.rule_name) INTO v_problems
@@ -55,4 +57,4 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION monitoring.apply_config(jsonb) IS
-    'Validates and activates a config document (thresholds, alert rules, retention, schedules) and compiles its alert_rules into monitoring.alert_rules. Audited in monitoring.audit_log. Errors: PV501-PV509 for alert rules (the first problem''s code), else PV301; every problem in the DETAIL.';
+    'Validates and activates a config document (thresholds, alert rules, retention, schedules) and compiles its alert_rules into monitoring.alert_rules. Audited in monitoring.audit_log. Errors: PV301 for the settings, else PV501-PV511 for alert rules (the first problem''s code); every problem in the DETAIL.';

@@ -24,18 +24,23 @@ BEGIN
                       WHERE c.rule_name = a.rule_name);
     INSERT INTO monitoring.alert_rules AS a
     SELECT * FROM monitoring_internal.compiled_rules(p_document) AS c
+    -- Unchanged: the same definition and the same settings it names.
     WHERE NOT EXISTS (SELECT FROM monitoring.alert_rules AS o
                       WHERE o.rule_name = c.rule_name AND o.definition = c.definition
-                        AND o.thresholds = c.thresholds)
+                        AND o.thresholds = c.thresholds AND o.source_filter = c.source_filter
+                        AND o.window_seconds IS NOT DISTINCT FROM c.window_seconds
+                        AND o.for_seconds = c.for_seconds
+                        AND o.keep_firing_for_seconds = c.keep_firing_for_seconds
+                        AND o.min_samples = c.min_samples AND o.severity_caps = c.severity_caps)
     ON CONFLICT ON CONSTRAINT alert_rules_pkey DO UPDATE
     SET (description, source_kind, source_filter, aggregate, window_seconds, group_by, comparison,
          thresholds, composite_match, conditions, for_seconds, keep_firing_for_seconds, min_samples, no_data,
-         labels, annotations, enabled, definition, updated_at)
+         labels, annotations, enabled, definition, updated_at, severity_caps)
       = (excluded.description, excluded.source_kind, excluded.source_filter, excluded.aggregate,
          excluded.window_seconds, excluded.group_by, excluded.comparison, excluded.thresholds,
          excluded.composite_match, excluded.conditions, excluded.for_seconds,
          excluded.keep_firing_for_seconds, excluded.min_samples, excluded.no_data, excluded.labels, excluded.annotations,
-         excluded.enabled, excluded.definition, excluded.updated_at);
+         excluded.enabled, excluded.definition, excluded.updated_at, excluded.severity_caps);
     GET DIAGNOSTICS v_changed = ROW_COUNT;
     RETURN v_changed + coalesce(cardinality(v_gone), 0);
 END;

@@ -6,7 +6,8 @@ CREATE OR REPLACE FUNCTION monitoring_internal.raise_rule_alert(
     p_value double precision,
     p_threshold double precision,
     p_breached_since timestamptz,
-    p_source text
+    p_source text,
+    p_details jsonb DEFAULT NULL
 )
 RETURNS bigint
 LANGUAGE plpgsql
@@ -18,6 +19,10 @@ AS $$
 -- DatasourceNoData with rulename for a group without data), the group's
 -- labels, severity and the rule's labels, rendered; annotations rendered
 -- the same way. alert_key = rule:group values, the readable identity.
+-- details: what the source knows of the group (p_details; kept from the
+-- last evaluation that had data when this one has none) and the group.
+-- An open alert of the same key that no rule owns (raised by a built-in
+-- check before it became a rule) is taken over, not duplicated.
 DECLARE
     v_alertname text := CASE WHEN p_no_data THEN 'DatasourceNoData' ELSE p_rule.rule_name END;
     v_subject text := coalesce(nullif(array_to_string(ARRAY(
@@ -33,12 +38,14 @@ DECLARE
 BEGIN
     v_labels := p_group_labels
         || (SELECT coalesce(jsonb_object_agg(l.key, monitoring_internal.render_template(
-                       l.value #>> '{}', p_group_labels, p_value, p_severity, p_threshold, p_rule.rule_name)), '{}')
+                       l.value #>> '{}', p_group_labels, p_value, p_severity, p_threshold, p_rule.rule_name,
+                       p_details)), '{}')
             FROM jsonb_each(p_rule.labels) AS l)
         || jsonb_build_object('alertname', v_alertname, 'severity', p_severity)
         || CASE WHEN p_no_data THEN jsonb_build_object('rulename', p_rule.rule_name) ELSE '{}' END;
     v_annotations := (SELECT coalesce(jsonb_object_agg(a.key, monitoring_internal.render_template(
-                                  a.value #>> '{}', v_labels, p_value, p_severity, p_threshold, p_rule.rule_name)), '{}')
+                                  a.value #>> '{}', v_labels, p_value, p_severity, p_threshold, p_rule.rule_name,
+                                  p_details)), '{}')
                       FROM jsonb_each(p_rule.annotations) AS a);
     v_title := coalesce(v_annotations ->> 'summary',
                         CASE WHEN p_no_data THEN format('No data for %s (%s)', p_rule.rule_name, v_subject)
@@ -59,7 +66,8 @@ BEGIN
             (alert_key, alert_type, subject, severity, title, message, current_value, threshold_value,
              details, triggered_by, rule_name, labels, annotations, fingerprint, breached_at)
         VALUES (v_alert_key, p_rule.rule_name, v_subject, p_severity, v_title, v_message, p_value, p_threshold,
-                jsonb_build_object('group', p_group_labels), p_source, p_rule.rule_name, v_labels, v_annotations,
+                coalesce(p_details, '{}') || jsonb_build_object('group', p_group_labels), p_source, p_rule.rule_name,
+                v_labels, v_annotations,
                 monitoring.alert_fingerprint(v_labels), coalesce(p_breached_since, now()))
         RETURNING alert_id INTO v_alert_id;
         INSERT INTO monitoring.alert_events (alert_id, event_type, severity, current_value, actor)
@@ -71,7 +79,9 @@ BEGIN
         severity_changed_at = CASE WHEN a.severity <> p_severity THEN now() ELSE a.severity_changed_at END,
         title = v_title, message = v_message, current_value = p_value, threshold_value = p_threshold,
         last_seen_at = now(), occurrence_count = a.occurrence_count + 1,
-        labels = v_labels, annotations = v_annotations,
+        details = CASE WHEN p_details IS NULL THEN a.details
+                       ELSE p_details || jsonb_build_object('group', p_group_labels) END,
+        rule_name = p_rule.rule_name, labels = v_labels, annotations = v_annotations,
         fingerprint = CASE WHEN a.labels IS DISTINCT FROM v_labels THEN monitoring.alert_fingerprint(v_labels)
                            ELSE a.fingerprint END
     WHERE a.alert_id = v_alert_id;
@@ -82,5 +92,5 @@ BEGIN
     RETURN v_alert_id;
 END;
 $$;
-COMMENT ON FUNCTION monitoring_internal.raise_rule_alert(monitoring.alert_rules, jsonb, boolean, text, double precision, double precision, timestamptz, text) IS
+COMMENT ON FUNCTION monitoring_internal.raise_rule_alert(monitoring.alert_rules, jsonb, boolean, text, double precision, double precision, timestamptz, text, jsonb) IS
     'Internal: fires or updates the alert of one group of a rule, with its labels, annotations and fingerprint; returns its id.';

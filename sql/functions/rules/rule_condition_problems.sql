@@ -41,6 +41,14 @@ BEGIN
         ELSIF v_key = 'tags' AND (jsonb_typeof(v_value) <> 'object'
                                   OR EXISTS (SELECT FROM jsonb_each(v_value) AS t WHERE jsonb_typeof(t.value) <> 'string')) THEN
             RETURN QUERY SELECT 'PV501', '.source.tags must be an object of strings, matched as a subset of the sample''s tags'::text;
+        ELSIF v_kind = 'health' AND v_key = 'status' AND jsonb_typeof(v_value) = 'array' THEN
+            -- The one list filter: a status among several (degraded or unhealthy).
+            IF jsonb_array_length(v_value) = 0
+               OR EXISTS (SELECT FROM jsonb_array_elements(v_value) AS x
+                          WHERE NOT coalesce(x #>> '{}' IN ('healthy', 'degraded', 'unhealthy'), false)
+                             OR jsonb_typeof(x) <> 'string') THEN
+                RETURN QUERY SELECT 'PV501', '.source.status must be a status or a list of them (healthy, degraded, unhealthy)'::text;
+            END IF;
         ELSIF v_key <> 'tags' AND (jsonb_typeof(v_value) <> 'string' OR length(v_value #>> '{}') NOT BETWEEN 1 AND 200) THEN
             RETURN QUERY SELECT 'PV501', format('.source.%s must be a string of 1-200 characters', v_key);
         END IF;
@@ -54,8 +62,19 @@ BEGIN
         RETURN QUERY SELECT 'PV502', format('.aggregate: a %s source has %s, got %s', v_kind,
                                             array_to_string(v_catalog.aggregates, ', '), coalesce((p_condition -> 'aggregate')::text, 'nothing'));
     END IF;
-    IF p_condition ? 'window' AND coalesce(monitoring_internal.parse_duration(p_condition -> 'window') <= 0, true) THEN
-        RETURN QUERY SELECT 'PV503', format('.window must be a duration > 0 such as "5m", got %s', p_condition -> 'window');
+    IF p_condition ? 'window' AND coalesce(monitoring_internal.rule_duration(p_condition -> 'window', p_document) <= 0, true) THEN
+        RETURN QUERY SELECT 'PV503', format('.window must be a duration > 0 such as "5m" (or name one in alert_settings), got %s',
+                                            p_condition -> 'window');
+    END IF;
+    -- A quantile belongs to the duration_percentile aggregate, and it to it.
+    v_value := monitoring_internal.rule_setting(p_condition -> 'quantile', p_document);
+    IF (p_condition ->> 'aggregate' = 'duration_percentile') <> (p_condition ? 'quantile') THEN
+        RETURN QUERY SELECT 'PV502', '.quantile goes with the duration_percentile aggregate: give both or neither'::text;
+    ELSIF p_condition ? 'quantile' AND (jsonb_typeof(v_value) IS DISTINCT FROM 'number'
+                                        OR (v_value #>> '{}')::double precision <= 0
+                                        OR (v_value #>> '{}')::double precision > 1) THEN
+        RETURN QUERY SELECT 'PV502', format('.quantile must be a number in (0, 1] such as 0.95 (or name one in alert_settings), got %s',
+                                            p_condition -> 'quantile');
     END IF;
     IF p_condition ? 'comparison' AND NOT coalesce((p_condition ->> 'comparison') = ANY (ARRAY['>', '>=', '<', '<=']), false) THEN
         RETURN QUERY SELECT 'PV509', format('.comparison must be >, >=, < or <=, got %s', p_condition -> 'comparison');

@@ -10,7 +10,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 -- Internal: every group a rule has data for at p_at, with its value and the
 -- severity it reaches (NULL: the condition does not hold). A group with
--- fewer than min_samples samples has no data. A composite rule's groups are
+-- fewer than min_samples samples has no data; severity_caps apply. A composite rule's groups are
 -- those its conditions share (all) or any of them has (any), on its
 -- group_by labels; it holds with its one severity where all (any) of its
 -- conditions hold, and its value is the first condition's. p_shared: read
@@ -23,8 +23,9 @@ BEGIN
         SELECT v.group_key, v.group_labels, v.value, t.severity,
                (p_rule.thresholds ->> t.severity)::double precision
         FROM monitoring_internal.evaluation_values AS v,
-             LATERAL (SELECT monitoring_internal.severity_reached(v.value, p_rule.thresholds, p_rule.comparison)
-                      AS severity) AS t
+             LATERAL (SELECT monitoring_internal.capped_severity(
+                                 monitoring_internal.severity_reached(v.value, p_rule.thresholds, p_rule.comparison),
+                                 p_rule.severity_caps, v.details) AS severity) AS t
         WHERE v.source_key = monitoring_internal.rule_source_key(p_rule)
           AND v.samples >= p_rule.min_samples AND v.value IS NOT NULL;
         RETURN;
@@ -34,8 +35,9 @@ BEGIN
                (p_rule.thresholds ->> t.severity)::double precision
         FROM monitoring_internal.source_values(p_rule.source_kind, p_rule.source_filter, p_rule.aggregate,
                                                p_rule.window_seconds, p_rule.group_by, p_at) AS v,
-             LATERAL (SELECT monitoring_internal.severity_reached(v.value, p_rule.thresholds, p_rule.comparison)
-                      AS severity) AS t
+             LATERAL (SELECT monitoring_internal.capped_severity(
+                                 monitoring_internal.severity_reached(v.value, p_rule.thresholds, p_rule.comparison),
+                                 p_rule.severity_caps, v.details) AS severity) AS t
         WHERE v.samples >= p_rule.min_samples AND v.value IS NOT NULL;
         RETURN;
     END IF;

@@ -11,7 +11,7 @@ AS $$
 DECLARE
     c_keys CONSTANT text[] := ARRAY['name', 'description', 'source', 'aggregate', 'window', 'group_by',
         'comparison', 'thresholds', 'severity', 'all_of', 'any_of', 'for', 'keep_firing_for', 'no_data',
-        'min_samples', 'labels', 'annotations', 'enabled'];
+        'min_samples', 'labels', 'annotations', 'enabled', 'quantile', 'severity_caps'];
     v_name text := p_rule ->> 'name';
     v_where text;
     v_key text;
@@ -44,13 +44,24 @@ BEGIN
     IF p_rule ? 'no_data' AND NOT coalesce((p_rule ->> 'no_data') = ANY (ARRAY['ok', 'alerting', 'keep_last', 'nodata']), false) THEN
         RETURN QUERY SELECT 'PV509', format('%s.no_data must be ok, alerting, keep_last or nodata', v_where);
     END IF;
-    IF p_rule ? 'min_samples' AND (jsonb_typeof(p_rule -> 'min_samples') <> 'number'
-                                   OR (p_rule ->> 'min_samples') !~ '^[0-9]{1,9}$'
-                                   OR (p_rule ->> 'min_samples')::integer < 1) THEN
-        RETURN QUERY SELECT 'PV509', format('%s.min_samples must be a whole number >= 1', v_where);
+    v_value := monitoring_internal.rule_setting(p_rule -> 'min_samples', p_document);
+    IF p_rule ? 'min_samples' AND (jsonb_typeof(v_value) IS DISTINCT FROM 'number'
+                                   OR (v_value #>> '{}') !~ '^[0-9]{1,9}$'
+                                   OR (v_value #>> '{}')::integer < 1) THEN
+        RETURN QUERY SELECT 'PV509', format('%s.min_samples must be a whole number >= 1 (or name one in alert_settings), got %s',
+                                            v_where, p_rule -> 'min_samples');
+    END IF;
+    IF p_rule ? 'severity_caps' THEN
+        IF jsonb_typeof(p_rule -> 'severity_caps') <> 'array'
+           OR EXISTS (SELECT FROM jsonb_array_elements(p_rule -> 'severity_caps') AS c
+                      WHERE jsonb_typeof(c) <> 'object' OR jsonb_typeof(c -> 'when') IS DISTINCT FROM 'object'
+                         OR EXISTS (SELECT FROM jsonb_object_keys(c) AS k WHERE k NOT IN ('when', 'max'))
+                         OR monitoring_internal.severity_rank(monitoring_internal.rule_setting(c -> 'max', p_document) #>> '{}') IS NULL) THEN
+            RETURN QUERY SELECT 'PV504', format('%s.severity_caps must be a list of {"when": {DETAIL: VALUE}, "max": SEVERITY}', v_where);
+        END IF;
     END IF;
     FOREACH v_key IN ARRAY ARRAY['for', 'keep_firing_for'] LOOP
-        IF p_rule ? v_key AND coalesce(monitoring_internal.parse_duration(p_rule -> v_key) < 0, true) THEN
+        IF p_rule ? v_key AND coalesce(monitoring_internal.rule_duration(p_rule -> v_key, p_document) < 0, true) THEN
             RETURN QUERY SELECT 'PV503', format('%s.%s must be a duration such as "5m", got %s', v_where, v_key, p_rule -> v_key);
         END IF;
     END LOOP;
@@ -94,7 +105,7 @@ BEGIN
             RETURN QUERY SELECT 'PV508', format('%s: a composite rule has all_of or any_of, not both', v_where);
             RETURN;
         END IF;
-        FOREACH v_key IN ARRAY ARRAY['source', 'aggregate', 'window', 'thresholds'] LOOP
+        FOREACH v_key IN ARRAY ARRAY['source', 'aggregate', 'window', 'thresholds', 'quantile'] LOOP
             IF p_rule ? v_key THEN
                 RETURN QUERY SELECT 'PV508', format('%s: a composite rule has no %s of its own (its conditions do)', v_where, v_key);
             END IF;

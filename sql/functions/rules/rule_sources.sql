@@ -14,6 +14,7 @@ AS $$
         ('task', ARRAY['task_type', 'worker_id'], ARRAY[]::text[],
          ARRAY['task_type', 'worker_id'],
          ARRAY['duration_avg', 'duration_max', 'duration_p50', 'duration_p90', 'duration_p95', 'duration_p99',
+               'duration_percentile',
                'failure_ratio', 'count', 'throughput', 'running', 'oldest_running_seconds']),
         ('error', ARRAY['component', 'error_type', 'severity'], ARRAY[]::text[],
          ARRAY['component', 'error_type', 'severity'],

@@ -6,7 +6,7 @@ CREATE OR REPLACE FUNCTION monitoring_internal.source_values(
     p_group_by text[],
     p_at timestamptz
 )
-RETURNS TABLE (group_labels jsonb, value double precision, samples bigint)
+RETURNS TABLE (group_labels jsonb, value double precision, samples bigint, details jsonb)
 LANGUAGE plpgsql
 STABLE
 SET search_path = pg_catalog, pg_temp
@@ -16,7 +16,11 @@ AS $$
 -- Every filter is a parameter of a static query: a rule is data, never SQL.
 -- A group-by label the row does not have (a NULL worker, a missing tag) is
 -- left out of the group's labels, as Prometheus drops empty labels.
--- samples is what the value was computed from (rows, tasks, samples).
+-- samples is what the value was computed from (rows, tasks, samples);
+-- details, what else the source knows of the group (counts, the oldest
+-- tasks, a component's status and failure reason), for the alert's details
+-- and {{ $details.NAME }} in templates. Metrics have none: their rules are
+-- the many, and a sample has nothing more to tell than its value.
 DECLARE
     v_from timestamptz := p_at - make_interval(secs => p_window_seconds);
     v_tags text[] := ARRAY(SELECT substr(g, 6) FROM unnest(p_group_by) AS g WHERE g LIKE 'tags.%');
@@ -73,7 +77,7 @@ BEGIN
         SELECT jsonb_strip_nulls(jsonb_build_object('component', g.component, 'metric_name', g.metric_name,
                                                     'metric_type', g.metric_type, 'unit', g.unit))
                || coalesce(g.tag_labels, '{}'),
-               g.value, g.samples
+               g.value, g.samples, NULL::jsonb
         FROM grouped AS g;
 
     ELSIF p_kind = 'task' AND p_aggregate IN ('running', 'oldest_running_seconds') THEN
@@ -84,7 +88,10 @@ BEGIN
                    'worker_id', CASE WHEN 'worker_id' = ANY (p_group_by) THEN r.worker_id END)),
                CASE p_aggregate WHEN 'running' THEN count(*)::double precision
                     ELSE greatest(extract(epoch FROM p_at - min(r.start_time))::double precision, 0) END,
-               count(*)
+               count(*),
+               jsonb_build_object('running_count', count(*),
+                                  'oldest_age_seconds', round(greatest(extract(epoch FROM p_at - min(r.start_time)), 0)),
+                                  'oldest_task_ids', to_jsonb((array_agg(r.task_id ORDER BY r.start_time))[1:5]))
         FROM monitoring_internal.running_tasks AS r
         WHERE (p_filter ->> 'task_type' IS NULL OR r.task_type = p_filter ->> 'task_type')
           AND (p_filter ->> 'worker_id' IS NULL OR r.worker_id = p_filter ->> 'worker_id')
@@ -95,7 +102,8 @@ BEGIN
         -- the partitions read: no task of the window started before the
         -- window minus the longest duration we keep a task running, 7 days).
         v_fraction := CASE p_aggregate WHEN 'duration_p50' THEN 0.5 WHEN 'duration_p90' THEN 0.9
-                                       WHEN 'duration_p95' THEN 0.95 WHEN 'duration_p99' THEN 0.99 END;
+                                       WHEN 'duration_p95' THEN 0.95 WHEN 'duration_p99' THEN 0.99
+                                       WHEN 'duration_percentile' THEN (p_filter ->> 'quantile')::double precision END;
         RETURN QUERY
         SELECT jsonb_strip_nulls(jsonb_build_object(
                    'task_type', CASE WHEN 'task_type' = ANY (p_group_by) THEN m.task_type END,
@@ -108,7 +116,14 @@ BEGIN
                    WHEN 'throughput' THEN count(*) * 60.0 / p_window_seconds
                    ELSE percentile_cont(coalesce(v_fraction, 0.5)) WITHIN GROUP (ORDER BY m.duration_seconds)
                END,
-               count(*)
+               count(*),
+               jsonb_build_object('ended_count', count(*),
+                                  'failed_count', count(*) FILTER (WHERE m.status IN ('failed', 'timeout')),
+                                  'max_duration_seconds', max(m.duration_seconds),
+                                  'window_minutes', p_window_seconds / 60)
+               || CASE WHEN v_fraction IS NULL THEN '{}'::jsonb
+                       ELSE jsonb_build_object('percentile', v_fraction, 'percentile_label',
+                                               'p' || trim_scale(round((v_fraction * 100)::numeric, 1))::text) END
         FROM monitoring.processing_metrics AS m
         WHERE m.end_time > v_from AND m.end_time <= p_at
           AND m.start_time > v_from - interval '7 days' AND m.start_time <= p_at
@@ -126,7 +141,10 @@ BEGIN
                CASE p_aggregate WHEN 'per_minute' THEN count(*) * 60.0 / p_window_seconds
                                 WHEN 'per_hour' THEN count(*) * 3600.0 / p_window_seconds
                                 ELSE count(*)::double precision END,
-               count(*)
+               count(*),
+               jsonb_build_object('error_count', count(*), 'window_minutes', p_window_seconds / 60,
+                                  'high_or_critical_count', count(*) FILTER (WHERE e.severity IN ('high', 'critical')),
+                                  'last_error_at', max(e.occurred_at))
         FROM monitoring.error_tracking AS e
         WHERE e.occurred_at > v_from AND e.occurred_at <= p_at
           AND (p_filter ->> 'component' IS NULL OR e.component = p_filter ->> 'component')
@@ -149,7 +167,11 @@ BEGIN
                    WHEN 'completed' THEN sum(q.completed_count)::double precision
                    ELSE sum(q.failed_count)::double precision
                END,
-               count(*)
+               count(*),
+               jsonb_build_object('pending_count', sum(q.pending_count) FILTER (WHERE q.latest),
+                                  'processing_count', sum(q.processing_count) FILTER (WHERE q.latest),
+                                  'oldest_pending_age_seconds', max(q.oldest_pending_age_seconds) FILTER (WHERE q.latest),
+                                  'sampled_at', max(q.recorded_at))
         FROM (SELECT s.*,
                      s.recorded_at = max(s.recorded_at) OVER (PARTITION BY s.queue_name) AS latest,
                      s.recorded_at = min(s.recorded_at) OVER (PARTITION BY s.queue_name) AS earliest
@@ -173,14 +195,26 @@ BEGIN
                    WHEN 'report_age_seconds' THEN max(greatest(extract(epoch FROM p_at - h.last_check_at)::double precision, 0))
                    ELSE max(h.consecutive_failures)::double precision
                END,
-               count(*)
+               count(*),
+               -- The worst component's report (the longest out of health).
+               (array_agg(jsonb_build_object(
+                    'status', h.status, 'status_since', h.status_since, 'failure_reason', h.failure_reason,
+                    'seconds_in_status', round(greatest(extract(epoch FROM p_at - h.status_since), 0)),
+                    'reason', coalesce(h.failure_reason, 'no failure reason reported'),
+                    'consecutive_failures', h.consecutive_failures, 'response_time_ms', h.response_time_ms,
+                    'last_check_at', h.last_check_at)
+                ORDER BY h.status = 'healthy', h.status_since))[1]
         FROM monitoring.system_health AS h
         WHERE (p_filter ->> 'component_type' IS NULL OR h.component_type = p_filter ->> 'component_type')
           AND (p_filter ->> 'component_name' IS NULL OR h.component_name = p_filter ->> 'component_name')
-          AND (p_filter ->> 'status' IS NULL OR h.status = p_filter ->> 'status')
+          -- status: one status, or a list of them.
+          AND (p_filter -> 'status' IS NULL
+               OR h.status = ANY (ARRAY(SELECT jsonb_array_elements_text(
+                      CASE jsonb_typeof(p_filter -> 'status') WHEN 'array' THEN p_filter -> 'status'
+                           ELSE jsonb_build_array(p_filter -> 'status') END))))
         GROUP BY 1;
     END IF;
 END;
 $$;
 COMMENT ON FUNCTION monitoring_internal.source_values(text, jsonb, text, double precision, text[], timestamptz) IS
-    'Internal: a rule''s aggregate of its source over its window ending at p_at, one row per group (labels, value, samples).';
+    'Internal: a rule''s aggregate of its source over its window ending at p_at, one row per group (labels, value, samples, details).';

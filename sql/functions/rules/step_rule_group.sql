@@ -9,6 +9,7 @@ CREATE OR REPLACE FUNCTION monitoring_internal.step_rule_group(
     p_value double precision,
     p_severity text,
     p_threshold double precision,
+    p_details jsonb,
     p_known boolean,
     p_state text,
     p_last_severity text,
@@ -17,6 +18,7 @@ CREATE OR REPLACE FUNCTION monitoring_internal.step_rule_group(
     p_breached_since timestamptz,
     p_last_breach_at timestamptz,
     p_alert_id bigint,
+    p_resolve boolean,
     OUT state text,
     OUT transitioned boolean
 )
@@ -26,14 +28,18 @@ AS $$
 -- Internal: one group of one rule, one evaluation step, with Prometheus's
 -- semantics. What the rule measures now (p_value, p_severity: NULL when
 -- the condition does not hold; p_has_data) meets what the group was
--- (p_state ... p_alert_id, from rule_groups; p_known: it has a row there).
+-- (p_state ... p_alert_id, from rule_groups; p_known: it has a row there);
+-- p_details, what the source knows of the group, go to its alert.
 -- A group whose condition holds goes pending, and fires once it has held
 -- for the rule's for (at once when for is 0); a pending group that clears
 -- is dropped silently; a firing one resolves when it clears, or after
 -- keep_firing_for without a breach. Without data: no_data ok (clears),
 -- alerting (holds at the rule's top severity), keep_last (holds as it last
 -- did), nodata (clears; p_is_nodata rows are the DatasourceNoData groups
--- that hold instead). Returns the group's state and whether it changed.
+-- that hold instead). A firing group that clears resolves its alert, or,
+-- when not p_resolve (a check_*() function: the original design resolves
+-- in resolve_resolved_alerts()), leaves it open for that function to
+-- resolve. Returns the group's state and whether it changed.
 DECLARE
     v_holds boolean;
     v_severity text := p_severity;
@@ -72,7 +78,8 @@ BEGIN
         END IF;
         IF state = 'firing' THEN
             v_alert_id := monitoring_internal.raise_rule_alert(
-                p_rule, p_group_labels, p_is_nodata, v_severity, v_value, v_threshold, v_breached_since, p_source);
+                p_rule, p_group_labels, p_is_nodata, v_severity, v_value, v_threshold, v_breached_since, p_source,
+                p_details);
         END IF;
         INSERT INTO monitoring_internal.rule_groups AS g
             (rule_name, group_key, group_labels, state, severity, value, threshold, breached_since,
@@ -95,7 +102,7 @@ BEGIN
         transitioned := false;
         RETURN;
     END IF;
-    IF p_state = 'firing' THEN
+    IF p_state = 'firing' AND p_resolve THEN
         PERFORM monitoring_internal.resolve_rule_alert(p_alert_id, coalesce(v_value, p_last_value), p_source);
     END IF;
     state := 'inactive';
@@ -122,5 +129,5 @@ BEGIN
     END IF;
 END;
 $$;
-COMMENT ON FUNCTION monitoring_internal.step_rule_group(monitoring.alert_rules, timestamptz, text, text, jsonb, boolean, boolean, double precision, text, double precision, boolean, text, text, double precision, double precision, timestamptz, timestamptz, bigint) IS
+COMMENT ON FUNCTION monitoring_internal.step_rule_group(monitoring.alert_rules, timestamptz, text, text, jsonb, boolean, boolean, double precision, text, double precision, jsonb, boolean, text, text, double precision, double precision, timestamptz, timestamptz, bigint, boolean) IS
     'Internal: one evaluation step of one group of a rule (inactive, pending, firing; alerts raised, updated, resolved); returns its state and whether it changed.';

@@ -6,7 +6,8 @@ SET search_path = pg_catalog, pg_temp
 AS $$
     -- Internal: why a label or annotation template is malformed, or NULL.
     -- The syntax is Prometheus's for the common cases: {{ $value }},
-    -- {{ $labels.NAME }}, {{ $severity }}, {{ $threshold }}, {{ $rule }}.
+    -- {{ $labels.NAME }}, {{ $severity }}, {{ $threshold }}, {{ $rule }},
+    -- and {{ $details.NAME }} (what the source knows of the group).
     -- Templates are text substituted by render_template(), never executed.
     SELECT CASE
         WHEN p_template IS NULL THEN 'must be a string'
@@ -16,9 +17,9 @@ AS $$
              OR regexp_replace(p_template, '\{\{[^{}]*\}\}', '', 'g') ~ '\{\{|\}\}' THEN
             'has an unclosed {{ or a stray }}'
         ELSE (SELECT format('uses {{%s}}; a template may use {{ $value }}, {{ $labels.NAME }}, '
-                            '{{ $severity }}, {{ $threshold }} and {{ $rule }}', m[1])
+                            '{{ $details.NAME }}, {{ $severity }}, {{ $threshold }} and {{ $rule }}', m[1])
               FROM regexp_matches(p_template, '\{\{([^{}]*)\}\}', 'g') AS m
-              WHERE m[1] !~ '^\s*\$(value|severity|threshold|rule|labels\.[A-Za-z_][A-Za-z0-9_]*)\s*$'
+              WHERE m[1] !~ '^\s*\$(value|severity|threshold|rule|(labels|details)\.[A-Za-z_][A-Za-z0-9_]*)\s*$'
               LIMIT 1)
     END;
 $$;
