@@ -52,10 +52,13 @@ DECLARE
         ['resolve_resolved_alerts', 'pgvigil_admin'],
         ['run_monitoring_checks', 'pgvigil_admin'],
         ['evaluate_alert_rules', 'pgvigil_admin'],
+        ['check_watchdog', 'pgvigil_admin'],
         ['test_alert_rule', 'pgvigil_admin'],
         ['put_alert_rule', 'pgvigil_admin'],
         ['set_alert_rule_enabled', 'pgvigil_admin'],
         ['delete_alert_rule', 'pgvigil_admin'],
+        ['put_component', 'pgvigil_admin'],
+        ['delete_component', 'pgvigil_admin'],
         ['acknowledge_alert', 'pgvigil_admin'],
         ['resolve_alert', 'pgvigil_admin'],
         ['cleanup_old_monitoring_data', 'pgvigil_admin'],
@@ -95,7 +98,7 @@ GRANT SELECT ON monitoring.v_active_alerts, monitoring.v_error_summary,
     monitoring.v_performance_trends, monitoring.v_queue_performance,
     monitoring.v_realtime_processing_status, monitoring.v_system_health_summary,
     monitoring.v_performance_history, monitoring.v_task_trends, monitoring.v_task_history,
-    monitoring.v_alert_rules, monitoring.v_alert_history
+    monitoring.v_alert_rules, monitoring.v_alert_history, monitoring.v_components
     TO pgvigil_reader;
 
 -- The one table grant to writers: buffered clients COPY performance samples

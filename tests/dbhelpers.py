@@ -63,3 +63,15 @@ def parent_tables(conn: Conn) -> list[tuple[str, str]]:
 def partitions(conn: Conn) -> set[str]:
     """The names of every partition in schema monitoring."""
     return {r[0] for r in conn.execute(PARTITIONS_SQL)}
+
+
+# The rows of monitoring.run_monitoring_checks(), in order.
+CHECK_NAMES = [
+    "register_components",
+    "check_error_rate_alerts",
+    "check_processing_performance_alerts",
+    "check_system_health_alerts",
+    "check_queue_backlog_alerts",
+    "evaluate_alert_rules",
+    "resolve_resolved_alerts",
+]

@@ -29,6 +29,10 @@ __all__ = [
     "InvalidRuleError",
     "UnknownRuleError",
     "ShippedRuleError",
+    "ComponentError",
+    "InvalidComponentError",
+    "UnknownComponentError",
+    "ComponentDependencyError",
     "InvalidJsonError",
     "InvalidScheduleError",
     "MalformedBatchError",
@@ -197,6 +201,22 @@ class ShippedRuleError(AlertRuleError):
     """PV511: a shipped rule cannot be removed; disable it instead."""
 
 
+class ComponentError(ConfigError):
+    """A component registry change the database refuses (PV521-PV523)."""
+
+
+class InvalidComponentError(ComponentError):
+    """PV521: a component setting is invalid (labels, criticality, type...)."""
+
+
+class UnknownComponentError(ComponentError):
+    """PV522: no such component (or a dependency that is not one)."""
+
+
+class ComponentDependencyError(ComponentError):
+    """PV523: a dependency cycle, or deleting a component others depend on."""
+
+
 class SchedulingError(PgvigilError):
     """A scheduling problem (PV401-PV402)."""
 
@@ -240,6 +260,9 @@ ERROR_CLASSES: dict[str, type[PgvigilError]] = {
     "PV509": InvalidRuleError,
     "PV510": UnknownRuleError,
     "PV511": ShippedRuleError,
+    "PV521": InvalidComponentError,
+    "PV522": UnknownComponentError,
+    "PV523": ComponentDependencyError,
     "PV401": PgCronUnavailableError,
     "PV402": InvalidScheduleError,
 }

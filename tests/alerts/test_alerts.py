@@ -21,20 +21,12 @@ import psycopg
 import pytest
 from psycopg.types.json import Jsonb
 
-from dbhelpers import Conn, rows, scalar
+from dbhelpers import CHECK_NAMES, Conn, rows, scalar
 from signals import add_errors, add_tasks, delete_errors, queue_sample, report_health, start_task
 
 # One database for the module, emptied before each test: a fresh database
 # per test (the conftest ``dsn`` fixture) costs a CREATE DATABASE each, and
 # these tests only need empty tables and the default config.
-CHECK_NAMES = [
-    "check_error_rate_alerts",
-    "check_processing_performance_alerts",
-    "check_system_health_alerts",
-    "check_queue_backlog_alerts",
-    "evaluate_alert_rules",
-    "resolve_resolved_alerts",
-]
 
 
 # --- helpers ---------------------------------------------------------------------

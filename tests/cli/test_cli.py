@@ -14,18 +14,10 @@ from typing import Any
 import psycopg
 import pytest
 
+from dbhelpers import CHECK_NAMES
 from pgvigil.cli import build_parser, main
 from pgvigil.db.cluster import LocalCluster
 from pgvigil.db.resources import default_config_path
-
-CHECK_NAMES = (
-    "check_error_rate_alerts",
-    "check_processing_performance_alerts",
-    "check_system_health_alerts",
-    "check_queue_backlog_alerts",
-    "evaluate_alert_rules",
-    "resolve_resolved_alerts",
-)
 
 
 def default_config() -> dict[str, Any]:
@@ -299,7 +291,7 @@ def test_up_and_down_run_an_embedded_cluster(monkeypatch, capsys):
     try:
         assert main(["--home", str(home), "up"]) == 0
         out = capsys.readouterr().out
-        assert "5 pg_cron jobs scheduled" in out
+        assert "6 pg_cron jobs scheduled" in out
         assert "ready" in out
         assert cluster.is_running()
         with psycopg.connect(cluster.conninfo(), autocommit=True) as conn:
@@ -311,6 +303,7 @@ def test_up_and_down_run_an_embedded_cluster(monkeypatch, capsys):
             "pgvigil-partition-maintenance",
             "pgvigil-purge-cron-history",
             "pgvigil-rollups",
+            "pgvigil-watchdog",
         ]
 
         # Without --database, the CLI uses the running embedded cluster.
@@ -365,7 +358,7 @@ LEAVES = [path for path, p in _commands(build_parser()) if path and _is_leaf(p)]
 def test_the_command_discovery_finds_every_command():
     assert {"up", "down", "migrate", "check", "status", "demo"} <= {p[0] for p in LEAVES}
     assert ("config", "apply") in LEAVES and ("config",) not in LEAVES
-    assert len(COMMANDS) == len(LEAVES) + 3  # the top level, config and rules
+    assert len(COMMANDS) == len(LEAVES) + 4  # the top level, config, rules and components
 
 
 # Markup of reStructuredText: ``literal``, :role:`target`, `interpreted`_, .. directive::

@@ -15,6 +15,7 @@ import psycopg
 import pytest
 from psycopg_pool import ConnectionPool
 
+from dbhelpers import CHECK_NAMES
 from pgvigil import (
     AlertAlreadyResolvedError,
     DatabaseUnavailableError,
@@ -213,14 +214,7 @@ def _raise_backlog_alert(client: MonitoringClient, conn: psycopg.Connection[Any]
 def test_run_checks_returns_one_row_per_check_and_raises_alerts(client, conn):
     client.record_queue_stats("emails", 600)
     rows = client.run_checks(source="client-test")
-    assert [r["check_name"] for r in rows] == [
-        "check_error_rate_alerts",
-        "check_processing_performance_alerts",
-        "check_system_health_alerts",
-        "check_queue_backlog_alerts",
-        "evaluate_alert_rules",
-        "resolve_resolved_alerts",
-    ]
+    assert [r["check_name"] for r in rows] == CHECK_NAMES
     by_name = {r["check_name"]: r for r in rows}
     assert by_name["check_queue_backlog_alerts"]["alerts"] == 1
     assert by_name["check_error_rate_alerts"]["alerts"] == 0

@@ -26,7 +26,7 @@ import psycopg
 import pytest
 from psycopg.types.json import Jsonb
 
-from dbhelpers import Conn, db_now, rows, scalar
+from dbhelpers import CHECK_NAMES, Conn, db_now, rows, scalar
 from pgvigil.recording import BufferedClient, MonitoringClient
 
 UTC = timezone.utc
@@ -113,16 +113,6 @@ def _run_checks(c: Conn, source: str) -> list[str]:
     ]
 
 
-CHECK_NAMES = [
-    "check_error_rate_alerts",
-    "check_processing_performance_alerts",
-    "check_system_health_alerts",
-    "check_queue_backlog_alerts",
-    "evaluate_alert_rules",
-    "resolve_resolved_alerts",
-]
-
-
 def test_racing_runs_never_duplicate_or_deadlock(conn: Conn, dsn: str) -> None:
     _alert_dataset(conn)
     assert _run_checks(conn, "reference") == CHECK_NAMES
@@ -159,7 +149,8 @@ def test_racing_runs_never_duplicate_or_deadlock(conn: Conn, dsn: str) -> None:
     runs_total = conn.execute(
         "SELECT check_name, runs_total FROM monitoring_internal.check_runs"
     ).fetchall()
-    assert len(runs_total) == 7 and {r[1] for r in runs_total} == {1 + ran}, runs_total
+    # The six alert types, the whole rule evaluation, and the component sweep.
+    assert len(runs_total) == 8 and {r[1] for r in runs_total} == {1 + ran}, runs_total
 
 
 def test_direct_checks_racing_a_run_wait_and_do_not_duplicate(conn: Conn, dsn: str) -> None:

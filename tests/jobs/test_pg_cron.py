@@ -23,6 +23,7 @@ JOB_NAMES = [
     "pgvigil-partition-maintenance",
     "pgvigil-purge-cron-history",
     "pgvigil-rollups",
+    "pgvigil-watchdog",
 ]
 RUN_TIMEOUT_SECONDS = 130
 
@@ -185,10 +186,32 @@ def test_pg_cron_runs_the_checks_and_raises_an_alert(cron_conn):
             "SELECT advanced_at, applied_at FROM monitoring_internal.rollup_state"
         ).fetchone()
         assert reported_at < advanced_at < applied_at
+
+        # The watchdog job runs beside them, and sees a pgvigil job that fails.
+        watchdog_job = dict(jobs)["pgvigil-watchdog"]
+        run = _wait_for_run(conn, watchdog_job, reported_at)
+        assert run[0] == "succeeded", f"the watchdog job failed: {run[1]}"
+        conn.execute("SELECT cron.alter_job(%s, command := 'SELECT 1/0')", (checks_job,))
+        broken_at = conn.execute("SELECT clock_timestamp()").fetchone()[0]
+        run = _wait_for_run(conn, checks_job, broken_at)
+        assert run[0] == "failed"
+        firing = conn.execute(
+            "SELECT rule_name, firing FROM monitoring.check_watchdog('pytest')"
+            " WHERE rule_name = 'PgvigilJobFailing'"
+        ).fetchall()
+        assert firing == [("PgvigilJobFailing", 1)]
+        failing = conn.execute(
+            "SELECT labels, details FROM monitoring.alerts"
+            " WHERE rule_name = 'PgvigilJobFailing' AND resolved_at IS NULL"
+        ).fetchone()
+        assert failing[0]["job"] == "pgvigil-monitoring-checks"
+        assert "division by zero" in failing[1]["last_message"]
     finally:
         conn.execute("SELECT monitoring.unschedule_jobs()")
         _wait_until_no_run_in_progress(conn, job_ids)
         conn.execute("DELETE FROM monitoring.alerts WHERE subject = %s", (subject,))
+        conn.execute("DELETE FROM monitoring.alerts WHERE rule_name LIKE 'Pgvigil%'")
+        conn.execute("DELETE FROM monitoring_internal.rule_groups WHERE rule_name LIKE 'Pgvigil%'")
         conn.execute(
             "DELETE FROM monitoring.system_health WHERE component_type = 'test'"
             " AND component_name = %s",

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from psycopg.types.json import Jsonb
 
+from dbhelpers import CHECK_NAMES
 from pgvigil.jobs.scheduler import cron_matches, run_scheduler
 
 UTC = timezone.utc
@@ -157,14 +158,7 @@ def test_run_scheduler_runs_the_due_checks_as_scheduler(dsn, conn):
     assert dict(ran)["pgvigil-rollups"] == []
     assert conn.execute("SELECT count(*) FROM monitoring_internal.rollup_state").fetchone() == (1,)
     checks = dict(ran)["pgvigil-monitoring-checks"]
-    assert [row[0] for row in checks] == [
-        "check_error_rate_alerts",
-        "check_processing_performance_alerts",
-        "check_system_health_alerts",
-        "check_queue_backlog_alerts",
-        "evaluate_alert_rules",
-        "resolve_resolved_alerts",
-    ]
+    assert [row[0] for row in checks] == CHECK_NAMES
     sources = conn.execute(
         "SELECT DISTINCT last_source FROM monitoring_internal.check_runs"
     ).fetchall()
@@ -186,6 +180,7 @@ def test_run_scheduler_runs_every_due_job_but_never_the_cron_history_purge(dsn, 
         conn,
         {
             "monitoring_checks": every_minute,
+            "watchdog": every_minute,
             "partition_maintenance": every_minute,
             "cleanup": every_minute,
             "purge_cron_history": every_minute,
@@ -199,6 +194,7 @@ def test_run_scheduler_runs_every_due_job_but_never_the_cron_history_purge(dsn, 
         "pgvigil-monitoring-checks",
         "pgvigil-partition-maintenance",
         "pgvigil-rollups",
+        "pgvigil-watchdog",
     ]
 
 
@@ -211,6 +207,7 @@ def test_run_scheduler_skips_jobs_that_are_not_due(dsn, conn):
         conn,
         {
             "monitoring_checks": not_now,
+            "watchdog": not_now,
             "partition_maintenance": not_now,
             "cleanup": not_now,
             "purge_cron_history": not_now,

@@ -520,6 +520,33 @@ $$;
 
 COMMENT ON FUNCTION monitoring.check_system_health_alerts() IS 'Evaluates the shipped rule component_health now (seconds degraded or unhealthy against alert_thresholds.unhealthy_seconds, degraded capped at alert_settings.degraded_max_severity); returns the number of components alerting.';
 
+CREATE FUNCTION monitoring.check_watchdog(p_source text DEFAULT 'manual'::text) RETURNS TABLE(rule_name text, groups integer, pending integer, firing integer, transitions integer)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Evaluates only the rules over pgvigil itself (source kind pgvigil:
+-- PgvigilEvaluationStalled, PgvigilJobFailing, Watchdog), from a pg_cron
+-- job of its own (pgvigil-watchdog): when the evaluation job fails or
+-- stops, this one still runs and says so. It is not an evaluation of the
+-- rules (check_runs 'alert_rules' does not move), so it cannot hide a
+-- stall. Returns no rows while an evaluation holds the lock: one is
+-- running, so evaluation has not stalled.
+BEGIN
+    IF pg_is_in_recovery() THEN
+        RETURN;
+    END IF;
+    PERFORM monitoring_internal.assert_text('source', p_source, 200);
+    IF NOT pg_try_advisory_xact_lock(hashtext('pgvigil.monitoring_checks')) THEN
+        RETURN;
+    END IF;
+    RETURN QUERY
+    SELECT * FROM monitoring_internal.evaluate_rules(
+        p_source, ARRAY(SELECT r.rule_name FROM monitoring.alert_rules AS r WHERE r.source_kind = 'pgvigil'));
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.check_watchdog(p_source text) IS 'Evaluates the rules over pgvigil itself (evaluation stalled, pgvigil pg_cron jobs failing, Watchdog); run by the pgvigil-watchdog job. Returns no rows while an evaluation runs. Errors: PV001/PV008 (p_source).';
+
 CREATE FUNCTION monitoring.cleanup_old_monitoring_data(p_lock_timeout_ms integer DEFAULT 50) RETURNS TABLE(table_name text, partitions_dropped integer, rows_removed bigint)
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
@@ -643,6 +670,36 @@ END;
 $$;
 
 COMMENT ON FUNCTION monitoring.delete_alert_rule(p_rule_name text) IS 'Removes an alert rule from the active config; its alerts resolve. Audited. Errors: PV001, PV008, PV510 (unknown rule), PV511 (a shipped rule: disable it instead).';
+
+CREATE FUNCTION monitoring.delete_component(p_component text) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Removes a component from the registry (one that is still reporting comes
+-- back, without its labels, at the next sweep). Refused while others
+-- depend on it (PV523). Audited as change_component.
+DECLARE
+    v_dependents text[];
+BEGIN
+    PERFORM monitoring_internal.assert_text('component', p_component, 200);
+    PERFORM FROM monitoring.components AS c WHERE c.component = p_component FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'unknown component: %', p_component
+            USING ERRCODE = 'PV522', HINT = monitoring_internal.component_error_hint('PV522');
+    END IF;
+    v_dependents := ARRAY(SELECT c.component FROM monitoring.components AS c
+                          WHERE p_component = ANY (c.depends_on) ORDER BY 1);
+    IF v_dependents <> '{}' THEN
+        RAISE EXCEPTION 'component % cannot be deleted: % depend on it', p_component, array_to_string(v_dependents, ', ')
+            USING ERRCODE = 'PV523', HINT = monitoring_internal.component_error_hint('PV523');
+    END IF;
+    DELETE FROM monitoring.components AS c WHERE c.component = p_component;
+    PERFORM monitoring_internal.write_audit_log('change_component', p_component,
+                                                jsonb_build_object('operation', 'delete'));
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.delete_component(p_component text) IS 'Removes a component from the registry. Audited. Errors: PV522 (unknown), PV523 (others depend on it).';
 
 CREATE FUNCTION monitoring.detach_expired_partition(p_table_name text, p_partition_name text, p_lock_timeout_ms integer DEFAULT 50) RETURNS bigint
     LANGUAGE plpgsql SECURITY DEFINER
@@ -1040,6 +1097,13 @@ CREATE FUNCTION monitoring.job_definitions(p_runner text DEFAULT 'pg_cron'::text
            monitoring_internal.config_value('{schedules,monitoring_checks}') #>> '{}',
            format('SELECT * FROM monitoring.run_monitoring_checks(%L)', p_runner)
     UNION ALL
+    -- Its own job, so that it still runs when the checks job fails; on the
+    -- checks' schedule unless the config gives it one.
+    SELECT 'pgvigil-watchdog',
+           coalesce((SELECT c.document #>> '{schedules,watchdog}' FROM monitoring.config AS c),
+                    monitoring_internal.config_value('{schedules,monitoring_checks}') #>> '{}'),
+           format('SELECT * FROM monitoring.check_watchdog(%L)', p_runner)
+    UNION ALL
     SELECT 'pgvigil-rollups',
            monitoring_internal.config_value('{schedules,rollups}') #>> '{}',
            'CALL monitoring.refresh_rollups()'
@@ -1225,6 +1289,124 @@ END;
 $$;
 
 COMMENT ON FUNCTION monitoring.put_alert_rule(p_rule jsonb) IS 'Creates or replaces (by name, whole) an alert rule in the active config. Audited. Errors: PV501-PV509 (the rule), PV301 (the config).';
+
+CREATE TABLE monitoring.components (
+    component text NOT NULL,
+    component_type text,
+    labels jsonb DEFAULT '{}'::jsonb NOT NULL,
+    criticality text,
+    depends_on text[] DEFAULT '{}'::text[] NOT NULL,
+    description text,
+    seen_in text[] DEFAULT '{}'::text[] NOT NULL,
+    first_seen_at timestamp with time zone,
+    last_seen_at timestamp with time zone,
+    registered_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT components_component_check CHECK (((length(component) >= 1) AND (length(component) <= 200))),
+    CONSTRAINT components_criticality_check CHECK ((criticality = ANY (ARRAY['low'::text, 'medium'::text, 'high'::text, 'critical'::text]))),
+    CONSTRAINT components_labels_check CHECK ((jsonb_typeof(labels) = 'object'::text))
+);
+
+COMMENT ON TABLE monitoring.components IS 'Monitored components: registered on first sight in health reports (component_name), errors and metrics (component); labels, criticality, depends_on and description are set by admins (monitoring.put_component). Alerts about a component carry its labels.';
+
+COMMENT ON COLUMN monitoring.components.seen_in IS 'Where the component was seen: health, errors, metrics.';
+
+CREATE FUNCTION monitoring.put_component(p_component text, p_settings jsonb) RETURNS monitoring.components
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+-- Registers a component, or changes what admins set on one: the keys of
+-- p_settings replace those fields (component_type, labels, criticality,
+-- depends_on, description), null clears one, a key not given stays.
+-- labels are merged into every alert about the component (group labels
+-- and the rule's labels win over them). Validated whole (PV521 a field,
+-- PV522 a dependency that is not a component, PV523 a dependency cycle);
+-- a failed call changes nothing. Audited as change_component.
+DECLARE
+    c_keys CONSTANT text[] := ARRAY['component_type', 'labels', 'criticality', 'depends_on', 'description'];
+    v_key text;
+    v_problems text[] := '{}'::text[];
+    v_row monitoring.components;
+    v_missing text[];
+    v_cycle text;
+BEGIN
+    PERFORM monitoring_internal.assert_text('component', p_component, 200);
+    IF p_settings IS NULL OR jsonb_typeof(p_settings) <> 'object' THEN
+        RAISE EXCEPTION 'a component''s settings must be a JSON object'
+            USING ERRCODE = 'PV521', HINT = monitoring_internal.component_error_hint('PV521');
+    END IF;
+    FOR v_key IN SELECT k FROM jsonb_object_keys(p_settings) AS k WHERE NOT k = ANY (c_keys) ORDER BY 1 LOOP
+        v_problems := v_problems || format('unknown key %s', v_key);
+    END LOOP;
+    FOREACH v_key IN ARRAY ARRAY['component_type', 'description'] LOOP
+        IF jsonb_typeof(p_settings -> v_key) NOT IN ('string', 'null')
+           OR length(p_settings ->> v_key) NOT BETWEEN 1 AND 1000 THEN
+            v_problems := v_problems || format('%s must be a string of 1-1000 characters or null', v_key);
+        END IF;
+    END LOOP;
+    IF jsonb_typeof(p_settings -> 'criticality') NOT IN ('string', 'null')
+       OR (jsonb_typeof(p_settings -> 'criticality') = 'string'
+           AND monitoring_internal.severity_rank(p_settings ->> 'criticality') IS NULL) THEN
+        v_problems := v_problems || 'criticality must be low, medium, high, critical or null'::text;
+    END IF;
+    IF jsonb_typeof(p_settings -> 'labels') NOT IN ('object', 'null')
+       OR EXISTS (SELECT FROM jsonb_each(CASE jsonb_typeof(p_settings -> 'labels') WHEN 'object' THEN p_settings -> 'labels' END) AS l
+                  WHERE jsonb_typeof(l.value) <> 'string' OR length(l.value #>> '{}') > 1000
+                     OR l.key !~ '^[A-Za-z_][A-Za-z0-9_]{0,99}$' OR l.key IN ('alertname', 'severity')) THEN
+        v_problems := v_problems || 'labels must be an object of strings whose names are letters, digits and _ (not alertname or severity)'::text;
+    END IF;
+    IF jsonb_typeof(p_settings -> 'depends_on') NOT IN ('array', 'null')
+       OR EXISTS (SELECT FROM jsonb_array_elements(CASE jsonb_typeof(p_settings -> 'depends_on') WHEN 'array' THEN p_settings -> 'depends_on' END) AS d
+                  WHERE jsonb_typeof(d) <> 'string') THEN
+        v_problems := v_problems || 'depends_on must be a list of component names'::text;
+    END IF;
+    IF v_problems <> '{}' THEN
+        RAISE EXCEPTION 'invalid settings for component %: % problem(s)', p_component, cardinality(v_problems)
+            USING ERRCODE = 'PV521', DETAIL = array_to_string(v_problems, E'\n'),
+                  HINT = monitoring_internal.component_error_hint('PV521');
+    END IF;
+
+    INSERT INTO monitoring.components AS c (component) VALUES (p_component)
+    ON CONFLICT ON CONSTRAINT components_pkey DO NOTHING;
+    UPDATE monitoring.components AS c
+    SET component_type = CASE WHEN p_settings ? 'component_type' THEN p_settings ->> 'component_type' ELSE c.component_type END,
+        labels = CASE WHEN p_settings ? 'labels' THEN coalesce(nullif(p_settings -> 'labels', 'null'), '{}') ELSE c.labels END,
+        criticality = CASE WHEN p_settings ? 'criticality' THEN p_settings ->> 'criticality' ELSE c.criticality END,
+        depends_on = CASE WHEN p_settings ? 'depends_on'
+                          THEN ARRAY(SELECT DISTINCT d FROM jsonb_array_elements_text(
+                                         coalesce(nullif(p_settings -> 'depends_on', 'null'), '[]')) AS d ORDER BY 1)
+                          ELSE c.depends_on END,
+        description = CASE WHEN p_settings ? 'description' THEN p_settings ->> 'description' ELSE c.description END,
+        updated_at = now()
+    WHERE c.component = p_component
+    RETURNING * INTO v_row;
+
+    v_missing := ARRAY(SELECT d FROM unnest(v_row.depends_on) AS d
+                       WHERE NOT EXISTS (SELECT FROM monitoring.components AS o WHERE o.component = d) ORDER BY 1);
+    IF v_missing <> '{}' THEN
+        RAISE EXCEPTION 'component % depends on %, which is not a component', p_component, array_to_string(v_missing, ', ')
+            USING ERRCODE = 'PV522', HINT = monitoring_internal.component_error_hint('PV522');
+    END IF;
+    -- A dependency cycle through this component: follow depends_on from it.
+    WITH RECURSIVE reach (component, path) AS (
+        SELECT d, ARRAY[p_component, d] FROM unnest(v_row.depends_on) AS d
+        UNION ALL
+        SELECT n, r.path || n
+        FROM reach AS r JOIN monitoring.components AS c ON c.component = r.component, unnest(c.depends_on) AS n
+        WHERE NOT n = ANY (r.path[2:]) AND r.component <> p_component
+    )
+    SELECT array_to_string(r.path, ' -> ') INTO v_cycle FROM reach AS r WHERE r.component = p_component LIMIT 1;
+    IF v_cycle IS NOT NULL THEN
+        RAISE EXCEPTION 'component dependencies go round: %', v_cycle
+            USING ERRCODE = 'PV523', HINT = monitoring_internal.component_error_hint('PV523');
+    END IF;
+    PERFORM monitoring_internal.write_audit_log('change_component', p_component,
+                                                jsonb_build_object('settings', p_settings));
+    RETURN v_row;
+END;
+$_$;
+
+COMMENT ON FUNCTION monitoring.put_component(p_component text, p_settings jsonb) IS 'Registers a component or sets its component_type, labels, criticality, depends_on, description (keys given replace, null clears). Audited. Errors: PV001/PV008 (name), PV521 (a setting), PV522 (unknown dependency), PV523 (dependency cycle).';
 
 CREATE FUNCTION monitoring.record_error(p_task_id text, p_error_type text, p_severity text, p_message text, p_component text, p_stack_trace text DEFAULT NULL::text, p_context jsonb DEFAULT NULL::jsonb, p_event_time timestamp with time zone DEFAULT now()) RETURNS bigint
     LANGUAGE plpgsql SECURITY DEFINER
@@ -1561,6 +1743,14 @@ BEGIN
     END IF;
     PERFORM set_config('pgvigil.check_source', p_source, true);
 
+    -- Components seen since the last run join the registry first, so that
+    -- the alerts below carry the labels admins gave them.
+    v_started := clock_timestamp();
+    check_name := 'register_components';
+    alerts := monitoring_internal.register_components();
+    duration_ms := extract(epoch FROM clock_timestamp() - v_started) * 1000;
+    RETURN NEXT;
+
     v_started := clock_timestamp();
     check_name := 'check_error_rate_alerts';
     alerts := monitoring.check_error_rate_alerts();
@@ -1604,7 +1794,7 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION monitoring.run_monitoring_checks(p_source text) IS 'Runs all alert checks, the alert rules (evaluate_alert_rules) and resolve_resolved_alerts() in one transaction; one row per check with its duration in ms and alerts: for a check, the alerts it raised or updated; for evaluate_alert_rules, the alerts firing; for resolve_resolved_alerts, the alerts it resolved. Skips (no rows) when another run holds the lock.';
+COMMENT ON FUNCTION monitoring.run_monitoring_checks(p_source text) IS 'Registers components seen since the last run (register_components: alerts = components new), runs all alert checks, the alert rules (evaluate_alert_rules) and resolve_resolved_alerts() in one transaction; one row per check with its duration in ms and alerts: for a check, the alerts it raised or updated; for evaluate_alert_rules, the alerts firing; for resolve_resolved_alerts, the alerts it resolved. Skips (no rows) when another run holds the lock.';
 
 CREATE FUNCTION monitoring.run_partition_maintenance() RETURNS TABLE(table_name text, partitions_created integer, rows_moved_from_default bigint)
     LANGUAGE plpgsql SECURITY DEFINER
@@ -2587,7 +2777,7 @@ CREATE TABLE monitoring.alert_rules (
     CONSTRAINT alert_rules_composite_match_check CHECK ((composite_match = ANY (ARRAY['all'::text, 'any'::text]))),
     CONSTRAINT alert_rules_no_data_check CHECK ((no_data = ANY (ARRAY['ok'::text, 'alerting'::text, 'keep_last'::text, 'nodata'::text]))),
     CONSTRAINT alert_rules_shape_check CHECK (((composite_match IS NULL) = ((source_kind IS NOT NULL) AND (aggregate IS NOT NULL) AND (window_seconds IS NOT NULL)))),
-    CONSTRAINT alert_rules_source_kind_check CHECK ((source_kind = ANY (ARRAY['metric'::text, 'task'::text, 'error'::text, 'queue'::text, 'health'::text])))
+    CONSTRAINT alert_rules_source_kind_check CHECK ((source_kind = ANY (ARRAY['metric'::text, 'task'::text, 'error'::text, 'queue'::text, 'health'::text, 'pgvigil'::text])))
 );
 
 COMMENT ON TABLE monitoring.alert_rules IS 'The alert rules of the active config (alert_rules), compiled by apply_config(): durations in seconds, thresholds resolved, defaults filled in; definition is the rule as written. Change them through the config or the rule functions, never here.';
@@ -2645,6 +2835,20 @@ CREATE FUNCTION monitoring_internal.compiled_rules(p_document jsonb) RETURNS SET
 $$;
 
 COMMENT ON FUNCTION monitoring_internal.compiled_rules(p_document jsonb) IS 'Internal: the compiled rows of a validated config''s alert_rules (what compile_alert_rules stores).';
+
+CREATE FUNCTION monitoring_internal.component_error_hint(p_code text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    -- Internal: the HINT of each component error code (docs/error-codes.md).
+    SELECT CASE p_code
+        WHEN 'PV521' THEN 'A component''s settings are an object of component_type (text), labels (an object of strings, label names of letters, digits and _, not alertname or severity), criticality (low, medium, high, critical), depends_on (a list of component names) and description; null clears one.'
+        WHEN 'PV522' THEN 'List the components with pgvigil components list, or SELECT component FROM monitoring.v_components; they register on first sight in health reports, errors and metrics, or with monitoring.put_component().'
+        WHEN 'PV523' THEN 'Dependencies cannot go round in a circle, and a component others depend on cannot be deleted: change their depends_on first.'
+    END;
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.component_error_hint(p_code text) IS 'Internal: the HINT that goes with a component error code PV521-PV523.';
 
 CREATE FUNCTION monitoring_internal.config_changed_keys(p_old jsonb, p_new jsonb) RETURNS text[]
     LANGUAGE sql IMMUTABLE
@@ -2969,6 +3173,12 @@ BEGIN
     v_sources := v_rules || ARRAY(SELECT x.c ->> 'rule' FROM monitoring.alert_rules AS r,
                                          jsonb_array_elements(r.conditions) AS x (c)
                                   WHERE r.rule_name = ANY (v_rules) AND x.c ? 'rule');
+    PERFORM set_config('pgvigil.check_source', p_source, true);
+    IF p_only IS NULL THEN
+        -- A whole evaluation, recorded first (it commits or rolls back with
+        -- the rest): PgvigilEvaluationStalled, evaluated below, reads it.
+        PERFORM monitoring_internal.finish_check('alert_rules');
+    END IF;
     DELETE FROM monitoring_internal.evaluation_values;
     INSERT INTO monitoring_internal.evaluation_values (source_key, group_key, group_labels, value, samples, details)
     SELECT k.source_key, md5(v.group_labels::text), v.group_labels, v.value, v.samples, v.details
@@ -3056,11 +3266,6 @@ BEGIN
                                        to_jsonb(coalesce((v_transitions ->> d.rule_name)::integer, 0) + 1));
         END IF;
     END LOOP;
-    PERFORM set_config('pgvigil.check_source', p_source, true);
-    IF p_only IS NULL THEN
-        -- A whole evaluation (the watchdog reads when the last one ran).
-        PERFORM monitoring_internal.finish_check('alert_rules');
-    END IF;
 
     RETURN QUERY
     SELECT r.rule_name,
@@ -3444,7 +3649,8 @@ CREATE FUNCTION monitoring_internal.raise_rule_alert(p_rule monitoring.alert_rul
 -- (the open alert of its alert_key): value, last seen, and severity raised or
 -- lowered in place with an alert_events row. Labels: alertname (the rule;
 -- DatasourceNoData with rulename for a group without data), the group's
--- labels, severity and the rule's labels, rendered; annotations rendered
+-- labels, severity and the rule's labels, rendered, over the labels of the
+-- component it is about (monitoring.components); annotations rendered
 -- the same way. alert_key = rule:group values, the readable identity.
 -- details: what the source knows of the group (p_details; kept from the
 -- last evaluation that had data when this one has none) and the group.
@@ -3456,6 +3662,7 @@ DECLARE
                           SELECT p_group_labels ->> CASE WHEN g LIKE 'tags.%' THEN substr(g, 6) ELSE g END
                           FROM unnest(p_rule.group_by) WITH ORDINALITY AS x (g, n) ORDER BY n), '/'), ''), 'all');
     v_alert_key text := p_rule.rule_name || CASE WHEN p_no_data THEN ':nodata:' ELSE ':' END || v_subject;
+    v_component text := coalesce(p_group_labels ->> 'component', p_group_labels ->> 'component_name');
     v_labels jsonb;
     v_annotations jsonb;
     v_title text;
@@ -3463,7 +3670,9 @@ DECLARE
     v_previous text;
     v_alert_id bigint;
 BEGIN
-    v_labels := p_group_labels
+    -- The component's registry labels first: the group's and the rule's win.
+    v_labels := coalesce((SELECT c.labels FROM monitoring.components AS c WHERE c.component = v_component), '{}')
+        || p_group_labels
         || (SELECT coalesce(jsonb_object_agg(l.key, monitoring_internal.render_template(
                        l.value #>> '{}', p_group_labels, p_value, p_severity, p_threshold, p_rule.rule_name,
                        p_details)), '{}')
@@ -3491,11 +3700,11 @@ BEGIN
     IF NOT FOUND THEN
         INSERT INTO monitoring.alerts
             (alert_key, alert_type, subject, severity, title, message, current_value, threshold_value,
-             details, triggered_by, rule_name, labels, annotations, fingerprint, breached_at)
+             details, triggered_by, rule_name, labels, annotations, fingerprint, breached_at, component)
         VALUES (v_alert_key, p_rule.rule_name, v_subject, p_severity, v_title, v_message, p_value, p_threshold,
                 coalesce(p_details, '{}') || jsonb_build_object('group', p_group_labels), p_source, p_rule.rule_name,
                 v_labels, v_annotations,
-                monitoring.alert_fingerprint(v_labels), coalesce(p_breached_since, now()))
+                monitoring.alert_fingerprint(v_labels), coalesce(p_breached_since, now()), v_component)
         RETURNING alert_id INTO v_alert_id;
         INSERT INTO monitoring.alert_events (alert_id, event_type, severity, current_value, actor)
         VALUES (v_alert_id, 'triggered', p_severity, p_value, p_source);
@@ -3508,7 +3717,7 @@ BEGIN
         last_seen_at = now(), occurrence_count = a.occurrence_count + 1,
         details = CASE WHEN p_details IS NULL THEN a.details
                        ELSE p_details || jsonb_build_object('group', p_group_labels) END,
-        rule_name = p_rule.rule_name, labels = v_labels, annotations = v_annotations,
+        rule_name = p_rule.rule_name, labels = v_labels, annotations = v_annotations, component = v_component,
         fingerprint = CASE WHEN a.labels IS DISTINCT FROM v_labels THEN monitoring.alert_fingerprint(v_labels)
                            ELSE a.fingerprint END
     WHERE a.alert_id = v_alert_id;
@@ -3620,6 +3829,62 @@ $$;
 
 COMMENT ON FUNCTION monitoring_internal.record_task_starts(p_task_ids text[], p_task_types text[], p_worker_ids text[], p_input_sizes bigint[], p_metadata jsonb[], p_start_times timestamp with time zone[], p_statuses text[], p_output_sizes bigint[], p_step_timings jsonb[], p_end_times timestamp with time zone[]) IS 'Internal: records task starts (finished at once when their completion is given or parked); PV006, PV101, PV103. Called by start_task_tracking() and record_task_events().';
 
+CREATE FUNCTION monitoring_internal.register_components() RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Internal: registers the components seen since the last sweep (health
+-- reports: all of them, one row each; errors and metrics: those recorded
+-- since then, with 5 minutes of overlap for late commits) and moves their
+-- last_seen_at. A sweep, not a trigger: the ingest paths stay as fast as
+-- they were. Runs in run_monitoring_checks(). Returns the number of
+-- components registered for the first time.
+DECLARE
+    v_since timestamptz := coalesce(
+        (SELECT c.last_run_at FROM monitoring_internal.check_runs AS c WHERE c.check_name = 'register_components'),
+        now() - interval '1 day') - interval '5 minutes';
+    v_new integer;
+BEGIN
+    WITH seen AS (
+        SELECT h.component_name AS component, h.component_type, h.last_check_at AS seen_at, 'health' AS seen_in
+        FROM monitoring.system_health AS h
+        UNION ALL
+        SELECT e.component, NULL, max(e.occurred_at), 'errors'
+        FROM monitoring.error_tracking AS e
+        WHERE e.occurred_at > v_since AND e.occurred_at <= now() AND e.component IS NOT NULL
+        GROUP BY e.component
+        UNION ALL
+        SELECT p.component, NULL, max(p.recorded_at), 'metrics'
+        FROM monitoring.performance_monitoring AS p
+        WHERE p.recorded_at > v_since AND p.recorded_at <= now() AND p.component IS NOT NULL
+        GROUP BY p.component
+    ), merged AS (
+        SELECT s.component, max(s.component_type) AS component_type, min(s.seen_at) AS first_seen_at,
+               max(s.seen_at) AS last_seen_at, array_agg(DISTINCT s.seen_in ORDER BY s.seen_in) AS seen_in
+        FROM seen AS s
+        WHERE length(s.component) BETWEEN 1 AND 200
+        GROUP BY s.component
+    ), upserted AS (
+        INSERT INTO monitoring.components AS c (component, component_type, seen_in, first_seen_at, last_seen_at)
+        SELECT m.component, m.component_type, m.seen_in, m.first_seen_at, m.last_seen_at FROM merged AS m
+        ON CONFLICT ON CONSTRAINT components_pkey DO UPDATE
+        SET component_type = coalesce(c.component_type, excluded.component_type),
+            seen_in = ARRAY(SELECT DISTINCT x FROM unnest(c.seen_in || excluded.seen_in) AS x ORDER BY 1),
+            first_seen_at = least(c.first_seen_at, excluded.first_seen_at),
+            last_seen_at = greatest(c.last_seen_at, excluded.last_seen_at)
+        WHERE c.last_seen_at IS DISTINCT FROM greatest(c.last_seen_at, excluded.last_seen_at)
+           OR NOT excluded.seen_in <@ c.seen_in
+           OR (c.component_type IS NULL AND excluded.component_type IS NOT NULL)
+        RETURNING xmax = 0 AS inserted
+    )
+    SELECT count(*) FILTER (WHERE u.inserted) INTO v_new FROM upserted AS u;
+    PERFORM monitoring_internal.finish_check('register_components');
+    RETURN v_new;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.register_components() IS 'Internal: registers components seen in health reports, errors and metrics since the last sweep; returns how many are new.';
+
 CREATE FUNCTION monitoring_internal.render_template(p_template text, p_labels jsonb, p_value double precision, p_severity text, p_threshold double precision, p_rule text, p_details jsonb DEFAULT NULL::jsonb) RETURNS text
     LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
@@ -3708,7 +3973,8 @@ BEGIN
     END IF;
     SELECT * INTO v_catalog FROM monitoring_internal.rule_sources() AS s WHERE s.kind = v_kind;
     IF NOT FOUND THEN
-        RETURN QUERY SELECT 'PV501', format('.source.kind must be metric, task, error, queue or health, got %s',
+        RETURN QUERY SELECT 'PV501', format('.source.kind must be one of %s, got %s',
+                                            (SELECT string_agg(s.kind, ', ') FROM monitoring_internal.rule_sources() AS s),
                                             coalesce((v_source -> 'kind')::text, 'nothing'));
         RETURN;
     END IF;
@@ -3840,10 +4106,10 @@ CREATE FUNCTION monitoring_internal.rule_error_hint(p_code text) RETURNS text
     -- Internal: the HINT of each rule error code (docs/error-codes.md).
     SELECT CASE p_code
         WHEN 'PV501' THEN 'A source is an object with "kind" (metric, task, error, queue, health) and that kind''s filters; see docs/rules.md#sources.'
-        WHEN 'PV502' THEN 'Use one of the aggregates the source lists in docs/rules.md#sources, e.g. "avg" for a metric, "failure_ratio" for tasks.'
-        WHEN 'PV503' THEN 'Write durations as Prometheus does: "30s", "5m", "1h30m", "7d" (or a number of seconds); window > 0, for and keep_firing_for >= 0.'
-        WHEN 'PV504' THEN 'thresholds maps low, medium, high and critical (any of them, at least one) to numbers ordered the way the comparison goes; a composite rule names one "severity".'
-        WHEN 'PV505' THEN 'Templates may use {{ $value }}, {{ $threshold }}, {{ $severity }}, {{ $rule }} and {{ $labels.NAME }}; close every {{ with }}.'
+        WHEN 'PV502' THEN 'Use one of the aggregates the source lists in docs/rules.md#sources, e.g. "avg" for a metric, "failure_ratio" for tasks; "duration_percentile" goes with a "quantile" in (0, 1].'
+        WHEN 'PV503' THEN 'Write durations as Prometheus does: "30s", "5m", "1h30m", "7d" (or a number of seconds, or a setting "alert_settings.NAME_minutes"); window > 0, for and keep_firing_for >= 0.'
+        WHEN 'PV504' THEN 'thresholds maps low, medium, high and critical (any of them, at least one) to numbers ordered the way the comparison goes; a composite rule names one "severity"; severity_caps is a list of {"when": {DETAIL: VALUE}, "max": SEVERITY}.'
+        WHEN 'PV505' THEN 'Templates may use {{ $value }}, {{ $threshold }}, {{ $severity }}, {{ $rule }}, {{ $labels.NAME }} and {{ $details.NAME }}; close every {{ with }}.'
         WHEN 'PV506' THEN 'Thresholds are finite numbers such as 80 or 0.05 (no strings, no Infinity, within the double precision range).'
         WHEN 'PV507' THEN 'Give each rule its own name; a file that changes a rule lists it once.'
         WHEN 'PV508' THEN 'all_of / any_of lists conditions: {"rule": NAME} of a rule that exists and is not itself composite, grouped by at least the composite''s group_by, or an inline {source, aggregate, window, comparison, threshold}.'
@@ -4148,7 +4414,10 @@ CREATE FUNCTION monitoring_internal.rule_sources() RETURNS TABLE(kind text, filt
          ARRAY['pending', 'processing', 'oldest_pending_seconds', 'growth', 'completed', 'failed']),
         ('health', ARRAY['component_type', 'component_name', 'status'], ARRAY[]::text[],
          ARRAY['component_type', 'component_name', 'status'],
-         ARRAY['status_seconds', 'unhealthy', 'response_time_ms', 'report_age_seconds', 'consecutive_failures']);
+         ARRAY['status_seconds', 'unhealthy', 'response_time_ms', 'report_age_seconds', 'consecutive_failures']),
+        ('pgvigil', ARRAY[]::text[], ARRAY[]::text[],
+         ARRAY['job'],
+         ARRAY['evaluation_age_seconds', 'failed_job_runs', 'always']);
 $$;
 
 COMMENT ON FUNCTION monitoring_internal.rule_sources() IS 'Internal: the sources a rule can read: their filters, the labels they can group by, and their aggregates.';
@@ -4301,6 +4570,11 @@ BEGIN
             RETURN NEXT format('schedules.%s must be a cron expression such as "* * * * *"', v_key);
         END IF;
     END LOOP;
+    -- Optional (configs written before 0.2 have none): the checks' schedule.
+    v_value := p_document #> '{schedules,watchdog}';
+    IF v_value IS NOT NULL AND (jsonb_typeof(v_value) <> 'string' OR btrim(v_value #>> '{}') = '') THEN
+        RETURN NEXT 'schedules.watchdog must be a cron expression such as "* * * * *"';
+    END IF;
     v_value := p_document #> '{schedules,monitoring_checks_interval_seconds}';
     IF v_value IS NOT NULL AND jsonb_typeof(v_value) <> 'null'
        AND (jsonb_typeof(v_value) <> 'number' OR v_value::text !~ '^[0-9]+$'
@@ -4562,6 +4836,38 @@ BEGIN
                       CASE jsonb_typeof(p_filter -> 'status') WHEN 'array' THEN p_filter -> 'status'
                            ELSE jsonb_build_array(p_filter -> 'status') END))))
         GROUP BY 1;
+
+    ELSIF p_kind = 'pgvigil' AND p_aggregate = 'evaluation_age_seconds' THEN
+        -- Since the last whole evaluation of the rules (worker, pg_cron or
+        -- by hand); no data before the first one.
+        RETURN QUERY
+        SELECT '{}'::jsonb, greatest(extract(epoch FROM p_at - c.last_run_at)::double precision, 0), 1::bigint,
+               jsonb_build_object('last_run_at', c.last_run_at, 'last_source', c.last_source,
+                                  'seconds_since', round(greatest(extract(epoch FROM p_at - c.last_run_at), 0)))
+        FROM monitoring_internal.check_runs AS c
+        WHERE c.check_name = 'alert_rules';
+
+    ELSIF p_kind = 'pgvigil' AND p_aggregate = 'failed_job_runs' THEN
+        -- pgvigil's pg_cron jobs that failed in the window, per job (pg_cron
+        -- keeps the runs in cron.job_run_details; none where it is absent).
+        -- Static text run with EXECUTE only so that the function compiles
+        -- where pg_cron is not installed.
+        IF to_regclass('cron.job_run_details') IS NOT NULL AND to_regclass('cron.job') IS NOT NULL THEN
+            RETURN QUERY EXECUTE
+                $q$SELECT CASE WHEN 'job' = ANY ($3) THEN jsonb_build_object('job', j.jobname) ELSE '{}'::jsonb END,
+                          count(*)::double precision, count(*),
+                          jsonb_build_object('failed_runs', count(*), 'last_failure_at', max(d.start_time),
+                                             'last_message', left((array_agg(d.return_message ORDER BY d.start_time DESC))[1], 500))
+                   FROM cron.job_run_details AS d JOIN cron.job AS j USING (jobid)
+                   WHERE j.jobname LIKE 'pgvigil-%' AND d.status = 'failed'
+                     AND d.start_time > $1 AND d.start_time <= $2
+                   GROUP BY 1$q$
+                USING v_from, p_at, p_group_by;
+        END IF;
+
+    ELSIF p_kind = 'pgvigil' THEN
+        -- always: a condition that always holds (the Watchdog alert).
+        RETURN QUERY SELECT '{}'::jsonb, 1::double precision, 1::bigint, '{}'::jsonb;
     END IF;
 END;
 $_$;
@@ -4894,6 +5200,7 @@ CREATE TABLE monitoring.alerts (
     annotations jsonb,
     fingerprint text,
     breached_at timestamp with time zone,
+    component text,
     CONSTRAINT alerts_resolved_at_check CHECK (((status = 'resolved'::text) = (resolved_at IS NOT NULL))),
     CONSTRAINT alerts_severity_check CHECK ((severity = ANY (ARRAY['low'::text, 'medium'::text, 'high'::text, 'critical'::text]))),
     CONSTRAINT alerts_status_check CHECK ((status = ANY (ARRAY['active'::text, 'acknowledged'::text, 'resolved'::text])))
@@ -4906,6 +5213,8 @@ COMMENT ON COLUMN monitoring.alerts.labels IS 'The alert''s label set: alertname
 COMMENT ON COLUMN monitoring.alerts.fingerprint IS 'Alertmanager''s fingerprint of labels: FNV-1a 64 over the labels sorted by name, name and value each followed by 0xff, as 16 hex digits (monitoring.alert_fingerprint). It follows the labels, so a severity change gives a new one.';
 
 COMMENT ON COLUMN monitoring.alerts.breached_at IS 'When the rule''s condition began to hold (the start of pending); triggered_at - breached_at is the time to detect, at least the rule''s for.';
+
+COMMENT ON COLUMN monitoring.alerts.component IS 'The component the alert is about (its component or component_name label); its registry labels are in labels.';
 
 ALTER TABLE monitoring.alerts ALTER COLUMN alert_id ADD GENERATED ALWAYS AS IDENTITY (
     SEQUENCE NAME monitoring.alerts_alert_id_seq
@@ -4924,7 +5233,7 @@ CREATE TABLE monitoring.audit_log (
     action text NOT NULL,
     subject text,
     details jsonb DEFAULT '{}'::jsonb NOT NULL,
-    CONSTRAINT audit_log_action_check CHECK ((action = ANY (ARRAY['apply_config'::text, 'acknowledge_alert'::text, 'resolve_alert'::text, 'schedule_jobs'::text, 'unschedule_jobs'::text, 'change_alert_rule'::text])))
+    CONSTRAINT audit_log_action_check CHECK ((action = ANY (ARRAY['apply_config'::text, 'acknowledge_alert'::text, 'resolve_alert'::text, 'schedule_jobs'::text, 'unschedule_jobs'::text, 'change_alert_rule'::text, 'change_component'::text])))
 );
 
 COMMENT ON TABLE monitoring.audit_log IS 'Administrative changes, one row each: when (at), who (actor = the session user, the login role that called; acting_role = the role set by SET ROLE in that session, else the session user), what (action: apply_config, acknowledge_alert, resolve_alert, schedule_jobs, unschedule_jobs), on what (subject: alert id, config, pg_cron) and details (config hashes and changed keys; alert note and the name given; job names and schedules). Written by those functions only; kept forever.';
@@ -5448,6 +5757,52 @@ CREATE VIEW monitoring.v_alert_rules AS
 
 COMMENT ON VIEW monitoring.v_alert_rules IS 'The alert rules of the active config, compiled (durations in seconds), with their pending groups and firing alerts now, and whether pgvigil ships them.';
 
+CREATE VIEW monitoring.v_components AS
+ SELECT c.component,
+    c.component_type,
+    c.labels,
+    c.criticality,
+    c.depends_on,
+    c.description,
+    h.status AS health_status,
+    h.status_since AS health_status_since,
+    h.failure_reason,
+    h.response_time_ms,
+    GREATEST(c.last_seen_at, h.last_check_at) AS last_report_at,
+    COALESCE(a.open_alerts, (0)::bigint) AS open_alerts,
+    a.top_severity,
+    c.seen_in,
+    c.first_seen_at,
+    c.updated_at
+   FROM ((monitoring.components c
+     LEFT JOIN LATERAL ( SELECT s.status,
+            s.status_since,
+            s.failure_reason,
+            s.response_time_ms,
+            s.last_check_at
+           FROM monitoring.system_health s
+          WHERE (s.component_name = c.component)
+          ORDER BY
+                CASE s.status
+                    WHEN 'unhealthy'::text THEN 0
+                    WHEN 'degraded'::text THEN 1
+                    ELSE 2
+                END, s.last_check_at DESC
+         LIMIT 1) h ON (true))
+     LEFT JOIN LATERAL ( SELECT count(*) AS open_alerts,
+            (array_agg(x.severity ORDER BY
+                CASE x.severity
+                    WHEN 'critical'::text THEN 0
+                    WHEN 'high'::text THEN 1
+                    WHEN 'medium'::text THEN 2
+                    ELSE 3
+                END))[1] AS top_severity
+           FROM monitoring.alerts x
+          WHERE ((x.component = c.component) AND (x.resolved_at IS NULL))) a ON (true))
+  ORDER BY c.component;
+
+COMMENT ON VIEW monitoring.v_components IS 'Registered components: type, labels, criticality, depends_on, current health, open alerts and their top severity, last report.';
+
 CREATE VIEW monitoring.v_error_summary AS
  SELECT date_bin('01:00:00'::interval, e.occurred_at, '2000-01-01 00:00:00+00'::timestamp with time zone) AS "time",
     e.component,
@@ -5858,6 +6213,9 @@ ALTER TABLE ONLY monitoring.alerts
 ALTER TABLE ONLY monitoring.audit_log
     ADD CONSTRAINT audit_log_pkey PRIMARY KEY (id);
 
+ALTER TABLE ONLY monitoring.components
+    ADD CONSTRAINT components_pkey PRIMARY KEY (component);
+
 ALTER TABLE ONLY monitoring.config
     ADD CONSTRAINT config_pkey PRIMARY KEY (config_id);
 
@@ -6051,6 +6409,9 @@ GRANT ALL ON FUNCTION monitoring.check_queue_backlog_alerts() TO pgvigil_admin;
 REVOKE ALL ON FUNCTION monitoring.check_system_health_alerts() FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.check_system_health_alerts() TO pgvigil_admin;
 
+REVOKE ALL ON FUNCTION monitoring.check_watchdog(p_source text) FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.check_watchdog(p_source text) TO pgvigil_admin;
+
 REVOKE ALL ON FUNCTION monitoring.cleanup_old_monitoring_data(p_lock_timeout_ms integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.cleanup_old_monitoring_data(p_lock_timeout_ms integer) TO pgvigil_admin;
 
@@ -6062,6 +6423,9 @@ GRANT ALL ON FUNCTION monitoring.confirm_metric_copy(p_first_event_time timestam
 
 REVOKE ALL ON FUNCTION monitoring.delete_alert_rule(p_rule_name text) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.delete_alert_rule(p_rule_name text) TO pgvigil_admin;
+
+REVOKE ALL ON FUNCTION monitoring.delete_component(p_component text) FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.delete_component(p_component text) TO pgvigil_admin;
 
 REVOKE ALL ON FUNCTION monitoring.detach_expired_partition(p_table_name text, p_partition_name text, p_lock_timeout_ms integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.detach_expired_partition(p_table_name text, p_partition_name text, p_lock_timeout_ms integer) TO pgvigil_admin;
@@ -6104,6 +6468,11 @@ GRANT ALL ON FUNCTION monitoring.purge_cron_history() TO pgvigil_admin;
 
 REVOKE ALL ON FUNCTION monitoring.put_alert_rule(p_rule jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.put_alert_rule(p_rule jsonb) TO pgvigil_admin;
+
+GRANT SELECT ON TABLE monitoring.components TO pgvigil_admin;
+
+REVOKE ALL ON FUNCTION monitoring.put_component(p_component text, p_settings jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.put_component(p_component text, p_settings jsonb) TO pgvigil_admin;
 
 REVOKE ALL ON FUNCTION monitoring.record_error(p_task_id text, p_error_type text, p_severity text, p_message text, p_component text, p_stack_trace text, p_context jsonb, p_event_time timestamp with time zone) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.record_error(p_task_id text, p_error_type text, p_severity text, p_message text, p_component text, p_stack_trace text, p_context jsonb, p_event_time timestamp with time zone) TO pgvigil_writer;
@@ -6201,6 +6570,8 @@ GRANT SELECT ON TABLE monitoring.alert_rules TO pgvigil_admin;
 
 REVOKE ALL ON FUNCTION monitoring_internal.compiled_rules(p_document jsonb) FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION monitoring_internal.component_error_hint(p_code text) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION monitoring_internal.config_changed_keys(p_old jsonb, p_new jsonb) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.config_merge(p_base jsonb, p_overlay jsonb) FROM PUBLIC;
@@ -6246,6 +6617,8 @@ REVOKE ALL ON FUNCTION monitoring_internal.performance_minute_aggregate(p_from t
 REVOKE ALL ON FUNCTION monitoring_internal.raise_rule_alert(p_rule monitoring.alert_rules, p_group_labels jsonb, p_no_data boolean, p_severity text, p_value double precision, p_threshold double precision, p_breached_since timestamp with time zone, p_source text, p_details jsonb) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.record_task_starts(p_task_ids text[], p_task_types text[], p_worker_ids text[], p_input_sizes bigint[], p_metadata jsonb[], p_start_times timestamp with time zone[], p_statuses text[], p_output_sizes bigint[], p_step_timings jsonb[], p_end_times timestamp with time zone[]) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.register_components() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.render_template(p_template text, p_labels jsonb, p_value double precision, p_severity text, p_threshold double precision, p_rule text, p_details jsonb) FROM PUBLIC;
 
@@ -6352,6 +6725,9 @@ GRANT SELECT ON TABLE monitoring.v_alert_history TO pgvigil_admin;
 
 GRANT SELECT ON TABLE monitoring.v_alert_rules TO pgvigil_reader;
 GRANT SELECT ON TABLE monitoring.v_alert_rules TO pgvigil_admin;
+
+GRANT SELECT ON TABLE monitoring.v_components TO pgvigil_reader;
+GRANT SELECT ON TABLE monitoring.v_components TO pgvigil_admin;
 
 GRANT SELECT ON TABLE monitoring.v_error_summary TO pgvigil_reader;
 GRANT SELECT ON TABLE monitoring.v_error_summary TO pgvigil_admin;

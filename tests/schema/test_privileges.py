@@ -79,6 +79,9 @@ ADMIN_ONLY_ROUTINES = {
     "put_alert_rule",
     "set_alert_rule_enabled",
     "delete_alert_rule",
+    "check_watchdog",
+    "put_component",
+    "delete_component",
 }
 # pgvigil's bookkeeping: how far ingest, rollups, checks and migrate got.
 INTERNAL_TABLES = {

@@ -20,6 +20,7 @@ VIEWS = [
     "v_active_alerts",
     "v_alert_history",
     "v_alert_rules",
+    "v_components",
     "v_error_summary",
     "v_performance_history",
     "v_performance_trends",
@@ -149,6 +150,9 @@ def test_v_alert_rules_lists_the_shipped_rules_on_an_empty_database(conn: Conn) 
     assert found == [
         {"rule_name": name, "shipped": True, "pending_groups": 0, "firing_alerts": 0}
         for name in (
+            "PgvigilEvaluationStalled",
+            "PgvigilJobFailing",
+            "Watchdog",
             "component_health",
             "cpu_usage_high",
             "disk_usage_high",

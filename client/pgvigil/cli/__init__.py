@@ -8,7 +8,18 @@ from collections.abc import Sequence
 
 import psycopg
 
-from pgvigil.cli import alerts, cluster, collect, config, dashboard, demo, jobs, rules, schema
+from pgvigil.cli import (
+    alerts,
+    cluster,
+    collect,
+    components,
+    config,
+    dashboard,
+    demo,
+    jobs,
+    rules,
+    schema,
+)
 from pgvigil.cli.common import add_global_options, global_options_parent, resolve_database
 from pgvigil.db.cluster import ClusterError
 from pgvigil.errors import PgvigilError, from_psycopg
@@ -31,7 +42,7 @@ Run "pgvigil COMMAND --help" for the options of a command.
 """
 
 # The command groups, in the order their commands are listed in the help.
-_GROUPS = (cluster, schema, config, rules, jobs, alerts, dashboard, collect, demo)
+_GROUPS = (cluster, schema, config, rules, components, jobs, alerts, dashboard, collect, demo)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -433,3 +433,14 @@ LISTEN pgvigil_evaluate
 
 -- name: worker_evaluate_rules
 SELECT rule_name, groups, pending, firing, transitions FROM monitoring.evaluate_alert_rules(%s)
+-- name: list_components
+SELECT component, component_type, labels, criticality, depends_on, health_status, open_alerts,
+       top_severity, last_report_at, description
+FROM monitoring.v_components ORDER BY component
+
+-- name: put_component
+SELECT (monitoring.put_component(%s, %s)).component
+
+-- name: delete_component
+SELECT monitoring.delete_component(%s)
+

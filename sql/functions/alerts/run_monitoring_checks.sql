@@ -22,6 +22,14 @@ BEGIN
     END IF;
     PERFORM set_config('pgvigil.check_source', p_source, true);
 
+    -- Components seen since the last run join the registry first, so that
+    -- the alerts below carry the labels admins gave them.
+    v_started := clock_timestamp();
+    check_name := 'register_components';
+    alerts := monitoring_internal.register_components();
+    duration_ms := extract(epoch FROM clock_timestamp() - v_started) * 1000;
+    RETURN NEXT;
+
     v_started := clock_timestamp();
     check_name := 'check_error_rate_alerts';
     alerts := monitoring.check_error_rate_alerts();
@@ -65,4 +73,4 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION monitoring.run_monitoring_checks(text) IS
-    'Runs all alert checks, the alert rules (evaluate_alert_rules) and resolve_resolved_alerts() in one transaction; one row per check with its duration in ms and alerts: for a check, the alerts it raised or updated; for evaluate_alert_rules, the alerts firing; for resolve_resolved_alerts, the alerts it resolved. Skips (no rows) when another run holds the lock.';
+    'Registers components seen since the last run (register_components: alerts = components new), runs all alert checks, the alert rules (evaluate_alert_rules) and resolve_resolved_alerts() in one transaction; one row per check with its duration in ms and alerts: for a check, the alerts it raised or updated; for evaluate_alert_rules, the alerts firing; for resolve_resolved_alerts, the alerts it resolved. Skips (no rows) when another run holds the lock.';

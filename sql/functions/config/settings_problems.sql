@@ -115,6 +115,11 @@ BEGIN
             RETURN NEXT format('schedules.%s must be a cron expression such as "* * * * *"', v_key);
         END IF;
     END LOOP;
+    -- Optional (configs written before 0.2 have none): the checks' schedule.
+    v_value := p_document #> '{schedules,watchdog}';
+    IF v_value IS NOT NULL AND (jsonb_typeof(v_value) <> 'string' OR btrim(v_value #>> '{}') = '') THEN
+        RETURN NEXT 'schedules.watchdog must be a cron expression such as "* * * * *"';
+    END IF;
     v_value := p_document #> '{schedules,monitoring_checks_interval_seconds}';
     IF v_value IS NOT NULL AND jsonb_typeof(v_value) <> 'null'
        AND (jsonb_typeof(v_value) <> 'number' OR v_value::text !~ '^[0-9]+$'

@@ -13,6 +13,13 @@ AS $$
            monitoring_internal.config_value('{schedules,monitoring_checks}') #>> '{}',
            format('SELECT * FROM monitoring.run_monitoring_checks(%L)', p_runner)
     UNION ALL
+    -- Its own job, so that it still runs when the checks job fails; on the
+    -- checks' schedule unless the config gives it one.
+    SELECT 'pgvigil-watchdog',
+           coalesce((SELECT c.document #>> '{schedules,watchdog}' FROM monitoring.config AS c),
+                    monitoring_internal.config_value('{schedules,monitoring_checks}') #>> '{}'),
+           format('SELECT * FROM monitoring.check_watchdog(%L)', p_runner)
+    UNION ALL
     SELECT 'pgvigil-rollups',
            monitoring_internal.config_value('{schedules,rollups}') #>> '{}',
            'CALL monitoring.refresh_rollups()'

@@ -39,6 +39,12 @@ BEGIN
     v_sources := v_rules || ARRAY(SELECT x.c ->> 'rule' FROM monitoring.alert_rules AS r,
                                          jsonb_array_elements(r.conditions) AS x (c)
                                   WHERE r.rule_name = ANY (v_rules) AND x.c ? 'rule');
+    PERFORM set_config('pgvigil.check_source', p_source, true);
+    IF p_only IS NULL THEN
+        -- A whole evaluation, recorded first (it commits or rolls back with
+        -- the rest): PgvigilEvaluationStalled, evaluated below, reads it.
+        PERFORM monitoring_internal.finish_check('alert_rules');
+    END IF;
     DELETE FROM monitoring_internal.evaluation_values;
     INSERT INTO monitoring_internal.evaluation_values (source_key, group_key, group_labels, value, samples, details)
     SELECT k.source_key, md5(v.group_labels::text), v.group_labels, v.value, v.samples, v.details
@@ -126,11 +132,7 @@ BEGIN
                                        to_jsonb(coalesce((v_transitions ->> d.rule_name)::integer, 0) + 1));
         END IF;
     END LOOP;
-    PERFORM set_config('pgvigil.check_source', p_source, true);
-    IF p_only IS NULL THEN
-        -- A whole evaluation (the watchdog reads when the last one ran).
-        PERFORM monitoring_internal.finish_check('alert_rules');
-    END IF;
+
 
     RETURN QUERY
     SELECT r.rule_name,

@@ -17,7 +17,8 @@ AS $$
 -- (the open alert of its alert_key): value, last seen, and severity raised or
 -- lowered in place with an alert_events row. Labels: alertname (the rule;
 -- DatasourceNoData with rulename for a group without data), the group's
--- labels, severity and the rule's labels, rendered; annotations rendered
+-- labels, severity and the rule's labels, rendered, over the labels of the
+-- component it is about (monitoring.components); annotations rendered
 -- the same way. alert_key = rule:group values, the readable identity.
 -- details: what the source knows of the group (p_details; kept from the
 -- last evaluation that had data when this one has none) and the group.
@@ -29,6 +30,7 @@ DECLARE
                           SELECT p_group_labels ->> CASE WHEN g LIKE 'tags.%' THEN substr(g, 6) ELSE g END
                           FROM unnest(p_rule.group_by) WITH ORDINALITY AS x (g, n) ORDER BY n), '/'), ''), 'all');
     v_alert_key text := p_rule.rule_name || CASE WHEN p_no_data THEN ':nodata:' ELSE ':' END || v_subject;
+    v_component text := coalesce(p_group_labels ->> 'component', p_group_labels ->> 'component_name');
     v_labels jsonb;
     v_annotations jsonb;
     v_title text;
@@ -36,7 +38,9 @@ DECLARE
     v_previous text;
     v_alert_id bigint;
 BEGIN
-    v_labels := p_group_labels
+    -- The component's registry labels first: the group's and the rule's win.
+    v_labels := coalesce((SELECT c.labels FROM monitoring.components AS c WHERE c.component = v_component), '{}')
+        || p_group_labels
         || (SELECT coalesce(jsonb_object_agg(l.key, monitoring_internal.render_template(
                        l.value #>> '{}', p_group_labels, p_value, p_severity, p_threshold, p_rule.rule_name,
                        p_details)), '{}')
@@ -64,11 +68,11 @@ BEGIN
     IF NOT FOUND THEN
         INSERT INTO monitoring.alerts
             (alert_key, alert_type, subject, severity, title, message, current_value, threshold_value,
-             details, triggered_by, rule_name, labels, annotations, fingerprint, breached_at)
+             details, triggered_by, rule_name, labels, annotations, fingerprint, breached_at, component)
         VALUES (v_alert_key, p_rule.rule_name, v_subject, p_severity, v_title, v_message, p_value, p_threshold,
                 coalesce(p_details, '{}') || jsonb_build_object('group', p_group_labels), p_source, p_rule.rule_name,
                 v_labels, v_annotations,
-                monitoring.alert_fingerprint(v_labels), coalesce(p_breached_since, now()))
+                monitoring.alert_fingerprint(v_labels), coalesce(p_breached_since, now()), v_component)
         RETURNING alert_id INTO v_alert_id;
         INSERT INTO monitoring.alert_events (alert_id, event_type, severity, current_value, actor)
         VALUES (v_alert_id, 'triggered', p_severity, p_value, p_source);
@@ -81,7 +85,7 @@ BEGIN
         last_seen_at = now(), occurrence_count = a.occurrence_count + 1,
         details = CASE WHEN p_details IS NULL THEN a.details
                        ELSE p_details || jsonb_build_object('group', p_group_labels) END,
-        rule_name = p_rule.rule_name, labels = v_labels, annotations = v_annotations,
+        rule_name = p_rule.rule_name, labels = v_labels, annotations = v_annotations, component = v_component,
         fingerprint = CASE WHEN a.labels IS DISTINCT FROM v_labels THEN monitoring.alert_fingerprint(v_labels)
                            ELSE a.fingerprint END
     WHERE a.alert_id = v_alert_id;

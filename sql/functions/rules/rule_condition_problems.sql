@@ -30,7 +30,8 @@ BEGIN
     END IF;
     SELECT * INTO v_catalog FROM monitoring_internal.rule_sources() AS s WHERE s.kind = v_kind;
     IF NOT FOUND THEN
-        RETURN QUERY SELECT 'PV501', format('.source.kind must be metric, task, error, queue or health, got %s',
+        RETURN QUERY SELECT 'PV501', format('.source.kind must be one of %s, got %s',
+                                            (SELECT string_agg(s.kind, ', ') FROM monitoring_internal.rule_sources() AS s),
                                             coalesce((v_source -> 'kind')::text, 'nothing'));
         RETURN;
     END IF;

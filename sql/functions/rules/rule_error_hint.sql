@@ -7,10 +7,10 @@ AS $$
     -- Internal: the HINT of each rule error code (docs/error-codes.md).
     SELECT CASE p_code
         WHEN 'PV501' THEN 'A source is an object with "kind" (metric, task, error, queue, health) and that kind''s filters; see docs/rules.md#sources.'
-        WHEN 'PV502' THEN 'Use one of the aggregates the source lists in docs/rules.md#sources, e.g. "avg" for a metric, "failure_ratio" for tasks.'
-        WHEN 'PV503' THEN 'Write durations as Prometheus does: "30s", "5m", "1h30m", "7d" (or a number of seconds); window > 0, for and keep_firing_for >= 0.'
-        WHEN 'PV504' THEN 'thresholds maps low, medium, high and critical (any of them, at least one) to numbers ordered the way the comparison goes; a composite rule names one "severity".'
-        WHEN 'PV505' THEN 'Templates may use {{ $value }}, {{ $threshold }}, {{ $severity }}, {{ $rule }} and {{ $labels.NAME }}; close every {{ with }}.'
+        WHEN 'PV502' THEN 'Use one of the aggregates the source lists in docs/rules.md#sources, e.g. "avg" for a metric, "failure_ratio" for tasks; "duration_percentile" goes with a "quantile" in (0, 1].'
+        WHEN 'PV503' THEN 'Write durations as Prometheus does: "30s", "5m", "1h30m", "7d" (or a number of seconds, or a setting "alert_settings.NAME_minutes"); window > 0, for and keep_firing_for >= 0.'
+        WHEN 'PV504' THEN 'thresholds maps low, medium, high and critical (any of them, at least one) to numbers ordered the way the comparison goes; a composite rule names one "severity"; severity_caps is a list of {"when": {DETAIL: VALUE}, "max": SEVERITY}.'
+        WHEN 'PV505' THEN 'Templates may use {{ $value }}, {{ $threshold }}, {{ $severity }}, {{ $rule }}, {{ $labels.NAME }} and {{ $details.NAME }}; close every {{ with }}.'
         WHEN 'PV506' THEN 'Thresholds are finite numbers such as 80 or 0.05 (no strings, no Infinity, within the double precision range).'
         WHEN 'PV507' THEN 'Give each rule its own name; a file that changes a rule lists it once.'
         WHEN 'PV508' THEN 'all_of / any_of lists conditions: {"rule": NAME} of a rule that exists and is not itself composite, grouped by at least the composite''s group_by, or an inline {source, aggregate, window, comparison, threshold}.'

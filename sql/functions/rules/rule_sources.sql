@@ -24,7 +24,10 @@ AS $$
          ARRAY['pending', 'processing', 'oldest_pending_seconds', 'growth', 'completed', 'failed']),
         ('health', ARRAY['component_type', 'component_name', 'status'], ARRAY[]::text[],
          ARRAY['component_type', 'component_name', 'status'],
-         ARRAY['status_seconds', 'unhealthy', 'response_time_ms', 'report_age_seconds', 'consecutive_failures']);
+         ARRAY['status_seconds', 'unhealthy', 'response_time_ms', 'report_age_seconds', 'consecutive_failures']),
+        ('pgvigil', ARRAY[]::text[], ARRAY[]::text[],
+         ARRAY['job'],
+         ARRAY['evaluation_age_seconds', 'failed_job_runs', 'always']);
 $$;
 COMMENT ON FUNCTION monitoring_internal.rule_sources() IS
     'Internal: the sources a rule can read: their filters, the labels they can group by, and their aggregates.';

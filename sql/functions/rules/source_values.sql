@@ -213,6 +213,38 @@ BEGIN
                       CASE jsonb_typeof(p_filter -> 'status') WHEN 'array' THEN p_filter -> 'status'
                            ELSE jsonb_build_array(p_filter -> 'status') END))))
         GROUP BY 1;
+
+    ELSIF p_kind = 'pgvigil' AND p_aggregate = 'evaluation_age_seconds' THEN
+        -- Since the last whole evaluation of the rules (worker, pg_cron or
+        -- by hand); no data before the first one.
+        RETURN QUERY
+        SELECT '{}'::jsonb, greatest(extract(epoch FROM p_at - c.last_run_at)::double precision, 0), 1::bigint,
+               jsonb_build_object('last_run_at', c.last_run_at, 'last_source', c.last_source,
+                                  'seconds_since', round(greatest(extract(epoch FROM p_at - c.last_run_at), 0)))
+        FROM monitoring_internal.check_runs AS c
+        WHERE c.check_name = 'alert_rules';
+
+    ELSIF p_kind = 'pgvigil' AND p_aggregate = 'failed_job_runs' THEN
+        -- pgvigil's pg_cron jobs that failed in the window, per job (pg_cron
+        -- keeps the runs in cron.job_run_details; none where it is absent).
+        -- Static text run with EXECUTE only so that the function compiles
+        -- where pg_cron is not installed.
+        IF to_regclass('cron.job_run_details') IS NOT NULL AND to_regclass('cron.job') IS NOT NULL THEN
+            RETURN QUERY EXECUTE
+                $q$SELECT CASE WHEN 'job' = ANY ($3) THEN jsonb_build_object('job', j.jobname) ELSE '{}'::jsonb END,
+                          count(*)::double precision, count(*),
+                          jsonb_build_object('failed_runs', count(*), 'last_failure_at', max(d.start_time),
+                                             'last_message', left((array_agg(d.return_message ORDER BY d.start_time DESC))[1], 500))
+                   FROM cron.job_run_details AS d JOIN cron.job AS j USING (jobid)
+                   WHERE j.jobname LIKE 'pgvigil-%' AND d.status = 'failed'
+                     AND d.start_time > $1 AND d.start_time <= $2
+                   GROUP BY 1$q$
+                USING v_from, p_at, p_group_by;
+        END IF;
+
+    ELSIF p_kind = 'pgvigil' THEN
+        -- always: a condition that always holds (the Watchdog alert).
+        RETURN QUERY SELECT '{}'::jsonb, 1::double precision, 1::bigint, '{}'::jsonb;
     END IF;
 END;
 $$;
