@@ -527,3 +527,38 @@ def test_an_evaluation_skips_while_another_holds_the_lock(dsn, conn):
         holder.execute("SELECT pg_advisory_xact_lock(hashtext('pgvigil.monitoring_checks'))")
         assert evaluate(conn) == {}
     assert "load_high" in evaluate(conn)
+
+
+def test_a_long_window_reads_the_minute_rollups(conn):
+    # 90 samples, one a minute, 1 to 90, on two components; rolled up.
+    conn.execute(
+        "SELECT count(monitoring.record_performance_metric('latency', 'gauge', i, 'ms', c, NULL,"
+        " now() - make_interval(mins => 91 - i) + interval '20 seconds'))"
+        " FROM generate_series(1, 90) AS i, (VALUES ('api'), ('db')) AS x (c)"
+    )
+    conn.execute("CALL monitoring.refresh_rollups()")
+    rule = gauge_rule("latency_2h", source={"kind": "metric", "metric_name": "latency"},
+                      window="2h", thresholds={"low": 0})  # fmt: skip
+
+    def measured(aggregate: str, **source: Any) -> dict[str, float]:
+        tested = rows(
+            conn,
+            "SELECT group_labels, value FROM monitoring.test_alert_rule(%s)",
+            (Jsonb({**rule, "aggregate": aggregate, "source": {**rule["source"], **source}}),),
+        )
+        return {r["group_labels"]["component"]: r["value"] for r in tested}
+
+    assert measured("count") == {"api": 90, "db": 90}
+    assert measured("avg") == {"api": pytest.approx(45.5), "db": pytest.approx(45.5)}
+    assert measured("max") == {"api": 90, "db": 90}
+    assert measured("sum", component="db") == {"db": 4095}
+    # With the raw samples of the rolled-up minutes gone, as retention drops
+    # them long before the rollups, the window still sees them...
+    conn.execute(
+        "DELETE FROM monitoring.performance_monitoring WHERE recorded_at < now() - interval '10 minutes'"
+    )
+    assert measured("count") == {"api": 90, "db": 90}
+    assert measured("min") == {"api": 1, "db": 1}
+    # ...where a percentile (not in the minute rollups' sums) reads what is
+    # left of them: the last 10 samples, 81 to 90.
+    assert measured("p50") == {"api": pytest.approx(85.5), "db": pytest.approx(85.5)}
