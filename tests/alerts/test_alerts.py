@@ -4,7 +4,7 @@ Each alert type (error_rate, slow_processing, task_failure_rate, stuck_tasks,
 component_health, queue_backlog) fires with the right severity, subject and
 title; re-running updates the same alert; severity changes, acknowledgement,
 manual and automatic resolution are kept in alert_events; thresholds come
-from the active config; concurrent runs neither block each other nor
+from the active config; concurrent runs wait at most 5 s for each other and never
 duplicate alerts.
 
 Every call below runs in its own transaction (autocommit) unless a test opens
@@ -333,7 +333,7 @@ def test_run_monitoring_checks_reports_every_check(conn: Conn) -> None:
     queue_sample(conn, "q", 60, 10)
     result = conn.execute("SELECT * FROM monitoring.run_monitoring_checks()").fetchall()
     assert [r[0] for r in result] == CHECK_NAMES
-    assert [r[1] for r in result] == [1, 1, 0, 1, 0, 0]
+    assert [r[1] for r in result] == [1, 1, 1, 0, 1, 0, 0]  # api registered first
     assert all(r[2] >= 0 for r in result)
     checks = dict(
         conn.execute(
@@ -350,6 +350,7 @@ def test_run_monitoring_checks_reports_every_check(conn: Conn) -> None:
             "component_health",
             "queue_backlog",
             "alert_rules",  # evaluate_alert_rules(): the rules' evaluation
+            "register_components",
         )
     }
 
@@ -581,7 +582,7 @@ def test_processing_thresholds_and_min_tasks_come_from_the_config(conn: Conn) ->
 # --- concurrency ---------------------------------------------------------------------------
 
 
-def test_concurrent_runs_skip_instead_of_blocking_or_duplicating(
+def test_concurrent_runs_wait_briefly_then_skip_without_duplicating(
     conn: Conn, module_dsn: str
 ) -> None:
     add_errors(conn, "api", 30)
@@ -591,11 +592,15 @@ def test_concurrent_runs_skip_instead_of_blocking_or_duplicating(
         second.commit()
         ran = first.execute("SELECT * FROM monitoring.run_monitoring_checks('first')").fetchall()
         assert [r[0] for r in ran] == CHECK_NAMES
-        # first's transaction is still open and holds the checks' lock.
+        # first's transaction is still open and holds the checks' lock: the
+        # second run waits 5 s for it (a watchdog or worker evaluation would
+        # be done by then), then skips.
+        started = time.monotonic()
         skipped = second.execute(
             "SELECT * FROM monitoring.run_monitoring_checks('second')"
         ).fetchall()
         assert skipped == []
+        assert time.monotonic() - started >= 4.5
         second.commit()
         first.commit()
     found = alerts(conn)

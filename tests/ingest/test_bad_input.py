@@ -361,6 +361,20 @@ CASES = [
     ("PV509", None, "SELECT monitoring.put_alert_rule('[]')", "rule-not-an-object"),
     ("PV510", None, "SELECT monitoring.delete_alert_rule('nope')", "rule-unknown"),
     ("PV511", None, "SELECT monitoring.delete_alert_rule('cpu_usage_high')", "rule-shipped"),
+    # PV521-PV523: the component registry (every case: tests/rules/test_components.py).
+    (
+        "PV521",
+        None,
+        "SELECT monitoring.put_component('api', '{\"criticality\": \"urgent\"}')",
+        "component-bad-setting",
+    ),
+    ("PV522", None, "SELECT monitoring.delete_component('nowhere')", "component-unknown"),
+    (
+        "PV523",
+        "SELECT monitoring.put_component('api', '{}')",
+        "SELECT monitoring.put_component('api', '{\"depends_on\": [\"api\"]}')",
+        "component-cycle",
+    ),
     ("PV401", None, "SELECT * FROM monitoring.schedule_jobs()", "schedule-jobs-without-pg-cron"),
 ]
 

@@ -1727,9 +1727,9 @@ CREATE FUNCTION monitoring.run_monitoring_checks(p_source text DEFAULT 'manual':
     AS $$
 -- Runs every check, then resolves what cleared, in one transaction. p_source
 -- (pg_cron, scheduler, manual...) is recorded on the alerts it raises. If
--- another run holds the lock (pg_cron replaying missed minutes while a DBA
--- runs it by hand) this one returns no rows instead of queueing; on a
--- standby it does nothing.
+-- another run keeps the lock for 5 s (pg_cron replaying missed minutes
+-- while a DBA runs it by hand) this one returns no rows instead of
+-- queueing; on a standby it does nothing.
 DECLARE
     v_started timestamptz;
 BEGIN
@@ -1737,7 +1737,9 @@ BEGIN
         RETURN;
     END IF;
     PERFORM monitoring_internal.assert_text('source', p_source, 200);
-    IF NOT pg_try_advisory_xact_lock(hashtext('pgvigil.monitoring_checks')) THEN
+    -- Waits up to 5 s for the lock: the watchdog job (due the same minute)
+    -- and a worker's evaluation hold it for moments only.
+    IF NOT monitoring_internal.wait_for_checks_lock(5) THEN
         RAISE NOTICE 'pgvigil: monitoring checks already running in another session; skipped';
         RETURN;
     END IF;
@@ -1794,7 +1796,7 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION monitoring.run_monitoring_checks(p_source text) IS 'Registers components seen since the last run (register_components: alerts = components new), runs all alert checks, the alert rules (evaluate_alert_rules) and resolve_resolved_alerts() in one transaction; one row per check with its duration in ms and alerts: for a check, the alerts it raised or updated; for evaluate_alert_rules, the alerts firing; for resolve_resolved_alerts, the alerts it resolved. Skips (no rows) when another run holds the lock.';
+COMMENT ON FUNCTION monitoring.run_monitoring_checks(p_source text) IS 'Registers components seen since the last run (register_components: alerts = components new), runs all alert checks, the alert rules (evaluate_alert_rules) and resolve_resolved_alerts() in one transaction; one row per check with its duration in ms and alerts: for a check, the alerts it raised or updated; for evaluate_alert_rules, the alerts firing; for resolve_resolved_alerts, the alerts it resolved. Skips (no rows) when another run keeps the lock for 5 s.';
 
 CREATE FUNCTION monitoring.run_partition_maintenance() RETURNS TABLE(table_name text, partitions_created integer, rows_moved_from_default bigint)
     LANGUAGE plpgsql SECURITY DEFINER
@@ -5150,6 +5152,34 @@ $$;
 
 COMMENT ON FUNCTION monitoring_internal.value_sketch_value(p_key integer) IS 'Internal: the value (within 2%) that a value_sketch bucket key of monitoring_internal.value_sketch_key() stands for; 0 for key 0.';
 
+CREATE FUNCTION monitoring_internal.wait_for_checks_lock(p_seconds integer) RETURNS boolean
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Internal: takes the checks' transaction-scoped advisory lock, waiting up
+-- to p_seconds for a holder to finish; false if it did not. The other
+-- evaluators (the worker, the watchdog) only try: they run again in
+-- seconds, and must not stall pg_cron behind them.
+DECLARE
+    v_lock_timeout text := current_setting('lock_timeout');
+BEGIN
+    IF pg_try_advisory_xact_lock(hashtext('pgvigil.monitoring_checks')) THEN
+        RETURN true;
+    END IF;
+    PERFORM set_config('lock_timeout', (p_seconds * 1000)::text, true);
+    BEGIN
+        PERFORM pg_advisory_xact_lock(hashtext('pgvigil.monitoring_checks'));
+    EXCEPTION WHEN lock_not_available THEN
+        PERFORM set_config('lock_timeout', v_lock_timeout, true);
+        RETURN false;
+    END;
+    PERFORM set_config('lock_timeout', v_lock_timeout, true);
+    RETURN true;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.wait_for_checks_lock(p_seconds integer) IS 'Internal: the checks'' advisory lock for the transaction, waiting up to p_seconds; false when another session kept it.';
+
 CREATE FUNCTION monitoring_internal.write_audit_log(p_action text, p_subject text, p_details jsonb) RETURNS void
     LANGUAGE plpgsql
     AS $$
@@ -6707,6 +6737,8 @@ REVOKE ALL ON FUNCTION monitoring_internal.top_severity(p_thresholds jsonb) FROM
 REVOKE ALL ON FUNCTION monitoring_internal.value_sketch_key(p_value double precision) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.value_sketch_value(p_key integer) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.wait_for_checks_lock(p_seconds integer) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.write_audit_log(p_action text, p_subject text, p_details jsonb) FROM PUBLIC;
 

@@ -6,9 +6,9 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 -- Runs every check, then resolves what cleared, in one transaction. p_source
 -- (pg_cron, scheduler, manual...) is recorded on the alerts it raises. If
--- another run holds the lock (pg_cron replaying missed minutes while a DBA
--- runs it by hand) this one returns no rows instead of queueing; on a
--- standby it does nothing.
+-- another run keeps the lock for 5 s (pg_cron replaying missed minutes
+-- while a DBA runs it by hand) this one returns no rows instead of
+-- queueing; on a standby it does nothing.
 DECLARE
     v_started timestamptz;
 BEGIN
@@ -16,7 +16,9 @@ BEGIN
         RETURN;
     END IF;
     PERFORM monitoring_internal.assert_text('source', p_source, 200);
-    IF NOT pg_try_advisory_xact_lock(hashtext('pgvigil.monitoring_checks')) THEN
+    -- Waits up to 5 s for the lock: the watchdog job (due the same minute)
+    -- and a worker's evaluation hold it for moments only.
+    IF NOT monitoring_internal.wait_for_checks_lock(5) THEN
         RAISE NOTICE 'pgvigil: monitoring checks already running in another session; skipped';
         RETURN;
     END IF;
@@ -73,4 +75,4 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION monitoring.run_monitoring_checks(text) IS
-    'Registers components seen since the last run (register_components: alerts = components new), runs all alert checks, the alert rules (evaluate_alert_rules) and resolve_resolved_alerts() in one transaction; one row per check with its duration in ms and alerts: for a check, the alerts it raised or updated; for evaluate_alert_rules, the alerts firing; for resolve_resolved_alerts, the alerts it resolved. Skips (no rows) when another run holds the lock.';
+    'Registers components seen since the last run (register_components: alerts = components new), runs all alert checks, the alert rules (evaluate_alert_rules) and resolve_resolved_alerts() in one transaction; one row per check with its duration in ms and alerts: for a check, the alerts it raised or updated; for evaluate_alert_rules, the alerts firing; for resolve_resolved_alerts, the alerts it resolved. Skips (no rows) when another run keeps the lock for 5 s.';
