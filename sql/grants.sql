@@ -53,6 +53,7 @@ DECLARE
         ['run_monitoring_checks', 'pgvigil_admin'],
         ['evaluate_alert_rules', 'pgvigil_admin'],
         ['check_watchdog', 'pgvigil_admin'],
+        ['test_route', 'pgvigil_admin'],
         ['test_alert_rule', 'pgvigil_admin'],
         ['put_alert_rule', 'pgvigil_admin'],
         ['set_alert_rule_enabled', 'pgvigil_admin'],

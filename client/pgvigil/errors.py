@@ -33,6 +33,13 @@ __all__ = [
     "InvalidComponentError",
     "UnknownComponentError",
     "ComponentDependencyError",
+    "NotificationConfigError",
+    "UnknownReceiverError",
+    "InvalidMatcherError",
+    "InvalidTimeIntervalError",
+    "UnsupportedKeyError",
+    "InlineSecretError",
+    "InvalidNotificationConfigError",
     "InvalidJsonError",
     "InvalidScheduleError",
     "MalformedBatchError",
@@ -217,6 +224,34 @@ class ComponentDependencyError(ComponentError):
     """PV523: a dependency cycle, or deleting a component others depend on."""
 
 
+class NotificationConfigError(ConfigError):
+    """The notifications section (an Alertmanager config) is refused (PV601-PV608)."""
+
+
+class UnknownReceiverError(NotificationConfigError):
+    """PV601: a route names a receiver that does not exist, or one is named twice."""
+
+
+class InvalidMatcherError(NotificationConfigError):
+    """PV602: a malformed matcher or regular expression."""
+
+
+class InvalidTimeIntervalError(NotificationConfigError):
+    """PV603: a time interval unknown, or with an unknown time zone or impossible times."""
+
+
+class UnsupportedKeyError(NotificationConfigError):
+    """PV606: a key pgvigil does not support (named in the message)."""
+
+
+class InlineSecretError(NotificationConfigError):
+    """PV607: a secret written as a value; give KEY_file or KEY_env."""
+
+
+class InvalidNotificationConfigError(NotificationConfigError):
+    """PV608: any other malformed value of the notifications section."""
+
+
 class SchedulingError(PgvigilError):
     """A scheduling problem (PV401-PV402)."""
 
@@ -263,6 +298,12 @@ ERROR_CLASSES: dict[str, type[PgvigilError]] = {
     "PV521": InvalidComponentError,
     "PV522": UnknownComponentError,
     "PV523": ComponentDependencyError,
+    "PV601": UnknownReceiverError,
+    "PV602": InvalidMatcherError,
+    "PV603": InvalidTimeIntervalError,
+    "PV606": UnsupportedKeyError,
+    "PV607": InlineSecretError,
+    "PV608": InvalidNotificationConfigError,
     "PV401": PgCronUnavailableError,
     "PV402": InvalidScheduleError,
 }

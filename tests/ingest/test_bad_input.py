@@ -115,6 +115,12 @@ def _spoilt_rule(**changes: Any) -> dict[str, Any]:
     return rule
 
 
+def _notifications(section: dict[str, Any]) -> str:
+    """patch_config() replacing the notifications section with ``section``."""
+    text = json.dumps({"notifications": section}).replace("'", "''")
+    return f"SELECT monitoring.patch_config('{text}', '{{notifications}}')"
+
+
 def _put_rule(rule: dict[str, Any]) -> str:
     return "SELECT monitoring.put_alert_rule('" + json.dumps(rule).replace("'", "''") + "')"
 
@@ -361,6 +367,61 @@ CASES = [
     ("PV509", None, "SELECT monitoring.put_alert_rule('[]')", "rule-not-an-object"),
     ("PV510", None, "SELECT monitoring.delete_alert_rule('nope')", "rule-unknown"),
     ("PV511", None, "SELECT monitoring.delete_alert_rule('cpu_usage_high')", "rule-shipped"),
+    # PV601-PV608: the notifications section (every case: tests/notifications).
+    (
+        "PV601",
+        None,
+        _notifications({"route": {"receiver": "nobody"}, "receivers": [{"name": "a"}]}),
+        "route-unknown-receiver",
+    ),
+    (
+        "PV602",
+        None,
+        _notifications(
+            {
+                "route": {"receiver": "a", "routes": [{"matchers": ["x"]}]},
+                "receivers": [{"name": "a"}],
+            }
+        ),
+        "route-bad-matcher",
+    ),
+    (
+        "PV603",
+        None,
+        _notifications(
+            {
+                "route": {"receiver": "a"},
+                "receivers": [{"name": "a"}],
+                "time_intervals": [{"name": "w", "time_intervals": [{"location": "Nowhere/Else"}]}],
+            }
+        ),
+        "time-interval-unknown-zone",
+    ),
+    (
+        "PV606",
+        None,
+        _notifications({"route": {"receiver": "a"}, "receivers": [{"name": "a"}], "templates": []}),
+        "notifications-unsupported-key",
+    ),
+    (
+        "PV607",
+        None,
+        _notifications(
+            {
+                "route": {"receiver": "a"},
+                "receivers": [{"name": "a", "slack_configs": [{"api_url": "https://hooks/x"}]}],
+            }
+        ),
+        "notifications-inline-secret",
+    ),
+    (
+        "PV608",
+        None,
+        _notifications(
+            {"route": {"receiver": "a", "group_wait": "soon"}, "receivers": [{"name": "a"}]}
+        ),
+        "notifications-bad-duration",
+    ),
     # PV521-PV523: the component registry (every case: tests/rules/test_components.py).
     (
         "PV521",

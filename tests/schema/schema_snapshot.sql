@@ -210,6 +210,16 @@ BEGIN
                   DETAIL = array_to_string(v_problems, E'\n'),
                   HINT = monitoring_internal.rule_error_hint(v_code);
     END IF;
+    -- The notifications section (an Alertmanager config), with its codes.
+    SELECT array_agg(r.problem ORDER BY r.n), (array_agg(r.code ORDER BY r.n))[1] INTO v_problems, v_code
+    FROM (SELECT x.problem, x.code, row_number() OVER () AS n
+          FROM monitoring_internal.notification_problems(p_document) AS x) AS r;
+    IF v_problems IS NOT NULL THEN
+        RAISE EXCEPTION 'invalid notifications: % problem(s)', cardinality(v_problems)
+            USING ERRCODE = v_code,
+                  DETAIL = array_to_string(v_problems, E'\n'),
+                  HINT = monitoring_internal.notification_error_hint(v_code);
+    END IF;
     -- Every upgrade would bring a shipped rule back: it can be disabled only.
     SELECT array_agg(s.rule_name ORDER BY s.rule_name) INTO v_problems
     FROM monitoring_internal.shipped_alert_rules AS s
@@ -234,7 +244,7 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION monitoring.apply_config(p_document jsonb) IS 'Validates and activates a config document (thresholds, alert rules, retention, schedules) and compiles its alert_rules into monitoring.alert_rules. Audited in monitoring.audit_log. Errors: PV301 for the settings, else PV501-PV511 for alert rules (the first problem''s code); every problem in the DETAIL.';
+COMMENT ON FUNCTION monitoring.apply_config(p_document jsonb) IS 'Validates and activates a config document (thresholds, alert rules, retention, schedules) and compiles its alert_rules into monitoring.alert_rules. Audited in monitoring.audit_log. Errors: PV301 for the settings, else PV501-PV511 for alert rules, else PV601-PV608 for notifications (the first problem''s code); every problem in the DETAIL.';
 
 CREATE FUNCTION monitoring.apply_rollup_pending() RETURNS bigint
     LANGUAGE plpgsql SECURITY DEFINER
@@ -1125,7 +1135,7 @@ $$;
 
 COMMENT ON FUNCTION monitoring.job_definitions(p_runner text) IS 'The pgvigil scheduled jobs (name, cron schedule in UTC, SQL command) as configured; p_runner is recorded as the source of the alerts the checks raise.';
 
-CREATE FUNCTION monitoring.patch_config(p_patch jsonb) RETURNS jsonb
+CREATE FUNCTION monitoring.patch_config(p_patch jsonb, p_replace text[] DEFAULT '{}'::text[]) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
@@ -1137,12 +1147,12 @@ DECLARE
     v_merged jsonb;
 BEGIN
     PERFORM 1 FROM monitoring.config AS c FOR UPDATE;  -- merge over the config we replace
-    v_merged := monitoring.preview_config_patch(p_patch);
+    v_merged := monitoring.preview_config_patch(p_patch, p_replace);
     RETURN monitoring.apply_config(v_merged);
 END;
 $$;
 
-COMMENT ON FUNCTION monitoring.patch_config(p_patch jsonb) IS 'Merges a partial config over the active one (RFC 7386 merge patch; alert_rules merged by name) and applies the result. Errors: PV301, PV501-PV509, as apply_config; PV507 for a rule listed twice in the patch.';
+COMMENT ON FUNCTION monitoring.patch_config(p_patch jsonb, p_replace text[]) IS 'Merges a partial config over the active one (RFC 7386 merge patch; alert_rules merged by name; the sections named in p_replace replaced whole) and applies the result. Errors: PV301, PV501-PV509, as apply_config; PV507 for a rule listed twice in the patch.';
 
 CREATE FUNCTION monitoring.performance_tail(p_since timestamp with time zone, p_width interval, p_fraction double precision) RETURNS TABLE(bucket timestamp with time zone, metric_name text, metric_type text, component text, unit text, sample_count bigint, value_sum double precision, value_min double precision, value_max double precision, value_percentile double precision)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
@@ -1197,7 +1207,7 @@ $$;
 
 COMMENT ON FUNCTION monitoring.performance_tail(p_since timestamp with time zone, p_width interval, p_fraction double precision) IS 'Internal to the performance views: per UTC bucket of p_width and series (count, sum, min, max, and the p_fraction percentile estimated from the value sketches), the buckets from the one holding the rollup boundary (or p_since if later) on, from minute rollups before the boundary and the raw samples'' minutes (performance_minute_aggregate) after it.';
 
-CREATE FUNCTION monitoring.preview_config_patch(p_patch jsonb) RETURNS jsonb
+CREATE FUNCTION monitoring.preview_config_patch(p_patch jsonb, p_replace text[] DEFAULT '{}'::text[]) RETURNS jsonb
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
@@ -1223,11 +1233,13 @@ BEGIN
             USING ERRCODE = 'PV507', HINT = monitoring_internal.rule_error_hint('PV507');
     END IF;
     SELECT c.document INTO v_current FROM monitoring.config AS c;
-    RETURN monitoring_internal.config_patch(coalesce(v_current, '{}'), p_patch);
+    -- Sections named in p_replace are replaced whole, not merged (an
+    -- alertmanager.yml is a whole notifications section).
+    RETURN monitoring_internal.config_patch(coalesce(v_current, '{}') - coalesce(p_replace, '{}'), p_patch);
 END;
 $$;
 
-COMMENT ON FUNCTION monitoring.preview_config_patch(p_patch jsonb) IS 'The document patch_config(p_patch) would apply (not validated, nothing written). Errors: PV301 (not an object), PV507 (a rule listed twice).';
+COMMENT ON FUNCTION monitoring.preview_config_patch(p_patch jsonb, p_replace text[]) IS 'The document patch_config(p_patch, p_replace) would apply (the sections named in p_replace replaced whole, the rest merged) (not validated, nothing written). Errors: PV301 (not an object), PV507 (a rule listed twice).';
 
 CREATE FUNCTION monitoring.purge_cron_history() RETURNS bigint
     LANGUAGE plpgsql SECURITY DEFINER
@@ -2147,6 +2159,36 @@ $$;
 
 COMMENT ON FUNCTION monitoring.test_alert_rule(p_rule jsonb) IS 'Evaluates a rule (a whole rule, or {"name": ...} of a configured one) now and lists its groups with value, severity reached, current state and what an evaluation would make of it; changes nothing. Errors: PV501-PV510.';
 
+CREATE FUNCTION monitoring.test_route(p_labels jsonb) RETURNS TABLE(receiver text, route_key text, group_key text, group_labels jsonb, group_wait_seconds double precision, group_interval_seconds double precision, repeat_interval_seconds double precision, mute_time_intervals text[], active_time_intervals text[])
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Where an alert with these labels would be notified, through the active
+-- config's notifications.route, as amtool config routes test shows it:
+-- each receiver, its route's key, the group key (route key : the group's
+-- labels, as in Alertmanager's webhook groupKey), the group's labels, the
+-- timers and time intervals. Changes nothing.
+BEGIN
+    IF p_labels IS NULL OR jsonb_typeof(p_labels) <> 'object'
+       OR EXISTS (SELECT FROM jsonb_each(p_labels) AS e WHERE jsonb_typeof(e.value) <> 'string') THEN
+        RAISE EXCEPTION 'labels must be a JSON object of strings'
+            USING ERRCODE = 'PV007', HINT = 'For example {"alertname": "cpu_usage_high", "severity": "critical"}.';
+    END IF;
+    RETURN QUERY
+    SELECT r.receiver, r.route_key,
+           r.route_key || ':' || monitoring_internal.group_labels_text(g.labels),
+           g.labels, r.group_wait_seconds, r.group_interval_seconds, r.repeat_interval_seconds,
+           r.mute_time_intervals, r.active_time_intervals
+    FROM monitoring.config AS c,
+         LATERAL monitoring_internal.route_alert(c.document #> '{notifications,route}', p_labels) AS r,
+         LATERAL (SELECT CASE WHEN r.group_by_all THEN p_labels
+                              ELSE coalesce((SELECT jsonb_object_agg(k, p_labels ->> k) FROM unnest(r.group_by) AS k
+                                             WHERE p_labels ? k), '{}') END AS labels) AS g;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.test_route(p_labels jsonb) IS 'Where an alert with these labels would be notified (receiver, route key, group key and labels, timers, time intervals), as amtool config routes test shows it; changes nothing. Errors: PV007 (labels).';
+
 CREATE FUNCTION monitoring.unschedule_jobs() RETURNS integer
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
@@ -2280,12 +2322,14 @@ CREATE FUNCTION monitoring.validate_config(p_document jsonb) RETURNS SETOF text
     AS $$
     -- Returns every problem of a config document at once (no rows = valid):
     -- its settings' (settings_problems), or, when they are valid, its
-    -- alert rules' (alert_rule_problems). The built-in rules name settings,
+    -- alert rules' (alert_rule_problems); and its notifications'. The built-in rules name settings,
     -- so a bad setting would show again as problems of the rules using it.
     SELECT s.problem FROM monitoring_internal.settings_problems(p_document) AS s (problem)
     UNION ALL
     SELECT r.problem FROM monitoring_internal.alert_rule_problems(p_document) AS r
-    WHERE NOT EXISTS (SELECT FROM monitoring_internal.settings_problems(p_document));
+    WHERE NOT EXISTS (SELECT FROM monitoring_internal.settings_problems(p_document))
+    UNION ALL
+    SELECT n.problem FROM monitoring_internal.notification_problems(p_document) AS n;
 $$;
 
 COMMENT ON FUNCTION monitoring.validate_config(p_document jsonb) IS 'Returns every problem of a config document (no rows when it is valid).';
@@ -3430,6 +3474,20 @@ $$;
 
 COMMENT ON FUNCTION monitoring_internal.format_number(p_value double precision) IS 'Internal: a value as templates print it: 42, 3.1416, 1e+20.';
 
+CREATE FUNCTION monitoring_internal.group_labels_text(p_labels jsonb) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    -- Internal: a label set as Alertmanager prints one in a group key
+    -- (model.LabelSet.String()): {a="x", b="y"}, sorted by name (bytes).
+    SELECT '{' || coalesce(string_agg(
+               e.key || '="' || replace(replace(replace(e.value #>> '{}', '\', '\\'), '"', '\"'), E'\n', '\n') || '"',
+               ', ' ORDER BY e.key COLLATE "C"), '') || '}'
+    FROM jsonb_each(coalesce(p_labels, '{}')) AS e;
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.group_labels_text(p_labels jsonb) IS 'Internal: labels printed as Alertmanager prints them in a group key: {a="x", b="y"}.';
+
 CREATE FUNCTION monitoring_internal.history_retention_cutoff(p_retention jsonb) RETURNS timestamp with time zone
     LANGUAGE sql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
@@ -3471,6 +3529,68 @@ CREATE FUNCTION monitoring_internal.lock_checks() RETURNS void
 $$;
 
 COMMENT ON FUNCTION monitoring_internal.lock_checks() IS 'Internal: takes the transaction-scoped advisory lock shared by all alert checks.';
+
+CREATE FUNCTION monitoring_internal.matcher_problems(p_object jsonb, p_where text, p_prefix text DEFAULT ''::text) RETURNS TABLE(code text, problem text)
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+    -- Internal: PV602 for each malformed matcher of a route or an inhibit
+    -- rule side: matchers strings that do not parse, match / match_re maps
+    -- that are not objects of strings, regular expressions that do not
+    -- compile. p_prefix is the keys' prefix in the message (source_, target_).
+    SELECT 'PV602', format('%s.%smatchers: %s is not a matcher such as severity="critical" or service=~"api|web"', p_where, p_prefix, s)
+    FROM jsonb_array_elements(CASE jsonb_typeof(p_object -> 'matchers') WHEN 'array' THEN p_object -> 'matchers' END) AS s
+    WHERE jsonb_typeof(s) <> 'string' OR monitoring_internal.parse_matcher(s #>> '{}') IS NULL
+    UNION ALL
+    SELECT 'PV602', format('%s.%smatchers must be a list of strings', p_where, p_prefix)
+    WHERE p_object ? 'matchers' AND jsonb_typeof(p_object -> 'matchers') NOT IN ('array', 'null')
+    UNION ALL
+    SELECT 'PV602', format('%s.%s%s must be an object of label names to strings', p_where, p_prefix, k)
+    FROM unnest(ARRAY['match', 'match_re']) AS k
+    WHERE jsonb_typeof(p_object -> k) NOT IN ('object', 'null')
+       OR EXISTS (SELECT FROM jsonb_each(CASE jsonb_typeof(p_object -> k) WHEN 'object' THEN p_object -> k END) AS e
+                  WHERE jsonb_typeof(e.value) <> 'string' OR e.key !~ '^[A-Za-z_][A-Za-z0-9_]*$')
+    UNION ALL
+    SELECT 'PV602', format('%s: the regular expression %s of %s does not compile: %s', p_where,
+                           to_jsonb(m ->> 'value'), m ->> 'name', monitoring_internal.regex_problem(m ->> 'value'))
+    FROM jsonb_array_elements(monitoring_internal.route_matchers(p_object)) AS m
+    WHERE m ->> 'op' IN ('=~', '!~') AND monitoring_internal.regex_problem(m ->> 'value') IS NOT NULL;
+$_$;
+
+COMMENT ON FUNCTION monitoring_internal.matcher_problems(p_object jsonb, p_where text, p_prefix text) IS 'Internal: PV602 problems of the matchers, match and match_re of a route or an inhibit rule side.';
+
+CREATE FUNCTION monitoring_internal.matchers_match(p_matchers jsonb, p_labels jsonb) RETURNS boolean
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+    -- Internal: whether a label set meets every matcher (a list of
+    -- {"name", "op", "value"}), with Alertmanager's semantics: a label the
+    -- set lacks is the empty string, and regular expressions match the
+    -- whole value (^(?:re)$).
+    SELECT coalesce(bool_and(CASE m ->> 'op'
+               WHEN '=' THEN coalesce(p_labels ->> (m ->> 'name'), '') = m ->> 'value'
+               WHEN '!=' THEN coalesce(p_labels ->> (m ->> 'name'), '') <> m ->> 'value'
+               WHEN '=~' THEN coalesce(p_labels ->> (m ->> 'name'), '') ~ ('^(?:' || (m ->> 'value') || ')$')
+               ELSE coalesce(p_labels ->> (m ->> 'name'), '') !~ ('^(?:' || (m ->> 'value') || ')$') END), true)
+    FROM jsonb_array_elements(coalesce(p_matchers, '[]')) AS m;
+$_$;
+
+COMMENT ON FUNCTION monitoring_internal.matchers_match(p_matchers jsonb, p_labels jsonb) IS 'Internal: true when the labels meet every matcher (Alertmanager semantics: missing label = "", regexes anchored).';
+
+CREATE FUNCTION monitoring_internal.matchers_text(p_matchers jsonb) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    -- Internal: matchers printed as Alertmanager prints them in a route's
+    -- key: {name="value",other=~"re"}, values quoted with \ and " escaped.
+    SELECT '{' || coalesce(string_agg(
+               (m ->> 'name') || (m ->> 'op') || '"'
+               || replace(replace(replace(m ->> 'value', '\', '\\'), '"', '\"'), E'\n', '\n') || '"',
+               ',' ORDER BY n), '') || '}'
+    FROM jsonb_array_elements(coalesce(p_matchers, '[]')) WITH ORDINALITY AS x (m, n);
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.matchers_text(p_matchers jsonb) IS 'Internal: a matcher list as Alertmanager prints it: {name="value",...}.';
 
 CREATE FUNCTION monitoring_internal.note_ingest(p_table text, p_first_event_time timestamp with time zone, p_last_event_time timestamp with time zone) RETURNS void
     LANGUAGE plpgsql
@@ -3533,6 +3653,263 @@ END;
 $$;
 
 COMMENT ON FUNCTION monitoring_internal.note_ingest(p_table text, p_first_event_time timestamp with time zone, p_last_event_time timestamp with time zone) IS 'Internal: called in every transaction that writes performance_monitoring or processing_metrics rows, with the earliest and latest event time (recorded_at, end_time); queues the minutes that are already rolled up for recomputation.';
+
+CREATE FUNCTION monitoring_internal.notification_error_hint(p_code text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    -- Internal: the HINT of each notification config error code (docs/error-codes.md).
+    SELECT CASE p_code
+        WHEN 'PV601' THEN 'Every route names a receiver of notifications.receivers (the root route must name one); each receiver name is used once.'
+        WHEN 'PV602' THEN 'Matchers are written as Alertmanager and amtool write them: severity="critical", team!=ops, service=~"api|web", env!~"dev.*"; regular expressions match the whole value.'
+        WHEN 'PV603' THEN 'A time interval has a name and time_intervals: [{times: [{start_time: "02:00", end_time: "04:00"}], weekdays: ["tuesday"], location: "Europe/Paris"}]; routes name it in mute_time_intervals or active_time_intervals.'
+        WHEN 'PV606' THEN 'Remove the key: pgvigil supports the Alertmanager keys listed in docs/notifications.md, and says which it does not rather than ignore them.'
+        WHEN 'PV607' THEN 'Secrets never sit in the database: write KEY_file: /path/to/file (Alertmanager''s convention) or KEY_env: VARIABLE; the process that delivers reads it.'
+        WHEN 'PV608' THEN 'Check the named field against docs/notifications.md (durations such as "30s" or "4h", lists, true/false).'
+    END;
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.notification_error_hint(p_code text) IS 'Internal: the HINT that goes with a notification config error code PV601-PV608.';
+
+CREATE FUNCTION monitoring_internal.notification_key_problems(p_where text, p_context text, p_object jsonb) RETURNS TABLE(code text, problem text)
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+-- Internal: the keys of one object of the notifications config against
+-- notification_keys(): PV606 for a key pgvigil does not support (named, so
+-- an Alertmanager user knows what to remove), PV607 for a secret written
+-- as a value, PV608 for a KEY_file / KEY_env that is not a path or a
+-- variable name, or a receiver config without where to send.
+DECLARE
+    v_catalog record;
+    v_key text;
+    v_secret text;
+BEGIN
+    IF jsonb_typeof(p_object) IS DISTINCT FROM 'object' THEN
+        RETURN QUERY SELECT 'PV608', format('%s must be an object', p_where);
+        RETURN;
+    END IF;
+    SELECT * INTO v_catalog FROM monitoring_internal.notification_keys() AS c WHERE c.context = p_context;
+    FOR v_key IN SELECT k FROM jsonb_object_keys(p_object) AS k ORDER BY 1 LOOP
+        CONTINUE WHEN v_key = ANY (v_catalog.keys);
+        IF v_key = ANY (v_catalog.secrets) THEN
+            RETURN QUERY SELECT 'PV607', format('%s.%s is a secret and cannot be written in the config: give %s_file (a file) or %s_env (an environment variable) instead',
+                                                p_where, v_key, v_key, v_key);
+        ELSIF v_key ~ '_file$' AND regexp_replace(v_key, '_file$', '') = ANY (v_catalog.secrets) THEN
+            IF jsonb_typeof(p_object -> v_key) <> 'string' OR length(p_object ->> v_key) NOT BETWEEN 1 AND 4096 THEN
+                RETURN QUERY SELECT 'PV608', format('%s.%s must be a file path', p_where, v_key);
+            END IF;
+        ELSIF v_key ~ '_env$' AND regexp_replace(v_key, '_env$', '') = ANY (v_catalog.secrets) THEN
+            IF jsonb_typeof(p_object -> v_key) <> 'string' OR (p_object ->> v_key) !~ '^[A-Za-z_][A-Za-z0-9_]{0,199}$' THEN
+                RETURN QUERY SELECT 'PV608', format('%s.%s must be an environment variable name', p_where, v_key);
+            END IF;
+        ELSIF p_context = 'receiver' AND v_key LIKE '%\_configs' THEN
+            RETURN QUERY SELECT 'PV606', format('%s.%s is not supported: pgvigil delivers webhook_configs, slack_configs, msteamsv2_configs, email_configs and pagerduty_configs',
+                                                p_where, v_key);
+        ELSE
+            RETURN QUERY SELECT 'PV606', format('%s.%s is not supported by pgvigil', p_where, v_key);
+        END IF;
+    END LOOP;
+    -- Where to send: each channel's endpoint secret, from a file or the environment.
+    FOREACH v_secret IN ARRAY CASE p_context WHEN 'webhook_configs' THEN ARRAY['url']
+                                             WHEN 'slack_configs' THEN ARRAY['api_url']
+                                             WHEN 'msteamsv2_configs' THEN ARRAY['webhook_url']
+                                             ELSE ARRAY[]::text[] END LOOP
+        IF NOT p_object ?| ARRAY[v_secret, v_secret || '_file', v_secret || '_env'] THEN
+            RETURN QUERY SELECT 'PV608', format('%s needs %s_file or %s_env: where to send', p_where, v_secret, v_secret);
+        END IF;
+    END LOOP;
+    IF p_context = 'pagerduty_configs'
+       AND NOT p_object ?| ARRAY['routing_key', 'routing_key_file', 'routing_key_env', 'service_key', 'service_key_file', 'service_key_env'] THEN
+        RETURN QUERY SELECT 'PV608', format('%s needs routing_key_file or routing_key_env (Events API v2)', p_where);
+    END IF;
+    IF p_context = 'email_configs' AND jsonb_typeof(p_object -> 'to') IS DISTINCT FROM 'string' THEN
+        RETURN QUERY SELECT 'PV608', format('%s needs to: the address(es) to send to', p_where);
+    END IF;
+    FOREACH v_key IN ARRAY ARRAY['send_resolved', 'continue', 'require_tls', 'smtp_require_tls'] LOOP
+        IF p_object ? v_key AND v_key = ANY (v_catalog.keys) AND jsonb_typeof(p_object -> v_key) <> 'boolean' THEN
+            RETURN QUERY SELECT 'PV608', format('%s.%s must be true or false', p_where, v_key);
+        END IF;
+    END LOOP;
+END;
+$_$;
+
+COMMENT ON FUNCTION monitoring_internal.notification_key_problems(p_where text, p_context text, p_object jsonb) IS 'Internal: unsupported keys (PV606), secrets written as values (PV607) and malformed secret references (PV608) of one object of the notifications config.';
+
+CREATE FUNCTION monitoring_internal.notification_keys() RETURNS TABLE(context text, keys text[], secrets text[])
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    -- Internal: the keys of Alertmanager's config that pgvigil supports,
+    -- per place, and which hold secrets. A secret is never written in the
+    -- config (it would sit in the database): KEY_file names a file and
+    -- KEY_env an environment variable, read by the process that delivers.
+    -- Any other key is refused by name (PV606): nothing is silently ignored.
+    VALUES
+        ('notifications', ARRAY['global', 'route', 'receivers', 'inhibit_rules', 'time_intervals', 'mute_time_intervals'], ARRAY[]::text[]),
+        ('global', ARRAY['resolve_timeout', 'smtp_from', 'smtp_smarthost', 'smtp_hello', 'smtp_auth_username',
+                         'smtp_require_tls', 'pagerduty_url', 'http_timeout'],
+                   ARRAY['smtp_auth_password', 'slack_api_url']),
+        ('route', ARRAY['receiver', 'group_by', 'group_wait', 'group_interval', 'repeat_interval', 'match', 'match_re',
+                        'matchers', 'routes', 'continue', 'mute_time_intervals', 'active_time_intervals'], ARRAY[]::text[]),
+        ('receiver', ARRAY['name', 'webhook_configs', 'slack_configs', 'msteamsv2_configs', 'email_configs',
+                           'pagerduty_configs'], ARRAY[]::text[]),
+        ('webhook_configs', ARRAY['send_resolved', 'max_alerts', 'timeout'], ARRAY['url', 'signing_secret']),
+        ('slack_configs', ARRAY['send_resolved', 'channel', 'username', 'icon_emoji', 'icon_url'], ARRAY['api_url']),
+        ('msteamsv2_configs', ARRAY['send_resolved'], ARRAY['webhook_url']),
+        ('email_configs', ARRAY['send_resolved', 'to', 'from', 'smarthost', 'hello', 'auth_username', 'require_tls'],
+                          ARRAY['auth_password']),
+        ('pagerduty_configs', ARRAY['send_resolved', 'url', 'client', 'client_url', 'severity', 'class', 'component',
+                                    'group', 'source'], ARRAY['routing_key', 'service_key']),
+        ('inhibit_rule', ARRAY['source_matchers', 'target_matchers', 'source_match', 'source_match_re', 'target_match',
+                               'target_match_re', 'equal'], ARRAY[]::text[]),
+        ('time_interval', ARRAY['name', 'time_intervals'], ARRAY[]::text[]),
+        ('time_range', ARRAY['times', 'weekdays', 'days_of_month', 'months', 'years', 'location'], ARRAY[]::text[]);
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.notification_keys() IS 'Internal: the supported keys of each part of the notifications config, and the secret ones (given as KEY_file or KEY_env).';
+
+CREATE FUNCTION monitoring_internal.notification_problems(p_document jsonb) RETURNS TABLE(code text, problem text)
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+-- Internal: every problem of the config's notifications section (an
+-- Alertmanager config: route, receivers, inhibit_rules, time_intervals,
+-- global), each with its code: PV601 a receiver unknown or named twice,
+-- PV602 a malformed matcher or regular expression, PV603 a time interval
+-- (unknown, an unknown time zone, impossible times or days), PV606 a key
+-- pgvigil does not support, PV607 a secret written in the config, PV608
+-- any other malformed value.
+DECLARE
+    v_section jsonb := p_document -> 'notifications';
+    v_receivers text[];
+    v_intervals text[];
+    v_receiver jsonb;
+    v_kind text;
+    v_config jsonb;
+    v_rule jsonb;
+    v_interval jsonb;
+    v_range jsonb;
+    v_where text;
+    v_key text;
+    v_n integer;
+    v_m integer;
+    v_i integer;
+BEGIN
+    IF v_section IS NULL THEN
+        RETURN;
+    END IF;
+    IF jsonb_typeof(v_section) <> 'object' THEN
+        RETURN QUERY SELECT 'PV608', 'notifications must be an object: an Alertmanager config (route, receivers, ...)'::text;
+        RETURN;
+    END IF;
+    RETURN QUERY SELECT * FROM monitoring_internal.notification_key_problems('notifications', 'notifications', v_section);
+    IF v_section ? 'global' THEN
+        RETURN QUERY SELECT * FROM monitoring_internal.notification_key_problems('notifications.global', 'global', v_section -> 'global');
+        IF v_section #> '{global,resolve_timeout}' IS NOT NULL
+           AND coalesce(monitoring_internal.parse_duration(v_section #> '{global,resolve_timeout}') <= 0, true) THEN
+            RETURN QUERY SELECT 'PV608', 'notifications.global.resolve_timeout must be a duration such as "5m"'::text;
+        END IF;
+    END IF;
+
+    -- Receivers: named once each; their configs' keys and secrets.
+    IF jsonb_typeof(coalesce(v_section -> 'receivers', '[]')) <> 'array' THEN
+        RETURN QUERY SELECT 'PV608', 'notifications.receivers must be a list'::text;
+    ELSE
+        v_n := 0;
+        FOR v_receiver IN SELECT r FROM jsonb_array_elements(coalesce(v_section -> 'receivers', '[]')) AS r LOOP
+            v_n := v_n + 1;
+            v_where := format('notifications.receivers[%s]', coalesce(v_receiver ->> 'name', v_n::text));
+            IF jsonb_typeof(v_receiver) <> 'object' OR jsonb_typeof(v_receiver -> 'name') IS DISTINCT FROM 'string'
+               OR length(v_receiver ->> 'name') NOT BETWEEN 1 AND 200 THEN
+                RETURN QUERY SELECT 'PV608', format('%s needs a name', v_where);
+                CONTINUE;
+            END IF;
+            IF v_receiver ->> 'name' = ANY (v_receivers) THEN
+                RETURN QUERY SELECT 'PV601', format('%s: the receiver %s is defined twice', v_where, v_receiver ->> 'name');
+            END IF;
+            v_receivers := v_receivers || (v_receiver ->> 'name');
+            RETURN QUERY SELECT * FROM monitoring_internal.notification_key_problems(v_where, 'receiver', v_receiver);
+            FOR v_kind IN SELECT k FROM jsonb_object_keys(v_receiver) AS k WHERE k LIKE '%\_configs' ORDER BY 1 LOOP
+                CONTINUE WHEN NOT EXISTS (SELECT FROM monitoring_internal.notification_keys() AS c WHERE c.context = v_kind);
+                IF jsonb_typeof(v_receiver -> v_kind) <> 'array' THEN
+                    RETURN QUERY SELECT 'PV608', format('%s.%s must be a list', v_where, v_kind);
+                    CONTINUE;
+                END IF;
+                v_m := 0;
+                FOR v_config IN SELECT c FROM jsonb_array_elements(v_receiver -> v_kind) AS c LOOP
+                    RETURN QUERY SELECT * FROM monitoring_internal.notification_key_problems(
+                        format('%s.%s[%s]', v_where, v_kind, v_m), v_kind, v_config);
+                    v_m := v_m + 1;
+                END LOOP;
+            END LOOP;
+        END LOOP;
+    END IF;
+
+    -- Time intervals (Alertmanager's time_intervals, and the older name).
+    v_n := 0;
+    FOR v_interval IN SELECT i FROM jsonb_array_elements(
+                          CASE WHEN jsonb_typeof(v_section -> 'time_intervals') = 'array' THEN v_section -> 'time_intervals' ELSE '[]' END
+                          || CASE WHEN jsonb_typeof(v_section -> 'mute_time_intervals') = 'array' THEN v_section -> 'mute_time_intervals' ELSE '[]' END) AS i LOOP
+        v_n := v_n + 1;
+        v_where := format('notifications.time_intervals[%s]', coalesce(v_interval ->> 'name', v_n::text));
+        IF jsonb_typeof(v_interval -> 'name') IS DISTINCT FROM 'string' THEN
+            RETURN QUERY SELECT 'PV603', format('%s needs a name', v_where);
+            CONTINUE;
+        END IF;
+        IF v_interval ->> 'name' = ANY (v_intervals) THEN
+            RETURN QUERY SELECT 'PV603', format('%s is defined twice', v_where);
+        END IF;
+        v_intervals := v_intervals || (v_interval ->> 'name');
+        RETURN QUERY SELECT * FROM monitoring_internal.notification_key_problems(v_where, 'time_interval', v_interval);
+        v_i := 0;
+        FOR v_range IN SELECT r FROM jsonb_array_elements(
+                           CASE jsonb_typeof(v_interval -> 'time_intervals') WHEN 'array' THEN v_interval -> 'time_intervals' ELSE '[]' END) AS r LOOP
+            RETURN QUERY SELECT 'PV603', format('%s.time_intervals[%s]%s', v_where, v_i, p.problem)
+            FROM monitoring_internal.time_range_problems(v_range) AS p;
+            RETURN QUERY SELECT * FROM monitoring_internal.notification_key_problems(
+                format('%s.time_intervals[%s]', v_where, v_i), 'time_range', v_range);
+            v_i := v_i + 1;
+        END LOOP;
+    END LOOP;
+
+    -- The route tree: receivers and time intervals it names, its matchers.
+    IF jsonb_typeof(v_section -> 'route') IS DISTINCT FROM 'object' THEN
+        RETURN QUERY SELECT 'PV608', 'notifications.route must be an object with a receiver (the root route)'::text;
+    ELSE
+        IF v_section #> '{route,receiver}' IS NULL THEN
+            RETURN QUERY SELECT 'PV601', 'notifications.route: the root route needs a receiver'::text;
+        END IF;
+        IF v_section -> 'route' ?| ARRAY['match', 'match_re', 'matchers', 'continue', 'mute_time_intervals', 'active_time_intervals'] THEN
+            RETURN QUERY SELECT 'PV608', 'notifications.route: the root route matches every alert: no matchers, continue or time intervals'::text;
+        END IF;
+        RETURN QUERY SELECT * FROM monitoring_internal.route_problems(v_section -> 'route', 'notifications.route',
+                                                                      coalesce(v_receivers, '{}'), coalesce(v_intervals, '{}'));
+    END IF;
+
+    -- Inhibit rules.
+    v_n := 0;
+    FOR v_rule IN SELECT r FROM jsonb_array_elements(
+                      CASE jsonb_typeof(v_section -> 'inhibit_rules') WHEN 'array' THEN v_section -> 'inhibit_rules' ELSE '[]' END) AS r LOOP
+        v_where := format('notifications.inhibit_rules[%s]', v_n);
+        v_n := v_n + 1;
+        RETURN QUERY SELECT * FROM monitoring_internal.notification_key_problems(v_where, 'inhibit_rule', v_rule);
+        FOREACH v_key IN ARRAY ARRAY['source', 'target'] LOOP
+            RETURN QUERY SELECT * FROM monitoring_internal.matcher_problems(
+                jsonb_build_object('match', v_rule -> (v_key || '_match'), 'match_re', v_rule -> (v_key || '_match_re'),
+                                   'matchers', v_rule -> (v_key || '_matchers')),
+                v_where, v_key || '_');
+        END LOOP;
+        IF v_rule ? 'equal' AND (jsonb_typeof(v_rule -> 'equal') <> 'array'
+                                 OR EXISTS (SELECT FROM jsonb_array_elements(v_rule -> 'equal') AS e
+                                            WHERE jsonb_typeof(e) <> 'string' OR (e #>> '{}') !~ '^[A-Za-z_][A-Za-z0-9_]*$')) THEN
+            RETURN QUERY SELECT 'PV608', format('%s.equal must be a list of label names', v_where);
+        END IF;
+    END LOOP;
+END;
+$_$;
+
+COMMENT ON FUNCTION monitoring_internal.notification_problems(p_document jsonb) IS 'Internal: every problem of a config''s notifications section (PV601-PV608), with the path of the field.';
 
 CREATE FUNCTION monitoring_internal.notify_evaluator(p_reason text) RETURNS void
     LANGUAGE sql
@@ -3603,6 +3980,30 @@ CREATE FUNCTION monitoring_internal.parse_duration(p_value jsonb) RETURNS double
 $_$;
 
 COMMENT ON FUNCTION monitoring_internal.parse_duration(p_value jsonb) IS 'Internal: "90s", "5m", "1h30m", "2d", "1w" (or a number of seconds) in seconds; NULL when malformed.';
+
+CREATE FUNCTION monitoring_internal.parse_matcher(p_text text) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+    -- Internal: one matcher as Alertmanager and amtool write it:
+    -- name, an operator (=, !=, =~, !~), and a value, bare or double-quoted
+    -- with \" \\ \n escapes: 'severity="critical"', 'service=~api|web',
+    -- 'team != ops'. {"name", "op", "value"}; NULL when malformed (the
+    -- caller says so). A regex's validity is checked by regex_problem().
+    SELECT CASE WHEN m IS NULL THEN NULL
+                WHEN m[3] ~ '^".*"$' AND m[3] !~ '^"(?:[^"\\]|\\.)*"$' THEN NULL
+                ELSE jsonb_build_object(
+                    'name', m[1], 'op', m[2],
+                    'value', CASE WHEN m[3] ~ '^".*"$'
+                                  THEN replace(replace(replace(regexp_replace(substr(m[3], 2, length(m[3]) - 2),
+                                                                              '\\\\', E'\x01', 'g'),
+                                                               '\"', '"'), '\n', E'\n'), E'\x01', '\')
+                                  ELSE m[3] END)
+           END
+    FROM (SELECT regexp_match(p_text, '^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*(.*?)\s*$') AS m) AS x;
+$_$;
+
+COMMENT ON FUNCTION monitoring_internal.parse_matcher(p_text text) IS 'Internal: an Alertmanager matcher string (name, =, !=, =~ or !~, value, quoted or not) as {"name", "op", "value"}; NULL when malformed.';
 
 CREATE FUNCTION monitoring_internal.performance_minute_aggregate(p_from timestamp with time zone, p_to timestamp with time zone) RETURNS TABLE(bucket timestamp with time zone, metric_name text, metric_type text, component text, unit text, sample_count bigint, value_sum double precision, value_min double precision, value_max double precision, value_sketch bigint[])
     LANGUAGE sql STABLE PARALLEL SAFE
@@ -3831,6 +4232,22 @@ $$;
 
 COMMENT ON FUNCTION monitoring_internal.record_task_starts(p_task_ids text[], p_task_types text[], p_worker_ids text[], p_input_sizes bigint[], p_metadata jsonb[], p_start_times timestamp with time zone[], p_statuses text[], p_output_sizes bigint[], p_step_timings jsonb[], p_end_times timestamp with time zone[]) IS 'Internal: records task starts (finished at once when their completion is given or parked); PV006, PV101, PV103. Called by start_task_tracking() and record_task_events().';
 
+CREATE FUNCTION monitoring_internal.regex_problem(p_regex text) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+-- Internal: why a matcher's regular expression is invalid, or NULL. It is
+-- anchored as Alertmanager anchors it (^(?:re)$) and compiled once here.
+BEGIN
+    PERFORM '' ~ ('^(?:' || p_regex || ')$');
+    RETURN NULL;
+EXCEPTION WHEN invalid_regular_expression THEN
+    RETURN SQLERRM;
+END;
+$_$;
+
+COMMENT ON FUNCTION monitoring_internal.regex_problem(p_regex text) IS 'Internal: the error of an invalid matcher regular expression (anchored as Alertmanager does), or NULL.';
+
 CREATE FUNCTION monitoring_internal.register_components() RETURNS integer
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
@@ -3948,6 +4365,160 @@ END;
 $$;
 
 COMMENT ON FUNCTION monitoring_internal.resolve_rule_alert(p_alert_id bigint, p_value double precision, p_source text) IS 'Internal: resolves the alert of a group that cleared, recording the value; false if it was resolved already.';
+
+CREATE FUNCTION monitoring_internal.route_alert(p_route jsonb, p_labels jsonb, p_parent jsonb DEFAULT NULL::jsonb, p_parent_key text DEFAULT NULL::text) RETURNS TABLE(route_key text, receiver text, group_by text[], group_by_all boolean, group_wait_seconds double precision, group_interval_seconds double precision, repeat_interval_seconds double precision, mute_time_intervals text[], active_time_intervals text[])
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Internal: the routes a label set goes to, with Alertmanager's semantics
+-- (dispatch/route.go): depth first, left to right; a route whose matchers
+-- hold is entered, and its first matching child ends the search unless
+-- that child has continue: true; a route none of whose children match is
+-- itself a match. Children inherit receiver, group_by and the timers
+-- (Alertmanager's defaults at the root: 30s, 5m, 4h); mute and active time
+-- intervals are a route's own. route_key is Alertmanager's Route.Key():
+-- the matchers of each route from the root, {..}/{..}.
+DECLARE
+    v_matchers jsonb := monitoring_internal.route_matchers(p_route);
+    v_key text := coalesce(p_parent_key || '/', '') || monitoring_internal.matchers_text(v_matchers);
+    v_opts jsonb := coalesce(p_parent, jsonb_build_object('receiver', NULL, 'group_by', '[]'::jsonb, 'group_by_all', false,
+                                                          'group_wait', 30, 'group_interval', 300, 'repeat_interval', 14400));
+    v_child jsonb;
+    v_found boolean := false;
+    v_matched integer;
+    r record;
+BEGIN
+    IF NOT monitoring_internal.matchers_match(v_matchers, p_labels) THEN
+        RETURN;
+    END IF;
+    IF jsonb_typeof(p_route -> 'receiver') = 'string' THEN
+        v_opts := v_opts || jsonb_build_object('receiver', p_route -> 'receiver');
+    END IF;
+    IF jsonb_typeof(p_route -> 'group_by') = 'array' THEN
+        v_opts := v_opts || CASE WHEN p_route -> 'group_by' ? '...'
+                                 THEN jsonb_build_object('group_by', '[]'::jsonb, 'group_by_all', true)
+                                 ELSE jsonb_build_object('group_by', p_route -> 'group_by', 'group_by_all', false) END;
+    END IF;
+    v_opts := v_opts
+        || CASE WHEN p_route ? 'group_wait' THEN jsonb_build_object('group_wait', monitoring_internal.parse_duration(p_route -> 'group_wait')) ELSE '{}' END
+        || CASE WHEN p_route ? 'group_interval' THEN jsonb_build_object('group_interval', monitoring_internal.parse_duration(p_route -> 'group_interval')) ELSE '{}' END
+        || CASE WHEN p_route ? 'repeat_interval' THEN jsonb_build_object('repeat_interval', monitoring_internal.parse_duration(p_route -> 'repeat_interval')) ELSE '{}' END;
+
+    FOR v_child IN SELECT c FROM jsonb_array_elements(coalesce(p_route -> 'routes', '[]')) AS c LOOP
+        v_matched := 0;
+        FOR r IN SELECT * FROM monitoring_internal.route_alert(v_child, p_labels, v_opts, v_key) LOOP
+            route_key := r.route_key; receiver := r.receiver; group_by := r.group_by; group_by_all := r.group_by_all;
+            group_wait_seconds := r.group_wait_seconds; group_interval_seconds := r.group_interval_seconds;
+            repeat_interval_seconds := r.repeat_interval_seconds; mute_time_intervals := r.mute_time_intervals;
+            active_time_intervals := r.active_time_intervals;
+            RETURN NEXT;
+            v_matched := v_matched + 1;
+        END LOOP;
+        v_found := v_found OR v_matched > 0;
+        EXIT WHEN v_matched > 0 AND NOT coalesce((v_child ->> 'continue')::boolean, false);
+    END LOOP;
+    IF v_found THEN
+        RETURN;
+    END IF;
+    route_key := v_key;
+    receiver := v_opts ->> 'receiver';
+    group_by := ARRAY(SELECT jsonb_array_elements_text(v_opts -> 'group_by'));
+    group_by_all := (v_opts ->> 'group_by_all')::boolean;
+    group_wait_seconds := (v_opts ->> 'group_wait')::double precision;
+    group_interval_seconds := (v_opts ->> 'group_interval')::double precision;
+    repeat_interval_seconds := (v_opts ->> 'repeat_interval')::double precision;
+    mute_time_intervals := ARRAY(SELECT jsonb_array_elements_text(coalesce(p_route -> 'mute_time_intervals', '[]')));
+    active_time_intervals := ARRAY(SELECT jsonb_array_elements_text(coalesce(p_route -> 'active_time_intervals', '[]')));
+    RETURN NEXT;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.route_alert(p_route jsonb, p_labels jsonb, p_parent jsonb, p_parent_key text) IS 'Internal: the routes (key, receiver, grouping, timers, time intervals) a label set goes to through a route tree, as Alertmanager routes it.';
+
+CREATE FUNCTION monitoring_internal.route_matchers(p_route jsonb) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    -- Internal: a route's (or inhibit rule side's) matchers as one sorted
+    -- list, as Alertmanager builds it: the deprecated match (=) and match_re
+    -- (=~) maps, then the matchers strings; sorted by name, operator and
+    -- value. Malformed strings are left out (validation reports them).
+    SELECT coalesce(jsonb_agg(m ORDER BY m ->> 'name', m ->> 'op', m ->> 'value'), '[]')
+    FROM (SELECT jsonb_build_object('name', e.key, 'op', '=', 'value', e.value #>> '{}') AS m
+          FROM jsonb_each(CASE jsonb_typeof(p_route -> 'match') WHEN 'object' THEN p_route -> 'match' END) AS e
+          UNION ALL
+          SELECT jsonb_build_object('name', e.key, 'op', '=~', 'value', e.value #>> '{}')
+          FROM jsonb_each(CASE jsonb_typeof(p_route -> 'match_re') WHEN 'object' THEN p_route -> 'match_re' END) AS e
+          UNION ALL
+          SELECT monitoring_internal.parse_matcher(s #>> '{}')
+          FROM jsonb_array_elements(CASE jsonb_typeof(p_route -> 'matchers') WHEN 'array' THEN p_route -> 'matchers' END) AS s
+          WHERE monitoring_internal.parse_matcher(s #>> '{}') IS NOT NULL) AS x;
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.route_matchers(p_route jsonb) IS 'Internal: a route''s match, match_re and matchers as one sorted list of {"name", "op", "value"}.';
+
+CREATE FUNCTION monitoring_internal.route_problems(p_route jsonb, p_where text, p_receivers text[], p_intervals text[]) RETURNS TABLE(code text, problem text)
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+-- Internal: the problems of one route and, recursively, its children: its
+-- keys (PV606), the receiver it names (PV601), its matchers (PV602), the
+-- time intervals it names (PV603), its durations and group_by (PV608).
+DECLARE
+    v_key text;
+    v_name text;
+    v_n integer := 0;
+    v_child jsonb;
+BEGIN
+    IF jsonb_typeof(p_route) IS DISTINCT FROM 'object' THEN
+        RETURN QUERY SELECT 'PV608', format('%s must be an object', p_where);
+        RETURN;
+    END IF;
+    RETURN QUERY SELECT * FROM monitoring_internal.notification_key_problems(p_where, 'route', p_route);
+    IF p_route ? 'receiver' AND (jsonb_typeof(p_route -> 'receiver') <> 'string' OR NOT (p_route ->> 'receiver') = ANY (p_receivers)) THEN
+        RETURN QUERY SELECT 'PV601', format('%s.receiver %s is not a receiver of notifications.receivers (%s)', p_where,
+                                            p_route -> 'receiver', coalesce(nullif(array_to_string(p_receivers, ', '), ''), 'none'));
+    END IF;
+    RETURN QUERY SELECT * FROM monitoring_internal.matcher_problems(p_route, p_where);
+    FOREACH v_key IN ARRAY ARRAY['group_wait', 'group_interval', 'repeat_interval'] LOOP
+        IF p_route ? v_key AND coalesce(monitoring_internal.parse_duration(p_route -> v_key) < 0, true) THEN
+            RETURN QUERY SELECT 'PV608', format('%s.%s must be a duration such as "30s" or "4h", got %s', p_where, v_key, p_route -> v_key);
+        END IF;
+    END LOOP;
+    IF p_route ? 'group_interval' AND monitoring_internal.parse_duration(p_route -> 'group_interval') = 0 THEN
+        RETURN QUERY SELECT 'PV608', format('%s.group_interval cannot be 0', p_where);
+    END IF;
+    IF p_route ? 'group_by' AND (jsonb_typeof(p_route -> 'group_by') <> 'array'
+                                 OR EXISTS (SELECT FROM jsonb_array_elements(p_route -> 'group_by') AS g
+                                            WHERE jsonb_typeof(g) <> 'string'
+                                               OR ((g #>> '{}') !~ '^[A-Za-z_][A-Za-z0-9_]*$' AND g #>> '{}' <> '...'))) THEN
+        RETURN QUERY SELECT 'PV608', format('%s.group_by must be a list of label names (or ["..."] for all labels)', p_where);
+    END IF;
+    FOREACH v_key IN ARRAY ARRAY['mute_time_intervals', 'active_time_intervals'] LOOP
+        CONTINUE WHEN NOT p_route ? v_key;
+        IF jsonb_typeof(p_route -> v_key) <> 'array' THEN
+            RETURN QUERY SELECT 'PV603', format('%s.%s must be a list of time interval names', p_where, v_key);
+            CONTINUE;
+        END IF;
+        FOR v_name IN SELECT jsonb_array_elements_text(p_route -> v_key) LOOP
+            IF NOT v_name = ANY (p_intervals) THEN
+                RETURN QUERY SELECT 'PV603', format('%s.%s: %s is not a time interval of notifications.time_intervals', p_where, v_key, v_name);
+            END IF;
+        END LOOP;
+    END LOOP;
+    IF p_route ? 'routes' AND jsonb_typeof(p_route -> 'routes') <> 'array' THEN
+        RETURN QUERY SELECT 'PV608', format('%s.routes must be a list of routes', p_where);
+        RETURN;
+    END IF;
+    FOR v_child IN SELECT c FROM jsonb_array_elements(coalesce(p_route -> 'routes', '[]')) AS c LOOP
+        RETURN QUERY SELECT * FROM monitoring_internal.route_problems(v_child, format('%s.routes[%s]', p_where, v_n),
+                                                                      p_receivers, p_intervals);
+        v_n := v_n + 1;
+    END LOOP;
+END;
+$_$;
+
+COMMENT ON FUNCTION monitoring_internal.route_problems(p_route jsonb, p_where text, p_receivers text[], p_intervals text[]) IS 'Internal: the problems (PV601-PV608) of a route and its children.';
 
 CREATE FUNCTION monitoring_internal.rule_condition_problems(p_condition jsonb, p_group_by text[], p_document jsonb) RETURNS TABLE(code text, problem text)
     LANGUAGE plpgsql STABLE
@@ -5089,6 +5660,128 @@ CREATE FUNCTION monitoring_internal.template_problem(p_template text) RETURNS te
 $_$;
 
 COMMENT ON FUNCTION monitoring_internal.template_problem(p_template text) IS 'Internal: NULL for a well-formed label or annotation template, else what is wrong with it.';
+
+CREATE FUNCTION monitoring_internal.time_interval_active(p_ranges jsonb, p_at timestamp with time zone) RETURNS boolean
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    -- Internal: whether p_at falls in a time interval (its list of ranges:
+    -- in any one of them), as Alertmanager decides it: each range is read
+    -- in its own location's wall-clock time (UTC when it has none), so a
+    -- Tue 02:00-04:00 Europe/Paris window is 00:00-02:00 UTC in summer and
+    -- 01:00-03:00 UTC in winter; a field a range omits matches always; a
+    -- negative day of the month counts from its end (-1 the last day).
+    SELECT coalesce(bool_or(
+        (NOT r ? 'times' OR EXISTS (
+             SELECT FROM jsonb_array_elements(r -> 'times') AS t
+             WHERE to_char(l.local, 'HH24:MI') >= t ->> 'start_time' AND to_char(l.local, 'HH24:MI') < t ->> 'end_time'))
+        AND (NOT r ? 'weekdays' OR EXISTS (
+             SELECT FROM jsonb_array_elements_text(r -> 'weekdays') AS w,
+                  LATERAL (SELECT string_to_array(w, ':') AS p) AS x
+             WHERE extract(dow FROM l.local) BETWEEN monitoring_internal.time_range_value('weekdays', x.p[1])
+                                                 AND monitoring_internal.time_range_value('weekdays', x.p[cardinality(x.p)])))
+        AND (NOT r ? 'days_of_month' OR EXISTS (
+             SELECT FROM jsonb_array_elements_text(r -> 'days_of_month') AS d,
+                  LATERAL (SELECT string_to_array(d, ':') AS p) AS x,
+                  LATERAL (SELECT extract(day FROM date_trunc('month', l.local) + interval '1 month' - interval '1 day')::integer AS last) AS m
+             WHERE extract(day FROM l.local)
+                   BETWEEN CASE WHEN x.p[1]::integer < 0 THEN m.last + 1 + x.p[1]::integer ELSE x.p[1]::integer END
+                       AND CASE WHEN x.p[cardinality(x.p)]::integer < 0 THEN m.last + 1 + x.p[cardinality(x.p)]::integer
+                                ELSE x.p[cardinality(x.p)]::integer END))
+        AND (NOT r ? 'months' OR EXISTS (
+             SELECT FROM jsonb_array_elements_text(r -> 'months') AS mo,
+                  LATERAL (SELECT string_to_array(mo, ':') AS p) AS x
+             WHERE extract(month FROM l.local) BETWEEN monitoring_internal.time_range_value('months', x.p[1])
+                                                   AND monitoring_internal.time_range_value('months', x.p[cardinality(x.p)])))
+        AND (NOT r ? 'years' OR EXISTS (
+             SELECT FROM jsonb_array_elements_text(r -> 'years') AS y,
+                  LATERAL (SELECT string_to_array(y, ':') AS p) AS x
+             WHERE extract(year FROM l.local) BETWEEN x.p[1]::integer AND x.p[cardinality(x.p)]::integer))
+    ), false)
+    FROM jsonb_array_elements(coalesce(p_ranges, '[]')) AS r,
+         LATERAL (SELECT p_at AT TIME ZONE coalesce(r ->> 'location', 'UTC') AS local) AS l;
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.time_interval_active(p_ranges jsonb, p_at timestamp with time zone) IS 'Internal: true when a moment falls in one of a time interval''s ranges, each read in its own location (Alertmanager semantics).';
+
+CREATE FUNCTION monitoring_internal.time_range_problems(p_range jsonb) RETURNS TABLE(problem text)
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+-- Internal: what is wrong with one range of a time interval, as
+-- Alertmanager defines them: times (HH:MM, start before end, 00:00-24:00),
+-- weekdays (monday or monday:friday), days_of_month (1 to 31 or -31 to -1,
+-- ranges a:b), months (1-12 or names), years, location (a time zone known
+-- to the database, e.g. Europe/Paris). Messages start with the field.
+DECLARE
+    v_item jsonb;
+    v_part text[];
+    v_text text;
+BEGIN
+    IF jsonb_typeof(p_range) IS DISTINCT FROM 'object' THEN
+        RETURN QUERY SELECT ' must be an object of times, weekdays, days_of_month, months, years, location'::text;
+        RETURN;
+    END IF;
+    FOR v_item IN SELECT t FROM jsonb_array_elements(CASE jsonb_typeof(p_range -> 'times') WHEN 'array' THEN p_range -> 'times' ELSE '[]' END) AS t LOOP
+        IF coalesce(v_item ->> 'start_time', '') !~ '^([01][0-9]|2[0-3]):[0-5][0-9]$'
+           OR coalesce(v_item ->> 'end_time', '') !~ '^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$' THEN
+            RETURN QUERY SELECT format('.times: %s needs start_time and end_time as HH:MM (00:00 to 24:00)', v_item);
+        ELSIF (v_item ->> 'start_time') >= (v_item ->> 'end_time') THEN
+            RETURN QUERY SELECT format('.times: %s ends before it starts (a range past midnight is two ranges)', v_item);
+        END IF;
+    END LOOP;
+    FOREACH v_text IN ARRAY ARRAY['weekdays', 'days_of_month', 'months', 'years'] LOOP
+        IF p_range ? v_text AND jsonb_typeof(p_range -> v_text) <> 'array' THEN
+            RETURN QUERY SELECT format('.%s must be a list', v_text);
+            CONTINUE;
+        END IF;
+        FOR v_item IN SELECT x FROM jsonb_array_elements(coalesce(p_range -> v_text, '[]')) AS x LOOP
+            v_part := string_to_array(lower(v_item #>> '{}'), ':');
+            IF jsonb_typeof(v_item) <> 'string' OR cardinality(v_part) NOT IN (1, 2)
+               OR EXISTS (SELECT FROM unnest(v_part) AS p
+                          WHERE monitoring_internal.time_range_value(v_text, p) IS NULL)
+               OR monitoring_internal.time_range_value(v_text, v_part[1])
+                  > monitoring_internal.time_range_value(v_text, v_part[cardinality(v_part)]) THEN
+                RETURN QUERY SELECT format('.%s: %s is not a %s or a range of them (%s)', v_text, v_item,
+                    CASE v_text WHEN 'weekdays' THEN 'weekday' WHEN 'days_of_month' THEN 'day of the month'
+                                WHEN 'months' THEN 'month' ELSE 'year' END,
+                    CASE v_text WHEN 'weekdays' THEN 'monday:friday' WHEN 'days_of_month' THEN '1:7, -1'
+                                WHEN 'months' THEN 'january:march, 12' ELSE '2026:2027' END);
+            END IF;
+        END LOOP;
+    END LOOP;
+    IF p_range ? 'location' AND (jsonb_typeof(p_range -> 'location') <> 'string'
+                                 OR NOT EXISTS (SELECT FROM pg_timezone_names AS z WHERE z.name = p_range ->> 'location')) THEN
+        RETURN QUERY SELECT format('.location %s is not a time zone (a name such as Europe/Paris or UTC)', p_range -> 'location');
+    END IF;
+END;
+$_$;
+
+COMMENT ON FUNCTION monitoring_internal.time_range_problems(p_range jsonb) IS 'Internal: the problems of one range of an Alertmanager time interval (times, weekdays, days_of_month, months, years, location).';
+
+CREATE FUNCTION monitoring_internal.time_range_value(p_field text, p_text text) RETURNS integer
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+    -- Internal: one bound of a time interval field as a number: a weekday
+    -- (sunday 0 ... saturday 6, as Alertmanager numbers them), a day of the
+    -- month (1 to 31, or -31 to -1 from the month's end), a month (1-12,
+    -- or its English name), a year. NULL when it is not one.
+    SELECT CASE p_field
+        WHEN 'weekdays' THEN array_position(ARRAY['sunday', 'monday', 'tuesday', 'wednesday', 'thursday',
+                                                  'friday', 'saturday'], lower(p_text)) - 1
+        WHEN 'days_of_month' THEN CASE WHEN p_text ~ '^-?[0-9]{1,2}$' AND abs(p_text::integer) BETWEEN 1 AND 31
+                                       THEN p_text::integer END
+        WHEN 'months' THEN coalesce(array_position(ARRAY['january', 'february', 'march', 'april', 'may', 'june', 'july',
+                                                         'august', 'september', 'october', 'november', 'december'],
+                                                   lower(p_text)),
+                                    CASE WHEN p_text ~ '^[0-9]{1,2}$' AND p_text::integer BETWEEN 1 AND 12
+                                         THEN p_text::integer END)
+        WHEN 'years' THEN CASE WHEN p_text ~ '^[0-9]{4}$' THEN p_text::integer END
+    END;
+$_$;
+
+COMMENT ON FUNCTION monitoring_internal.time_range_value(p_field text, p_text text) IS 'Internal: a weekday, day of month, month or year of a time interval as a number (NULL when malformed).';
 
 CREATE FUNCTION monitoring_internal.top_severity(p_thresholds jsonb) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
@@ -6530,14 +7223,14 @@ GRANT ALL ON FUNCTION monitoring.get_dashboard_summary() TO pgvigil_reader;
 REVOKE ALL ON FUNCTION monitoring.job_definitions(p_runner text) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.job_definitions(p_runner text) TO pgvigil_admin;
 
-REVOKE ALL ON FUNCTION monitoring.patch_config(p_patch jsonb) FROM PUBLIC;
-GRANT ALL ON FUNCTION monitoring.patch_config(p_patch jsonb) TO pgvigil_admin;
+REVOKE ALL ON FUNCTION monitoring.patch_config(p_patch jsonb, p_replace text[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.patch_config(p_patch jsonb, p_replace text[]) TO pgvigil_admin;
 
 REVOKE ALL ON FUNCTION monitoring.performance_tail(p_since timestamp with time zone, p_width interval, p_fraction double precision) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.performance_tail(p_since timestamp with time zone, p_width interval, p_fraction double precision) TO pgvigil_reader;
 
-REVOKE ALL ON FUNCTION monitoring.preview_config_patch(p_patch jsonb) FROM PUBLIC;
-GRANT ALL ON FUNCTION monitoring.preview_config_patch(p_patch jsonb) TO pgvigil_admin;
+REVOKE ALL ON FUNCTION monitoring.preview_config_patch(p_patch jsonb, p_replace text[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.preview_config_patch(p_patch jsonb, p_replace text[]) TO pgvigil_admin;
 
 REVOKE ALL ON FUNCTION monitoring.purge_cron_history() FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.purge_cron_history() TO pgvigil_admin;
@@ -6600,6 +7293,9 @@ GRANT ALL ON FUNCTION monitoring.task_tail(p_since timestamp with time zone, p_w
 
 REVOKE ALL ON FUNCTION monitoring.test_alert_rule(p_rule jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.test_alert_rule(p_rule jsonb) TO pgvigil_admin;
+
+REVOKE ALL ON FUNCTION monitoring.test_route(p_labels jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.test_route(p_labels jsonb) TO pgvigil_admin;
 
 REVOKE ALL ON FUNCTION monitoring.unschedule_jobs() FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.unschedule_jobs() TO pgvigil_admin;
@@ -6674,13 +7370,29 @@ REVOKE ALL ON FUNCTION monitoring_internal.finish_tasks(p_task_ids text[], p_sta
 
 REVOKE ALL ON FUNCTION monitoring_internal.format_number(p_value double precision) FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION monitoring_internal.group_labels_text(p_labels jsonb) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION monitoring_internal.history_retention_cutoff(p_retention jsonb) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.is_named_list(p_value jsonb) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.lock_checks() FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION monitoring_internal.matcher_problems(p_object jsonb, p_where text, p_prefix text) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.matchers_match(p_matchers jsonb, p_labels jsonb) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.matchers_text(p_matchers jsonb) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION monitoring_internal.note_ingest(p_table text, p_first_event_time timestamp with time zone, p_last_event_time timestamp with time zone) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.notification_error_hint(p_code text) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.notification_key_problems(p_where text, p_context text, p_object jsonb) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.notification_keys() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.notification_problems(p_document jsonb) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.notify_evaluator(p_reason text) FROM PUBLIC;
 
@@ -6688,17 +7400,27 @@ REVOKE ALL ON FUNCTION monitoring_internal.park_task_completions(p_task_ids text
 
 REVOKE ALL ON FUNCTION monitoring_internal.parse_duration(p_value jsonb) FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION monitoring_internal.parse_matcher(p_text text) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION monitoring_internal.performance_minute_aggregate(p_from timestamp with time zone, p_to timestamp with time zone) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.raise_rule_alert(p_rule monitoring.alert_rules, p_group_labels jsonb, p_no_data boolean, p_severity text, p_value double precision, p_threshold double precision, p_breached_since timestamp with time zone, p_source text, p_details jsonb) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.record_task_starts(p_task_ids text[], p_task_types text[], p_worker_ids text[], p_input_sizes bigint[], p_metadata jsonb[], p_start_times timestamp with time zone[], p_statuses text[], p_output_sizes bigint[], p_step_timings jsonb[], p_end_times timestamp with time zone[]) FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION monitoring_internal.regex_problem(p_regex text) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION monitoring_internal.register_components() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.render_template(p_template text, p_labels jsonb, p_value double precision, p_severity text, p_threshold double precision, p_rule text, p_details jsonb) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.resolve_rule_alert(p_alert_id bigint, p_value double precision, p_source text) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.route_alert(p_route jsonb, p_labels jsonb, p_parent jsonb, p_parent_key text) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.route_matchers(p_route jsonb) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.route_problems(p_route jsonb, p_where text, p_receivers text[], p_intervals text[]) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.rule_condition_problems(p_condition jsonb, p_group_by text[], p_document jsonb) FROM PUBLIC;
 
@@ -6731,6 +7453,12 @@ REVOKE ALL ON FUNCTION monitoring_internal.step_rule_group(p_rule monitoring.ale
 REVOKE ALL ON FUNCTION monitoring_internal.task_minute_aggregate(p_from timestamp with time zone, p_to timestamp with time zone) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.template_problem(p_template text) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.time_interval_active(p_ranges jsonb, p_at timestamp with time zone) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.time_range_problems(p_range jsonb) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.time_range_value(p_field text, p_text text) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.top_severity(p_thresholds jsonb) FROM PUBLIC;
 

@@ -14,6 +14,7 @@ from pgvigil.cli.common import add_command, resolve_database
 from pgvigil.db.config import (
     apply_config_file,
     config_diff,
+    config_patch_of,
     load_config_file,
     merged_config,
     patch_config_file,
@@ -65,7 +66,7 @@ def cmd_config_diff(args: argparse.Namespace) -> int:
             row = conn.execute(_SHOW_CONFIG).fetchone()
         before, after = (row[0] if row else {}), read_config_file(args.file)
     else:
-        before, after = merged_config(conninfo, read_config_file(args.file))
+        before, after = merged_config(conninfo, *config_patch_of(read_config_file(args.file)))
     diff = config_diff(before, after, label=f"after applying {args.file}")
     sys.stdout.write(diff)
     return 1 if diff else 0

@@ -41,7 +41,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     conninfo = resolve_database(args)
     with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute(_PATCH_CONFIG, (Jsonb({"alert_rules": DEMO_RULES}),))
+        conn.execute(_PATCH_CONFIG, (Jsonb({"alert_rules": DEMO_RULES}), []))
     with MonitoringClient(conninfo) as client:
         if args.buffered:
             with BufferedClient(conninfo) as buffered:

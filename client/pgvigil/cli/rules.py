@@ -82,7 +82,7 @@ def _rules_file(path: Path) -> list[dict[str, Any]]:
 
 def cmd_rules_apply(args: argparse.Namespace) -> int:
     rules = _rules_file(args.file)
-    _rows(resolve_database(args), _PATCH_CONFIG, (Jsonb({"alert_rules": rules}),))
+    _rows(resolve_database(args), _PATCH_CONFIG, (Jsonb({"alert_rules": rules}), []))
     print(f"applied {len(rules)} rule(s) from {args.file}")
     return 0
 

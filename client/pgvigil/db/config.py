@@ -63,6 +63,36 @@ def read_config_file(path: Path) -> dict[str, Any]:
     return document
 
 
+# The top-level keys of an Alertmanager config file (alertmanager.yml).
+ALERTMANAGER_KEYS = frozenset(
+    {
+        "global",
+        "route",
+        "receivers",
+        "inhibit_rules",
+        "time_intervals",
+        "mute_time_intervals",
+        "templates",
+    }
+)
+
+
+def config_patch_of(document: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """(the partial config a file means, the sections it replaces whole).
+
+    An Alertmanager config (only Alertmanager's top-level keys, with a route
+    or receivers) is the notifications section, whole: applied as it is, as
+    Alertmanager would read it, not merged into the one before. Any other
+    file is a partial pgvigil config, merged key by key."""
+    if (
+        document
+        and document.keys() <= ALERTMANAGER_KEYS
+        and document.keys() & {"route", "receivers"}
+    ):
+        return {"notifications": document}, ["notifications"]
+    return document, []
+
+
 def _raise_schema_problems(where: str, document: Any) -> None:
     problems = schema_problems(document)
     if problems:
@@ -88,13 +118,16 @@ def _connect(conninfo: str) -> psycopg.Connection[Any]:
         raise from_psycopg(exc) from exc
 
 
-def merged_config(conninfo: str, patch: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+def merged_config(
+    conninfo: str, patch: dict[str, Any], replace: list[str] | None = None
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """(active config, what applying the partial document ``patch`` over it
-    gives), the merge done by the database (monitoring.preview_config_patch)."""
+    gives, the sections in ``replace`` replaced whole), the merge done by the
+    database (monitoring.preview_config_patch)."""
     try:
         with _connect(conninfo) as conn:
             row = conn.execute(_SHOW_CONFIG).fetchone()
-            merged = conn.execute(_PREVIEW_CONFIG_PATCH, (Jsonb(patch),)).fetchone()
+            merged = conn.execute(_PREVIEW_CONFIG_PATCH, (Jsonb(patch), replace or [])).fetchone()
     except psycopg.Error as exc:
         raise from_psycopg(exc) from exc
     return (row[0] if row else {}), (merged[0] if merged else {})
@@ -113,12 +146,12 @@ def patch_config_file(conninfo: str, path: Path) -> dict[str, Any]:
     """Merge the partial config file ``path`` over the active config and apply
     the result, validated as a whole (the JSON Schema here, every rule in the
     database); nothing changes unless all of it is valid."""
-    patch = read_config_file(path)
-    _current, merged = merged_config(conninfo, patch)
+    patch, replace = config_patch_of(read_config_file(path))
+    _current, merged = merged_config(conninfo, patch, replace)
     _raise_schema_problems(f"{path} merged over the active config", merged)
     try:
         with _connect(conninfo) as conn:
-            row = conn.execute(_PATCH_CONFIG, (Jsonb(patch),)).fetchone()
+            row = conn.execute(_PATCH_CONFIG, (Jsonb(patch), replace)).fetchone()
     except psycopg.Error as exc:
         raise from_psycopg(exc) from exc
     return row[0] if row else merged

@@ -168,12 +168,13 @@ SELECT monitoring.apply_config(%s)
 SELECT document, applied_at, applied_by FROM monitoring.config
 
 -- name: patch_config
--- Merge a partial config over the active one and apply the result.
-SELECT monitoring.patch_config(%s)
+-- Merge a partial config over the active one (the sections of the second
+-- parameter replaced whole) and apply the result.
+SELECT monitoring.patch_config(%s, %s)
 
 -- name: preview_config_patch
 -- What patch_config would make active; nothing written.
-SELECT monitoring.preview_config_patch(%s)
+SELECT monitoring.preview_config_patch(%s, %s)
 
 
 -- ---------------------------------------------------------------------------

@@ -33,6 +33,16 @@ BEGIN
                   DETAIL = array_to_string(v_problems, E'\n'),
                   HINT = monitoring_internal.rule_error_hint(v_code);
     END IF;
+    -- The notifications section (an Alertmanager config), with its codes.
+    SELECT array_agg(r.problem ORDER BY r.n), (array_agg(r.code ORDER BY r.n))[1] INTO v_problems, v_code
+    FROM (SELECT x.problem, x.code, row_number() OVER () AS n
+          FROM monitoring_internal.notification_problems(p_document) AS x) AS r;
+    IF v_problems IS NOT NULL THEN
+        RAISE EXCEPTION 'invalid notifications: % problem(s)', cardinality(v_problems)
+            USING ERRCODE = v_code,
+                  DETAIL = array_to_string(v_problems, E'\n'),
+                  HINT = monitoring_internal.notification_error_hint(v_code);
+    END IF;
     -- Every upgrade would bring a shipped rule back: it can be disabled only.
     SELECT array_agg(s.rule_name ORDER BY s.rule_name) INTO v_problems
     FROM monitoring_internal.shipped_alert_rules AS s
@@ -57,4 +67,4 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION monitoring.apply_config(jsonb) IS
-    'Validates and activates a config document (thresholds, alert rules, retention, schedules) and compiles its alert_rules into monitoring.alert_rules. Audited in monitoring.audit_log. Errors: PV301 for the settings, else PV501-PV511 for alert rules (the first problem''s code); every problem in the DETAIL.';
+    'Validates and activates a config document (thresholds, alert rules, retention, schedules) and compiles its alert_rules into monitoring.alert_rules. Audited in monitoring.audit_log. Errors: PV301 for the settings, else PV501-PV511 for alert rules, else PV601-PV608 for notifications (the first problem''s code); every problem in the DETAIL.';

@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION monitoring.preview_config_patch(p_patch jsonb)
+CREATE OR REPLACE FUNCTION monitoring.preview_config_patch(p_patch jsonb, p_replace text[] DEFAULT '{}')
 RETURNS jsonb
 LANGUAGE plpgsql
 STABLE
@@ -27,8 +27,10 @@ BEGIN
             USING ERRCODE = 'PV507', HINT = monitoring_internal.rule_error_hint('PV507');
     END IF;
     SELECT c.document INTO v_current FROM monitoring.config AS c;
-    RETURN monitoring_internal.config_patch(coalesce(v_current, '{}'), p_patch);
+    -- Sections named in p_replace are replaced whole, not merged (an
+    -- alertmanager.yml is a whole notifications section).
+    RETURN monitoring_internal.config_patch(coalesce(v_current, '{}') - coalesce(p_replace, '{}'), p_patch);
 END;
 $$;
-COMMENT ON FUNCTION monitoring.preview_config_patch(jsonb) IS
-    'The document patch_config(p_patch) would apply (not validated, nothing written). Errors: PV301 (not an object), PV507 (a rule listed twice).';
+COMMENT ON FUNCTION monitoring.preview_config_patch(jsonb, text[]) IS
+    'The document patch_config(p_patch, p_replace) would apply (the sections named in p_replace replaced whole, the rest merged) (not validated, nothing written). Errors: PV301 (not an object), PV507 (a rule listed twice).';

@@ -7,12 +7,14 @@ SET search_path = pg_catalog, pg_temp
 AS $$
     -- Returns every problem of a config document at once (no rows = valid):
     -- its settings' (settings_problems), or, when they are valid, its
-    -- alert rules' (alert_rule_problems). The built-in rules name settings,
+    -- alert rules' (alert_rule_problems); and its notifications'. The built-in rules name settings,
     -- so a bad setting would show again as problems of the rules using it.
     SELECT s.problem FROM monitoring_internal.settings_problems(p_document) AS s (problem)
     UNION ALL
     SELECT r.problem FROM monitoring_internal.alert_rule_problems(p_document) AS r
-    WHERE NOT EXISTS (SELECT FROM monitoring_internal.settings_problems(p_document));
+    WHERE NOT EXISTS (SELECT FROM monitoring_internal.settings_problems(p_document))
+    UNION ALL
+    SELECT n.problem FROM monitoring_internal.notification_problems(p_document) AS n;
 $$;
 COMMENT ON FUNCTION monitoring.validate_config(jsonb) IS
     'Returns every problem of a config document (no rows when it is valid).';
