@@ -178,9 +178,14 @@ def dsn(module_dsn: str, _pristine: _Pristine) -> str:
             c.execute(
                 "INSERT INTO monitoring.config (document) VALUES (%s)", (Jsonb(_pristine.config),)
             )
-            # The rules as the pristine config compiles them (alert_rules was emptied above).
+            # The rules and the router's notifications as the pristine config makes them
+            # (their tables were emptied above).
             c.execute(
                 "SELECT monitoring_internal.compile_alert_rules(%s)", (Jsonb(_pristine.config),)
+            )
+            c.execute(
+                "SELECT monitoring_internal.copy_notification_config(%s)",
+                (Jsonb(_pristine.config),),
             )
             current = {r[0] for r in c.execute(PARTITIONS_SQL)}
             for extra in sorted(current - _pristine.partitions):

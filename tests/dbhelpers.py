@@ -74,4 +74,5 @@ CHECK_NAMES = [
     "check_queue_backlog_alerts",
     "evaluate_alert_rules",
     "resolve_resolved_alerts",
+    "flush_notification_groups",
 ]

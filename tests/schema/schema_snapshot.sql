@@ -235,6 +235,7 @@ BEGIN
     VALUES (true, p_document, now(), session_user)
     ON CONFLICT ON CONSTRAINT config_pkey DO UPDATE
     SET document = excluded.document, applied_at = excluded.applied_at, applied_by = excluded.applied_by;
+    PERFORM monitoring_internal.copy_notification_config(p_document);
     PERFORM monitoring_internal.write_audit_log('apply_config', 'config', jsonb_build_object(
         'old_sha256', encode(sha256(convert_to(v_old::text, 'UTF8')), 'hex'),
         'new_sha256', encode(sha256(convert_to(p_document::text, 'UTF8')), 'hex'),
@@ -556,6 +557,50 @@ END;
 $$;
 
 COMMENT ON FUNCTION monitoring.check_watchdog(p_source text) IS 'Evaluates the rules over pgvigil itself (evaluation stalled, pgvigil pg_cron jobs failing, Watchdog); run by the pgvigil-watchdog job. Returns no rows while an evaluation runs. Errors: PV001/PV008 (p_source).';
+
+CREATE FUNCTION monitoring.claim_notifications(p_worker text, p_limit integer DEFAULT 20, p_lease_seconds double precision DEFAULT 60) RETURNS TABLE(notification_id bigint, attempt integer, receiver text, integration text, integration_index integer, idempotency_key text, payload jsonb, config jsonb, created_at timestamp with time zone)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Claims up to p_limit notifications due for delivery (pending, due, not
+-- claimed by a live lease) for one worker, with SKIP LOCKED so that
+-- workers never take the same row, and returns them with the integration's
+-- config (its secrets are only KEY_file / KEY_env references: the worker
+-- reads them). The caller commits the claim, then sends with no lock held,
+-- then records each attempt (record_notification_attempt). A worker killed
+-- while sending leaves its lease to expire: the notification is sent again
+-- (at least once; receivers dedupe by idempotency_key, the webhook-id).
+BEGIN
+    PERFORM monitoring_internal.assert_text('worker', p_worker, 200);
+    IF p_limit IS NULL OR p_limit NOT BETWEEN 1 AND 1000 OR p_lease_seconds IS NULL OR p_lease_seconds NOT BETWEEN 1 AND 3600 THEN
+        RAISE EXCEPTION 'limit must be 1 to 1000 and lease 1 to 3600 seconds'
+            USING ERRCODE = 'PV004', HINT = 'claim_notifications(worker, 20, 60): 20 notifications, leased for a minute.';
+    END IF;
+    RETURN QUERY
+    WITH due AS (
+        SELECT n.notification_id FROM monitoring.notifications AS n
+        WHERE n.status = 'pending' AND n.next_attempt_at <= now()
+          AND (n.claimed_until IS NULL OR n.claimed_until < now())
+        ORDER BY n.next_attempt_at, n.notification_id
+        LIMIT p_limit
+        FOR UPDATE SKIP LOCKED
+    ), claimed AS (
+        UPDATE monitoring.notifications AS n
+        SET claimed_until = now() + make_interval(secs => p_lease_seconds), attempts = n.attempts + 1
+        FROM due WHERE n.notification_id = due.notification_id
+        RETURNING n.*
+    )
+    SELECT c.notification_id, c.attempts, c.receiver, c.integration, c.integration_index, c.idempotency_key,
+           c.payload, r -> c.integration -> c.integration_index, c.created_at
+    FROM claimed AS c
+    LEFT JOIN LATERAL (SELECT x AS r FROM monitoring_internal.notification_config AS cf,
+                              jsonb_array_elements(cf.notifications -> 'receivers') AS x
+                       WHERE x ->> 'name' = c.receiver) AS rc ON true
+    ORDER BY c.notification_id;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.claim_notifications(p_worker text, p_limit integer, p_lease_seconds double precision) IS 'Claims due notifications for a worker (SKIP LOCKED, a lease of p_lease_seconds) and returns them with their integration config; commit, send, then record_notification_attempt(). Errors: PV001/PV008 (worker), PV004 (limit, lease).';
 
 CREATE FUNCTION monitoring.cleanup_old_monitoring_data(p_lock_timeout_ms integer DEFAULT 50) RETURNS TABLE(table_name text, partitions_dropped integer, rows_removed bigint)
     LANGUAGE plpgsql SECURITY DEFINER
@@ -1005,6 +1050,111 @@ CREATE FUNCTION monitoring.expired_partitions() RETURNS TABLE(table_name text, p
 $_$;
 
 COMMENT ON FUNCTION monitoring.expired_partitions() IS 'Daily partitions past their table''s retention (attached = true), and tables a retention run detached but has not dropped yet (attached = false), oldest first. Read by run_retention() and cleanup_old_monitoring_data().';
+
+CREATE FUNCTION monitoring.flush_notification_groups() RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Decides the notifications of every group whose timer is due, with
+-- Alertmanager's semantics, and writes them to the outbox in the same
+-- transaction (one row per integration of the receiver): the first after
+-- group_wait; then, at group_interval ticks, one when alerts were added
+-- (new_alerts), when alerts it reported firing resolved (some_resolved,
+-- all_resolved; to integrations with send_resolved), or when
+-- repeat_interval passed (repeat). A group whose alerts all resolved before
+-- its first notification sends nothing. A group with nothing firing left
+-- once that is said is removed. Groups are taken with SKIP LOCKED: two
+-- workers never decide the same one. Returns the outbox rows written.
+DECLARE
+    v_group monitoring.notification_groups;
+    v_receiver jsonb;
+    v_firing bigint[];
+    v_firing_fingerprints text[];
+    v_resolved bigint[];
+    v_resolved_reported bigint[];
+    v_reason text;
+    v_integration text;
+    v_index integer;
+    v_config jsonb;
+    v_alerts bigint[];
+    v_sends_resolved boolean;
+    v_written integer := 0;
+BEGIN
+    IF pg_is_in_recovery() THEN
+        RETURN 0;
+    END IF;
+    FOR v_group IN
+        SELECT g.* FROM monitoring.notification_groups AS g
+        WHERE g.next_flush_at <= now()
+        ORDER BY g.next_flush_at
+        FOR UPDATE SKIP LOCKED
+    LOOP
+        SELECT array_agg(a.alert_id ORDER BY a.alert_id) FILTER (WHERE a.resolved_at IS NULL),
+               array_agg(a.fingerprint ORDER BY a.fingerprint) FILTER (WHERE a.resolved_at IS NULL),
+               array_agg(a.alert_id) FILTER (WHERE a.resolved_at IS NOT NULL),
+               array_agg(a.alert_id) FILTER (WHERE a.resolved_at IS NOT NULL AND a.fingerprint = ANY (v_group.notified_firing))
+        INTO v_firing, v_firing_fingerprints, v_resolved, v_resolved_reported
+        FROM monitoring.notification_group_alerts AS m
+        JOIN monitoring.alerts AS a USING (alert_id)
+        WHERE m.group_id = v_group.group_id;
+        v_firing := coalesce(v_firing, '{}'); v_firing_fingerprints := coalesce(v_firing_fingerprints, '{}');
+        v_resolved := coalesce(v_resolved, '{}'); v_resolved_reported := coalesce(v_resolved_reported, '{}');
+
+        v_reason := CASE
+            WHEN v_group.last_notified_at IS NULL THEN CASE WHEN v_firing <> '{}' THEN 'first' END
+            WHEN NOT v_firing_fingerprints <@ v_group.notified_firing THEN 'new_alerts'
+            WHEN v_resolved_reported <> '{}' THEN CASE WHEN v_firing = '{}' THEN 'all_resolved' ELSE 'some_resolved' END
+            WHEN v_firing <> '{}' AND now() - v_group.last_notified_at >= make_interval(secs => v_group.repeat_interval_seconds)
+                THEN 'repeat'
+        END;
+
+        IF v_reason IS NOT NULL THEN
+            SELECT r INTO v_receiver
+            FROM monitoring_internal.notification_config AS c, jsonb_array_elements(c.notifications -> 'receivers') AS r
+            WHERE r ->> 'name' = v_group.receiver;
+            FOR v_integration IN SELECT unnest(ARRAY['webhook_configs', 'slack_configs', 'msteamsv2_configs',
+                                                     'email_configs', 'pagerduty_configs']) LOOP
+                v_index := 0;
+                FOR v_config IN SELECT x FROM jsonb_array_elements(coalesce(v_receiver -> v_integration, '[]')) AS x LOOP
+                    -- Resolved alerts go to integrations that send them (Alertmanager's
+                    -- defaults: webhook, Teams and PagerDuty do; Slack and email do not).
+                    -- (Without send_resolved, a resolve alone is not notified,
+                    -- as Alertmanager's dedup stage decides.)
+                    v_sends_resolved := coalesce((v_config ->> 'send_resolved')::boolean,
+                                                 v_integration IN ('webhook_configs', 'msteamsv2_configs', 'pagerduty_configs'));
+                    v_alerts := v_firing || CASE WHEN v_sends_resolved THEN v_resolved_reported ELSE '{}' END;
+                    IF v_alerts <> '{}' AND (v_sends_resolved OR v_reason NOT IN ('some_resolved', 'all_resolved')) THEN
+                        INSERT INTO monitoring.notifications
+                            (group_id, receiver, integration, integration_index, group_key, reason, idempotency_key, payload)
+                        VALUES (v_group.group_id, v_group.receiver, v_integration, v_index, v_group.group_key, v_reason,
+                                format('pgvigil-%s-%s-%s-%s', v_group.group_id, v_group.notifications_sent + 1, v_integration, v_index),
+                                monitoring_internal.notification_payload(v_group, v_alerts));
+                        v_written := v_written + 1;
+                    END IF;
+                    v_index := v_index + 1;
+                END LOOP;
+            END LOOP;
+        END IF;
+
+        -- Resolved alerts leave the group: reported now, or never reported firing.
+        DELETE FROM monitoring.notification_group_alerts AS m
+        WHERE m.group_id = v_group.group_id AND m.alert_id = ANY (v_resolved);
+        IF v_firing = '{}' THEN
+            DELETE FROM monitoring.notification_groups AS g WHERE g.group_id = v_group.group_id;
+        ELSE
+            UPDATE monitoring.notification_groups AS g
+            SET next_flush_at = now() + make_interval(secs => g.group_interval_seconds),
+                last_notified_at = CASE WHEN v_reason IS NOT NULL THEN now() ELSE g.last_notified_at END,
+                notified_firing = CASE WHEN v_reason IS NOT NULL THEN v_firing_fingerprints ELSE g.notified_firing END,
+                notifications_sent = g.notifications_sent + CASE WHEN v_reason IS NOT NULL THEN 1 ELSE 0 END
+            WHERE g.group_id = v_group.group_id;
+        END IF;
+    END LOOP;
+    RETURN v_written;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.flush_notification_groups() IS 'Decides the notifications of the groups whose timers are due (first, new_alerts, some_resolved, all_resolved, repeat) and writes them to the outbox (monitoring.notifications); returns the rows written.';
 
 CREATE FUNCTION monitoring.get_dashboard_summary() RETURNS jsonb
     LANGUAGE sql STABLE SECURITY DEFINER
@@ -1461,6 +1611,57 @@ $$;
 
 COMMENT ON FUNCTION monitoring.record_error(p_task_id text, p_error_type text, p_severity text, p_message text, p_component text, p_stack_trace text, p_context jsonb, p_event_time timestamp with time zone) IS 'Records an error (severity low, medium, high or critical) for a task or, with a NULL task id, outside one. Message kept up to 10,000 characters, stack trace up to 100,000. Returns the error id. Errors: PV001, PV003, PV006, PV007, PV008.';
 
+CREATE FUNCTION monitoring.record_notification_attempt(p_notification_id bigint, p_attempt integer, p_outcome text, p_status_code integer DEFAULT NULL::integer, p_latency_ms double precision DEFAULT NULL::double precision, p_error text DEFAULT NULL::text, p_retry_after_seconds double precision DEFAULT NULL::double precision, p_worker text DEFAULT NULL::text) RETURNS text
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Records one delivery attempt and decides what follows, here rather than
+-- in each worker: delivered; failed for good (p_outcome failed: a 4xx the
+-- receiver will refuse again, 410 Gone, or a notification a day old); or
+-- retried with exponential backoff and jitter (1 s doubling, at most 5 min),
+-- or after the receiver's Retry-After (at most an hour). Returns the
+-- notification's status. An attempt recorded twice (a worker retrying the
+-- call) is recorded once.
+DECLARE
+    v_row monitoring.notifications;
+    v_status text;
+BEGIN
+    IF p_outcome IS NULL OR p_outcome NOT IN ('delivered', 'retry', 'failed') THEN
+        RAISE EXCEPTION 'outcome must be delivered, retry or failed, got %', coalesce(p_outcome, 'NULL')
+            USING ERRCODE = 'PV002', HINT = 'delivered: the receiver took it; retry: try again later; failed: never again.';
+    END IF;
+    SELECT * INTO v_row FROM monitoring.notifications AS n WHERE n.notification_id = p_notification_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'unknown notification: %', p_notification_id
+            USING ERRCODE = 'PV004', HINT = 'Record attempts of notifications claim_notifications() returned.';
+    END IF;
+    INSERT INTO monitoring.notification_attempts
+        (notification_id, attempt, outcome, status_code, latency_ms, error, worker)
+    VALUES (p_notification_id, p_attempt, p_outcome, p_status_code, p_latency_ms, left(p_error, 2000), p_worker)
+    ON CONFLICT ON CONSTRAINT notification_attempts_pkey DO NOTHING;
+    IF v_row.status <> 'pending' THEN
+        RETURN v_row.status;  -- delivered by another attempt already
+    END IF;
+    v_status := CASE WHEN p_outcome = 'delivered' THEN 'delivered'
+                     WHEN p_outcome = 'failed' OR v_row.created_at < now() - interval '1 day' THEN 'failed'
+                     ELSE 'pending' END;
+    UPDATE monitoring.notifications AS n
+    SET status = v_status,
+        delivered_at = CASE WHEN v_status = 'delivered' THEN now() END,
+        claimed_until = NULL,
+        last_error = CASE WHEN v_status = 'delivered' THEN NULL ELSE left(p_error, 2000) END,
+        next_attempt_at = CASE WHEN v_status <> 'pending' THEN n.next_attempt_at
+                               WHEN p_retry_after_seconds IS NOT NULL
+                                   THEN now() + make_interval(secs => least(greatest(p_retry_after_seconds, 0), 3600))
+                               ELSE now() + make_interval(secs => least(300, power(2, least(n.attempts, 20) - 1))
+                                                                  * (0.5 + random())) END
+    WHERE n.notification_id = p_notification_id;
+    RETURN v_status;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.record_notification_attempt(p_notification_id bigint, p_attempt integer, p_outcome text, p_status_code integer, p_latency_ms double precision, p_error text, p_retry_after_seconds double precision, p_worker text) IS 'Records a delivery attempt (delivered, retry, failed) and sets the notification delivered, failed, or due again after backoff or Retry-After; returns its status. Errors: PV002 (outcome), PV004 (unknown notification).';
+
 CREATE FUNCTION monitoring.record_performance_metric(p_metric_name text, p_metric_type text, p_value double precision, p_unit text, p_component text, p_tags jsonb DEFAULT NULL::jsonb, p_event_time timestamp with time zone DEFAULT now()) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
@@ -1805,10 +2006,18 @@ BEGIN
     alerts := monitoring.resolve_resolved_alerts();
     duration_ms := extract(epoch FROM clock_timestamp() - v_started) * 1000;
     RETURN NEXT;
+
+    -- The notifications now due (pg_cron is the fallback of the worker here
+    -- too): written to the outbox, which the worker delivers.
+    v_started := clock_timestamp();
+    check_name := 'flush_notification_groups';
+    alerts := monitoring.flush_notification_groups();
+    duration_ms := extract(epoch FROM clock_timestamp() - v_started) * 1000;
+    RETURN NEXT;
 END;
 $$;
 
-COMMENT ON FUNCTION monitoring.run_monitoring_checks(p_source text) IS 'Registers components seen since the last run (register_components: alerts = components new), runs all alert checks, the alert rules (evaluate_alert_rules) and resolve_resolved_alerts() in one transaction; one row per check with its duration in ms and alerts: for a check, the alerts it raised or updated; for evaluate_alert_rules, the alerts firing; for resolve_resolved_alerts, the alerts it resolved. Skips (no rows) when another run keeps the lock for 5 s.';
+COMMENT ON FUNCTION monitoring.run_monitoring_checks(p_source text) IS 'Registers components seen since the last run (register_components: alerts = components new), runs all alert checks, the alert rules (evaluate_alert_rules) resolve_resolved_alerts() and flush_notification_groups() (alerts = notifications written) in one transaction; one row per check with its duration in ms and alerts: for a check, the alerts it raised or updated; for evaluate_alert_rules, the alerts firing; for resolve_resolved_alerts, the alerts it resolved. Skips (no rows) when another run keeps the lock for 5 s.';
 
 CREATE FUNCTION monitoring.run_partition_maintenance() RETURNS TABLE(table_name text, partitions_created integer, rows_moved_from_default bigint)
     LANGUAGE plpgsql SECURITY DEFINER
@@ -2160,7 +2369,7 @@ $$;
 COMMENT ON FUNCTION monitoring.test_alert_rule(p_rule jsonb) IS 'Evaluates a rule (a whole rule, or {"name": ...} of a configured one) now and lists its groups with value, severity reached, current state and what an evaluation would make of it; changes nothing. Errors: PV501-PV510.';
 
 CREATE FUNCTION monitoring.test_route(p_labels jsonb) RETURNS TABLE(receiver text, route_key text, group_key text, group_labels jsonb, group_wait_seconds double precision, group_interval_seconds double precision, repeat_interval_seconds double precision, mute_time_intervals text[], active_time_intervals text[])
-    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql STABLE SECURITY DEFINER ROWS 2
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 -- Where an alert with these labels would be notified, through the active
@@ -2179,8 +2388,10 @@ BEGIN
            r.route_key || ':' || monitoring_internal.group_labels_text(g.labels),
            g.labels, r.group_wait_seconds, r.group_interval_seconds, r.repeat_interval_seconds,
            r.mute_time_intervals, r.active_time_intervals
-    FROM monitoring.config AS c,
-         LATERAL monitoring_internal.route_alert(c.document #> '{notifications,route}', p_labels) AS r,
+    -- One call of the router on the route tree (a scalar subquery: planned
+    -- as one row, so a call never costs enough to be JIT-compiled).
+    FROM monitoring_internal.route_alert(
+             (SELECT c.notifications -> 'route' FROM monitoring_internal.notification_config AS c), p_labels) AS r,
          LATERAL (SELECT CASE WHEN r.group_by_all THEN p_labels
                               ELSE coalesce((SELECT jsonb_object_agg(k, p_labels ->> k) FROM unnest(r.group_by) AS k
                                              WHERE p_labels ? k), '{}') END AS labels) AS g;
@@ -3030,6 +3241,22 @@ $$;
 
 COMMENT ON FUNCTION monitoring_internal.config_value(p_path text[]) IS 'Internal: the value at a path of the active config document; raises PV301 when it is missing.';
 
+CREATE FUNCTION monitoring_internal.copy_notification_config(p_document jsonb) RETURNS void
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    -- Internal: the router's copy of a config's notifications section
+    -- (notification_config: small, read for every alert that fires), kept
+    -- by apply_config(). A config without the section has none.
+    DELETE FROM monitoring_internal.notification_config WHERE NOT p_document ? 'notifications';
+    INSERT INTO monitoring_internal.notification_config AS n (config_id, notifications)
+    SELECT true, p_document -> 'notifications' WHERE p_document ? 'notifications'
+    ON CONFLICT ON CONSTRAINT notification_config_pkey DO UPDATE SET notifications = excluded.notifications
+    WHERE n.notifications IS DISTINCT FROM excluded.notifications;
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.copy_notification_config(p_document jsonb) IS 'Internal: keeps monitoring_internal.notification_config the notifications section of the config just applied.';
+
 CREATE FUNCTION monitoring_internal.create_partition(p_table_name text, p_day date) RETURNS boolean
     LANGUAGE plpgsql
     AS $_$
@@ -3206,19 +3433,26 @@ CREATE FUNCTION monitoring_internal.evaluate_rules(p_source text, p_only text[] 
 -- a state, go through step_rule_group(). A quiet group of a rule costs a
 -- row of that query and nothing else.
 DECLARE
+    v_whole boolean;
     v_rules text[];
     v_sources text[];
     d record;
     v_step record;
     v_transitions jsonb := '{}'::jsonb;
 BEGIN
-    v_rules := ARRAY(SELECT r.rule_name FROM monitoring.alert_rules AS r
-                     WHERE r.enabled AND (p_only IS NULL OR r.rule_name = ANY (p_only))
-                       AND NOT r.rule_name = ANY (coalesce(p_skip, '{}')));
-    -- Their sources, and those of the rules their composites refer to.
-    v_sources := v_rules || ARRAY(SELECT x.c ->> 'rule' FROM monitoring.alert_rules AS r,
-                                         jsonb_array_elements(r.conditions) AS x (c)
-                                  WHERE r.rule_name = ANY (v_rules) AND x.c ? 'rule');
+    -- A whole evaluation (both NULL) filters nothing: the usual case, and
+    -- the one whose cost counts (1,000 rules compared with a list of
+    -- 1,000 names in every query would be a million comparisons).
+    v_whole := p_only IS NULL AND p_skip IS NULL;
+    IF NOT v_whole THEN
+        v_rules := ARRAY(SELECT r.rule_name FROM monitoring.alert_rules AS r
+                         WHERE r.enabled AND (p_only IS NULL OR r.rule_name = ANY (p_only))
+                           AND NOT r.rule_name = ANY (coalesce(p_skip, '{}')));
+        -- Their sources, and those of the rules their composites refer to.
+        v_sources := v_rules || ARRAY(SELECT x.c ->> 'rule' FROM monitoring.alert_rules AS r,
+                                             jsonb_array_elements(r.conditions) AS x (c)
+                                      WHERE r.rule_name = ANY (v_rules) AND x.c ? 'rule');
+    END IF;
     PERFORM set_config('pgvigil.check_source', p_source, true);
     IF p_only IS NULL THEN
         -- A whole evaluation, recorded first (it commits or rolls back with
@@ -3231,7 +3465,7 @@ BEGIN
     FROM (SELECT DISTINCT ON (1) monitoring_internal.rule_source_key(r) AS source_key,
                  r.source_kind, r.source_filter, r.aggregate, r.window_seconds, r.group_by
           FROM monitoring.alert_rules AS r
-          WHERE r.enabled AND r.composite_match IS NULL AND r.rule_name = ANY (v_sources)
+          WHERE r.enabled AND r.composite_match IS NULL AND (v_whole OR r.rule_name = ANY (v_sources))
           ORDER BY 1) AS k,
          LATERAL monitoring_internal.source_values(k.source_kind, k.source_filter, k.aggregate,
                                                    k.window_seconds, k.group_by, now()) AS v;
@@ -3240,7 +3474,7 @@ BEGIN
     SELECT 'composite:' || r.rule_name, g.group_key, g.group_labels, g.value, 1, g.severity
     FROM monitoring.alert_rules AS r,
          LATERAL monitoring_internal.rule_group_values(r, now(), true) AS g
-    WHERE r.composite_match IS NOT NULL AND r.rule_name = ANY (v_rules);
+    WHERE r.enabled AND r.composite_match IS NOT NULL AND (v_whole OR r.rule_name = ANY (v_rules));
     ANALYZE monitoring_internal.evaluation_values;
 
     FOR d IN
@@ -3249,7 +3483,7 @@ BEGIN
                    monitoring_internal.rule_source_key(r) AS source_key,
                    r.composite_match IS NOT NULL AS composite, r.min_samples, r.thresholds, r.comparison,
                    r.severity_caps
-            FROM monitoring.alert_rules AS r WHERE r.rule_name = ANY (v_rules)
+            FROM monitoring.alert_rules AS r WHERE r.enabled AND (v_whole OR r.rule_name = ANY (v_rules))
         ), current_values AS (
             SELECT q.rule_name, v.group_key, v.group_labels, v.value,
                    CASE WHEN q.composite THEN v.severity
@@ -3324,7 +3558,7 @@ BEGIN
             WHERE g.rule_name = r.rule_name AND g.state = 'firing')::integer,
            coalesce((v_transitions ->> r.rule_name)::integer, 0)
     FROM monitoring.alert_rules AS r
-    WHERE r.rule_name = ANY (v_rules)
+    WHERE r.enabled AND (v_whole OR r.rule_name = ANY (v_rules))
     ORDER BY r.composite_match IS NOT NULL, r.rule_name;
 END;
 $$;
@@ -3473,6 +3707,52 @@ CREATE FUNCTION monitoring_internal.format_number(p_value double precision) RETU
 $$;
 
 COMMENT ON FUNCTION monitoring_internal.format_number(p_value double precision) IS 'Internal: a value as templates print it: 42, 3.1416, 1e+20.';
+
+CREATE FUNCTION monitoring_internal.group_alert(p_alert_id bigint) RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Internal: puts an open alert into the notification groups its labels
+-- route it to (route_alert over notifications.route), creating a group
+-- (first flush after its group_wait) where there is none, and takes it out
+-- of groups it no longer routes to (its labels changed). Called when an
+-- alert fires and when its labels change. Returns the number of groups it
+-- is in.
+DECLARE
+    v_labels jsonb;
+    v_route jsonb;
+    v_groups bigint[] := '{}';
+    v_group_id bigint;
+    r record;
+BEGIN
+    SELECT a.labels INTO v_labels FROM monitoring.alerts AS a
+    WHERE a.alert_id = p_alert_id AND a.resolved_at IS NULL AND a.labels IS NOT NULL;
+    SELECT c.notifications -> 'route' INTO v_route FROM monitoring_internal.notification_config AS c;
+    IF v_labels IS NOT NULL AND v_route IS NOT NULL THEN
+        FOR r IN SELECT * FROM monitoring.test_route(v_labels) LOOP
+            INSERT INTO monitoring.notification_groups AS g
+                (receiver, group_key, route_key, group_labels, group_wait_seconds, group_interval_seconds,
+                 repeat_interval_seconds, next_flush_at)
+            VALUES (r.receiver, r.group_key, r.route_key, r.group_labels, r.group_wait_seconds,
+                    r.group_interval_seconds, r.repeat_interval_seconds,
+                    now() + make_interval(secs => r.group_wait_seconds))
+            ON CONFLICT ON CONSTRAINT notification_groups_receiver_group_key_key
+            DO UPDATE SET group_interval_seconds = excluded.group_interval_seconds,
+                          repeat_interval_seconds = excluded.repeat_interval_seconds
+            RETURNING g.group_id INTO v_group_id;
+            INSERT INTO monitoring.notification_group_alerts (group_id, alert_id)
+            VALUES (v_group_id, p_alert_id)
+            ON CONFLICT ON CONSTRAINT notification_group_alerts_pkey DO NOTHING;
+            v_groups := v_groups || v_group_id;
+        END LOOP;
+    END IF;
+    DELETE FROM monitoring.notification_group_alerts AS m
+    WHERE m.alert_id = p_alert_id AND NOT m.group_id = ANY (v_groups);
+    RETURN cardinality(v_groups);
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.group_alert(p_alert_id bigint) IS 'Internal: syncs an open alert''s notification groups with where its labels route it; returns how many groups it is in.';
 
 CREATE FUNCTION monitoring_internal.group_labels_text(p_labels jsonb) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
@@ -3768,6 +4048,72 @@ CREATE FUNCTION monitoring_internal.notification_keys() RETURNS TABLE(context te
 $$;
 
 COMMENT ON FUNCTION monitoring_internal.notification_keys() IS 'Internal: the supported keys of each part of the notifications config, and the secret ones (given as KEY_file or KEY_env).';
+
+CREATE TABLE monitoring.notification_groups (
+    group_id bigint NOT NULL,
+    receiver text NOT NULL,
+    group_key text NOT NULL,
+    route_key text NOT NULL,
+    group_labels jsonb NOT NULL,
+    group_wait_seconds double precision NOT NULL,
+    group_interval_seconds double precision NOT NULL,
+    repeat_interval_seconds double precision NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    next_flush_at timestamp with time zone NOT NULL,
+    last_notified_at timestamp with time zone,
+    notified_firing text[] DEFAULT '{}'::text[] NOT NULL,
+    notifications_sent integer DEFAULT 0 NOT NULL
+);
+
+COMMENT ON TABLE monitoring.notification_groups IS 'Alertmanager''s aggregation groups, durable: per receiver and group key, the timers, when it next flushes, and the fingerprints its last notification reported firing.';
+
+CREATE FUNCTION monitoring_internal.notification_payload(p_group monitoring.notification_groups, p_alert_ids bigint[]) RETURNS jsonb
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    -- Internal: the notification of a group's alerts as Alertmanager's
+    -- webhook sends it (version 4): groupKey, status (firing while any alert
+    -- fires), receiver, groupLabels, commonLabels and commonAnnotations (the
+    -- pairs every alert shares), and alerts[] with status, labels,
+    -- annotations, startsAt, endsAt (0001-01-01T00:00:00Z while firing),
+    -- generatorURL and fingerprint. The other channels are rendered from it.
+    WITH alerts AS (
+        SELECT a.*, a.resolved_at IS NULL AS firing
+        FROM monitoring.alerts AS a WHERE a.alert_id = ANY (p_alert_ids)
+    ), common_labels AS (
+        SELECT coalesce(jsonb_object_agg(l.key, l.value), '{}') AS labels
+        FROM (SELECT e.key, e.value FROM alerts AS a, jsonb_each(coalesce(a.labels, '{}')) AS e
+              GROUP BY e.key, e.value HAVING count(*) = (SELECT count(*) FROM alerts)) AS l
+    ), common_annotations AS (
+        SELECT coalesce(jsonb_object_agg(l.key, l.value), '{}') AS annotations
+        FROM (SELECT e.key, e.value FROM alerts AS a, jsonb_each(coalesce(a.annotations, '{}')) AS e
+              GROUP BY e.key, e.value HAVING count(*) = (SELECT count(*) FROM alerts)) AS l
+    )
+    SELECT jsonb_build_object(
+        'version', '4',
+        'groupKey', p_group.group_key,
+        'truncatedAlerts', 0,
+        'status', CASE WHEN EXISTS (SELECT FROM alerts WHERE firing) THEN 'firing' ELSE 'resolved' END,
+        'receiver', p_group.receiver,
+        'groupLabels', p_group.group_labels,
+        'commonLabels', (SELECT labels FROM common_labels),
+        'commonAnnotations', (SELECT annotations FROM common_annotations),
+        'externalURL', '',
+        'alerts', coalesce((
+            SELECT jsonb_agg(jsonb_build_object(
+                       'status', CASE WHEN a.firing THEN 'firing' ELSE 'resolved' END,
+                       'labels', coalesce(a.labels, '{}'),
+                       'annotations', coalesce(a.annotations, '{}'),
+                       'startsAt', to_char(a.triggered_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+                       'endsAt', CASE WHEN a.firing THEN '0001-01-01T00:00:00Z'
+                                      ELSE to_char(a.resolved_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') END,
+                       'generatorURL', '',
+                       'fingerprint', a.fingerprint)
+                   ORDER BY a.firing DESC, a.triggered_at, a.alert_id)
+            FROM alerts AS a), '[]'));
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.notification_payload(p_group monitoring.notification_groups, p_alert_ids bigint[]) IS 'Internal: a group''s notification as Alertmanager''s webhook v4 JSON body.';
 
 CREATE FUNCTION monitoring_internal.notification_problems(p_document jsonb) RETURNS TABLE(code text, problem text)
     LANGUAGE plpgsql STABLE
@@ -4071,6 +4417,7 @@ DECLARE
     v_title text;
     v_message text;
     v_previous text;
+    v_labels_changed boolean;
     v_alert_id bigint;
 BEGIN
     -- The component's registry labels first: the group's and the rule's win.
@@ -4096,7 +4443,7 @@ BEGIN
                                            p_severity, p_rule.comparison,
                                            coalesce(monitoring_internal.format_number(p_threshold), '-')) END);
 
-    SELECT a.alert_id, a.severity INTO v_alert_id, v_previous
+    SELECT a.alert_id, a.severity, a.labels IS DISTINCT FROM v_labels INTO v_alert_id, v_previous, v_labels_changed
     FROM monitoring.alerts AS a
     WHERE a.alert_key = v_alert_key AND a.resolved_at IS NULL
     FOR UPDATE;
@@ -4111,6 +4458,7 @@ BEGIN
         RETURNING alert_id INTO v_alert_id;
         INSERT INTO monitoring.alert_events (alert_id, event_type, severity, current_value, actor)
         VALUES (v_alert_id, 'triggered', p_severity, p_value, p_source);
+        PERFORM monitoring_internal.group_alert(v_alert_id);  -- its notification groups
         RETURN v_alert_id;
     END IF;
     UPDATE monitoring.alerts AS a
@@ -4124,6 +4472,9 @@ BEGIN
         fingerprint = CASE WHEN a.labels IS DISTINCT FROM v_labels THEN monitoring.alert_fingerprint(v_labels)
                            ELSE a.fingerprint END
     WHERE a.alert_id = v_alert_id;
+    IF v_labels_changed THEN
+        PERFORM monitoring_internal.group_alert(v_alert_id);  -- new labels may route elsewhere
+    END IF;
     IF v_previous <> p_severity THEN
         INSERT INTO monitoring.alert_events (alert_id, event_type, previous_severity, severity, current_value, actor)
         VALUES (v_alert_id, 'severity_changed', v_previous, p_severity, p_value, p_source);
@@ -4367,7 +4718,7 @@ $$;
 COMMENT ON FUNCTION monitoring_internal.resolve_rule_alert(p_alert_id bigint, p_value double precision, p_source text) IS 'Internal: resolves the alert of a group that cleared, recording the value; false if it was resolved already.';
 
 CREATE FUNCTION monitoring_internal.route_alert(p_route jsonb, p_labels jsonb, p_parent jsonb DEFAULT NULL::jsonb, p_parent_key text DEFAULT NULL::text) RETURNS TABLE(route_key text, receiver text, group_by text[], group_by_all boolean, group_wait_seconds double precision, group_interval_seconds double precision, repeat_interval_seconds double precision, mute_time_intervals text[], active_time_intervals text[])
-    LANGUAGE plpgsql STABLE
+    LANGUAGE plpgsql STABLE ROWS 2
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 -- Internal: the routes a label set goes to, with Alertmanager's semantics
@@ -6064,6 +6415,70 @@ ALTER TABLE monitoring.error_tracking ALTER COLUMN error_id ADD GENERATED ALWAYS
     CACHE 1
 );
 
+CREATE TABLE monitoring.notification_attempts (
+    notification_id bigint NOT NULL,
+    attempt integer NOT NULL,
+    attempted_at timestamp with time zone DEFAULT now() NOT NULL,
+    outcome text NOT NULL,
+    status_code integer,
+    latency_ms double precision,
+    error text,
+    worker text,
+    CONSTRAINT notification_attempts_outcome_check CHECK ((outcome = ANY (ARRAY['delivered'::text, 'retry'::text, 'failed'::text])))
+);
+
+COMMENT ON TABLE monitoring.notification_attempts IS 'Every delivery attempt of every notification: outcome, HTTP status or SMTP reply, latency, error, and the worker that made it.';
+
+CREATE TABLE monitoring.notification_group_alerts (
+    group_id bigint NOT NULL,
+    alert_id bigint NOT NULL,
+    added_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+COMMENT ON TABLE monitoring.notification_group_alerts IS 'The alerts of each notification group: firing ones, and resolved ones until a notification has said so.';
+
+ALTER TABLE monitoring.notification_groups ALTER COLUMN group_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME monitoring.notification_groups_group_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+CREATE TABLE monitoring.notifications (
+    notification_id bigint NOT NULL,
+    group_id bigint,
+    receiver text NOT NULL,
+    integration text NOT NULL,
+    integration_index integer NOT NULL,
+    group_key text NOT NULL,
+    reason text NOT NULL,
+    status text DEFAULT 'pending'::text NOT NULL,
+    idempotency_key text NOT NULL,
+    payload jsonb NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    next_attempt_at timestamp with time zone DEFAULT now() NOT NULL,
+    claimed_until timestamp with time zone,
+    attempts integer DEFAULT 0 NOT NULL,
+    delivered_at timestamp with time zone,
+    last_error text,
+    CONSTRAINT notifications_integration_check CHECK ((integration = ANY (ARRAY['webhook_configs'::text, 'slack_configs'::text, 'msteamsv2_configs'::text, 'email_configs'::text, 'pagerduty_configs'::text]))),
+    CONSTRAINT notifications_reason_check CHECK ((reason = ANY (ARRAY['first'::text, 'new_alerts'::text, 'some_resolved'::text, 'all_resolved'::text, 'repeat'::text, 'test'::text]))),
+    CONSTRAINT notifications_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'delivered'::text, 'failed'::text])))
+);
+
+COMMENT ON TABLE monitoring.notifications IS 'The outbox: each notification per receiver integration, with why it was sent (first, new_alerts, some_resolved, all_resolved, repeat), its Alertmanager webhook v4 payload, its idempotency key (webhook-id), and its delivery state.';
+
+ALTER TABLE monitoring.notifications ALTER COLUMN notification_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME monitoring.notifications_notification_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
 CREATE TABLE monitoring.performance_monitoring (
     metric_name text NOT NULL,
     metric_type text NOT NULL,
@@ -6914,6 +7329,14 @@ CREATE TABLE monitoring_internal.ingest_batches (
 
 COMMENT ON TABLE monitoring_internal.ingest_batches IS 'Batches written by buffered clients, by id: a batch retried after an uncertain commit is recognised and skipped. Kept ingest.batch_ids_hours.';
 
+CREATE TABLE monitoring_internal.notification_config (
+    config_id boolean DEFAULT true NOT NULL,
+    notifications jsonb NOT NULL,
+    CONSTRAINT notification_config_config_id_check CHECK (config_id)
+);
+
+COMMENT ON TABLE monitoring_internal.notification_config IS 'The notifications section of the active config (route, receivers, inhibit_rules, time_intervals), kept by apply_config() for the router.';
+
 CREATE TABLE monitoring_internal.pending_task_completions (
     task_id text NOT NULL,
     status text NOT NULL,
@@ -6994,6 +7417,24 @@ ALTER TABLE ONLY monitoring.error_tracking
 ALTER TABLE ONLY monitoring.error_tracking_default
     ADD CONSTRAINT error_tracking_default_pkey PRIMARY KEY (error_id, occurred_at);
 
+ALTER TABLE ONLY monitoring.notification_attempts
+    ADD CONSTRAINT notification_attempts_pkey PRIMARY KEY (notification_id, attempt);
+
+ALTER TABLE ONLY monitoring.notification_group_alerts
+    ADD CONSTRAINT notification_group_alerts_pkey PRIMARY KEY (group_id, alert_id);
+
+ALTER TABLE ONLY monitoring.notification_groups
+    ADD CONSTRAINT notification_groups_pkey PRIMARY KEY (group_id);
+
+ALTER TABLE ONLY monitoring.notification_groups
+    ADD CONSTRAINT notification_groups_receiver_group_key_key UNIQUE (receiver, group_key);
+
+ALTER TABLE ONLY monitoring.notifications
+    ADD CONSTRAINT notifications_idempotency_key_key UNIQUE (idempotency_key);
+
+ALTER TABLE ONLY monitoring.notifications
+    ADD CONSTRAINT notifications_pkey PRIMARY KEY (notification_id);
+
 ALTER TABLE ONLY monitoring.performance_rollup_5min
     ADD CONSTRAINT performance_rollup_5min_pkey PRIMARY KEY (bucket, metric_name, component, metric_type, unit);
 
@@ -7032,6 +7473,9 @@ ALTER TABLE ONLY monitoring_internal.history_tables
 
 ALTER TABLE ONLY monitoring_internal.ingest_batches
     ADD CONSTRAINT ingest_batches_pkey PRIMARY KEY (batch_id);
+
+ALTER TABLE ONLY monitoring_internal.notification_config
+    ADD CONSTRAINT notification_config_pkey PRIMARY KEY (config_id);
 
 ALTER TABLE ONLY monitoring_internal.pending_task_completions
     ADD CONSTRAINT pending_task_completions_pkey PRIMARY KEY (task_id);
@@ -7072,6 +7516,12 @@ CREATE INDEX error_tracking_default_occurred_at_idx ON monitoring.error_tracking
 CREATE INDEX error_tracking_task_id_idx ON ONLY monitoring.error_tracking USING btree (task_id) WHERE (task_id IS NOT NULL);
 
 CREATE INDEX error_tracking_default_task_id_idx ON monitoring.error_tracking_default USING btree (task_id) WHERE (task_id IS NOT NULL);
+
+CREATE INDEX notification_group_alerts_alert_id_idx ON monitoring.notification_group_alerts USING btree (alert_id);
+
+CREATE INDEX notification_groups_next_flush_at_idx ON monitoring.notification_groups USING btree (next_flush_at);
+
+CREATE INDEX notifications_pending_idx ON monitoring.notifications USING btree (next_attempt_at) WHERE (status = 'pending'::text);
 
 CREATE INDEX performance_monitoring_metric_name_component_recorded_at_idx ON ONLY monitoring.performance_monitoring USING btree (metric_name, component, recorded_at);
 
@@ -7144,6 +7594,15 @@ ALTER INDEX monitoring.task_rollup_minute_pkey ATTACH PARTITION monitoring.task_
 ALTER TABLE ONLY monitoring.alert_events
     ADD CONSTRAINT alert_events_alert_id_fkey FOREIGN KEY (alert_id) REFERENCES monitoring.alerts(alert_id) ON DELETE CASCADE;
 
+ALTER TABLE ONLY monitoring.notification_attempts
+    ADD CONSTRAINT notification_attempts_notification_id_fkey FOREIGN KEY (notification_id) REFERENCES monitoring.notifications(notification_id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY monitoring.notification_group_alerts
+    ADD CONSTRAINT notification_group_alerts_alert_id_fkey FOREIGN KEY (alert_id) REFERENCES monitoring.alerts(alert_id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY monitoring.notification_group_alerts
+    ADD CONSTRAINT notification_group_alerts_group_id_fkey FOREIGN KEY (group_id) REFERENCES monitoring.notification_groups(group_id) ON DELETE CASCADE;
+
 GRANT USAGE ON SCHEMA monitoring TO pgvigil_writer;
 GRANT USAGE ON SCHEMA monitoring TO pgvigil_reader;
 GRANT USAGE ON SCHEMA monitoring TO pgvigil_admin;
@@ -7181,6 +7640,9 @@ GRANT ALL ON FUNCTION monitoring.check_system_health_alerts() TO pgvigil_admin;
 REVOKE ALL ON FUNCTION monitoring.check_watchdog(p_source text) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.check_watchdog(p_source text) TO pgvigil_admin;
 
+REVOKE ALL ON FUNCTION monitoring.claim_notifications(p_worker text, p_limit integer, p_lease_seconds double precision) FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.claim_notifications(p_worker text, p_limit integer, p_lease_seconds double precision) TO pgvigil_admin;
+
 REVOKE ALL ON FUNCTION monitoring.cleanup_old_monitoring_data(p_lock_timeout_ms integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.cleanup_old_monitoring_data(p_lock_timeout_ms integer) TO pgvigil_admin;
 
@@ -7217,6 +7679,9 @@ GRANT ALL ON FUNCTION monitoring.expire_old_rows() TO pgvigil_admin;
 REVOKE ALL ON FUNCTION monitoring.expired_partitions() FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.expired_partitions() TO pgvigil_admin;
 
+REVOKE ALL ON FUNCTION monitoring.flush_notification_groups() FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.flush_notification_groups() TO pgvigil_admin;
+
 REVOKE ALL ON FUNCTION monitoring.get_dashboard_summary() FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.get_dashboard_summary() TO pgvigil_reader;
 
@@ -7245,6 +7710,9 @@ GRANT ALL ON FUNCTION monitoring.put_component(p_component text, p_settings json
 
 REVOKE ALL ON FUNCTION monitoring.record_error(p_task_id text, p_error_type text, p_severity text, p_message text, p_component text, p_stack_trace text, p_context jsonb, p_event_time timestamp with time zone) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.record_error(p_task_id text, p_error_type text, p_severity text, p_message text, p_component text, p_stack_trace text, p_context jsonb, p_event_time timestamp with time zone) TO pgvigil_writer;
+
+REVOKE ALL ON FUNCTION monitoring.record_notification_attempt(p_notification_id bigint, p_attempt integer, p_outcome text, p_status_code integer, p_latency_ms double precision, p_error text, p_retry_after_seconds double precision, p_worker text) FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.record_notification_attempt(p_notification_id bigint, p_attempt integer, p_outcome text, p_status_code integer, p_latency_ms double precision, p_error text, p_retry_after_seconds double precision, p_worker text) TO pgvigil_admin;
 
 REVOKE ALL ON FUNCTION monitoring.record_performance_metric(p_metric_name text, p_metric_type text, p_value double precision, p_unit text, p_component text, p_tags jsonb, p_event_time timestamp with time zone) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.record_performance_metric(p_metric_name text, p_metric_type text, p_value double precision, p_unit text, p_component text, p_tags jsonb, p_event_time timestamp with time zone) TO pgvigil_writer;
@@ -7354,6 +7822,8 @@ REVOKE ALL ON FUNCTION monitoring_internal.config_patch(p_document jsonb, p_patc
 
 REVOKE ALL ON FUNCTION monitoring_internal.config_value(p_path text[]) FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION monitoring_internal.copy_notification_config(p_document jsonb) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION monitoring_internal.create_partition(p_table_name text, p_day date) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.end_rule_alerts(p_rule_names text[]) FROM PUBLIC;
@@ -7369,6 +7839,8 @@ REVOKE ALL ON FUNCTION monitoring_internal.finish_check(p_check_name text) FROM 
 REVOKE ALL ON FUNCTION monitoring_internal.finish_tasks(p_task_ids text[], p_statuses text[], p_output_sizes bigint[], p_step_timings jsonb[], p_end_times timestamp with time zone[]) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.format_number(p_value double precision) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.group_alert(p_alert_id bigint) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.group_labels_text(p_labels jsonb) FROM PUBLIC;
 
@@ -7391,6 +7863,10 @@ REVOKE ALL ON FUNCTION monitoring_internal.notification_error_hint(p_code text) 
 REVOKE ALL ON FUNCTION monitoring_internal.notification_key_problems(p_where text, p_context text, p_object jsonb) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.notification_keys() FROM PUBLIC;
+
+GRANT SELECT ON TABLE monitoring.notification_groups TO pgvigil_admin;
+
+REVOKE ALL ON FUNCTION monitoring_internal.notification_payload(p_group monitoring.notification_groups, p_alert_ids bigint[]) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.notification_problems(p_document jsonb) FROM PUBLIC;
 
@@ -7489,6 +7965,12 @@ GRANT SELECT ON TABLE monitoring.config TO pgvigil_admin;
 GRANT SELECT ON TABLE monitoring.error_tracking TO pgvigil_admin;
 
 GRANT SELECT ON TABLE monitoring.error_tracking_default TO pgvigil_admin;
+
+GRANT SELECT ON TABLE monitoring.notification_attempts TO pgvigil_admin;
+
+GRANT SELECT ON TABLE monitoring.notification_group_alerts TO pgvigil_admin;
+
+GRANT SELECT ON TABLE monitoring.notifications TO pgvigil_admin;
 
 GRANT INSERT ON TABLE monitoring.performance_monitoring TO pgvigil_writer;
 GRANT SELECT ON TABLE monitoring.performance_monitoring TO pgvigil_admin;

@@ -82,6 +82,10 @@ ADMIN_ONLY_ROUTINES = {
     "check_watchdog",
     "put_component",
     "delete_component",
+    "test_route",
+    "flush_notification_groups",
+    "claim_notifications",
+    "record_notification_attempt",
 }
 # pgvigil's bookkeeping: how far ingest, rollups, checks and migrate got.
 INTERNAL_TABLES = {
@@ -96,6 +100,7 @@ INTERNAL_TABLES = {
     "rule_groups",
     "shipped_alert_rules",
     "evaluation_values",
+    "notification_config",
 }
 # A sample of the internal helpers: executable by their owner only.
 INTERNAL_ROUTINES = {

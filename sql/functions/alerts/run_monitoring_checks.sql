@@ -72,7 +72,15 @@ BEGIN
     alerts := monitoring.resolve_resolved_alerts();
     duration_ms := extract(epoch FROM clock_timestamp() - v_started) * 1000;
     RETURN NEXT;
+
+    -- The notifications now due (pg_cron is the fallback of the worker here
+    -- too): written to the outbox, which the worker delivers.
+    v_started := clock_timestamp();
+    check_name := 'flush_notification_groups';
+    alerts := monitoring.flush_notification_groups();
+    duration_ms := extract(epoch FROM clock_timestamp() - v_started) * 1000;
+    RETURN NEXT;
 END;
 $$;
 COMMENT ON FUNCTION monitoring.run_monitoring_checks(text) IS
-    'Registers components seen since the last run (register_components: alerts = components new), runs all alert checks, the alert rules (evaluate_alert_rules) and resolve_resolved_alerts() in one transaction; one row per check with its duration in ms and alerts: for a check, the alerts it raised or updated; for evaluate_alert_rules, the alerts firing; for resolve_resolved_alerts, the alerts it resolved. Skips (no rows) when another run keeps the lock for 5 s.';
+    'Registers components seen since the last run (register_components: alerts = components new), runs all alert checks, the alert rules (evaluate_alert_rules) resolve_resolved_alerts() and flush_notification_groups() (alerts = notifications written) in one transaction; one row per check with its duration in ms and alerts: for a check, the alerts it raised or updated; for evaluate_alert_rules, the alerts firing; for resolve_resolved_alerts, the alerts it resolved. Skips (no rows) when another run keeps the lock for 5 s.';

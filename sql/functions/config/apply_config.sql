@@ -58,6 +58,7 @@ BEGIN
     VALUES (true, p_document, now(), session_user)
     ON CONFLICT ON CONSTRAINT config_pkey DO UPDATE
     SET document = excluded.document, applied_at = excluded.applied_at, applied_by = excluded.applied_by;
+    PERFORM monitoring_internal.copy_notification_config(p_document);
     PERFORM monitoring_internal.write_audit_log('apply_config', 'config', jsonb_build_object(
         'old_sha256', encode(sha256(convert_to(v_old::text, 'UTF8')), 'hex'),
         'new_sha256', encode(sha256(convert_to(p_document::text, 'UTF8')), 'hex'),

@@ -10,6 +10,7 @@ RETURNS TABLE (route_key text, receiver text, group_by text[], group_by_all bool
                active_time_intervals text[])
 LANGUAGE plpgsql
 STABLE
+ROWS 2
 SET search_path = pg_catalog, pg_temp
 AS $$
 -- Internal: the routes a label set goes to, with Alertmanager's semantics

@@ -36,6 +36,7 @@ DECLARE
     v_title text;
     v_message text;
     v_previous text;
+    v_labels_changed boolean;
     v_alert_id bigint;
 BEGIN
     -- The component's registry labels first: the group's and the rule's win.
@@ -61,7 +62,7 @@ BEGIN
                                            p_severity, p_rule.comparison,
                                            coalesce(monitoring_internal.format_number(p_threshold), '-')) END);
 
-    SELECT a.alert_id, a.severity INTO v_alert_id, v_previous
+    SELECT a.alert_id, a.severity, a.labels IS DISTINCT FROM v_labels INTO v_alert_id, v_previous, v_labels_changed
     FROM monitoring.alerts AS a
     WHERE a.alert_key = v_alert_key AND a.resolved_at IS NULL
     FOR UPDATE;
@@ -76,6 +77,7 @@ BEGIN
         RETURNING alert_id INTO v_alert_id;
         INSERT INTO monitoring.alert_events (alert_id, event_type, severity, current_value, actor)
         VALUES (v_alert_id, 'triggered', p_severity, p_value, p_source);
+        PERFORM monitoring_internal.group_alert(v_alert_id);  -- its notification groups
         RETURN v_alert_id;
     END IF;
     UPDATE monitoring.alerts AS a
@@ -89,6 +91,9 @@ BEGIN
         fingerprint = CASE WHEN a.labels IS DISTINCT FROM v_labels THEN monitoring.alert_fingerprint(v_labels)
                            ELSE a.fingerprint END
     WHERE a.alert_id = v_alert_id;
+    IF v_labels_changed THEN
+        PERFORM monitoring_internal.group_alert(v_alert_id);  -- new labels may route elsewhere
+    END IF;
     IF v_previous <> p_severity THEN
         INSERT INTO monitoring.alert_events (alert_id, event_type, previous_severity, severity, current_value, actor)
         VALUES (v_alert_id, 'severity_changed', v_previous, p_severity, p_value, p_source);

@@ -1,0 +1,50 @@
+CREATE OR REPLACE FUNCTION monitoring.claim_notifications(
+    p_worker text,
+    p_limit integer DEFAULT 20,
+    p_lease_seconds double precision DEFAULT 60
+)
+RETURNS TABLE (notification_id bigint, attempt integer, receiver text, integration text, integration_index integer,
+               idempotency_key text, payload jsonb, config jsonb, created_at timestamptz)
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+-- Claims up to p_limit notifications due for delivery (pending, due, not
+-- claimed by a live lease) for one worker, with SKIP LOCKED so that
+-- workers never take the same row, and returns them with the integration's
+-- config (its secrets are only KEY_file / KEY_env references: the worker
+-- reads them). The caller commits the claim, then sends with no lock held,
+-- then records each attempt (record_notification_attempt). A worker killed
+-- while sending leaves its lease to expire: the notification is sent again
+-- (at least once; receivers dedupe by idempotency_key, the webhook-id).
+BEGIN
+    PERFORM monitoring_internal.assert_text('worker', p_worker, 200);
+    IF p_limit IS NULL OR p_limit NOT BETWEEN 1 AND 1000 OR p_lease_seconds IS NULL OR p_lease_seconds NOT BETWEEN 1 AND 3600 THEN
+        RAISE EXCEPTION 'limit must be 1 to 1000 and lease 1 to 3600 seconds'
+            USING ERRCODE = 'PV004', HINT = 'claim_notifications(worker, 20, 60): 20 notifications, leased for a minute.';
+    END IF;
+    RETURN QUERY
+    WITH due AS (
+        SELECT n.notification_id FROM monitoring.notifications AS n
+        WHERE n.status = 'pending' AND n.next_attempt_at <= now()
+          AND (n.claimed_until IS NULL OR n.claimed_until < now())
+        ORDER BY n.next_attempt_at, n.notification_id
+        LIMIT p_limit
+        FOR UPDATE SKIP LOCKED
+    ), claimed AS (
+        UPDATE monitoring.notifications AS n
+        SET claimed_until = now() + make_interval(secs => p_lease_seconds), attempts = n.attempts + 1
+        FROM due WHERE n.notification_id = due.notification_id
+        RETURNING n.*
+    )
+    SELECT c.notification_id, c.attempts, c.receiver, c.integration, c.integration_index, c.idempotency_key,
+           c.payload, r -> c.integration -> c.integration_index, c.created_at
+    FROM claimed AS c
+    LEFT JOIN LATERAL (SELECT x AS r FROM monitoring_internal.notification_config AS cf,
+                              jsonb_array_elements(cf.notifications -> 'receivers') AS x
+                       WHERE x ->> 'name' = c.receiver) AS rc ON true
+    ORDER BY c.notification_id;
+END;
+$$;
+COMMENT ON FUNCTION monitoring.claim_notifications(text, integer, double precision) IS
+    'Claims due notifications for a worker (SKIP LOCKED, a lease of p_lease_seconds) and returns them with their integration config; commit, send, then record_notification_attempt(). Errors: PV001/PV008 (worker), PV004 (limit, lease).';
