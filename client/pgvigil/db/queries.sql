@@ -445,3 +445,14 @@ SELECT (monitoring.put_component(%s, %s)).component
 -- name: delete_component
 SELECT monitoring.delete_component(%s)
 
+-- name: flush_notification_groups
+-- The groups whose timers are due: their notifications into the outbox.
+SELECT monitoring.flush_notification_groups()
+
+-- name: claim_notifications
+-- Due notifications of the integrations this worker delivers, leased to it.
+SELECT * FROM monitoring.claim_notifications(%s, %s, %s, %s)
+
+-- name: record_notification_attempt
+SELECT monitoring.record_notification_attempt(%s, %s, %s, %s, %s, %s, %s, %s)
+

@@ -1,4 +1,5 @@
-"""``pgvigil worker``: evaluates the alert rules every few seconds.
+"""``pgvigil worker``: evaluates the alert rules every few seconds, and
+delivers the notifications that decides (pgvigil.notify.delivery).
 
 The rules and their semantics are in the database
 (``monitoring.evaluate_alert_rules()``); this loop only decides *when* to call
@@ -14,15 +15,19 @@ A lost connection is retried with backoff; the loop never dies of one.
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 import psycopg
 
 from pgvigil.db.queries import query
+from pgvigil.notify.delivery import deliver_due
 
 log = logging.getLogger("pgvigil.worker")
 
@@ -53,6 +58,7 @@ class WorkerStats:
     skipped: int = 0
     failures: int = 0
     woken_by_events: int = 0
+    delivered: int = 0
     last: Evaluation | None = None
     history: list[Evaluation] = field(default_factory=list)
 
@@ -81,6 +87,7 @@ def run_worker(
     max_evaluations: int | None = None,
     on_evaluation: Callable[[Evaluation], None] | None = None,
     max_backoff: float = 30.0,
+    deliver: bool = True,
 ) -> WorkerStats:
     """Evaluate the rules every ``interval`` seconds, and at once on
     ``NOTIFY pgvigil_evaluate``, until ``stop`` is set (or after
@@ -90,11 +97,15 @@ def run_worker(
     stop = stop or threading.Event()
     stats = WorkerStats()
     backoff = 1.0
+    name = f"{socket.gethostname()}:{os.getpid()}"
     while not stop.is_set():
         try:
-            with psycopg.connect(
-                conninfo, autocommit=True, application_name="pgvigil-worker"
-            ) as conn:
+            with (
+                psycopg.connect(
+                    conninfo, autocommit=True, application_name="pgvigil-worker"
+                ) as conn,
+                httpx.Client(follow_redirects=False) as client,
+            ):
                 conn.execute(_LISTEN)
                 backoff = 1.0
                 reason = "start"
@@ -109,6 +120,10 @@ def run_worker(
                             result.rules, reason, result.duration_seconds * 1000,
                             result.firing, result.pending, result.transitions,
                         )  # fmt: skip
+                    if deliver:
+                        # The notifications now due, each sent after its claim commits.
+                        sent = deliver_due(conn, client, worker=name)
+                        stats.delivered += sent.delivered
                     if on_evaluation:
                         on_evaluation(result)
                     if max_evaluations is not None and stats.evaluations >= max_evaluations:

@@ -1,7 +1,8 @@
 CREATE OR REPLACE FUNCTION monitoring.claim_notifications(
     p_worker text,
     p_limit integer DEFAULT 20,
-    p_lease_seconds double precision DEFAULT 60
+    p_lease_seconds double precision DEFAULT 60,
+    p_integrations text[] DEFAULT NULL
 )
 RETURNS TABLE (notification_id bigint, attempt integer, receiver text, integration text, integration_index integer,
                idempotency_key text, payload jsonb, config jsonb, created_at timestamptz)
@@ -10,7 +11,8 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 -- Claims up to p_limit notifications due for delivery (pending, due, not
--- claimed by a live lease) for one worker, with SKIP LOCKED so that
+-- claimed by a live lease; of the integrations p_integrations names, all
+-- when NULL: a worker claims only what it can deliver) for one worker, with SKIP LOCKED so that
 -- workers never take the same row, and returns them with the integration's
 -- config (its secrets are only KEY_file / KEY_env references: the worker
 -- reads them). The caller commits the claim, then sends with no lock held,
@@ -27,6 +29,7 @@ BEGIN
     WITH due AS (
         SELECT n.notification_id FROM monitoring.notifications AS n
         WHERE n.status = 'pending' AND n.next_attempt_at <= now()
+          AND (p_integrations IS NULL OR n.integration = ANY (p_integrations))
           AND (n.claimed_until IS NULL OR n.claimed_until < now())
         ORDER BY n.next_attempt_at, n.notification_id
         LIMIT p_limit
@@ -46,5 +49,5 @@ BEGIN
     ORDER BY c.notification_id;
 END;
 $$;
-COMMENT ON FUNCTION monitoring.claim_notifications(text, integer, double precision) IS
+COMMENT ON FUNCTION monitoring.claim_notifications(text, integer, double precision, text[]) IS
     'Claims due notifications for a worker (SKIP LOCKED, a lease of p_lease_seconds) and returns them with their integration config; commit, send, then record_notification_attempt(). Errors: PV001/PV008 (worker), PV004 (limit, lease).';

@@ -1,0 +1,143 @@
+"""Delivering the outbox: claim due notifications, send them with no lock
+held, record each attempt. The database decides everything else (what to
+send, retries and their backoff, when to give up: ``claim_notifications``,
+``record_notification_attempt``); this module reads the secrets a receiver
+names and speaks the protocol.
+
+At least once: a worker killed between sending and recording leaves its
+claim's lease to expire, and the notification is sent again with the same
+``webhook-id``, by which the receiver dedupes it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+import psycopg
+
+from pgvigil.db.queries import query
+from pgvigil.notify import webhook
+
+log = logging.getLogger("pgvigil.delivery")
+
+_FLUSH = query("flush_notification_groups")
+_CLAIM = query("claim_notifications")
+_RECORD = query("record_notification_attempt")
+
+# The integrations this release delivers; the others wait in the outbox.
+DELIVERED_INTEGRATIONS = ["webhook_configs"]
+
+
+class SecretUnavailable(Exception):
+    """A receiver's KEY_file or KEY_env cannot be read by this process."""
+
+
+def read_secret(
+    config: Mapping[str, Any], key: str, environ: Mapping[str, str] | None = None
+) -> str | None:
+    """The secret ``key`` of an integration's config, from ``KEY_file`` (the
+    file's text, without its final newline) or ``KEY_env`` (that variable of
+    this process). None when the config names neither."""
+    environ = os.environ if environ is None else environ
+    if f"{key}_file" in config:
+        path = Path(config[f"{key}_file"])
+        try:
+            return path.read_text(encoding="utf-8").rstrip("\n")
+        except OSError as exc:
+            raise SecretUnavailable(f"{key}_file {path}: {exc.strerror}") from exc
+    if f"{key}_env" in config:
+        name = config[f"{key}_env"]
+        if name not in environ:
+            raise SecretUnavailable(f"{key}_env: the environment variable {name} is not set")
+        return environ[name]
+    return None
+
+
+@dataclass
+class DeliveryStats:
+    flushed: int = 0
+    attempted: int = 0
+    delivered: int = 0
+    retried: int = 0
+    failed: int = 0
+
+
+def _seconds(value: Any, default: float) -> float:
+    """A duration of the config ("10s", "1m", or a number of seconds)."""
+    if value is None:
+        return default
+    if isinstance(value, (int, float)):
+        return float(value)
+    units = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+    for unit in ("ms", "s", "m", "h"):
+        if str(value).endswith(unit):
+            return float(str(value)[: -len(unit)]) * units[unit]
+    return float(value)
+
+
+def _send_one(
+    client: httpx.Client, row: dict[str, Any], environ: Mapping[str, str] | None
+) -> webhook.SendResult:
+    config = row["config"] or {}
+    try:
+        url = read_secret(config, "url", environ)
+        signing = read_secret(config, "signing_secret", environ)
+    except SecretUnavailable as exc:
+        # Not the receiver's fault, and fixable: try again later.
+        return webhook.SendResult("retry", None, str(exc))
+    if url is None:
+        return webhook.SendResult("failed", None, "no url_file or url_env in the config")
+    return webhook.send(
+        client,
+        url,
+        orjson.dumps(row["payload"]),
+        message_id=row["idempotency_key"],
+        signing_secret=signing,
+        timeout=_seconds(config.get("timeout"), 10.0),
+    )
+
+
+def deliver_due(
+    conn: psycopg.Connection[Any],
+    client: httpx.Client,
+    *,
+    worker: str,
+    limit: int = 20,
+    environ: Mapping[str, str] | None = None,
+) -> DeliveryStats:
+    """Flush the groups that are due (their notifications into the outbox),
+    then claim, send and record up to ``limit`` notifications. ``conn`` is in
+    autocommit: the claim commits before anything is sent."""
+    stats = DeliveryStats()
+    row = conn.execute(_FLUSH).fetchone()
+    stats.flushed = int(row[0]) if row else 0
+    cur = conn.cursor(row_factory=psycopg.rows.dict_row)
+    claimed = cur.execute(_CLAIM, (worker, limit, 60.0, DELIVERED_INTEGRATIONS)).fetchall()
+    for item in claimed:
+        started = time.monotonic()
+        result = _send_one(client, item, environ)
+        latency_ms = (time.monotonic() - started) * 1000
+        conn.execute(
+            _RECORD,
+            (item["notification_id"], item["attempt"], result.outcome, result.status_code, latency_ms,
+             result.error, result.retry_after_seconds, worker),
+        )  # fmt: skip
+        stats.attempted += 1
+        if result.outcome == "delivered":
+            stats.delivered += 1
+        elif result.outcome == "retry":
+            stats.retried += 1
+        else:
+            stats.failed += 1
+        if result.outcome != "delivered":
+            log.warning("notification %s to %s: %s (%s)", item["notification_id"], item["receiver"],
+                        result.outcome, result.error)  # fmt: skip
+    return stats

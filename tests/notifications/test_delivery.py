@@ -1,0 +1,204 @@
+"""Delivery from the outbox to a real HTTP receiver on loopback: the
+webhook v4 body with Standard Webhooks headers (verified with the
+standardwebhooks library), every attempt recorded, retries with backoff on
+5xx and refused connections, Retry-After honoured, 410 and other 4xx given
+up, the same webhook-id on every retry, secrets read from the environment
+and never written into the database, and pgvigil worker doing it all."""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import httpx
+import pytest
+import standardwebhooks
+from psycopg.types.json import Jsonb
+
+from dbhelpers import Conn, one, rows, scalar
+from pgvigil.jobs.worker import run_worker
+from pgvigil.notify.delivery import deliver_due
+from signals import add_errors
+
+SECRET = "whsec_" + base64.b64encode(b"pgvigil-test-signing-key").decode()
+
+
+class Receiver:
+    """A webhook receiver: records each request, answers from a script."""
+
+    def __init__(self) -> None:
+        self.requests: list[dict[str, Any]] = []
+        self.answers: list[tuple[int, dict[str, str]]] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.requests.append(
+                    {"path": self.path, "headers": dict(self.headers), "body": body}
+                )
+                status, headers = receiver.answers.pop(0) if receiver.answers else (200, {})
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook/t0ken-in-the-url"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    r = Receiver()
+    yield r
+    r.close()
+
+
+def configure(conn: Conn) -> None:
+    section = {
+        "route": {"receiver": "hooks", "group_by": ["alertname"], "group_wait": "0s"},
+        "receivers": [{"name": "hooks", "webhook_configs": [
+            {"url_env": "PGVIGIL_TEST_HOOK_URL", "signing_secret_env": "PGVIGIL_TEST_HOOK_SECRET"}]}],
+    }  # fmt: skip
+    conn.execute(
+        "SELECT monitoring.patch_config(%s, '{notifications}')",
+        (Jsonb({"notifications": section}),),
+    )
+
+
+def fire(conn: Conn) -> None:
+    add_errors(conn, "api", 30)
+    conn.execute("SELECT * FROM monitoring.evaluate_alert_rules('test')")
+
+
+def deliver(conn: Conn, receiver: Receiver, **environ: str) -> Any:
+    env = {"PGVIGIL_TEST_HOOK_URL": receiver.url, "PGVIGIL_TEST_HOOK_SECRET": SECRET, **environ}
+    with httpx.Client() as client:
+        return deliver_due(conn, client, worker="pytest", environ=env)
+
+
+def due_again(conn: Conn) -> None:
+    conn.execute(
+        "UPDATE monitoring.notifications SET next_attempt_at = now() WHERE status = 'pending'"
+    )
+
+
+def test_a_notification_reaches_the_receiver_signed(conn: Conn, receiver: Receiver) -> None:
+    configure(conn)
+    fire(conn)
+    stats = deliver(conn, receiver)
+    assert (stats.flushed, stats.delivered) == (1, 1)
+    [request] = receiver.requests
+    body = json.loads(request["body"])
+    assert (body["version"], body["status"], body["receiver"]) == ("4", "firing", "hooks")
+    assert body["alerts"][0]["labels"]["alertname"] == "error_rate"
+    headers = {k.lower(): v for k, v in request["headers"].items()}
+    notification = one(conn, "SELECT * FROM monitoring.notifications")
+    assert headers["webhook-id"] == notification["idempotency_key"]
+    # The signature verifies with the Standard Webhooks reference library.
+    standardwebhooks.Webhook(SECRET).verify(request["body"], headers)
+    assert (notification["status"], notification["attempts"]) == ("delivered", 1)
+    attempt = one(conn, "SELECT * FROM monitoring.notification_attempts")
+    assert (attempt["outcome"], attempt["status_code"], attempt["worker"]) == (
+        "delivered",
+        200,
+        "pytest",
+    )
+    # The URL (with its token) and the signing secret are nowhere in the database.
+    dump = (
+        json.dumps(rows(conn, "SELECT * FROM monitoring.notifications"), default=str)
+        + json.dumps(rows(conn, "SELECT * FROM monitoring.notification_attempts"), default=str)
+        + json.dumps(scalar(conn, "SELECT document FROM monitoring.config"))
+    )
+    assert "t0ken" not in dump and SECRET not in dump
+
+
+def test_a_5xx_is_retried_with_the_same_webhook_id(conn: Conn, receiver: Receiver) -> None:
+    configure(conn)
+    fire(conn)
+    receiver.answers = [(503, {})]
+    assert deliver(conn, receiver).retried == 1
+    notification = one(conn, "SELECT * FROM monitoring.notifications")
+    assert notification["status"] == "pending"
+    assert notification["last_error"] == "HTTP 503"
+    assert scalar(conn, "SELECT next_attempt_at > now() FROM monitoring.notifications")
+    due_again(conn)
+    assert deliver(conn, receiver).delivered == 1
+    ids = {r["headers"]["webhook-id"] for r in receiver.requests}
+    assert len(receiver.requests) == 2 and len(ids) == 1
+    assert [
+        a["outcome"]
+        for a in rows(conn, "SELECT outcome FROM monitoring.notification_attempts ORDER BY attempt")
+    ] == [
+        "retry",
+        "delivered",
+    ]
+
+
+def test_retry_after_is_honoured(conn: Conn, receiver: Receiver) -> None:
+    configure(conn)
+    fire(conn)
+    receiver.answers = [(429, {"Retry-After": "120"})]
+    deliver(conn, receiver)
+    wait = scalar(
+        conn, "SELECT extract(epoch FROM next_attempt_at - now()) FROM monitoring.notifications"
+    )
+    assert 110 < wait <= 121
+
+
+@pytest.mark.parametrize("status", [410, 400])
+def test_gone_and_refusals_are_given_up(conn: Conn, receiver: Receiver, status: int) -> None:
+    configure(conn)
+    fire(conn)
+    receiver.answers = [(status, {})]
+    assert deliver(conn, receiver).failed == 1
+    assert scalar(conn, "SELECT status FROM monitoring.notifications") == "failed"
+    due_again(conn)
+    assert deliver(conn, receiver).attempted == 0
+
+
+def test_a_receiver_that_is_down_is_retried(conn: Conn, receiver: Receiver) -> None:
+    configure(conn)
+    fire(conn)
+    receiver.close()
+    assert deliver(conn, receiver).retried == 1
+    error = scalar(conn, "SELECT last_error FROM monitoring.notifications")
+    assert "ConnectError" in error and "t0ken" not in error
+
+
+def test_a_secret_this_process_lacks_is_retried_later(conn: Conn, receiver: Receiver) -> None:
+    configure(conn)
+    fire(conn)
+    with httpx.Client() as client:
+        stats = deliver_due(conn, client, worker="pytest", environ={})
+    assert stats.retried == 1 and receiver.requests == []
+    assert "PGVIGIL_TEST_HOOK_URL is not set" in scalar(
+        conn, "SELECT last_error FROM monitoring.notifications"
+    )
+
+
+def test_the_worker_evaluates_groups_and_delivers(
+    dsn: str, conn: Conn, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PGVIGIL_TEST_HOOK_URL", receiver.url)
+    monkeypatch.setenv("PGVIGIL_TEST_HOOK_SECRET", SECRET)
+    configure(conn)
+    add_errors(conn, "api", 30)
+    stats = run_worker(dsn, interval=0.1, max_evaluations=2)
+    assert stats.delivered == 1
+    assert len(receiver.requests) == 1
+    assert json.loads(receiver.requests[0]["body"])["groupKey"] == '{}:{alertname="error_rate"}'
