@@ -3723,7 +3723,7 @@ CREATE FUNCTION monitoring_internal.group_alert(p_alert_id bigint) RETURNS integ
 DECLARE
     v_labels jsonb;
     v_route jsonb;
-    v_groups bigint[] := '{}';
+    v_groups bigint[] := '{}'::bigint[];
     v_group_id bigint;
     r record;
 BEGIN

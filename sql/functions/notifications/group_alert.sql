@@ -12,7 +12,7 @@ AS $$
 DECLARE
     v_labels jsonb;
     v_route jsonb;
-    v_groups bigint[] := '{}';
+    v_groups bigint[] := '{}'::bigint[];
     v_group_id bigint;
     r record;
 BEGIN
