@@ -202,3 +202,52 @@ def test_the_worker_evaluates_groups_and_delivers(
     assert stats.delivered == 1
     assert len(receiver.requests) == 1
     assert json.loads(receiver.requests[0]["body"])["groupKey"] == '{}:{alertname="error_rate"}'
+
+
+def test_slack_teams_and_pagerduty_get_their_own_payloads(conn: Conn, receiver: Receiver) -> None:
+    section = {
+        "route": {"receiver": "chat", "group_by": ["alertname"], "group_wait": "0s", "group_interval": "1s"},
+        "receivers": [{
+            "name": "chat",
+            "slack_configs": [{"api_url_env": "SLACK_URL", "channel": "#ops"}],
+            "msteamsv2_configs": [{"webhook_url_env": "TEAMS_URL"}],
+            "pagerduty_configs": [{"routing_key_env": "PD_KEY", "url": receiver.url + "/pd"}],
+        }],
+    }  # fmt: skip
+    conn.execute(
+        "SELECT monitoring.patch_config(%s, '{notifications}')",
+        (Jsonb({"notifications": section}),),
+    )
+    fire(conn)
+    env = {
+        "SLACK_URL": receiver.url + "/slack",
+        "TEAMS_URL": receiver.url + "/teams",
+        "PD_KEY": "pd-routing-key",
+    }
+    assert deliver(conn, receiver, **env).delivered == 3
+    sent = {r["path"].rsplit("/", 1)[-1]: json.loads(r["body"]) for r in receiver.requests}
+    assert sent["slack"]["channel"] == "#ops"
+    assert sent["slack"]["text"] == "[FIRING:1] error_rate"
+    assert sent["slack"]["blocks"][1]["text"]["text"] == "low: High error rate in api"  # 30 an hour
+    card = sent["teams"]["attachments"][0]
+    assert card["contentType"] == "application/vnd.microsoft.card.adaptive"
+    assert card["content"]["type"] == "AdaptiveCard"
+    assert card["content"]["body"][0]["text"] == "[FIRING:1] error_rate"
+    page = sent["pd"]
+    assert (page["routing_key"], page["event_action"]) == ("pd-routing-key", "trigger")
+    assert page["payload"]["summary"] == "[FIRING:1] error_rate"
+    assert page["payload"]["severity"] in ("info", "warning")
+    # Resolved: PagerDuty resolves the same incident, Teams says so, Slack
+    # (send_resolved false by default, as in Alertmanager) does not.
+    receiver.requests.clear()
+    conn.execute("DELETE FROM monitoring.error_tracking")
+    conn.execute("SELECT * FROM monitoring.evaluate_alert_rules('test')")
+    conn.execute("UPDATE monitoring.notification_groups SET next_flush_at = now()")
+    assert deliver(conn, receiver, **env).delivered == 2
+    sent = {r["path"].rsplit("/", 1)[-1]: json.loads(r["body"]) for r in receiver.requests}
+    assert sent.keys() == {"teams", "pd"}
+    assert (sent["pd"]["event_action"], sent["pd"]["dedup_key"]) == ("resolve", page["dedup_key"])
+    assert sent["teams"]["attachments"][0]["content"]["body"][0]["text"] == "[RESOLVED] error_rate"
+    assert "pd-routing-key" not in json.dumps(
+        rows(conn, "SELECT * FROM monitoring.notifications"), default=str
+    )

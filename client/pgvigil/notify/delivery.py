@@ -24,7 +24,8 @@ import orjson
 import psycopg
 
 from pgvigil.db.queries import query
-from pgvigil.notify import webhook
+from pgvigil.notify import chat, webhook
+from pgvigil.notify.http import SendResult, post
 
 log = logging.getLogger("pgvigil.delivery")
 
@@ -32,8 +33,13 @@ _FLUSH = query("flush_notification_groups")
 _CLAIM = query("claim_notifications")
 _RECORD = query("record_notification_attempt")
 
-# The integrations this release delivers; the others wait in the outbox.
-DELIVERED_INTEGRATIONS = ["webhook_configs"]
+# The integrations this release delivers; the others (email) wait in the outbox.
+DELIVERED_INTEGRATIONS = [
+    "webhook_configs",
+    "slack_configs",
+    "msteamsv2_configs",
+    "pagerduty_configs",
+]
 
 
 class SecretUnavailable(Exception):
@@ -85,24 +91,45 @@ def _seconds(value: Any, default: float) -> float:
 
 def _send_one(
     client: httpx.Client, row: dict[str, Any], environ: Mapping[str, str] | None
-) -> webhook.SendResult:
+) -> SendResult:
     config = row["config"] or {}
+    integration = row["integration"]
+    timeout = _seconds(config.get("timeout"), 10.0)
+    payload = row["payload"]
     try:
-        url = read_secret(config, "url", environ)
-        signing = read_secret(config, "signing_secret", environ)
+        if integration == "webhook_configs":
+            url = read_secret(config, "url", environ)
+            if url is None:
+                return SendResult("failed", None, "no url_file or url_env in the config")
+            return webhook.send(client, url, orjson.dumps(payload), message_id=row["idempotency_key"],
+                                signing_secret=read_secret(config, "signing_secret", environ),
+                                timeout=timeout)  # fmt: skip
+        if integration == "slack_configs":
+            url = read_secret(config, "api_url", environ)
+            if url is None:
+                return SendResult("failed", None, "no api_url_file or api_url_env in the config")
+            return post(client, url, orjson.dumps(chat.slack_body(payload, config)), {}, timeout)
+        if integration == "msteamsv2_configs":
+            url = read_secret(config, "webhook_url", environ)
+            if url is None:
+                return SendResult(
+                    "failed", None, "no webhook_url_file or webhook_url_env in the config"
+                )
+            return post(client, url, orjson.dumps(chat.teams_body(payload, config)), {}, timeout)
+        if integration == "pagerduty_configs":
+            key = read_secret(config, "routing_key", environ)
+            if key is None:
+                return SendResult(
+                    "failed",
+                    None,
+                    "pgvigil sends Events API v2: give routing_key_file or routing_key_env",
+                )
+            body = orjson.dumps(chat.pagerduty_body(payload, config, key))
+            return post(client, config.get("url", chat.PAGERDUTY_EVENTS_URL), body, {}, timeout)
     except SecretUnavailable as exc:
-        # Not the receiver's fault, and fixable: try again later.
-        return webhook.SendResult("retry", None, str(exc))
-    if url is None:
-        return webhook.SendResult("failed", None, "no url_file or url_env in the config")
-    return webhook.send(
-        client,
-        url,
-        orjson.dumps(row["payload"]),
-        message_id=row["idempotency_key"],
-        signing_secret=signing,
-        timeout=_seconds(config.get("timeout"), 10.0),
-    )
+        # Not the receiver's fault, and fixable where the worker runs: try again later.
+        return SendResult("retry", None, str(exc))
+    return SendResult("failed", None, f"pgvigil does not deliver {integration}")
 
 
 def deliver_due(
