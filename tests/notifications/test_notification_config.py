@@ -131,6 +131,11 @@ def test_routing_follows_alertmanagers_tree(conn: Conn) -> None:
     assert routes(conn, alertname="x", team="xpayments") == [("default", '{}:{alertname="x"}')]
 
 
+def test_without_a_notifications_section_nothing_is_routed(conn: Conn) -> None:
+    conn.execute("SELECT monitoring.patch_config('{\"notifications\": null}')")
+    assert routes(conn, alertname="x") == []
+
+
 def test_the_shipped_route_meets_the_delivery_target(conn: Conn) -> None:
     found = rows(conn, 'SELECT * FROM monitoring.test_route(\'{"alertname": "cpu_usage_high"}\')')
     assert [(r["receiver"], r["group_wait_seconds"]) for r in found] == [("default", 10)]
@@ -274,6 +279,14 @@ BAD: list[tuple[str, str, Any]] = [
         "PV608",
         "webhook without url",
         {"route": {"receiver": "a"}, "receivers": [{"name": "a", "webhook_configs": [{}]}]},
+    ),
+    (
+        "PV608",
+        "bad webhook timeout",
+        {
+            "route": {"receiver": "a"},
+            "receivers": [{"name": "a", "webhook_configs": [{"url_env": "U", "timeout": "soon"}]}],
+        },
     ),
 ]
 

@@ -558,7 +558,7 @@ $$;
 
 COMMENT ON FUNCTION monitoring.check_watchdog(p_source text) IS 'Evaluates the rules over pgvigil itself (evaluation stalled, pgvigil pg_cron jobs failing, Watchdog); run by the pgvigil-watchdog job. Returns no rows while an evaluation runs. Errors: PV001/PV008 (p_source).';
 
-CREATE FUNCTION monitoring.claim_notifications(p_worker text, p_limit integer DEFAULT 20, p_lease_seconds double precision DEFAULT 60, p_integrations text[] DEFAULT NULL::text[]) RETURNS TABLE(notification_id bigint, attempt integer, receiver text, integration text, integration_index integer, idempotency_key text, payload jsonb, config jsonb, created_at timestamp with time zone)
+CREATE FUNCTION monitoring.claim_notifications(p_worker text, p_limit integer DEFAULT 20, p_lease_seconds double precision DEFAULT 60, p_integrations text[] DEFAULT NULL::text[]) RETURNS TABLE(notification_id bigint, attempt integer, receiver text, integration text, integration_index integer, idempotency_key text, payload jsonb, config jsonb, timeout_seconds double precision, created_at timestamp with time zone)
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
@@ -566,7 +566,7 @@ CREATE FUNCTION monitoring.claim_notifications(p_worker text, p_limit integer DE
 -- claimed by a live lease; of the integrations p_integrations names, all
 -- when NULL: a worker claims only what it can deliver) for one worker, with SKIP LOCKED so that
 -- workers never take the same row, and returns them with the integration's
--- config (its secrets are only KEY_file / KEY_env references: the worker
+-- config and send timeout (its config's, 10 s by default; its secrets are only KEY_file / KEY_env references: the worker
 -- reads them). The caller commits the claim, then sends with no lock held,
 -- then records each attempt (record_notification_attempt). A worker killed
 -- while sending leaves its lease to expire: the notification is sent again
@@ -593,7 +593,9 @@ BEGIN
         RETURNING n.*
     )
     SELECT c.notification_id, c.attempts, c.receiver, c.integration, c.integration_index, c.idempotency_key,
-           c.payload, r -> c.integration -> c.integration_index, c.created_at
+           c.payload, r -> c.integration -> c.integration_index,
+           coalesce(monitoring_internal.parse_duration(r -> c.integration -> c.integration_index -> 'timeout'), 10),
+           c.created_at
     FROM claimed AS c
     LEFT JOIN LATERAL (SELECT x AS r FROM monitoring_internal.notification_config AS cf,
                               jsonb_array_elements(cf.notifications -> 'receivers') AS x
@@ -2378,7 +2380,8 @@ CREATE FUNCTION monitoring.test_route(p_labels jsonb) RETURNS TABLE(receiver tex
 -- config's notifications.route, as amtool config routes test shows it:
 -- each receiver, its route's key, the group key (route key : the group's
 -- labels, as in Alertmanager's webhook groupKey), the group's labels, the
--- timers and time intervals. Changes nothing.
+-- timers and time intervals. No rows without notifications.route.
+-- Changes nothing.
 BEGIN
     IF p_labels IS NULL OR jsonb_typeof(p_labels) <> 'object'
        OR EXISTS (SELECT FROM jsonb_each(p_labels) AS e WHERE jsonb_typeof(e.value) <> 'string') THEN
@@ -2390,10 +2393,11 @@ BEGIN
            r.route_key || ':' || monitoring_internal.group_labels_text(g.labels),
            g.labels, r.group_wait_seconds, r.group_interval_seconds, r.repeat_interval_seconds,
            r.mute_time_intervals, r.active_time_intervals
-    -- One call of the router on the route tree (a scalar subquery: planned
-    -- as one row, so a call never costs enough to be JIT-compiled).
-    FROM monitoring_internal.route_alert(
-             (SELECT c.notifications -> 'route' FROM monitoring_internal.notification_config AS c), p_labels) AS r,
+    -- One call of the router on the route tree, none without one (the
+    -- one-row config table: the plan stays small, never JIT-compiled).
+    FROM (SELECT c.notifications -> 'route' AS route FROM monitoring_internal.notification_config AS c
+          WHERE c.notifications ? 'route') AS c,
+         LATERAL monitoring_internal.route_alert(c.route, p_labels) AS r,
          LATERAL (SELECT CASE WHEN r.group_by_all THEN p_labels
                               ELSE coalesce((SELECT jsonb_object_agg(k, p_labels ->> k) FROM unnest(r.group_by) AS k
                                              WHERE p_labels ? k), '{}') END AS labels) AS g;
@@ -2537,10 +2541,11 @@ CREATE FUNCTION monitoring.validate_config(p_document jsonb) RETURNS SETOF text
     -- its settings' (settings_problems), or, when they are valid, its
     -- alert rules' (alert_rule_problems); and its notifications'. The built-in rules name settings,
     -- so a bad setting would show again as problems of the rules using it.
-    SELECT s.problem FROM monitoring_internal.settings_problems(p_document) AS s (problem)
+    WITH settings AS (SELECT s.problem FROM monitoring_internal.settings_problems(p_document) AS s (problem))
+    SELECT s.problem FROM settings AS s
     UNION ALL
     SELECT r.problem FROM monitoring_internal.alert_rule_problems(p_document) AS r
-    WHERE NOT EXISTS (SELECT FROM monitoring_internal.settings_problems(p_document))
+    WHERE NOT EXISTS (SELECT FROM settings)
     UNION ALL
     SELECT n.problem FROM monitoring_internal.notification_problems(p_document) AS n;
 $$;
@@ -3722,15 +3727,13 @@ CREATE FUNCTION monitoring_internal.group_alert(p_alert_id bigint) RETURNS integ
 -- is in.
 DECLARE
     v_labels jsonb;
-    v_route jsonb;
     v_groups bigint[] := '{}'::bigint[];
     v_group_id bigint;
     r record;
 BEGIN
     SELECT a.labels INTO v_labels FROM monitoring.alerts AS a
     WHERE a.alert_id = p_alert_id AND a.resolved_at IS NULL AND a.labels IS NOT NULL;
-    SELECT c.notifications -> 'route' INTO v_route FROM monitoring_internal.notification_config AS c;
-    IF v_labels IS NOT NULL AND v_route IS NOT NULL THEN
+    IF v_labels IS NOT NULL THEN
         FOR r IN SELECT * FROM monitoring.test_route(v_labels) LOOP
             INSERT INTO monitoring.notification_groups AS g
                 (receiver, group_key, route_key, group_labels, group_wait_seconds, group_interval_seconds,
@@ -4007,6 +4010,10 @@ BEGIN
     END IF;
     IF p_context = 'email_configs' AND jsonb_typeof(p_object -> 'to') IS DISTINCT FROM 'string' THEN
         RETURN QUERY SELECT 'PV608', format('%s needs to: the address(es) to send to', p_where);
+    END IF;
+    IF p_object ? 'timeout' AND 'timeout' = ANY (v_catalog.keys)
+       AND coalesce(monitoring_internal.parse_duration(p_object -> 'timeout') <= 0, true) THEN
+        RETURN QUERY SELECT 'PV608', format('%s.timeout must be a duration > 0 such as "10s"', p_where);
     END IF;
     FOREACH v_key IN ARRAY ARRAY['send_resolved', 'continue', 'require_tls', 'smtp_require_tls'] LOOP
         IF p_object ? v_key AND v_key = ANY (v_catalog.keys) AND jsonb_typeof(p_object -> v_key) <> 'boolean' THEN

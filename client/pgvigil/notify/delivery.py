@@ -76,25 +76,12 @@ class DeliveryStats:
     failed: int = 0
 
 
-def _seconds(value: Any, default: float) -> float:
-    """A duration of the config ("10s", "1m", or a number of seconds)."""
-    if value is None:
-        return default
-    if isinstance(value, (int, float)):
-        return float(value)
-    units = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
-    for unit in ("ms", "s", "m", "h"):
-        if str(value).endswith(unit):
-            return float(str(value)[: -len(unit)]) * units[unit]
-    return float(value)
-
-
 def _send_one(
     client: httpx.Client, row: dict[str, Any], environ: Mapping[str, str] | None
 ) -> SendResult:
     config = row["config"] or {}
     integration = row["integration"]
-    timeout = _seconds(config.get("timeout"), 10.0)
+    timeout = float(row["timeout_seconds"])
     payload = row["payload"]
     try:
         if integration == "webhook_configs":

@@ -9,10 +9,11 @@ AS $$
     -- its settings' (settings_problems), or, when they are valid, its
     -- alert rules' (alert_rule_problems); and its notifications'. The built-in rules name settings,
     -- so a bad setting would show again as problems of the rules using it.
-    SELECT s.problem FROM monitoring_internal.settings_problems(p_document) AS s (problem)
+    WITH settings AS (SELECT s.problem FROM monitoring_internal.settings_problems(p_document) AS s (problem))
+    SELECT s.problem FROM settings AS s
     UNION ALL
     SELECT r.problem FROM monitoring_internal.alert_rule_problems(p_document) AS r
-    WHERE NOT EXISTS (SELECT FROM monitoring_internal.settings_problems(p_document))
+    WHERE NOT EXISTS (SELECT FROM settings)
     UNION ALL
     SELECT n.problem FROM monitoring_internal.notification_problems(p_document) AS n;
 $$;

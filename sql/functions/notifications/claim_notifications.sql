@@ -5,7 +5,8 @@ CREATE OR REPLACE FUNCTION monitoring.claim_notifications(
     p_integrations text[] DEFAULT NULL
 )
 RETURNS TABLE (notification_id bigint, attempt integer, receiver text, integration text, integration_index integer,
-               idempotency_key text, payload jsonb, config jsonb, created_at timestamptz)
+               idempotency_key text, payload jsonb, config jsonb, timeout_seconds double precision,
+               created_at timestamptz)
 LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -14,7 +15,7 @@ AS $$
 -- claimed by a live lease; of the integrations p_integrations names, all
 -- when NULL: a worker claims only what it can deliver) for one worker, with SKIP LOCKED so that
 -- workers never take the same row, and returns them with the integration's
--- config (its secrets are only KEY_file / KEY_env references: the worker
+-- config and send timeout (its config's, 10 s by default; its secrets are only KEY_file / KEY_env references: the worker
 -- reads them). The caller commits the claim, then sends with no lock held,
 -- then records each attempt (record_notification_attempt). A worker killed
 -- while sending leaves its lease to expire: the notification is sent again
@@ -41,7 +42,9 @@ BEGIN
         RETURNING n.*
     )
     SELECT c.notification_id, c.attempts, c.receiver, c.integration, c.integration_index, c.idempotency_key,
-           c.payload, r -> c.integration -> c.integration_index, c.created_at
+           c.payload, r -> c.integration -> c.integration_index,
+           coalesce(monitoring_internal.parse_duration(r -> c.integration -> c.integration_index -> 'timeout'), 10),
+           c.created_at
     FROM claimed AS c
     LEFT JOIN LATERAL (SELECT x AS r FROM monitoring_internal.notification_config AS cf,
                               jsonb_array_elements(cf.notifications -> 'receivers') AS x

@@ -11,15 +11,13 @@ AS $$
 -- is in.
 DECLARE
     v_labels jsonb;
-    v_route jsonb;
     v_groups bigint[] := '{}'::bigint[];
     v_group_id bigint;
     r record;
 BEGIN
     SELECT a.labels INTO v_labels FROM monitoring.alerts AS a
     WHERE a.alert_id = p_alert_id AND a.resolved_at IS NULL AND a.labels IS NOT NULL;
-    SELECT c.notifications -> 'route' INTO v_route FROM monitoring_internal.notification_config AS c;
-    IF v_labels IS NOT NULL AND v_route IS NOT NULL THEN
+    IF v_labels IS NOT NULL THEN
         FOR r IN SELECT * FROM monitoring.test_route(v_labels) LOOP
             INSERT INTO monitoring.notification_groups AS g
                 (receiver, group_key, route_key, group_labels, group_wait_seconds, group_interval_seconds,

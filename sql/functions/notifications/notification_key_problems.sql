@@ -55,6 +55,10 @@ BEGIN
     IF p_context = 'email_configs' AND jsonb_typeof(p_object -> 'to') IS DISTINCT FROM 'string' THEN
         RETURN QUERY SELECT 'PV608', format('%s needs to: the address(es) to send to', p_where);
     END IF;
+    IF p_object ? 'timeout' AND 'timeout' = ANY (v_catalog.keys)
+       AND coalesce(monitoring_internal.parse_duration(p_object -> 'timeout') <= 0, true) THEN
+        RETURN QUERY SELECT 'PV608', format('%s.timeout must be a duration > 0 such as "10s"', p_where);
+    END IF;
     FOREACH v_key IN ARRAY ARRAY['send_resolved', 'continue', 'require_tls', 'smtp_require_tls'] LOOP
         IF p_object ? v_key AND v_key = ANY (v_catalog.keys) AND jsonb_typeof(p_object -> v_key) <> 'boolean' THEN
             RETURN QUERY SELECT 'PV608', format('%s.%s must be true or false', p_where, v_key);

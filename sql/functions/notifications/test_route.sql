@@ -13,7 +13,8 @@ AS $$
 -- config's notifications.route, as amtool config routes test shows it:
 -- each receiver, its route's key, the group key (route key : the group's
 -- labels, as in Alertmanager's webhook groupKey), the group's labels, the
--- timers and time intervals. Changes nothing.
+-- timers and time intervals. No rows without notifications.route.
+-- Changes nothing.
 BEGIN
     IF p_labels IS NULL OR jsonb_typeof(p_labels) <> 'object'
        OR EXISTS (SELECT FROM jsonb_each(p_labels) AS e WHERE jsonb_typeof(e.value) <> 'string') THEN
@@ -25,10 +26,11 @@ BEGIN
            r.route_key || ':' || monitoring_internal.group_labels_text(g.labels),
            g.labels, r.group_wait_seconds, r.group_interval_seconds, r.repeat_interval_seconds,
            r.mute_time_intervals, r.active_time_intervals
-    -- One call of the router on the route tree (a scalar subquery: planned
-    -- as one row, so a call never costs enough to be JIT-compiled).
-    FROM monitoring_internal.route_alert(
-             (SELECT c.notifications -> 'route' FROM monitoring_internal.notification_config AS c), p_labels) AS r,
+    -- One call of the router on the route tree, none without one (the
+    -- one-row config table: the plan stays small, never JIT-compiled).
+    FROM (SELECT c.notifications -> 'route' AS route FROM monitoring_internal.notification_config AS c
+          WHERE c.notifications ? 'route') AS c,
+         LATERAL monitoring_internal.route_alert(c.route, p_labels) AS r,
          LATERAL (SELECT CASE WHEN r.group_by_all THEN p_labels
                               ELSE coalesce((SELECT jsonb_object_agg(k, p_labels ->> k) FROM unnest(r.group_by) AS k
                                              WHERE p_labels ? k), '{}') END AS labels) AS g;
