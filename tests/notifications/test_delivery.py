@@ -251,3 +251,35 @@ def test_slack_teams_and_pagerduty_get_their_own_payloads(conn: Conn, receiver: 
     assert "pd-routing-key" not in json.dumps(
         rows(conn, "SELECT * FROM monitoring.notifications"), default=str
     )
+
+
+def test_configs_inherit_from_global(conn: Conn, receiver: Receiver) -> None:
+    # As in Alertmanager: a Slack config without api_url uses global's, and
+    # http_timeout is every HTTP integration's timeout unless its own says.
+    section = {
+        "global": {"slack_api_url_env": "SLACK_URL", "http_timeout": "3s"},
+        "route": {"receiver": "chat", "group_by": ["alertname"], "group_wait": "0s"},
+        "receivers": [{"name": "chat", "slack_configs": [{"channel": "#ops"}],
+                       "webhook_configs": [{"url_env": "HOOK_URL", "timeout": "7s"}]}],
+    }  # fmt: skip
+    conn.execute(
+        "SELECT monitoring.patch_config(%s, '{notifications}')",
+        (Jsonb({"notifications": section}),),
+    )
+    fire(conn)
+    conn.execute("SELECT monitoring.flush_notification_groups()")
+    claimed = {
+        r["integration"]: r
+        for r in rows(conn, "SELECT * FROM monitoring.claim_notifications('pytest')")
+    }
+    assert claimed["slack_configs"]["config"] == {
+        "channel": "#ops",
+        "api_url_env": "SLACK_URL",
+        "timeout": "3s",
+    }
+    assert claimed["slack_configs"]["timeout_seconds"] == 3
+    assert claimed["webhook_configs"]["timeout_seconds"] == 7
+    conn.execute("UPDATE monitoring.notifications SET claimed_until = NULL")
+    env = {"SLACK_URL": receiver.url + "/slack", "HOOK_URL": receiver.url + "/hook"}
+    assert deliver(conn, receiver, **env).delivered == 2
+    assert sorted(r["path"].rsplit("/", 1)[-1] for r in receiver.requests) == ["hook", "slack"]

@@ -566,7 +566,7 @@ CREATE FUNCTION monitoring.claim_notifications(p_worker text, p_limit integer DE
 -- claimed by a live lease; of the integrations p_integrations names, all
 -- when NULL: a worker claims only what it can deliver) for one worker, with SKIP LOCKED so that
 -- workers never take the same row, and returns them with the integration's
--- config and send timeout (its config's, 10 s by default; its secrets are only KEY_file / KEY_env references: the worker
+-- config (with what it inherits from global: integration_config) and send timeout (its config's or global http_timeout, 10 s by default; its secrets are only KEY_file / KEY_env references: the worker
 -- reads them). The caller commits the claim, then sends with no lock held,
 -- then records each attempt (record_notification_attempt). A worker killed
 -- while sending leaves its lease to expire: the notification is sent again
@@ -593,13 +593,11 @@ BEGIN
         RETURNING n.*
     )
     SELECT c.notification_id, c.attempts, c.receiver, c.integration, c.integration_index, c.idempotency_key,
-           c.payload, r -> c.integration -> c.integration_index,
-           coalesce(monitoring_internal.parse_duration(r -> c.integration -> c.integration_index -> 'timeout'), 10),
-           c.created_at
+           c.payload, ic.config, coalesce(monitoring_internal.parse_duration(ic.config -> 'timeout'), 10), c.created_at
     FROM claimed AS c
-    LEFT JOIN LATERAL (SELECT x AS r FROM monitoring_internal.notification_config AS cf,
-                              jsonb_array_elements(cf.notifications -> 'receivers') AS x
-                       WHERE x ->> 'name' = c.receiver) AS rc ON true
+    LEFT JOIN LATERAL (SELECT monitoring_internal.integration_config(cf.notifications, c.receiver, c.integration,
+                                                                     c.integration_index) AS config
+                       FROM monitoring_internal.notification_config AS cf) AS ic ON true
     ORDER BY c.notification_id;
 END;
 $$;
@@ -3301,6 +3299,40 @@ $_$;
 
 COMMENT ON FUNCTION monitoring_internal.create_partition(p_table_name text, p_day date) IS 'Internal: creates the daily (UTC) partition of a history table, moving that day''s rows out of the default partition.';
 
+CREATE FUNCTION monitoring_internal.email_config_problems(p_where text, p_config jsonb, p_global jsonb) RETURNS TABLE(code text, problem text)
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+    -- Internal: what an email config needs beyond its keys (PV608): a
+    -- smarthost as host:port and a from address, its own or global's
+    -- smtp_smarthost / smtp_from; headers as literal strings (pgvigil does
+    -- not run Alertmanager's Go templates, and says so rather than mail
+    -- "{{ .Status }}" to people); a tls_config of known keys.
+    SELECT 'PV608', format('%s needs smarthost (host:port), here or as global.smtp_smarthost', p_where)
+    WHERE coalesce(p_config ->> 'smarthost', p_global ->> 'smtp_smarthost') IS NULL
+    UNION ALL
+    SELECT 'PV608', format('%s.smarthost must be host:port, such as "smtp.example.com:587"', p_where)
+    WHERE coalesce(p_config ->> 'smarthost', p_global ->> 'smtp_smarthost') !~ '^\S+:[0-9]{1,5}$'
+    UNION ALL
+    SELECT 'PV608', format('%s needs from (the sender), here or as global.smtp_from', p_where)
+    WHERE coalesce(p_config ->> 'from', p_global ->> 'smtp_from') IS NULL
+    UNION ALL
+    SELECT 'PV608', format('%s.headers must be an object of header names and values', p_where)
+    WHERE p_config ? 'headers' AND (jsonb_typeof(p_config -> 'headers') <> 'object'
+          OR EXISTS (SELECT FROM jsonb_each(p_config -> 'headers') AS h
+                     WHERE jsonb_typeof(h.value) <> 'string' OR h.key !~ '^[!-9;-~]+$'))
+    UNION ALL
+    SELECT 'PV606', format('%s.headers.%s: templates are not supported by pgvigil; write the value itself', p_where, h.key)
+    FROM jsonb_each(CASE jsonb_typeof(p_config -> 'headers') WHEN 'object' THEN p_config -> 'headers' ELSE '{}' END) AS h
+    WHERE h.value #>> '{}' LIKE '%{{%'
+    UNION ALL
+    SELECT k.code, k.problem
+    FROM monitoring_internal.notification_key_problems(p_where || '.tls_config', 'tls_config', p_config -> 'tls_config') AS k
+    WHERE p_config ? 'tls_config';
+$_$;
+
+COMMENT ON FUNCTION monitoring_internal.email_config_problems(p_where text, p_config jsonb, p_global jsonb) IS 'Internal: an email config''s smarthost, sender, headers and tls_config problems (PV606, PV608), with the global SMTP defaults.';
+
 CREATE FUNCTION monitoring_internal.end_rule_alerts(p_rule_names text[]) RETURNS integer
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
@@ -3791,6 +3823,38 @@ $$;
 
 COMMENT ON FUNCTION monitoring_internal.history_retention_cutoff(p_retention jsonb) IS 'Internal: now() minus a history table''s retention in days (the longest severity''s where retention is per severity).';
 
+CREATE FUNCTION monitoring_internal.integration_config(p_notifications jsonb, p_receiver text, p_integration text, p_index integer) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    -- Internal: one integration's config as its sender uses it, with what
+    -- it inherits from global, as in Alertmanager: an email config its
+    -- smtp_* settings, a Slack config slack_api_url, a PagerDuty config
+    -- pagerduty_url, any HTTP one http_timeout. Its own keys win. Secrets
+    -- stay references (KEY_file, KEY_env) for the worker to read.
+    SELECT jsonb_strip_nulls(CASE p_integration
+               WHEN 'email_configs' THEN jsonb_build_object(
+                   'from', g -> 'smtp_from', 'smarthost', g -> 'smtp_smarthost', 'hello', g -> 'smtp_hello',
+                   'auth_username', g -> 'smtp_auth_username', 'require_tls', g -> 'smtp_require_tls',
+                   'auth_password_file', g -> 'smtp_auth_password_file', 'auth_password_env', g -> 'smtp_auth_password_env')
+               WHEN 'slack_configs' THEN jsonb_build_object(
+                   'api_url_file', g -> 'slack_api_url_file', 'api_url_env', g -> 'slack_api_url_env',
+                   'timeout', g -> 'http_timeout')
+               WHEN 'pagerduty_configs' THEN jsonb_build_object('url', g -> 'pagerduty_url', 'timeout', g -> 'http_timeout')
+               ELSE jsonb_build_object('timeout', g -> 'http_timeout') END)
+           -- A config's own secret reference replaces global's, whichever form each uses.
+           - CASE WHEN c ?| ARRAY['api_url_file', 'api_url_env'] THEN ARRAY['api_url_file', 'api_url_env']
+                  WHEN c ?| ARRAY['auth_password_file', 'auth_password_env'] THEN ARRAY['auth_password_file', 'auth_password_env']
+                  ELSE '{}'::text[] END
+           || c
+    FROM (SELECT coalesce(p_notifications -> 'global', '{}') AS g,
+                 (SELECT r -> p_integration -> p_index FROM jsonb_array_elements(p_notifications -> 'receivers') AS r
+                  WHERE r ->> 'name' = p_receiver) AS c) AS x
+    WHERE x.c IS NOT NULL;
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.integration_config(p_notifications jsonb, p_receiver text, p_integration text, p_index integer) IS 'Internal: a receiver integration''s config with what it inherits from global (smtp_*, slack_api_url, pagerduty_url, http_timeout); secrets stay references.';
+
 CREATE FUNCTION monitoring_internal.is_named_list(p_value jsonb) RETURNS boolean
     LANGUAGE sql IMMUTABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
@@ -3995,9 +4059,9 @@ BEGIN
             RETURN QUERY SELECT 'PV606', format('%s.%s is not supported by pgvigil', p_where, v_key);
         END IF;
     END LOOP;
-    -- Where to send: each channel's endpoint secret, from a file or the environment.
+    -- Where to send: each channel's endpoint secret, from a file or the environment
+    -- (Slack's may come from global: notification_problems checks it).
     FOREACH v_secret IN ARRAY CASE p_context WHEN 'webhook_configs' THEN ARRAY['url']
-                                             WHEN 'slack_configs' THEN ARRAY['api_url']
                                              WHEN 'msteamsv2_configs' THEN ARRAY['webhook_url']
                                              ELSE ARRAY[]::text[] END LOOP
         IF NOT p_object ?| ARRAY[v_secret, v_secret || '_file', v_secret || '_env'] THEN
@@ -4015,7 +4079,7 @@ BEGIN
        AND coalesce(monitoring_internal.parse_duration(p_object -> 'timeout') <= 0, true) THEN
         RETURN QUERY SELECT 'PV608', format('%s.timeout must be a duration > 0 such as "10s"', p_where);
     END IF;
-    FOREACH v_key IN ARRAY ARRAY['send_resolved', 'continue', 'require_tls', 'smtp_require_tls'] LOOP
+    FOREACH v_key IN ARRAY ARRAY['send_resolved', 'continue', 'require_tls', 'smtp_require_tls', 'insecure_skip_verify'] LOOP
         IF p_object ? v_key AND v_key = ANY (v_catalog.keys) AND jsonb_typeof(p_object -> v_key) <> 'boolean' THEN
             RETURN QUERY SELECT 'PV608', format('%s.%s must be true or false', p_where, v_key);
         END IF;
@@ -4046,8 +4110,10 @@ CREATE FUNCTION monitoring_internal.notification_keys() RETURNS TABLE(context te
         ('webhook_configs', ARRAY['send_resolved', 'max_alerts', 'timeout'], ARRAY['url', 'signing_secret']),
         ('slack_configs', ARRAY['send_resolved', 'channel', 'username', 'icon_emoji', 'icon_url'], ARRAY['api_url']),
         ('msteamsv2_configs', ARRAY['send_resolved'], ARRAY['webhook_url']),
-        ('email_configs', ARRAY['send_resolved', 'to', 'from', 'smarthost', 'hello', 'auth_username', 'require_tls'],
+        ('email_configs', ARRAY['send_resolved', 'to', 'from', 'smarthost', 'hello', 'auth_username', 'require_tls',
+                                'headers', 'tls_config', 'timeout'],
                           ARRAY['auth_password']),
+        ('tls_config', ARRAY['ca_file', 'insecure_skip_verify'], ARRAY[]::text[]),
         ('pagerduty_configs', ARRAY['send_resolved', 'url', 'client', 'client_url', 'severity', 'class', 'component',
                                     'group', 'source'], ARRAY['routing_key', 'service_key']),
         ('inhibit_rule', ARRAY['source_matchers', 'target_matchers', 'source_match', 'source_match_re', 'target_match',
@@ -4165,6 +4231,10 @@ BEGIN
            AND coalesce(monitoring_internal.parse_duration(v_section #> '{global,resolve_timeout}') <= 0, true) THEN
             RETURN QUERY SELECT 'PV608', 'notifications.global.resolve_timeout must be a duration such as "5m"'::text;
         END IF;
+        IF v_section #> '{global,http_timeout}' IS NOT NULL
+           AND coalesce(monitoring_internal.parse_duration(v_section #> '{global,http_timeout}') <= 0, true) THEN
+            RETURN QUERY SELECT 'PV608', 'notifications.global.http_timeout must be a duration > 0 such as "10s"'::text;
+        END IF;
     END IF;
 
     -- Receivers: named once each; their configs' keys and secrets.
@@ -4195,6 +4265,16 @@ BEGIN
                 FOR v_config IN SELECT c FROM jsonb_array_elements(v_receiver -> v_kind) AS c LOOP
                     RETURN QUERY SELECT * FROM monitoring_internal.notification_key_problems(
                         format('%s.%s[%s]', v_where, v_kind, v_m), v_kind, v_config);
+                    IF v_kind = 'slack_configs' AND jsonb_typeof(v_config) = 'object'
+                       AND NOT v_config ?| ARRAY['api_url', 'api_url_file', 'api_url_env']
+                       AND NOT coalesce(v_section -> 'global', '{}') ?| ARRAY['slack_api_url_file', 'slack_api_url_env'] THEN
+                        RETURN QUERY SELECT 'PV608', format('%s.%s[%s] needs api_url_file or api_url_env (or global.slack_api_url_file): where to send',
+                                                            v_where, v_kind, v_m);
+                    END IF;
+                    IF v_kind = 'email_configs' AND jsonb_typeof(v_config) = 'object' THEN
+                        RETURN QUERY SELECT * FROM monitoring_internal.email_config_problems(
+                            format('%s.%s[%s]', v_where, v_kind, v_m), v_config, coalesce(v_section -> 'global', '{}'));
+                    END IF;
                     v_m := v_m + 1;
                 END LOOP;
             END LOOP;
@@ -7835,6 +7915,8 @@ REVOKE ALL ON FUNCTION monitoring_internal.copy_notification_config(p_document j
 
 REVOKE ALL ON FUNCTION monitoring_internal.create_partition(p_table_name text, p_day date) FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION monitoring_internal.email_config_problems(p_where text, p_config jsonb, p_global jsonb) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION monitoring_internal.end_rule_alerts(p_rule_names text[]) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.estimate_value_percentile(p_sketch bigint[], p_fraction double precision, p_min double precision, p_max double precision) FROM PUBLIC;
@@ -7854,6 +7936,8 @@ REVOKE ALL ON FUNCTION monitoring_internal.group_alert(p_alert_id bigint) FROM P
 REVOKE ALL ON FUNCTION monitoring_internal.group_labels_text(p_labels jsonb) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.history_retention_cutoff(p_retention jsonb) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.integration_config(p_notifications jsonb, p_receiver text, p_integration text, p_index integer) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.is_named_list(p_value jsonb) FROM PUBLIC;
 

@@ -22,7 +22,7 @@ def title(payload: dict[str, Any]) -> str:
     return f"[{status}] {values}".rstrip()
 
 
-def _lines(payload: dict[str, Any]) -> list[str]:
+def alert_lines(payload: dict[str, Any]) -> list[str]:
     lines = []
     for alert in payload["alerts"]:
         summary = alert["annotations"].get("summary") or alert["labels"].get("alertname", "")
@@ -43,7 +43,7 @@ def slack_body(payload: dict[str, Any], config: dict[str, Any]) -> dict[str, Any
             {"type": "header", "text": {"type": "plain_text", "text": text[:150]}},
             {
                 "type": "section",
-                "text": {"type": "mrkdwn", "text": "\n".join(_lines(payload))[:3000]},
+                "text": {"type": "mrkdwn", "text": "\n".join(alert_lines(payload))[:3000]},
             },
         ],
     }
@@ -74,7 +74,11 @@ def teams_body(payload: dict[str, Any], config: dict[str, Any]) -> dict[str, Any
                             "style": "heading",
                             "color": "Attention" if firing else "Good",
                         },  # fmt: skip
-                        {"type": "TextBlock", "text": "\n\n".join(_lines(payload)), "wrap": True},
+                        {
+                            "type": "TextBlock",
+                            "text": "\n\n".join(alert_lines(payload)),
+                            "wrap": True,
+                        },
                     ],
                     "msteams": {"width": "full"},
                 },
@@ -104,7 +108,7 @@ def pagerduty_body(
             "source": config.get("source", "pgvigil"),
             "severity": config.get("severity", _PAGERDUTY_SEVERITY[worst]),
             "custom_details": {
-                "firing": "\n".join(_lines(payload)),
+                "firing": "\n".join(alert_lines(payload)),
                 "groupLabels": payload["groupLabels"],
             },
         },

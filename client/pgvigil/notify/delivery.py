@@ -24,7 +24,7 @@ import orjson
 import psycopg
 
 from pgvigil.db.queries import query
-from pgvigil.notify import chat, webhook
+from pgvigil.notify import chat, email, webhook
 from pgvigil.notify.http import SendResult, post
 
 log = logging.getLogger("pgvigil.delivery")
@@ -33,11 +33,12 @@ _FLUSH = query("flush_notification_groups")
 _CLAIM = query("claim_notifications")
 _RECORD = query("record_notification_attempt")
 
-# The integrations this release delivers; the others (email) wait in the outbox.
+# The integrations a worker delivers (claim_notifications claims only these).
 DELIVERED_INTEGRATIONS = [
     "webhook_configs",
     "slack_configs",
     "msteamsv2_configs",
+    "email_configs",
     "pagerduty_configs",
 ]
 
@@ -113,6 +114,10 @@ def _send_one(
                 )
             body = orjson.dumps(chat.pagerduty_body(payload, config, key))
             return post(client, config.get("url", chat.PAGERDUTY_EVENTS_URL), body, {}, timeout)
+        if integration == "email_configs":
+            password = read_secret(config, "auth_password", environ)
+            msg = email.message(payload, config, row["idempotency_key"])
+            return email.send(config, msg, password, timeout)
     except SecretUnavailable as exc:
         # Not the receiver's fault, and fixable where the worker runs: try again later.
         return SendResult("retry", None, str(exc))

@@ -15,7 +15,7 @@ AS $$
 -- claimed by a live lease; of the integrations p_integrations names, all
 -- when NULL: a worker claims only what it can deliver) for one worker, with SKIP LOCKED so that
 -- workers never take the same row, and returns them with the integration's
--- config and send timeout (its config's, 10 s by default; its secrets are only KEY_file / KEY_env references: the worker
+-- config (with what it inherits from global: integration_config) and send timeout (its config's or global http_timeout, 10 s by default; its secrets are only KEY_file / KEY_env references: the worker
 -- reads them). The caller commits the claim, then sends with no lock held,
 -- then records each attempt (record_notification_attempt). A worker killed
 -- while sending leaves its lease to expire: the notification is sent again
@@ -42,13 +42,11 @@ BEGIN
         RETURNING n.*
     )
     SELECT c.notification_id, c.attempts, c.receiver, c.integration, c.integration_index, c.idempotency_key,
-           c.payload, r -> c.integration -> c.integration_index,
-           coalesce(monitoring_internal.parse_duration(r -> c.integration -> c.integration_index -> 'timeout'), 10),
-           c.created_at
+           c.payload, ic.config, coalesce(monitoring_internal.parse_duration(ic.config -> 'timeout'), 10), c.created_at
     FROM claimed AS c
-    LEFT JOIN LATERAL (SELECT x AS r FROM monitoring_internal.notification_config AS cf,
-                              jsonb_array_elements(cf.notifications -> 'receivers') AS x
-                       WHERE x ->> 'name' = c.receiver) AS rc ON true
+    LEFT JOIN LATERAL (SELECT monitoring_internal.integration_config(cf.notifications, c.receiver, c.integration,
+                                                                     c.integration_index) AS config
+                       FROM monitoring_internal.notification_config AS cf) AS ic ON true
     ORDER BY c.notification_id;
 END;
 $$;

@@ -39,9 +39,9 @@ BEGIN
             RETURN QUERY SELECT 'PV606', format('%s.%s is not supported by pgvigil', p_where, v_key);
         END IF;
     END LOOP;
-    -- Where to send: each channel's endpoint secret, from a file or the environment.
+    -- Where to send: each channel's endpoint secret, from a file or the environment
+    -- (Slack's may come from global: notification_problems checks it).
     FOREACH v_secret IN ARRAY CASE p_context WHEN 'webhook_configs' THEN ARRAY['url']
-                                             WHEN 'slack_configs' THEN ARRAY['api_url']
                                              WHEN 'msteamsv2_configs' THEN ARRAY['webhook_url']
                                              ELSE ARRAY[]::text[] END LOOP
         IF NOT p_object ?| ARRAY[v_secret, v_secret || '_file', v_secret || '_env'] THEN
@@ -59,7 +59,7 @@ BEGIN
        AND coalesce(monitoring_internal.parse_duration(p_object -> 'timeout') <= 0, true) THEN
         RETURN QUERY SELECT 'PV608', format('%s.timeout must be a duration > 0 such as "10s"', p_where);
     END IF;
-    FOREACH v_key IN ARRAY ARRAY['send_resolved', 'continue', 'require_tls', 'smtp_require_tls'] LOOP
+    FOREACH v_key IN ARRAY ARRAY['send_resolved', 'continue', 'require_tls', 'smtp_require_tls', 'insecure_skip_verify'] LOOP
         IF p_object ? v_key AND v_key = ANY (v_catalog.keys) AND jsonb_typeof(p_object -> v_key) <> 'boolean' THEN
             RETURN QUERY SELECT 'PV608', format('%s.%s must be true or false', p_where, v_key);
         END IF;

@@ -41,6 +41,10 @@ BEGIN
            AND coalesce(monitoring_internal.parse_duration(v_section #> '{global,resolve_timeout}') <= 0, true) THEN
             RETURN QUERY SELECT 'PV608', 'notifications.global.resolve_timeout must be a duration such as "5m"'::text;
         END IF;
+        IF v_section #> '{global,http_timeout}' IS NOT NULL
+           AND coalesce(monitoring_internal.parse_duration(v_section #> '{global,http_timeout}') <= 0, true) THEN
+            RETURN QUERY SELECT 'PV608', 'notifications.global.http_timeout must be a duration > 0 such as "10s"'::text;
+        END IF;
     END IF;
 
     -- Receivers: named once each; their configs' keys and secrets.
@@ -71,6 +75,16 @@ BEGIN
                 FOR v_config IN SELECT c FROM jsonb_array_elements(v_receiver -> v_kind) AS c LOOP
                     RETURN QUERY SELECT * FROM monitoring_internal.notification_key_problems(
                         format('%s.%s[%s]', v_where, v_kind, v_m), v_kind, v_config);
+                    IF v_kind = 'slack_configs' AND jsonb_typeof(v_config) = 'object'
+                       AND NOT v_config ?| ARRAY['api_url', 'api_url_file', 'api_url_env']
+                       AND NOT coalesce(v_section -> 'global', '{}') ?| ARRAY['slack_api_url_file', 'slack_api_url_env'] THEN
+                        RETURN QUERY SELECT 'PV608', format('%s.%s[%s] needs api_url_file or api_url_env (or global.slack_api_url_file): where to send',
+                                                            v_where, v_kind, v_m);
+                    END IF;
+                    IF v_kind = 'email_configs' AND jsonb_typeof(v_config) = 'object' THEN
+                        RETURN QUERY SELECT * FROM monitoring_internal.email_config_problems(
+                            format('%s.%s[%s]', v_where, v_kind, v_m), v_config, coalesce(v_section -> 'global', '{}'));
+                    END IF;
                     v_m := v_m + 1;
                 END LOOP;
             END LOOP;
