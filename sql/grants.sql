@@ -57,6 +57,9 @@ DECLARE
         ['flush_notification_groups', 'pgvigil_admin'],
         ['claim_notifications', 'pgvigil_admin'],
         ['record_notification_attempt', 'pgvigil_admin'],
+        ['create_silence', 'pgvigil_admin'],
+        ['update_silence', 'pgvigil_admin'],
+        ['expire_silence', 'pgvigil_admin'],
         ['test_alert_rule', 'pgvigil_admin'],
         ['put_alert_rule', 'pgvigil_admin'],
         ['set_alert_rule_enabled', 'pgvigil_admin'],
@@ -102,7 +105,7 @@ GRANT SELECT ON monitoring.v_active_alerts, monitoring.v_error_summary,
     monitoring.v_performance_trends, monitoring.v_queue_performance,
     monitoring.v_realtime_processing_status, monitoring.v_system_health_summary,
     monitoring.v_performance_history, monitoring.v_task_trends, monitoring.v_task_history,
-    monitoring.v_alert_rules, monitoring.v_alert_history, monitoring.v_components
+    monitoring.v_alert_rules, monitoring.v_alert_history, monitoring.v_components, monitoring.v_silences
     TO pgvigil_reader;
 
 -- The one table grant to writers: buffered clients COPY performance samples

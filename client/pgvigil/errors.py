@@ -252,6 +252,20 @@ class InvalidNotificationConfigError(NotificationConfigError):
     """PV608: any other malformed value of the notifications section."""
 
 
+class SilenceError(PgvigilError):
+    """A silence is refused (PV604, PV609; a malformed matcher is PV602)."""
+
+
+class InvalidSilenceError(SilenceError):
+    """PV604: no matchers, matchers that match everything, an end before the
+    start or in the past, no creator or comment, or a change an active or
+    expired silence does not allow."""
+
+
+class UnknownSilenceError(SilenceError):
+    """PV609: no silence has this id."""
+
+
 class SchedulingError(PgvigilError):
     """A scheduling problem (PV401-PV402)."""
 
@@ -304,6 +318,8 @@ ERROR_CLASSES: dict[str, type[PgvigilError]] = {
     "PV606": UnsupportedKeyError,
     "PV607": InlineSecretError,
     "PV608": InvalidNotificationConfigError,
+    "PV604": InvalidSilenceError,
+    "PV609": UnknownSilenceError,
     "PV401": PgCronUnavailableError,
     "PV402": InvalidScheduleError,
 }

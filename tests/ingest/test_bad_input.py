@@ -422,6 +422,19 @@ CASES = [
         ),
         "notifications-bad-duration",
     ),
+    # PV604, PV609: silences (every case: tests/notifications/test_silences.py).
+    (
+        "PV604",
+        None,
+        "SELECT monitoring.create_silence(ARRAY['service=api'], 'why', p_duration => 'soon')",
+        "silence-bad-duration",
+    ),
+    (
+        "PV609",
+        None,
+        "SELECT monitoring.expire_silence('00000000-0000-0000-0000-000000000000')",
+        "silence-unknown",
+    ),
     # PV521-PV523: the component registry (every case: tests/rules/test_components.py).
     (
         "PV521",

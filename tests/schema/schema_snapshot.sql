@@ -701,6 +701,45 @@ $$;
 
 COMMENT ON FUNCTION monitoring.confirm_metric_copy(p_first_event_time timestamp with time zone, p_last_event_time timestamp with time zone) IS 'Buffered clients: after a COPY into performance_monitoring, checks the rows'' event-time range and notes late rows for the rollups. Errors: PV001, PV006.';
 
+CREATE FUNCTION monitoring.create_silence(p_matchers text[], p_comment text, p_ends_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_duration text DEFAULT NULL::text, p_starts_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_created_by text DEFAULT NULL::text) RETURNS uuid
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Creates an Alertmanager silence and returns its id: matchers written as
+-- amtool writes them (alertname="DiskFull", service=~"api|web"), an end
+-- (p_ends_at, or p_duration such as '2h' from the start), a start (now by
+-- default: a later one makes it pending), the creator (the session user by
+-- default) and a comment. While active, the alerts it matches are not
+-- notified; each notification it holds back is logged with its id
+-- (monitoring.notification_suppressions). Validated whole (PV602, PV604);
+-- a failed call writes nothing. Audited as create_silence.
+DECLARE
+    v_starts_at timestamptz := coalesce(p_starts_at, now());
+    v_ends_at timestamptz := p_ends_at;
+    v_created_by text := coalesce(nullif(btrim(p_created_by), ''), session_user::text);
+    v_matchers jsonb;
+    v_id uuid;
+BEGIN
+    IF p_ends_at IS NOT NULL AND p_duration IS NOT NULL THEN
+        RAISE EXCEPTION 'invalid silence: give an end or a duration, not both'
+            USING ERRCODE = 'PV604', HINT = monitoring_internal.silence_error_hint('PV604');
+    END IF;
+    IF p_duration IS NOT NULL THEN
+        v_ends_at := v_starts_at + monitoring_internal.silence_duration(p_duration);
+    END IF;
+    v_matchers := monitoring_internal.raise_silence_problems(coalesce(p_matchers, '{}'::text[]), v_starts_at, v_ends_at, v_created_by, p_comment);
+    INSERT INTO monitoring.silences (matchers, starts_at, ends_at, created_by, comment)
+    VALUES (v_matchers, v_starts_at, v_ends_at, v_created_by, p_comment)
+    RETURNING silence_id INTO v_id;
+    PERFORM monitoring_internal.write_audit_log('create_silence', v_id::text, jsonb_build_object(
+        'silence_id', v_id, 'matchers', v_matchers, 'starts_at', v_starts_at, 'ends_at', v_ends_at,
+        'created_by', v_created_by, 'comment', p_comment));
+    RETURN v_id;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.create_silence(p_matchers text[], p_comment text, p_ends_at timestamp with time zone, p_duration text, p_starts_at timestamp with time zone, p_created_by text) IS 'Creates a silence (matchers as amtool writes them, an end or a duration, an optional later start) and returns its id. Audited. Errors: PV602 (matchers), PV604 (the rest).';
+
 CREATE FUNCTION monitoring.delete_alert_rule(p_rule_name text) RETURNS boolean
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
@@ -1020,6 +1059,36 @@ $_$;
 
 COMMENT ON FUNCTION monitoring.expire_old_rows() IS 'The row-deleting part of retention: default-partition stragglers, per-severity error retention, hour and 5-minute rollups, resolved alerts. Returns rows deleted per table. Called by run_retention() and cleanup_old_monitoring_data().';
 
+CREATE FUNCTION monitoring.expire_silence(p_silence_id uuid) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Ends a silence now (a pending one never starts); returns false when it
+-- had already expired. The groups whose alerts it held back flush at once,
+-- so what it silenced is notified without waiting for their next tick.
+-- Audited as expire_silence. Errors: PV609 an unknown id.
+DECLARE
+    v_old monitoring.silences;
+BEGIN
+    SELECT * INTO v_old FROM monitoring.silences AS s WHERE s.silence_id = p_silence_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'unknown silence: %', coalesce(p_silence_id::text, 'NULL')
+            USING ERRCODE = 'PV609', HINT = monitoring_internal.silence_error_hint('PV609');
+    END IF;
+    IF v_old.ends_at <= now() THEN
+        RETURN false;
+    END IF;
+    UPDATE monitoring.silences AS s
+    SET starts_at = least(s.starts_at, now()), ends_at = now(), updated_at = now()
+    WHERE s.silence_id = p_silence_id;
+    PERFORM monitoring_internal.write_audit_log('expire_silence', p_silence_id::text, jsonb_build_object(
+        'silence_id', p_silence_id, 'ends_at_was', v_old.ends_at));
+    RETURN true;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.expire_silence(p_silence_id uuid) IS 'Ends a silence now; false when it had already expired. Audited. Errors: PV609.';
+
 CREATE FUNCTION monitoring.expired_partitions() RETURNS TABLE(table_name text, partition_name text, attached boolean)
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
@@ -1067,14 +1136,25 @@ CREATE FUNCTION monitoring.flush_notification_groups() RETURNS integer
 -- its first notification sends nothing. A group with nothing firing left
 -- once that is said is removed. Groups are taken with SKIP LOCKED: two
 -- workers never decide the same one. Returns the outbox rows written.
+-- Silenced and inhibited alerts are left out, and a notification in a mute
+-- time interval (or outside the active ones) waits; what each held back is
+-- logged in notification_suppressions with its cause (a silence's id).
 DECLARE
     v_group monitoring.notification_groups;
+    v_notifications jsonb;
     v_receiver jsonb;
     v_firing bigint[];
     v_firing_fingerprints text[];
+    v_still_reported text[];
+    v_any_firing bigint[];
     v_resolved bigint[];
     v_resolved_reported bigint[];
+    v_resolved_reported_fingerprints text[];
+    v_suppressed jsonb;
     v_reason text;
+    v_repeat_due boolean;
+    v_muted_by text;
+    v_muted_detail text;
     v_integration text;
     v_index integer;
     v_config jsonb;
@@ -1085,34 +1165,110 @@ BEGIN
     IF pg_is_in_recovery() THEN
         RETURN 0;
     END IF;
+    SELECT c.notifications INTO v_notifications FROM monitoring_internal.notification_config AS c;
     FOR v_group IN
         SELECT g.* FROM monitoring.notification_groups AS g
         WHERE g.next_flush_at <= now()
+           -- A silence that held one of its alerts back has ended: at once.
+           OR g.group_id IN (SELECT m.group_id FROM monitoring.notification_group_alerts AS m
+                             JOIN monitoring.silences AS s ON s.silence_id = m.silenced_by
+                             WHERE m.silenced_by IS NOT NULL AND s.ends_at <= now())
         ORDER BY g.next_flush_at
         FOR UPDATE SKIP LOCKED
     LOOP
-        SELECT array_agg(a.alert_id ORDER BY a.alert_id) FILTER (WHERE a.resolved_at IS NULL),
-               array_agg(a.fingerprint ORDER BY a.fingerprint) FILTER (WHERE a.resolved_at IS NULL),
-               array_agg(a.alert_id) FILTER (WHERE a.resolved_at IS NOT NULL),
-               array_agg(a.alert_id) FILTER (WHERE a.resolved_at IS NOT NULL AND a.fingerprint = ANY (v_group.notified_firing))
-        INTO v_firing, v_firing_fingerprints, v_resolved, v_resolved_reported
-        FROM monitoring.notification_group_alerts AS m
-        JOIN monitoring.alerts AS a USING (alert_id)
-        WHERE m.group_id = v_group.group_id;
+        -- The group's alerts, each firing one with what holds it back (silences,
+        -- inhibition). Held-back alerts are left out of the notification; one the
+        -- receiver was told fires stays reported, so that its resolve is still sent.
+        SELECT array_agg(x.alert_id ORDER BY x.alert_id) FILTER (WHERE x.firing AND x.suppressions IS NULL),
+               array_agg(x.fingerprint ORDER BY x.fingerprint) FILTER (WHERE x.firing AND x.suppressions IS NULL),
+               array_agg(x.fingerprint) FILTER (WHERE x.firing AND x.suppressions IS NOT NULL
+                                                 AND x.fingerprint = ANY (v_group.notified_firing)),
+               array_agg(x.alert_id) FILTER (WHERE x.firing),
+               array_agg(x.alert_id) FILTER (WHERE NOT x.firing),
+               array_agg(x.alert_id) FILTER (WHERE NOT x.firing AND x.fingerprint = ANY (v_group.notified_firing)),
+               array_agg(x.fingerprint) FILTER (WHERE NOT x.firing AND x.fingerprint = ANY (v_group.notified_firing)),
+               jsonb_agg(x.suppressions) FILTER (WHERE x.suppressions IS NOT NULL)
+        INTO v_firing, v_firing_fingerprints, v_still_reported, v_any_firing, v_resolved, v_resolved_reported,
+             v_resolved_reported_fingerprints, v_suppressed
+        FROM (SELECT a.alert_id, a.fingerprint, a.resolved_at IS NULL AS firing, s.suppressions
+              FROM monitoring.notification_group_alerts AS m
+              JOIN monitoring.alerts AS a USING (alert_id)
+              LEFT JOIN LATERAL (
+                  SELECT jsonb_agg(jsonb_build_object('alert_id', a.alert_id, 'fingerprint', a.fingerprint,
+                                                      'reason', p.reason, 'suppressed_by', p.suppressed_by,
+                                                      'silence_id', p.silence_id, 'detail', p.detail)) AS suppressions
+                  FROM monitoring_internal.alert_suppressions(a.alert_id, a.labels, a.component,
+                                                              v_notifications -> 'inhibit_rules') AS p
+                  WHERE a.resolved_at IS NULL
+              ) AS s ON true
+              WHERE m.group_id = v_group.group_id) AS x;
         v_firing := coalesce(v_firing, '{}'); v_firing_fingerprints := coalesce(v_firing_fingerprints, '{}');
+        v_any_firing := coalesce(v_any_firing, '{}');
         v_resolved := coalesce(v_resolved, '{}'); v_resolved_reported := coalesce(v_resolved_reported, '{}');
+        -- A fingerprint resolved now and firing again under a silence is a new
+        -- alert to the receiver: notified when the silence ends.
+        v_still_reported := ARRAY(SELECT unnest(coalesce(v_still_reported, '{}'::text[]))
+                                  EXCEPT SELECT unnest(coalesce(v_resolved_reported_fingerprints, '{}'::text[])));
+        v_repeat_due := v_group.last_notified_at IS NOT NULL
+            AND now() - v_group.last_notified_at >= make_interval(secs => v_group.repeat_interval_seconds);
 
         v_reason := CASE
             WHEN v_group.last_notified_at IS NULL THEN CASE WHEN v_firing <> '{}' THEN 'first' END
             WHEN NOT v_firing_fingerprints <@ v_group.notified_firing THEN 'new_alerts'
             WHEN v_resolved_reported <> '{}' THEN CASE WHEN v_firing = '{}' THEN 'all_resolved' ELSE 'some_resolved' END
-            WHEN v_firing <> '{}' AND now() - v_group.last_notified_at >= make_interval(secs => v_group.repeat_interval_seconds)
-                THEN 'repeat'
+            WHEN v_firing <> '{}' AND v_repeat_due THEN 'repeat'
         END;
 
+        -- The route's time intervals: muted, or outside its active ones, the
+        -- notification waits (nothing is recorded as sent) for a tick outside.
+        v_muted_by := NULL;
+        IF v_reason IS NOT NULL AND (v_group.mute_time_intervals <> '{}' OR v_group.active_time_intervals <> '{}') THEN
+            SELECT n, format('muted by the time interval %s', n) INTO v_muted_by, v_muted_detail
+            FROM unnest(v_group.mute_time_intervals) AS n
+            WHERE monitoring_internal.time_interval_active(monitoring_internal.time_interval_ranges(v_notifications, n), now())
+            LIMIT 1;
+            IF v_muted_by IS NULL AND v_group.active_time_intervals <> '{}'
+               AND NOT EXISTS (SELECT FROM unnest(v_group.active_time_intervals) AS n
+                               WHERE monitoring_internal.time_interval_active(
+                                         monitoring_internal.time_interval_ranges(v_notifications, n), now())) THEN
+                v_muted_by := 'outside ' || array_to_string(v_group.active_time_intervals, ', ');
+                v_muted_detail := format('outside the active time intervals %s', array_to_string(v_group.active_time_intervals, ', '));
+            END IF;
+        END IF;
+
+        -- What is held back is logged, with its cause, when it would have been
+        -- notified: new to the receiver, or in a notification sent or muted now.
+        INSERT INTO monitoring.notification_suppressions AS s
+            (receiver, group_key, alert_id, fingerprint, reason, suppressed_by, silence_id, detail)
+        SELECT DISTINCT ON (x.alert_id, x.reason, x.suppressed_by)
+               v_group.receiver, v_group.group_key, x.alert_id, x.fingerprint, x.reason, x.suppressed_by, x.silence_id, x.detail
+        FROM (SELECT (e ->> 'alert_id')::bigint AS alert_id, e ->> 'fingerprint' AS fingerprint, e ->> 'reason' AS reason,
+                     e ->> 'suppressed_by' AS suppressed_by, (e ->> 'silence_id')::uuid AS silence_id, e ->> 'detail' AS detail
+              FROM jsonb_array_elements(coalesce(v_suppressed, '[]')) AS l, jsonb_array_elements(l) AS e
+              WHERE v_reason IS NOT NULL OR v_repeat_due OR NOT (e ->> 'fingerprint') = ANY (v_group.notified_firing)
+              UNION ALL
+              SELECT a.alert_id, a.fingerprint, 'muted', v_muted_by, NULL::uuid, v_muted_detail
+              FROM monitoring.alerts AS a
+              WHERE v_muted_by IS NOT NULL AND a.alert_id = ANY (v_firing || v_resolved_reported)) AS x
+        ORDER BY x.alert_id, x.reason, x.suppressed_by
+        ON CONFLICT ON CONSTRAINT notification_suppressions_key
+        DO UPDATE SET last_suppressed_at = now(), notifications = s.notifications + 1, detail = excluded.detail;
+        UPDATE monitoring.notification_group_alerts AS m
+        SET silenced_by = (SELECT (e ->> 'silence_id')::uuid
+                           FROM jsonb_array_elements(coalesce(v_suppressed, '[]')) AS l, jsonb_array_elements(l) AS e
+                           WHERE (e ->> 'alert_id')::bigint = m.alert_id AND e ->> 'silence_id' IS NOT NULL
+                           LIMIT 1)
+        WHERE m.group_id = v_group.group_id;
+
+        IF v_muted_by IS NOT NULL THEN
+            UPDATE monitoring.notification_groups AS g
+            SET next_flush_at = now() + make_interval(secs => g.group_interval_seconds)
+            WHERE g.group_id = v_group.group_id;
+            CONTINUE;
+        END IF;
+
         IF v_reason IS NOT NULL THEN
-            SELECT r INTO v_receiver
-            FROM monitoring_internal.notification_config AS c, jsonb_array_elements(c.notifications -> 'receivers') AS r
+            SELECT r INTO v_receiver FROM jsonb_array_elements(v_notifications -> 'receivers') AS r
             WHERE r ->> 'name' = v_group.receiver;
             FOR v_integration IN SELECT unnest(ARRAY['webhook_configs', 'slack_configs', 'msteamsv2_configs',
                                                      'email_configs', 'pagerduty_configs']) LOOP
@@ -1141,13 +1297,14 @@ BEGIN
         -- Resolved alerts leave the group: reported now, or never reported firing.
         DELETE FROM monitoring.notification_group_alerts AS m
         WHERE m.group_id = v_group.group_id AND m.alert_id = ANY (v_resolved);
-        IF v_firing = '{}' THEN
+        IF v_any_firing = '{}' THEN
             DELETE FROM monitoring.notification_groups AS g WHERE g.group_id = v_group.group_id;
         ELSE
             UPDATE monitoring.notification_groups AS g
             SET next_flush_at = now() + make_interval(secs => g.group_interval_seconds),
                 last_notified_at = CASE WHEN v_reason IS NOT NULL THEN now() ELSE g.last_notified_at END,
-                notified_firing = CASE WHEN v_reason IS NOT NULL THEN v_firing_fingerprints ELSE g.notified_firing END,
+                notified_firing = CASE WHEN v_reason IS NOT NULL THEN v_firing_fingerprints || v_still_reported
+                                       ELSE g.notified_firing END,
                 notifications_sent = g.notifications_sent + CASE WHEN v_reason IS NOT NULL THEN 1 ELSE 0 END
             WHERE g.group_id = v_group.group_id;
         END IF;
@@ -2431,6 +2588,80 @@ $_$;
 
 COMMENT ON FUNCTION monitoring.unschedule_jobs() IS 'Removes the pgvigil jobs from pg_cron; returns the number removed (0 when none or pg_cron is absent). Removals are audited in monitoring.audit_log.';
 
+CREATE TABLE monitoring.silences (
+    silence_id uuid DEFAULT gen_random_uuid() NOT NULL,
+    matchers jsonb NOT NULL,
+    starts_at timestamp with time zone NOT NULL,
+    ends_at timestamp with time zone NOT NULL,
+    created_by text NOT NULL,
+    comment text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT silences_ends_at_check CHECK ((ends_at >= starts_at)),
+    CONSTRAINT silences_matchers_check CHECK (((jsonb_typeof(matchers) = 'array'::text) AND (jsonb_array_length(matchers) > 0)))
+);
+
+COMMENT ON TABLE monitoring.silences IS 'Alertmanager silences: matchers ({"name", "op", "value"}), starts_at, ends_at, created_by, comment. State: pending before starts_at, active until ends_at, expired after (monitoring.v_silences).';
+
+CREATE FUNCTION monitoring.update_silence(p_silence_id uuid, p_ends_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_comment text DEFAULT NULL::text, p_matchers text[] DEFAULT NULL::text[], p_starts_at timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS monitoring.silences
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Changes a silence; what is not given stays. A pending silence may change
+-- anything. An active one may only move its end (and change its comment):
+-- to change what it matches or when it started, expire it and create
+-- another, as Alertmanager does. An expired one cannot change. Validated
+-- whole (PV602, PV604, PV609 an unknown id). Audited as change_silence.
+DECLARE
+    v_old monitoring.silences;
+    v_new monitoring.silences;
+    v_matchers jsonb;
+BEGIN
+    IF p_silence_id IS NULL THEN
+        RAISE EXCEPTION 'silence_id must not be NULL'
+            USING ERRCODE = 'PV609', HINT = monitoring_internal.silence_error_hint('PV609');
+    END IF;
+    SELECT * INTO v_old FROM monitoring.silences AS s WHERE s.silence_id = p_silence_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'unknown silence: %', p_silence_id
+            USING ERRCODE = 'PV609', HINT = monitoring_internal.silence_error_hint('PV609');
+    END IF;
+    IF v_old.ends_at <= now() THEN
+        RAISE EXCEPTION 'silence % has expired and cannot change', p_silence_id
+            USING ERRCODE = 'PV604', HINT = 'Create a new silence: monitoring.create_silence(...).';
+    END IF;
+    v_matchers := monitoring_internal.raise_silence_problems(p_matchers, coalesce(p_starts_at, v_old.starts_at),
+                                                             coalesce(p_ends_at, v_old.ends_at), v_old.created_by,
+                                                             coalesce(p_comment, v_old.comment));
+    IF v_old.starts_at <= now()
+       AND ((v_matchers IS NOT NULL AND v_matchers <> v_old.matchers)
+            OR (p_starts_at IS NOT NULL AND p_starts_at <> v_old.starts_at)) THEN
+        RAISE EXCEPTION 'silence % is active: only its end and comment may change', p_silence_id
+            USING ERRCODE = 'PV604',
+                  HINT = 'Expire it (monitoring.expire_silence) and create another with the new matchers or start.';
+    END IF;
+    v_new := v_old;
+    v_new.matchers := coalesce(v_matchers, v_old.matchers);
+    v_new.starts_at := coalesce(p_starts_at, v_old.starts_at);
+    v_new.ends_at := coalesce(p_ends_at, v_old.ends_at);
+    v_new.comment := coalesce(p_comment, v_old.comment);
+    UPDATE monitoring.silences AS s
+    SET matchers = v_new.matchers, starts_at = v_new.starts_at, ends_at = v_new.ends_at, comment = v_new.comment,
+        updated_at = now()
+    WHERE s.silence_id = p_silence_id
+    RETURNING s.* INTO v_new;
+    PERFORM monitoring_internal.write_audit_log('change_silence', p_silence_id::text, jsonb_build_object(
+        'silence_id', p_silence_id,
+        'before', jsonb_build_object('matchers', v_old.matchers, 'starts_at', v_old.starts_at, 'ends_at', v_old.ends_at,
+                                     'comment', v_old.comment),
+        'after', jsonb_build_object('matchers', v_new.matchers, 'starts_at', v_new.starts_at, 'ends_at', v_new.ends_at,
+                                    'comment', v_new.comment)));
+    RETURN v_new;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.update_silence(p_silence_id uuid, p_ends_at timestamp with time zone, p_comment text, p_matchers text[], p_starts_at timestamp with time zone) IS 'Changes a silence: pending ones anything, active ones only their end and comment, expired ones nothing. Audited. Errors: PV602, PV604, PV609.';
+
 CREATE FUNCTION monitoring.update_system_health(p_component_type text, p_component_name text, p_status text, p_response_time_ms numeric DEFAULT NULL::numeric, p_failure_reason text DEFAULT NULL::text, p_details jsonb DEFAULT NULL::jsonb, p_event_time timestamp with time zone DEFAULT now()) RETURNS boolean
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
@@ -2635,6 +2866,81 @@ CREATE FUNCTION monitoring_internal.alert_rule_problems(p_document jsonb) RETURN
 $$;
 
 COMMENT ON FUNCTION monitoring_internal.alert_rule_problems(p_document jsonb) IS 'Internal: every problem of the alert_rules of a config document, with its code (PV501-PV509).';
+
+CREATE FUNCTION monitoring_internal.alert_suppressions(p_alert_id bigint, p_labels jsonb, p_component text, p_inhibit_rules jsonb) RETURNS TABLE(reason text, suppressed_by text, silence_id uuid, detail text)
+    LANGUAGE sql STABLE ROWS 1
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    -- Internal: everything that holds a firing alert's notifications back
+    -- now, each with its cause (none: it is notified):
+    -- - inhibited by an inhibit rule, as Alertmanager decides it: the alert
+    --   meets target_matchers, and another firing alert meets
+    --   source_matchers with the same values of the equal labels (a label
+    --   both lack is equal); when the alert meets both sides, alerts that
+    --   also meet both do not count, so that two such alerts never inhibit
+    --   each other;
+    -- - inhibited because a component it depends on (depends_on, at any
+    --   depth) reports unhealthy;
+    -- - silenced by each active silence whose matchers it meets.
+    WITH rules AS (
+        SELECT r.n, monitoring_internal.route_matchers(jsonb_build_object(
+                   'match', r.rule -> 'source_match', 'match_re', r.rule -> 'source_match_re',
+                   'matchers', r.rule -> 'source_matchers')) AS source,
+               monitoring_internal.route_matchers(jsonb_build_object(
+                   'match', r.rule -> 'target_match', 'match_re', r.rule -> 'target_match_re',
+                   'matchers', r.rule -> 'target_matchers')) AS target,
+               coalesce(ARRAY(SELECT jsonb_array_elements_text(r.rule -> 'equal')), '{}'::text[]) AS equal
+        FROM jsonb_array_elements(CASE jsonb_typeof(p_inhibit_rules) WHEN 'array' THEN p_inhibit_rules ELSE '[]' END)
+             WITH ORDINALITY AS r (rule, n)
+    )
+    SELECT 'inhibited', src.fingerprint,
+           NULL::uuid,
+           format('inhibited by %s (inhibit_rules[%s]%s)',
+                  coalesce(src.labels ->> 'alertname', src.alert_key) || CASE WHEN r.equal = '{}' THEN '' ELSE
+                      monitoring_internal.group_labels_text(coalesce((SELECT jsonb_object_agg(k, src.labels ->> k)
+                                                                      FROM unnest(r.equal) AS k WHERE src.labels ? k), '{}')) END,
+                  r.n - 1, CASE WHEN r.equal <> '{}' THEN ', equal ' || array_to_string(r.equal, ', ') ELSE '' END)
+    FROM rules AS r
+    CROSS JOIN LATERAL (
+        SELECT a.fingerprint, a.labels, a.alert_key
+        FROM monitoring.alerts AS a
+        WHERE a.resolved_at IS NULL AND a.labels IS NOT NULL AND a.alert_id <> p_alert_id
+          -- The equal labels this alert has, as a containment the planner can test cheaply.
+          AND a.labels @> coalesce((SELECT jsonb_object_agg(k, p_labels -> k) FROM unnest(r.equal) AS k
+                                    WHERE coalesce(p_labels ->> k, '') <> ''), '{}')
+          AND NOT EXISTS (SELECT FROM unnest(r.equal) AS k WHERE coalesce(a.labels ->> k, '') <> coalesce(p_labels ->> k, ''))
+          AND monitoring_internal.matchers_match(r.source, a.labels)
+          AND NOT (monitoring_internal.matchers_match(r.source, p_labels) AND monitoring_internal.matchers_match(r.target, a.labels))
+        ORDER BY a.triggered_at, a.alert_id
+        LIMIT 1
+    ) AS src
+    WHERE monitoring_internal.matchers_match(r.target, p_labels)
+    UNION ALL
+    SELECT 'inhibited', 'component:' || d.component, NULL::uuid,
+           format('inhibited: %s depends on %s, which is unhealthy%s', p_component, d.component,
+                  coalesce(' (' || d.failure_reason || ')', ''))
+    FROM (
+        WITH RECURSIVE deps (component, depth) AS (
+            SELECT unnest(c.depends_on), 1 FROM monitoring.components AS c WHERE c.component = p_component
+            UNION
+            SELECT unnest(c.depends_on), deps.depth + 1
+            FROM deps JOIN monitoring.components AS c ON c.component = deps.component
+            WHERE deps.depth < 20
+        )
+        SELECT DISTINCT ON (deps.component) deps.component, h.failure_reason
+        FROM deps
+        JOIN monitoring.system_health AS h ON h.component_name = deps.component AND h.status = 'unhealthy'
+        ORDER BY deps.component, h.last_check_at DESC
+    ) AS d
+    WHERE p_component IS NOT NULL
+    UNION ALL
+    SELECT 'silenced', s.silence_id::text, s.silence_id,
+           format('silenced by %s until %s: %s', s.silence_id, s.ends_at, s.comment)
+    FROM monitoring.silences AS s
+    WHERE s.ends_at > now() AND s.starts_at <= now() AND monitoring_internal.matchers_match(s.matchers, p_labels);
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.alert_suppressions(p_alert_id bigint, p_labels jsonb, p_component text, p_inhibit_rules jsonb) IS 'Internal: what holds a firing alert''s notifications back now (inhibit rules, an unhealthy dependency, active silences), each with its cause.';
 
 CREATE FUNCTION monitoring_internal.apply_parked_completions(p_task_ids text[]) RETURNS integer
     LANGUAGE plpgsql
@@ -3769,13 +4075,15 @@ BEGIN
         FOR r IN SELECT * FROM monitoring.test_route(v_labels) LOOP
             INSERT INTO monitoring.notification_groups AS g
                 (receiver, group_key, route_key, group_labels, group_wait_seconds, group_interval_seconds,
-                 repeat_interval_seconds, next_flush_at)
+                 repeat_interval_seconds, mute_time_intervals, active_time_intervals, next_flush_at)
             VALUES (r.receiver, r.group_key, r.route_key, r.group_labels, r.group_wait_seconds,
-                    r.group_interval_seconds, r.repeat_interval_seconds,
-                    now() + make_interval(secs => r.group_wait_seconds))
+                    r.group_interval_seconds, r.repeat_interval_seconds, r.mute_time_intervals,
+                    r.active_time_intervals, now() + make_interval(secs => r.group_wait_seconds))
             ON CONFLICT ON CONSTRAINT notification_groups_receiver_group_key_key
             DO UPDATE SET group_interval_seconds = excluded.group_interval_seconds,
-                          repeat_interval_seconds = excluded.repeat_interval_seconds
+                          repeat_interval_seconds = excluded.repeat_interval_seconds,
+                          mute_time_intervals = excluded.mute_time_intervals,
+                          active_time_intervals = excluded.active_time_intervals
             RETURNING g.group_id INTO v_group_id;
             INSERT INTO monitoring.notification_group_alerts (group_id, alert_id)
             VALUES (v_group_id, p_alert_id)
@@ -4137,7 +4445,9 @@ CREATE TABLE monitoring.notification_groups (
     next_flush_at timestamp with time zone NOT NULL,
     last_notified_at timestamp with time zone,
     notified_firing text[] DEFAULT '{}'::text[] NOT NULL,
-    notifications_sent integer DEFAULT 0 NOT NULL
+    notifications_sent integer DEFAULT 0 NOT NULL,
+    mute_time_intervals text[] DEFAULT '{}'::text[] NOT NULL,
+    active_time_intervals text[] DEFAULT '{}'::text[] NOT NULL
 );
 
 COMMENT ON TABLE monitoring.notification_groups IS 'Alertmanager''s aggregation groups, durable: per receiver and group key, the timers, when it next flushes, and the fingerprints its last notification reported firing.';
@@ -4573,6 +4883,32 @@ END;
 $$;
 
 COMMENT ON FUNCTION monitoring_internal.raise_rule_alert(p_rule monitoring.alert_rules, p_group_labels jsonb, p_no_data boolean, p_severity text, p_value double precision, p_threshold double precision, p_breached_since timestamp with time zone, p_source text, p_details jsonb) IS 'Internal: fires or updates the alert of one group of a rule, with its labels, annotations and fingerprint; returns its id.';
+
+CREATE FUNCTION monitoring_internal.raise_silence_problems(p_matchers text[], p_starts_at timestamp with time zone, p_ends_at timestamp with time zone, p_created_by text, p_comment text) RETURNS jsonb
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Internal: raises every problem of a silence at once (the first one's
+-- code, all in DETAIL), or returns its matchers parsed and sorted, as
+-- Alertmanager keeps them: a list of {"name", "op", "value"} (NULL for
+-- NULL matchers: a change that keeps them).
+DECLARE
+    v_code text;
+    v_problems text[];
+BEGIN
+    SELECT min(p.code), array_agg(p.problem ORDER BY p.code, p.problem) INTO v_code, v_problems
+    FROM monitoring_internal.silence_problems(p_matchers, p_starts_at, p_ends_at, p_created_by, p_comment) AS p;
+    IF v_code IS NOT NULL THEN
+        RAISE EXCEPTION 'invalid silence: %', v_problems[1]
+            USING ERRCODE = v_code, DETAIL = array_to_string(v_problems, E'\n'),
+                  HINT = monitoring_internal.silence_error_hint(v_code);
+    END IF;
+    RETURN (SELECT jsonb_agg(p ORDER BY p ->> 'name', p ->> 'op', p ->> 'value')
+            FROM unnest(p_matchers) AS m, LATERAL (SELECT monitoring_internal.parse_matcher(m) AS p) AS x);
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.raise_silence_problems(p_matchers text[], p_starts_at timestamp with time zone, p_ends_at timestamp with time zone, p_created_by text, p_comment text) IS 'Internal: raises a silence''s problems (PV602, PV604; all in DETAIL) or returns its matchers parsed and sorted.';
 
 CREATE FUNCTION monitoring_internal.record_task_starts(p_task_ids text[], p_task_types text[], p_worker_ids text[], p_input_sizes bigint[], p_metadata jsonb[], p_start_times timestamp with time zone[], p_statuses text[], p_output_sizes bigint[], p_step_timings jsonb[], p_end_times timestamp with time zone[]) RETURNS integer
     LANGUAGE plpgsql
@@ -5643,6 +5979,86 @@ $$;
 
 COMMENT ON FUNCTION monitoring_internal.severity_reached(p_value double precision, p_thresholds jsonb, p_comparison text) IS 'Internal: the severity a value reaches under a rule''s thresholds and comparison (NULL: none).';
 
+CREATE FUNCTION monitoring_internal.silence_duration(p_duration text) RETURNS interval
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Internal: a silence's duration as amtool writes it ("30s", "2h",
+-- "1h30m", "1d"), or PV604.
+DECLARE
+    v_seconds double precision := monitoring_internal.parse_duration(to_jsonb(p_duration));
+BEGIN
+    IF v_seconds IS NULL OR v_seconds <= 0 OR jsonb_typeof(to_jsonb(p_duration)) <> 'string' THEN
+        RAISE EXCEPTION 'invalid silence: % is not a duration such as 30s, 2h or 1d', coalesce(to_jsonb(p_duration)::text, 'null')
+            USING ERRCODE = 'PV604', HINT = monitoring_internal.silence_error_hint('PV604');
+    END IF;
+    RETURN make_interval(secs => v_seconds);
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.silence_duration(p_duration text) IS 'Internal: an amtool duration ("2h", "1h30m") as an interval; PV604 when malformed.';
+
+CREATE FUNCTION monitoring_internal.silence_error_hint(p_code text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    -- Internal: the HINT of each silence error, one home for the wording.
+    SELECT CASE p_code
+        WHEN 'PV602' THEN 'Matchers are written as amtool writes them: alertname="DiskFull", service=~"api|web", env!="dev".'
+        WHEN 'PV604' THEN 'A silence needs matchers (one that does not match the empty string), an end after its start and in the future, a creator and a comment: create_silence(ARRAY[''alertname="DiskFull"''], ''disk swap, TICKET-1'', p_duration => ''2h'').'
+        WHEN 'PV609' THEN 'List silences with SELECT * FROM monitoring.v_silences (or pgvigil silence list).'
+    END;
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.silence_error_hint(p_code text) IS 'Internal: the HINT for the silence errors PV602, PV604 and PV609.';
+
+CREATE FUNCTION monitoring_internal.silence_problems(p_matchers text[], p_starts_at timestamp with time zone, p_ends_at timestamp with time zone, p_created_by text, p_comment text) RETURNS TABLE(code text, problem text)
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    -- Internal: every problem of a silence, as Alertmanager refuses them:
+    -- PV602 a matcher that does not parse or a regex that does not compile;
+    -- PV604 no matchers, matchers that all match the empty string (it
+    -- would silence everything), an end not after the start or already
+    -- past, no creator, no comment. NULL matchers are not checked (a
+    -- change that keeps them).
+    SELECT 'PV602', format('%s is not a matcher such as alertname="DiskFull" or service=~"api|web"', to_jsonb(m))
+    FROM unnest(coalesce(p_matchers, '{}'::text[])) AS m
+    WHERE m IS NULL OR monitoring_internal.parse_matcher(m) IS NULL
+    UNION ALL
+    SELECT 'PV602', format('the regular expression %s of %s does not compile: %s', to_jsonb(p ->> 'value'), p ->> 'name',
+                           monitoring_internal.regex_problem(p ->> 'value'))
+    FROM unnest(coalesce(p_matchers, '{}'::text[])) AS m, LATERAL (SELECT monitoring_internal.parse_matcher(m) AS p) AS x
+    WHERE p ->> 'op' IN ('=~', '!~') AND monitoring_internal.regex_problem(p ->> 'value') IS NOT NULL
+    UNION ALL
+    SELECT 'PV604', 'a silence needs at least one matcher'::text
+    WHERE cardinality(p_matchers) = 0
+    UNION ALL
+    SELECT 'PV604', 'at least one matcher must not match the empty string: these would silence every alert'::text
+    WHERE cardinality(coalesce(p_matchers, '{}'::text[])) > 0
+      AND NOT EXISTS (SELECT FROM unnest(p_matchers) AS m
+                      WHERE monitoring_internal.parse_matcher(m) IS NULL
+                         OR (monitoring_internal.parse_matcher(m) ->> 'op' IN ('=~', '!~')
+                             AND monitoring_internal.regex_problem(monitoring_internal.parse_matcher(m) ->> 'value') IS NOT NULL)
+                         OR NOT monitoring_internal.matchers_match(jsonb_build_array(monitoring_internal.parse_matcher(m)), '{}'))
+    UNION ALL
+    SELECT 'PV604', 'a silence needs an end (ends_at or a duration)'::text WHERE p_ends_at IS NULL
+    UNION ALL
+    SELECT 'PV604', format('a silence must end after it starts: ends %s, starts %s', p_ends_at, p_starts_at)
+    WHERE p_ends_at <= p_starts_at
+    UNION ALL
+    SELECT 'PV604', format('a silence cannot end in the past (%s)', p_ends_at)
+    WHERE p_ends_at <= now() AND p_ends_at > p_starts_at
+    UNION ALL
+    SELECT 'PV604', 'a silence needs its creator (created_by)'::text
+    WHERE p_created_by IS NULL OR btrim(p_created_by) = '' OR length(p_created_by) > 200
+    UNION ALL
+    SELECT 'PV604', 'a silence needs a comment: why, and for how long (a ticket, a change)'::text
+    WHERE p_comment IS NULL OR btrim(p_comment) = '' OR length(p_comment) > 2000;
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.silence_problems(p_matchers text[], p_starts_at timestamp with time zone, p_ends_at timestamp with time zone, p_created_by text, p_comment text) IS 'Internal: every problem of a silence (PV602 matchers, PV604 the rest), as Alertmanager refuses them.';
+
 CREATE FUNCTION monitoring_internal.source_values(p_kind text, p_filter jsonb, p_aggregate text, p_window_seconds double precision, p_group_by text[], p_at timestamp with time zone) RETURNS TABLE(group_labels jsonb, value double precision, samples bigint, details jsonb)
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
@@ -6144,6 +6560,22 @@ $$;
 
 COMMENT ON FUNCTION monitoring_internal.time_interval_active(p_ranges jsonb, p_at timestamp with time zone) IS 'Internal: true when a moment falls in one of a time interval''s ranges, each read in its own location (Alertmanager semantics).';
 
+CREATE FUNCTION monitoring_internal.time_interval_ranges(p_notifications jsonb, p_name text) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    -- Internal: the ranges of the named time interval of a notifications
+    -- config (time_intervals, or the older mute_time_intervals list).
+    SELECT i -> 'time_intervals'
+    FROM jsonb_array_elements(
+             CASE WHEN jsonb_typeof(p_notifications -> 'time_intervals') = 'array' THEN p_notifications -> 'time_intervals' ELSE '[]' END
+             || CASE WHEN jsonb_typeof(p_notifications -> 'mute_time_intervals') = 'array' THEN p_notifications -> 'mute_time_intervals' ELSE '[]' END) AS i
+    WHERE i ->> 'name' = p_name
+    LIMIT 1;
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.time_interval_ranges(p_notifications jsonb, p_name text) IS 'Internal: the ranges of a named time interval of the notifications config.';
+
 CREATE FUNCTION monitoring_internal.time_range_problems(p_range jsonb) RETURNS TABLE(problem text)
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
@@ -6442,7 +6874,7 @@ CREATE TABLE monitoring.audit_log (
     action text NOT NULL,
     subject text,
     details jsonb DEFAULT '{}'::jsonb NOT NULL,
-    CONSTRAINT audit_log_action_check CHECK ((action = ANY (ARRAY['apply_config'::text, 'acknowledge_alert'::text, 'resolve_alert'::text, 'schedule_jobs'::text, 'unschedule_jobs'::text, 'change_alert_rule'::text, 'change_component'::text])))
+    CONSTRAINT audit_log_action_check CHECK ((action = ANY (ARRAY['apply_config'::text, 'acknowledge_alert'::text, 'resolve_alert'::text, 'schedule_jobs'::text, 'unschedule_jobs'::text, 'change_alert_rule'::text, 'change_component'::text, 'create_silence'::text, 'change_silence'::text, 'expire_silence'::text])))
 );
 
 COMMENT ON TABLE monitoring.audit_log IS 'Administrative changes, one row each: when (at), who (actor = the session user, the login role that called; acting_role = the role set by SET ROLE in that session, else the session user), what (action: apply_config, acknowledge_alert, resolve_alert, schedule_jobs, unschedule_jobs), on what (subject: alert id, config, pg_cron) and details (config hashes and changed keys; alert note and the name given; job names and schedules). Written by those functions only; kept forever.';
@@ -6521,13 +6953,41 @@ COMMENT ON TABLE monitoring.notification_attempts IS 'Every delivery attempt of 
 CREATE TABLE monitoring.notification_group_alerts (
     group_id bigint NOT NULL,
     alert_id bigint NOT NULL,
-    added_at timestamp with time zone DEFAULT now() NOT NULL
+    added_at timestamp with time zone DEFAULT now() NOT NULL,
+    silenced_by uuid
 );
 
 COMMENT ON TABLE monitoring.notification_group_alerts IS 'The alerts of each notification group: firing ones, and resolved ones until a notification has said so.';
 
 ALTER TABLE monitoring.notification_groups ALTER COLUMN group_id ADD GENERATED ALWAYS AS IDENTITY (
     SEQUENCE NAME monitoring.notification_groups_group_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+CREATE TABLE monitoring.notification_suppressions (
+    suppression_id bigint NOT NULL,
+    receiver text NOT NULL,
+    group_key text NOT NULL,
+    alert_id bigint NOT NULL,
+    fingerprint text,
+    reason text NOT NULL,
+    suppressed_by text NOT NULL,
+    silence_id uuid,
+    detail text,
+    first_suppressed_at timestamp with time zone DEFAULT now() NOT NULL,
+    last_suppressed_at timestamp with time zone DEFAULT now() NOT NULL,
+    notifications integer DEFAULT 1 NOT NULL,
+    CONSTRAINT notification_suppressions_reason_check CHECK ((reason = ANY (ARRAY['silenced'::text, 'inhibited'::text, 'muted'::text])))
+);
+
+COMMENT ON TABLE monitoring.notification_suppressions IS 'Notifications held back, per receiver, group, alert and cause: silenced (silence_id), inhibited (by an alert or a component''s dependency), muted (a time interval); with when first and last, and how many.';
+
+ALTER TABLE monitoring.notification_suppressions ALTER COLUMN suppression_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME monitoring.notification_suppressions_suppression_id_seq
     START WITH 1
     INCREMENT BY 1
     NO MINVALUE
@@ -7230,6 +7690,35 @@ CREATE VIEW monitoring.v_realtime_processing_status AS
 
 COMMENT ON VIEW monitoring.v_realtime_processing_status IS 'Per task type, now: tasks running (and the oldest one''s age in seconds) and, over tasks that ended in the last hour, completed/failed/cancelled counts, throughput per minute, failure ratio (failed + timeout over ended, 0 to 1), mean and p95 duration in seconds.';
 
+CREATE VIEW monitoring.v_silences AS
+ SELECT s.silence_id,
+        CASE
+            WHEN (s.ends_at <= now()) THEN 'expired'::text
+            WHEN (s.starts_at > now()) THEN 'pending'::text
+            ELSE 'active'::text
+        END AS state,
+    ( SELECT string_agg((((((x.m ->> 'name'::text) || (x.m ->> 'op'::text)) || '"'::text) || replace(replace((x.m ->> 'value'::text), '\'::text, '\\'::text), '"'::text, '\"'::text)) || '"'::text), ', '::text ORDER BY x.n) AS string_agg
+           FROM jsonb_array_elements(s.matchers) WITH ORDINALITY x(m, n)) AS matchers_text,
+    s.matchers,
+    s.starts_at,
+    s.ends_at,
+    s.created_by,
+    s.comment,
+    s.created_at,
+    s.updated_at,
+    COALESCE(h.alerts, (0)::bigint) AS suppressed_alerts,
+    COALESCE(h.notifications, (0)::bigint) AS suppressed_notifications,
+    h.last_suppressed_at
+   FROM (monitoring.silences s
+     LEFT JOIN LATERAL ( SELECT count(DISTINCT x.alert_id) AS alerts,
+            sum(x.notifications) AS notifications,
+            max(x.last_suppressed_at) AS last_suppressed_at
+           FROM monitoring.notification_suppressions x
+          WHERE (x.silence_id = s.silence_id)) h ON (true))
+  ORDER BY (s.ends_at <= now()), s.starts_at DESC;
+
+COMMENT ON VIEW monitoring.v_silences IS 'Silences: state (pending, active, expired), matchers as amtool writes them, times, creator, comment, and the alerts and notifications each held back.';
+
 CREATE VIEW monitoring.v_system_health_summary AS
  WITH status_changes AS (
          SELECT hh.component_type,
@@ -7518,6 +8007,12 @@ ALTER TABLE ONLY monitoring.notification_groups
 ALTER TABLE ONLY monitoring.notification_groups
     ADD CONSTRAINT notification_groups_receiver_group_key_key UNIQUE (receiver, group_key);
 
+ALTER TABLE ONLY monitoring.notification_suppressions
+    ADD CONSTRAINT notification_suppressions_key UNIQUE (receiver, group_key, alert_id, reason, suppressed_by);
+
+ALTER TABLE ONLY monitoring.notification_suppressions
+    ADD CONSTRAINT notification_suppressions_pkey PRIMARY KEY (suppression_id);
+
 ALTER TABLE ONLY monitoring.notifications
     ADD CONSTRAINT notifications_idempotency_key_key UNIQUE (idempotency_key);
 
@@ -7541,6 +8036,9 @@ ALTER TABLE ONLY monitoring.processing_metrics
 
 ALTER TABLE ONLY monitoring.processing_metrics_default
     ADD CONSTRAINT processing_metrics_default_pkey PRIMARY KEY (task_id, start_time);
+
+ALTER TABLE ONLY monitoring.silences
+    ADD CONSTRAINT silences_pkey PRIMARY KEY (silence_id);
 
 ALTER TABLE ONLY monitoring.system_health
     ADD CONSTRAINT system_health_pkey PRIMARY KEY (component_type, component_name);
@@ -7608,7 +8106,13 @@ CREATE INDEX error_tracking_default_task_id_idx ON monitoring.error_tracking_def
 
 CREATE INDEX notification_group_alerts_alert_id_idx ON monitoring.notification_group_alerts USING btree (alert_id);
 
+CREATE INDEX notification_group_alerts_silenced_by_idx ON monitoring.notification_group_alerts USING btree (silenced_by) WHERE (silenced_by IS NOT NULL);
+
 CREATE INDEX notification_groups_next_flush_at_idx ON monitoring.notification_groups USING btree (next_flush_at);
+
+CREATE INDEX notification_suppressions_alert_id_idx ON monitoring.notification_suppressions USING btree (alert_id);
+
+CREATE INDEX notification_suppressions_silence_id_idx ON monitoring.notification_suppressions USING btree (silence_id) WHERE (silence_id IS NOT NULL);
 
 CREATE INDEX notifications_pending_idx ON monitoring.notifications USING btree (next_attempt_at) WHERE (status = 'pending'::text);
 
@@ -7639,6 +8143,8 @@ CREATE INDEX processing_metrics_default_task_type_start_time_idx ON monitoring.p
 CREATE INDEX queue_monitoring_queue_name_recorded_at_idx ON ONLY monitoring.queue_monitoring USING btree (queue_name, recorded_at);
 
 CREATE INDEX queue_monitoring_default_queue_name_recorded_at_idx ON monitoring.queue_monitoring_default USING btree (queue_name, recorded_at);
+
+CREATE INDEX silences_ends_at_idx ON monitoring.silences USING btree (ends_at);
 
 CREATE INDEX system_health_history_component_changed_at_idx ON ONLY monitoring.system_health_history USING btree (component_type, component_name, changed_at);
 
@@ -7741,6 +8247,9 @@ GRANT ALL ON FUNCTION monitoring.complete_task_tracking(p_task_id text, p_status
 REVOKE ALL ON FUNCTION monitoring.confirm_metric_copy(p_first_event_time timestamp with time zone, p_last_event_time timestamp with time zone) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.confirm_metric_copy(p_first_event_time timestamp with time zone, p_last_event_time timestamp with time zone) TO pgvigil_writer;
 
+REVOKE ALL ON FUNCTION monitoring.create_silence(p_matchers text[], p_comment text, p_ends_at timestamp with time zone, p_duration text, p_starts_at timestamp with time zone, p_created_by text) FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.create_silence(p_matchers text[], p_comment text, p_ends_at timestamp with time zone, p_duration text, p_starts_at timestamp with time zone, p_created_by text) TO pgvigil_admin;
+
 REVOKE ALL ON FUNCTION monitoring.delete_alert_rule(p_rule_name text) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.delete_alert_rule(p_rule_name text) TO pgvigil_admin;
 
@@ -7764,6 +8273,9 @@ GRANT ALL ON FUNCTION monitoring.expire_ingest_state(OUT batch_ids_expired bigin
 
 REVOKE ALL ON FUNCTION monitoring.expire_old_rows() FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.expire_old_rows() TO pgvigil_admin;
+
+REVOKE ALL ON FUNCTION monitoring.expire_silence(p_silence_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.expire_silence(p_silence_id uuid) TO pgvigil_admin;
 
 REVOKE ALL ON FUNCTION monitoring.expired_partitions() FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.expired_partitions() TO pgvigil_admin;
@@ -7857,6 +8369,11 @@ GRANT ALL ON FUNCTION monitoring.test_route(p_labels jsonb) TO pgvigil_admin;
 REVOKE ALL ON FUNCTION monitoring.unschedule_jobs() FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.unschedule_jobs() TO pgvigil_admin;
 
+GRANT SELECT ON TABLE monitoring.silences TO pgvigil_admin;
+
+REVOKE ALL ON FUNCTION monitoring.update_silence(p_silence_id uuid, p_ends_at timestamp with time zone, p_comment text, p_matchers text[], p_starts_at timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.update_silence(p_silence_id uuid, p_ends_at timestamp with time zone, p_comment text, p_matchers text[], p_starts_at timestamp with time zone) TO pgvigil_admin;
+
 REVOKE ALL ON FUNCTION monitoring.update_system_health(p_component_type text, p_component_name text, p_status text, p_response_time_ms numeric, p_failure_reason text, p_details jsonb, p_event_time timestamp with time zone) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.update_system_health(p_component_type text, p_component_name text, p_status text, p_response_time_ms numeric, p_failure_reason text, p_details jsonb, p_event_time timestamp with time zone) TO pgvigil_writer;
 
@@ -7870,6 +8387,8 @@ REVOKE ALL ON FUNCTION monitoring_internal.add_sample_sums(p_ordinary double pre
 REVOKE ALL ON FUNCTION monitoring_internal.add_to_duration_histogram(p_counts bigint[], p_seconds double precision) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.alert_rule_problems(p_document jsonb) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.alert_suppressions(p_alert_id bigint, p_labels jsonb, p_component text, p_inhibit_rules jsonb) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.apply_parked_completions(p_task_ids text[]) FROM PUBLIC;
 
@@ -7975,6 +8494,8 @@ REVOKE ALL ON FUNCTION monitoring_internal.performance_minute_aggregate(p_from t
 
 REVOKE ALL ON FUNCTION monitoring_internal.raise_rule_alert(p_rule monitoring.alert_rules, p_group_labels jsonb, p_no_data boolean, p_severity text, p_value double precision, p_threshold double precision, p_breached_since timestamp with time zone, p_source text, p_details jsonb) FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION monitoring_internal.raise_silence_problems(p_matchers text[], p_starts_at timestamp with time zone, p_ends_at timestamp with time zone, p_created_by text, p_comment text) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION monitoring_internal.record_task_starts(p_task_ids text[], p_task_types text[], p_worker_ids text[], p_input_sizes bigint[], p_metadata jsonb[], p_start_times timestamp with time zone[], p_statuses text[], p_output_sizes bigint[], p_step_timings jsonb[], p_end_times timestamp with time zone[]) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.regex_problem(p_regex text) FROM PUBLIC;
@@ -8015,6 +8536,12 @@ REVOKE ALL ON FUNCTION monitoring_internal.severity_rank(p_severity text) FROM P
 
 REVOKE ALL ON FUNCTION monitoring_internal.severity_reached(p_value double precision, p_thresholds jsonb, p_comparison text) FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION monitoring_internal.silence_duration(p_duration text) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.silence_error_hint(p_code text) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.silence_problems(p_matchers text[], p_starts_at timestamp with time zone, p_ends_at timestamp with time zone, p_created_by text, p_comment text) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION monitoring_internal.source_values(p_kind text, p_filter jsonb, p_aggregate text, p_window_seconds double precision, p_group_by text[], p_at timestamp with time zone) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.step_rule_group(p_rule monitoring.alert_rules, p_at timestamp with time zone, p_source text, p_group_key text, p_group_labels jsonb, p_has_data boolean, p_is_nodata boolean, p_value double precision, p_severity text, p_threshold double precision, p_details jsonb, p_known boolean, p_state text, p_last_severity text, p_last_value double precision, p_last_threshold double precision, p_breached_since timestamp with time zone, p_last_breach_at timestamp with time zone, p_alert_id bigint, p_resolve boolean, OUT state text, OUT transitioned boolean) FROM PUBLIC;
@@ -8024,6 +8551,8 @@ REVOKE ALL ON FUNCTION monitoring_internal.task_minute_aggregate(p_from timestam
 REVOKE ALL ON FUNCTION monitoring_internal.template_problem(p_template text) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.time_interval_active(p_ranges jsonb, p_at timestamp with time zone) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.time_interval_ranges(p_notifications jsonb, p_name text) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.time_range_problems(p_range jsonb) FROM PUBLIC;
 
@@ -8062,6 +8591,8 @@ GRANT SELECT ON TABLE monitoring.error_tracking_default TO pgvigil_admin;
 GRANT SELECT ON TABLE monitoring.notification_attempts TO pgvigil_admin;
 
 GRANT SELECT ON TABLE monitoring.notification_group_alerts TO pgvigil_admin;
+
+GRANT SELECT ON TABLE monitoring.notification_suppressions TO pgvigil_admin;
 
 GRANT SELECT ON TABLE monitoring.notifications TO pgvigil_admin;
 
@@ -8124,6 +8655,9 @@ GRANT SELECT ON TABLE monitoring.v_queue_performance TO pgvigil_admin;
 
 GRANT SELECT ON TABLE monitoring.v_realtime_processing_status TO pgvigil_reader;
 GRANT SELECT ON TABLE monitoring.v_realtime_processing_status TO pgvigil_admin;
+
+GRANT SELECT ON TABLE monitoring.v_silences TO pgvigil_reader;
+GRANT SELECT ON TABLE monitoring.v_silences TO pgvigil_admin;
 
 GRANT SELECT ON TABLE monitoring.v_system_health_summary TO pgvigil_reader;
 GRANT SELECT ON TABLE monitoring.v_system_health_summary TO pgvigil_admin;

@@ -86,6 +86,9 @@ ADMIN_ONLY_ROUTINES = {
     "flush_notification_groups",
     "claim_notifications",
     "record_notification_attempt",
+    "create_silence",
+    "update_silence",
+    "expire_silence",
 }
 # pgvigil's bookkeeping: how far ingest, rollups, checks and migrate got.
 INTERNAL_TABLES = {
@@ -121,6 +124,8 @@ INTERNAL_ROUTINES = {
     "source_values",
     "raise_rule_alert",
     "compile_alert_rules",
+    "alert_suppressions",
+    "silence_problems",
 }
 WRITER_TABLE_GRANTS = {("performance_monitoring", "INSERT")}
 TABLE_PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER")

@@ -26,6 +26,7 @@ VIEWS = [
     "v_performance_trends",
     "v_queue_performance",
     "v_realtime_processing_status",
+    "v_silences",
     "v_system_health_summary",
     "v_task_history",
     "v_task_trends",

@@ -51,6 +51,9 @@ def history(conn: Conn) -> None:
         "SELECT monitoring.update_system_health('db', 'main', 'unhealthy', 12, 'down', NULL,"
         " now() - interval '50 minutes')"
     )
+    conn.execute(
+        "SELECT monitoring.create_silence(ARRAY['component=db'], 'fixture', p_duration => '1h')"
+    )
     conn.execute("CALL monitoring.refresh_rollups()")
     conn.execute("SELECT * FROM monitoring.run_monitoring_checks('manual')")
 

@@ -100,7 +100,9 @@ def send(
         return _reply(code, f"recipients refused: {', '.join(sorted(exc.recipients))}")
     except smtplib.SMTPResponseException as exc:
         text = exc.smtp_error
-        return _reply(exc.smtp_code, text.decode(errors="replace") if isinstance(text, bytes) else text)
+        return _reply(
+            exc.smtp_code, text.decode(errors="replace") if isinstance(text, bytes) else text
+        )
     except TimeoutError:
         return SendResult("retry", None, f"timed out after {timeout:g} s")
     except ssl.SSLError as exc:

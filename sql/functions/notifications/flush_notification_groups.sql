@@ -14,14 +14,25 @@ AS $$
 -- its first notification sends nothing. A group with nothing firing left
 -- once that is said is removed. Groups are taken with SKIP LOCKED: two
 -- workers never decide the same one. Returns the outbox rows written.
+-- Silenced and inhibited alerts are left out, and a notification in a mute
+-- time interval (or outside the active ones) waits; what each held back is
+-- logged in notification_suppressions with its cause (a silence's id).
 DECLARE
     v_group monitoring.notification_groups;
+    v_notifications jsonb;
     v_receiver jsonb;
     v_firing bigint[];
     v_firing_fingerprints text[];
+    v_still_reported text[];
+    v_any_firing bigint[];
     v_resolved bigint[];
     v_resolved_reported bigint[];
+    v_resolved_reported_fingerprints text[];
+    v_suppressed jsonb;
     v_reason text;
+    v_repeat_due boolean;
+    v_muted_by text;
+    v_muted_detail text;
     v_integration text;
     v_index integer;
     v_config jsonb;
@@ -32,34 +43,110 @@ BEGIN
     IF pg_is_in_recovery() THEN
         RETURN 0;
     END IF;
+    SELECT c.notifications INTO v_notifications FROM monitoring_internal.notification_config AS c;
     FOR v_group IN
         SELECT g.* FROM monitoring.notification_groups AS g
         WHERE g.next_flush_at <= now()
+           -- A silence that held one of its alerts back has ended: at once.
+           OR g.group_id IN (SELECT m.group_id FROM monitoring.notification_group_alerts AS m
+                             JOIN monitoring.silences AS s ON s.silence_id = m.silenced_by
+                             WHERE m.silenced_by IS NOT NULL AND s.ends_at <= now())
         ORDER BY g.next_flush_at
         FOR UPDATE SKIP LOCKED
     LOOP
-        SELECT array_agg(a.alert_id ORDER BY a.alert_id) FILTER (WHERE a.resolved_at IS NULL),
-               array_agg(a.fingerprint ORDER BY a.fingerprint) FILTER (WHERE a.resolved_at IS NULL),
-               array_agg(a.alert_id) FILTER (WHERE a.resolved_at IS NOT NULL),
-               array_agg(a.alert_id) FILTER (WHERE a.resolved_at IS NOT NULL AND a.fingerprint = ANY (v_group.notified_firing))
-        INTO v_firing, v_firing_fingerprints, v_resolved, v_resolved_reported
-        FROM monitoring.notification_group_alerts AS m
-        JOIN monitoring.alerts AS a USING (alert_id)
-        WHERE m.group_id = v_group.group_id;
+        -- The group's alerts, each firing one with what holds it back (silences,
+        -- inhibition). Held-back alerts are left out of the notification; one the
+        -- receiver was told fires stays reported, so that its resolve is still sent.
+        SELECT array_agg(x.alert_id ORDER BY x.alert_id) FILTER (WHERE x.firing AND x.suppressions IS NULL),
+               array_agg(x.fingerprint ORDER BY x.fingerprint) FILTER (WHERE x.firing AND x.suppressions IS NULL),
+               array_agg(x.fingerprint) FILTER (WHERE x.firing AND x.suppressions IS NOT NULL
+                                                 AND x.fingerprint = ANY (v_group.notified_firing)),
+               array_agg(x.alert_id) FILTER (WHERE x.firing),
+               array_agg(x.alert_id) FILTER (WHERE NOT x.firing),
+               array_agg(x.alert_id) FILTER (WHERE NOT x.firing AND x.fingerprint = ANY (v_group.notified_firing)),
+               array_agg(x.fingerprint) FILTER (WHERE NOT x.firing AND x.fingerprint = ANY (v_group.notified_firing)),
+               jsonb_agg(x.suppressions) FILTER (WHERE x.suppressions IS NOT NULL)
+        INTO v_firing, v_firing_fingerprints, v_still_reported, v_any_firing, v_resolved, v_resolved_reported,
+             v_resolved_reported_fingerprints, v_suppressed
+        FROM (SELECT a.alert_id, a.fingerprint, a.resolved_at IS NULL AS firing, s.suppressions
+              FROM monitoring.notification_group_alerts AS m
+              JOIN monitoring.alerts AS a USING (alert_id)
+              LEFT JOIN LATERAL (
+                  SELECT jsonb_agg(jsonb_build_object('alert_id', a.alert_id, 'fingerprint', a.fingerprint,
+                                                      'reason', p.reason, 'suppressed_by', p.suppressed_by,
+                                                      'silence_id', p.silence_id, 'detail', p.detail)) AS suppressions
+                  FROM monitoring_internal.alert_suppressions(a.alert_id, a.labels, a.component,
+                                                              v_notifications -> 'inhibit_rules') AS p
+                  WHERE a.resolved_at IS NULL
+              ) AS s ON true
+              WHERE m.group_id = v_group.group_id) AS x;
         v_firing := coalesce(v_firing, '{}'); v_firing_fingerprints := coalesce(v_firing_fingerprints, '{}');
+        v_any_firing := coalesce(v_any_firing, '{}');
         v_resolved := coalesce(v_resolved, '{}'); v_resolved_reported := coalesce(v_resolved_reported, '{}');
+        -- A fingerprint resolved now and firing again under a silence is a new
+        -- alert to the receiver: notified when the silence ends.
+        v_still_reported := ARRAY(SELECT unnest(coalesce(v_still_reported, '{}'::text[]))
+                                  EXCEPT SELECT unnest(coalesce(v_resolved_reported_fingerprints, '{}'::text[])));
+        v_repeat_due := v_group.last_notified_at IS NOT NULL
+            AND now() - v_group.last_notified_at >= make_interval(secs => v_group.repeat_interval_seconds);
 
         v_reason := CASE
             WHEN v_group.last_notified_at IS NULL THEN CASE WHEN v_firing <> '{}' THEN 'first' END
             WHEN NOT v_firing_fingerprints <@ v_group.notified_firing THEN 'new_alerts'
             WHEN v_resolved_reported <> '{}' THEN CASE WHEN v_firing = '{}' THEN 'all_resolved' ELSE 'some_resolved' END
-            WHEN v_firing <> '{}' AND now() - v_group.last_notified_at >= make_interval(secs => v_group.repeat_interval_seconds)
-                THEN 'repeat'
+            WHEN v_firing <> '{}' AND v_repeat_due THEN 'repeat'
         END;
 
+        -- The route's time intervals: muted, or outside its active ones, the
+        -- notification waits (nothing is recorded as sent) for a tick outside.
+        v_muted_by := NULL;
+        IF v_reason IS NOT NULL AND (v_group.mute_time_intervals <> '{}' OR v_group.active_time_intervals <> '{}') THEN
+            SELECT n, format('muted by the time interval %s', n) INTO v_muted_by, v_muted_detail
+            FROM unnest(v_group.mute_time_intervals) AS n
+            WHERE monitoring_internal.time_interval_active(monitoring_internal.time_interval_ranges(v_notifications, n), now())
+            LIMIT 1;
+            IF v_muted_by IS NULL AND v_group.active_time_intervals <> '{}'
+               AND NOT EXISTS (SELECT FROM unnest(v_group.active_time_intervals) AS n
+                               WHERE monitoring_internal.time_interval_active(
+                                         monitoring_internal.time_interval_ranges(v_notifications, n), now())) THEN
+                v_muted_by := 'outside ' || array_to_string(v_group.active_time_intervals, ', ');
+                v_muted_detail := format('outside the active time intervals %s', array_to_string(v_group.active_time_intervals, ', '));
+            END IF;
+        END IF;
+
+        -- What is held back is logged, with its cause, when it would have been
+        -- notified: new to the receiver, or in a notification sent or muted now.
+        INSERT INTO monitoring.notification_suppressions AS s
+            (receiver, group_key, alert_id, fingerprint, reason, suppressed_by, silence_id, detail)
+        SELECT DISTINCT ON (x.alert_id, x.reason, x.suppressed_by)
+               v_group.receiver, v_group.group_key, x.alert_id, x.fingerprint, x.reason, x.suppressed_by, x.silence_id, x.detail
+        FROM (SELECT (e ->> 'alert_id')::bigint AS alert_id, e ->> 'fingerprint' AS fingerprint, e ->> 'reason' AS reason,
+                     e ->> 'suppressed_by' AS suppressed_by, (e ->> 'silence_id')::uuid AS silence_id, e ->> 'detail' AS detail
+              FROM jsonb_array_elements(coalesce(v_suppressed, '[]')) AS l, jsonb_array_elements(l) AS e
+              WHERE v_reason IS NOT NULL OR v_repeat_due OR NOT (e ->> 'fingerprint') = ANY (v_group.notified_firing)
+              UNION ALL
+              SELECT a.alert_id, a.fingerprint, 'muted', v_muted_by, NULL::uuid, v_muted_detail
+              FROM monitoring.alerts AS a
+              WHERE v_muted_by IS NOT NULL AND a.alert_id = ANY (v_firing || v_resolved_reported)) AS x
+        ORDER BY x.alert_id, x.reason, x.suppressed_by
+        ON CONFLICT ON CONSTRAINT notification_suppressions_key
+        DO UPDATE SET last_suppressed_at = now(), notifications = s.notifications + 1, detail = excluded.detail;
+        UPDATE monitoring.notification_group_alerts AS m
+        SET silenced_by = (SELECT (e ->> 'silence_id')::uuid
+                           FROM jsonb_array_elements(coalesce(v_suppressed, '[]')) AS l, jsonb_array_elements(l) AS e
+                           WHERE (e ->> 'alert_id')::bigint = m.alert_id AND e ->> 'silence_id' IS NOT NULL
+                           LIMIT 1)
+        WHERE m.group_id = v_group.group_id;
+
+        IF v_muted_by IS NOT NULL THEN
+            UPDATE monitoring.notification_groups AS g
+            SET next_flush_at = now() + make_interval(secs => g.group_interval_seconds)
+            WHERE g.group_id = v_group.group_id;
+            CONTINUE;
+        END IF;
+
         IF v_reason IS NOT NULL THEN
-            SELECT r INTO v_receiver
-            FROM monitoring_internal.notification_config AS c, jsonb_array_elements(c.notifications -> 'receivers') AS r
+            SELECT r INTO v_receiver FROM jsonb_array_elements(v_notifications -> 'receivers') AS r
             WHERE r ->> 'name' = v_group.receiver;
             FOR v_integration IN SELECT unnest(ARRAY['webhook_configs', 'slack_configs', 'msteamsv2_configs',
                                                      'email_configs', 'pagerduty_configs']) LOOP
@@ -88,13 +175,14 @@ BEGIN
         -- Resolved alerts leave the group: reported now, or never reported firing.
         DELETE FROM monitoring.notification_group_alerts AS m
         WHERE m.group_id = v_group.group_id AND m.alert_id = ANY (v_resolved);
-        IF v_firing = '{}' THEN
+        IF v_any_firing = '{}' THEN
             DELETE FROM monitoring.notification_groups AS g WHERE g.group_id = v_group.group_id;
         ELSE
             UPDATE monitoring.notification_groups AS g
             SET next_flush_at = now() + make_interval(secs => g.group_interval_seconds),
                 last_notified_at = CASE WHEN v_reason IS NOT NULL THEN now() ELSE g.last_notified_at END,
-                notified_firing = CASE WHEN v_reason IS NOT NULL THEN v_firing_fingerprints ELSE g.notified_firing END,
+                notified_firing = CASE WHEN v_reason IS NOT NULL THEN v_firing_fingerprints || v_still_reported
+                                       ELSE g.notified_firing END,
                 notifications_sent = g.notifications_sent + CASE WHEN v_reason IS NOT NULL THEN 1 ELSE 0 END
             WHERE g.group_id = v_group.group_id;
         END IF;

@@ -21,13 +21,15 @@ BEGIN
         FOR r IN SELECT * FROM monitoring.test_route(v_labels) LOOP
             INSERT INTO monitoring.notification_groups AS g
                 (receiver, group_key, route_key, group_labels, group_wait_seconds, group_interval_seconds,
-                 repeat_interval_seconds, next_flush_at)
+                 repeat_interval_seconds, mute_time_intervals, active_time_intervals, next_flush_at)
             VALUES (r.receiver, r.group_key, r.route_key, r.group_labels, r.group_wait_seconds,
-                    r.group_interval_seconds, r.repeat_interval_seconds,
-                    now() + make_interval(secs => r.group_wait_seconds))
+                    r.group_interval_seconds, r.repeat_interval_seconds, r.mute_time_intervals,
+                    r.active_time_intervals, now() + make_interval(secs => r.group_wait_seconds))
             ON CONFLICT ON CONSTRAINT notification_groups_receiver_group_key_key
             DO UPDATE SET group_interval_seconds = excluded.group_interval_seconds,
-                          repeat_interval_seconds = excluded.repeat_interval_seconds
+                          repeat_interval_seconds = excluded.repeat_interval_seconds,
+                          mute_time_intervals = excluded.mute_time_intervals,
+                          active_time_intervals = excluded.active_time_intervals
             RETURNING g.group_id INTO v_group_id;
             INSERT INTO monitoring.notification_group_alerts (group_id, alert_id)
             VALUES (v_group_id, p_alert_id)
