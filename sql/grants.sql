@@ -45,6 +45,8 @@ DECLARE
         ['task_duration_histogram', 'pgvigil_reader'],
         ['sum_bucket_counts', 'pgvigil_reader'],
         ['alert_fingerprint', 'pgvigil_reader'],
+        -- Filtering the alert views by amtool matchers.
+        ['labels_match', 'pgvigil_reader'],
         ['check_error_rate_alerts', 'pgvigil_admin'],
         ['check_processing_performance_alerts', 'pgvigil_admin'],
         ['check_system_health_alerts', 'pgvigil_admin'],
@@ -60,6 +62,7 @@ DECLARE
         ['create_silence', 'pgvigil_admin'],
         ['update_silence', 'pgvigil_admin'],
         ['expire_silence', 'pgvigil_admin'],
+        ['send_test_notification', 'pgvigil_admin'],
         ['test_alert_rule', 'pgvigil_admin'],
         ['put_alert_rule', 'pgvigil_admin'],
         ['set_alert_rule_enabled', 'pgvigil_admin'],
@@ -105,7 +108,8 @@ GRANT SELECT ON monitoring.v_active_alerts, monitoring.v_error_summary,
     monitoring.v_performance_trends, monitoring.v_queue_performance,
     monitoring.v_realtime_processing_status, monitoring.v_system_health_summary,
     monitoring.v_performance_history, monitoring.v_task_trends, monitoring.v_task_history,
-    monitoring.v_alert_rules, monitoring.v_alert_history, monitoring.v_components, monitoring.v_silences
+    monitoring.v_alert_rules, monitoring.v_alert_history, monitoring.v_components, monitoring.v_silences,
+    monitoring.v_notification_log, monitoring.v_notification_receivers
     TO pgvigil_reader;
 
 -- The one table grant to writers: buffered clients COPY performance samples

@@ -558,13 +558,14 @@ $$;
 
 COMMENT ON FUNCTION monitoring.check_watchdog(p_source text) IS 'Evaluates the rules over pgvigil itself (evaluation stalled, pgvigil pg_cron jobs failing, Watchdog); run by the pgvigil-watchdog job. Returns no rows while an evaluation runs. Errors: PV001/PV008 (p_source).';
 
-CREATE FUNCTION monitoring.claim_notifications(p_worker text, p_limit integer DEFAULT 20, p_lease_seconds double precision DEFAULT 60, p_integrations text[] DEFAULT NULL::text[]) RETURNS TABLE(notification_id bigint, attempt integer, receiver text, integration text, integration_index integer, idempotency_key text, payload jsonb, config jsonb, timeout_seconds double precision, created_at timestamp with time zone)
+CREATE FUNCTION monitoring.claim_notifications(p_worker text, p_limit integer DEFAULT 20, p_lease_seconds double precision DEFAULT 60, p_integrations text[] DEFAULT NULL::text[], p_notification_ids bigint[] DEFAULT NULL::bigint[]) RETURNS TABLE(notification_id bigint, attempt integer, receiver text, integration text, integration_index integer, idempotency_key text, payload jsonb, config jsonb, timeout_seconds double precision, created_at timestamp with time zone)
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 -- Claims up to p_limit notifications due for delivery (pending, due, not
 -- claimed by a live lease; of the integrations p_integrations names, all
--- when NULL: a worker claims only what it can deliver) for one worker, with SKIP LOCKED so that
+-- when NULL: a worker claims only what it can deliver; only those of
+-- p_notification_ids when given: pgvigil notify test) for one worker, with SKIP LOCKED so that
 -- workers never take the same row, and returns them with the integration's
 -- config (with what it inherits from global: integration_config) and send timeout (its config's or global http_timeout, 10 s by default; its secrets are only KEY_file / KEY_env references: the worker
 -- reads them). The caller commits the claim, then sends with no lock held,
@@ -582,6 +583,7 @@ BEGIN
         SELECT n.notification_id FROM monitoring.notifications AS n
         WHERE n.status = 'pending' AND n.next_attempt_at <= now()
           AND (p_integrations IS NULL OR n.integration = ANY (p_integrations))
+          AND (p_notification_ids IS NULL OR n.notification_id = ANY (p_notification_ids))
           AND (n.claimed_until IS NULL OR n.claimed_until < now())
         ORDER BY n.next_attempt_at, n.notification_id
         LIMIT p_limit
@@ -602,7 +604,7 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION monitoring.claim_notifications(p_worker text, p_limit integer, p_lease_seconds double precision, p_integrations text[]) IS 'Claims due notifications for a worker (SKIP LOCKED, a lease of p_lease_seconds) and returns them with their integration config; commit, send, then record_notification_attempt(). Errors: PV001/PV008 (worker), PV004 (limit, lease).';
+COMMENT ON FUNCTION monitoring.claim_notifications(p_worker text, p_limit integer, p_lease_seconds double precision, p_integrations text[], p_notification_ids bigint[]) IS 'Claims due notifications for a worker (SKIP LOCKED, a lease of p_lease_seconds) and returns them with their integration config; commit, send, then record_notification_attempt(). Errors: PV001/PV008 (worker), PV004 (limit, lease).';
 
 CREATE FUNCTION monitoring.cleanup_old_monitoring_data(p_lock_timeout_ms integer DEFAULT 50) RETURNS TABLE(table_name text, partitions_dropped integer, rows_removed bigint)
     LANGUAGE plpgsql SECURITY DEFINER
@@ -1443,6 +1445,36 @@ CREATE FUNCTION monitoring.job_definitions(p_runner text DEFAULT 'pg_cron'::text
 $$;
 
 COMMENT ON FUNCTION monitoring.job_definitions(p_runner text) IS 'The pgvigil scheduled jobs (name, cron schedule in UTC, SQL command) as configured; p_runner is recorded as the source of the alerts the checks raise.';
+
+CREATE FUNCTION monitoring.labels_match(p_matchers text[], p_labels jsonb) RETURNS boolean
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Whether a label set meets every matcher, written as amtool writes them
+-- (alertname="DiskFull", service=~"api|web"), with Alertmanager's
+-- semantics: a missing label is the empty string, regexes match the whole
+-- value. For filtering alerts as amtool alert query does:
+-- SELECT * FROM monitoring.v_active_alerts
+-- WHERE monitoring.labels_match(ARRAY['severity=critical'], labels).
+-- No matchers match everything. Errors: PV602 a malformed matcher or regex.
+DECLARE
+    v_problem text;
+BEGIN
+    SELECT p.problem INTO v_problem
+    FROM monitoring_internal.silence_problems(p_matchers, NULL, NULL, 'x', 'x') AS p
+    WHERE p.code = 'PV602'
+    LIMIT 1;
+    IF v_problem IS NOT NULL THEN
+        RAISE EXCEPTION 'invalid matcher: %', v_problem
+            USING ERRCODE = 'PV602', HINT = monitoring_internal.silence_error_hint('PV602');
+    END IF;
+    RETURN monitoring_internal.matchers_match(
+        (SELECT jsonb_agg(monitoring_internal.parse_matcher(m)) FROM unnest(p_matchers) AS m),
+        coalesce(p_labels, '{}'));
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.labels_match(p_matchers text[], p_labels jsonb) IS 'True when labels meet every amtool-style matcher (Alertmanager semantics); for filtering alerts. Errors: PV602.';
 
 CREATE FUNCTION monitoring.patch_config(p_patch jsonb, p_replace text[] DEFAULT '{}'::text[]) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
@@ -2361,6 +2393,68 @@ END;
 $_$;
 
 COMMENT ON FUNCTION monitoring.schedule_jobs() IS 'Installs or updates the named pgvigil jobs in pg_cron (checks, rollups, partition maintenance, cleanup, cron history purge). Idempotent; audited in monitoring.audit_log. Errors: PV401 (pg_cron not available, HINT gives the postgresql.conf lines), PV402 (invalid schedule).';
+
+CREATE FUNCTION monitoring.send_test_notification(p_receiver text) RETURNS SETOF bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Writes a test notification to the outbox for every integration of a
+-- receiver (reason test: one firing alert PgvigilTestNotification, in the
+-- webhook v4 shape), and returns their ids for the caller to deliver or
+-- watch (pgvigil notify test RECEIVER). Errors: PV601 an unknown receiver,
+-- PV608 a receiver with no integrations.
+DECLARE
+    v_receiver jsonb;
+    v_integration text;
+    v_index integer;
+    v_payload jsonb;
+    v_key text := 'pgvigil-test-' || gen_random_uuid();
+    v_id bigint;
+BEGIN
+    PERFORM monitoring_internal.assert_text('receiver', p_receiver, 200);
+    SELECT r INTO v_receiver
+    FROM monitoring_internal.notification_config AS c, jsonb_array_elements(c.notifications -> 'receivers') AS r
+    WHERE r ->> 'name' = p_receiver;
+    IF v_receiver IS NULL THEN
+        RAISE EXCEPTION 'unknown receiver: %', p_receiver
+            USING ERRCODE = 'PV601', HINT = 'Receivers are notifications.receivers of the config: pgvigil config show.';
+    END IF;
+    v_payload := jsonb_build_object(
+        'version', '4', 'groupKey', '{}:{alertname="PgvigilTestNotification"}', 'truncatedAlerts', 0,
+        'status', 'firing', 'receiver', p_receiver,
+        'groupLabels', jsonb_build_object('alertname', 'PgvigilTestNotification'),
+        'commonLabels', jsonb_build_object('alertname', 'PgvigilTestNotification', 'severity', 'low'),
+        'commonAnnotations', jsonb_build_object('summary', 'A test notification from pgvigil'),
+        'externalURL', '',
+        'alerts', jsonb_build_array(jsonb_build_object(
+            'status', 'firing',
+            'labels', jsonb_build_object('alertname', 'PgvigilTestNotification', 'severity', 'low'),
+            'annotations', jsonb_build_object('summary', 'A test notification from pgvigil'),
+            'startsAt', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+            'endsAt', '0001-01-01T00:00:00Z', 'generatorURL', '',
+            'fingerprint', monitoring.alert_fingerprint(jsonb_build_object('alertname', 'PgvigilTestNotification',
+                                                                           'severity', 'low')))));
+    FOR v_integration IN SELECT unnest(ARRAY['webhook_configs', 'slack_configs', 'msteamsv2_configs',
+                                             'email_configs', 'pagerduty_configs']) LOOP
+        v_index := 0;
+        FOR i IN 1 .. jsonb_array_length(coalesce(v_receiver -> v_integration, '[]')) LOOP
+            INSERT INTO monitoring.notifications
+                (group_id, receiver, integration, integration_index, group_key, reason, idempotency_key, payload)
+            VALUES (NULL, p_receiver, v_integration, v_index, v_payload ->> 'groupKey', 'test',
+                    format('%s-%s-%s', v_key, v_integration, v_index), v_payload)
+            RETURNING notification_id INTO v_id;
+            RETURN NEXT v_id;
+            v_index := v_index + 1;
+        END LOOP;
+    END LOOP;
+    IF v_id IS NULL THEN
+        RAISE EXCEPTION 'receiver % has no integrations to send to', p_receiver
+            USING ERRCODE = 'PV608', HINT = 'Give it webhook_configs, slack_configs, msteamsv2_configs, email_configs or pagerduty_configs.';
+    END IF;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.send_test_notification(p_receiver text) IS 'Writes a test notification (one firing alert PgvigilTestNotification) to the outbox for each integration of a receiver; returns their ids. Errors: PV601, PV608.';
 
 CREATE FUNCTION monitoring.set_alert_rule_enabled(p_rule_name text, p_enabled boolean) RETURNS boolean
     LANGUAGE plpgsql SECURITY DEFINER
@@ -7552,6 +7646,89 @@ CREATE VIEW monitoring.v_error_summary AS
 
 COMMENT ON VIEW monitoring.v_error_summary IS 'Errors of the last 24 hours per hour ("time", for Grafana), component, error type and severity: count, distinct tasks affected, last occurrence and the latest message.';
 
+CREATE VIEW monitoring.v_notification_log AS
+ SELECT n.notification_id,
+    n.created_at,
+    n.receiver,
+    n.integration,
+    n.integration_index,
+    n.reason,
+    n.status,
+    n.attempts,
+    n.delivered_at,
+    n.next_attempt_at,
+    n.last_error,
+    n.group_key,
+    (n.payload ->> 'status'::text) AS payload_status,
+    jsonb_array_length((n.payload -> 'alerts'::text)) AS alerts,
+    n.idempotency_key,
+    (EXTRACT(epoch FROM (n.delivered_at - n.created_at)))::double precision AS delivery_seconds,
+    a.status_code AS last_status_code,
+    a.latency_ms AS last_latency_ms
+   FROM (monitoring.notifications n
+     LEFT JOIN LATERAL ( SELECT x.status_code,
+            x.latency_ms
+           FROM monitoring.notification_attempts x
+          WHERE (x.notification_id = n.notification_id)
+          ORDER BY x.attempt DESC
+         LIMIT 1) a ON (true))
+  ORDER BY
+        CASE n.status
+            WHEN 'failed'::text THEN 0
+            WHEN 'pending'::text THEN 1
+            ELSE 2
+        END, n.created_at DESC, n.notification_id DESC;
+
+COMMENT ON VIEW monitoring.v_notification_log IS 'The delivery log: each notification (receiver, integration, why, status, attempts, last error and status code, delivery time), failures first.';
+
+CREATE TABLE monitoring_internal.notification_config (
+    config_id boolean DEFAULT true NOT NULL,
+    notifications jsonb NOT NULL,
+    CONSTRAINT notification_config_config_id_check CHECK (config_id)
+);
+
+COMMENT ON TABLE monitoring_internal.notification_config IS 'The notifications section of the active config (route, receivers, inhibit_rules, time_intervals), kept by apply_config() for the router.';
+
+CREATE VIEW monitoring.v_notification_receivers AS
+ SELECT r.receiver,
+    r.integrations,
+    COALESCE(s.pending, (0)::bigint) AS pending,
+    COALESCE(s.delivered_24h, (0)::bigint) AS delivered_24h,
+    COALESCE(s.failed_24h, (0)::bigint) AS failed_24h,
+    COALESCE(s.retried_attempts_24h, (0)::bigint) AS retried_attempts_24h,
+    s.delivery_p50_seconds,
+    s.delivery_max_seconds,
+    s.last_delivered_at,
+    s.oldest_pending_at,
+    e.last_error,
+    e.last_error_at
+   FROM ((( SELECT (x.value ->> 'name'::text) AS receiver,
+            ARRAY( SELECT k.k
+                   FROM unnest(ARRAY['webhook_configs'::text, 'slack_configs'::text, 'msteamsv2_configs'::text, 'email_configs'::text, 'pagerduty_configs'::text]) k(k)
+                  WHERE (jsonb_array_length(COALESCE((x.value -> k.k), '[]'::jsonb)) > 0)) AS integrations
+           FROM monitoring_internal.notification_config c,
+            LATERAL jsonb_array_elements((c.notifications -> 'receivers'::text)) x(value)) r
+     LEFT JOIN LATERAL ( SELECT count(*) FILTER (WHERE (n.status = 'pending'::text)) AS pending,
+            count(*) FILTER (WHERE ((n.status = 'delivered'::text) AND (n.delivered_at > (now() - '24:00:00'::interval)))) AS delivered_24h,
+            count(*) FILTER (WHERE ((n.status = 'failed'::text) AND (n.created_at > (now() - '24:00:00'::interval)))) AS failed_24h,
+            sum(GREATEST((n.attempts - 1), 0)) FILTER (WHERE (n.created_at > (now() - '24:00:00'::interval))) AS retried_attempts_24h,
+            percentile_cont((0.5)::double precision) WITHIN GROUP (ORDER BY ((EXTRACT(epoch FROM (n.delivered_at - n.created_at)))::double precision)) FILTER (WHERE (n.delivered_at > (now() - '24:00:00'::interval))) AS delivery_p50_seconds,
+            max(EXTRACT(epoch FROM (n.delivered_at - n.created_at))) FILTER (WHERE (n.delivered_at > (now() - '24:00:00'::interval))) AS delivery_max_seconds,
+            max(n.delivered_at) AS last_delivered_at,
+            min(n.created_at) FILTER (WHERE (n.status = 'pending'::text)) AS oldest_pending_at
+           FROM monitoring.notifications n
+          WHERE ((n.receiver = r.receiver) AND ((n.status = 'pending'::text) OR (n.created_at > (now() - '24:00:00'::interval))))) s ON (true))
+     LEFT JOIN LATERAL ( SELECT n.last_error,
+            a.attempted_at AS last_error_at
+           FROM (monitoring.notifications n
+             JOIN monitoring.notification_attempts a USING (notification_id))
+          WHERE ((n.receiver = r.receiver) AND (a.outcome <> 'delivered'::text))
+          ORDER BY a.attempted_at DESC
+         LIMIT 1) e ON (true))
+  ORDER BY r.receiver;
+
+COMMENT ON VIEW monitoring.v_notification_receivers IS 'Delivery health per configured receiver over 24 hours: pending, delivered, failed, retries, delivery p50 and max seconds, last delivery and last error.';
+
 CREATE VIEW monitoring.v_performance_history AS
  SELECT h.bucket AS "time",
     h.metric_name,
@@ -7907,14 +8084,6 @@ CREATE TABLE monitoring_internal.ingest_batches (
 
 COMMENT ON TABLE monitoring_internal.ingest_batches IS 'Batches written by buffered clients, by id: a batch retried after an uncertain commit is recognised and skipped. Kept ingest.batch_ids_hours.';
 
-CREATE TABLE monitoring_internal.notification_config (
-    config_id boolean DEFAULT true NOT NULL,
-    notifications jsonb NOT NULL,
-    CONSTRAINT notification_config_config_id_check CHECK (config_id)
-);
-
-COMMENT ON TABLE monitoring_internal.notification_config IS 'The notifications section of the active config (route, receivers, inhibit_rules, time_intervals), kept by apply_config() for the router.';
-
 CREATE TABLE monitoring_internal.pending_task_completions (
     task_id text NOT NULL,
     status text NOT NULL,
@@ -8235,8 +8404,8 @@ GRANT ALL ON FUNCTION monitoring.check_system_health_alerts() TO pgvigil_admin;
 REVOKE ALL ON FUNCTION monitoring.check_watchdog(p_source text) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.check_watchdog(p_source text) TO pgvigil_admin;
 
-REVOKE ALL ON FUNCTION monitoring.claim_notifications(p_worker text, p_limit integer, p_lease_seconds double precision, p_integrations text[]) FROM PUBLIC;
-GRANT ALL ON FUNCTION monitoring.claim_notifications(p_worker text, p_limit integer, p_lease_seconds double precision, p_integrations text[]) TO pgvigil_admin;
+REVOKE ALL ON FUNCTION monitoring.claim_notifications(p_worker text, p_limit integer, p_lease_seconds double precision, p_integrations text[], p_notification_ids bigint[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.claim_notifications(p_worker text, p_limit integer, p_lease_seconds double precision, p_integrations text[], p_notification_ids bigint[]) TO pgvigil_admin;
 
 REVOKE ALL ON FUNCTION monitoring.cleanup_old_monitoring_data(p_lock_timeout_ms integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.cleanup_old_monitoring_data(p_lock_timeout_ms integer) TO pgvigil_admin;
@@ -8288,6 +8457,9 @@ GRANT ALL ON FUNCTION monitoring.get_dashboard_summary() TO pgvigil_reader;
 
 REVOKE ALL ON FUNCTION monitoring.job_definitions(p_runner text) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.job_definitions(p_runner text) TO pgvigil_admin;
+
+REVOKE ALL ON FUNCTION monitoring.labels_match(p_matchers text[], p_labels jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.labels_match(p_matchers text[], p_labels jsonb) TO pgvigil_reader;
 
 REVOKE ALL ON FUNCTION monitoring.patch_config(p_patch jsonb, p_replace text[]) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.patch_config(p_patch jsonb, p_replace text[]) TO pgvigil_admin;
@@ -8347,6 +8519,9 @@ GRANT ALL ON PROCEDURE monitoring.run_retention(INOUT partitions_dropped integer
 
 REVOKE ALL ON FUNCTION monitoring.schedule_jobs() FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.schedule_jobs() TO pgvigil_admin;
+
+REVOKE ALL ON FUNCTION monitoring.send_test_notification(p_receiver text) FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.send_test_notification(p_receiver text) TO pgvigil_admin;
 
 REVOKE ALL ON FUNCTION monitoring.set_alert_rule_enabled(p_rule_name text, p_enabled boolean) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.set_alert_rule_enabled(p_rule_name text, p_enabled boolean) TO pgvigil_admin;
@@ -8643,6 +8818,12 @@ GRANT SELECT ON TABLE monitoring.v_components TO pgvigil_admin;
 
 GRANT SELECT ON TABLE monitoring.v_error_summary TO pgvigil_reader;
 GRANT SELECT ON TABLE monitoring.v_error_summary TO pgvigil_admin;
+
+GRANT SELECT ON TABLE monitoring.v_notification_log TO pgvigil_reader;
+GRANT SELECT ON TABLE monitoring.v_notification_log TO pgvigil_admin;
+
+GRANT SELECT ON TABLE monitoring.v_notification_receivers TO pgvigil_reader;
+GRANT SELECT ON TABLE monitoring.v_notification_receivers TO pgvigil_admin;
 
 GRANT SELECT ON TABLE monitoring.v_performance_history TO pgvigil_reader;
 GRANT SELECT ON TABLE monitoring.v_performance_history TO pgvigil_admin;

@@ -45,6 +45,7 @@ READER_ROUTINES = {
     "task_duration_histogram",
     "sum_bucket_counts",
     "alert_fingerprint",
+    "labels_match",
 }
 ADMIN_ONLY_ROUTINES = {
     "check_error_rate_alerts",
@@ -89,6 +90,7 @@ ADMIN_ONLY_ROUTINES = {
     "create_silence",
     "update_silence",
     "expire_silence",
+    "send_test_notification",
 }
 # pgvigil's bookkeeping: how far ingest, rollups, checks and migrate got.
 INTERNAL_TABLES = {

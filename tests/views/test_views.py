@@ -22,6 +22,8 @@ VIEWS = [
     "v_alert_rules",
     "v_components",
     "v_error_summary",
+    "v_notification_log",
+    "v_notification_receivers",
     "v_performance_history",
     "v_performance_trends",
     "v_queue_performance",
@@ -138,9 +140,19 @@ def test_time_series_views_have_a_time_column(conn: Conn, view: str) -> None:
     )
 
 
-@pytest.mark.parametrize("view", [v for v in VIEWS if v != "v_alert_rules"])
+@pytest.mark.parametrize(
+    "view", [v for v in VIEWS if v not in ("v_alert_rules", "v_notification_receivers")]
+)
 def test_views_are_empty_on_an_empty_database(conn: Conn, view: str) -> None:
     assert rows(conn, sql.SQL("SELECT * FROM monitoring.{}").format(sql.Identifier(view))) == []
+
+
+def test_v_notification_receivers_lists_the_shipped_receiver_idle(conn: Conn) -> None:
+    [row] = rows(conn, "SELECT * FROM monitoring.v_notification_receivers")
+    assert (row["receiver"], row["integrations"], row["pending"], row["delivered_24h"]) == (
+        "default", [], 0, 0
+    )
+    assert row["last_error"] is None
 
 
 def test_v_alert_rules_lists_the_shipped_rules_on_an_empty_database(conn: Conn) -> None:

@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 import pytest
+from psycopg.types.json import Jsonb
 
 from dbhelpers import Conn
 
@@ -29,6 +30,14 @@ def _views(conn: Conn) -> list[str]:
 @pytest.fixture
 def history(conn: Conn) -> None:
     """A little of every signal over the last two hours, rolled up."""
+    notifications = {
+        "route": {"receiver": "hooks", "group_wait": "0s"},
+        "receivers": [{"name": "hooks", "webhook_configs": [{"url_env": "HOOK_URL"}]}],
+    }
+    conn.execute(
+        "SELECT monitoring.patch_config(%s, '{notifications}')",
+        (Jsonb({"notifications": notifications}),),
+    )
     for minutes in (5, 31, 47, 75, 100):
         at = f"now() - interval '{minutes} minutes'"
         conn.execute(

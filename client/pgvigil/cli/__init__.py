@@ -17,6 +17,7 @@ from pgvigil.cli import (
     dashboard,
     demo,
     jobs,
+    notifications,
     rules,
     schema,
 )
@@ -42,7 +43,19 @@ Run "pgvigil COMMAND --help" for the options of a command.
 """
 
 # The command groups, in the order their commands are listed in the help.
-_GROUPS = (cluster, schema, config, rules, components, jobs, alerts, dashboard, collect, demo)
+_GROUPS = (
+    cluster,
+    schema,
+    config,
+    rules,
+    components,
+    jobs,
+    alerts,
+    notifications,
+    dashboard,
+    collect,
+    demo,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

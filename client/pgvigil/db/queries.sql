@@ -451,8 +451,47 @@ SELECT monitoring.flush_notification_groups()
 
 -- name: claim_notifications
 -- Due notifications of the integrations this worker delivers, leased to it.
-SELECT * FROM monitoring.claim_notifications(%s, %s, %s, %s)
+SELECT * FROM monitoring.claim_notifications(%s, %s, %s, %s, %s)
 
 -- name: record_notification_attempt
 SELECT monitoring.record_notification_attempt(%s, %s, %s, %s, %s, %s, %s, %s)
 
+
+-- name: list_active_alerts
+-- Firing (active or acknowledged) and pending alerts, worst first; amtool matchers filter them.
+SELECT alert_id, severity, CASE WHEN status = 'acknowledged' THEN 'acknowledged' ELSE state END AS state,
+       subject, title, triggered_at AS since, labels
+FROM monitoring.v_active_alerts
+WHERE %(matchers)s::text[] IS NULL OR monitoring.labels_match(%(matchers)s::text[], labels)
+ORDER BY CASE severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END, triggered_at
+
+-- name: list_all_alerts
+-- Every alert with its latest transition, newest first.
+SELECT alert_id, severity, state, subject, since, resolved_at, labels
+FROM (SELECT DISTINCT ON (h.alert_id) h.alert_id, h.severity, h.transition AS state, h.subject,
+             h.triggered_at AS since, h.resolved_at, h.labels
+      FROM monitoring.v_alert_history AS h
+      WHERE %(matchers)s::text[] IS NULL OR monitoring.labels_match(%(matchers)s::text[], h.labels)
+      ORDER BY h.alert_id DESC, h.occurred_at DESC, h.event_id DESC) AS a
+ORDER BY since DESC, alert_id DESC
+LIMIT %(limit)s
+
+-- name: create_silence
+SELECT monitoring.create_silence(%(matchers)s::text[], %(comment)s::text, p_ends_at => %(until)s::timestamptz,
+                                 p_duration => %(duration)s::text, p_starts_at => %(start)s::timestamptz,
+                                 p_created_by => %(author)s::text) AS silence_id
+
+-- name: list_silences
+SELECT * FROM monitoring.v_silences WHERE %(expired)s OR state <> 'expired'
+
+-- name: expire_silence
+SELECT monitoring.expire_silence(%s::uuid)
+
+-- name: list_notification_log
+SELECT * FROM monitoring.v_notification_log LIMIT %(limit)s
+
+-- name: send_test_notification
+SELECT * FROM monitoring.send_test_notification(%s)
+
+-- name: notification_status
+SELECT * FROM monitoring.v_notification_log WHERE notification_id = ANY (%s::bigint[]) ORDER BY notification_id

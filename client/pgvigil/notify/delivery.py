@@ -131,15 +131,19 @@ def deliver_due(
     worker: str,
     limit: int = 20,
     environ: Mapping[str, str] | None = None,
+    only: list[int] | None = None,
+    flush: bool = True,
 ) -> DeliveryStats:
     """Flush the groups that are due (their notifications into the outbox),
-    then claim, send and record up to ``limit`` notifications. ``conn`` is in
-    autocommit: the claim commits before anything is sent."""
+    then claim, send and record up to ``limit`` notifications (only those of
+    ``only`` when given). ``conn`` is in autocommit: the claim commits before
+    anything is sent."""
     stats = DeliveryStats()
-    row = conn.execute(_FLUSH).fetchone()
-    stats.flushed = int(row[0]) if row else 0
+    if flush:
+        row = conn.execute(_FLUSH).fetchone()
+        stats.flushed = int(row[0]) if row else 0
     cur = conn.cursor(row_factory=psycopg.rows.dict_row)
-    claimed = cur.execute(_CLAIM, (worker, limit, 60.0, DELIVERED_INTEGRATIONS)).fetchall()
+    claimed = cur.execute(_CLAIM, (worker, limit, 60.0, DELIVERED_INTEGRATIONS, only)).fetchall()
     for item in claimed:
         started = time.monotonic()
         result = _send_one(client, item, environ)

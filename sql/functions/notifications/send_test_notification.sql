@@ -1,0 +1,63 @@
+CREATE OR REPLACE FUNCTION monitoring.send_test_notification(p_receiver text)
+RETURNS SETOF bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+-- Writes a test notification to the outbox for every integration of a
+-- receiver (reason test: one firing alert PgvigilTestNotification, in the
+-- webhook v4 shape), and returns their ids for the caller to deliver or
+-- watch (pgvigil notify test RECEIVER). Errors: PV601 an unknown receiver,
+-- PV608 a receiver with no integrations.
+DECLARE
+    v_receiver jsonb;
+    v_integration text;
+    v_index integer;
+    v_payload jsonb;
+    v_key text := 'pgvigil-test-' || gen_random_uuid();
+    v_id bigint;
+BEGIN
+    PERFORM monitoring_internal.assert_text('receiver', p_receiver, 200);
+    SELECT r INTO v_receiver
+    FROM monitoring_internal.notification_config AS c, jsonb_array_elements(c.notifications -> 'receivers') AS r
+    WHERE r ->> 'name' = p_receiver;
+    IF v_receiver IS NULL THEN
+        RAISE EXCEPTION 'unknown receiver: %', p_receiver
+            USING ERRCODE = 'PV601', HINT = 'Receivers are notifications.receivers of the config: pgvigil config show.';
+    END IF;
+    v_payload := jsonb_build_object(
+        'version', '4', 'groupKey', '{}:{alertname="PgvigilTestNotification"}', 'truncatedAlerts', 0,
+        'status', 'firing', 'receiver', p_receiver,
+        'groupLabels', jsonb_build_object('alertname', 'PgvigilTestNotification'),
+        'commonLabels', jsonb_build_object('alertname', 'PgvigilTestNotification', 'severity', 'low'),
+        'commonAnnotations', jsonb_build_object('summary', 'A test notification from pgvigil'),
+        'externalURL', '',
+        'alerts', jsonb_build_array(jsonb_build_object(
+            'status', 'firing',
+            'labels', jsonb_build_object('alertname', 'PgvigilTestNotification', 'severity', 'low'),
+            'annotations', jsonb_build_object('summary', 'A test notification from pgvigil'),
+            'startsAt', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+            'endsAt', '0001-01-01T00:00:00Z', 'generatorURL', '',
+            'fingerprint', monitoring.alert_fingerprint(jsonb_build_object('alertname', 'PgvigilTestNotification',
+                                                                           'severity', 'low')))));
+    FOR v_integration IN SELECT unnest(ARRAY['webhook_configs', 'slack_configs', 'msteamsv2_configs',
+                                             'email_configs', 'pagerduty_configs']) LOOP
+        v_index := 0;
+        FOR i IN 1 .. jsonb_array_length(coalesce(v_receiver -> v_integration, '[]')) LOOP
+            INSERT INTO monitoring.notifications
+                (group_id, receiver, integration, integration_index, group_key, reason, idempotency_key, payload)
+            VALUES (NULL, p_receiver, v_integration, v_index, v_payload ->> 'groupKey', 'test',
+                    format('%s-%s-%s', v_key, v_integration, v_index), v_payload)
+            RETURNING notification_id INTO v_id;
+            RETURN NEXT v_id;
+            v_index := v_index + 1;
+        END LOOP;
+    END LOOP;
+    IF v_id IS NULL THEN
+        RAISE EXCEPTION 'receiver % has no integrations to send to', p_receiver
+            USING ERRCODE = 'PV608', HINT = 'Give it webhook_configs, slack_configs, msteamsv2_configs, email_configs or pagerduty_configs.';
+    END IF;
+END;
+$$;
+COMMENT ON FUNCTION monitoring.send_test_notification(text) IS
+    'Writes a test notification (one firing alert PgvigilTestNotification) to the outbox for each integration of a receiver; returns their ids. Errors: PV601, PV608.';
