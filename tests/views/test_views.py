@@ -150,7 +150,10 @@ def test_views_are_empty_on_an_empty_database(conn: Conn, view: str) -> None:
 def test_v_notification_receivers_lists_the_shipped_receiver_idle(conn: Conn) -> None:
     [row] = rows(conn, "SELECT * FROM monitoring.v_notification_receivers")
     assert (row["receiver"], row["integrations"], row["pending"], row["delivered_24h"]) == (
-        "default", [], 0, 0
+        "default",
+        [],
+        0,
+        0,
     )
     assert row["last_error"] is None
 
