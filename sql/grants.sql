@@ -109,7 +109,7 @@ GRANT SELECT ON monitoring.v_active_alerts, monitoring.v_error_summary,
     monitoring.v_realtime_processing_status, monitoring.v_system_health_summary,
     monitoring.v_performance_history, monitoring.v_task_trends, monitoring.v_task_history,
     monitoring.v_alert_rules, monitoring.v_alert_history, monitoring.v_components, monitoring.v_silences,
-    monitoring.v_notification_log, monitoring.v_notification_receivers
+    monitoring.v_notification_log, monitoring.v_notification_receivers, monitoring.v_escalations
     TO pgvigil_reader;
 
 -- The one table grant to writers: buffered clients COPY performance samples

@@ -4,6 +4,7 @@ records every request and answers from a script."""
 from __future__ import annotations
 
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -11,7 +12,7 @@ from typing import Any
 class Receiver:
     """A webhook receiver: records each request, answers from a script."""
 
-    def __init__(self) -> None:
+    def __init__(self, delay_seconds: float = 0.0) -> None:
         self.requests: list[dict[str, Any]] = []
         self.answers: list[tuple[int, dict[str, str]]] = []
         receiver = self
@@ -22,6 +23,8 @@ class Receiver:
                 receiver.requests.append(
                     {"path": self.path, "headers": dict(self.headers), "body": body}
                 )
+                if delay_seconds:
+                    time.sleep(delay_seconds)  # a slow receiver: the request is held open
                 status, headers = receiver.answers.pop(0) if receiver.answers else (200, {})
                 self.send_response(status)
                 for name, value in headers.items():

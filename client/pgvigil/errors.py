@@ -240,6 +240,11 @@ class InvalidTimeIntervalError(NotificationConfigError):
     """PV603: a time interval unknown, or with an unknown time zone or impossible times."""
 
 
+class InvalidEscalationPolicyError(NotificationConfigError):
+    """PV605: an escalation policy unnamed, without tiers, with a negative
+    delay, a bad repeat or ack_timeout, or a route naming one that does not exist."""
+
+
 class UnsupportedKeyError(NotificationConfigError):
     """PV606: a key pgvigil does not support (named in the message)."""
 
@@ -315,6 +320,7 @@ ERROR_CLASSES: dict[str, type[PgvigilError]] = {
     "PV601": UnknownReceiverError,
     "PV602": InvalidMatcherError,
     "PV603": InvalidTimeIntervalError,
+    "PV605": InvalidEscalationPolicyError,
     "PV606": UnsupportedKeyError,
     "PV607": InlineSecretError,
     "PV608": InvalidNotificationConfigError,

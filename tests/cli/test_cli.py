@@ -348,7 +348,11 @@ def _is_leaf(parser: argparse.ArgumentParser) -> bool:
 
 def _positionals(parser: argparse.ArgumentParser) -> list[str]:
     """Placeholder values for the parser's required positional arguments."""
-    return [f"ARG{i}" for i, a in enumerate(parser._actions) if not a.option_strings]
+    return [
+        "1" if a.type is int else f"ARG{i}"
+        for i, a in enumerate(parser._actions)
+        if not a.option_strings
+    ]
 
 
 COMMANDS = [path for path, _ in _commands(build_parser())]
@@ -358,7 +362,8 @@ LEAVES = [path for path, p in _commands(build_parser()) if path and _is_leaf(p)]
 def test_the_command_discovery_finds_every_command():
     assert {"up", "down", "migrate", "check", "status", "demo"} <= {p[0] for p in LEAVES}
     assert ("config", "apply") in LEAVES and ("config",) not in LEAVES
-    assert len(COMMANDS) == len(LEAVES) + 4  # the top level, config, rules and components
+    # The top level, and the groups: config, rules, components, silence, notify.
+    assert len(COMMANDS) == len(LEAVES) + 6
 
 
 # Markup of reStructuredText: ``literal``, :role:`target`, `interpreted`_, .. directive::

@@ -465,6 +465,13 @@ def _jsonb(value: Any) -> Jsonb | None:
     return None if value is None else Jsonb(value)
 
 
+def as_jsonb(conn: Conn, value: Any) -> Any:
+    """A JSON argument as jsonb stores it: numbers are numeric, so a float
+    such as -3.605813210492158e+16 comes back as the integer its decimal
+    text names (-36058132104921580), which Python compares unequal."""
+    return None if value is None else fetch_one(conn, "SELECT %s::jsonb", (Jsonb(value),))[0]
+
+
 def _uid(prefix: str) -> str:
     return f"{prefix}-{next(_unique)}"
 
@@ -529,7 +536,12 @@ def verify_start(conn: Conn, a: dict[str, Any], returned: Any) -> None:
         " FROM monitoring.processing_metrics WHERE task_id = %s",
         (a["task_id"],),
     )
-    assert row[:4] == (a["task_type"], a["input_size"], a["worker_id"], a["metadata"])
+    assert row[:4] == (
+        a["task_type"],
+        a["input_size"],
+        a["worker_id"],
+        as_jsonb(conn, a["metadata"]),
+    )
     if a["event_time"].value is not None:
         assert row[4] == stored_time(a["event_time"])
     assert row[5] == "running"
@@ -605,7 +617,7 @@ def verify_error(conn: Conn, a: dict[str, Any], error_id: Any) -> None:
         a["message"][:10_000],
         a["component"],
         None if stack is None else stack[:100_000],
-        a["context"],
+        as_jsonb(conn, a["context"]),
     )
     if a["event_time"].value is not None:
         assert row[7] == stored_time(a["event_time"])
@@ -734,7 +746,7 @@ def verify_health(conn: Conn, a: dict[str, Any], _: Any) -> None:
     reason = a["failure_reason"]
     assert row[0] == a["status"]
     assert row[2] == (None if reason is None else reason[:2000])
-    assert row[3] == a["details"]
+    assert row[3] == as_jsonb(conn, a["details"])
     if a["response_time"] is None:
         assert row[1] is None
     else:

@@ -9,7 +9,8 @@ CREATE FUNCTION monitoring.acknowledge_alert(p_alert_id bigint, p_acknowledged_b
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 -- Marks an open alert as acknowledged (someone is on it). It stays open and
--- is still updated and auto-resolved by the checks. Acknowledging twice is
+-- is still updated and auto-resolved by the checks; its escalation and its
+-- group's reminders (repeat) stop. Acknowledging twice is
 -- a no-op that returns false. p_acknowledged_by defaults to the session user.
 DECLARE
     v_status text;
@@ -41,6 +42,12 @@ BEGIN
     WHERE a.alert_id = p_alert_id;
     INSERT INTO monitoring.alert_events (alert_id, event_type, severity, actor, note)
     VALUES (p_alert_id, 'acknowledged', v_severity, v_actor, left(p_note, 2000));
+    -- Escalation stops (until the policy's ack_timeout, if it has one: then
+    -- an alert still firing is active again and escalates anew).
+    UPDATE monitoring.escalations AS e
+    SET status = 'acknowledged', acknowledged_at = now(), updated_at = now(),
+        next_at = now() + make_interval(secs => monitoring_internal.parse_duration(e.policy -> 'ack_timeout'))
+    WHERE e.alert_id = p_alert_id AND e.status IN ('active', 'exhausted');
     PERFORM monitoring_internal.write_audit_log('acknowledge_alert', p_alert_id::text, jsonb_build_object(
         'alert_id', p_alert_id, 'acknowledged_by', v_actor, 'note', left(p_note, 2000)));
     RETURN true;
@@ -1144,11 +1151,11 @@ CREATE FUNCTION monitoring.flush_notification_groups() RETURNS integer
 DECLARE
     v_group monitoring.notification_groups;
     v_notifications jsonb;
-    v_receiver jsonb;
     v_firing bigint[];
     v_firing_fingerprints text[];
     v_still_reported text[];
     v_any_firing bigint[];
+    v_unacknowledged boolean;
     v_resolved bigint[];
     v_resolved_reported bigint[];
     v_resolved_reported_fingerprints text[];
@@ -1157,17 +1164,14 @@ DECLARE
     v_repeat_due boolean;
     v_muted_by text;
     v_muted_detail text;
-    v_integration text;
-    v_index integer;
-    v_config jsonb;
-    v_alerts bigint[];
-    v_sends_resolved boolean;
     v_written integer := 0;
 BEGIN
     IF pg_is_in_recovery() THEN
         RETURN 0;
     END IF;
     SELECT c.notifications INTO v_notifications FROM monitoring_internal.notification_config AS c;
+    -- Escalations first: pages are the most urgent thing decided here.
+    v_written := monitoring_internal.step_escalations();
     FOR v_group IN
         SELECT g.* FROM monitoring.notification_groups AS g
         WHERE g.next_flush_at <= now()
@@ -1186,13 +1190,14 @@ BEGIN
                array_agg(x.fingerprint) FILTER (WHERE x.firing AND x.suppressions IS NOT NULL
                                                  AND x.fingerprint = ANY (v_group.notified_firing)),
                array_agg(x.alert_id) FILTER (WHERE x.firing),
+               coalesce(bool_or(x.firing AND x.suppressions IS NULL AND x.status <> 'acknowledged'), false),
                array_agg(x.alert_id) FILTER (WHERE NOT x.firing),
                array_agg(x.alert_id) FILTER (WHERE NOT x.firing AND x.fingerprint = ANY (v_group.notified_firing)),
                array_agg(x.fingerprint) FILTER (WHERE NOT x.firing AND x.fingerprint = ANY (v_group.notified_firing)),
                jsonb_agg(x.suppressions) FILTER (WHERE x.suppressions IS NOT NULL)
-        INTO v_firing, v_firing_fingerprints, v_still_reported, v_any_firing, v_resolved, v_resolved_reported,
+        INTO v_firing, v_firing_fingerprints, v_still_reported, v_any_firing, v_unacknowledged, v_resolved, v_resolved_reported,
              v_resolved_reported_fingerprints, v_suppressed
-        FROM (SELECT a.alert_id, a.fingerprint, a.resolved_at IS NULL AS firing, s.suppressions
+        FROM (SELECT a.alert_id, a.fingerprint, a.status, a.resolved_at IS NULL AS firing, s.suppressions
               FROM monitoring.notification_group_alerts AS m
               JOIN monitoring.alerts AS a USING (alert_id)
               LEFT JOIN LATERAL (
@@ -1218,7 +1223,8 @@ BEGIN
             WHEN v_group.last_notified_at IS NULL THEN CASE WHEN v_firing <> '{}' THEN 'first' END
             WHEN NOT v_firing_fingerprints <@ v_group.notified_firing THEN 'new_alerts'
             WHEN v_resolved_reported <> '{}' THEN CASE WHEN v_firing = '{}' THEN 'all_resolved' ELSE 'some_resolved' END
-            WHEN v_firing <> '{}' AND v_repeat_due THEN 'repeat'
+            -- Reminders stop for acknowledged alerts: someone is on them.
+            WHEN v_unacknowledged AND v_repeat_due THEN 'repeat'
         END;
 
         -- The route's time intervals: muted, or outside its active ones, the
@@ -1270,30 +1276,15 @@ BEGIN
         END IF;
 
         IF v_reason IS NOT NULL THEN
-            SELECT r INTO v_receiver FROM jsonb_array_elements(v_notifications -> 'receivers') AS r
-            WHERE r ->> 'name' = v_group.receiver;
-            FOR v_integration IN SELECT unnest(ARRAY['webhook_configs', 'slack_configs', 'msteamsv2_configs',
-                                                     'email_configs', 'pagerduty_configs']) LOOP
-                v_index := 0;
-                FOR v_config IN SELECT x FROM jsonb_array_elements(coalesce(v_receiver -> v_integration, '[]')) AS x LOOP
-                    -- Resolved alerts go to integrations that send them (Alertmanager's
-                    -- defaults: webhook, Teams and PagerDuty do; Slack and email do not).
-                    -- (Without send_resolved, a resolve alone is not notified,
-                    -- as Alertmanager's dedup stage decides.)
-                    v_sends_resolved := coalesce((v_config ->> 'send_resolved')::boolean,
-                                                 v_integration IN ('webhook_configs', 'msteamsv2_configs', 'pagerduty_configs'));
-                    v_alerts := v_firing || CASE WHEN v_sends_resolved THEN v_resolved_reported ELSE '{}' END;
-                    IF v_alerts <> '{}' AND (v_sends_resolved OR v_reason NOT IN ('some_resolved', 'all_resolved')) THEN
-                        INSERT INTO monitoring.notifications
-                            (group_id, receiver, integration, integration_index, group_key, reason, idempotency_key, payload)
-                        VALUES (v_group.group_id, v_group.receiver, v_integration, v_index, v_group.group_key, v_reason,
-                                format('pgvigil-%s-%s-%s-%s', v_group.group_id, v_group.notifications_sent + 1, v_integration, v_index),
-                                monitoring_internal.notification_payload(v_group, v_alerts));
-                        v_written := v_written + 1;
-                    END IF;
-                    v_index := v_index + 1;
-                END LOOP;
-            END LOOP;
+            v_written := v_written + monitoring_internal.write_notifications(
+                v_group.receiver, v_group.group_id, NULL, v_group.group_key, v_reason,
+                format('pgvigil-%s-%s', v_group.group_id, v_group.notifications_sent + 1),
+                CASE WHEN v_firing || v_resolved_reported <> '{}'
+                     THEN monitoring_internal.notification_payload(v_group, v_firing || v_resolved_reported) END,
+                -- Without send_resolved, a resolve alone is not notified, as
+                -- Alertmanager's dedup stage decides.
+                CASE WHEN v_firing <> '{}' AND v_reason NOT IN ('some_resolved', 'all_resolved')
+                     THEN monitoring_internal.notification_payload(v_group, v_firing) END);
         END IF;
 
         -- Resolved alerts leave the group: reported now, or never reported firing.
@@ -2621,7 +2612,7 @@ $$;
 
 COMMENT ON FUNCTION monitoring.test_alert_rule(p_rule jsonb) IS 'Evaluates a rule (a whole rule, or {"name": ...} of a configured one) now and lists its groups with value, severity reached, current state and what an evaluation would make of it; changes nothing. Errors: PV501-PV510.';
 
-CREATE FUNCTION monitoring.test_route(p_labels jsonb) RETURNS TABLE(receiver text, route_key text, group_key text, group_labels jsonb, group_wait_seconds double precision, group_interval_seconds double precision, repeat_interval_seconds double precision, mute_time_intervals text[], active_time_intervals text[])
+CREATE FUNCTION monitoring.test_route(p_labels jsonb) RETURNS TABLE(receiver text, route_key text, group_key text, group_labels jsonb, group_wait_seconds double precision, group_interval_seconds double precision, repeat_interval_seconds double precision, mute_time_intervals text[], active_time_intervals text[], escalation_policy text)
     LANGUAGE plpgsql STABLE SECURITY DEFINER ROWS 2
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
@@ -2629,7 +2620,7 @@ CREATE FUNCTION monitoring.test_route(p_labels jsonb) RETURNS TABLE(receiver tex
 -- config's notifications.route, as amtool config routes test shows it:
 -- each receiver, its route's key, the group key (route key : the group's
 -- labels, as in Alertmanager's webhook groupKey), the group's labels, the
--- timers and time intervals. No rows without notifications.route.
+-- timers and time intervals, and the escalation policy. No rows without notifications.route.
 -- Changes nothing.
 BEGIN
     IF p_labels IS NULL OR jsonb_typeof(p_labels) <> 'object'
@@ -2641,7 +2632,7 @@ BEGIN
     SELECT r.receiver, r.route_key,
            r.route_key || ':' || monitoring_internal.group_labels_text(g.labels),
            g.labels, r.group_wait_seconds, r.group_interval_seconds, r.repeat_interval_seconds,
-           r.mute_time_intervals, r.active_time_intervals
+           r.mute_time_intervals, r.active_time_intervals, r.escalation_policy
     -- One call of the router on the route tree, none without one (the
     -- one-row config table: the plan stays small, never JIT-compiled).
     FROM (SELECT c.notifications -> 'route' AS route FROM monitoring_internal.notification_config AS c
@@ -3762,6 +3753,82 @@ $$;
 
 COMMENT ON FUNCTION monitoring_internal.end_rule_alerts(p_rule_names text[]) IS 'Internal: resolves the open alerts of removed or disabled rules and forgets their groups.';
 
+CREATE FUNCTION monitoring_internal.escalation_policy_problems(p_section jsonb, p_receivers text[]) RETURNS TABLE(code text, problem text)
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+-- Internal: the problems of the notifications section's escalation
+-- policies and of the routes naming them: PV605 a policy unnamed or named
+-- twice, without tiers, a tier's delay negative or not a duration, a
+-- repeat that is not a count, an ack_timeout that is not a duration, a
+-- route naming a policy that does not exist; PV601 a tier's receiver that
+-- is not a receiver; PV606 an unknown key.
+DECLARE
+    v_policy jsonb;
+    v_tier jsonb;
+    v_names text[] := '{}'::text[];
+    v_where text;
+    v_n integer := 0;
+    v_t integer;
+    v_name text;
+BEGIN
+    IF p_section ? 'escalation_policies' AND jsonb_typeof(p_section -> 'escalation_policies') <> 'array' THEN
+        RETURN QUERY SELECT 'PV605', 'notifications.escalation_policies must be a list of policies'::text;
+        RETURN;
+    END IF;
+    FOR v_policy IN SELECT p FROM jsonb_array_elements(coalesce(p_section -> 'escalation_policies', '[]')) AS p LOOP
+        v_where := format('notifications.escalation_policies[%s]', coalesce(v_policy ->> 'name', v_n::text));
+        v_n := v_n + 1;
+        IF jsonb_typeof(v_policy) <> 'object' OR jsonb_typeof(v_policy -> 'name') IS DISTINCT FROM 'string'
+           OR length(v_policy ->> 'name') NOT BETWEEN 1 AND 200 THEN
+            RETURN QUERY SELECT 'PV605', format('%s needs a name', v_where);
+            CONTINUE;
+        END IF;
+        IF v_policy ->> 'name' = ANY (v_names) THEN
+            RETURN QUERY SELECT 'PV605', format('%s is defined twice', v_where);
+        END IF;
+        v_names := v_names || (v_policy ->> 'name');
+        RETURN QUERY SELECT * FROM monitoring_internal.notification_key_problems(v_where, 'escalation_policy', v_policy);
+        IF jsonb_typeof(v_policy -> 'tiers') IS DISTINCT FROM 'array' OR jsonb_array_length(v_policy -> 'tiers') = 0 THEN
+            RETURN QUERY SELECT 'PV605', format('%s needs tiers: a list of {receiver, delay}', v_where);
+        ELSE
+            v_t := 0;
+            FOR v_tier IN SELECT t FROM jsonb_array_elements(v_policy -> 'tiers') AS t LOOP
+                RETURN QUERY SELECT * FROM monitoring_internal.notification_key_problems(
+                    format('%s.tiers[%s]', v_where, v_t), 'escalation_tier', v_tier);
+                IF jsonb_typeof(v_tier) = 'object' THEN
+                    IF jsonb_typeof(v_tier -> 'receiver') IS DISTINCT FROM 'string' OR NOT (v_tier ->> 'receiver') = ANY (p_receivers) THEN
+                        RETURN QUERY SELECT 'PV601', format('%s.tiers[%s].receiver %s is not a receiver of notifications.receivers',
+                                                            v_where, v_t, coalesce(v_tier -> 'receiver', 'null'::jsonb));
+                    END IF;
+                    IF v_tier ? 'delay' AND coalesce(monitoring_internal.parse_duration(v_tier -> 'delay') < 0, true) THEN
+                        RETURN QUERY SELECT 'PV605', format('%s.tiers[%s].delay must be a duration of 0 or more such as "10m", got %s',
+                                                            v_where, v_t, v_tier -> 'delay');
+                    END IF;
+                END IF;
+                v_t := v_t + 1;
+            END LOOP;
+        END IF;
+        IF v_policy ? 'repeat' AND (jsonb_typeof(v_policy -> 'repeat') <> 'number'
+                                    OR (v_policy ->> 'repeat')::numeric NOT BETWEEN 0 AND 100
+                                    OR (v_policy ->> 'repeat')::numeric <> trunc((v_policy ->> 'repeat')::numeric)) THEN
+            RETURN QUERY SELECT 'PV605', format('%s.repeat must be a whole number of times, 0 to 100', v_where);
+        END IF;
+        IF v_policy ? 'ack_timeout' AND coalesce(monitoring_internal.parse_duration(v_policy -> 'ack_timeout') <= 0, true) THEN
+            RETURN QUERY SELECT 'PV605', format('%s.ack_timeout must be a duration such as "1h"', v_where);
+        END IF;
+    END LOOP;
+    -- The routes that name a policy, at any depth.
+    FOR v_name IN SELECT DISTINCT x #>> '{}' FROM jsonb_path_query(coalesce(p_section -> 'route', '{}'), 'lax $.**.escalation_policy') AS x LOOP
+        IF NOT v_name = ANY (v_names) THEN
+            RETURN QUERY SELECT 'PV605', format('notifications.route: escalation_policy %s is not one of notifications.escalation_policies', to_jsonb(v_name));
+        END IF;
+    END LOOP;
+END;
+$_$;
+
+COMMENT ON FUNCTION monitoring_internal.escalation_policy_problems(p_section jsonb, p_receivers text[]) IS 'Internal: the problems of the escalation policies and of the routes naming them (PV605, PV601, PV606).';
+
 CREATE FUNCTION monitoring_internal.estimate_value_percentile(p_sketch bigint[], p_fraction double precision, p_min double precision, p_max double precision) RETURNS double precision
     LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
     AS $$
@@ -4154,7 +4221,8 @@ CREATE FUNCTION monitoring_internal.group_alert(p_alert_id bigint) RETURNS integ
 -- Internal: puts an open alert into the notification groups its labels
 -- route it to (route_alert over notifications.route), creating a group
 -- (first flush after its group_wait) where there is none, and takes it out
--- of groups it no longer routes to (its labels changed). Called when an
+-- of groups it no longer routes to (its labels changed); starts the
+-- escalation of a route with an escalation_policy. Called when an
 -- alert fires and when its labels change. Returns the number of groups it
 -- is in.
 DECLARE
@@ -4183,6 +4251,16 @@ BEGIN
             VALUES (v_group_id, p_alert_id)
             ON CONFLICT ON CONSTRAINT notification_group_alerts_pkey DO NOTHING;
             v_groups := v_groups || v_group_id;
+            -- An incident on a route with an escalation policy: a snapshot of
+            -- the policy starts paging its first tier now.
+            IF r.escalation_policy IS NOT NULL THEN
+                INSERT INTO monitoring.escalations (alert_id, policy_name, policy, next_at)
+                SELECT p_alert_id, r.escalation_policy, p, now()
+                FROM monitoring_internal.notification_config AS c,
+                     jsonb_array_elements(c.notifications -> 'escalation_policies') AS p
+                WHERE p ->> 'name' = r.escalation_policy
+                ON CONFLICT ON CONSTRAINT escalations_alert_id_policy_name_key DO NOTHING;
+            END IF;
         END LOOP;
     END IF;
     DELETE FROM monitoring.notification_group_alerts AS m
@@ -4414,6 +4492,7 @@ CREATE FUNCTION monitoring_internal.notification_error_hint(p_code text) RETURNS
         WHEN 'PV601' THEN 'Every route names a receiver of notifications.receivers (the root route must name one); each receiver name is used once.'
         WHEN 'PV602' THEN 'Matchers are written as Alertmanager and amtool write them: severity="critical", team!=ops, service=~"api|web", env!~"dev.*"; regular expressions match the whole value.'
         WHEN 'PV603' THEN 'A time interval has a name and time_intervals: [{times: [{start_time: "02:00", end_time: "04:00"}], weekdays: ["tuesday"], location: "Europe/Paris"}]; routes name it in mute_time_intervals or active_time_intervals.'
+        WHEN 'PV605' THEN 'An escalation policy has a name and tiers: [{receiver: oncall, delay: "0s"}, {receiver: lead, delay: "15m"}], optionally repeat: 2 and ack_timeout: "1h"; delays are 0 or more; a route names it in escalation_policy.'
         WHEN 'PV606' THEN 'Remove the key: pgvigil supports the Alertmanager keys listed in docs/notifications.md, and says which it does not rather than ignore them.'
         WHEN 'PV607' THEN 'Secrets never sit in the database: write KEY_file: /path/to/file (Alertmanager''s convention) or KEY_env: VARIABLE; the process that delivers reads it.'
         WHEN 'PV608' THEN 'Check the named field against docs/notifications.md (durations such as "30s" or "4h", lists, true/false).'
@@ -4501,12 +4580,14 @@ CREATE FUNCTION monitoring_internal.notification_keys() RETURNS TABLE(context te
     -- KEY_env an environment variable, read by the process that delivers.
     -- Any other key is refused by name (PV606): nothing is silently ignored.
     VALUES
-        ('notifications', ARRAY['global', 'route', 'receivers', 'inhibit_rules', 'time_intervals', 'mute_time_intervals'], ARRAY[]::text[]),
+        ('notifications', ARRAY['global', 'route', 'receivers', 'inhibit_rules', 'time_intervals', 'mute_time_intervals',
+                                'escalation_policies'], ARRAY[]::text[]),
         ('global', ARRAY['resolve_timeout', 'smtp_from', 'smtp_smarthost', 'smtp_hello', 'smtp_auth_username',
                          'smtp_require_tls', 'pagerduty_url', 'http_timeout'],
                    ARRAY['smtp_auth_password', 'slack_api_url']),
         ('route', ARRAY['receiver', 'group_by', 'group_wait', 'group_interval', 'repeat_interval', 'match', 'match_re',
-                        'matchers', 'routes', 'continue', 'mute_time_intervals', 'active_time_intervals'], ARRAY[]::text[]),
+                        'matchers', 'routes', 'continue', 'mute_time_intervals', 'active_time_intervals',
+                        'escalation_policy'], ARRAY[]::text[]),
         ('receiver', ARRAY['name', 'webhook_configs', 'slack_configs', 'msteamsv2_configs', 'email_configs',
                            'pagerduty_configs'], ARRAY[]::text[]),
         ('webhook_configs', ARRAY['send_resolved', 'max_alerts', 'timeout'], ARRAY['url', 'signing_secret']),
@@ -4521,6 +4602,9 @@ CREATE FUNCTION monitoring_internal.notification_keys() RETURNS TABLE(context te
         ('inhibit_rule', ARRAY['source_matchers', 'target_matchers', 'source_match', 'source_match_re', 'target_match',
                                'target_match_re', 'equal'], ARRAY[]::text[]),
         ('time_interval', ARRAY['name', 'time_intervals'], ARRAY[]::text[]),
+        -- pgvigil's own: escalation policies, which Alertmanager lacks.
+        ('escalation_policy', ARRAY['name', 'tiers', 'repeat', 'ack_timeout'], ARRAY[]::text[]),
+        ('escalation_tier', ARRAY['receiver', 'delay'], ARRAY[]::text[]),
         ('time_range', ARRAY['times', 'weekdays', 'days_of_month', 'months', 'years', 'location'], ARRAY[]::text[]);
 $$;
 
@@ -4604,7 +4688,7 @@ CREATE FUNCTION monitoring_internal.notification_problems(p_document jsonb) RETU
 -- PV602 a malformed matcher or regular expression, PV603 a time interval
 -- (unknown, an unknown time zone, impossible times or days), PV606 a key
 -- pgvigil does not support, PV607 a secret written in the config, PV608
--- any other malformed value.
+-- any other malformed value; PV605 an escalation policy's.
 DECLARE
     v_section jsonb := p_document -> 'notifications';
     v_receivers text[];
@@ -4711,6 +4795,9 @@ BEGIN
             v_i := v_i + 1;
         END LOOP;
     END LOOP;
+
+    -- Escalation policies (pgvigil's own): PV605, and PV601 for a tier's receiver.
+    RETURN QUERY SELECT * FROM monitoring_internal.escalation_policy_problems(v_section, coalesce(v_receivers, '{}'));
 
     -- The route tree: receivers and time intervals it names, its matchers.
     IF jsonb_typeof(v_section -> 'route') IS DISTINCT FROM 'object' THEN
@@ -5236,7 +5323,7 @@ $$;
 
 COMMENT ON FUNCTION monitoring_internal.resolve_rule_alert(p_alert_id bigint, p_value double precision, p_source text) IS 'Internal: resolves the alert of a group that cleared, recording the value; false if it was resolved already.';
 
-CREATE FUNCTION monitoring_internal.route_alert(p_route jsonb, p_labels jsonb, p_parent jsonb DEFAULT NULL::jsonb, p_parent_key text DEFAULT NULL::text) RETURNS TABLE(route_key text, receiver text, group_by text[], group_by_all boolean, group_wait_seconds double precision, group_interval_seconds double precision, repeat_interval_seconds double precision, mute_time_intervals text[], active_time_intervals text[])
+CREATE FUNCTION monitoring_internal.route_alert(p_route jsonb, p_labels jsonb, p_parent jsonb DEFAULT NULL::jsonb, p_parent_key text DEFAULT NULL::text) RETURNS TABLE(route_key text, receiver text, group_by text[], group_by_all boolean, group_wait_seconds double precision, group_interval_seconds double precision, repeat_interval_seconds double precision, mute_time_intervals text[], active_time_intervals text[], escalation_policy text)
     LANGUAGE plpgsql STABLE ROWS 2
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
@@ -5244,7 +5331,8 @@ CREATE FUNCTION monitoring_internal.route_alert(p_route jsonb, p_labels jsonb, p
 -- (dispatch/route.go): depth first, left to right; a route whose matchers
 -- hold is entered, and its first matching child ends the search unless
 -- that child has continue: true; a route none of whose children match is
--- itself a match. Children inherit receiver, group_by and the timers
+-- itself a match. Children inherit receiver, group_by, the timers and
+-- pgvigil's escalation_policy
 -- (Alertmanager's defaults at the root: 30s, 5m, 4h); mute and active time
 -- intervals are a route's own. route_key is Alertmanager's Route.Key():
 -- the matchers of each route from the root, {..}/{..}.
@@ -5260,6 +5348,9 @@ DECLARE
 BEGIN
     IF NOT monitoring_internal.matchers_match(v_matchers, p_labels) THEN
         RETURN;
+    END IF;
+    IF jsonb_typeof(p_route -> 'escalation_policy') = 'string' THEN
+        v_opts := v_opts || jsonb_build_object('escalation_policy', p_route -> 'escalation_policy');
     END IF;
     IF jsonb_typeof(p_route -> 'receiver') = 'string' THEN
         v_opts := v_opts || jsonb_build_object('receiver', p_route -> 'receiver');
@@ -5280,7 +5371,7 @@ BEGIN
             route_key := r.route_key; receiver := r.receiver; group_by := r.group_by; group_by_all := r.group_by_all;
             group_wait_seconds := r.group_wait_seconds; group_interval_seconds := r.group_interval_seconds;
             repeat_interval_seconds := r.repeat_interval_seconds; mute_time_intervals := r.mute_time_intervals;
-            active_time_intervals := r.active_time_intervals;
+            active_time_intervals := r.active_time_intervals; escalation_policy := r.escalation_policy;
             RETURN NEXT;
             v_matched := v_matched + 1;
         END LOOP;
@@ -5299,6 +5390,7 @@ BEGIN
     repeat_interval_seconds := (v_opts ->> 'repeat_interval')::double precision;
     mute_time_intervals := ARRAY(SELECT jsonb_array_elements_text(coalesce(p_route -> 'mute_time_intervals', '[]')));
     active_time_intervals := ARRAY(SELECT jsonb_array_elements_text(coalesce(p_route -> 'active_time_intervals', '[]')));
+    escalation_policy := v_opts ->> 'escalation_policy';
     RETURN NEXT;
 END;
 $$;
@@ -6443,6 +6535,110 @@ $_$;
 
 COMMENT ON FUNCTION monitoring_internal.source_values(p_kind text, p_filter jsonb, p_aggregate text, p_window_seconds double precision, p_group_by text[], p_at timestamp with time zone) IS 'Internal: a rule''s aggregate of its source over its window ending at p_at, one row per group (labels, value, samples, details).';
 
+CREATE FUNCTION monitoring_internal.step_escalations() RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Internal: moves every escalation that is due, with its policy snapshot,
+-- and writes what it pages to the outbox (reason escalation), in the same
+-- transaction. Taken with SKIP LOCKED: two workers never page twice.
+-- - active and due: page the next tier's receiver, then wait the tier's
+--   delay for an acknowledgement before the next tier; after the last,
+--   start over from the first, repeat times, then stop (exhausted);
+-- - acknowledged, with an ack_timeout that passed while the alert still
+--   fires: the acknowledgement expires, the alert is active again and the
+--   escalation starts over (an acknowledgement stops it otherwise);
+-- - the alert resolved: the escalation ends, and every receiver it paged
+--   is told (to integrations that send resolved alerts).
+-- Returns the outbox rows written.
+DECLARE
+    v_esc monitoring.escalations;
+    v_alert monitoring.alerts;
+    v_tiers jsonb;
+    v_tier jsonb;
+    v_group monitoring.notification_groups;
+    v_receiver text;
+    v_written integer := 0;
+BEGIN
+    FOR v_esc IN
+        SELECT e.* FROM monitoring.escalations AS e
+        WHERE e.status IN ('active', 'acknowledged', 'exhausted')
+          AND (e.next_at <= now()
+               OR EXISTS (SELECT FROM monitoring.alerts AS a WHERE a.alert_id = e.alert_id AND a.resolved_at IS NOT NULL))
+        ORDER BY e.next_at NULLS FIRST
+        FOR UPDATE SKIP LOCKED
+    LOOP
+        SELECT * INTO v_alert FROM monitoring.alerts AS a WHERE a.alert_id = v_esc.alert_id;
+        v_tiers := v_esc.policy -> 'tiers';
+        v_group.group_key := format('{}/escalation:%s:%s', v_esc.policy_name, v_esc.alert_id);
+        v_group.group_labels := coalesce(v_alert.labels, '{}');
+
+        IF v_alert.resolved_at IS NOT NULL THEN
+            -- Everyone it paged hears that it is over.
+            FOR v_receiver IN
+                SELECT x.t ->> 'receiver'
+                FROM jsonb_array_elements(v_tiers) WITH ORDINALITY AS x (t, n)
+                WHERE v_esc.last_notified_tier IS NOT NULL
+                  AND (v_esc.cycle > 0 OR x.n - 1 <= v_esc.last_notified_tier)
+                GROUP BY 1 ORDER BY min(x.n)
+            LOOP
+                v_group.receiver := v_receiver;
+                v_written := v_written + monitoring_internal.write_notifications(
+                    v_receiver, NULL, v_esc.escalation_id, v_group.group_key, 'escalation',
+                    format('pgvigil-escalation-%s-resolved-%s', v_esc.escalation_id, v_receiver),
+                    monitoring_internal.notification_payload(v_group, ARRAY[v_alert.alert_id]), NULL);
+            END LOOP;
+            UPDATE monitoring.escalations AS e
+            SET status = 'resolved', next_at = NULL, ended_at = now(), updated_at = now()
+            WHERE e.escalation_id = v_esc.escalation_id;
+            CONTINUE;
+        END IF;
+
+        IF v_esc.status = 'exhausted' THEN
+            CONTINUE;
+        END IF;
+        IF v_esc.status = 'acknowledged' THEN
+            -- next_at is when the acknowledgement times out.
+            UPDATE monitoring.alerts AS a
+            SET status = 'active', acknowledged_at = NULL, acknowledged_by = NULL
+            WHERE a.alert_id = v_alert.alert_id AND a.status = 'acknowledged';
+            INSERT INTO monitoring.alert_events (alert_id, event_type, severity, actor, note)
+            VALUES (v_alert.alert_id, 'acknowledgement_expired', v_alert.severity, 'pgvigil',
+                    format('acknowledged at %s, still firing after the ack_timeout of %s', v_esc.acknowledged_at,
+                           v_esc.policy ->> 'ack_timeout'));
+            v_esc.cycle := 0;
+            v_esc.next_tier := 0;
+        END IF;
+
+        v_tier := v_tiers -> v_esc.next_tier;
+        v_group.receiver := v_tier ->> 'receiver';
+        v_written := v_written + monitoring_internal.write_notifications(
+            v_tier ->> 'receiver', NULL, v_esc.escalation_id, v_group.group_key, 'escalation',
+            format('pgvigil-escalation-%s-%s', v_esc.escalation_id, v_esc.notifications_sent + 1),
+            monitoring_internal.notification_payload(v_group, ARRAY[v_alert.alert_id]),
+            monitoring_internal.notification_payload(v_group, ARRAY[v_alert.alert_id]));
+        UPDATE monitoring.escalations AS e
+        SET status = CASE WHEN v_esc.next_tier + 1 >= jsonb_array_length(v_tiers)
+                               AND v_esc.cycle >= coalesce((e.policy ->> 'repeat')::integer, 0)
+                          THEN 'exhausted' ELSE 'active' END,
+            cycle = CASE WHEN v_esc.next_tier + 1 >= jsonb_array_length(v_tiers) THEN v_esc.cycle + 1 ELSE v_esc.cycle END,
+            next_tier = (v_esc.next_tier + 1) % jsonb_array_length(v_tiers),
+            next_at = CASE WHEN v_esc.next_tier + 1 >= jsonb_array_length(v_tiers)
+                                AND v_esc.cycle >= coalesce((e.policy ->> 'repeat')::integer, 0) THEN NULL
+                           ELSE now() + make_interval(secs => coalesce(monitoring_internal.parse_duration(v_tier -> 'delay'), 300)) END,
+            last_notified_tier = v_esc.next_tier,
+            last_notified_at = now(),
+            notifications_sent = e.notifications_sent + 1,
+            acknowledged_at = NULL,
+            updated_at = now()
+        WHERE e.escalation_id = v_esc.escalation_id;
+    END LOOP;
+    RETURN v_written;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.step_escalations() IS 'Internal: pages the next tier of every due escalation, expires timed-out acknowledgements, ends escalations whose alert resolved (telling whom they paged); returns the outbox rows written.';
+
 CREATE FUNCTION monitoring_internal.step_rule_group(p_rule monitoring.alert_rules, p_at timestamp with time zone, p_source text, p_group_key text, p_group_labels jsonb, p_has_data boolean, p_is_nodata boolean, p_value double precision, p_severity text, p_threshold double precision, p_details jsonb, p_known boolean, p_state text, p_last_severity text, p_last_value double precision, p_last_threshold double precision, p_breached_since timestamp with time zone, p_last_breach_at timestamp with time zone, p_alert_id bigint, p_resolve boolean, OUT state text, OUT transitioned boolean) RETURNS record
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
@@ -6855,6 +7051,51 @@ $$;
 
 COMMENT ON FUNCTION monitoring_internal.write_audit_log(p_action text, p_subject text, p_details jsonb) IS 'Internal: appends one row to monitoring.audit_log for the calling session (owner only).';
 
+CREATE FUNCTION monitoring_internal.write_notifications(p_receiver text, p_group_id bigint, p_escalation_id bigint, p_group_key text, p_reason text, p_key_prefix text, p_payload_with_resolved jsonb, p_payload_firing jsonb) RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Internal: writes one notification to the outbox per integration of a
+-- receiver: p_payload_with_resolved to those that send resolved alerts
+-- (send_resolved; by default webhook, Teams and PagerDuty do, Slack and
+-- email do not, as in Alertmanager), p_payload_firing to the others; NULL
+-- sends nothing to them. The idempotency key (the webhook-id) is
+-- p_key_prefix-integration-index. Returns the rows written.
+DECLARE
+    v_receiver jsonb;
+    v_integration text;
+    v_index integer;
+    v_config jsonb;
+    v_payload jsonb;
+    v_written integer := 0;
+BEGIN
+    SELECT r INTO v_receiver
+    FROM monitoring_internal.notification_config AS c, jsonb_array_elements(c.notifications -> 'receivers') AS r
+    WHERE r ->> 'name' = p_receiver;
+    FOR v_integration IN SELECT unnest(ARRAY['webhook_configs', 'slack_configs', 'msteamsv2_configs',
+                                             'email_configs', 'pagerduty_configs']) LOOP
+        v_index := 0;
+        FOR v_config IN SELECT x FROM jsonb_array_elements(coalesce(v_receiver -> v_integration, '[]')) AS x LOOP
+            v_payload := CASE WHEN coalesce((v_config ->> 'send_resolved')::boolean,
+                                            v_integration IN ('webhook_configs', 'msteamsv2_configs', 'pagerduty_configs'))
+                              THEN p_payload_with_resolved ELSE p_payload_firing END;
+            IF v_payload IS NOT NULL THEN
+                INSERT INTO monitoring.notifications
+                    (group_id, escalation_id, receiver, integration, integration_index, group_key, reason,
+                     idempotency_key, payload)
+                VALUES (p_group_id, p_escalation_id, p_receiver, v_integration, v_index, p_group_key, p_reason,
+                        format('%s-%s-%s', p_key_prefix, v_integration, v_index), v_payload);
+                v_written := v_written + 1;
+            END IF;
+            v_index := v_index + 1;
+        END LOOP;
+    END LOOP;
+    RETURN v_written;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.write_notifications(p_receiver text, p_group_id bigint, p_escalation_id bigint, p_group_key text, p_reason text, p_key_prefix text, p_payload_with_resolved jsonb, p_payload_firing jsonb) IS 'Internal: one outbox row per integration of a receiver, with or without the resolved alerts as each integration''s send_resolved says; returns the rows written.';
+
 CREATE AGGREGATE monitoring.sum_bucket_counts(bigint[]) (
     SFUNC = monitoring_internal.add_bucket_counts,
     STYPE = bigint[],
@@ -6893,7 +7134,7 @@ CREATE TABLE monitoring.alert_events (
     actor text NOT NULL,
     note text,
     occurred_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT alert_events_event_type_check CHECK ((event_type = ANY (ARRAY['triggered'::text, 'severity_changed'::text, 'acknowledged'::text, 'resolved'::text])))
+    CONSTRAINT alert_events_event_type_check CHECK ((event_type = ANY (ARRAY['triggered'::text, 'severity_changed'::text, 'acknowledged'::text, 'resolved'::text, 'acknowledgement_expired'::text])))
 );
 
 COMMENT ON TABLE monitoring.alert_events IS 'The history of every alert: triggered, severity_changed (raised or lowered), acknowledged, resolved; who did it and when.';
@@ -7030,6 +7271,36 @@ ALTER TABLE monitoring.error_tracking ALTER COLUMN error_id ADD GENERATED ALWAYS
     CACHE 1
 );
 
+CREATE TABLE monitoring.escalations (
+    escalation_id bigint NOT NULL,
+    alert_id bigint NOT NULL,
+    policy_name text NOT NULL,
+    policy jsonb NOT NULL,
+    status text DEFAULT 'active'::text NOT NULL,
+    started_at timestamp with time zone DEFAULT now() NOT NULL,
+    cycle integer DEFAULT 0 NOT NULL,
+    next_tier integer DEFAULT 0 NOT NULL,
+    next_at timestamp with time zone,
+    last_notified_tier integer,
+    last_notified_at timestamp with time zone,
+    notifications_sent integer DEFAULT 0 NOT NULL,
+    acknowledged_at timestamp with time zone,
+    ended_at timestamp with time zone,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT escalations_status_check CHECK ((status = ANY (ARRAY['active'::text, 'acknowledged'::text, 'resolved'::text, 'exhausted'::text])))
+);
+
+COMMENT ON TABLE monitoring.escalations IS 'Escalations in flight and past: per incident (alert) and policy, the policy''s snapshot, its state (active, acknowledged, resolved, exhausted), the next tier and when, and what was sent.';
+
+ALTER TABLE monitoring.escalations ALTER COLUMN escalation_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME monitoring.escalations_escalation_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
 CREATE TABLE monitoring.notification_attempts (
     notification_id bigint NOT NULL,
     attempt integer NOT NULL,
@@ -7106,8 +7377,9 @@ CREATE TABLE monitoring.notifications (
     attempts integer DEFAULT 0 NOT NULL,
     delivered_at timestamp with time zone,
     last_error text,
+    escalation_id bigint,
     CONSTRAINT notifications_integration_check CHECK ((integration = ANY (ARRAY['webhook_configs'::text, 'slack_configs'::text, 'msteamsv2_configs'::text, 'email_configs'::text, 'pagerduty_configs'::text]))),
-    CONSTRAINT notifications_reason_check CHECK ((reason = ANY (ARRAY['first'::text, 'new_alerts'::text, 'some_resolved'::text, 'all_resolved'::text, 'repeat'::text, 'test'::text]))),
+    CONSTRAINT notifications_reason_check CHECK ((reason = ANY (ARRAY['first'::text, 'new_alerts'::text, 'some_resolved'::text, 'all_resolved'::text, 'repeat'::text, 'test'::text, 'escalation'::text]))),
     CONSTRAINT notifications_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'delivered'::text, 'failed'::text])))
 );
 
@@ -7646,6 +7918,42 @@ CREATE VIEW monitoring.v_error_summary AS
 
 COMMENT ON VIEW monitoring.v_error_summary IS 'Errors of the last 24 hours per hour ("time", for Grafana), component, error type and severity: count, distinct tasks affected, last occurrence and the latest message.';
 
+CREATE VIEW monitoring.v_escalations AS
+ SELECT e.escalation_id,
+    e.alert_id,
+    a.severity,
+    a.subject,
+    a.title,
+    a.labels,
+    e.policy_name,
+    e.status,
+    e.started_at,
+    e.cycle,
+        CASE
+            WHEN (e.status = 'active'::text) THEN (((e.policy -> 'tiers'::text) -> e.next_tier) ->> 'receiver'::text)
+            ELSE NULL::text
+        END AS next_receiver,
+        CASE
+            WHEN (e.status = 'active'::text) THEN e.next_at
+            ELSE NULL::timestamp with time zone
+        END AS next_page_at,
+        CASE
+            WHEN (e.status = 'acknowledged'::text) THEN e.next_at
+            ELSE NULL::timestamp with time zone
+        END AS acknowledgement_expires_at,
+    (((e.policy -> 'tiers'::text) -> e.last_notified_tier) ->> 'receiver'::text) AS last_paged_receiver,
+    e.last_notified_at AS last_paged_at,
+    e.notifications_sent AS pages,
+    e.acknowledged_at,
+    a.acknowledged_by,
+    e.policy
+   FROM (monitoring.escalations e
+     JOIN monitoring.alerts a ON ((a.alert_id = e.alert_id)))
+  WHERE ((e.status <> 'resolved'::text) AND (a.resolved_at IS NULL))
+  ORDER BY e.next_at, e.escalation_id;
+
+COMMENT ON VIEW monitoring.v_escalations IS 'Escalations in flight: per open alert and policy, its state, whom it pages next and when, whom it paged last, acknowledgement, and the policy snapshot it follows.';
+
 CREATE VIEW monitoring.v_notification_log AS
  SELECT n.notification_id,
     n.created_at,
@@ -8164,6 +8472,12 @@ ALTER TABLE ONLY monitoring.error_tracking
 ALTER TABLE ONLY monitoring.error_tracking_default
     ADD CONSTRAINT error_tracking_default_pkey PRIMARY KEY (error_id, occurred_at);
 
+ALTER TABLE ONLY monitoring.escalations
+    ADD CONSTRAINT escalations_alert_id_policy_name_key UNIQUE (alert_id, policy_name);
+
+ALTER TABLE ONLY monitoring.escalations
+    ADD CONSTRAINT escalations_pkey PRIMARY KEY (escalation_id);
+
 ALTER TABLE ONLY monitoring.notification_attempts
     ADD CONSTRAINT notification_attempts_pkey PRIMARY KEY (notification_id, attempt);
 
@@ -8273,6 +8587,8 @@ CREATE INDEX error_tracking_task_id_idx ON ONLY monitoring.error_tracking USING 
 
 CREATE INDEX error_tracking_default_task_id_idx ON monitoring.error_tracking_default USING btree (task_id) WHERE (task_id IS NOT NULL);
 
+CREATE INDEX escalations_next_at_idx ON monitoring.escalations USING btree (next_at) WHERE (status = ANY (ARRAY['active'::text, 'acknowledged'::text]));
+
 CREATE INDEX notification_group_alerts_alert_id_idx ON monitoring.notification_group_alerts USING btree (alert_id);
 
 CREATE INDEX notification_group_alerts_silenced_by_idx ON monitoring.notification_group_alerts USING btree (silenced_by) WHERE (silenced_by IS NOT NULL);
@@ -8357,6 +8673,9 @@ ALTER INDEX monitoring.task_rollup_minute_pkey ATTACH PARTITION monitoring.task_
 
 ALTER TABLE ONLY monitoring.alert_events
     ADD CONSTRAINT alert_events_alert_id_fkey FOREIGN KEY (alert_id) REFERENCES monitoring.alerts(alert_id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY monitoring.escalations
+    ADD CONSTRAINT escalations_alert_id_fkey FOREIGN KEY (alert_id) REFERENCES monitoring.alerts(alert_id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY monitoring.notification_attempts
     ADD CONSTRAINT notification_attempts_notification_id_fkey FOREIGN KEY (notification_id) REFERENCES monitoring.notifications(notification_id) ON DELETE CASCADE;
@@ -8613,6 +8932,8 @@ REVOKE ALL ON FUNCTION monitoring_internal.email_config_problems(p_where text, p
 
 REVOKE ALL ON FUNCTION monitoring_internal.end_rule_alerts(p_rule_names text[]) FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION monitoring_internal.escalation_policy_problems(p_section jsonb, p_receivers text[]) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION monitoring_internal.estimate_value_percentile(p_sketch bigint[], p_fraction double precision, p_min double precision, p_max double precision) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.evaluate_rules(p_source text, p_only text[], p_skip text[], p_resolve boolean) FROM PUBLIC;
@@ -8719,6 +9040,8 @@ REVOKE ALL ON FUNCTION monitoring_internal.silence_problems(p_matchers text[], p
 
 REVOKE ALL ON FUNCTION monitoring_internal.source_values(p_kind text, p_filter jsonb, p_aggregate text, p_window_seconds double precision, p_group_by text[], p_at timestamp with time zone) FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION monitoring_internal.step_escalations() FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION monitoring_internal.step_rule_group(p_rule monitoring.alert_rules, p_at timestamp with time zone, p_source text, p_group_key text, p_group_labels jsonb, p_has_data boolean, p_is_nodata boolean, p_value double precision, p_severity text, p_threshold double precision, p_details jsonb, p_known boolean, p_state text, p_last_severity text, p_last_value double precision, p_last_threshold double precision, p_breached_since timestamp with time zone, p_last_breach_at timestamp with time zone, p_alert_id bigint, p_resolve boolean, OUT state text, OUT transitioned boolean) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.task_minute_aggregate(p_from timestamp with time zone, p_to timestamp with time zone) FROM PUBLIC;
@@ -8743,6 +9066,8 @@ REVOKE ALL ON FUNCTION monitoring_internal.wait_for_checks_lock(p_seconds intege
 
 REVOKE ALL ON FUNCTION monitoring_internal.write_audit_log(p_action text, p_subject text, p_details jsonb) FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION monitoring_internal.write_notifications(p_receiver text, p_group_id bigint, p_escalation_id bigint, p_group_key text, p_reason text, p_key_prefix text, p_payload_with_resolved jsonb, p_payload_firing jsonb) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION monitoring.sum_bucket_counts(bigint[]) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.sum_bucket_counts(bigint[]) TO pgvigil_reader;
 
@@ -8762,6 +9087,8 @@ GRANT SELECT ON TABLE monitoring.config TO pgvigil_admin;
 GRANT SELECT ON TABLE monitoring.error_tracking TO pgvigil_admin;
 
 GRANT SELECT ON TABLE monitoring.error_tracking_default TO pgvigil_admin;
+
+GRANT SELECT ON TABLE monitoring.escalations TO pgvigil_admin;
 
 GRANT SELECT ON TABLE monitoring.notification_attempts TO pgvigil_admin;
 
@@ -8818,6 +9145,9 @@ GRANT SELECT ON TABLE monitoring.v_components TO pgvigil_admin;
 
 GRANT SELECT ON TABLE monitoring.v_error_summary TO pgvigil_reader;
 GRANT SELECT ON TABLE monitoring.v_error_summary TO pgvigil_admin;
+
+GRANT SELECT ON TABLE monitoring.v_escalations TO pgvigil_reader;
+GRANT SELECT ON TABLE monitoring.v_escalations TO pgvigil_admin;
 
 GRANT SELECT ON TABLE monitoring.v_notification_log TO pgvigil_reader;
 GRANT SELECT ON TABLE monitoring.v_notification_log TO pgvigil_admin;

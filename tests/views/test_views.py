@@ -22,6 +22,7 @@ VIEWS = [
     "v_alert_rules",
     "v_components",
     "v_error_summary",
+    "v_escalations",
     "v_notification_log",
     "v_notification_receivers",
     "v_performance_history",

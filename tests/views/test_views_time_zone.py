@@ -31,8 +31,9 @@ def _views(conn: Conn) -> list[str]:
 def history(conn: Conn) -> None:
     """A little of every signal over the last two hours, rolled up."""
     notifications = {
-        "route": {"receiver": "hooks", "group_wait": "0s"},
+        "route": {"receiver": "hooks", "group_wait": "0s", "escalation_policy": "oncall"},
         "receivers": [{"name": "hooks", "webhook_configs": [{"url_env": "HOOK_URL"}]}],
+        "escalation_policies": [{"name": "oncall", "tiers": [{"receiver": "hooks"}]}],
     }
     conn.execute(
         "SELECT monitoring.patch_config(%s, '{notifications}')",

@@ -187,7 +187,7 @@ def register(subparsers: Subparsers, common: argparse.ArgumentParser) -> None:
     )
     add.add_argument("matchers", nargs="+", metavar="MATCHER",
                      help='as amtool writes them: alertname=DiskFull service=~"api|web"')  # fmt: skip
-    add.add_argument("--comment", "-c", required=True, help="why, and a ticket")
+    add.add_argument("--comment", "-c", help="why, and a ticket (required: PV604 without one)")
     when = add.add_mutually_exclusive_group()
     when.add_argument("--duration", default="1h", help="how long: 30m, 2h, 1d (default 1h)")
     when.add_argument("--until", help="when it ends: a timestamp such as 2026-12-01T18:00Z")

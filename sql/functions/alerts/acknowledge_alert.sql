@@ -9,7 +9,8 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 -- Marks an open alert as acknowledged (someone is on it). It stays open and
--- is still updated and auto-resolved by the checks. Acknowledging twice is
+-- is still updated and auto-resolved by the checks; its escalation and its
+-- group's reminders (repeat) stop. Acknowledging twice is
 -- a no-op that returns false. p_acknowledged_by defaults to the session user.
 DECLARE
     v_status text;
@@ -41,6 +42,12 @@ BEGIN
     WHERE a.alert_id = p_alert_id;
     INSERT INTO monitoring.alert_events (alert_id, event_type, severity, actor, note)
     VALUES (p_alert_id, 'acknowledged', v_severity, v_actor, left(p_note, 2000));
+    -- Escalation stops (until the policy's ack_timeout, if it has one: then
+    -- an alert still firing is active again and escalates anew).
+    UPDATE monitoring.escalations AS e
+    SET status = 'acknowledged', acknowledged_at = now(), updated_at = now(),
+        next_at = now() + make_interval(secs => monitoring_internal.parse_duration(e.policy -> 'ack_timeout'))
+    WHERE e.alert_id = p_alert_id AND e.status IN ('active', 'exhausted');
     PERFORM monitoring_internal.write_audit_log('acknowledge_alert', p_alert_id::text, jsonb_build_object(
         'alert_id', p_alert_id, 'acknowledged_by', v_actor, 'note', left(p_note, 2000)));
     RETURN true;

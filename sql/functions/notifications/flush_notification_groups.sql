@@ -20,11 +20,11 @@ AS $$
 DECLARE
     v_group monitoring.notification_groups;
     v_notifications jsonb;
-    v_receiver jsonb;
     v_firing bigint[];
     v_firing_fingerprints text[];
     v_still_reported text[];
     v_any_firing bigint[];
+    v_unacknowledged boolean;
     v_resolved bigint[];
     v_resolved_reported bigint[];
     v_resolved_reported_fingerprints text[];
@@ -33,17 +33,14 @@ DECLARE
     v_repeat_due boolean;
     v_muted_by text;
     v_muted_detail text;
-    v_integration text;
-    v_index integer;
-    v_config jsonb;
-    v_alerts bigint[];
-    v_sends_resolved boolean;
     v_written integer := 0;
 BEGIN
     IF pg_is_in_recovery() THEN
         RETURN 0;
     END IF;
     SELECT c.notifications INTO v_notifications FROM monitoring_internal.notification_config AS c;
+    -- Escalations first: pages are the most urgent thing decided here.
+    v_written := monitoring_internal.step_escalations();
     FOR v_group IN
         SELECT g.* FROM monitoring.notification_groups AS g
         WHERE g.next_flush_at <= now()
@@ -62,13 +59,14 @@ BEGIN
                array_agg(x.fingerprint) FILTER (WHERE x.firing AND x.suppressions IS NOT NULL
                                                  AND x.fingerprint = ANY (v_group.notified_firing)),
                array_agg(x.alert_id) FILTER (WHERE x.firing),
+               coalesce(bool_or(x.firing AND x.suppressions IS NULL AND x.status <> 'acknowledged'), false),
                array_agg(x.alert_id) FILTER (WHERE NOT x.firing),
                array_agg(x.alert_id) FILTER (WHERE NOT x.firing AND x.fingerprint = ANY (v_group.notified_firing)),
                array_agg(x.fingerprint) FILTER (WHERE NOT x.firing AND x.fingerprint = ANY (v_group.notified_firing)),
                jsonb_agg(x.suppressions) FILTER (WHERE x.suppressions IS NOT NULL)
-        INTO v_firing, v_firing_fingerprints, v_still_reported, v_any_firing, v_resolved, v_resolved_reported,
+        INTO v_firing, v_firing_fingerprints, v_still_reported, v_any_firing, v_unacknowledged, v_resolved, v_resolved_reported,
              v_resolved_reported_fingerprints, v_suppressed
-        FROM (SELECT a.alert_id, a.fingerprint, a.resolved_at IS NULL AS firing, s.suppressions
+        FROM (SELECT a.alert_id, a.fingerprint, a.status, a.resolved_at IS NULL AS firing, s.suppressions
               FROM monitoring.notification_group_alerts AS m
               JOIN monitoring.alerts AS a USING (alert_id)
               LEFT JOIN LATERAL (
@@ -94,7 +92,8 @@ BEGIN
             WHEN v_group.last_notified_at IS NULL THEN CASE WHEN v_firing <> '{}' THEN 'first' END
             WHEN NOT v_firing_fingerprints <@ v_group.notified_firing THEN 'new_alerts'
             WHEN v_resolved_reported <> '{}' THEN CASE WHEN v_firing = '{}' THEN 'all_resolved' ELSE 'some_resolved' END
-            WHEN v_firing <> '{}' AND v_repeat_due THEN 'repeat'
+            -- Reminders stop for acknowledged alerts: someone is on them.
+            WHEN v_unacknowledged AND v_repeat_due THEN 'repeat'
         END;
 
         -- The route's time intervals: muted, or outside its active ones, the
@@ -146,30 +145,15 @@ BEGIN
         END IF;
 
         IF v_reason IS NOT NULL THEN
-            SELECT r INTO v_receiver FROM jsonb_array_elements(v_notifications -> 'receivers') AS r
-            WHERE r ->> 'name' = v_group.receiver;
-            FOR v_integration IN SELECT unnest(ARRAY['webhook_configs', 'slack_configs', 'msteamsv2_configs',
-                                                     'email_configs', 'pagerduty_configs']) LOOP
-                v_index := 0;
-                FOR v_config IN SELECT x FROM jsonb_array_elements(coalesce(v_receiver -> v_integration, '[]')) AS x LOOP
-                    -- Resolved alerts go to integrations that send them (Alertmanager's
-                    -- defaults: webhook, Teams and PagerDuty do; Slack and email do not).
-                    -- (Without send_resolved, a resolve alone is not notified,
-                    -- as Alertmanager's dedup stage decides.)
-                    v_sends_resolved := coalesce((v_config ->> 'send_resolved')::boolean,
-                                                 v_integration IN ('webhook_configs', 'msteamsv2_configs', 'pagerduty_configs'));
-                    v_alerts := v_firing || CASE WHEN v_sends_resolved THEN v_resolved_reported ELSE '{}' END;
-                    IF v_alerts <> '{}' AND (v_sends_resolved OR v_reason NOT IN ('some_resolved', 'all_resolved')) THEN
-                        INSERT INTO monitoring.notifications
-                            (group_id, receiver, integration, integration_index, group_key, reason, idempotency_key, payload)
-                        VALUES (v_group.group_id, v_group.receiver, v_integration, v_index, v_group.group_key, v_reason,
-                                format('pgvigil-%s-%s-%s-%s', v_group.group_id, v_group.notifications_sent + 1, v_integration, v_index),
-                                monitoring_internal.notification_payload(v_group, v_alerts));
-                        v_written := v_written + 1;
-                    END IF;
-                    v_index := v_index + 1;
-                END LOOP;
-            END LOOP;
+            v_written := v_written + monitoring_internal.write_notifications(
+                v_group.receiver, v_group.group_id, NULL, v_group.group_key, v_reason,
+                format('pgvigil-%s-%s', v_group.group_id, v_group.notifications_sent + 1),
+                CASE WHEN v_firing || v_resolved_reported <> '{}'
+                     THEN monitoring_internal.notification_payload(v_group, v_firing || v_resolved_reported) END,
+                -- Without send_resolved, a resolve alone is not notified, as
+                -- Alertmanager's dedup stage decides.
+                CASE WHEN v_firing <> '{}' AND v_reason NOT IN ('some_resolved', 'all_resolved')
+                     THEN monitoring_internal.notification_payload(v_group, v_firing) END);
         END IF;
 
         -- Resolved alerts leave the group: reported now, or never reported firing.

@@ -6,7 +6,8 @@ AS $$
 -- Internal: puts an open alert into the notification groups its labels
 -- route it to (route_alert over notifications.route), creating a group
 -- (first flush after its group_wait) where there is none, and takes it out
--- of groups it no longer routes to (its labels changed). Called when an
+-- of groups it no longer routes to (its labels changed); starts the
+-- escalation of a route with an escalation_policy. Called when an
 -- alert fires and when its labels change. Returns the number of groups it
 -- is in.
 DECLARE
@@ -35,6 +36,16 @@ BEGIN
             VALUES (v_group_id, p_alert_id)
             ON CONFLICT ON CONSTRAINT notification_group_alerts_pkey DO NOTHING;
             v_groups := v_groups || v_group_id;
+            -- An incident on a route with an escalation policy: a snapshot of
+            -- the policy starts paging its first tier now.
+            IF r.escalation_policy IS NOT NULL THEN
+                INSERT INTO monitoring.escalations (alert_id, policy_name, policy, next_at)
+                SELECT p_alert_id, r.escalation_policy, p, now()
+                FROM monitoring_internal.notification_config AS c,
+                     jsonb_array_elements(c.notifications -> 'escalation_policies') AS p
+                WHERE p ->> 'name' = r.escalation_policy
+                ON CONFLICT ON CONSTRAINT escalations_alert_id_policy_name_key DO NOTHING;
+            END IF;
         END LOOP;
     END IF;
     DELETE FROM monitoring.notification_group_alerts AS m

@@ -10,12 +10,14 @@ AS $$
     -- KEY_env an environment variable, read by the process that delivers.
     -- Any other key is refused by name (PV606): nothing is silently ignored.
     VALUES
-        ('notifications', ARRAY['global', 'route', 'receivers', 'inhibit_rules', 'time_intervals', 'mute_time_intervals'], ARRAY[]::text[]),
+        ('notifications', ARRAY['global', 'route', 'receivers', 'inhibit_rules', 'time_intervals', 'mute_time_intervals',
+                                'escalation_policies'], ARRAY[]::text[]),
         ('global', ARRAY['resolve_timeout', 'smtp_from', 'smtp_smarthost', 'smtp_hello', 'smtp_auth_username',
                          'smtp_require_tls', 'pagerduty_url', 'http_timeout'],
                    ARRAY['smtp_auth_password', 'slack_api_url']),
         ('route', ARRAY['receiver', 'group_by', 'group_wait', 'group_interval', 'repeat_interval', 'match', 'match_re',
-                        'matchers', 'routes', 'continue', 'mute_time_intervals', 'active_time_intervals'], ARRAY[]::text[]),
+                        'matchers', 'routes', 'continue', 'mute_time_intervals', 'active_time_intervals',
+                        'escalation_policy'], ARRAY[]::text[]),
         ('receiver', ARRAY['name', 'webhook_configs', 'slack_configs', 'msteamsv2_configs', 'email_configs',
                            'pagerduty_configs'], ARRAY[]::text[]),
         ('webhook_configs', ARRAY['send_resolved', 'max_alerts', 'timeout'], ARRAY['url', 'signing_secret']),
@@ -30,6 +32,9 @@ AS $$
         ('inhibit_rule', ARRAY['source_matchers', 'target_matchers', 'source_match', 'source_match_re', 'target_match',
                                'target_match_re', 'equal'], ARRAY[]::text[]),
         ('time_interval', ARRAY['name', 'time_intervals'], ARRAY[]::text[]),
+        -- pgvigil's own: escalation policies, which Alertmanager lacks.
+        ('escalation_policy', ARRAY['name', 'tiers', 'repeat', 'ack_timeout'], ARRAY[]::text[]),
+        ('escalation_tier', ARRAY['receiver', 'delay'], ARRAY[]::text[]),
         ('time_range', ARRAY['times', 'weekdays', 'days_of_month', 'months', 'years', 'location'], ARRAY[]::text[]);
 $$;
 COMMENT ON FUNCTION monitoring_internal.notification_keys() IS

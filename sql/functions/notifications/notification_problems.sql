@@ -10,7 +10,7 @@ AS $$
 -- PV602 a malformed matcher or regular expression, PV603 a time interval
 -- (unknown, an unknown time zone, impossible times or days), PV606 a key
 -- pgvigil does not support, PV607 a secret written in the config, PV608
--- any other malformed value.
+-- any other malformed value; PV605 an escalation policy's.
 DECLARE
     v_section jsonb := p_document -> 'notifications';
     v_receivers text[];
@@ -117,6 +117,9 @@ BEGIN
             v_i := v_i + 1;
         END LOOP;
     END LOOP;
+
+    -- Escalation policies (pgvigil's own): PV605, and PV601 for a tier's receiver.
+    RETURN QUERY SELECT * FROM monitoring_internal.escalation_policy_problems(v_section, coalesce(v_receivers, '{}'));
 
     -- The route tree: receivers and time intervals it names, its matchers.
     IF jsonb_typeof(v_section -> 'route') IS DISTINCT FROM 'object' THEN

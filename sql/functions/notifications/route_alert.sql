@@ -7,7 +7,7 @@ CREATE OR REPLACE FUNCTION monitoring_internal.route_alert(
 RETURNS TABLE (route_key text, receiver text, group_by text[], group_by_all boolean,
                group_wait_seconds double precision, group_interval_seconds double precision,
                repeat_interval_seconds double precision, mute_time_intervals text[],
-               active_time_intervals text[])
+               active_time_intervals text[], escalation_policy text)
 LANGUAGE plpgsql
 STABLE
 ROWS 2
@@ -17,7 +17,8 @@ AS $$
 -- (dispatch/route.go): depth first, left to right; a route whose matchers
 -- hold is entered, and its first matching child ends the search unless
 -- that child has continue: true; a route none of whose children match is
--- itself a match. Children inherit receiver, group_by and the timers
+-- itself a match. Children inherit receiver, group_by, the timers and
+-- pgvigil's escalation_policy
 -- (Alertmanager's defaults at the root: 30s, 5m, 4h); mute and active time
 -- intervals are a route's own. route_key is Alertmanager's Route.Key():
 -- the matchers of each route from the root, {..}/{..}.
@@ -33,6 +34,9 @@ DECLARE
 BEGIN
     IF NOT monitoring_internal.matchers_match(v_matchers, p_labels) THEN
         RETURN;
+    END IF;
+    IF jsonb_typeof(p_route -> 'escalation_policy') = 'string' THEN
+        v_opts := v_opts || jsonb_build_object('escalation_policy', p_route -> 'escalation_policy');
     END IF;
     IF jsonb_typeof(p_route -> 'receiver') = 'string' THEN
         v_opts := v_opts || jsonb_build_object('receiver', p_route -> 'receiver');
@@ -53,7 +57,7 @@ BEGIN
             route_key := r.route_key; receiver := r.receiver; group_by := r.group_by; group_by_all := r.group_by_all;
             group_wait_seconds := r.group_wait_seconds; group_interval_seconds := r.group_interval_seconds;
             repeat_interval_seconds := r.repeat_interval_seconds; mute_time_intervals := r.mute_time_intervals;
-            active_time_intervals := r.active_time_intervals;
+            active_time_intervals := r.active_time_intervals; escalation_policy := r.escalation_policy;
             RETURN NEXT;
             v_matched := v_matched + 1;
         END LOOP;
@@ -72,6 +76,7 @@ BEGIN
     repeat_interval_seconds := (v_opts ->> 'repeat_interval')::double precision;
     mute_time_intervals := ARRAY(SELECT jsonb_array_elements_text(coalesce(p_route -> 'mute_time_intervals', '[]')));
     active_time_intervals := ARRAY(SELECT jsonb_array_elements_text(coalesce(p_route -> 'active_time_intervals', '[]')));
+    escalation_policy := v_opts ->> 'escalation_policy';
     RETURN NEXT;
 END;
 $$;

@@ -2,7 +2,7 @@ CREATE OR REPLACE FUNCTION monitoring.test_route(p_labels jsonb)
 RETURNS TABLE (receiver text, route_key text, group_key text, group_labels jsonb,
                group_wait_seconds double precision, group_interval_seconds double precision,
                repeat_interval_seconds double precision, mute_time_intervals text[],
-               active_time_intervals text[])
+               active_time_intervals text[], escalation_policy text)
 LANGUAGE plpgsql
 STABLE
 ROWS 2
@@ -13,7 +13,7 @@ AS $$
 -- config's notifications.route, as amtool config routes test shows it:
 -- each receiver, its route's key, the group key (route key : the group's
 -- labels, as in Alertmanager's webhook groupKey), the group's labels, the
--- timers and time intervals. No rows without notifications.route.
+-- timers and time intervals, and the escalation policy. No rows without notifications.route.
 -- Changes nothing.
 BEGIN
     IF p_labels IS NULL OR jsonb_typeof(p_labels) <> 'object'
@@ -25,7 +25,7 @@ BEGIN
     SELECT r.receiver, r.route_key,
            r.route_key || ':' || monitoring_internal.group_labels_text(g.labels),
            g.labels, r.group_wait_seconds, r.group_interval_seconds, r.repeat_interval_seconds,
-           r.mute_time_intervals, r.active_time_intervals
+           r.mute_time_intervals, r.active_time_intervals, r.escalation_policy
     -- One call of the router on the route tree, none without one (the
     -- one-row config table: the plan stays small, never JIT-compiled).
     FROM (SELECT c.notifications -> 'route' AS route FROM monitoring_internal.notification_config AS c
