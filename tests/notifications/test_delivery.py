@@ -248,3 +248,65 @@ def test_configs_inherit_from_global(conn: Conn, receiver: Receiver) -> None:
     env = {"SLACK_URL": receiver.url + "/slack", "HOOK_URL": receiver.url + "/hook"}
     assert deliver(conn, receiver, **env).delivered == 2
     assert sorted(r["path"].rsplit("/", 1)[-1] for r in receiver.requests) == ["hook", "slack"]
+
+
+def test_a_receiver_that_hangs_does_not_hold_back_the_others(
+    conn: Conn, receiver: Receiver
+) -> None:
+    hanging = Receiver(delay_seconds=3)
+    try:
+        section = {
+            "route": {"receiver": "fast", "group_by": ["alertname", "component"], "group_wait": "0s",
+                      "routes": [{"matchers": ["component=api"], "receiver": "hanging"}]},
+            "receivers": [
+                {"name": "hanging", "webhook_configs": [{"url_env": "HANGING_URL", "timeout": "1s"}]},
+                {"name": "fast", "webhook_configs": [{"url_env": "FAST_URL"}]},
+            ],
+        }  # fmt: skip
+        conn.execute(
+            "SELECT monitoring.patch_config(%s, '{notifications}')",
+            (Jsonb({"notifications": section}),),
+        )
+        add_errors(conn, "api", 30)  # the hanging receiver's notification is claimed first
+        conn.execute("SELECT * FROM monitoring.evaluate_alert_rules('test')")
+        add_errors(conn, "db", 30)
+        conn.execute("SELECT * FROM monitoring.evaluate_alert_rules('test')")
+        with httpx.Client() as client:
+            stats = deliver_due(conn, client, worker="pytest",
+                                environ={"HANGING_URL": hanging.url, "FAST_URL": receiver.url})  # fmt: skip
+        assert (stats.delivered, stats.retried) == (1, 1)
+        attempts = {
+            r["receiver"]: r
+            for r in rows(
+                conn,
+                "SELECT n.receiver, n.notification_id, a.outcome, a.error, a.attempted_at"
+                " FROM monitoring.notification_attempts AS a JOIN monitoring.notifications AS n"
+                " USING (notification_id)",
+            )
+        }
+        assert attempts["hanging"]["notification_id"] < attempts["fast"]["notification_id"]
+        assert (attempts["hanging"]["outcome"], attempts["hanging"]["error"]) == (
+            "retry",
+            "timed out after 1 s",
+        )
+        assert attempts["fast"]["outcome"] == "delivered"
+        # Sent side by side: the fast one was answered, and recorded, first.
+        assert attempts["fast"]["attempted_at"] < attempts["hanging"]["attempted_at"]
+    finally:
+        hanging.close()
+
+
+def test_workers_that_only_evaluate_or_only_deliver(
+    dsn: str, conn: Conn, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PGVIGIL_TEST_HOOK_URL", receiver.url)
+    monkeypatch.setenv("PGVIGIL_TEST_HOOK_SECRET", SECRET)
+    configure(conn)
+    add_errors(conn, "api", 30)
+    stats = run_worker(dsn, interval=0.1, max_evaluations=2, deliver=False)
+    assert stats.delivered == 0 and receiver.requests == []
+    assert scalar(conn, "SELECT count(*) FROM monitoring.alerts WHERE resolved_at IS NULL") == 1
+    stats = run_worker(dsn, interval=0.1, max_evaluations=2, evaluate=False)
+    assert stats.delivered == 1 and len(receiver.requests) == 1
+    with pytest.raises(ValueError):
+        run_worker(dsn, evaluate=False, deliver=False)

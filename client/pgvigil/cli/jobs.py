@@ -54,13 +54,17 @@ def cmd_worker(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    print(f"pgvigil worker: evaluating the alert rules every {args.interval:g} s"
+    doing = ("delivering notifications" if args.delivery_only else
+             "evaluating the alert rules" + ("" if args.no_delivery else " and delivering notifications"))  # fmt: skip
+    print(f"pgvigil worker: {doing} every {args.interval:g} s"
           " and on health changes and critical errors; Ctrl-C stops", flush=True)  # fmt: skip
     with contextlib.suppress(KeyboardInterrupt):
         stats = run_worker(resolve_database(args), interval=args.interval, stop=stop,
-                           max_evaluations=args.evaluations)  # fmt: skip
-        print(f"pgvigil worker: {stats.evaluations} evaluations"
-              f" ({stats.woken_by_events} on events, {stats.skipped} skipped), stopped", flush=True)  # fmt: skip
+                           max_evaluations=args.evaluations, evaluate=not args.delivery_only,
+                           deliver=not args.no_delivery)  # fmt: skip
+        print(f"pgvigil worker: {stats.evaluations} cycles"
+              f" ({stats.woken_by_events} on events, {stats.skipped} skipped),"
+              f" {stats.delivered} notifications delivered, stopped", flush=True)  # fmt: skip
     return 0
 
 
@@ -96,3 +100,8 @@ def register(subparsers: Subparsers, common: argparse.ArgumentParser) -> None:
     worker.add_argument("--interval", type=_positive_seconds, default=5.0,
                         help="seconds between evaluations (default 5)")  # fmt: skip
     worker.add_argument("--evaluations", type=int, help="stop after this many evaluations")
+    only = worker.add_mutually_exclusive_group()
+    only.add_argument("--no-delivery", action="store_true",
+                      help="only evaluate; other workers deliver the notifications")  # fmt: skip
+    only.add_argument("--delivery-only", action="store_true",
+                      help="only deliver the notifications; other workers (or pg_cron) evaluate")  # fmt: skip

@@ -79,6 +79,11 @@ def evaluate_once(conn: psycopg.Connection[Any], reason: str, source: str = "wor
     )
 
 
+def _no_evaluation(reason: str) -> Evaluation:
+    """A cycle of a worker that only delivers."""
+    return Evaluation(reason, time.monotonic(), 0.0, 0, 0, 0, 0, skipped=True)
+
+
 def run_worker(
     conninfo: str,
     *,
@@ -88,10 +93,15 @@ def run_worker(
     on_evaluation: Callable[[Evaluation], None] | None = None,
     max_backoff: float = 30.0,
     deliver: bool = True,
+    evaluate: bool = True,
 ) -> WorkerStats:
     """Evaluate the rules every ``interval`` seconds, and at once on
     ``NOTIFY pgvigil_evaluate``, until ``stop`` is set (or after
-    ``max_evaluations``, for tests and one-off use)."""
+    ``max_evaluations``, for tests and one-off use); after each, deliver the
+    notifications due. ``evaluate=False`` only delivers, ``deliver=False``
+    only evaluates: run several of each as load asks."""
+    if not (evaluate or deliver):
+        raise ValueError("a worker evaluates, delivers, or both")
     if not interval > 0:
         raise ValueError("interval must be > 0 seconds")
     stop = stop or threading.Event()
@@ -110,7 +120,7 @@ def run_worker(
                 backoff = 1.0
                 reason = "start"
                 while not stop.is_set():
-                    result = evaluate_once(conn, reason)
+                    result = evaluate_once(conn, reason) if evaluate else _no_evaluation(reason)
                     stats.evaluations += 1
                     stats.skipped += result.skipped
                     stats.last = result

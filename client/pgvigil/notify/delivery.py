@@ -15,6 +15,7 @@ import logging
 import os
 import time
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,11 @@ DELIVERED_INTEGRATIONS = [
     "email_configs",
     "pagerduty_configs",
 ]
+
+
+# Sends in flight at once: a receiver that hangs until its timeout holds one
+# of them, not the others' deliveries.
+MAX_PARALLEL_SENDS = 16
 
 
 class SecretUnavailable(Exception):
@@ -144,23 +150,35 @@ def deliver_due(
         stats.flushed = int(row[0]) if row else 0
     cur = conn.cursor(row_factory=psycopg.rows.dict_row)
     claimed = cur.execute(_CLAIM, (worker, limit, 60.0, DELIVERED_INTEGRATIONS, only)).fetchall()
-    for item in claimed:
+    if not claimed:
+        return stats
+
+    def send(item: dict[str, Any]) -> tuple[SendResult, float]:
         started = time.monotonic()
         result = _send_one(client, item, environ)
-        latency_ms = (time.monotonic() - started) * 1000
-        conn.execute(
-            _RECORD,
-            (item["notification_id"], item["attempt"], result.outcome, result.status_code, latency_ms,
-             result.error, result.retry_after_seconds, worker),
-        )  # fmt: skip
-        stats.attempted += 1
-        if result.outcome == "delivered":
-            stats.delivered += 1
-        elif result.outcome == "retry":
-            stats.retried += 1
-        else:
-            stats.failed += 1
-        if result.outcome != "delivered":
-            log.warning("notification %s to %s: %s (%s)", item["notification_id"], item["receiver"],
-                        result.outcome, result.error)  # fmt: skip
+        return result, (time.monotonic() - started) * 1000
+
+    # In parallel, each recorded as soon as it is answered (the connection
+    # is used by this thread only): a receiver that is down does not hold
+    # back the record of those that answered.
+    with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL_SENDS, len(claimed))) as pool:
+        futures = {pool.submit(send, item): item for item in claimed}
+        for future in as_completed(futures):
+            item = futures[future]
+            result, latency_ms = future.result()
+            conn.execute(
+                _RECORD,
+                (item["notification_id"], item["attempt"], result.outcome, result.status_code, latency_ms,
+                 result.error, result.retry_after_seconds, worker),
+            )  # fmt: skip
+            stats.attempted += 1
+            if result.outcome == "delivered":
+                stats.delivered += 1
+            elif result.outcome == "retry":
+                stats.retried += 1
+            else:
+                stats.failed += 1
+            if result.outcome != "delivered":
+                log.warning("notification %s to %s: %s (%s)", item["notification_id"], item["receiver"],
+                            result.outcome, result.error)  # fmt: skip
     return stats
