@@ -63,6 +63,7 @@ DECLARE
         ['update_silence', 'pgvigil_admin'],
         ['expire_silence', 'pgvigil_admin'],
         ['send_test_notification', 'pgvigil_admin'],
+        ['enable_integration', 'pgvigil_admin'],
         ['test_alert_rule', 'pgvigil_admin'],
         ['put_alert_rule', 'pgvigil_admin'],
         ['set_alert_rule_enabled', 'pgvigil_admin'],

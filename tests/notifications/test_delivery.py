@@ -310,3 +310,63 @@ def test_workers_that_only_evaluate_or_only_deliver(
     assert stats.delivered == 1 and len(receiver.requests) == 1
     with pytest.raises(ValueError):
         run_worker(dsn, evaluate=False, deliver=False)
+
+
+def test_a_410_disables_the_integration_and_raises_a_meta_alert(
+    conn: Conn, receiver: Receiver
+) -> None:
+    configure(conn)
+    fire(conn)
+    receiver.answers = [(410, {})]
+    assert deliver(conn, receiver).failed == 1
+    disabled = one(conn, "SELECT * FROM monitoring.disabled_integrations")
+    assert (disabled["receiver"], disabled["integration"], disabled["status_code"]) == (
+        "hooks",
+        "webhook_configs",
+        410,
+    )
+    # The meta-alert, from the shipped rule over pgvigil itself.
+    conn.execute("SELECT * FROM monitoring.evaluate_alert_rules('test')")
+    meta = one(
+        conn, "SELECT * FROM monitoring.alerts WHERE rule_name = 'PgvigilIntegrationDisabled'"
+    )
+    assert (meta["labels"]["receiver"], meta["labels"]["integration"], meta["severity"]) == (
+        "hooks",
+        "webhook_configs",
+        "high",
+    )
+    assert "410 Gone" in meta["annotations"]["summary"]
+    # What would go to it now is written failed, saying why; nothing is sent.
+    add_errors(conn, "db", 30)
+    conn.execute("SELECT * FROM monitoring.evaluate_alert_rules('test')")
+    conn.execute("UPDATE monitoring.notification_groups SET next_flush_at = now()")
+    receiver.requests.clear()
+    assert deliver(conn, receiver).attempted == 0 and receiver.requests == []
+    later = rows(conn, "SELECT status, last_error FROM monitoring.notifications WHERE notification_id > %s",
+                 (disabled["notification_id"],))  # fmt: skip
+    assert later and all(
+        n["status"] == "failed" and "answered 410 Gone" in n["last_error"] for n in later
+    )
+    # A config that changes the integration (a new endpoint) enables it again.
+    section = {
+        "route": {"receiver": "hooks", "group_by": ["alertname"], "group_wait": "0s"},
+        "receivers": [{"name": "hooks", "webhook_configs": [
+            {"url_env": "PGVIGIL_TEST_NEW_HOOK_URL", "signing_secret_env": "PGVIGIL_TEST_HOOK_SECRET"}]}],
+    }  # fmt: skip
+    conn.execute(
+        "SELECT monitoring.patch_config(%s, '{notifications}')",
+        (Jsonb({"notifications": section}),),
+    )
+    assert scalar(conn, "SELECT count(*) FROM monitoring.disabled_integrations") == 0
+    conn.execute("SELECT * FROM monitoring.evaluate_alert_rules('test')")
+    assert scalar(conn, "SELECT resolved_at IS NOT NULL FROM monitoring.alerts"
+                        " WHERE rule_name = 'PgvigilIntegrationDisabled'")  # fmt: skip
+
+
+def test_enable_integration_by_hand(conn: Conn, receiver: Receiver) -> None:
+    configure(conn)
+    fire(conn)
+    receiver.answers = [(410, {})]
+    deliver(conn, receiver)
+    assert scalar(conn, "SELECT monitoring.enable_integration('hooks')") == 1
+    assert scalar(conn, "SELECT monitoring.enable_integration('hooks')") == 0

@@ -875,6 +875,29 @@ $$;
 
 COMMENT ON FUNCTION monitoring.drop_detached_partition(p_partition_name text, p_lock_timeout_ms integer) IS 'Drops a detached expired partition, waiting at most p_lock_timeout_ms for its lock; false when busy (retried on the next run).';
 
+CREATE FUNCTION monitoring.enable_integration(p_receiver text, p_integration text DEFAULT NULL::text, p_integration_index integer DEFAULT NULL::integer) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Enables again the integrations of a receiver disabled after a 410 Gone
+-- (all of them, or one integration kind, or one config of it), for when
+-- the endpoint is back without a config change. Returns how many were
+-- enabled; the next notifications go to them.
+DECLARE
+    v_count integer;
+BEGIN
+    PERFORM monitoring_internal.assert_text('receiver', p_receiver, 200);
+    DELETE FROM monitoring.disabled_integrations AS d
+    WHERE d.receiver = p_receiver
+      AND (p_integration IS NULL OR d.integration = p_integration)
+      AND (p_integration_index IS NULL OR d.integration_index = p_integration_index);
+    GET DIAGNOSTICS v_count = ROW_COUNT;
+    RETURN v_count;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.enable_integration(p_receiver text, p_integration text, p_integration_index integer) IS 'Enables again a receiver''s integrations disabled after a 410 Gone; returns how many. Errors: PV001/PV008 (receiver).';
+
 CREATE FUNCTION monitoring.estimate_percentile(p_bucket_counts bigint[], p_fraction double precision) RETURNS double precision
     LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
     AS $$
@@ -1801,7 +1824,8 @@ CREATE FUNCTION monitoring.record_notification_attempt(p_notification_id bigint,
 -- in each worker: delivered; failed for good (p_outcome failed: a 4xx the
 -- receiver will refuse again, 410 Gone, or a notification a day old); or
 -- retried with exponential backoff and jitter (1 s doubling, at most 5 min),
--- or after the receiver's Retry-After (at most an hour). Returns the
+-- or after the receiver's Retry-After (at most an hour). A 410 Gone also
+-- disables the integration (monitoring.disabled_integrations). Returns the
 -- notification's status. An attempt recorded twice (a worker retrying the
 -- call) is recorded once.
 DECLARE
@@ -1838,6 +1862,24 @@ BEGIN
                                ELSE now() + make_interval(secs => least(300, power(2, least(n.attempts, 20) - 1))
                                                                   * (0.5 + random())) END
     WHERE n.notification_id = p_notification_id;
+    -- 410 Gone: the endpoint says it is gone for good. The integration is
+    -- disabled (PgvigilIntegrationDisabled fires), and what waits for it fails now.
+    IF p_outcome = 'failed' AND p_status_code = 410 THEN
+        INSERT INTO monitoring.disabled_integrations
+            (receiver, integration, integration_index, status_code, error, notification_id, config_digest)
+        SELECT v_row.receiver, v_row.integration, v_row.integration_index, p_status_code, left(p_error, 2000),
+               p_notification_id,
+               monitoring_internal.integration_config_digest(c.notifications, v_row.receiver, v_row.integration,
+                                                             v_row.integration_index)
+        FROM monitoring_internal.notification_config AS c
+        ON CONFLICT ON CONSTRAINT disabled_integrations_pkey DO NOTHING;
+        UPDATE monitoring.notifications AS n
+        SET status = 'failed', claimed_until = NULL,
+            last_error = format('not sent: %s %s[%s] is disabled since it answered 410 Gone', n.receiver, n.integration,
+                                n.integration_index)
+        WHERE n.status = 'pending' AND n.receiver = v_row.receiver AND n.integration = v_row.integration
+          AND n.integration_index = v_row.integration_index AND n.notification_id <> p_notification_id;
+    END IF;
     RETURN v_status;
 END;
 $$;
@@ -3643,12 +3685,20 @@ CREATE FUNCTION monitoring_internal.copy_notification_config(p_document jsonb) R
     AS $$
     -- Internal: the router's copy of a config's notifications section
     -- (notification_config: small, read for every alert that fires), kept
-    -- by apply_config(). A config without the section has none.
+    -- by apply_config(). A config without the section has none. Also
+    -- enables integrations the new config changed.
     DELETE FROM monitoring_internal.notification_config WHERE NOT p_document ? 'notifications';
     INSERT INTO monitoring_internal.notification_config AS n (config_id, notifications)
     SELECT true, p_document -> 'notifications' WHERE p_document ? 'notifications'
     ON CONFLICT ON CONSTRAINT notification_config_pkey DO UPDATE SET notifications = excluded.notifications
     WHERE n.notifications IS DISTINCT FROM excluded.notifications;
+    -- An integration disabled after a 410 Gone is enabled again when the
+    -- config changes it (a new URL) or no longer has it.
+    DELETE FROM monitoring.disabled_integrations AS d
+    WHERE d.config_digest IS DISTINCT FROM monitoring_internal.integration_config_digest(
+              p_document -> 'notifications', d.receiver, d.integration, d.integration_index)
+       OR monitoring_internal.integration_config(p_document -> 'notifications', d.receiver, d.integration,
+                                                 d.integration_index) IS NULL;
 $$;
 
 COMMENT ON FUNCTION monitoring_internal.copy_notification_config(p_document jsonb) IS 'Internal: keeps monitoring_internal.notification_config the notifications section of the config just applied.';
@@ -4334,6 +4384,17 @@ CREATE FUNCTION monitoring_internal.integration_config(p_notifications jsonb, p_
 $$;
 
 COMMENT ON FUNCTION monitoring_internal.integration_config(p_notifications jsonb, p_receiver text, p_integration text, p_index integer) IS 'Internal: a receiver integration''s config with what it inherits from global (smtp_*, slack_api_url, pagerduty_url, http_timeout); secrets stay references.';
+
+CREATE FUNCTION monitoring_internal.integration_config_digest(p_notifications jsonb, p_receiver text, p_integration text, p_index integer) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    -- Internal: a digest of one integration's config as its sender uses it
+    -- (its secrets are only references), to tell when the config changed it.
+    SELECT md5(coalesce(monitoring_internal.integration_config(p_notifications, p_receiver, p_integration, p_index)::text, ''));
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.integration_config_digest(p_notifications jsonb, p_receiver text, p_integration text, p_index integer) IS 'Internal: md5 of an integration''s effective config, to see when a config change touches it.';
 
 CREATE FUNCTION monitoring_internal.is_named_list(p_value jsonb) RETURNS boolean
     LANGUAGE sql IMMUTABLE
@@ -5951,8 +6012,8 @@ CREATE FUNCTION monitoring_internal.rule_sources() RETURNS TABLE(kind text, filt
          ARRAY['component_type', 'component_name', 'status'],
          ARRAY['status_seconds', 'unhealthy', 'response_time_ms', 'report_age_seconds', 'consecutive_failures']),
         ('pgvigil', ARRAY[]::text[], ARRAY[]::text[],
-         ARRAY['job'],
-         ARRAY['evaluation_age_seconds', 'failed_job_runs', 'always']);
+         ARRAY['job', 'receiver', 'integration'],
+         ARRAY['evaluation_age_seconds', 'failed_job_runs', 'disabled_integrations', 'always']);
 $$;
 
 COMMENT ON FUNCTION monitoring_internal.rule_sources() IS 'Internal: the sources a rule can read: their filters, the labels they can group by, and their aggregates.';
@@ -6526,6 +6587,20 @@ BEGIN
                 USING v_from, p_at, p_group_by;
         END IF;
 
+    ELSIF p_kind = 'pgvigil' AND p_aggregate = 'disabled_integrations' THEN
+        -- Receiver integrations disabled after a 410 Gone, per receiver and
+        -- integration as grouped.
+        RETURN QUERY
+        SELECT jsonb_strip_nulls(jsonb_build_object(
+                   'receiver', CASE WHEN 'receiver' = ANY (p_group_by) THEN d.receiver END,
+                   'integration', CASE WHEN 'integration' = ANY (p_group_by) THEN d.integration END)),
+               count(*)::double precision, count(*),
+               jsonb_build_object('disabled_at', min(d.disabled_at),
+                                  'integrations', string_agg(format('%s[%s]', d.integration, d.integration_index), ', '),
+                                  'last_error', (array_agg(d.error ORDER BY d.disabled_at DESC))[1])
+        FROM monitoring.disabled_integrations AS d
+        GROUP BY 1;
+
     ELSIF p_kind = 'pgvigil' THEN
         -- always: a condition that always holds (the Watchdog alert).
         RETURN QUERY SELECT '{}'::jsonb, 1::double precision, 1::bigint, '{}'::jsonb;
@@ -7080,11 +7155,19 @@ BEGIN
                                             v_integration IN ('webhook_configs', 'msteamsv2_configs', 'pagerduty_configs'))
                               THEN p_payload_with_resolved ELSE p_payload_firing END;
             IF v_payload IS NOT NULL THEN
+                -- To an integration disabled after a 410 Gone: written, failed, saying why.
                 INSERT INTO monitoring.notifications
                     (group_id, escalation_id, receiver, integration, integration_index, group_key, reason,
-                     idempotency_key, payload)
-                VALUES (p_group_id, p_escalation_id, p_receiver, v_integration, v_index, p_group_key, p_reason,
-                        format('%s-%s-%s', p_key_prefix, v_integration, v_index), v_payload);
+                     idempotency_key, payload, status, last_error)
+                SELECT p_group_id, p_escalation_id, p_receiver, v_integration, v_index, p_group_key, p_reason,
+                       format('%s-%s-%s', p_key_prefix, v_integration, v_index), v_payload,
+                       CASE WHEN d.receiver IS NULL THEN 'pending' ELSE 'failed' END,
+                       CASE WHEN d.receiver IS NOT NULL
+                            THEN format('not sent: %s %s[%s] is disabled since it answered 410 Gone at %s',
+                                        p_receiver, v_integration, v_index, d.disabled_at) END
+                FROM (SELECT 1) AS one
+                LEFT JOIN monitoring.disabled_integrations AS d
+                  ON d.receiver = p_receiver AND d.integration = v_integration AND d.integration_index = v_index;
                 v_written := v_written + 1;
             END IF;
             v_index := v_index + 1;
@@ -7232,6 +7315,19 @@ CREATE TABLE monitoring.config (
 );
 
 COMMENT ON TABLE monitoring.config IS 'The active configuration: thresholds, retention, schedules. One row; change it with monitoring.apply_config() or pgvigil config apply.';
+
+CREATE TABLE monitoring.disabled_integrations (
+    receiver text NOT NULL,
+    integration text NOT NULL,
+    integration_index integer NOT NULL,
+    disabled_at timestamp with time zone DEFAULT now() NOT NULL,
+    status_code integer,
+    error text,
+    notification_id bigint,
+    config_digest text NOT NULL
+);
+
+COMMENT ON TABLE monitoring.disabled_integrations IS 'Receiver integrations disabled after a 410 Gone: when, the answer, the notification that got it, and a digest of the integration''s config (a changed config enables it again).';
 
 CREATE TABLE monitoring.error_tracking (
     error_id bigint NOT NULL,
@@ -8466,6 +8562,9 @@ ALTER TABLE ONLY monitoring.components
 ALTER TABLE ONLY monitoring.config
     ADD CONSTRAINT config_pkey PRIMARY KEY (config_id);
 
+ALTER TABLE ONLY monitoring.disabled_integrations
+    ADD CONSTRAINT disabled_integrations_pkey PRIMARY KEY (receiver, integration, integration_index);
+
 ALTER TABLE ONLY monitoring.error_tracking
     ADD CONSTRAINT error_tracking_pkey PRIMARY KEY (error_id, occurred_at);
 
@@ -8750,6 +8849,9 @@ GRANT ALL ON FUNCTION monitoring.detach_expired_partition(p_table_name text, p_p
 REVOKE ALL ON FUNCTION monitoring.drop_detached_partition(p_partition_name text, p_lock_timeout_ms integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.drop_detached_partition(p_partition_name text, p_lock_timeout_ms integer) TO pgvigil_admin;
 
+REVOKE ALL ON FUNCTION monitoring.enable_integration(p_receiver text, p_integration text, p_integration_index integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.enable_integration(p_receiver text, p_integration text, p_integration_index integer) TO pgvigil_admin;
+
 REVOKE ALL ON FUNCTION monitoring.estimate_percentile(p_bucket_counts bigint[], p_fraction double precision) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.estimate_percentile(p_bucket_counts bigint[], p_fraction double precision) TO pgvigil_reader;
 
@@ -8954,6 +9056,8 @@ REVOKE ALL ON FUNCTION monitoring_internal.history_retention_cutoff(p_retention 
 
 REVOKE ALL ON FUNCTION monitoring_internal.integration_config(p_notifications jsonb, p_receiver text, p_integration text, p_index integer) FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION monitoring_internal.integration_config_digest(p_notifications jsonb, p_receiver text, p_integration text, p_index integer) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION monitoring_internal.is_named_list(p_value jsonb) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.lock_checks() FROM PUBLIC;
@@ -9083,6 +9187,8 @@ GRANT SELECT ON TABLE monitoring.alerts TO pgvigil_admin;
 GRANT SELECT ON TABLE monitoring.audit_log TO pgvigil_admin;
 
 GRANT SELECT ON TABLE monitoring.config TO pgvigil_admin;
+
+GRANT SELECT ON TABLE monitoring.disabled_integrations TO pgvigil_admin;
 
 GRANT SELECT ON TABLE monitoring.error_tracking TO pgvigil_admin;
 

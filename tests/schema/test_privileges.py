@@ -91,6 +91,7 @@ ADMIN_ONLY_ROUTINES = {
     "update_silence",
     "expire_silence",
     "send_test_notification",
+    "enable_integration",
 }
 # pgvigil's bookkeeping: how far ingest, rollups, checks and migrate got.
 INTERNAL_TABLES = {

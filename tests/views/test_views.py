@@ -168,6 +168,7 @@ def test_v_alert_rules_lists_the_shipped_rules_on_an_empty_database(conn: Conn) 
         {"rule_name": name, "shipped": True, "pending_groups": 0, "firing_alerts": 0}
         for name in (
             "PgvigilEvaluationStalled",
+            "PgvigilIntegrationDisabled",
             "PgvigilJobFailing",
             "Watchdog",
             "component_health",

@@ -17,7 +17,8 @@ AS $$
 -- in each worker: delivered; failed for good (p_outcome failed: a 4xx the
 -- receiver will refuse again, 410 Gone, or a notification a day old); or
 -- retried with exponential backoff and jitter (1 s doubling, at most 5 min),
--- or after the receiver's Retry-After (at most an hour). Returns the
+-- or after the receiver's Retry-After (at most an hour). A 410 Gone also
+-- disables the integration (monitoring.disabled_integrations). Returns the
 -- notification's status. An attempt recorded twice (a worker retrying the
 -- call) is recorded once.
 DECLARE
@@ -54,6 +55,24 @@ BEGIN
                                ELSE now() + make_interval(secs => least(300, power(2, least(n.attempts, 20) - 1))
                                                                   * (0.5 + random())) END
     WHERE n.notification_id = p_notification_id;
+    -- 410 Gone: the endpoint says it is gone for good. The integration is
+    -- disabled (PgvigilIntegrationDisabled fires), and what waits for it fails now.
+    IF p_outcome = 'failed' AND p_status_code = 410 THEN
+        INSERT INTO monitoring.disabled_integrations
+            (receiver, integration, integration_index, status_code, error, notification_id, config_digest)
+        SELECT v_row.receiver, v_row.integration, v_row.integration_index, p_status_code, left(p_error, 2000),
+               p_notification_id,
+               monitoring_internal.integration_config_digest(c.notifications, v_row.receiver, v_row.integration,
+                                                             v_row.integration_index)
+        FROM monitoring_internal.notification_config AS c
+        ON CONFLICT ON CONSTRAINT disabled_integrations_pkey DO NOTHING;
+        UPDATE monitoring.notifications AS n
+        SET status = 'failed', claimed_until = NULL,
+            last_error = format('not sent: %s %s[%s] is disabled since it answered 410 Gone', n.receiver, n.integration,
+                                n.integration_index)
+        WHERE n.status = 'pending' AND n.receiver = v_row.receiver AND n.integration = v_row.integration
+          AND n.integration_index = v_row.integration_index AND n.notification_id <> p_notification_id;
+    END IF;
     RETURN v_status;
 END;
 $$;

@@ -37,11 +37,19 @@ BEGIN
                                             v_integration IN ('webhook_configs', 'msteamsv2_configs', 'pagerduty_configs'))
                               THEN p_payload_with_resolved ELSE p_payload_firing END;
             IF v_payload IS NOT NULL THEN
+                -- To an integration disabled after a 410 Gone: written, failed, saying why.
                 INSERT INTO monitoring.notifications
                     (group_id, escalation_id, receiver, integration, integration_index, group_key, reason,
-                     idempotency_key, payload)
-                VALUES (p_group_id, p_escalation_id, p_receiver, v_integration, v_index, p_group_key, p_reason,
-                        format('%s-%s-%s', p_key_prefix, v_integration, v_index), v_payload);
+                     idempotency_key, payload, status, last_error)
+                SELECT p_group_id, p_escalation_id, p_receiver, v_integration, v_index, p_group_key, p_reason,
+                       format('%s-%s-%s', p_key_prefix, v_integration, v_index), v_payload,
+                       CASE WHEN d.receiver IS NULL THEN 'pending' ELSE 'failed' END,
+                       CASE WHEN d.receiver IS NOT NULL
+                            THEN format('not sent: %s %s[%s] is disabled since it answered 410 Gone at %s',
+                                        p_receiver, v_integration, v_index, d.disabled_at) END
+                FROM (SELECT 1) AS one
+                LEFT JOIN monitoring.disabled_integrations AS d
+                  ON d.receiver = p_receiver AND d.integration = v_integration AND d.integration_index = v_index;
                 v_written := v_written + 1;
             END IF;
             v_index := v_index + 1;

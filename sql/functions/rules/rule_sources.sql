@@ -26,8 +26,8 @@ AS $$
          ARRAY['component_type', 'component_name', 'status'],
          ARRAY['status_seconds', 'unhealthy', 'response_time_ms', 'report_age_seconds', 'consecutive_failures']),
         ('pgvigil', ARRAY[]::text[], ARRAY[]::text[],
-         ARRAY['job'],
-         ARRAY['evaluation_age_seconds', 'failed_job_runs', 'always']);
+         ARRAY['job', 'receiver', 'integration'],
+         ARRAY['evaluation_age_seconds', 'failed_job_runs', 'disabled_integrations', 'always']);
 $$;
 COMMENT ON FUNCTION monitoring_internal.rule_sources() IS
     'Internal: the sources a rule can read: their filters, the labels they can group by, and their aggregates.';

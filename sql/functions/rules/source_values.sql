@@ -288,6 +288,20 @@ BEGIN
                 USING v_from, p_at, p_group_by;
         END IF;
 
+    ELSIF p_kind = 'pgvigil' AND p_aggregate = 'disabled_integrations' THEN
+        -- Receiver integrations disabled after a 410 Gone, per receiver and
+        -- integration as grouped.
+        RETURN QUERY
+        SELECT jsonb_strip_nulls(jsonb_build_object(
+                   'receiver', CASE WHEN 'receiver' = ANY (p_group_by) THEN d.receiver END,
+                   'integration', CASE WHEN 'integration' = ANY (p_group_by) THEN d.integration END)),
+               count(*)::double precision, count(*),
+               jsonb_build_object('disabled_at', min(d.disabled_at),
+                                  'integrations', string_agg(format('%s[%s]', d.integration, d.integration_index), ', '),
+                                  'last_error', (array_agg(d.error ORDER BY d.disabled_at DESC))[1])
+        FROM monitoring.disabled_integrations AS d
+        GROUP BY 1;
+
     ELSIF p_kind = 'pgvigil' THEN
         -- always: a condition that always holds (the Watchdog alert).
         RETURN QUERY SELECT '{}'::jsonb, 1::double precision, 1::bigint, '{}'::jsonb;
