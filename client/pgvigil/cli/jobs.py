@@ -62,7 +62,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
         stats = run_worker(resolve_database(args), interval=args.interval, stop=stop,
                            max_evaluations=args.evaluations, evaluate=not args.delivery_only,
                            deliver=not args.no_delivery)  # fmt: skip
-        print(f"pgvigil worker: {stats.evaluations} cycles"
+        print(f"pgvigil worker: {stats.evaluations} {'cycles' if args.delivery_only else 'evaluations'}"
               f" ({stats.woken_by_events} on events, {stats.skipped} skipped),"
               f" {stats.delivered} notifications delivered, stopped", flush=True)  # fmt: skip
     return 0
