@@ -1183,6 +1183,11 @@ DECLARE
     v_resolved_reported bigint[];
     v_resolved_reported_fingerprints text[];
     v_suppressed jsonb;
+    v_held bigint[];
+    v_flap_enabled boolean;
+    v_flap_changes integer;
+    v_flap_window double precision;
+    v_flap_stable double precision;
     v_reason text;
     v_repeat_due boolean;
     v_muted_by text;
@@ -1193,6 +1198,9 @@ BEGIN
         RETURN 0;
     END IF;
     SELECT c.notifications INTO v_notifications FROM monitoring_internal.notification_config AS c;
+    SELECT f.enabled, f.changes, f.window_seconds, f.stable_seconds
+    INTO v_flap_enabled, v_flap_changes, v_flap_window, v_flap_stable
+    FROM monitoring_internal.flap_detection_settings(v_notifications) AS f;
     -- Escalations first: pages are the most urgent thing decided here.
     v_written := monitoring_internal.step_escalations();
     FOR v_group IN
@@ -1205,30 +1213,78 @@ BEGIN
         ORDER BY g.next_flush_at
         FOR UPDATE SKIP LOCKED
     LOOP
+        -- Flap damping: the group's alerts that changed state more than
+        -- flap_detection.changes times in the window flap, until stable.
+        IF v_flap_enabled THEN
+            -- Stable for stable_for since the last change seen: flapping no more.
+            DELETE FROM monitoring.flapping_alerts AS fa
+            USING monitoring.notification_group_alerts AS m
+            JOIN monitoring.alerts AS a USING (alert_id)
+            WHERE m.group_id = v_group.group_id AND fa.fingerprint = a.fingerprint
+              AND (fa.last_change_at IS NULL OR now() - fa.last_change_at >= make_interval(secs => v_flap_stable));
+            -- More than `changes` changes in the window: flapping (or still: the last change noted).
+            INSERT INTO monitoring.flapping_alerts AS fa (fingerprint, labels, changes, last_change_at)
+            SELECT f.fingerprint, f.labels, t.changes, t.last_change_at
+            FROM (SELECT DISTINCT ON (a.fingerprint) a.fingerprint, a.labels
+                  FROM monitoring.notification_group_alerts AS m JOIN monitoring.alerts AS a USING (alert_id)
+                  WHERE m.group_id = v_group.group_id AND a.fingerprint IS NOT NULL
+                  ORDER BY a.fingerprint, a.alert_id DESC) AS f,
+                 LATERAL monitoring_internal.flap_changes(f.fingerprint, v_flap_window) AS t
+            WHERE t.changes > v_flap_changes
+               OR EXISTS (SELECT FROM monitoring.flapping_alerts AS x WHERE x.fingerprint = f.fingerprint)
+            ON CONFLICT ON CONSTRAINT flapping_alerts_pkey
+            DO UPDATE SET changes = excluded.changes, last_change_at = excluded.last_change_at, updated_at = now();
+        END IF;
+
         -- The group's alerts, each firing one with what holds it back (silences,
-        -- inhibition). Held-back alerts are left out of the notification; one the
+        -- inhibition, flapping: at most one notification per window). Held-back alerts are left out of the notification; one the
         -- receiver was told fires stays reported, so that its resolve is still sent.
         SELECT array_agg(x.alert_id ORDER BY x.alert_id) FILTER (WHERE x.firing AND x.suppressions IS NULL),
                array_agg(x.fingerprint ORDER BY x.fingerprint) FILTER (WHERE x.firing AND x.suppressions IS NULL),
-               array_agg(x.fingerprint) FILTER (WHERE x.firing AND x.suppressions IS NOT NULL
-                                                 AND x.fingerprint = ANY (v_group.notified_firing)),
+               array_agg(x.fingerprint) FILTER (WHERE x.fingerprint = ANY (v_group.notified_firing)
+                                                 AND ((x.firing AND x.suppressions IS NOT NULL) OR x.held)),
                array_agg(x.alert_id) FILTER (WHERE x.firing),
                coalesce(bool_or(x.firing AND x.suppressions IS NULL AND x.status <> 'acknowledged'), false),
-               array_agg(x.alert_id) FILTER (WHERE NOT x.firing),
-               array_agg(x.alert_id) FILTER (WHERE NOT x.firing AND x.fingerprint = ANY (v_group.notified_firing)),
-               array_agg(x.fingerprint) FILTER (WHERE NOT x.firing AND x.fingerprint = ANY (v_group.notified_firing)),
-               jsonb_agg(x.suppressions) FILTER (WHERE x.suppressions IS NOT NULL)
+               array_agg(x.alert_id) FILTER (WHERE NOT x.firing AND NOT x.held),
+               array_agg(x.alert_id) FILTER (WHERE NOT x.firing AND NOT x.held AND NOT x.superseded
+                                              AND x.fingerprint = ANY (v_group.notified_firing)),
+               array_agg(x.fingerprint) FILTER (WHERE NOT x.firing AND NOT x.held AND NOT x.superseded
+                                                 AND x.fingerprint = ANY (v_group.notified_firing)),
+               jsonb_agg(x.suppressions) FILTER (WHERE x.suppressions IS NOT NULL),
+               coalesce(array_agg(x.alert_id) FILTER (WHERE x.held), '{}')
         INTO v_firing, v_firing_fingerprints, v_still_reported, v_any_firing, v_unacknowledged, v_resolved, v_resolved_reported,
-             v_resolved_reported_fingerprints, v_suppressed
-        FROM (SELECT a.alert_id, a.fingerprint, a.status, a.resolved_at IS NULL AS firing, s.suppressions
+             v_resolved_reported_fingerprints, v_suppressed, v_held
+        FROM (SELECT a.alert_id, a.fingerprint, a.status, a.resolved_at IS NULL AS firing, s.suppressions,
+                     -- A flapping alert's resolve waits too (its fire and resolve
+                     -- within a window are one notification at most), and one that
+                     -- fired again meanwhile is no news to the receiver.
+                     coalesce(a.resolved_at IS NOT NULL AND fl.held_back, false) AS held,
+                     coalesce(a.resolved_at IS NOT NULL AND fl.fingerprint IS NOT NULL
+                              AND EXISTS (SELECT FROM monitoring.notification_group_alerts AS m2
+                                          JOIN monitoring.alerts AS a2 USING (alert_id)
+                                          WHERE m2.group_id = v_group.group_id AND a2.fingerprint = a.fingerprint
+                                            AND a2.resolved_at IS NULL), false) AS superseded
               FROM monitoring.notification_group_alerts AS m
               JOIN monitoring.alerts AS a USING (alert_id)
+              LEFT JOIN LATERAL (
+                  SELECT fa.fingerprint, fa.changes,
+                         fa.last_notified_at IS NOT NULL
+                         AND now() - fa.last_notified_at < make_interval(secs => v_flap_window) AS held_back
+                  FROM monitoring.flapping_alerts AS fa
+                  WHERE v_flap_enabled AND fa.fingerprint = a.fingerprint
+              ) AS fl ON true
               LEFT JOIN LATERAL (
                   SELECT jsonb_agg(jsonb_build_object('alert_id', a.alert_id, 'fingerprint', a.fingerprint,
                                                       'reason', p.reason, 'suppressed_by', p.suppressed_by,
                                                       'silence_id', p.silence_id, 'detail', p.detail)) AS suppressions
-                  FROM monitoring_internal.alert_suppressions(a.alert_id, a.labels, a.component,
-                                                              v_notifications -> 'inhibit_rules') AS p
+                  FROM (SELECT q.reason, q.suppressed_by, q.silence_id, q.detail
+                        FROM monitoring_internal.alert_suppressions(a.alert_id, a.labels, a.component,
+                                                                    v_notifications -> 'inhibit_rules') AS q
+                        UNION ALL
+                        SELECT 'flapping', 'flapping', NULL::uuid,
+                               format('flapping: %s state changes in %s s; notified at most once per %s s until stable for %s s',
+                                      fl.changes, v_flap_window, v_flap_window, v_flap_stable)
+                        WHERE fl.held_back) AS p
                   WHERE a.resolved_at IS NULL
               ) AS s ON true
               WHERE m.group_id = v_group.group_id) AS x;
@@ -1276,7 +1332,13 @@ BEGIN
         FROM (SELECT (e ->> 'alert_id')::bigint AS alert_id, e ->> 'fingerprint' AS fingerprint, e ->> 'reason' AS reason,
                      e ->> 'suppressed_by' AS suppressed_by, (e ->> 'silence_id')::uuid AS silence_id, e ->> 'detail' AS detail
               FROM jsonb_array_elements(coalesce(v_suppressed, '[]')) AS l, jsonb_array_elements(l) AS e
-              WHERE v_reason IS NOT NULL OR v_repeat_due OR NOT (e ->> 'fingerprint') = ANY (v_group.notified_firing)
+              WHERE v_reason IS NOT NULL OR v_repeat_due OR e ->> 'reason' = 'flapping'
+                 OR NOT (e ->> 'fingerprint') = ANY (v_group.notified_firing)
+              UNION ALL
+              SELECT a.alert_id, a.fingerprint, 'flapping', 'flapping', NULL::uuid,
+                     format('flapping: its resolve waits, at most one notification per %s s', v_flap_window)
+              FROM monitoring.alerts AS a
+              WHERE a.alert_id = ANY (v_held)
               UNION ALL
               SELECT a.alert_id, a.fingerprint, 'muted', v_muted_by, NULL::uuid, v_muted_detail
               FROM monitoring.alerts AS a
@@ -1308,12 +1370,14 @@ BEGIN
                 -- Alertmanager's dedup stage decides.
                 CASE WHEN v_firing <> '{}' AND v_reason NOT IN ('some_resolved', 'all_resolved')
                      THEN monitoring_internal.notification_payload(v_group, v_firing) END);
+            UPDATE monitoring.flapping_alerts AS fa SET last_notified_at = now()
+            WHERE fa.fingerprint = ANY (v_firing_fingerprints || coalesce(v_resolved_reported_fingerprints, '{}'::text[]));
         END IF;
 
         -- Resolved alerts leave the group: reported now, or never reported firing.
         DELETE FROM monitoring.notification_group_alerts AS m
         WHERE m.group_id = v_group.group_id AND m.alert_id = ANY (v_resolved);
-        IF v_any_firing = '{}' THEN
+        IF v_any_firing = '{}' AND v_held = '{}' THEN
             DELETE FROM monitoring.notification_groups AS g WHERE g.group_id = v_group.group_id;
         ELSE
             UPDATE monitoring.notification_groups AS g
@@ -4247,6 +4311,38 @@ $$;
 
 COMMENT ON FUNCTION monitoring_internal.finish_tasks(p_task_ids text[], p_statuses text[], p_output_sizes bigint[], p_step_timings jsonb[], p_end_times timestamp with time zone[]) IS 'Internal: ends the running tasks among p_task_ids (status, output size, step timings, end time per element) and returns those finished with their durations; skips tasks not running; PV006 for an end before its start.';
 
+CREATE FUNCTION monitoring_internal.flap_changes(p_fingerprint text, p_window_seconds double precision) RETURNS TABLE(changes integer, last_change_at timestamp with time zone)
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    -- Internal: how many times the alert with this fingerprint changed
+    -- state (fired, resolved) in the last p_window_seconds, and when it last
+    -- did (within a day).
+    SELECT count(*) FILTER (WHERE v.at > now() - make_interval(secs => p_window_seconds))::integer, max(v.at)
+    FROM monitoring.alerts AS a,
+         LATERAL (VALUES (a.triggered_at), (a.resolved_at)) AS v (at)
+    WHERE a.fingerprint = p_fingerprint AND a.triggered_at > now() - interval '1 day' AND v.at IS NOT NULL;
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.flap_changes(p_fingerprint text, p_window_seconds double precision) IS 'Internal: an alert''s state changes (by fingerprint) in a window, and its last change.';
+
+CREATE FUNCTION monitoring_internal.flap_detection_settings(p_notifications jsonb) RETURNS TABLE(enabled boolean, changes integer, window_seconds double precision, stable_seconds double precision)
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    -- Internal: the notifications section's flap_detection (pgvigil's own)
+    -- with its defaults: on, more than 4 changes in 10 minutes is flapping,
+    -- stable again after 15 minutes without a change.
+    SELECT coalesce((f ->> 'enabled')::boolean, true),
+           coalesce((f ->> 'changes')::integer, 4),
+           coalesce(monitoring_internal.parse_duration(f -> 'window'), 600),
+           coalesce(monitoring_internal.parse_duration(f -> 'stable_for'), 900)
+    FROM (SELECT CASE jsonb_typeof(p_notifications -> 'flap_detection') WHEN 'object'
+                      THEN p_notifications -> 'flap_detection' ELSE '{}' END AS f) AS x;
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.flap_detection_settings(p_notifications jsonb) IS 'Internal: flap_detection with its defaults (on, more than 4 changes in 10 min, stable after 15 min).';
+
 CREATE FUNCTION monitoring_internal.format_number(p_value double precision) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
@@ -4621,7 +4717,7 @@ BEGIN
        AND coalesce(monitoring_internal.parse_duration(p_object -> 'timeout') <= 0, true) THEN
         RETURN QUERY SELECT 'PV608', format('%s.timeout must be a duration > 0 such as "10s"', p_where);
     END IF;
-    FOREACH v_key IN ARRAY ARRAY['send_resolved', 'continue', 'require_tls', 'smtp_require_tls', 'insecure_skip_verify'] LOOP
+    FOREACH v_key IN ARRAY ARRAY['send_resolved', 'continue', 'require_tls', 'smtp_require_tls', 'insecure_skip_verify', 'enabled'] LOOP
         IF p_object ? v_key AND v_key = ANY (v_catalog.keys) AND jsonb_typeof(p_object -> v_key) <> 'boolean' THEN
             RETURN QUERY SELECT 'PV608', format('%s.%s must be true or false', p_where, v_key);
         END IF;
@@ -4642,7 +4738,7 @@ CREATE FUNCTION monitoring_internal.notification_keys() RETURNS TABLE(context te
     -- Any other key is refused by name (PV606): nothing is silently ignored.
     VALUES
         ('notifications', ARRAY['global', 'route', 'receivers', 'inhibit_rules', 'time_intervals', 'mute_time_intervals',
-                                'escalation_policies'], ARRAY[]::text[]),
+                                'escalation_policies', 'flap_detection'], ARRAY[]::text[]),
         ('global', ARRAY['resolve_timeout', 'smtp_from', 'smtp_smarthost', 'smtp_hello', 'smtp_auth_username',
                          'smtp_require_tls', 'pagerduty_url', 'http_timeout'],
                    ARRAY['smtp_auth_password', 'slack_api_url']),
@@ -4666,6 +4762,7 @@ CREATE FUNCTION monitoring_internal.notification_keys() RETURNS TABLE(context te
         -- pgvigil's own: escalation policies, which Alertmanager lacks.
         ('escalation_policy', ARRAY['name', 'tiers', 'repeat', 'ack_timeout'], ARRAY[]::text[]),
         ('escalation_tier', ARRAY['receiver', 'delay'], ARRAY[]::text[]),
+        ('flap_detection', ARRAY['enabled', 'changes', 'window', 'stable_for'], ARRAY[]::text[]),
         ('time_range', ARRAY['times', 'weekdays', 'days_of_month', 'months', 'years', 'location'], ARRAY[]::text[]);
 $$;
 
@@ -4856,6 +4953,26 @@ BEGIN
             v_i := v_i + 1;
         END LOOP;
     END LOOP;
+
+    -- Flap damping (pgvigil's own).
+    IF v_section ? 'flap_detection' THEN
+        RETURN QUERY SELECT * FROM monitoring_internal.notification_key_problems(
+            'notifications.flap_detection', 'flap_detection', v_section -> 'flap_detection');
+        IF jsonb_typeof(v_section -> 'flap_detection') = 'object' THEN
+            IF v_section #> '{flap_detection,changes}' IS NOT NULL
+               AND (jsonb_typeof(v_section #> '{flap_detection,changes}') <> 'number'
+                    OR (v_section #>> '{flap_detection,changes}')::numeric NOT BETWEEN 1 AND 1000
+                    OR (v_section #>> '{flap_detection,changes}')::numeric <> trunc((v_section #>> '{flap_detection,changes}')::numeric)) THEN
+                RETURN QUERY SELECT 'PV608', 'notifications.flap_detection.changes must be a whole number of state changes, 1 to 1000'::text;
+            END IF;
+            FOREACH v_key IN ARRAY ARRAY['window', 'stable_for'] LOOP
+                IF v_section -> 'flap_detection' ? v_key
+                   AND coalesce(monitoring_internal.parse_duration(v_section -> 'flap_detection' -> v_key) <= 0, true) THEN
+                    RETURN QUERY SELECT 'PV608', format('notifications.flap_detection.%s must be a duration such as "10m"', v_key);
+                END IF;
+            END LOOP;
+        END IF;
+    END IF;
 
     -- Escalation policies (pgvigil's own): PV605, and PV601 for a tier's receiver.
     RETURN QUERY SELECT * FROM monitoring_internal.escalation_policy_problems(v_section, coalesce(v_receivers, '{}'));
@@ -7397,6 +7514,18 @@ ALTER TABLE monitoring.escalations ALTER COLUMN escalation_id ADD GENERATED ALWA
     CACHE 1
 );
 
+CREATE TABLE monitoring.flapping_alerts (
+    fingerprint text NOT NULL,
+    labels jsonb,
+    flapping_since timestamp with time zone DEFAULT now() NOT NULL,
+    changes integer NOT NULL,
+    last_change_at timestamp with time zone,
+    last_notified_at timestamp with time zone,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+COMMENT ON TABLE monitoring.flapping_alerts IS 'Alerts (by fingerprint) flapping now: since when, their state changes in the window, the last change, and when a notification last included them.';
+
 CREATE TABLE monitoring.notification_attempts (
     notification_id bigint NOT NULL,
     attempt integer NOT NULL,
@@ -7442,7 +7571,7 @@ CREATE TABLE monitoring.notification_suppressions (
     first_suppressed_at timestamp with time zone DEFAULT now() NOT NULL,
     last_suppressed_at timestamp with time zone DEFAULT now() NOT NULL,
     notifications integer DEFAULT 1 NOT NULL,
-    CONSTRAINT notification_suppressions_reason_check CHECK ((reason = ANY (ARRAY['silenced'::text, 'inhibited'::text, 'muted'::text])))
+    CONSTRAINT notification_suppressions_reason_check CHECK ((reason = ANY (ARRAY['silenced'::text, 'inhibited'::text, 'muted'::text, 'flapping'::text])))
 );
 
 COMMENT ON TABLE monitoring.notification_suppressions IS 'Notifications held back, per receiver, group, alert and cause: silenced (silence_id), inhibited (by an alert or a component''s dependency), muted (a time interval); with when first and last, and how many.';
@@ -8577,6 +8706,9 @@ ALTER TABLE ONLY monitoring.escalations
 ALTER TABLE ONLY monitoring.escalations
     ADD CONSTRAINT escalations_pkey PRIMARY KEY (escalation_id);
 
+ALTER TABLE ONLY monitoring.flapping_alerts
+    ADD CONSTRAINT flapping_alerts_pkey PRIMARY KEY (fingerprint);
+
 ALTER TABLE ONLY monitoring.notification_attempts
     ADD CONSTRAINT notification_attempts_pkey PRIMARY KEY (notification_id, attempt);
 
@@ -8669,6 +8801,8 @@ CREATE INDEX alert_events_alert_id_idx ON monitoring.alert_events USING btree (a
 CREATE INDEX alert_events_occurred_at_idx ON monitoring.alert_events USING btree (occurred_at);
 
 CREATE UNIQUE INDEX alerts_alert_key_open_key ON monitoring.alerts USING btree (alert_key) WHERE (resolved_at IS NULL);
+
+CREATE INDEX alerts_fingerprint_idx ON monitoring.alerts USING btree (fingerprint, triggered_at);
 
 CREATE INDEX alerts_resolved_at_idx ON monitoring.alerts USING btree (resolved_at);
 
@@ -9046,6 +9180,10 @@ REVOKE ALL ON FUNCTION monitoring_internal.finish_check(p_check_name text) FROM 
 
 REVOKE ALL ON FUNCTION monitoring_internal.finish_tasks(p_task_ids text[], p_statuses text[], p_output_sizes bigint[], p_step_timings jsonb[], p_end_times timestamp with time zone[]) FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION monitoring_internal.flap_changes(p_fingerprint text, p_window_seconds double precision) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.flap_detection_settings(p_notifications jsonb) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION monitoring_internal.format_number(p_value double precision) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.group_alert(p_alert_id bigint) FROM PUBLIC;
@@ -9195,6 +9333,8 @@ GRANT SELECT ON TABLE monitoring.error_tracking TO pgvigil_admin;
 GRANT SELECT ON TABLE monitoring.error_tracking_default TO pgvigil_admin;
 
 GRANT SELECT ON TABLE monitoring.escalations TO pgvigil_admin;
+
+GRANT SELECT ON TABLE monitoring.flapping_alerts TO pgvigil_admin;
 
 GRANT SELECT ON TABLE monitoring.notification_attempts TO pgvigil_admin;
 

@@ -29,6 +29,11 @@ DECLARE
     v_resolved_reported bigint[];
     v_resolved_reported_fingerprints text[];
     v_suppressed jsonb;
+    v_held bigint[];
+    v_flap_enabled boolean;
+    v_flap_changes integer;
+    v_flap_window double precision;
+    v_flap_stable double precision;
     v_reason text;
     v_repeat_due boolean;
     v_muted_by text;
@@ -39,6 +44,9 @@ BEGIN
         RETURN 0;
     END IF;
     SELECT c.notifications INTO v_notifications FROM monitoring_internal.notification_config AS c;
+    SELECT f.enabled, f.changes, f.window_seconds, f.stable_seconds
+    INTO v_flap_enabled, v_flap_changes, v_flap_window, v_flap_stable
+    FROM monitoring_internal.flap_detection_settings(v_notifications) AS f;
     -- Escalations first: pages are the most urgent thing decided here.
     v_written := monitoring_internal.step_escalations();
     FOR v_group IN
@@ -51,30 +59,78 @@ BEGIN
         ORDER BY g.next_flush_at
         FOR UPDATE SKIP LOCKED
     LOOP
+        -- Flap damping: the group's alerts that changed state more than
+        -- flap_detection.changes times in the window flap, until stable.
+        IF v_flap_enabled THEN
+            -- Stable for stable_for since the last change seen: flapping no more.
+            DELETE FROM monitoring.flapping_alerts AS fa
+            USING monitoring.notification_group_alerts AS m
+            JOIN monitoring.alerts AS a USING (alert_id)
+            WHERE m.group_id = v_group.group_id AND fa.fingerprint = a.fingerprint
+              AND (fa.last_change_at IS NULL OR now() - fa.last_change_at >= make_interval(secs => v_flap_stable));
+            -- More than `changes` changes in the window: flapping (or still: the last change noted).
+            INSERT INTO monitoring.flapping_alerts AS fa (fingerprint, labels, changes, last_change_at)
+            SELECT f.fingerprint, f.labels, t.changes, t.last_change_at
+            FROM (SELECT DISTINCT ON (a.fingerprint) a.fingerprint, a.labels
+                  FROM monitoring.notification_group_alerts AS m JOIN monitoring.alerts AS a USING (alert_id)
+                  WHERE m.group_id = v_group.group_id AND a.fingerprint IS NOT NULL
+                  ORDER BY a.fingerprint, a.alert_id DESC) AS f,
+                 LATERAL monitoring_internal.flap_changes(f.fingerprint, v_flap_window) AS t
+            WHERE t.changes > v_flap_changes
+               OR EXISTS (SELECT FROM monitoring.flapping_alerts AS x WHERE x.fingerprint = f.fingerprint)
+            ON CONFLICT ON CONSTRAINT flapping_alerts_pkey
+            DO UPDATE SET changes = excluded.changes, last_change_at = excluded.last_change_at, updated_at = now();
+        END IF;
+
         -- The group's alerts, each firing one with what holds it back (silences,
-        -- inhibition). Held-back alerts are left out of the notification; one the
+        -- inhibition, flapping: at most one notification per window). Held-back alerts are left out of the notification; one the
         -- receiver was told fires stays reported, so that its resolve is still sent.
         SELECT array_agg(x.alert_id ORDER BY x.alert_id) FILTER (WHERE x.firing AND x.suppressions IS NULL),
                array_agg(x.fingerprint ORDER BY x.fingerprint) FILTER (WHERE x.firing AND x.suppressions IS NULL),
-               array_agg(x.fingerprint) FILTER (WHERE x.firing AND x.suppressions IS NOT NULL
-                                                 AND x.fingerprint = ANY (v_group.notified_firing)),
+               array_agg(x.fingerprint) FILTER (WHERE x.fingerprint = ANY (v_group.notified_firing)
+                                                 AND ((x.firing AND x.suppressions IS NOT NULL) OR x.held)),
                array_agg(x.alert_id) FILTER (WHERE x.firing),
                coalesce(bool_or(x.firing AND x.suppressions IS NULL AND x.status <> 'acknowledged'), false),
-               array_agg(x.alert_id) FILTER (WHERE NOT x.firing),
-               array_agg(x.alert_id) FILTER (WHERE NOT x.firing AND x.fingerprint = ANY (v_group.notified_firing)),
-               array_agg(x.fingerprint) FILTER (WHERE NOT x.firing AND x.fingerprint = ANY (v_group.notified_firing)),
-               jsonb_agg(x.suppressions) FILTER (WHERE x.suppressions IS NOT NULL)
+               array_agg(x.alert_id) FILTER (WHERE NOT x.firing AND NOT x.held),
+               array_agg(x.alert_id) FILTER (WHERE NOT x.firing AND NOT x.held AND NOT x.superseded
+                                              AND x.fingerprint = ANY (v_group.notified_firing)),
+               array_agg(x.fingerprint) FILTER (WHERE NOT x.firing AND NOT x.held AND NOT x.superseded
+                                                 AND x.fingerprint = ANY (v_group.notified_firing)),
+               jsonb_agg(x.suppressions) FILTER (WHERE x.suppressions IS NOT NULL),
+               coalesce(array_agg(x.alert_id) FILTER (WHERE x.held), '{}')
         INTO v_firing, v_firing_fingerprints, v_still_reported, v_any_firing, v_unacknowledged, v_resolved, v_resolved_reported,
-             v_resolved_reported_fingerprints, v_suppressed
-        FROM (SELECT a.alert_id, a.fingerprint, a.status, a.resolved_at IS NULL AS firing, s.suppressions
+             v_resolved_reported_fingerprints, v_suppressed, v_held
+        FROM (SELECT a.alert_id, a.fingerprint, a.status, a.resolved_at IS NULL AS firing, s.suppressions,
+                     -- A flapping alert's resolve waits too (its fire and resolve
+                     -- within a window are one notification at most), and one that
+                     -- fired again meanwhile is no news to the receiver.
+                     coalesce(a.resolved_at IS NOT NULL AND fl.held_back, false) AS held,
+                     coalesce(a.resolved_at IS NOT NULL AND fl.fingerprint IS NOT NULL
+                              AND EXISTS (SELECT FROM monitoring.notification_group_alerts AS m2
+                                          JOIN monitoring.alerts AS a2 USING (alert_id)
+                                          WHERE m2.group_id = v_group.group_id AND a2.fingerprint = a.fingerprint
+                                            AND a2.resolved_at IS NULL), false) AS superseded
               FROM monitoring.notification_group_alerts AS m
               JOIN monitoring.alerts AS a USING (alert_id)
+              LEFT JOIN LATERAL (
+                  SELECT fa.fingerprint, fa.changes,
+                         fa.last_notified_at IS NOT NULL
+                         AND now() - fa.last_notified_at < make_interval(secs => v_flap_window) AS held_back
+                  FROM monitoring.flapping_alerts AS fa
+                  WHERE v_flap_enabled AND fa.fingerprint = a.fingerprint
+              ) AS fl ON true
               LEFT JOIN LATERAL (
                   SELECT jsonb_agg(jsonb_build_object('alert_id', a.alert_id, 'fingerprint', a.fingerprint,
                                                       'reason', p.reason, 'suppressed_by', p.suppressed_by,
                                                       'silence_id', p.silence_id, 'detail', p.detail)) AS suppressions
-                  FROM monitoring_internal.alert_suppressions(a.alert_id, a.labels, a.component,
-                                                              v_notifications -> 'inhibit_rules') AS p
+                  FROM (SELECT q.reason, q.suppressed_by, q.silence_id, q.detail
+                        FROM monitoring_internal.alert_suppressions(a.alert_id, a.labels, a.component,
+                                                                    v_notifications -> 'inhibit_rules') AS q
+                        UNION ALL
+                        SELECT 'flapping', 'flapping', NULL::uuid,
+                               format('flapping: %s state changes in %s s; notified at most once per %s s until stable for %s s',
+                                      fl.changes, v_flap_window, v_flap_window, v_flap_stable)
+                        WHERE fl.held_back) AS p
                   WHERE a.resolved_at IS NULL
               ) AS s ON true
               WHERE m.group_id = v_group.group_id) AS x;
@@ -122,7 +178,13 @@ BEGIN
         FROM (SELECT (e ->> 'alert_id')::bigint AS alert_id, e ->> 'fingerprint' AS fingerprint, e ->> 'reason' AS reason,
                      e ->> 'suppressed_by' AS suppressed_by, (e ->> 'silence_id')::uuid AS silence_id, e ->> 'detail' AS detail
               FROM jsonb_array_elements(coalesce(v_suppressed, '[]')) AS l, jsonb_array_elements(l) AS e
-              WHERE v_reason IS NOT NULL OR v_repeat_due OR NOT (e ->> 'fingerprint') = ANY (v_group.notified_firing)
+              WHERE v_reason IS NOT NULL OR v_repeat_due OR e ->> 'reason' = 'flapping'
+                 OR NOT (e ->> 'fingerprint') = ANY (v_group.notified_firing)
+              UNION ALL
+              SELECT a.alert_id, a.fingerprint, 'flapping', 'flapping', NULL::uuid,
+                     format('flapping: its resolve waits, at most one notification per %s s', v_flap_window)
+              FROM monitoring.alerts AS a
+              WHERE a.alert_id = ANY (v_held)
               UNION ALL
               SELECT a.alert_id, a.fingerprint, 'muted', v_muted_by, NULL::uuid, v_muted_detail
               FROM monitoring.alerts AS a
@@ -154,12 +216,14 @@ BEGIN
                 -- Alertmanager's dedup stage decides.
                 CASE WHEN v_firing <> '{}' AND v_reason NOT IN ('some_resolved', 'all_resolved')
                      THEN monitoring_internal.notification_payload(v_group, v_firing) END);
+            UPDATE monitoring.flapping_alerts AS fa SET last_notified_at = now()
+            WHERE fa.fingerprint = ANY (v_firing_fingerprints || coalesce(v_resolved_reported_fingerprints, '{}'::text[]));
         END IF;
 
         -- Resolved alerts leave the group: reported now, or never reported firing.
         DELETE FROM monitoring.notification_group_alerts AS m
         WHERE m.group_id = v_group.group_id AND m.alert_id = ANY (v_resolved);
-        IF v_any_firing = '{}' THEN
+        IF v_any_firing = '{}' AND v_held = '{}' THEN
             DELETE FROM monitoring.notification_groups AS g WHERE g.group_id = v_group.group_id;
         ELSE
             UPDATE monitoring.notification_groups AS g

@@ -59,7 +59,7 @@ BEGIN
        AND coalesce(monitoring_internal.parse_duration(p_object -> 'timeout') <= 0, true) THEN
         RETURN QUERY SELECT 'PV608', format('%s.timeout must be a duration > 0 such as "10s"', p_where);
     END IF;
-    FOREACH v_key IN ARRAY ARRAY['send_resolved', 'continue', 'require_tls', 'smtp_require_tls', 'insecure_skip_verify'] LOOP
+    FOREACH v_key IN ARRAY ARRAY['send_resolved', 'continue', 'require_tls', 'smtp_require_tls', 'insecure_skip_verify', 'enabled'] LOOP
         IF p_object ? v_key AND v_key = ANY (v_catalog.keys) AND jsonb_typeof(p_object -> v_key) <> 'boolean' THEN
             RETURN QUERY SELECT 'PV608', format('%s.%s must be true or false', p_where, v_key);
         END IF;

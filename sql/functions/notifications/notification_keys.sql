@@ -11,7 +11,7 @@ AS $$
     -- Any other key is refused by name (PV606): nothing is silently ignored.
     VALUES
         ('notifications', ARRAY['global', 'route', 'receivers', 'inhibit_rules', 'time_intervals', 'mute_time_intervals',
-                                'escalation_policies'], ARRAY[]::text[]),
+                                'escalation_policies', 'flap_detection'], ARRAY[]::text[]),
         ('global', ARRAY['resolve_timeout', 'smtp_from', 'smtp_smarthost', 'smtp_hello', 'smtp_auth_username',
                          'smtp_require_tls', 'pagerduty_url', 'http_timeout'],
                    ARRAY['smtp_auth_password', 'slack_api_url']),
@@ -35,6 +35,7 @@ AS $$
         -- pgvigil's own: escalation policies, which Alertmanager lacks.
         ('escalation_policy', ARRAY['name', 'tiers', 'repeat', 'ack_timeout'], ARRAY[]::text[]),
         ('escalation_tier', ARRAY['receiver', 'delay'], ARRAY[]::text[]),
+        ('flap_detection', ARRAY['enabled', 'changes', 'window', 'stable_for'], ARRAY[]::text[]),
         ('time_range', ARRAY['times', 'weekdays', 'days_of_month', 'months', 'years', 'location'], ARRAY[]::text[]);
 $$;
 COMMENT ON FUNCTION monitoring_internal.notification_keys() IS

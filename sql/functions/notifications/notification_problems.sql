@@ -118,6 +118,26 @@ BEGIN
         END LOOP;
     END LOOP;
 
+    -- Flap damping (pgvigil's own).
+    IF v_section ? 'flap_detection' THEN
+        RETURN QUERY SELECT * FROM monitoring_internal.notification_key_problems(
+            'notifications.flap_detection', 'flap_detection', v_section -> 'flap_detection');
+        IF jsonb_typeof(v_section -> 'flap_detection') = 'object' THEN
+            IF v_section #> '{flap_detection,changes}' IS NOT NULL
+               AND (jsonb_typeof(v_section #> '{flap_detection,changes}') <> 'number'
+                    OR (v_section #>> '{flap_detection,changes}')::numeric NOT BETWEEN 1 AND 1000
+                    OR (v_section #>> '{flap_detection,changes}')::numeric <> trunc((v_section #>> '{flap_detection,changes}')::numeric)) THEN
+                RETURN QUERY SELECT 'PV608', 'notifications.flap_detection.changes must be a whole number of state changes, 1 to 1000'::text;
+            END IF;
+            FOREACH v_key IN ARRAY ARRAY['window', 'stable_for'] LOOP
+                IF v_section -> 'flap_detection' ? v_key
+                   AND coalesce(monitoring_internal.parse_duration(v_section -> 'flap_detection' -> v_key) <= 0, true) THEN
+                    RETURN QUERY SELECT 'PV608', format('notifications.flap_detection.%s must be a duration such as "10m"', v_key);
+                END IF;
+            END LOOP;
+        END IF;
+    END IF;
+
     -- Escalation policies (pgvigil's own): PV605, and PV601 for a tier's receiver.
     RETURN QUERY SELECT * FROM monitoring_internal.escalation_policy_problems(v_section, coalesce(v_receivers, '{}'));
 
