@@ -1389,6 +1389,8 @@ BEGIN
             WHERE g.group_id = v_group.group_id;
         END IF;
     END LOOP;
+    -- What flood control held back in a minute now over, said once.
+    v_written := v_written + monitoring_internal.write_flood_summaries();
     RETURN v_written;
 END;
 $$;
@@ -4746,7 +4748,8 @@ CREATE FUNCTION monitoring_internal.notification_keys() RETURNS TABLE(context te
                         'matchers', 'routes', 'continue', 'mute_time_intervals', 'active_time_intervals',
                         'escalation_policy'], ARRAY[]::text[]),
         ('receiver', ARRAY['name', 'webhook_configs', 'slack_configs', 'msteamsv2_configs', 'email_configs',
-                           'pagerduty_configs'], ARRAY[]::text[]),
+                           'pagerduty_configs', 'flood_control'], ARRAY[]::text[]),
+        ('flood_control', ARRAY['max_per_minute'], ARRAY[]::text[]),
         ('webhook_configs', ARRAY['send_resolved', 'max_alerts', 'timeout'], ARRAY['url', 'signing_secret']),
         ('slack_configs', ARRAY['send_resolved', 'channel', 'username', 'icon_emoji', 'icon_url'], ARRAY['api_url']),
         ('msteamsv2_configs', ARRAY['send_resolved'], ARRAY['webhook_url']),
@@ -4901,6 +4904,16 @@ BEGIN
             END IF;
             v_receivers := v_receivers || (v_receiver ->> 'name');
             RETURN QUERY SELECT * FROM monitoring_internal.notification_key_problems(v_where, 'receiver', v_receiver);
+            IF v_receiver ? 'flood_control' THEN
+                RETURN QUERY SELECT * FROM monitoring_internal.notification_key_problems(
+                    v_where || '.flood_control', 'flood_control', v_receiver -> 'flood_control');
+                IF jsonb_typeof(v_receiver #> '{flood_control,max_per_minute}') IS DISTINCT FROM 'number'
+                   OR (v_receiver #>> '{flood_control,max_per_minute}')::numeric NOT BETWEEN 1 AND 10000
+                   OR (v_receiver #>> '{flood_control,max_per_minute}')::numeric
+                      <> trunc((v_receiver #>> '{flood_control,max_per_minute}')::numeric) THEN
+                    RETURN QUERY SELECT 'PV608', format('%s.flood_control.max_per_minute must be a whole number, 1 to 10000', v_where);
+                END IF;
+            END IF;
             FOR v_kind IN SELECT k FROM jsonb_object_keys(v_receiver) AS k WHERE k LIKE '%\_configs' ORDER BY 1 LOOP
                 CONTINUE WHEN NOT EXISTS (SELECT FROM monitoring_internal.notification_keys() AS c WHERE c.context = v_kind);
                 IF jsonb_typeof(v_receiver -> v_kind) <> 'array' THEN
@@ -7243,6 +7256,64 @@ $$;
 
 COMMENT ON FUNCTION monitoring_internal.write_audit_log(p_action text, p_subject text, p_details jsonb) IS 'Internal: appends one row to monitoring.audit_log for the calling session (owner only).';
 
+CREATE FUNCTION monitoring_internal.write_flood_summaries() RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Internal: for each receiver integration whose flood control held
+-- notifications back, once the minute of the first is over, writes one
+-- flood_summary notification saying how many were held back and until
+-- when (a firing PgvigilNotificationsHeldBack, in the webhook v4 shape),
+-- and marks them summarised by it. The summary is not capped. Returns the
+-- rows written.
+DECLARE
+    r record;
+    v_id bigint;
+    v_labels jsonb;
+    v_summary text;
+    v_written integer := 0;
+BEGIN
+    FOR r IN
+        SELECT n.receiver, n.integration, n.integration_index, count(*) AS held, min(n.created_at) AS since,
+               max(n.created_at) AS until, array_agg(n.notification_id) AS ids
+        FROM monitoring.notifications AS n
+        WHERE n.status = 'held' AND n.summary_id IS NULL
+        GROUP BY 1, 2, 3
+        HAVING min(n.created_at) <= now() - interval '1 minute'
+    LOOP
+        v_labels := jsonb_build_object('alertname', 'PgvigilNotificationsHeldBack', 'receiver', r.receiver,
+                                       'severity', 'medium');
+        v_summary := format('%s notifications to %s (%s) were held back by flood control between %s and %s',
+                            r.held, r.receiver, r.integration, r.since, r.until);
+        INSERT INTO monitoring.notifications
+            (group_id, receiver, integration, integration_index, group_key, reason, idempotency_key, payload)
+        VALUES (NULL, r.receiver, r.integration, r.integration_index, '{}:{alertname="PgvigilNotificationsHeldBack"}',
+                'flood_summary', format('pgvigil-flood-%s-%s-%s-%s', r.receiver, r.integration, r.integration_index,
+                                        r.ids[1]),
+                jsonb_build_object(
+                    'version', '4', 'groupKey', '{}:{alertname="PgvigilNotificationsHeldBack"}', 'truncatedAlerts', 0,
+                    'status', 'firing', 'receiver', r.receiver,
+                    'groupLabels', jsonb_build_object('alertname', 'PgvigilNotificationsHeldBack'),
+                    'commonLabels', v_labels, 'commonAnnotations', jsonb_build_object('summary', v_summary),
+                    'externalURL', '',
+                    'alerts', jsonb_build_array(jsonb_build_object(
+                        'status', 'firing', 'labels', v_labels,
+                        'annotations', jsonb_build_object(
+                            'summary', v_summary,
+                            'description', 'They are in monitoring.v_notification_log (status held).'),
+                        'startsAt', to_char(r.since AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+                        'endsAt', '0001-01-01T00:00:00Z', 'generatorURL', '',
+                        'fingerprint', monitoring.alert_fingerprint(v_labels)))))
+        RETURNING notification_id INTO v_id;
+        UPDATE monitoring.notifications AS n SET summary_id = v_id WHERE n.notification_id = ANY (r.ids);
+        v_written := v_written + 1;
+    END LOOP;
+    RETURN v_written;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.write_flood_summaries() IS 'Internal: one flood_summary notification per receiver integration whose flood control held notifications back in a minute now over; returns the rows written.';
+
 CREATE FUNCTION monitoring_internal.write_notifications(p_receiver text, p_group_id bigint, p_escalation_id bigint, p_group_key text, p_reason text, p_key_prefix text, p_payload_with_resolved jsonb, p_payload_firing jsonb) RETURNS integer
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
@@ -7252,7 +7323,9 @@ CREATE FUNCTION monitoring_internal.write_notifications(p_receiver text, p_group
 -- (send_resolved; by default webhook, Teams and PagerDuty do, Slack and
 -- email do not, as in Alertmanager), p_payload_firing to the others; NULL
 -- sends nothing to them. The idempotency key (the webhook-id) is
--- p_key_prefix-integration-index. Returns the rows written.
+-- p_key_prefix-integration-index. Beyond the receiver's flood_control
+-- cap (per integration and minute) a row is written held, not to be sent;
+-- write_flood_summaries() says how many. Returns the rows written.
 DECLARE
     v_receiver jsonb;
     v_integration text;
@@ -7260,10 +7333,12 @@ DECLARE
     v_config jsonb;
     v_payload jsonb;
     v_written integer := 0;
+    v_cap integer;
 BEGIN
     SELECT r INTO v_receiver
     FROM monitoring_internal.notification_config AS c, jsonb_array_elements(c.notifications -> 'receivers') AS r
     WHERE r ->> 'name' = p_receiver;
+    v_cap := (v_receiver #>> '{flood_control,max_per_minute}')::integer;
     FOR v_integration IN SELECT unnest(ARRAY['webhook_configs', 'slack_configs', 'msteamsv2_configs',
                                              'email_configs', 'pagerduty_configs']) LOOP
         v_index := 0;
@@ -7276,13 +7351,21 @@ BEGIN
                 INSERT INTO monitoring.notifications
                     (group_id, escalation_id, receiver, integration, integration_index, group_key, reason,
                      idempotency_key, payload, status, last_error)
+                -- Beyond the receiver's flood_control cap: written held, summarised later.
                 SELECT p_group_id, p_escalation_id, p_receiver, v_integration, v_index, p_group_key, p_reason,
                        format('%s-%s-%s', p_key_prefix, v_integration, v_index), v_payload,
-                       CASE WHEN d.receiver IS NULL THEN 'pending' ELSE 'failed' END,
+                       CASE WHEN d.receiver IS NOT NULL THEN 'failed' WHEN f.flooded THEN 'held' ELSE 'pending' END,
                        CASE WHEN d.receiver IS NOT NULL
                             THEN format('not sent: %s %s[%s] is disabled since it answered 410 Gone at %s',
-                                        p_receiver, v_integration, v_index, d.disabled_at) END
-                FROM (SELECT 1) AS one
+                                        p_receiver, v_integration, v_index, d.disabled_at)
+                            WHEN f.flooded
+                            THEN format('held back by flood control: more than %s a minute to %s %s[%s]',
+                                        v_cap, p_receiver, v_integration, v_index) END
+                FROM (SELECT v_cap IS NOT NULL AND (
+                          SELECT count(*) FROM monitoring.notifications AS n
+                          WHERE n.receiver = p_receiver AND n.integration = v_integration AND n.integration_index = v_index
+                            AND n.created_at > now() - interval '1 minute' AND n.status <> 'held'
+                            AND n.reason <> 'flood_summary') >= v_cap AS flooded) AS f
                 LEFT JOIN monitoring.disabled_integrations AS d
                   ON d.receiver = p_receiver AND d.integration = v_integration AND d.integration_index = v_index;
                 v_written := v_written + 1;
@@ -7603,9 +7686,10 @@ CREATE TABLE monitoring.notifications (
     delivered_at timestamp with time zone,
     last_error text,
     escalation_id bigint,
+    summary_id bigint,
     CONSTRAINT notifications_integration_check CHECK ((integration = ANY (ARRAY['webhook_configs'::text, 'slack_configs'::text, 'msteamsv2_configs'::text, 'email_configs'::text, 'pagerduty_configs'::text]))),
-    CONSTRAINT notifications_reason_check CHECK ((reason = ANY (ARRAY['first'::text, 'new_alerts'::text, 'some_resolved'::text, 'all_resolved'::text, 'repeat'::text, 'test'::text, 'escalation'::text]))),
-    CONSTRAINT notifications_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'delivered'::text, 'failed'::text])))
+    CONSTRAINT notifications_reason_check CHECK ((reason = ANY (ARRAY['first'::text, 'new_alerts'::text, 'some_resolved'::text, 'all_resolved'::text, 'repeat'::text, 'test'::text, 'escalation'::text, 'flood_summary'::text]))),
+    CONSTRAINT notifications_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'delivered'::text, 'failed'::text, 'held'::text])))
 );
 
 COMMENT ON TABLE monitoring.notifications IS 'The outbox: each notification per receiver integration, with why it was sent (first, new_alerts, some_resolved, all_resolved, repeat), its Alertmanager webhook v4 payload, its idempotency key (webhook-id), and its delivery state.';
@@ -8195,6 +8279,7 @@ CREATE VIEW monitoring.v_notification_log AS
     (n.payload ->> 'status'::text) AS payload_status,
     jsonb_array_length((n.payload -> 'alerts'::text)) AS alerts,
     n.idempotency_key,
+    n.summary_id,
     (EXTRACT(epoch FROM (n.delivered_at - n.created_at)))::double precision AS delivery_seconds,
     a.status_code AS last_status_code,
     a.latency_ms AS last_latency_ms
@@ -8209,7 +8294,8 @@ CREATE VIEW monitoring.v_notification_log AS
         CASE n.status
             WHEN 'failed'::text THEN 0
             WHEN 'pending'::text THEN 1
-            ELSE 2
+            WHEN 'held'::text THEN 2
+            ELSE 3
         END, n.created_at DESC, n.notification_id DESC;
 
 COMMENT ON VIEW monitoring.v_notification_log IS 'The delivery log: each notification (receiver, integration, why, status, attempts, last error and status code, delivery time), failures first.';
@@ -8228,6 +8314,7 @@ CREATE VIEW monitoring.v_notification_receivers AS
     COALESCE(s.pending, (0)::bigint) AS pending,
     COALESCE(s.delivered_24h, (0)::bigint) AS delivered_24h,
     COALESCE(s.failed_24h, (0)::bigint) AS failed_24h,
+    COALESCE(s.held_24h, (0)::bigint) AS held_24h,
     COALESCE(s.retried_attempts_24h, (0)::bigint) AS retried_attempts_24h,
     s.delivery_p50_seconds,
     s.delivery_max_seconds,
@@ -8244,6 +8331,7 @@ CREATE VIEW monitoring.v_notification_receivers AS
      LEFT JOIN LATERAL ( SELECT count(*) FILTER (WHERE (n.status = 'pending'::text)) AS pending,
             count(*) FILTER (WHERE ((n.status = 'delivered'::text) AND (n.delivered_at > (now() - '24:00:00'::interval)))) AS delivered_24h,
             count(*) FILTER (WHERE ((n.status = 'failed'::text) AND (n.created_at > (now() - '24:00:00'::interval)))) AS failed_24h,
+            count(*) FILTER (WHERE ((n.status = 'held'::text) AND (n.created_at > (now() - '24:00:00'::interval)))) AS held_24h,
             sum(GREATEST((n.attempts - 1), 0)) FILTER (WHERE (n.created_at > (now() - '24:00:00'::interval))) AS retried_attempts_24h,
             percentile_cont((0.5)::double precision) WITHIN GROUP (ORDER BY ((EXTRACT(epoch FROM (n.delivered_at - n.created_at)))::double precision)) FILTER (WHERE (n.delivered_at > (now() - '24:00:00'::interval))) AS delivery_p50_seconds,
             max(EXTRACT(epoch FROM (n.delivered_at - n.created_at))) FILTER (WHERE (n.delivered_at > (now() - '24:00:00'::interval))) AS delivery_max_seconds,
@@ -8260,7 +8348,7 @@ CREATE VIEW monitoring.v_notification_receivers AS
          LIMIT 1) e ON (true))
   ORDER BY r.receiver;
 
-COMMENT ON VIEW monitoring.v_notification_receivers IS 'Delivery health per configured receiver over 24 hours: pending, delivered, failed, retries, delivery p50 and max seconds, last delivery and last error.';
+COMMENT ON VIEW monitoring.v_notification_receivers IS 'Delivery health per configured receiver over 24 hours: pending, delivered, failed, held back by flood control, retries, delivery p50 and max seconds, last delivery and last error.';
 
 CREATE VIEW monitoring.v_performance_history AS
  SELECT h.bucket AS "time",
@@ -8832,7 +8920,11 @@ CREATE INDEX notification_suppressions_alert_id_idx ON monitoring.notification_s
 
 CREATE INDEX notification_suppressions_silence_id_idx ON monitoring.notification_suppressions USING btree (silence_id) WHERE (silence_id IS NOT NULL);
 
+CREATE INDEX notifications_held_idx ON monitoring.notifications USING btree (receiver, integration, integration_index) WHERE ((status = 'held'::text) AND (summary_id IS NULL));
+
 CREATE INDEX notifications_pending_idx ON monitoring.notifications USING btree (next_attempt_at) WHERE (status = 'pending'::text);
+
+CREATE INDEX notifications_receiver_created_at_idx ON monitoring.notifications USING btree (receiver, integration, integration_index, created_at);
 
 CREATE INDEX performance_monitoring_metric_name_component_recorded_at_idx ON ONLY monitoring.performance_monitoring USING btree (metric_name, component, recorded_at);
 
@@ -9307,6 +9399,8 @@ REVOKE ALL ON FUNCTION monitoring_internal.value_sketch_value(p_key integer) FRO
 REVOKE ALL ON FUNCTION monitoring_internal.wait_for_checks_lock(p_seconds integer) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.write_audit_log(p_action text, p_subject text, p_details jsonb) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.write_flood_summaries() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.write_notifications(p_receiver text, p_group_id bigint, p_escalation_id bigint, p_group_key text, p_reason text, p_key_prefix text, p_payload_with_resolved jsonb, p_payload_firing jsonb) FROM PUBLIC;
 

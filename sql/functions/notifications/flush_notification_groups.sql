@@ -235,6 +235,8 @@ BEGIN
             WHERE g.group_id = v_group.group_id;
         END IF;
     END LOOP;
+    -- What flood control held back in a minute now over, said once.
+    v_written := v_written + monitoring_internal.write_flood_summaries();
     RETURN v_written;
 END;
 $$;

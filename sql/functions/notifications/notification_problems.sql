@@ -65,6 +65,16 @@ BEGIN
             END IF;
             v_receivers := v_receivers || (v_receiver ->> 'name');
             RETURN QUERY SELECT * FROM monitoring_internal.notification_key_problems(v_where, 'receiver', v_receiver);
+            IF v_receiver ? 'flood_control' THEN
+                RETURN QUERY SELECT * FROM monitoring_internal.notification_key_problems(
+                    v_where || '.flood_control', 'flood_control', v_receiver -> 'flood_control');
+                IF jsonb_typeof(v_receiver #> '{flood_control,max_per_minute}') IS DISTINCT FROM 'number'
+                   OR (v_receiver #>> '{flood_control,max_per_minute}')::numeric NOT BETWEEN 1 AND 10000
+                   OR (v_receiver #>> '{flood_control,max_per_minute}')::numeric
+                      <> trunc((v_receiver #>> '{flood_control,max_per_minute}')::numeric) THEN
+                    RETURN QUERY SELECT 'PV608', format('%s.flood_control.max_per_minute must be a whole number, 1 to 10000', v_where);
+                END IF;
+            END IF;
             FOR v_kind IN SELECT k FROM jsonb_object_keys(v_receiver) AS k WHERE k LIKE '%\_configs' ORDER BY 1 LOOP
                 CONTINUE WHEN NOT EXISTS (SELECT FROM monitoring_internal.notification_keys() AS c WHERE c.context = v_kind);
                 IF jsonb_typeof(v_receiver -> v_kind) <> 'array' THEN

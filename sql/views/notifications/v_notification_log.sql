@@ -18,6 +18,7 @@ SELECT n.notification_id,
        n.payload ->> 'status' AS payload_status,
        jsonb_array_length(n.payload -> 'alerts') AS alerts,
        n.idempotency_key,
+       n.summary_id,
        extract(epoch FROM n.delivered_at - n.created_at)::double precision AS delivery_seconds,
        a.status_code AS last_status_code,
        a.latency_ms AS last_latency_ms
@@ -27,7 +28,7 @@ LEFT JOIN LATERAL (
     WHERE x.notification_id = n.notification_id
     ORDER BY x.attempt DESC LIMIT 1
 ) AS a ON true
-ORDER BY CASE n.status WHEN 'failed' THEN 0 WHEN 'pending' THEN 1 ELSE 2 END, n.created_at DESC, n.notification_id DESC;
+ORDER BY CASE n.status WHEN 'failed' THEN 0 WHEN 'pending' THEN 1 WHEN 'held' THEN 2 ELSE 3 END, n.created_at DESC, n.notification_id DESC;
 
 COMMENT ON VIEW monitoring.v_notification_log IS
     'The delivery log: each notification (receiver, integration, why, status, attempts, last error and status code, delivery time), failures first.';

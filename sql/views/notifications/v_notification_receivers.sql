@@ -8,6 +8,7 @@ SELECT r.receiver,
        coalesce(s.pending, 0) AS pending,
        coalesce(s.delivered_24h, 0) AS delivered_24h,
        coalesce(s.failed_24h, 0) AS failed_24h,
+       coalesce(s.held_24h, 0) AS held_24h,
        coalesce(s.retried_attempts_24h, 0) AS retried_attempts_24h,
        s.delivery_p50_seconds,
        s.delivery_max_seconds,
@@ -24,6 +25,7 @@ LEFT JOIN LATERAL (
     SELECT count(*) FILTER (WHERE n.status = 'pending') AS pending,
            count(*) FILTER (WHERE n.status = 'delivered' AND n.delivered_at > now() - interval '24 hours') AS delivered_24h,
            count(*) FILTER (WHERE n.status = 'failed' AND n.created_at > now() - interval '24 hours') AS failed_24h,
+           count(*) FILTER (WHERE n.status = 'held' AND n.created_at > now() - interval '24 hours') AS held_24h,
            sum(greatest(n.attempts - 1, 0)) FILTER (WHERE n.created_at > now() - interval '24 hours') AS retried_attempts_24h,
            percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM n.delivered_at - n.created_at))
                FILTER (WHERE n.delivered_at > now() - interval '24 hours') AS delivery_p50_seconds,
@@ -44,4 +46,4 @@ LEFT JOIN LATERAL (
 ORDER BY r.receiver;
 
 COMMENT ON VIEW monitoring.v_notification_receivers IS
-    'Delivery health per configured receiver over 24 hours: pending, delivered, failed, retries, delivery p50 and max seconds, last delivery and last error.';
+    'Delivery health per configured receiver over 24 hours: pending, delivered, failed, held back by flood control, retries, delivery p50 and max seconds, last delivery and last error.';
