@@ -561,3 +561,32 @@ def test_collect_records_through_a_buffered_client(dsn, conn, capsys):
     assert conn.execute("SELECT count(*) FROM monitoring.performance_monitoring").fetchone() == (
         written,
     )
+
+
+def test_the_demo_delivers_grouped_notifications_and_holds_one_back(dsn, conn, capsys):
+    from pgvigil.tools.demo_notifications import DemoReceiver, deliver_demo_notifications
+
+    assert main(["--database", dsn, "demo", "--history-minutes", "30", "--seed", "7"]) == 0
+    silence = conn.execute("SELECT created_by, matchers FROM monitoring.silences").fetchall()
+    assert silence == [
+        ("pgvigil demo", [{"name": "alertname", "op": "=", "value": "demo_memory_climbing"}])
+    ]
+    # What pg_cron's checks job does, then what the demo does after it.
+    assert main(["--database", dsn, "check"]) == 0
+    receiver = DemoReceiver()
+    try:
+        report = deliver_demo_notifications(conn, receiver)
+    finally:
+        receiver.close()
+    names = {b["groupLabels"]["alertname"] for b in receiver.bodies}
+    assert {"component_health", "error_rate", "queue_backlog"} <= names
+    assert "demo_memory_climbing" not in names
+    assert report.delivered == len(receiver.bodies) == len(names)  # one per group
+    assert [(h["alertname"], h["reason"]) for h in report.held_back] == [
+        ("demo_memory_climbing", "silenced")
+    ]
+    # A second demo run expires the first one's silence rather than stacking them.
+    assert main(["--database", dsn, "demo", "--history-minutes", "30", "--seed", "8"]) == 0
+    assert conn.execute(
+        "SELECT count(*) FROM monitoring.silences WHERE ends_at > now()"
+    ).fetchone() == (1,)

@@ -38,10 +38,18 @@ def _wait_for_pg_cron_checks(conninfo: str, since: float, timeout: float) -> boo
 def cmd_demo(args: argparse.Namespace) -> int:
     from pgvigil.dashboard import render_summary
     from pgvigil.tools.demo import DEMO_RULES, run_demo
+    from pgvigil.tools.demo_notifications import (
+        DemoReceiver,
+        deliver_demo_notifications,
+        prepare_demo_notifications,
+        print_notification_report,
+    )
 
     conninfo = resolve_database(args)
     with psycopg.connect(conninfo, autocommit=True) as conn:
         conn.execute(_PATCH_CONFIG, (Jsonb({"alert_rules": DEMO_RULES}), []))
+        # Where the alerts go: a webhook receiver in this process, and one silence.
+        prepare_demo_notifications(conn)
     with MonitoringClient(conninfo) as client:
         if args.buffered:
             with BufferedClient(conninfo) as buffered:
@@ -64,6 +72,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
             print("demo: pg_cron ran the checks.\n")
         print(render_summary(client.get_dashboard_summary(), color=sys.stdout.isatty()))
     _print_rule_alerts(conninfo)
+    if args.wait_for_pg_cron:
+        # pg_cron's checks decided the notifications (the outbox); deliver
+        # them to a receiver in this process, as pgvigil worker would.
+        receiver = DemoReceiver()
+        try:
+            with psycopg.connect(conninfo, autocommit=True) as conn:
+                report = deliver_demo_notifications(conn, receiver)
+            print()
+            print_notification_report(report, receiver)
+        finally:
+            receiver.close()
     return 0
 
 

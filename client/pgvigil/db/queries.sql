@@ -495,3 +495,19 @@ SELECT * FROM monitoring.send_test_notification(%s)
 
 -- name: notification_status
 SELECT * FROM monitoring.v_notification_log WHERE notification_id = ANY (%s::bigint[]) ORDER BY notification_id
+
+-- name: demo_expire_silences
+-- The silences an earlier pgvigil demo left.
+SELECT count(monitoring.expire_silence(silence_id)) FROM monitoring.silences
+WHERE created_by = 'pgvigil demo' AND ends_at > now()
+
+-- name: demo_pending_notifications
+SELECT count(*) FROM monitoring.notifications WHERE receiver = %s AND status = 'pending'
+
+-- name: demo_held_back
+-- What silences, inhibition or time intervals held back from a receiver.
+SELECT a.labels ->> 'alertname' AS alertname, s.reason, s.suppressed_by, s.detail
+FROM monitoring.notification_suppressions AS s
+JOIN monitoring.alerts AS a USING (alert_id)
+WHERE s.receiver = %s
+ORDER BY s.first_suppressed_at, s.alert_id
