@@ -137,6 +137,4 @@ def print_notification_report(report: NotificationReport, receiver: DemoReceiver
     for line in report.groups:
         print(f"  {line}")
     for held in report.held_back:
-        print(
-            f"held back: {held['alertname']} ({held['reason']} by {held['suppressed_by']}: {held['detail']})"
-        )
+        print(f"held back: {held['alertname']}, {held['detail']}")
