@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -370,3 +372,50 @@ def test_enable_integration_by_hand(conn: Conn, receiver: Receiver) -> None:
     deliver(conn, receiver)
     assert scalar(conn, "SELECT monitoring.enable_integration('hooks')") == 1
     assert scalar(conn, "SELECT monitoring.enable_integration('hooks')") == 0
+
+
+def test_the_worker_delivers_to_the_others_while_a_receiver_hangs(
+    dsn: str, conn: Conn, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hanging = Receiver(delay_seconds=4)
+    monkeypatch.setenv("HANGING_URL", hanging.url)
+    monkeypatch.setenv("FAST_URL", receiver.url)
+    try:
+        section = {
+            "route": {"receiver": "fast", "group_by": ["alertname", "component"], "group_wait": "0s",
+                      "routes": [{"matchers": ['component=~"h.*"'], "receiver": "hanging"}]},
+            "receivers": [
+                {"name": "hanging", "webhook_configs": [{"url_env": "HANGING_URL", "timeout": "3s"}]},
+                {"name": "fast", "webhook_configs": [{"url_env": "FAST_URL"}]},
+            ],
+        }  # fmt: skip
+        conn.execute(
+            "SELECT monitoring.patch_config(%s, '{notifications}')",
+            (Jsonb({"notifications": section}),),
+        )
+        for i in range(6):  # the hanging receiver's first, so they are claimed first
+            add_errors(conn, f"h{i}", 30)
+        conn.execute("SELECT * FROM monitoring.evaluate_alert_rules('test')")
+        for i in range(6):
+            add_errors(conn, f"f{i}", 30)
+        conn.execute("SELECT * FROM monitoring.evaluate_alert_rules('test')")
+        stop = threading.Event()
+        worker = threading.Thread(target=run_worker, args=(dsn,),
+                                  kwargs={"interval": 1.0, "stop": stop, "evaluate": False})  # fmt: skip
+        worker.start()
+        try:
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and scalar(
+                conn, "SELECT count(*) FROM monitoring.notifications WHERE receiver = 'fast' AND status = 'delivered'"
+            ) < 6:  # fmt: skip
+                time.sleep(0.05)
+            # Every fast one delivered and recorded while the hanging receiver still holds its requests.
+            assert len(receiver.requests) == 6
+            assert scalar(conn, "SELECT count(*) FROM monitoring.notification_attempts AS a"
+                                " JOIN monitoring.notifications AS n USING (notification_id)"
+                                " WHERE n.receiver = 'hanging'") == 0  # fmt: skip
+        finally:
+            stop.set()
+            worker.join(30)
+    finally:
+        hanging.close()

@@ -565,14 +565,16 @@ $$;
 
 COMMENT ON FUNCTION monitoring.check_watchdog(p_source text) IS 'Evaluates the rules over pgvigil itself (evaluation stalled, pgvigil pg_cron jobs failing, Watchdog); run by the pgvigil-watchdog job. Returns no rows while an evaluation runs. Errors: PV001/PV008 (p_source).';
 
-CREATE FUNCTION monitoring.claim_notifications(p_worker text, p_limit integer DEFAULT 20, p_lease_seconds double precision DEFAULT 60, p_integrations text[] DEFAULT NULL::text[], p_notification_ids bigint[] DEFAULT NULL::bigint[]) RETURNS TABLE(notification_id bigint, attempt integer, receiver text, integration text, integration_index integer, idempotency_key text, payload jsonb, config jsonb, timeout_seconds double precision, created_at timestamp with time zone)
+CREATE FUNCTION monitoring.claim_notifications(p_worker text, p_limit integer DEFAULT 20, p_lease_seconds double precision DEFAULT 60, p_integrations text[] DEFAULT NULL::text[], p_notification_ids bigint[] DEFAULT NULL::bigint[], p_skip_receivers text[] DEFAULT NULL::text[]) RETURNS TABLE(notification_id bigint, attempt integer, receiver text, integration text, integration_index integer, idempotency_key text, payload jsonb, config jsonb, timeout_seconds double precision, created_at timestamp with time zone)
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 -- Claims up to p_limit notifications due for delivery (pending, due, not
 -- claimed by a live lease; of the integrations p_integrations names, all
 -- when NULL: a worker claims only what it can deliver; only those of
--- p_notification_ids when given: pgvigil notify test) for one worker, with SKIP LOCKED so that
+-- p_notification_ids when given: pgvigil notify test; none for the
+-- receivers of p_skip_receivers, whose sends fill the worker's threads for
+-- them) for one worker, with SKIP LOCKED so that
 -- workers never take the same row, and returns them with the integration's
 -- config (with what it inherits from global: integration_config) and send timeout (its config's or global http_timeout, 10 s by default; its secrets are only KEY_file / KEY_env references: the worker
 -- reads them). The caller commits the claim, then sends with no lock held,
@@ -591,6 +593,7 @@ BEGIN
         WHERE n.status = 'pending' AND n.next_attempt_at <= now()
           AND (p_integrations IS NULL OR n.integration = ANY (p_integrations))
           AND (p_notification_ids IS NULL OR n.notification_id = ANY (p_notification_ids))
+          AND (p_skip_receivers IS NULL OR NOT n.receiver = ANY (p_skip_receivers))
           AND (n.claimed_until IS NULL OR n.claimed_until < now())
         ORDER BY n.next_attempt_at, n.notification_id
         LIMIT p_limit
@@ -611,7 +614,7 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION monitoring.claim_notifications(p_worker text, p_limit integer, p_lease_seconds double precision, p_integrations text[], p_notification_ids bigint[]) IS 'Claims due notifications for a worker (SKIP LOCKED, a lease of p_lease_seconds) and returns them with their integration config; commit, send, then record_notification_attempt(). Errors: PV001/PV008 (worker), PV004 (limit, lease).';
+COMMENT ON FUNCTION monitoring.claim_notifications(p_worker text, p_limit integer, p_lease_seconds double precision, p_integrations text[], p_notification_ids bigint[], p_skip_receivers text[]) IS 'Claims due notifications for a worker (SKIP LOCKED, a lease of p_lease_seconds) and returns them with their integration config; commit, send, then record_notification_attempt(). Errors: PV001/PV008 (worker), PV004 (limit, lease).';
 
 CREATE FUNCTION monitoring.cleanup_old_monitoring_data(p_lock_timeout_ms integer DEFAULT 50) RETURNS TABLE(table_name text, partitions_dropped integer, rows_removed bigint)
     LANGUAGE plpgsql SECURITY DEFINER
@@ -9048,8 +9051,8 @@ GRANT ALL ON FUNCTION monitoring.check_system_health_alerts() TO pgvigil_admin;
 REVOKE ALL ON FUNCTION monitoring.check_watchdog(p_source text) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.check_watchdog(p_source text) TO pgvigil_admin;
 
-REVOKE ALL ON FUNCTION monitoring.claim_notifications(p_worker text, p_limit integer, p_lease_seconds double precision, p_integrations text[], p_notification_ids bigint[]) FROM PUBLIC;
-GRANT ALL ON FUNCTION monitoring.claim_notifications(p_worker text, p_limit integer, p_lease_seconds double precision, p_integrations text[], p_notification_ids bigint[]) TO pgvigil_admin;
+REVOKE ALL ON FUNCTION monitoring.claim_notifications(p_worker text, p_limit integer, p_lease_seconds double precision, p_integrations text[], p_notification_ids bigint[], p_skip_receivers text[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.claim_notifications(p_worker text, p_limit integer, p_lease_seconds double precision, p_integrations text[], p_notification_ids bigint[], p_skip_receivers text[]) TO pgvigil_admin;
 
 REVOKE ALL ON FUNCTION monitoring.cleanup_old_monitoring_data(p_lock_timeout_ms integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.cleanup_old_monitoring_data(p_lock_timeout_ms integer) TO pgvigil_admin;

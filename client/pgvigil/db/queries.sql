@@ -451,7 +451,7 @@ SELECT monitoring.flush_notification_groups()
 
 -- name: claim_notifications
 -- Due notifications of the integrations this worker delivers, leased to it.
-SELECT * FROM monitoring.claim_notifications(%s, %s, %s, %s, %s)
+SELECT * FROM monitoring.claim_notifications(%s, %s, %s, %s, %s, %s)
 
 -- name: record_notification_attempt
 SELECT monitoring.record_notification_attempt(%s, %s, %s, %s, %s, %s, %s, %s)

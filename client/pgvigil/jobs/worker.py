@@ -27,7 +27,7 @@ import httpx
 import psycopg
 
 from pgvigil.db.queries import query
-from pgvigil.notify.delivery import deliver_due
+from pgvigil.notify.delivery import Courier
 
 log = logging.getLogger("pgvigil.worker")
 
@@ -79,6 +79,24 @@ def evaluate_once(conn: psycopg.Connection[Any], reason: str, source: str = "wor
     )
 
 
+@dataclass
+class _Deliveries:
+    """What a delivering worker does while it waits for its next cycle."""
+
+    courier: Courier
+    conn: psycopg.Connection[Any]
+    stats: WorkerStats
+    last_claim: float = 0.0
+
+    def between(self, now: float) -> None:
+        # Record the sends answered meanwhile, and claim what came due
+        # (retries after their backoff) about once a second.
+        self.stats.delivered += self.courier.record_finished(self.conn).delivered
+        if now - self.last_claim >= 1.0:
+            self.last_claim = now
+            self.stats.delivered += self.courier.dispatch(self.conn, flush=False).delivered
+
+
 def _no_evaluation(reason: str) -> Evaluation:
     """A cycle of a worker that only delivers."""
     return Evaluation(reason, time.monotonic(), 0.0, 0, 0, 0, 0, skipped=True)
@@ -119,28 +137,39 @@ def run_worker(
                 conn.execute(_LISTEN)
                 backoff = 1.0
                 reason = "start"
-                while not stop.is_set():
-                    result = evaluate_once(conn, reason) if evaluate else _no_evaluation(reason)
-                    stats.evaluations += 1
-                    stats.skipped += result.skipped
-                    stats.last = result
-                    if result.transitions:
-                        log.info(
-                            "evaluated %d rules (%s) in %.0f ms: %d firing, %d pending, %d changed",
-                            result.rules, reason, result.duration_seconds * 1000,
-                            result.firing, result.pending, result.transitions,
-                        )  # fmt: skip
-                    if deliver:
-                        # The notifications now due, each sent after its claim commits.
-                        sent = deliver_due(conn, client, worker=name)
-                        stats.delivered += sent.delivered
-                    if on_evaluation:
-                        on_evaluation(result)
-                    if max_evaluations is not None and stats.evaluations >= max_evaluations:
-                        return stats
-                    reason = _wait(conn, result.started_at + interval, stop)
-                    if reason == "event":
-                        stats.woken_by_events += 1
+                courier = Courier(client, worker=name) if deliver else None
+                deliveries = _Deliveries(courier, conn, stats) if courier else None
+                try:
+                    while not stop.is_set():
+                        result = evaluate_once(conn, reason) if evaluate else _no_evaluation(reason)
+                        stats.evaluations += 1
+                        stats.skipped += result.skipped
+                        stats.last = result
+                        if result.transitions:
+                            log.info(
+                                "evaluated %d rules (%s) in %.0f ms: %d firing, %d pending, %d changed",
+                                result.rules, reason, result.duration_seconds * 1000,
+                                result.firing, result.pending, result.transitions,
+                            )  # fmt: skip
+                        if courier is not None:
+                            # The notifications now due, each sent after its claim
+                            # commits, on the receiver's own threads.
+                            stats.delivered += courier.dispatch(conn).delivered
+                        if deliveries is not None:
+                            deliveries.last_claim = time.monotonic()
+                        if on_evaluation:
+                            on_evaluation(result)
+                        if max_evaluations is not None and stats.evaluations >= max_evaluations:
+                            if courier is not None:
+                                stats.delivered += courier.drain(conn, timeout=30.0).delivered
+                            return stats
+                        reason = _wait(conn, result.started_at + interval, stop,
+                                       deliveries.between if deliveries else None)  # fmt: skip
+                        if reason == "event":
+                            stats.woken_by_events += 1
+                finally:
+                    if courier is not None:
+                        courier.close()
         except psycopg.Error as exc:
             stats.failures += 1
             log.warning("evaluation failed (%s); retrying in %.0f s", exc, backoff)
@@ -150,10 +179,19 @@ def run_worker(
     return stats
 
 
-def _wait(conn: psycopg.Connection[Any], deadline: float, stop: threading.Event) -> str:
-    """Wait for the next cycle: ``interval`` elapsed, an event, or stop."""
+def _wait(
+    conn: psycopg.Connection[Any],
+    deadline: float,
+    stop: threading.Event,
+    between: Callable[[float], None] | None = None,
+) -> str:
+    """Wait for the next cycle: ``interval`` elapsed, an event, or stop;
+    ``between`` runs every quarter second meanwhile."""
     while not stop.is_set():
-        remaining = deadline - time.monotonic()
+        now = time.monotonic()
+        if between is not None:
+            between(now)
+        remaining = deadline - now
         if remaining <= 0:
             return "interval"
         # Short slices so that a stop request is seen within a quarter second.

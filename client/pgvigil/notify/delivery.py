@@ -15,7 +15,8 @@ import logging
 import os
 import time
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent import futures
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,8 +45,7 @@ DELIVERED_INTEGRATIONS = [
 ]
 
 
-# Sends in flight at once: a receiver that hangs until its timeout holds one
-# of them, not the others' deliveries.
+# Sends in flight at once in a one-off round (deliver_due).
 MAX_PARALLEL_SENDS = 16
 
 
@@ -81,6 +81,13 @@ class DeliveryStats:
     delivered: int = 0
     retried: int = 0
     failed: int = 0
+
+    def add(self, other: DeliveryStats) -> None:
+        self.flushed += other.flushed
+        self.attempted += other.attempted
+        self.delivered += other.delivered
+        self.retried += other.retried
+        self.failed += other.failed
 
 
 def _send_one(
@@ -130,46 +137,89 @@ def _send_one(
     return SendResult("failed", None, f"pgvigil does not deliver {integration}")
 
 
-def deliver_due(
-    conn: psycopg.Connection[Any],
-    client: httpx.Client,
-    *,
-    worker: str,
-    limit: int = 20,
-    environ: Mapping[str, str] | None = None,
-    only: list[int] | None = None,
-    flush: bool = True,
-) -> DeliveryStats:
-    """Flush the groups that are due (their notifications into the outbox),
-    then claim, send and record up to ``limit`` notifications (only those of
-    ``only`` when given). ``conn`` is in autocommit: the claim commits before
-    anything is sent."""
-    stats = DeliveryStats()
-    if flush:
-        row = conn.execute(_FLUSH).fetchone()
-        stats.flushed = int(row[0]) if row else 0
-    cur = conn.cursor(row_factory=psycopg.rows.dict_row)
-    claimed = cur.execute(_CLAIM, (worker, limit, 60.0, DELIVERED_INTEGRATIONS, only)).fetchall()
-    if not claimed:
-        return stats
+class Courier:
+    """Sends claimed notifications without holding up the caller: each
+    receiver has its own few threads (``per_receiver``), so one that hangs
+    until its timeouts fills only its own, and a receiver whose threads are
+    all busy is not claimed for (``claim_notifications``' p_skip_receivers)
+    until they free up. The caller's thread alone uses the connection: it
+    claims (``dispatch``) and records what has been answered
+    (``record_finished``), which ``pgvigil worker`` does between its
+    evaluations, several times a second."""
 
-    def send(item: dict[str, Any]) -> tuple[SendResult, float]:
+    def __init__(
+        self,
+        client: httpx.Client,
+        *,
+        worker: str,
+        environ: Mapping[str, str] | None = None,
+        per_receiver: int = 4,
+    ) -> None:
+        self.client = client
+        self.worker = worker
+        self.environ = environ
+        self.per_receiver = per_receiver
+        self._pools: dict[str, ThreadPoolExecutor] = {}
+        self._in_flight: dict[Future[tuple[SendResult, float]], dict[str, Any]] = {}
+
+    def _send(self, item: dict[str, Any]) -> tuple[SendResult, float]:
         started = time.monotonic()
-        result = _send_one(client, item, environ)
+        result = _send_one(self.client, item, self.environ)
         return result, (time.monotonic() - started) * 1000
 
-    # In parallel, each recorded as soon as it is answered (the connection
-    # is used by this thread only): a receiver that is down does not hold
-    # back the record of those that answered.
-    with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL_SENDS, len(claimed))) as pool:
-        futures = {pool.submit(send, item): item for item in claimed}
-        for future in as_completed(futures):
-            item = futures[future]
+    def busy_receivers(self) -> list[str]:
+        counts: dict[str, int] = {}
+        for item in self._in_flight.values():
+            counts[item["receiver"]] = counts.get(item["receiver"], 0) + 1
+        return [r for r, n in counts.items() if n >= self.per_receiver]
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._in_flight)
+
+    def dispatch(
+        self,
+        conn: psycopg.Connection[Any],
+        *,
+        limit: int = 20,
+        only: list[int] | None = None,
+        flush: bool = True,
+    ) -> DeliveryStats:
+        """Record what was answered, flush the groups that are due (their
+        notifications into the outbox), then claim up to ``limit`` (only
+        those of ``only`` when given) and start sending them. The claim
+        commits (``conn`` is in autocommit) before anything is sent."""
+        stats = self.record_finished(conn)
+        if flush:
+            row = conn.execute(_FLUSH).fetchone()
+            stats.flushed = int(row[0]) if row else 0
+        cur = conn.cursor(row_factory=psycopg.rows.dict_row)
+        claimed = cur.execute(
+            _CLAIM, (self.worker, limit, 60.0, DELIVERED_INTEGRATIONS, only, self.busy_receivers())
+        ).fetchall()
+        for item in claimed:
+            pool = self._pools.get(item["receiver"])
+            if pool is None:
+                pool = self._pools[item["receiver"]] = ThreadPoolExecutor(
+                    max_workers=self.per_receiver,
+                    thread_name_prefix=f"pgvigil-send-{item['receiver']}"[:40],
+                )
+            self._in_flight[pool.submit(self._send, item)] = item
+        return stats
+
+    def record_finished(self, conn: psycopg.Connection[Any], wait: float = 0.0) -> DeliveryStats:
+        """Record every send that has been answered (waiting up to ``wait``
+        seconds for the first when none has)."""
+        stats = DeliveryStats()
+        if wait and self._in_flight:
+            futures.wait(list(self._in_flight), timeout=wait, return_when=futures.FIRST_COMPLETED)
+        for future in [f for f in self._in_flight if f.done()]:
+            item = self._in_flight.pop(future)
             result, latency_ms = future.result()
             conn.execute(
                 _RECORD,
                 (item["notification_id"], item["attempt"], result.outcome, result.status_code, latency_ms,
-                 result.error, result.retry_after_seconds, worker),
+                 result.error, result.retry_after_seconds, self.worker),
             )  # fmt: skip
             stats.attempted += 1
             if result.outcome == "delivered":
@@ -181,4 +231,47 @@ def deliver_due(
             if result.outcome != "delivered":
                 log.warning("notification %s to %s: %s (%s)", item["notification_id"], item["receiver"],
                             result.outcome, result.error)  # fmt: skip
-    return stats
+        return stats
+
+    def drain(self, conn: psycopg.Connection[Any], timeout: float) -> DeliveryStats:
+        """Record the sends in flight as they are answered, for at most
+        ``timeout`` seconds (each send has its own timeout)."""
+        total = DeliveryStats()
+        deadline = time.monotonic() + timeout
+        while self._in_flight and time.monotonic() < deadline:
+            total.add(
+                self.record_finished(conn, wait=min(0.25, max(deadline - time.monotonic(), 0.0)))
+            )
+        return total
+
+    def close(self) -> None:
+        """Stop the threads; a send still in flight is left to its lease,
+        which expires and lets another worker send it again (at least once)."""
+        for pool in self._pools.values():
+            pool.shutdown(wait=False, cancel_futures=True)
+        self._pools.clear()
+        self._in_flight.clear()
+
+
+def deliver_due(
+    conn: psycopg.Connection[Any],
+    client: httpx.Client,
+    *,
+    worker: str,
+    limit: int = 20,
+    environ: Mapping[str, str] | None = None,
+    only: list[int] | None = None,
+    flush: bool = True,
+) -> DeliveryStats:
+    """One round, synchronously: flush, claim up to ``limit`` (only those of
+    ``only`` when given), send them side by side, and record each as it is
+    answered. For one-off delivery (``pgvigil notify test``, the demo, the
+    tests); ``pgvigil worker`` keeps a ``Courier`` instead."""
+    courier = Courier(client, worker=worker, environ=environ, per_receiver=MAX_PARALLEL_SENDS)
+    try:
+        stats = courier.dispatch(conn, limit=limit, only=only, flush=flush)
+        # Every send has a timeout; the longest a config may set is an hour.
+        stats.add(courier.drain(conn, timeout=3700.0))
+        return stats
+    finally:
+        courier.close()

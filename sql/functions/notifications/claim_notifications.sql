@@ -3,7 +3,8 @@ CREATE OR REPLACE FUNCTION monitoring.claim_notifications(
     p_limit integer DEFAULT 20,
     p_lease_seconds double precision DEFAULT 60,
     p_integrations text[] DEFAULT NULL,
-    p_notification_ids bigint[] DEFAULT NULL
+    p_notification_ids bigint[] DEFAULT NULL,
+    p_skip_receivers text[] DEFAULT NULL
 )
 RETURNS TABLE (notification_id bigint, attempt integer, receiver text, integration text, integration_index integer,
                idempotency_key text, payload jsonb, config jsonb, timeout_seconds double precision,
@@ -15,7 +16,9 @@ AS $$
 -- Claims up to p_limit notifications due for delivery (pending, due, not
 -- claimed by a live lease; of the integrations p_integrations names, all
 -- when NULL: a worker claims only what it can deliver; only those of
--- p_notification_ids when given: pgvigil notify test) for one worker, with SKIP LOCKED so that
+-- p_notification_ids when given: pgvigil notify test; none for the
+-- receivers of p_skip_receivers, whose sends fill the worker's threads for
+-- them) for one worker, with SKIP LOCKED so that
 -- workers never take the same row, and returns them with the integration's
 -- config (with what it inherits from global: integration_config) and send timeout (its config's or global http_timeout, 10 s by default; its secrets are only KEY_file / KEY_env references: the worker
 -- reads them). The caller commits the claim, then sends with no lock held,
@@ -34,6 +37,7 @@ BEGIN
         WHERE n.status = 'pending' AND n.next_attempt_at <= now()
           AND (p_integrations IS NULL OR n.integration = ANY (p_integrations))
           AND (p_notification_ids IS NULL OR n.notification_id = ANY (p_notification_ids))
+          AND (p_skip_receivers IS NULL OR NOT n.receiver = ANY (p_skip_receivers))
           AND (n.claimed_until IS NULL OR n.claimed_until < now())
         ORDER BY n.next_attempt_at, n.notification_id
         LIMIT p_limit
@@ -53,5 +57,5 @@ BEGIN
     ORDER BY c.notification_id;
 END;
 $$;
-COMMENT ON FUNCTION monitoring.claim_notifications(text, integer, double precision, text[], bigint[]) IS
+COMMENT ON FUNCTION monitoring.claim_notifications(text, integer, double precision, text[], bigint[], text[]) IS
     'Claims due notifications for a worker (SKIP LOCKED, a lease of p_lease_seconds) and returns them with their integration config; commit, send, then record_notification_attempt(). Errors: PV001/PV008 (worker), PV004 (limit, lease).';
