@@ -47,6 +47,7 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 import alerting
+import notification_delivery
 from history_data import (
     COMPONENTS,
     METRICS,
@@ -149,6 +150,7 @@ SECTIONS = (
     Section("expiry", "expiry", ("history",)),
     Section("rules", "alert rules at 1,000 rules", ("history",)),
     Section("detection", "detection time (MTTD)", ("cluster",)),
+    Section("notifications", "notification delivery", ("cluster",)),
 )
 
 
@@ -1262,6 +1264,50 @@ def bench_detection(bench: Bench, cluster: LocalCluster, conninfo: str) -> None:
         ))  # fmt: skip
 
 
+def bench_notifications(bench: Bench, conninfo: str) -> None:
+    """A breaching event's commit to the webhook received (pgvigil's
+    default timers), and 1,000 alerts at once across 50 groups delivered
+    while another receiver hangs."""
+    components, hosts = (10, 10) if bench.quick else (50, 20)
+    found = notification_delivery.delivery(conninfo, trials=2 if bench.quick else 6,
+                                   components=components, hosts=hosts)  # fmt: skip
+    timers = ", ".join(f"{k} {v}" for k, v in notification_delivery.TIMERS.items())
+    latency = alerting.summary(found.latency_seconds)
+    for stat in ("p50", "max"):
+        bench.add(Measurement(
+            f"notifications.latency.{stat}", "notifications",
+            f"event commit to webhook received, {stat}", latency[stat], "s", target=30.0, target_op="<",
+            runs=found.latency_seconds,
+            note=f"{latency['n']} trials; timers: {timers}; pgvigil worker every "
+                 f"{notification_delivery.WORKER_INTERVAL:g} s; a metric breach, found at the next cycle",
+        ))  # fmt: skip
+    alerts = found.fleet_alerts
+    bench.add(Measurement(
+        "notifications.fleet.delivered", "notifications",
+        f"{alerts:,} alerts at once across {found.fleet_groups} groups: alerts delivered",
+        found.fleet_delivered_alerts, "alerts", target=float(alerts), target_op=">=",
+        note=f"{found.fleet_notifications} notifications to the working receiver; the same groups also "
+             f"routed (continue) to a receiver that hangs 30 s on each request (10 s timeout): "
+             f"{found.down_attempts} sends to it started meanwhile, {found.down_delivered} answered",
+    ))  # fmt: skip
+    if found.fleet_lag_seconds:
+        lag = alerting.summary(found.fleet_lag_seconds)
+        for stat in ("p50", "max"):
+            bench.add(Measurement(
+                f"notifications.fleet.lag.{stat}", "notifications",
+                f"{alerts:,} alerts at once: commit to webhook received, {stat}", lag[stat], "s",
+                target=30.0, target_op="<", runs=found.fleet_lag_seconds,
+                note="beside a receiver that hangs: it does not slow this one",
+            ))  # fmt: skip
+    bench.add(Measurement(
+        "notifications.worker_cpu", "notifications",
+        "pgvigil worker's CPU over the run (evaluating and delivering)",
+        100 * found.worker_cpu_seconds / found.worker_wall_seconds, "% of a core",
+        note=f"{found.worker_cpu_seconds:.1f} s of CPU in {found.worker_wall_seconds:.0f} s (the bench "
+             f"process: the worker thread, the receivers, the checks); the database's is not included",
+    ))  # fmt: skip
+
+
 def fmt_value(value: float | None, unit: str) -> str:
     if value is None:
         return "-"
@@ -1372,7 +1418,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             machine.update(machine_facts(conn, cluster.data_dir))
         if machine["postgresql_settings"]["fsync"] != "on":
             raise RuntimeError("fsync is off: a benchmark must run on durable settings")
-        for name in ("bench_ingest", "bench_history"):
+        for name in ("bench_ingest", "bench_history", "bench_notify"):
             cluster.create_database(name)
             migrate(cluster.conninfo(name))
 
@@ -1388,6 +1434,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "expiry": lambda: bench_expiry(bench, history_dsn),
         "rules": lambda: bench_rules(bench, history_dsn),
         "detection": lambda: bench_detection(bench, cluster, ingest_dsn),
+        "notifications": lambda: bench_notifications(bench, cluster.conninfo("bench_notify")),
     }
     try:
         for spec in SECTIONS:

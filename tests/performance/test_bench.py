@@ -32,6 +32,12 @@ run_bench = importlib.import_module("run_bench")
 pytestmark = pytest.mark.slow
 
 EXPECTED = {
+    "notifications.latency.p50",
+    "notifications.latency.max",
+    "notifications.fleet.delivered",
+    "notifications.fleet.lag.p50",
+    "notifications.fleet.lag.max",
+    "notifications.worker_cpu",
     "memory.peak_rss",
     "memory.rss_growth",
     "memory.dropped",
