@@ -8,6 +8,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import psycopg
+from psycopg.rows import dict_row
+
 from pgvigil import __version__
 from pgvigil.db.cluster import LocalCluster, default_home
 
@@ -106,3 +109,13 @@ def print_table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> None:
     print("  ".join("-" * w for w in widths))
     for row in cells:
         print("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)))
+
+
+def fetch_rows(conninfo: str, statement: Any, params: Any = None) -> list[dict[str, Any]]:
+    """Run one statement in its own connection (autocommit); its rows as dicts."""
+    with (
+        psycopg.connect(conninfo, autocommit=True) as conn,
+        conn.cursor(row_factory=dict_row) as cur,
+    ):
+        cur.execute(statement, params)
+        return cur.fetchall() if cur.description else []

@@ -6,11 +6,9 @@ import argparse
 import json
 from typing import TYPE_CHECKING, Any
 
-import psycopg
-from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
-from pgvigil.cli.common import add_command, resolve_database
+from pgvigil.cli.common import add_command, fetch_rows, resolve_database
 from pgvigil.db.queries import query
 from pgvigil.errors import InvalidComponentError
 
@@ -22,17 +20,8 @@ _PUT_COMPONENT = query("put_component")
 _DELETE_COMPONENT = query("delete_component")
 
 
-def _rows(conninfo: str, statement: Any, params: Any = None) -> list[dict[str, Any]]:
-    with (
-        psycopg.connect(conninfo, autocommit=True) as conn,
-        conn.cursor(row_factory=dict_row) as cur,
-    ):
-        cur.execute(statement, params)
-        return cur.fetchall() if cur.description else []
-
-
 def cmd_components_list(args: argparse.Namespace) -> int:
-    components = _rows(resolve_database(args), _LIST_COMPONENTS)
+    components = fetch_rows(resolve_database(args), _LIST_COMPONENTS)
     if args.json:
         print(json.dumps(components, indent=2, default=str))
         return 0
@@ -68,13 +57,13 @@ def cmd_components_set(args: argparse.Namespace) -> int:
         settings["depends_on"] = args.depends_on
     if args.description is not None:
         settings["description"] = args.description
-    _rows(resolve_database(args), _PUT_COMPONENT, (args.name, Jsonb(settings)))
+    fetch_rows(resolve_database(args), _PUT_COMPONENT, (args.name, Jsonb(settings)))
     print(f"{args.name}: set {', '.join(sorted(settings)) or 'nothing (registered)'}")
     return 0
 
 
 def cmd_components_delete(args: argparse.Namespace) -> int:
-    _rows(resolve_database(args), _DELETE_COMPONENT, (args.name,))
+    fetch_rows(resolve_database(args), _DELETE_COMPONENT, (args.name,))
     print(f"{args.name}: deleted")
     return 0
 

@@ -16,7 +16,7 @@ import httpx
 import psycopg
 from psycopg.rows import dict_row
 
-from pgvigil.cli.common import add_command, print_table, resolve_database
+from pgvigil.cli.common import add_command, fetch_rows, print_table, resolve_database
 from pgvigil.db.queries import query
 from pgvigil.errors import UnknownSilenceError
 from pgvigil.notify.delivery import deliver_due
@@ -35,15 +35,6 @@ _SEND_TEST = query("send_test_notification")
 _NOTIFICATION_STATUS = query("notification_status")
 
 
-def _rows(conninfo: str, statement: Any, params: Any = None) -> list[dict[str, Any]]:
-    with (
-        psycopg.connect(conninfo, autocommit=True) as conn,
-        conn.cursor(row_factory=dict_row) as cur,
-    ):
-        cur.execute(statement, params)
-        return cur.fetchall() if cur.description else []
-
-
 def _print_json(rows: list[dict[str, Any]]) -> None:
     print(json.dumps(rows, indent=2, default=str))
 
@@ -54,7 +45,7 @@ def _labels(labels: dict[str, str] | None) -> str:
 
 def cmd_alerts(args: argparse.Namespace) -> int:
     statement = _ALL_ALERTS if args.all else _ACTIVE_ALERTS
-    alerts = _rows(
+    alerts = fetch_rows(
         resolve_database(args), statement, {"matchers": args.matchers or None, "limit": args.limit}
     )
     if args.json:
@@ -83,7 +74,7 @@ def cmd_ack(args: argparse.Namespace) -> int:
 
 
 def cmd_silence_add(args: argparse.Namespace) -> int:
-    row = _rows(
+    row = fetch_rows(
         resolve_database(args),
         _CREATE_SILENCE,
         {"matchers": args.matchers, "comment": args.comment, "until": args.until,
@@ -94,7 +85,7 @@ def cmd_silence_add(args: argparse.Namespace) -> int:
 
 
 def cmd_silence_list(args: argparse.Namespace) -> int:
-    silences = _rows(resolve_database(args), _LIST_SILENCES, {"expired": args.expired})
+    silences = fetch_rows(resolve_database(args), _LIST_SILENCES, {"expired": args.expired})
     if args.json:
         _print_json(silences)
         return 0
@@ -130,7 +121,7 @@ def cmd_silence_expire(args: argparse.Namespace) -> int:
 
 
 def cmd_notifications(args: argparse.Namespace) -> int:
-    log = _rows(resolve_database(args), _NOTIFICATION_LOG, {"limit": args.limit})
+    log = fetch_rows(resolve_database(args), _NOTIFICATION_LOG, {"limit": args.limit})
     if args.json:
         _print_json(log)
         return 0

@@ -8,12 +8,10 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import psycopg
 import yaml
-from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
-from pgvigil.cli.common import add_command, resolve_database
+from pgvigil.cli.common import add_command, fetch_rows, resolve_database
 from pgvigil.db.queries import query
 from pgvigil.errors import InvalidConfigError
 
@@ -28,17 +26,8 @@ _SET_RULE_ENABLED = query("set_alert_rule_enabled")
 _DELETE_RULE = query("delete_alert_rule")
 
 
-def _rows(conninfo: str, statement: Any, params: Any = None) -> list[dict[str, Any]]:
-    with (
-        psycopg.connect(conninfo, autocommit=True) as conn,
-        conn.cursor(row_factory=dict_row) as cur,
-    ):
-        cur.execute(statement, params)
-        return cur.fetchall() if cur.description else []
-
-
 def cmd_rules_list(args: argparse.Namespace) -> int:
-    rules = _rows(resolve_database(args), _LIST_RULES)
+    rules = fetch_rows(resolve_database(args), _LIST_RULES)
     if args.json:
         print(json.dumps(rules, indent=2, default=str))
         return 0
@@ -53,7 +42,7 @@ def cmd_rules_list(args: argparse.Namespace) -> int:
 
 
 def cmd_rules_show(args: argparse.Namespace) -> int:
-    rows = _rows(resolve_database(args), _SHOW_RULE, (args.name,))
+    rows = fetch_rows(resolve_database(args), _SHOW_RULE, (args.name,))
     if not rows:
         print(f"no alert rule named {args.name} (pgvigil rules list)", file=sys.stderr)
         return 1
@@ -82,7 +71,7 @@ def _rules_file(path: Path) -> list[dict[str, Any]]:
 
 def cmd_rules_apply(args: argparse.Namespace) -> int:
     rules = _rules_file(args.file)
-    _rows(resolve_database(args), _PATCH_CONFIG, (Jsonb({"alert_rules": rules}), []))
+    fetch_rows(resolve_database(args), _PATCH_CONFIG, (Jsonb({"alert_rules": rules}), []))
     print(f"applied {len(rules)} rule(s) from {args.file}")
     return 0
 
@@ -96,7 +85,7 @@ def cmd_rules_test(args: argparse.Namespace) -> int:
         rule: dict[str, Any] = candidates[0]
     else:
         rule = {"name": args.name}
-    rows = _rows(resolve_database(args), _TEST_RULE, (Jsonb(rule),))
+    rows = fetch_rows(resolve_database(args), _TEST_RULE, (Jsonb(rule),))
     if args.json:
         print(json.dumps(rows, indent=2, default=str))
         return 0
@@ -112,13 +101,15 @@ def cmd_rules_test(args: argparse.Namespace) -> int:
 
 
 def cmd_rules_enable(args: argparse.Namespace) -> int:
-    _rows(resolve_database(args), _SET_RULE_ENABLED, (args.name, args.rules_command == "enable"))
+    fetch_rows(
+        resolve_database(args), _SET_RULE_ENABLED, (args.name, args.rules_command == "enable")
+    )
     print(f"{args.name}: {args.rules_command}d")
     return 0
 
 
 def cmd_rules_delete(args: argparse.Namespace) -> int:
-    _rows(resolve_database(args), _DELETE_RULE, (args.name,))
+    fetch_rows(resolve_database(args), _DELETE_RULE, (args.name,))
     print(f"{args.name}: deleted")
     return 0
 

@@ -7,12 +7,12 @@ AS $$
 -- Writes a test notification to the outbox for every integration of a
 -- receiver (reason test: one firing alert PgvigilTestNotification, in the
 -- webhook v4 shape), and returns their ids for the caller to deliver or
--- watch (pgvigil notify test RECEIVER). Errors: PV601 an unknown receiver,
+-- watch (pgvigil notify test RECEIVER); written as any notification is
+-- (write_notifications: to a disabled integration, failed and saying why).
+-- Errors: PV601 an unknown receiver,
 -- PV608 a receiver with no integrations.
 DECLARE
     v_receiver jsonb;
-    v_integration text;
-    v_index integer;
     v_payload jsonb;
     v_key text := 'pgvigil-test-' || gen_random_uuid();
     v_id bigint;
@@ -40,18 +40,14 @@ BEGIN
             'endsAt', '0001-01-01T00:00:00Z', 'generatorURL', '',
             'fingerprint', monitoring.alert_fingerprint(jsonb_build_object('alertname', 'PgvigilTestNotification',
                                                                            'severity', 'low')))));
-    FOR v_integration IN SELECT unnest(ARRAY['webhook_configs', 'slack_configs', 'msteamsv2_configs',
-                                             'email_configs', 'pagerduty_configs']) LOOP
-        v_index := 0;
-        FOR i IN 1 .. jsonb_array_length(coalesce(v_receiver -> v_integration, '[]')) LOOP
-            INSERT INTO monitoring.notifications
-                (group_id, receiver, integration, integration_index, group_key, reason, idempotency_key, payload)
-            VALUES (NULL, p_receiver, v_integration, v_index, v_payload ->> 'groupKey', 'test',
-                    format('%s-%s-%s', v_key, v_integration, v_index), v_payload)
-            RETURNING notification_id INTO v_id;
-            RETURN NEXT v_id;
-            v_index := v_index + 1;
-        END LOOP;
+    PERFORM monitoring_internal.write_notifications(
+        p_receiver, NULL, NULL, v_payload ->> 'groupKey', 'test', v_key, v_payload, v_payload);
+    FOR v_id IN
+        SELECT n.notification_id FROM monitoring.notifications AS n
+        WHERE n.receiver = p_receiver AND n.created_at = now() AND n.idempotency_key LIKE v_key || '-%'
+        ORDER BY n.notification_id
+    LOOP
+        RETURN NEXT v_id;
     END LOOP;
     IF v_id IS NULL THEN
         RAISE EXCEPTION 'receiver % has no integrations to send to', p_receiver
