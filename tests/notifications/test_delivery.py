@@ -419,3 +419,34 @@ def test_the_worker_delivers_to_the_others_while_a_receiver_hangs(
             worker.join(30)
     finally:
         hanging.close()
+
+
+def test_pagerduty_is_told_when_every_alert_of_the_group_is_acknowledged(
+    conn: Conn, receiver: Receiver
+) -> None:
+    section = {
+        "route": {"receiver": "pager", "group_by": ["alertname"], "group_wait": "0s"},
+        "receivers": [{"name": "pager", "pagerduty_configs": [{"routing_key_env": "PD_KEY", "url": receiver.url}],
+                       "webhook_configs": [{"url_env": "PGVIGIL_TEST_HOOK_URL"}]}],
+    }  # fmt: skip
+    conn.execute(
+        "SELECT monitoring.patch_config(%s, '{notifications}')",
+        (Jsonb({"notifications": section}),),
+    )
+    add_errors(conn, "api", 30)
+    add_errors(conn, "db", 30)
+    conn.execute("SELECT * FROM monitoring.evaluate_alert_rules('test')")
+    assert deliver(conn, receiver, PD_KEY="pd-key").delivered == 2
+    trigger = next(json.loads(r["body"]) for r in receiver.requests if b"routing_key" in r["body"])
+    assert trigger["event_action"] == "trigger"
+    receiver.requests.clear()
+    api, db = [
+        r["alert_id"]
+        for r in rows(conn, "SELECT alert_id FROM monitoring.alerts ORDER BY component")
+    ]
+    conn.execute("SELECT monitoring.acknowledge_alert(%s)", (api,))
+    assert deliver(conn, receiver, PD_KEY="pd-key").attempted == 0  # db still unacknowledged
+    conn.execute("SELECT monitoring.acknowledge_alert(%s)", (db,))
+    assert deliver(conn, receiver, PD_KEY="pd-key").delivered == 1  # PagerDuty only
+    [ack] = [json.loads(r["body"]) for r in receiver.requests]
+    assert (ack["event_action"], ack["dedup_key"]) == ("acknowledge", trigger["dedup_key"])

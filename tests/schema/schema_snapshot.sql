@@ -48,6 +48,20 @@ BEGIN
     SET status = 'acknowledged', acknowledged_at = now(), updated_at = now(),
         next_at = now() + make_interval(secs => monitoring_internal.parse_duration(e.policy -> 'ack_timeout'))
     WHERE e.alert_id = p_alert_id AND e.status IN ('active', 'exhausted');
+    -- A group with every firing alert acknowledged tells PagerDuty (acknowledge).
+    PERFORM monitoring_internal.write_notifications(
+                g.receiver, g.group_id, NULL, g.group_key, 'acknowledged',
+                format('pgvigil-%s-ack-%s', g.group_id, p_alert_id),
+                monitoring_internal.notification_payload(g, f.firing), NULL, ARRAY['pagerduty_configs'])
+    FROM monitoring.notification_groups AS g
+    JOIN LATERAL (
+        SELECT array_agg(a.alert_id ORDER BY a.alert_id) AS firing,
+               bool_and(a.status = 'acknowledged') AS all_acknowledged
+        FROM monitoring.notification_group_alerts AS m JOIN monitoring.alerts AS a USING (alert_id)
+        WHERE m.group_id = g.group_id AND a.resolved_at IS NULL
+    ) AS f ON f.all_acknowledged
+    WHERE g.last_notified_at IS NOT NULL
+      AND g.group_id IN (SELECT m.group_id FROM monitoring.notification_group_alerts AS m WHERE m.alert_id = p_alert_id);
     PERFORM monitoring_internal.write_audit_log('acknowledge_alert', p_alert_id::text, jsonb_build_object(
         'alert_id', p_alert_id, 'acknowledged_by', v_actor, 'note', left(p_note, 2000)));
     RETURN true;
@@ -565,7 +579,7 @@ $$;
 
 COMMENT ON FUNCTION monitoring.check_watchdog(p_source text) IS 'Evaluates the rules over pgvigil itself (evaluation stalled, pgvigil pg_cron jobs failing, Watchdog); run by the pgvigil-watchdog job. Returns no rows while an evaluation runs. Errors: PV001/PV008 (p_source).';
 
-CREATE FUNCTION monitoring.claim_notifications(p_worker text, p_limit integer DEFAULT 20, p_lease_seconds double precision DEFAULT 60, p_integrations text[] DEFAULT NULL::text[], p_notification_ids bigint[] DEFAULT NULL::bigint[], p_skip_receivers text[] DEFAULT NULL::text[]) RETURNS TABLE(notification_id bigint, attempt integer, receiver text, integration text, integration_index integer, idempotency_key text, payload jsonb, config jsonb, timeout_seconds double precision, created_at timestamp with time zone)
+CREATE FUNCTION monitoring.claim_notifications(p_worker text, p_limit integer DEFAULT 20, p_lease_seconds double precision DEFAULT 60, p_integrations text[] DEFAULT NULL::text[], p_notification_ids bigint[] DEFAULT NULL::bigint[], p_skip_receivers text[] DEFAULT NULL::text[]) RETURNS TABLE(notification_id bigint, attempt integer, receiver text, integration text, integration_index integer, idempotency_key text, payload jsonb, config jsonb, timeout_seconds double precision, created_at timestamp with time zone, reason text)
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
@@ -605,7 +619,8 @@ BEGIN
         RETURNING n.*
     )
     SELECT c.notification_id, c.attempts, c.receiver, c.integration, c.integration_index, c.idempotency_key,
-           c.payload, ic.config, coalesce(monitoring_internal.parse_duration(ic.config -> 'timeout'), 10), c.created_at
+           c.payload, ic.config, coalesce(monitoring_internal.parse_duration(ic.config -> 'timeout'), 10), c.created_at,
+           c.reason
     FROM claimed AS c
     LEFT JOIN LATERAL (SELECT monitoring_internal.integration_config(cf.notifications, c.receiver, c.integration,
                                                                      c.integration_index) AS config
@@ -7313,7 +7328,7 @@ $$;
 
 COMMENT ON FUNCTION monitoring_internal.write_flood_summaries() IS 'Internal: one flood_summary notification per receiver integration whose flood control held notifications back in a minute now over; returns the rows written.';
 
-CREATE FUNCTION monitoring_internal.write_notifications(p_receiver text, p_group_id bigint, p_escalation_id bigint, p_group_key text, p_reason text, p_key_prefix text, p_payload_with_resolved jsonb, p_payload_firing jsonb) RETURNS integer
+CREATE FUNCTION monitoring_internal.write_notifications(p_receiver text, p_group_id bigint, p_escalation_id bigint, p_group_key text, p_reason text, p_key_prefix text, p_payload_with_resolved jsonb, p_payload_firing jsonb, p_integrations text[] DEFAULT NULL::text[]) RETURNS integer
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
@@ -7321,7 +7336,8 @@ CREATE FUNCTION monitoring_internal.write_notifications(p_receiver text, p_group
 -- receiver: p_payload_with_resolved to those that send resolved alerts
 -- (send_resolved; by default webhook, Teams and PagerDuty do, Slack and
 -- email do not, as in Alertmanager), p_payload_firing to the others; NULL
--- sends nothing to them. The idempotency key (the webhook-id) is
+-- sends nothing to them; only the integrations of p_integrations when
+-- given. The idempotency key (the webhook-id) is
 -- p_key_prefix-integration-index. Beyond the receiver's flood_control
 -- cap (per integration and minute) a row is written held, not to be sent;
 -- write_flood_summaries() says how many. Returns the rows written.
@@ -7338,8 +7354,9 @@ BEGIN
     FROM monitoring_internal.notification_config AS c, jsonb_array_elements(c.notifications -> 'receivers') AS r
     WHERE r ->> 'name' = p_receiver;
     v_cap := (v_receiver #>> '{flood_control,max_per_minute}')::integer;
-    FOR v_integration IN SELECT unnest(ARRAY['webhook_configs', 'slack_configs', 'msteamsv2_configs',
-                                             'email_configs', 'pagerduty_configs']) LOOP
+    FOR v_integration IN SELECT i FROM unnest(ARRAY['webhook_configs', 'slack_configs', 'msteamsv2_configs',
+                                                    'email_configs', 'pagerduty_configs']) AS i
+                         WHERE p_integrations IS NULL OR i = ANY (p_integrations) LOOP
         v_index := 0;
         FOR v_config IN SELECT x FROM jsonb_array_elements(coalesce(v_receiver -> v_integration, '[]')) AS x LOOP
             v_payload := CASE WHEN coalesce((v_config ->> 'send_resolved')::boolean,
@@ -7376,7 +7393,7 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION monitoring_internal.write_notifications(p_receiver text, p_group_id bigint, p_escalation_id bigint, p_group_key text, p_reason text, p_key_prefix text, p_payload_with_resolved jsonb, p_payload_firing jsonb) IS 'Internal: one outbox row per integration of a receiver, with or without the resolved alerts as each integration''s send_resolved says; returns the rows written.';
+COMMENT ON FUNCTION monitoring_internal.write_notifications(p_receiver text, p_group_id bigint, p_escalation_id bigint, p_group_key text, p_reason text, p_key_prefix text, p_payload_with_resolved jsonb, p_payload_firing jsonb, p_integrations text[]) IS 'Internal: one outbox row per integration of a receiver, with or without the resolved alerts as each integration''s send_resolved says; returns the rows written.';
 
 CREATE AGGREGATE monitoring.sum_bucket_counts(bigint[]) (
     SFUNC = monitoring_internal.add_bucket_counts,
@@ -7687,7 +7704,7 @@ CREATE TABLE monitoring.notifications (
     escalation_id bigint,
     summary_id bigint,
     CONSTRAINT notifications_integration_check CHECK ((integration = ANY (ARRAY['webhook_configs'::text, 'slack_configs'::text, 'msteamsv2_configs'::text, 'email_configs'::text, 'pagerduty_configs'::text]))),
-    CONSTRAINT notifications_reason_check CHECK ((reason = ANY (ARRAY['first'::text, 'new_alerts'::text, 'some_resolved'::text, 'all_resolved'::text, 'repeat'::text, 'test'::text, 'escalation'::text, 'flood_summary'::text]))),
+    CONSTRAINT notifications_reason_check CHECK ((reason = ANY (ARRAY['first'::text, 'new_alerts'::text, 'some_resolved'::text, 'all_resolved'::text, 'repeat'::text, 'test'::text, 'escalation'::text, 'flood_summary'::text, 'acknowledged'::text]))),
     CONSTRAINT notifications_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'delivered'::text, 'failed'::text, 'held'::text])))
 );
 
@@ -9401,7 +9418,7 @@ REVOKE ALL ON FUNCTION monitoring_internal.write_audit_log(p_action text, p_subj
 
 REVOKE ALL ON FUNCTION monitoring_internal.write_flood_summaries() FROM PUBLIC;
 
-REVOKE ALL ON FUNCTION monitoring_internal.write_notifications(p_receiver text, p_group_id bigint, p_escalation_id bigint, p_group_key text, p_reason text, p_key_prefix text, p_payload_with_resolved jsonb, p_payload_firing jsonb) FROM PUBLIC;
+REVOKE ALL ON FUNCTION monitoring_internal.write_notifications(p_receiver text, p_group_id bigint, p_escalation_id bigint, p_group_key text, p_reason text, p_key_prefix text, p_payload_with_resolved jsonb, p_payload_firing jsonb, p_integrations text[]) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring.sum_bucket_counts(bigint[]) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.sum_bucket_counts(bigint[]) TO pgvigil_reader;

@@ -1,7 +1,8 @@
 """The chat and paging channels that are an HTTP POST of their own JSON:
 Slack (an incoming webhook: text plus blocks), Microsoft Teams (a Workflows
 adaptive card, as Alertmanager's msteamsv2_configs sends) and PagerDuty
-(Events API v2: trigger or resolve, one dedup_key per alert group). Each is
+(Events API v2: trigger, acknowledge or resolve, one dedup_key per alert
+group). Each is
 rendered from the notification's webhook v4 body the database wrote."""
 
 from __future__ import annotations
@@ -93,15 +94,21 @@ def pagerduty_dedup_key(group_key: str) -> str:
 
 
 def pagerduty_body(
-    payload: dict[str, Any], config: dict[str, Any], routing_key: str
+    payload: dict[str, Any], config: dict[str, Any], routing_key: str, reason: str | None = None
 ) -> dict[str, Any]:
+    """Trigger while the group fires, resolve when it has resolved, and
+    acknowledge when every firing alert in it was acknowledged."""
     severities = [
         a["labels"].get("severity", "") for a in payload["alerts"] if a["status"] == "firing"
     ]
     worst = next((s for s in ("critical", "high", "medium", "low") if s in severities), "critical")
     body: dict[str, Any] = {
         "routing_key": routing_key,
-        "event_action": "trigger" if payload["status"] == "firing" else "resolve",
+        "event_action": "acknowledge"
+        if reason == "acknowledged"
+        else "trigger"
+        if payload["status"] == "firing"
+        else "resolve",
         "dedup_key": pagerduty_dedup_key(payload["groupKey"]),
         "payload": {
             "summary": title(payload)[:1024],

@@ -125,7 +125,7 @@ def _send_one(
                     None,
                     "pgvigil sends Events API v2: give routing_key_file or routing_key_env",
                 )
-            body = orjson.dumps(chat.pagerduty_body(payload, config, key))
+            body = orjson.dumps(chat.pagerduty_body(payload, config, key, row.get("reason")))
             return post(client, config.get("url", chat.PAGERDUTY_EVENTS_URL), body, {}, timeout)
         if integration == "email_configs":
             password = read_secret(config, "auth_password", environ)

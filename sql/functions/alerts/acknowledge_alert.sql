@@ -48,6 +48,20 @@ BEGIN
     SET status = 'acknowledged', acknowledged_at = now(), updated_at = now(),
         next_at = now() + make_interval(secs => monitoring_internal.parse_duration(e.policy -> 'ack_timeout'))
     WHERE e.alert_id = p_alert_id AND e.status IN ('active', 'exhausted');
+    -- A group with every firing alert acknowledged tells PagerDuty (acknowledge).
+    PERFORM monitoring_internal.write_notifications(
+                g.receiver, g.group_id, NULL, g.group_key, 'acknowledged',
+                format('pgvigil-%s-ack-%s', g.group_id, p_alert_id),
+                monitoring_internal.notification_payload(g, f.firing), NULL, ARRAY['pagerduty_configs'])
+    FROM monitoring.notification_groups AS g
+    JOIN LATERAL (
+        SELECT array_agg(a.alert_id ORDER BY a.alert_id) AS firing,
+               bool_and(a.status = 'acknowledged') AS all_acknowledged
+        FROM monitoring.notification_group_alerts AS m JOIN monitoring.alerts AS a USING (alert_id)
+        WHERE m.group_id = g.group_id AND a.resolved_at IS NULL
+    ) AS f ON f.all_acknowledged
+    WHERE g.last_notified_at IS NOT NULL
+      AND g.group_id IN (SELECT m.group_id FROM monitoring.notification_group_alerts AS m WHERE m.alert_id = p_alert_id);
     PERFORM monitoring_internal.write_audit_log('acknowledge_alert', p_alert_id::text, jsonb_build_object(
         'alert_id', p_alert_id, 'acknowledged_by', v_actor, 'note', left(p_note, 2000)));
     RETURN true;

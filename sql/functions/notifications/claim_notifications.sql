@@ -8,7 +8,7 @@ CREATE OR REPLACE FUNCTION monitoring.claim_notifications(
 )
 RETURNS TABLE (notification_id bigint, attempt integer, receiver text, integration text, integration_index integer,
                idempotency_key text, payload jsonb, config jsonb, timeout_seconds double precision,
-               created_at timestamptz)
+               created_at timestamptz, reason text)
 LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -49,7 +49,8 @@ BEGIN
         RETURNING n.*
     )
     SELECT c.notification_id, c.attempts, c.receiver, c.integration, c.integration_index, c.idempotency_key,
-           c.payload, ic.config, coalesce(monitoring_internal.parse_duration(ic.config -> 'timeout'), 10), c.created_at
+           c.payload, ic.config, coalesce(monitoring_internal.parse_duration(ic.config -> 'timeout'), 10), c.created_at,
+           c.reason
     FROM claimed AS c
     LEFT JOIN LATERAL (SELECT monitoring_internal.integration_config(cf.notifications, c.receiver, c.integration,
                                                                      c.integration_index) AS config

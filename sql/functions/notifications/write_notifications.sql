@@ -6,7 +6,8 @@ CREATE OR REPLACE FUNCTION monitoring_internal.write_notifications(
     p_reason text,
     p_key_prefix text,
     p_payload_with_resolved jsonb,
-    p_payload_firing jsonb
+    p_payload_firing jsonb,
+    p_integrations text[] DEFAULT NULL
 )
 RETURNS integer
 LANGUAGE plpgsql
@@ -16,7 +17,8 @@ AS $$
 -- receiver: p_payload_with_resolved to those that send resolved alerts
 -- (send_resolved; by default webhook, Teams and PagerDuty do, Slack and
 -- email do not, as in Alertmanager), p_payload_firing to the others; NULL
--- sends nothing to them. The idempotency key (the webhook-id) is
+-- sends nothing to them; only the integrations of p_integrations when
+-- given. The idempotency key (the webhook-id) is
 -- p_key_prefix-integration-index. Beyond the receiver's flood_control
 -- cap (per integration and minute) a row is written held, not to be sent;
 -- write_flood_summaries() says how many. Returns the rows written.
@@ -33,8 +35,9 @@ BEGIN
     FROM monitoring_internal.notification_config AS c, jsonb_array_elements(c.notifications -> 'receivers') AS r
     WHERE r ->> 'name' = p_receiver;
     v_cap := (v_receiver #>> '{flood_control,max_per_minute}')::integer;
-    FOR v_integration IN SELECT unnest(ARRAY['webhook_configs', 'slack_configs', 'msteamsv2_configs',
-                                             'email_configs', 'pagerduty_configs']) LOOP
+    FOR v_integration IN SELECT i FROM unnest(ARRAY['webhook_configs', 'slack_configs', 'msteamsv2_configs',
+                                                    'email_configs', 'pagerduty_configs']) AS i
+                         WHERE p_integrations IS NULL OR i = ANY (p_integrations) LOOP
         v_index := 0;
         FOR v_config IN SELECT x FROM jsonb_array_elements(coalesce(v_receiver -> v_integration, '[]')) AS x LOOP
             v_payload := CASE WHEN coalesce((v_config ->> 'send_resolved')::boolean,
@@ -70,5 +73,5 @@ BEGIN
     RETURN v_written;
 END;
 $$;
-COMMENT ON FUNCTION monitoring_internal.write_notifications(text, bigint, bigint, text, text, text, jsonb, jsonb) IS
+COMMENT ON FUNCTION monitoring_internal.write_notifications(text, bigint, bigint, text, text, text, jsonb, jsonb, text[]) IS
     'Internal: one outbox row per integration of a receiver, with or without the resolved alerts as each integration''s send_resolved says; returns the rows written.';
