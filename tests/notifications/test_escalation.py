@@ -222,3 +222,16 @@ def test_a_bad_escalation_policy_gets_its_code_and_changes_nothing(
     assert says in f"{error.value.diag.message_primary}\n{error.value.diag.message_detail}"
     assert error.value.diag.message_hint
     assert scalar(conn, "SELECT document FROM monitoring.config") == before
+
+
+def test_a_silenced_alert_is_not_paged_until_the_silence_ends(conn: Conn) -> None:
+    configure(conn)
+    silence_id = scalar(
+        conn,
+        "SELECT monitoring.create_silence(ARRAY['component=api'], 'maintenance', p_duration => '1h')",
+    )
+    fire(conn)
+    assert pages(conn, due=False) == []
+    assert pages(conn) == []
+    conn.execute("SELECT monitoring.expire_silence(%s)", (silence_id,))
+    assert pages(conn) == [("primary", "firing")]

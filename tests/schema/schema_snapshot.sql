@@ -6768,7 +6768,9 @@ CREATE FUNCTION monitoring_internal.step_escalations() RETURNS integer
 --   fires: the acknowledgement expires, the alert is active again and the
 --   escalation starts over (an acknowledgement stops it otherwise);
 -- - the alert resolved: the escalation ends, and every receiver it paged
---   is told (to integrations that send resolved alerts).
+--   is told (to integrations that send resolved alerts);
+-- - the alert silenced or inhibited: nothing is paged while it is, and
+--   the escalation goes on from where it was once it is not.
 -- Returns the outbox rows written.
 DECLARE
     v_esc monitoring.escalations;
@@ -6814,6 +6816,14 @@ BEGIN
         END IF;
 
         IF v_esc.status = 'exhausted' THEN
+            CONTINUE;
+        END IF;
+        -- Silenced or inhibited: no page now; looked at again in 30 s, at the same tier.
+        IF EXISTS (SELECT FROM monitoring_internal.alert_suppressions(
+                       v_alert.alert_id, v_alert.labels, v_alert.component,
+                       (SELECT c.notifications -> 'inhibit_rules' FROM monitoring_internal.notification_config AS c))) THEN
+            UPDATE monitoring.escalations AS e SET next_at = now() + interval '30 seconds', updated_at = now()
+            WHERE e.escalation_id = v_esc.escalation_id;
             CONTINUE;
         END IF;
         IF v_esc.status = 'acknowledged' THEN
