@@ -2536,21 +2536,9 @@ BEGIN
         RAISE EXCEPTION 'unknown receiver: %', p_receiver
             USING ERRCODE = 'PV601', HINT = 'Receivers are notifications.receivers of the config: pgvigil config show.';
     END IF;
-    v_payload := jsonb_build_object(
-        'version', '4', 'groupKey', '{}:{alertname="PgvigilTestNotification"}', 'truncatedAlerts', 0,
-        'status', 'firing', 'receiver', p_receiver,
-        'groupLabels', jsonb_build_object('alertname', 'PgvigilTestNotification'),
-        'commonLabels', jsonb_build_object('alertname', 'PgvigilTestNotification', 'severity', 'low'),
-        'commonAnnotations', jsonb_build_object('summary', 'A test notification from pgvigil'),
-        'externalURL', '',
-        'alerts', jsonb_build_array(jsonb_build_object(
-            'status', 'firing',
-            'labels', jsonb_build_object('alertname', 'PgvigilTestNotification', 'severity', 'low'),
-            'annotations', jsonb_build_object('summary', 'A test notification from pgvigil'),
-            'startsAt', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
-            'endsAt', '0001-01-01T00:00:00Z', 'generatorURL', '',
-            'fingerprint', monitoring.alert_fingerprint(jsonb_build_object('alertname', 'PgvigilTestNotification',
-                                                                           'severity', 'low')))));
+    v_payload := monitoring_internal.synthetic_payload(
+        p_receiver, jsonb_build_object('alertname', 'PgvigilTestNotification', 'severity', 'low'),
+        jsonb_build_object('summary', 'A test notification from pgvigil'), now());
     PERFORM monitoring_internal.write_notifications(
         p_receiver, NULL, NULL, v_payload ->> 'groupKey', 'test', v_key, v_payload, v_payload);
     FOR v_id IN
@@ -6979,6 +6967,28 @@ $$;
 
 COMMENT ON FUNCTION monitoring_internal.step_rule_group(p_rule monitoring.alert_rules, p_at timestamp with time zone, p_source text, p_group_key text, p_group_labels jsonb, p_has_data boolean, p_is_nodata boolean, p_value double precision, p_severity text, p_threshold double precision, p_details jsonb, p_known boolean, p_state text, p_last_severity text, p_last_value double precision, p_last_threshold double precision, p_breached_since timestamp with time zone, p_last_breach_at timestamp with time zone, p_alert_id bigint, p_resolve boolean, OUT state text, OUT transitioned boolean) IS 'Internal: one evaluation step of one group of a rule (inactive, pending, firing; alerts raised, updated, resolved); returns its state and whether it changed.';
 
+CREATE FUNCTION monitoring_internal.synthetic_payload(p_receiver text, p_labels jsonb, p_annotations jsonb, p_starts_at timestamp with time zone) RETURNS jsonb
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    -- Internal: a notification about one firing alert pgvigil makes up
+    -- itself (a test, a flood-control summary), in the same webhook v4
+    -- shape as notification_payload(), grouped by its alertname.
+    SELECT jsonb_build_object(
+        'version', '4',
+        'groupKey', '{}:' || monitoring_internal.group_labels_text(jsonb_build_object('alertname', p_labels ->> 'alertname')),
+        'truncatedAlerts', 0, 'status', 'firing', 'receiver', p_receiver,
+        'groupLabels', jsonb_build_object('alertname', p_labels ->> 'alertname'),
+        'commonLabels', p_labels, 'commonAnnotations', p_annotations, 'externalURL', '',
+        'alerts', jsonb_build_array(jsonb_build_object(
+            'status', 'firing', 'labels', p_labels, 'annotations', p_annotations,
+            'startsAt', to_char(p_starts_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+            'endsAt', '0001-01-01T00:00:00Z', 'generatorURL', '',
+            'fingerprint', monitoring.alert_fingerprint(p_labels))));
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.synthetic_payload(p_receiver text, p_labels jsonb, p_annotations jsonb, p_starts_at timestamp with time zone) IS 'Internal: the webhook v4 body of one firing alert pgvigil makes up itself (test notifications, flood summaries).';
+
 CREATE FUNCTION monitoring_internal.task_minute_aggregate(p_from timestamp with time zone, p_to timestamp with time zone) RETURNS TABLE(bucket timestamp with time zone, task_type text, ended_count bigint, completed_count bigint, failed_count bigint, cancelled_count bigint, duration_sum double precision, duration_min double precision, duration_max double precision, duration_buckets bigint[])
     LANGUAGE sql STABLE PARALLEL SAFE
     AS $$
@@ -7314,20 +7324,11 @@ BEGIN
         VALUES (NULL, r.receiver, r.integration, r.integration_index, '{}:{alertname="PgvigilNotificationsHeldBack"}',
                 'flood_summary', format('pgvigil-flood-%s-%s-%s-%s', r.receiver, r.integration, r.integration_index,
                                         r.ids[1]),
-                jsonb_build_object(
-                    'version', '4', 'groupKey', '{}:{alertname="PgvigilNotificationsHeldBack"}', 'truncatedAlerts', 0,
-                    'status', 'firing', 'receiver', r.receiver,
-                    'groupLabels', jsonb_build_object('alertname', 'PgvigilNotificationsHeldBack'),
-                    'commonLabels', v_labels, 'commonAnnotations', jsonb_build_object('summary', v_summary),
-                    'externalURL', '',
-                    'alerts', jsonb_build_array(jsonb_build_object(
-                        'status', 'firing', 'labels', v_labels,
-                        'annotations', jsonb_build_object(
-                            'summary', v_summary,
-                            'description', 'They are in monitoring.v_notification_log (status held).'),
-                        'startsAt', to_char(r.since AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
-                        'endsAt', '0001-01-01T00:00:00Z', 'generatorURL', '',
-                        'fingerprint', monitoring.alert_fingerprint(v_labels)))))
+                monitoring_internal.synthetic_payload(
+                    r.receiver, v_labels,
+                    jsonb_build_object('summary', v_summary,
+                                       'description', 'They are in monitoring.v_notification_log (status held).'),
+                    r.since))
         RETURNING notification_id INTO v_id;
         UPDATE monitoring.notifications AS n SET summary_id = v_id WHERE n.notification_id = ANY (r.ids);
         v_written := v_written + 1;
@@ -9403,6 +9404,8 @@ REVOKE ALL ON FUNCTION monitoring_internal.source_values(p_kind text, p_filter j
 REVOKE ALL ON FUNCTION monitoring_internal.step_escalations() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.step_rule_group(p_rule monitoring.alert_rules, p_at timestamp with time zone, p_source text, p_group_key text, p_group_labels jsonb, p_has_data boolean, p_is_nodata boolean, p_value double precision, p_severity text, p_threshold double precision, p_details jsonb, p_known boolean, p_state text, p_last_severity text, p_last_value double precision, p_last_threshold double precision, p_breached_since timestamp with time zone, p_last_breach_at timestamp with time zone, p_alert_id bigint, p_resolve boolean, OUT state text, OUT transitioned boolean) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.synthetic_payload(p_receiver text, p_labels jsonb, p_annotations jsonb, p_starts_at timestamp with time zone) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.task_minute_aggregate(p_from timestamp with time zone, p_to timestamp with time zone) FROM PUBLIC;
 

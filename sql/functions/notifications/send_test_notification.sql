@@ -25,21 +25,9 @@ BEGIN
         RAISE EXCEPTION 'unknown receiver: %', p_receiver
             USING ERRCODE = 'PV601', HINT = 'Receivers are notifications.receivers of the config: pgvigil config show.';
     END IF;
-    v_payload := jsonb_build_object(
-        'version', '4', 'groupKey', '{}:{alertname="PgvigilTestNotification"}', 'truncatedAlerts', 0,
-        'status', 'firing', 'receiver', p_receiver,
-        'groupLabels', jsonb_build_object('alertname', 'PgvigilTestNotification'),
-        'commonLabels', jsonb_build_object('alertname', 'PgvigilTestNotification', 'severity', 'low'),
-        'commonAnnotations', jsonb_build_object('summary', 'A test notification from pgvigil'),
-        'externalURL', '',
-        'alerts', jsonb_build_array(jsonb_build_object(
-            'status', 'firing',
-            'labels', jsonb_build_object('alertname', 'PgvigilTestNotification', 'severity', 'low'),
-            'annotations', jsonb_build_object('summary', 'A test notification from pgvigil'),
-            'startsAt', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
-            'endsAt', '0001-01-01T00:00:00Z', 'generatorURL', '',
-            'fingerprint', monitoring.alert_fingerprint(jsonb_build_object('alertname', 'PgvigilTestNotification',
-                                                                           'severity', 'low')))));
+    v_payload := monitoring_internal.synthetic_payload(
+        p_receiver, jsonb_build_object('alertname', 'PgvigilTestNotification', 'severity', 'low'),
+        jsonb_build_object('summary', 'A test notification from pgvigil'), now());
     PERFORM monitoring_internal.write_notifications(
         p_receiver, NULL, NULL, v_payload ->> 'groupKey', 'test', v_key, v_payload, v_payload);
     FOR v_id IN

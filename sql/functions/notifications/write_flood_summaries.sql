@@ -33,20 +33,11 @@ BEGIN
         VALUES (NULL, r.receiver, r.integration, r.integration_index, '{}:{alertname="PgvigilNotificationsHeldBack"}',
                 'flood_summary', format('pgvigil-flood-%s-%s-%s-%s', r.receiver, r.integration, r.integration_index,
                                         r.ids[1]),
-                jsonb_build_object(
-                    'version', '4', 'groupKey', '{}:{alertname="PgvigilNotificationsHeldBack"}', 'truncatedAlerts', 0,
-                    'status', 'firing', 'receiver', r.receiver,
-                    'groupLabels', jsonb_build_object('alertname', 'PgvigilNotificationsHeldBack'),
-                    'commonLabels', v_labels, 'commonAnnotations', jsonb_build_object('summary', v_summary),
-                    'externalURL', '',
-                    'alerts', jsonb_build_array(jsonb_build_object(
-                        'status', 'firing', 'labels', v_labels,
-                        'annotations', jsonb_build_object(
-                            'summary', v_summary,
-                            'description', 'They are in monitoring.v_notification_log (status held).'),
-                        'startsAt', to_char(r.since AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
-                        'endsAt', '0001-01-01T00:00:00Z', 'generatorURL', '',
-                        'fingerprint', monitoring.alert_fingerprint(v_labels)))))
+                monitoring_internal.synthetic_payload(
+                    r.receiver, v_labels,
+                    jsonb_build_object('summary', v_summary,
+                                       'description', 'They are in monitoring.v_notification_log (status held).'),
+                    r.since))
         RETURNING notification_id INTO v_id;
         UPDATE monitoring.notifications AS n SET summary_id = v_id WHERE n.notification_id = ANY (r.ids);
         v_written := v_written + 1;
