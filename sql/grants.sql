@@ -6,7 +6,9 @@
 --                   functions the views call (views run functions with the
 --                   reader's privileges): histograms, the rollup boundary
 --                   and the raw tails (aggregates of the newest minutes).
---   pgvigil_admin:  reader + writer, plus config, alerts, checks, schedules,
+--   pgvigil_operator: reader, plus acknowledging and resolving alerts,
+--                   silences and alert rules (pgvigil serve's operator role).
+--   pgvigil_admin:  reader + writer + operator, plus config, checks, schedules,
 --                   rollups and maintenance; may read the raw tables and
 --                   audit_log (the only role that may read it; nobody may
 --                   write it but the functions that audit, as its owner).
@@ -16,12 +18,12 @@
 -- refresh_rollups() procedure too.
 -- Internal helpers live in schema monitoring_internal: their owner's only.
 
-REVOKE ALL ON ALL TABLES IN SCHEMA monitoring FROM PUBLIC, pgvigil_writer, pgvigil_reader, pgvigil_admin;
-REVOKE ALL ON ALL ROUTINES IN SCHEMA monitoring FROM PUBLIC, pgvigil_writer, pgvigil_reader, pgvigil_admin;
+REVOKE ALL ON ALL TABLES IN SCHEMA monitoring FROM PUBLIC, pgvigil_writer, pgvigil_reader, pgvigil_operator, pgvigil_admin;
+REVOKE ALL ON ALL ROUTINES IN SCHEMA monitoring FROM PUBLIC, pgvigil_writer, pgvigil_reader, pgvigil_operator, pgvigil_admin;
 -- The internals (bookkeeping tables and helpers): their owner's only, and no role may use the schema.
-REVOKE ALL ON ALL TABLES IN SCHEMA monitoring_internal FROM PUBLIC, pgvigil_writer, pgvigil_reader, pgvigil_admin;
-REVOKE ALL ON ALL ROUTINES IN SCHEMA monitoring_internal FROM PUBLIC, pgvigil_writer, pgvigil_reader, pgvigil_admin;
-REVOKE ALL ON SCHEMA monitoring_internal FROM PUBLIC, pgvigil_writer, pgvigil_reader, pgvigil_admin;
+REVOKE ALL ON ALL TABLES IN SCHEMA monitoring_internal FROM PUBLIC, pgvigil_writer, pgvigil_reader, pgvigil_operator, pgvigil_admin;
+REVOKE ALL ON ALL ROUTINES IN SCHEMA monitoring_internal FROM PUBLIC, pgvigil_writer, pgvigil_reader, pgvigil_operator, pgvigil_admin;
+REVOKE ALL ON SCHEMA monitoring_internal FROM PUBLIC, pgvigil_writer, pgvigil_reader, pgvigil_operator, pgvigil_admin;
 
 DO $$
 DECLARE
@@ -55,23 +57,27 @@ DECLARE
         ['run_monitoring_checks', 'pgvigil_admin'],
         ['evaluate_alert_rules', 'pgvigil_admin'],
         ['check_watchdog', 'pgvigil_admin'],
-        ['test_route', 'pgvigil_admin'],
+        ['test_route', 'pgvigil_operator'],
         ['flush_notification_groups', 'pgvigil_admin'],
         ['claim_notifications', 'pgvigil_admin'],
         ['record_notification_attempt', 'pgvigil_admin'],
-        ['create_silence', 'pgvigil_admin'],
-        ['update_silence', 'pgvigil_admin'],
-        ['expire_silence', 'pgvigil_admin'],
+        ['create_silence', 'pgvigil_operator'],
+        ['update_silence', 'pgvigil_operator'],
+        ['expire_silence', 'pgvigil_operator'],
         ['send_test_notification', 'pgvigil_admin'],
         ['enable_integration', 'pgvigil_admin'],
-        ['test_alert_rule', 'pgvigil_admin'],
-        ['put_alert_rule', 'pgvigil_admin'],
-        ['set_alert_rule_enabled', 'pgvigil_admin'],
-        ['delete_alert_rule', 'pgvigil_admin'],
+        ['test_alert_rule', 'pgvigil_operator'],
+        ['put_alert_rule', 'pgvigil_operator'],
+        ['set_alert_rule_enabled', 'pgvigil_operator'],
+        ['delete_alert_rule', 'pgvigil_operator'],
         ['put_component', 'pgvigil_admin'],
         ['delete_component', 'pgvigil_admin'],
-        ['acknowledge_alert', 'pgvigil_admin'],
-        ['resolve_alert', 'pgvigil_admin'],
+        ['acknowledge_alert', 'pgvigil_operator'],
+        ['resolve_alert', 'pgvigil_operator'],
+        -- pgvigil serve: its keys, and the check every request makes.
+        ['create_api_key', 'pgvigil_admin'],
+        ['revoke_api_key', 'pgvigil_admin'],
+        ['authenticate_api_key', 'pgvigil_admin'],
         ['cleanup_old_monitoring_data', 'pgvigil_admin'],
         -- run_retention() runs as its caller: the steps it calls.
         ['run_retention', 'pgvigil_admin'],
@@ -119,7 +125,8 @@ GRANT SELECT ON monitoring.v_active_alerts, monitoring.v_error_summary,
 -- record_performance_metric() and confirm_metric_copy() the event-time range.
 GRANT INSERT ON monitoring.performance_monitoring TO pgvigil_writer;
 
-GRANT pgvigil_writer, pgvigil_reader TO pgvigil_admin;
+GRANT pgvigil_reader TO pgvigil_operator;
+GRANT pgvigil_writer, pgvigil_reader, pgvigil_operator TO pgvigil_admin;
 -- Every table, partitions included; create_partition() gives new partitions
 -- the same, so no ACL depends on the order partitions and grants came in.
 GRANT SELECT ON ALL TABLES IN SCHEMA monitoring TO pgvigil_admin;

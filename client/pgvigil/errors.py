@@ -11,6 +11,9 @@ import psycopg
 __all__ = [
     "ERROR_CLASSES",
     "AlertAlreadyResolvedError",
+    "ApiKeyError",
+    "InvalidApiKeyError",
+    "UnknownApiKeyError",
     "AlertStateError",
     "ConfigError",
     "DatabaseUnavailableError",
@@ -271,6 +274,19 @@ class UnknownSilenceError(SilenceError):
     """PV609: no silence has this id."""
 
 
+class ApiKeyError(PgvigilError):
+    """An API key of pgvigil serve is refused (PV701, PV702)."""
+
+
+class InvalidApiKeyError(ApiKeyError):
+    """PV701: no name, an unknown role, not a 32-byte SHA-256, an expiry in
+    the past, or a key registered already."""
+
+
+class UnknownApiKeyError(ApiKeyError):
+    """PV702: no API key has this id."""
+
+
 class SchedulingError(PgvigilError):
     """A scheduling problem (PV401-PV402)."""
 
@@ -328,6 +344,8 @@ ERROR_CLASSES: dict[str, type[PgvigilError]] = {
     "PV609": UnknownSilenceError,
     "PV401": PgCronUnavailableError,
     "PV402": InvalidScheduleError,
+    "PV701": InvalidApiKeyError,
+    "PV702": UnknownApiKeyError,
 }
 
 # The one classification of SQLSTATEs, used by both clients.

@@ -347,12 +347,16 @@ def _is_leaf(parser: argparse.ArgumentParser) -> bool:
 
 
 def _positionals(parser: argparse.ArgumentParser) -> list[str]:
-    """Placeholder values for the parser's required positional arguments."""
-    return [
-        "1" if a.type is int else f"ARG{i}"
-        for i, a in enumerate(parser._actions)
-        if not a.option_strings
-    ]
+    """Placeholder values for the parser's required arguments: positionals,
+    and required options (keys create --name --role)."""
+    values: list[str] = []
+    for i, a in enumerate(parser._actions):
+        value = "1" if a.type is int else str(next(iter(a.choices))) if a.choices else f"ARG{i}"
+        if not a.option_strings:
+            values.append(value)
+        elif a.required:
+            values += [a.option_strings[0], value]
+    return values
 
 
 COMMANDS = [path for path, _ in _commands(build_parser())]
@@ -362,8 +366,8 @@ LEAVES = [path for path, p in _commands(build_parser()) if path and _is_leaf(p)]
 def test_the_command_discovery_finds_every_command():
     assert {"up", "down", "migrate", "check", "status", "demo"} <= {p[0] for p in LEAVES}
     assert ("config", "apply") in LEAVES and ("config",) not in LEAVES
-    # The top level, and the groups: config, rules, components, silence, notify.
-    assert len(COMMANDS) == len(LEAVES) + 6
+    # The top level, and the groups: config, rules, components, silence, notify, keys.
+    assert len(COMMANDS) == len(LEAVES) + 7
 
 
 # Markup of reStructuredText: ``literal``, :role:`target`, `interpreted`_, .. directive::

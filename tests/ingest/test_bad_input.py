@@ -435,6 +435,19 @@ CASES = [
         "SELECT monitoring.expire_silence('00000000-0000-0000-0000-000000000000')",
         "silence-unknown",
     ),
+    # PV701, PV702: API keys (every case: tests/server/test_keys.py).
+    (
+        "PV701",
+        None,
+        "SELECT monitoring.create_api_key('laptop', 'root', sha256('k'), 'pgv_k')",
+        "api-key-bad-role",
+    ),
+    (
+        "PV702",
+        None,
+        "SELECT monitoring.revoke_api_key(424242)",
+        "api-key-unknown",
+    ),
     # PV521-PV523: the component registry (every case: tests/rules/test_components.py).
     (
         "PV521",

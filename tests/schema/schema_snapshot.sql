@@ -465,6 +465,33 @@ $$;
 
 COMMENT ON FUNCTION monitoring.apply_rollup_pending() IS 'Second step of refresh_rollups(): recomputes the minute rollups of the queued ranges from the raw rows and the 5-minute (performance) and hour rollups of the buckets touched, at most rollups.max_hours_per_run hours per run, oldest first. Returns the minutes re-aggregated; 0 when another run holds the lock or on a standby.';
 
+CREATE FUNCTION monitoring.authenticate_api_key(p_key_hash bytea) RETURNS TABLE(key_id bigint, name text, role text, database_role text)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- The key whose SHA-256 this is, if it is neither revoked nor expired, with
+-- the database role its requests run as (viewer: pgvigil_reader, operator:
+-- pgvigil_operator, admin: pgvigil_admin); no row otherwise. Called by
+-- pgvigil serve on every request, in the request's transaction, so a
+-- revocation holds from the next request. last_used_at is written at most
+-- once a minute per key, so reads stay reads.
+BEGIN
+    RETURN QUERY
+    SELECT k.key_id, k.name, k.role,
+           CASE k.role WHEN 'viewer' THEN 'pgvigil_reader' WHEN 'operator' THEN 'pgvigil_operator'
+                       ELSE 'pgvigil_admin' END
+    FROM monitoring_internal.api_keys AS k
+    WHERE k.key_hash = p_key_hash AND k.revoked_at IS NULL
+      AND (k.expires_at IS NULL OR k.expires_at > now());
+    IF FOUND THEN
+        UPDATE monitoring_internal.api_keys AS k SET last_used_at = now()
+        WHERE k.key_hash = p_key_hash AND (k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute');
+    END IF;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.authenticate_api_key(p_key_hash bytea) IS 'The live (not revoked, not expired) API key with this SHA-256: id, name, role and the database role its requests run as; no row otherwise.';
+
 CREATE FUNCTION monitoring.begin_ingest_batch(p_batch_id uuid, p_created_at timestamp with time zone, p_event_count integer) RETURNS boolean
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
@@ -727,6 +754,54 @@ END;
 $$;
 
 COMMENT ON FUNCTION monitoring.confirm_metric_copy(p_first_event_time timestamp with time zone, p_last_event_time timestamp with time zone) IS 'Buffered clients: after a COPY into performance_monitoring, checks the rows'' event-time range and notes late rows for the rollups. Errors: PV001, PV006.';
+
+CREATE FUNCTION monitoring.create_api_key(p_name text, p_role text, p_key_hash bytea, p_key_prefix text, p_expires_at timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Registers an API key of pgvigil serve and returns its id. The key itself
+-- never comes here: its maker (pgvigil keys create) passes its SHA-256 and
+-- its first characters (to recognise it in lists). A role is viewer,
+-- operator or admin. Validated whole (PV701); audited as create_api_key.
+DECLARE
+    v_id bigint;
+BEGIN
+    IF p_name IS NULL OR btrim(p_name) = '' OR length(p_name) > 200 THEN
+        RAISE EXCEPTION 'invalid API key: a name of 1 to 200 characters is required'
+            USING ERRCODE = 'PV701', HINT = monitoring_internal.api_key_error_hint('PV701');
+    END IF;
+    IF p_role IS NULL OR p_role NOT IN ('viewer', 'operator', 'admin') THEN
+        RAISE EXCEPTION 'invalid API key: unknown role %', coalesce(p_role, 'NULL')
+            USING ERRCODE = 'PV701', HINT = monitoring_internal.api_key_error_hint('PV701');
+    END IF;
+    IF p_key_hash IS NULL OR octet_length(p_key_hash) <> 32 THEN
+        RAISE EXCEPTION 'invalid API key: the key''s SHA-256 (32 bytes) is required'
+            USING ERRCODE = 'PV701', HINT = monitoring_internal.api_key_error_hint('PV701');
+    END IF;
+    IF p_key_prefix IS NULL OR length(p_key_prefix) NOT BETWEEN 4 AND 16 THEN
+        RAISE EXCEPTION 'invalid API key: a prefix of 4 to 16 characters is required'
+            USING ERRCODE = 'PV701', HINT = monitoring_internal.api_key_error_hint('PV701');
+    END IF;
+    IF p_expires_at IS NOT NULL AND p_expires_at <= now() THEN
+        RAISE EXCEPTION 'invalid API key: it would expire at %, which is not in the future', p_expires_at
+            USING ERRCODE = 'PV701', HINT = monitoring_internal.api_key_error_hint('PV701');
+    END IF;
+    IF EXISTS (SELECT FROM monitoring_internal.api_keys AS k WHERE k.key_hash = p_key_hash) THEN
+        RAISE EXCEPTION 'invalid API key: this key is registered already'
+            USING ERRCODE = 'PV701', HINT = monitoring_internal.api_key_error_hint('PV701');
+    END IF;
+    INSERT INTO monitoring_internal.api_keys (name, role, key_hash, key_prefix, created_by, expires_at)
+    VALUES (btrim(p_name), p_role, p_key_hash, p_key_prefix,
+            coalesce(nullif(current_setting('pgvigil.on_behalf_of', true), ''), session_user::text), p_expires_at)
+    RETURNING key_id INTO v_id;
+    PERFORM monitoring_internal.write_audit_log('create_api_key', v_id::text, jsonb_build_object(
+        'key_id', v_id, 'name', btrim(p_name), 'role', p_role, 'key_prefix', p_key_prefix,
+        'expires_at', p_expires_at));
+    RETURN v_id;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.create_api_key(p_name text, p_role text, p_key_hash bytea, p_key_prefix text, p_expires_at timestamp with time zone) IS 'Registers an API key (its SHA-256 and prefix, never the key) with a name, a role (viewer, operator, admin) and an optional expiry; returns its id. Audited. Errors: PV701.';
 
 CREATE FUNCTION monitoring.create_silence(p_matchers text[], p_comment text, p_ends_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_duration text DEFAULT NULL::text, p_starts_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_created_by text DEFAULT NULL::text) RETURNS uuid
     LANGUAGE plpgsql SECURITY DEFINER
@@ -2215,6 +2290,37 @@ $$;
 
 COMMENT ON FUNCTION monitoring.resolve_resolved_alerts() IS 'Resolves open alerts whose condition cleared: rule alerts whose group no longer fires (left open by the check_*() functions) and alerts of the pre-rule checks their check no longer found. Returns the number resolved.';
 
+CREATE FUNCTION monitoring.revoke_api_key(p_key_id bigint) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Revokes an API key: from the next request on, pgvigil serve refuses it
+-- (401). Returns false when it was revoked already. The row stays, so the
+-- audit log's references keep a name. Audited as revoke_api_key.
+-- Errors: PV702 an unknown id.
+DECLARE
+    v_key monitoring_internal.api_keys;
+BEGIN
+    SELECT * INTO v_key FROM monitoring_internal.api_keys AS k WHERE k.key_id = p_key_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'unknown API key: %', coalesce(p_key_id::text, 'NULL')
+            USING ERRCODE = 'PV702', HINT = monitoring_internal.api_key_error_hint('PV702');
+    END IF;
+    IF v_key.revoked_at IS NOT NULL THEN
+        RETURN false;
+    END IF;
+    UPDATE monitoring_internal.api_keys AS k
+    SET revoked_at = now(),
+        revoked_by = coalesce(nullif(current_setting('pgvigil.on_behalf_of', true), ''), session_user::text)
+    WHERE k.key_id = p_key_id;
+    PERFORM monitoring_internal.write_audit_log('revoke_api_key', p_key_id::text, jsonb_build_object(
+        'key_id', p_key_id, 'name', v_key.name, 'role', v_key.role));
+    RETURN true;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.revoke_api_key(p_key_id bigint) IS 'Revokes an API key (refused from the next request); false when it was revoked already. Audited. Errors: PV702.';
+
 CREATE FUNCTION monitoring.rollup_boundary(p_source text) RETURNS timestamp with time zone
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
@@ -3136,6 +3242,19 @@ CREATE FUNCTION monitoring_internal.alert_suppressions(p_alert_id bigint, p_labe
 $$;
 
 COMMENT ON FUNCTION monitoring_internal.alert_suppressions(p_alert_id bigint, p_labels jsonb, p_component text, p_inhibit_rules jsonb) IS 'Internal: what holds a firing alert''s notifications back now (inhibit rules, an unhealthy dependency, active silences), each with its cause.';
+
+CREATE FUNCTION monitoring_internal.api_key_error_hint(p_code text) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    -- Internal: the hint of each API key error, in one place.
+    SELECT CASE p_code
+        WHEN 'PV701' THEN 'a key has a name (1 to 200 characters), a role (viewer, operator or admin), the 32-byte SHA-256 of the key, and an expiry in the future or none: pgvigil keys create --role viewer --name NAME [--expires 90d]'
+        WHEN 'PV702' THEN 'list the keys: pgvigil keys list (or SELECT * FROM monitoring.v_api_keys)'
+    END;
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.api_key_error_hint(p_code text) IS 'Internal: the hint of API key errors PV701 and PV702.';
 
 CREATE FUNCTION monitoring_internal.apply_parked_completions(p_task_ids text[]) RETURNS integer
     LANGUAGE plpgsql
@@ -7280,10 +7399,13 @@ CREATE FUNCTION monitoring_internal.write_audit_log(p_action text, p_subject tex
 -- Internal: one row of monitoring.audit_log, from the SECURITY DEFINER
 -- function that made the change (inside it current_user is the owner, so
 -- the caller is taken from session_user and the session's SET ROLE, which
--- SECURITY DEFINER does not change).
+-- SECURITY DEFINER does not change). on_behalf_of is the API key or user
+-- pgvigil serve called for (its setting pgvigil.on_behalf_of): any session
+-- may set it, which is why actor, the login, is always kept beside it.
 BEGIN
-    INSERT INTO monitoring.audit_log (actor, acting_role, action, subject, details)
+    INSERT INTO monitoring.audit_log (actor, acting_role, on_behalf_of, action, subject, details)
     VALUES (session_user, coalesce(nullif(current_setting('role'), 'none'), session_user::text),
+            nullif(current_setting('pgvigil.on_behalf_of', true), ''),
             p_action, p_subject, coalesce(p_details, '{}'));
 END;
 $$;
@@ -7519,7 +7641,8 @@ CREATE TABLE monitoring.audit_log (
     action text NOT NULL,
     subject text,
     details jsonb DEFAULT '{}'::jsonb NOT NULL,
-    CONSTRAINT audit_log_action_check CHECK ((action = ANY (ARRAY['apply_config'::text, 'acknowledge_alert'::text, 'resolve_alert'::text, 'schedule_jobs'::text, 'unschedule_jobs'::text, 'change_alert_rule'::text, 'change_component'::text, 'create_silence'::text, 'change_silence'::text, 'expire_silence'::text])))
+    on_behalf_of text,
+    CONSTRAINT audit_log_action_check CHECK ((action = ANY (ARRAY['apply_config'::text, 'acknowledge_alert'::text, 'resolve_alert'::text, 'schedule_jobs'::text, 'unschedule_jobs'::text, 'change_alert_rule'::text, 'change_component'::text, 'create_silence'::text, 'change_silence'::text, 'expire_silence'::text, 'create_api_key'::text, 'revoke_api_key'::text])))
 );
 
 COMMENT ON TABLE monitoring.audit_log IS 'Administrative changes, one row each: when (at), who (actor = the session user, the login role that called; acting_role = the role set by SET ROLE in that session, else the session user), what (action: apply_config, acknowledge_alert, resolve_alert, schedule_jobs, unschedule_jobs), on what (subject: alert id, config, pg_cron) and details (config hashes and changed keys; alert note and the name given; job names and schedules). Written by those functions only; kept forever.';
@@ -8192,6 +8315,44 @@ CREATE VIEW monitoring.v_alert_rules AS
 
 COMMENT ON VIEW monitoring.v_alert_rules IS 'The alert rules of the active config, compiled (durations in seconds), with their pending groups and firing alerts now, and whether pgvigil ships them.';
 
+CREATE TABLE monitoring_internal.api_keys (
+    key_id bigint NOT NULL,
+    name text NOT NULL,
+    role text NOT NULL,
+    key_hash bytea NOT NULL,
+    key_prefix text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_by text NOT NULL,
+    expires_at timestamp with time zone,
+    revoked_at timestamp with time zone,
+    revoked_by text,
+    last_used_at timestamp with time zone,
+    CONSTRAINT api_keys_key_hash_check CHECK ((octet_length(key_hash) = 32)),
+    CONSTRAINT api_keys_role_check CHECK ((role = ANY (ARRAY['viewer'::text, 'operator'::text, 'admin'::text])))
+);
+
+COMMENT ON TABLE monitoring_internal.api_keys IS 'API keys of pgvigil serve: name, role (viewer, operator, admin), the SHA-256 of the key and its first characters (to recognise it), expiry and revocation. Read through monitoring.v_api_keys (no hashes).';
+
+CREATE VIEW monitoring.v_api_keys AS
+ SELECT k.key_id,
+    k.name,
+    k.role,
+    k.key_prefix,
+        CASE
+            WHEN (k.revoked_at IS NOT NULL) THEN 'revoked'::text
+            WHEN ((k.expires_at IS NOT NULL) AND (k.expires_at <= now())) THEN 'expired'::text
+            ELSE 'active'::text
+        END AS state,
+    k.created_at,
+    k.created_by,
+    k.expires_at,
+    k.last_used_at,
+    k.revoked_at,
+    k.revoked_by
+   FROM monitoring_internal.api_keys k;
+
+COMMENT ON VIEW monitoring.v_api_keys IS 'API keys without their hashes: name, role, key prefix, state (active, expired, revoked), created, last used, expiry and revocation.';
+
 CREATE VIEW monitoring.v_components AS
  SELECT c.component,
     c.component_type,
@@ -8691,6 +8852,15 @@ CREATE VIEW monitoring.v_task_trends AS
 
 COMMENT ON VIEW monitoring.v_task_trends IS 'Tasks that ended in the last 24 hours, per 5-minute bucket ("time", for Grafana; the first bucket is the whole one holding now - 24 h) and task type: ended, completed, failed (failed + timeout), cancelled, throughput per minute, failure ratio (0 to 1), mean, min and max duration in seconds, and p50/p95 duration estimated from the duration buckets (monitoring.estimate_percentile: exact to within the bucket holding the percentile). Complete up to now: minute rollups below the rollup watermark, raw tasks after it.';
 
+ALTER TABLE monitoring_internal.api_keys ALTER COLUMN key_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME monitoring_internal.api_keys_key_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
 CREATE TABLE monitoring_internal.check_runs (
     check_name text NOT NULL,
     last_run_at timestamp with time zone NOT NULL,
@@ -8881,6 +9051,12 @@ ALTER TABLE ONLY monitoring.task_rollup_minute
 ALTER TABLE ONLY monitoring.task_rollup_minute_default
     ADD CONSTRAINT task_rollup_minute_default_pkey PRIMARY KEY (bucket, task_type);
 
+ALTER TABLE ONLY monitoring_internal.api_keys
+    ADD CONSTRAINT api_keys_key_hash_key UNIQUE (key_hash);
+
+ALTER TABLE ONLY monitoring_internal.api_keys
+    ADD CONSTRAINT api_keys_pkey PRIMARY KEY (key_id);
+
 ALTER TABLE ONLY monitoring_internal.check_runs
     ADD CONSTRAINT check_runs_pkey PRIMARY KEY (check_name);
 
@@ -9041,9 +9217,10 @@ ALTER TABLE ONLY monitoring.notification_group_alerts
 GRANT USAGE ON SCHEMA monitoring TO pgvigil_writer;
 GRANT USAGE ON SCHEMA monitoring TO pgvigil_reader;
 GRANT USAGE ON SCHEMA monitoring TO pgvigil_admin;
+GRANT USAGE ON SCHEMA monitoring TO pgvigil_operator;
 
 REVOKE ALL ON FUNCTION monitoring.acknowledge_alert(p_alert_id bigint, p_acknowledged_by text, p_note text) FROM PUBLIC;
-GRANT ALL ON FUNCTION monitoring.acknowledge_alert(p_alert_id bigint, p_acknowledged_by text, p_note text) TO pgvigil_admin;
+GRANT ALL ON FUNCTION monitoring.acknowledge_alert(p_alert_id bigint, p_acknowledged_by text, p_note text) TO pgvigil_operator;
 
 REVOKE ALL ON FUNCTION monitoring.advance_rollup_watermark() FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.advance_rollup_watermark() TO pgvigil_admin;
@@ -9056,6 +9233,9 @@ GRANT ALL ON FUNCTION monitoring.apply_config(p_document jsonb) TO pgvigil_admin
 
 REVOKE ALL ON FUNCTION monitoring.apply_rollup_pending() FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.apply_rollup_pending() TO pgvigil_admin;
+
+REVOKE ALL ON FUNCTION monitoring.authenticate_api_key(p_key_hash bytea) FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.authenticate_api_key(p_key_hash bytea) TO pgvigil_admin;
 
 REVOKE ALL ON FUNCTION monitoring.begin_ingest_batch(p_batch_id uuid, p_created_at timestamp with time zone, p_event_count integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.begin_ingest_batch(p_batch_id uuid, p_created_at timestamp with time zone, p_event_count integer) TO pgvigil_writer;
@@ -9087,11 +9267,14 @@ GRANT ALL ON FUNCTION monitoring.complete_task_tracking(p_task_id text, p_status
 REVOKE ALL ON FUNCTION monitoring.confirm_metric_copy(p_first_event_time timestamp with time zone, p_last_event_time timestamp with time zone) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.confirm_metric_copy(p_first_event_time timestamp with time zone, p_last_event_time timestamp with time zone) TO pgvigil_writer;
 
+REVOKE ALL ON FUNCTION monitoring.create_api_key(p_name text, p_role text, p_key_hash bytea, p_key_prefix text, p_expires_at timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.create_api_key(p_name text, p_role text, p_key_hash bytea, p_key_prefix text, p_expires_at timestamp with time zone) TO pgvigil_admin;
+
 REVOKE ALL ON FUNCTION monitoring.create_silence(p_matchers text[], p_comment text, p_ends_at timestamp with time zone, p_duration text, p_starts_at timestamp with time zone, p_created_by text) FROM PUBLIC;
-GRANT ALL ON FUNCTION monitoring.create_silence(p_matchers text[], p_comment text, p_ends_at timestamp with time zone, p_duration text, p_starts_at timestamp with time zone, p_created_by text) TO pgvigil_admin;
+GRANT ALL ON FUNCTION monitoring.create_silence(p_matchers text[], p_comment text, p_ends_at timestamp with time zone, p_duration text, p_starts_at timestamp with time zone, p_created_by text) TO pgvigil_operator;
 
 REVOKE ALL ON FUNCTION monitoring.delete_alert_rule(p_rule_name text) FROM PUBLIC;
-GRANT ALL ON FUNCTION monitoring.delete_alert_rule(p_rule_name text) TO pgvigil_admin;
+GRANT ALL ON FUNCTION monitoring.delete_alert_rule(p_rule_name text) TO pgvigil_operator;
 
 REVOKE ALL ON FUNCTION monitoring.delete_component(p_component text) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.delete_component(p_component text) TO pgvigil_admin;
@@ -9118,7 +9301,7 @@ REVOKE ALL ON FUNCTION monitoring.expire_old_rows() FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.expire_old_rows() TO pgvigil_admin;
 
 REVOKE ALL ON FUNCTION monitoring.expire_silence(p_silence_id uuid) FROM PUBLIC;
-GRANT ALL ON FUNCTION monitoring.expire_silence(p_silence_id uuid) TO pgvigil_admin;
+GRANT ALL ON FUNCTION monitoring.expire_silence(p_silence_id uuid) TO pgvigil_operator;
 
 REVOKE ALL ON FUNCTION monitoring.expired_partitions() FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.expired_partitions() TO pgvigil_admin;
@@ -9148,7 +9331,7 @@ REVOKE ALL ON FUNCTION monitoring.purge_cron_history() FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.purge_cron_history() TO pgvigil_admin;
 
 REVOKE ALL ON FUNCTION monitoring.put_alert_rule(p_rule jsonb) FROM PUBLIC;
-GRANT ALL ON FUNCTION monitoring.put_alert_rule(p_rule jsonb) TO pgvigil_admin;
+GRANT ALL ON FUNCTION monitoring.put_alert_rule(p_rule jsonb) TO pgvigil_operator;
 
 GRANT SELECT ON TABLE monitoring.components TO pgvigil_admin;
 
@@ -9174,10 +9357,13 @@ REVOKE ALL ON PROCEDURE monitoring.refresh_rollups() FROM PUBLIC;
 GRANT ALL ON PROCEDURE monitoring.refresh_rollups() TO pgvigil_admin;
 
 REVOKE ALL ON FUNCTION monitoring.resolve_alert(p_alert_id bigint, p_resolved_by text, p_note text) FROM PUBLIC;
-GRANT ALL ON FUNCTION monitoring.resolve_alert(p_alert_id bigint, p_resolved_by text, p_note text) TO pgvigil_admin;
+GRANT ALL ON FUNCTION monitoring.resolve_alert(p_alert_id bigint, p_resolved_by text, p_note text) TO pgvigil_operator;
 
 REVOKE ALL ON FUNCTION monitoring.resolve_resolved_alerts() FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.resolve_resolved_alerts() TO pgvigil_admin;
+
+REVOKE ALL ON FUNCTION monitoring.revoke_api_key(p_key_id bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.revoke_api_key(p_key_id bigint) TO pgvigil_admin;
 
 REVOKE ALL ON FUNCTION monitoring.rollup_boundary(p_source text) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.rollup_boundary(p_source text) TO pgvigil_reader;
@@ -9198,7 +9384,7 @@ REVOKE ALL ON FUNCTION monitoring.send_test_notification(p_receiver text) FROM P
 GRANT ALL ON FUNCTION monitoring.send_test_notification(p_receiver text) TO pgvigil_admin;
 
 REVOKE ALL ON FUNCTION monitoring.set_alert_rule_enabled(p_rule_name text, p_enabled boolean) FROM PUBLIC;
-GRANT ALL ON FUNCTION monitoring.set_alert_rule_enabled(p_rule_name text, p_enabled boolean) TO pgvigil_admin;
+GRANT ALL ON FUNCTION monitoring.set_alert_rule_enabled(p_rule_name text, p_enabled boolean) TO pgvigil_operator;
 
 REVOKE ALL ON FUNCTION monitoring.start_task_tracking(p_task_id text, p_task_type text, p_input_size bigint, p_worker_id text, p_metadata jsonb, p_event_time timestamp with time zone) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.start_task_tracking(p_task_id text, p_task_type text, p_input_size bigint, p_worker_id text, p_metadata jsonb, p_event_time timestamp with time zone) TO pgvigil_writer;
@@ -9210,10 +9396,10 @@ REVOKE ALL ON FUNCTION monitoring.task_tail(p_since timestamp with time zone, p_
 GRANT ALL ON FUNCTION monitoring.task_tail(p_since timestamp with time zone, p_width interval) TO pgvigil_reader;
 
 REVOKE ALL ON FUNCTION monitoring.test_alert_rule(p_rule jsonb) FROM PUBLIC;
-GRANT ALL ON FUNCTION monitoring.test_alert_rule(p_rule jsonb) TO pgvigil_admin;
+GRANT ALL ON FUNCTION monitoring.test_alert_rule(p_rule jsonb) TO pgvigil_operator;
 
 REVOKE ALL ON FUNCTION monitoring.test_route(p_labels jsonb) FROM PUBLIC;
-GRANT ALL ON FUNCTION monitoring.test_route(p_labels jsonb) TO pgvigil_admin;
+GRANT ALL ON FUNCTION monitoring.test_route(p_labels jsonb) TO pgvigil_operator;
 
 REVOKE ALL ON FUNCTION monitoring.unschedule_jobs() FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.unschedule_jobs() TO pgvigil_admin;
@@ -9221,7 +9407,7 @@ GRANT ALL ON FUNCTION monitoring.unschedule_jobs() TO pgvigil_admin;
 GRANT SELECT ON TABLE monitoring.silences TO pgvigil_admin;
 
 REVOKE ALL ON FUNCTION monitoring.update_silence(p_silence_id uuid, p_ends_at timestamp with time zone, p_comment text, p_matchers text[], p_starts_at timestamp with time zone) FROM PUBLIC;
-GRANT ALL ON FUNCTION monitoring.update_silence(p_silence_id uuid, p_ends_at timestamp with time zone, p_comment text, p_matchers text[], p_starts_at timestamp with time zone) TO pgvigil_admin;
+GRANT ALL ON FUNCTION monitoring.update_silence(p_silence_id uuid, p_ends_at timestamp with time zone, p_comment text, p_matchers text[], p_starts_at timestamp with time zone) TO pgvigil_operator;
 
 REVOKE ALL ON FUNCTION monitoring.update_system_health(p_component_type text, p_component_name text, p_status text, p_response_time_ms numeric, p_failure_reason text, p_details jsonb, p_event_time timestamp with time zone) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.update_system_health(p_component_type text, p_component_name text, p_status text, p_response_time_ms numeric, p_failure_reason text, p_details jsonb, p_event_time timestamp with time zone) TO pgvigil_writer;
@@ -9238,6 +9424,8 @@ REVOKE ALL ON FUNCTION monitoring_internal.add_to_duration_histogram(p_counts bi
 REVOKE ALL ON FUNCTION monitoring_internal.alert_rule_problems(p_document jsonb) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.alert_suppressions(p_alert_id bigint, p_labels jsonb, p_component text, p_inhibit_rules jsonb) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.api_key_error_hint(p_code text) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.apply_parked_completions(p_task_ids text[]) FROM PUBLIC;
 
@@ -9508,6 +9696,8 @@ GRANT SELECT ON TABLE monitoring.v_alert_history TO pgvigil_admin;
 
 GRANT SELECT ON TABLE monitoring.v_alert_rules TO pgvigil_reader;
 GRANT SELECT ON TABLE monitoring.v_alert_rules TO pgvigil_admin;
+
+GRANT SELECT ON TABLE monitoring.v_api_keys TO pgvigil_admin;
 
 GRANT SELECT ON TABLE monitoring.v_components TO pgvigil_reader;
 GRANT SELECT ON TABLE monitoring.v_components TO pgvigil_admin;

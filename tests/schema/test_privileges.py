@@ -47,6 +47,19 @@ READER_ROUTINES = {
     "alert_fingerprint",
     "labels_match",
 }
+# pgvigil serve's operator: acknowledging, silencing and managing rules.
+OPERATOR_ROUTINES = {
+    "acknowledge_alert",
+    "resolve_alert",
+    "create_silence",
+    "update_silence",
+    "expire_silence",
+    "test_alert_rule",
+    "put_alert_rule",
+    "set_alert_rule_enabled",
+    "delete_alert_rule",
+    "test_route",
+}
 ADMIN_ONLY_ROUTINES = {
     "check_error_rate_alerts",
     "check_processing_performance_alerts",
@@ -54,8 +67,6 @@ ADMIN_ONLY_ROUTINES = {
     "check_queue_backlog_alerts",
     "resolve_resolved_alerts",
     "run_monitoring_checks",
-    "acknowledge_alert",
-    "resolve_alert",
     "cleanup_old_monitoring_data",
     "run_retention",
     "expired_partitions",
@@ -76,22 +87,17 @@ ADMIN_ONLY_ROUTINES = {
     "patch_config",
     "preview_config_patch",
     "evaluate_alert_rules",
-    "test_alert_rule",
-    "put_alert_rule",
-    "set_alert_rule_enabled",
-    "delete_alert_rule",
     "check_watchdog",
     "put_component",
     "delete_component",
-    "test_route",
     "flush_notification_groups",
     "claim_notifications",
     "record_notification_attempt",
-    "create_silence",
-    "update_silence",
-    "expire_silence",
     "send_test_notification",
     "enable_integration",
+    "create_api_key",
+    "revoke_api_key",
+    "authenticate_api_key",
 }
 # pgvigil's bookkeeping: how far ingest, rollups, checks and migrate got.
 INTERNAL_TABLES = {
@@ -107,7 +113,10 @@ INTERNAL_TABLES = {
     "shipped_alert_rules",
     "evaluation_values",
     "notification_config",
+    "api_keys",
 }
+# Views for admins only: the API keys (no hashes, but who holds which role).
+ADMIN_ONLY_VIEWS = {"v_api_keys"}
 # A sample of the internal helpers: executable by their owner only.
 INTERNAL_ROUTINES = {
     "assert_text",
@@ -260,7 +269,7 @@ def open_alert(conn: Conn, queue: str = "q1") -> int:
 
 def test_the_expected_routines_exist(conn):
     everything = all_routines(conn)
-    expected = WRITER_ROUTINES | READER_ROUTINES | ADMIN_ONLY_ROUTINES
+    expected = WRITER_ROUTINES | READER_ROUTINES | OPERATOR_ROUTINES | ADMIN_ONLY_ROUTINES
     assert expected - everything == set()
 
 
@@ -272,15 +281,23 @@ def test_reader_executes_exactly_the_dashboard_functions(conn):
     assert routines(conn, "pgvigil_reader") == READER_ROUTINES
 
 
+def test_operator_executes_exactly_the_reader_functions_and_its_own(conn):
+    assert routines(conn, "pgvigil_operator") == READER_ROUTINES | OPERATOR_ROUTINES
+
+
 def test_admin_executes_exactly_its_own_plus_reader_and_writer(conn):
     assert (
-        routines(conn, "pgvigil_admin") == WRITER_ROUTINES | READER_ROUTINES | ADMIN_ONLY_ROUTINES
+        routines(conn, "pgvigil_admin")
+        == WRITER_ROUTINES | READER_ROUTINES | OPERATOR_ROUTINES | ADMIN_ONLY_ROUTINES
     )
 
 
 def test_schema_monitoring_holds_only_the_public_interface(conn):
     # Every routine there is granted to a role; the helpers live apart.
-    assert all_routines(conn) == WRITER_ROUTINES | READER_ROUTINES | ADMIN_ONLY_ROUTINES
+    assert (
+        all_routines(conn)
+        == WRITER_ROUTINES | READER_ROUTINES | OPERATOR_ROUTINES | ADMIN_ONLY_ROUTINES
+    )
 
 
 def test_the_internals_live_in_monitoring_internal_and_no_role_may_use_them(conn):
@@ -302,7 +319,7 @@ def test_the_internals_live_in_monitoring_internal_and_no_role_may_use_them(conn
         )
     }
     assert internal_tables == INTERNAL_TABLES
-    for role in ("pgvigil_writer", "pgvigil_reader", "pgvigil_admin", "public"):
+    for role in ("pgvigil_writer", "pgvigil_reader", "pgvigil_operator", "pgvigil_admin", "public"):
         assert conn.execute(
             "SELECT has_schema_privilege(%s, 'monitoring_internal', 'USAGE')", (role,)
         ).fetchone() == (False,), role
@@ -325,7 +342,14 @@ def test_writer_table_privileges_are_exactly_insert_into_performance_monitoring(
 def test_reader_table_privileges_are_exactly_select_on_the_views(conn):
     names = views(conn)
     assert names and all(v.startswith("v_") for v in names)
-    assert table_grants(conn, "pgvigil_reader") == {(v, "SELECT") for v in names}
+    assert set(names) >= ADMIN_ONLY_VIEWS
+    assert table_grants(conn, "pgvigil_reader") == {
+        (v, "SELECT") for v in names if v not in ADMIN_ONLY_VIEWS
+    }
+
+
+def test_operator_table_privileges_are_the_readers(conn):
+    assert table_grants(conn, "pgvigil_operator") == table_grants(conn, "pgvigil_reader")
 
 
 def test_admin_may_read_every_table_and_view_and_write_none(conn):
@@ -358,7 +382,7 @@ def test_audit_log_is_readable_by_admin_only(conn):
 
 
 def test_no_role_may_use_a_sequence(conn):
-    for role in ("pgvigil_writer", "pgvigil_reader", "pgvigil_admin"):
+    for role in ("pgvigil_writer", "pgvigil_reader", "pgvigil_operator", "pgvigil_admin"):
         assert conn.execute(SEQUENCE_GRANTS_SQL, (role,)).fetchall() == [], role
 
 
@@ -418,7 +442,7 @@ def test_the_granted_routines_are_security_definer_or_harmless(conn):
             " AND NOT prosecdef"
         )
     }
-    granted = WRITER_ROUTINES | READER_ROUTINES | ADMIN_ONLY_ROUTINES
+    granted = WRITER_ROUTINES | READER_ROUTINES | OPERATOR_ROUTINES | ADMIN_ONLY_ROUTINES
     assert granted & invokers == {
         "estimate_percentile",
         "task_duration_bounds",
@@ -483,14 +507,17 @@ def test_writer_can_do_nothing_else(conn):
         assert denied(conn, "UPDATE monitoring.performance_monitoring SET metric_value = 0")
         assert denied(conn, "INSERT INTO monitoring.audit_log (action) VALUES ('apply_config')")
         assert denied(conn, "SELECT monitoring.get_dashboard_summary()")
-        for routine in sorted(ADMIN_ONLY_ROUTINES | INTERNAL_ROUTINES):
+        for routine in sorted(OPERATOR_ROUTINES | ADMIN_ONLY_ROUTINES | INTERNAL_ROUTINES):
             assert denied(conn, call_sql(conn, routine)), routine
 
 
 def test_reader_can_read_the_views_and_the_summary(conn):
     with as_role(conn, "pgvigil_reader"):
         for view in views(conn):
-            conn.execute(select_sql(view))
+            if view in ADMIN_ONLY_VIEWS:
+                assert denied(conn, select_sql(view)), view
+            else:
+                conn.execute(select_sql(view))
         summary = scalar(conn, "SELECT monitoring.get_dashboard_summary()")
         assert {"tasks", "errors", "health", "queues", "alerts"} <= set(summary)
 
@@ -506,8 +533,27 @@ def test_reader_can_do_nothing_else(conn):
             " VALUES ('m', 'gauge', 1, 'ms', 'c', now())",
         )
         assert denied(conn, "DELETE FROM monitoring.alerts")
+        for routine in sorted(
+            WRITER_ROUTINES | OPERATOR_ROUTINES | ADMIN_ONLY_ROUTINES | INTERNAL_ROUTINES
+        ):
+            assert denied(conn, call_sql(conn, routine)), routine
+
+
+def test_operator_acknowledges_and_silences_but_administers_nothing(conn):
+    alert_id = open_alert(conn)
+    document = scalar(conn, "SELECT document FROM monitoring.config")
+    with as_role(conn, "pgvigil_operator"):
+        assert scalar(conn, "SELECT monitoring.acknowledge_alert(%s)", (alert_id,)) is True
+        conn.execute(
+            "SELECT monitoring.create_silence(ARRAY['service=\"api\"'], 'deploy', p_duration => '1h')"
+        )
+        assert denied(conn, "SELECT monitoring.apply_config('{}'::jsonb)")
+        assert denied(conn, "SELECT monitoring.create_api_key('k', 'admin', sha256('k'), 'pgv_k')")
+        assert denied(conn, "SELECT * FROM monitoring.v_api_keys")
+        assert denied(conn, "SELECT * FROM monitoring.audit_log")
         for routine in sorted(WRITER_ROUTINES | ADMIN_ONLY_ROUTINES | INTERNAL_ROUTINES):
             assert denied(conn, call_sql(conn, routine)), routine
+    assert scalar(conn, "SELECT document FROM monitoring.config") == document
 
 
 def test_admin_can_administer(conn):

@@ -64,6 +64,10 @@ def history(conn: Conn) -> None:
     conn.execute(
         "SELECT monitoring.create_silence(ARRAY['component=db'], 'fixture', p_duration => '1h')"
     )
+    conn.execute(
+        "SELECT monitoring.create_api_key('fixture', 'viewer', sha256('k'), 'pgv_fixture',"
+        " now() + interval '30 days')"
+    )
     conn.execute("CALL monitoring.refresh_rollups()")
     conn.execute("SELECT * FROM monitoring.run_monitoring_checks('manual')")
 

@@ -20,6 +20,7 @@ from pgvigil.cli import (
     notifications,
     rules,
     schema,
+    serve,
 )
 from pgvigil.cli.common import add_global_options, global_options_parent, resolve_database
 from pgvigil.db.cluster import ClusterError
@@ -52,6 +53,7 @@ _GROUPS = (
     jobs,
     alerts,
     notifications,
+    serve,
     dashboard,
     collect,
     demo,

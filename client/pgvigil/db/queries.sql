@@ -511,3 +511,125 @@ FROM monitoring.notification_suppressions AS s
 JOIN monitoring.alerts AS a USING (alert_id)
 WHERE s.receiver = %s
 ORDER BY s.first_suppressed_at, s.alert_id
+
+
+-- ---------------------------------------------------------------------------
+-- pgvigil serve (server/): the key check every request makes, then each
+-- request's statements under the role its key maps to.
+-- ---------------------------------------------------------------------------
+
+-- name: server_authenticate_api_key
+SELECT * FROM monitoring.authenticate_api_key(%s)
+
+-- name: server_act_as
+-- SET LOCAL ROLE, and who the audit log names.
+SELECT set_config('role', %s, true), set_config('pgvigil.on_behalf_of', %s, true)
+
+-- name: server_ping
+SELECT 1
+
+-- name: create_api_key
+SELECT monitoring.create_api_key(%(name)s, %(role)s, %(key_hash)s, %(prefix)s, %(expires_at)s::timestamptz) AS key_id
+
+-- name: list_api_keys
+SELECT * FROM monitoring.v_api_keys WHERE %(all)s OR state = 'active' ORDER BY key_id
+
+-- name: revoke_api_key
+SELECT monitoring.revoke_api_key(%s::bigint) AS revoked
+
+-- name: put_alert_rule
+-- Creates or replaces one alert rule in the config; returns the rule as stored.
+SELECT monitoring.put_alert_rule(%s::jsonb) AS rule
+
+-- name: server_overview
+SELECT monitoring.get_dashboard_summary() AS summary
+
+-- name: server_active_alerts
+-- Firing (active or acknowledged) and pending alerts, worst first; amtool matchers filter them.
+SELECT * FROM monitoring.v_active_alerts
+WHERE %(matchers)s::text[] IS NULL OR monitoring.labels_match(%(matchers)s::text[], labels)
+ORDER BY CASE severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END, triggered_at
+LIMIT %(limit)s
+
+-- name: server_alert_history
+-- Alert transitions in a time range, newest first.
+SELECT * FROM monitoring.v_alert_history
+WHERE occurred_at >= %(since)s AND occurred_at < %(until)s
+  AND (%(matchers)s::text[] IS NULL OR monitoring.labels_match(%(matchers)s::text[], labels))
+ORDER BY occurred_at DESC, event_id DESC
+LIMIT %(limit)s
+
+-- name: server_alert
+SELECT * FROM monitoring.v_active_alerts WHERE alert_id = %s
+
+-- name: server_alert_timeline
+-- One alert's transitions, oldest first: its incident timeline.
+SELECT * FROM monitoring.v_alert_history WHERE alert_id = %s ORDER BY occurred_at, event_id
+
+-- name: server_rules
+SELECT * FROM monitoring.v_alert_rules ORDER BY rule_name
+
+-- name: server_rule
+SELECT * FROM monitoring.v_alert_rules WHERE rule_name = %s
+
+-- name: server_silences
+SELECT * FROM monitoring.v_silences WHERE %(expired)s OR state <> 'expired' ORDER BY starts_at DESC, silence_id
+
+-- name: server_silence
+SELECT * FROM monitoring.v_silences WHERE silence_id = %s::uuid
+
+-- name: server_receivers
+SELECT * FROM monitoring.v_notification_receivers ORDER BY receiver
+
+-- name: server_notifications
+SELECT * FROM monitoring.v_notification_log
+WHERE (%(receiver)s::text IS NULL OR receiver = %(receiver)s) AND (%(status)s::text IS NULL OR status = %(status)s)
+ORDER BY notification_id DESC
+LIMIT %(limit)s
+
+-- name: server_components
+SELECT * FROM monitoring.v_components ORDER BY component
+
+-- name: server_component
+SELECT * FROM monitoring.v_components WHERE component = %s
+
+-- name: server_component_health
+SELECT * FROM monitoring.v_system_health_summary WHERE component_name = %s
+
+-- name: server_component_alerts
+SELECT * FROM monitoring.v_active_alerts WHERE subject = %s OR labels ->> 'component' = %s ORDER BY triggered_at
+
+-- name: server_task_status
+SELECT * FROM monitoring.v_realtime_processing_status
+WHERE %(task_type)s::text IS NULL OR task_type = %(task_type)s
+ORDER BY task_type
+
+-- name: server_task_history
+-- Tasks over a time range: 5-minute buckets over the last 24 hours, hourly beyond.
+SELECT * FROM monitoring.v_task_trends
+WHERE %(fine)s AND "time" >= %(since)s AND "time" < %(until)s
+  AND (%(task_type)s::text IS NULL OR task_type = %(task_type)s)
+UNION ALL
+SELECT * FROM monitoring.v_task_history
+WHERE NOT %(fine)s AND "time" >= %(since)s AND "time" < %(until)s
+  AND (%(task_type)s::text IS NULL OR task_type = %(task_type)s)
+ORDER BY "time", task_type
+
+-- name: server_errors
+SELECT * FROM monitoring.v_error_summary
+WHERE "time" >= %(since)s AND "time" < %(until)s
+  AND (%(component)s::text IS NULL OR component = %(component)s)
+  AND (%(severity)s::text IS NULL OR severity = %(severity)s)
+ORDER BY "time" DESC, error_count DESC
+LIMIT %(limit)s
+
+-- name: server_metric_history
+-- One metric over a time range: 5-minute buckets over the last 24 hours, hourly beyond.
+SELECT * FROM monitoring.v_performance_trends
+WHERE %(fine)s AND metric_name = %(metric)s AND "time" >= %(since)s AND "time" < %(until)s
+  AND (%(component)s::text IS NULL OR component = %(component)s)
+UNION ALL
+SELECT * FROM monitoring.v_performance_history
+WHERE NOT %(fine)s AND metric_name = %(metric)s AND "time" >= %(since)s AND "time" < %(until)s
+  AND (%(component)s::text IS NULL OR component = %(component)s)
+ORDER BY "time", component

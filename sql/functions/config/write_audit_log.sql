@@ -5,10 +5,13 @@ AS $$
 -- Internal: one row of monitoring.audit_log, from the SECURITY DEFINER
 -- function that made the change (inside it current_user is the owner, so
 -- the caller is taken from session_user and the session's SET ROLE, which
--- SECURITY DEFINER does not change).
+-- SECURITY DEFINER does not change). on_behalf_of is the API key or user
+-- pgvigil serve called for (its setting pgvigil.on_behalf_of): any session
+-- may set it, which is why actor, the login, is always kept beside it.
 BEGIN
-    INSERT INTO monitoring.audit_log (actor, acting_role, action, subject, details)
+    INSERT INTO monitoring.audit_log (actor, acting_role, on_behalf_of, action, subject, details)
     VALUES (session_user, coalesce(nullif(current_setting('role'), 'none'), session_user::text),
+            nullif(current_setting('pgvigil.on_behalf_of', true), ''),
             p_action, p_subject, coalesce(p_details, '{}'));
 END;
 $$;

@@ -1,0 +1,132 @@
+"""The ASGI application of ``pgvigil serve``: FastAPI, its OpenAPI page at
+``/docs``, one async pool to the database, the rate limits, and every error
+as JSON with a PV code (``errors``). Only ``/health`` answers without a key."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+import pgvigil
+from pgvigil.server import api
+from pgvigil.server.auth import Gate
+from pgvigil.server.database import Database
+from pgvigil.server.errors import (
+    INTERNAL,
+    INVALID_REQUEST,
+    NOT_FOUND,
+    TOO_LARGE,
+    UNAVAILABLE,
+    ApiError,
+    from_database,
+)
+from pgvigil.server.limits import BodySizeLimit, TokenBuckets
+from pgvigil.server.responses import JSON
+
+log = logging.getLogger("pgvigil.server")
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """What ``pgvigil serve`` is started with (its options, documented there)."""
+
+    conninfo: str
+    rate_per_key: float = 50.0  # requests a second, on average
+    burst_per_key: float = 200.0
+    rate_per_address: float = 100.0
+    burst_per_address: float = 400.0
+    failed_auth_per_minute: float = 30.0
+    max_body_bytes: int = 1024 * 1024
+    pool_min_size: int = 2
+    pool_max_size: int = 20
+
+
+def create_app(settings: ServerSettings) -> FastAPI:
+    db = Database(settings.conninfo, settings.pool_min_size, settings.pool_max_size)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await db.open()
+        try:
+            yield
+        finally:
+            await db.close()
+
+    app = FastAPI(
+        title="pgvigil",
+        version=pgvigil.__version__,
+        description="Monitoring and alerting whose logic lives in PostgreSQL. "
+        "Send an API key as 'Authorization: Bearer KEY'; only /health answers without one.",
+        default_response_class=JSON,
+        lifespan=lifespan,
+    )
+    app.state.db = db
+    app.state.gate = Gate(
+        db,
+        per_key=TokenBuckets(settings.rate_per_key, settings.burst_per_key),
+        per_address=TokenBuckets(settings.rate_per_address, settings.burst_per_address),
+        failed_auth=TokenBuckets(
+            settings.failed_auth_per_minute / 60, max(1.0, settings.failed_auth_per_minute / 3)
+        ),
+    )
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Any) -> Any:
+        response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.exception_handler(ApiError)
+    async def api_error(request: Request, exc: ApiError) -> JSON:
+        return JSON(exc.body(), status_code=exc.status, headers=exc.headers)
+
+    @app.exception_handler(psycopg.Error)
+    async def database_error(request: Request, exc: psycopg.Error) -> JSON:
+        error = from_database(exc)
+        return JSON(error.body(), status_code=error.status, headers=error.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSON:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg')}" for e in exc.errors()
+        )
+        error = ApiError(422, INVALID_REQUEST, "invalid request", detail=problems)
+        return JSON(error.body(), status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSON:
+        code = {404: NOT_FOUND, 413: TOO_LARGE}.get(exc.status_code, INVALID_REQUEST)
+        error = ApiError(exc.status_code, code, str(exc.detail))
+        return JSON(error.body(), status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSON:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return JSON(ApiError(500, INTERNAL, "internal error").body(), status_code=500)
+
+    @app.get("/health", summary="Whether the server and its database answer (no key needed)")
+    async def health(request: Request) -> Any:
+        app.state.gate.count_address(request)
+        try:
+            await db.ping()
+        except Exception as exc:
+            log.warning("health: database unavailable: %s", exc)
+            error = ApiError(503, UNAVAILABLE, "the database is unavailable")
+            return JSON({"status": "unavailable", **error.body()}, status_code=503)
+        return {"status": "ok", "version": pgvigil.__version__}
+
+    app.include_router(api.router)
+    app.include_router(api.seed_router)
+    return app
