@@ -49,6 +49,8 @@ DECLARE
         ['alert_fingerprint', 'pgvigil_reader'],
         -- Filtering the alert views by amtool matchers.
         ['labels_match', 'pgvigil_reader'],
+        -- GET /metrics, in the Prometheus text format.
+        ['prometheus_metrics', 'pgvigil_reader'],
         ['check_error_rate_alerts', 'pgvigil_admin'],
         ['check_processing_performance_alerts', 'pgvigil_admin'],
         ['check_system_health_alerts', 'pgvigil_admin'],

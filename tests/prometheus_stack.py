@@ -1,4 +1,4 @@
-"""The real Alertmanager (0.25) from Debian's package, started on loopback
+"""The real Alertmanager (0.25) and Prometheus (2.42) from Debian's packages, started on loopback
 for the tests and stopped after them. `scripts/setup --test` unpacks the
 binaries into .tools/ with dpkg -x (no system service)."""
 
@@ -87,6 +87,79 @@ class Alertmanager:
         self.process.terminate()
         try:
             self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
+        self.dir.cleanup()
+
+
+class Prometheus:
+    """A real Prometheus (2.42) with the given config, on 127.0.0.1, its
+    data in a temp dir."""
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        self.dir = tempfile.TemporaryDirectory(prefix="pgvigil-prom-")
+        root = Path(self.dir.name)
+        self.root = root
+        (root / "prometheus.yml").write_text(yaml.safe_dump(config))
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = open(root / "prometheus.log", "wb")  # noqa: SIM115 (closed in stop)
+        self.process = subprocess.Popen(
+            [
+                str(tool("prometheus")),
+                f"--config.file={root / 'prometheus.yml'}",
+                f"--storage.tsdb.path={root / 'data'}",
+                f"--web.listen-address=127.0.0.1:{self.port}",
+                "--web.console.templates=/nonexistent",
+                "--web.console.libraries=/nonexistent",
+            ],
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            cwd=root,
+        )
+        self.http = httpx.Client(base_url=self.url, timeout=10)
+        deadline = time.monotonic() + 30
+        while True:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"prometheus exited: {self.output()}")
+            try:
+                if self.http.get("/-/ready").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"prometheus did not become ready: {self.output()}")
+            time.sleep(0.1)
+
+    def output(self) -> str:
+        self.log.flush()
+        return (self.root / "prometheus.log").read_text(errors="replace")[-4000:]
+
+    def targets(self) -> list[dict[str, Any]]:
+        return list(self.http.get("/api/v1/targets").json()["data"]["activeTargets"])
+
+    def query(self, expression: str) -> list[dict[str, Any]]:
+        response = self.http.get("/api/v1/query", params={"query": expression})
+        assert response.status_code == 200, response.text
+        return list(response.json()["data"]["result"])
+
+    def wait(self, condition: Any, seconds: float = 30, what: str = "condition") -> Any:
+        deadline = time.monotonic() + seconds
+        while True:
+            value = condition()
+            if value:
+                return value
+            if time.monotonic() > deadline:
+                raise AssertionError(f"prometheus: no {what} in {seconds} s: {self.output()}")
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        self.http.close()
+        self.process.terminate()
+        try:
+            self.process.wait(15)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()

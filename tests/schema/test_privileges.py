@@ -46,6 +46,8 @@ READER_ROUTINES = {
     "sum_bucket_counts",
     "alert_fingerprint",
     "labels_match",
+    # GET /metrics.
+    "prometheus_metrics",
 }
 # pgvigil serve's operator: acknowledging, silencing and managing rules.
 OPERATOR_ROUTINES = {
@@ -114,6 +116,7 @@ INTERNAL_TABLES = {
     "evaluation_values",
     "notification_config",
     "api_keys",
+    "expired_task_totals",
 }
 # Views for admins only: the API keys (no hashes, but who holds which role).
 ADMIN_ONLY_VIEWS = {"v_api_keys"}

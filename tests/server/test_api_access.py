@@ -50,6 +50,7 @@ ROLES: dict[tuple[str, str], str | None] = {
     ("GET", "/api/v1/keys"): "admin",
     ("POST", "/api/v1/keys"): "admin",
     ("DELETE", "/api/v1/keys/{key_id}"): "admin",
+    ("GET", "/metrics"): "viewer",
     ("GET", "/alerts"): "viewer",
     ("POST", "/alerts"): "operator",
 }

@@ -57,6 +57,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         rate_per_address=args.rate_limit_per_address,
         burst_per_address=max(1.0, args.rate_limit_per_address * 4),
         max_body_bytes=args.max_body_bytes,
+        metrics_without_key=args.metrics_without_key,
     )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     stop = threading.Event()
@@ -158,6 +159,8 @@ def register(subparsers: Subparsers, common: argparse.ArgumentParser) -> None:
                        help="requests a second per API key, on average (bursts of 4 seconds' worth; default 50)")  # fmt: skip
     serve.add_argument("--rate-limit-per-address", type=float, default=100.0,
                        help="requests a second per client address (default 100)")  # fmt: skip
+    serve.add_argument("--metrics-without-key", action="store_true",
+                       help="let GET /metrics answer without a key (as the reader role)")  # fmt: skip
     serve.add_argument("--max-body-bytes", type=int, default=1024 * 1024,
                        help="largest request body accepted (default 1 MiB)")  # fmt: skip
 

@@ -633,3 +633,6 @@ SELECT * FROM monitoring.v_performance_history
 WHERE NOT %(fine)s AND metric_name = %(metric)s AND "time" >= %(since)s AND "time" < %(until)s
   AND (%(component)s::text IS NULL OR component = %(component)s)
 ORDER BY "time", component
+
+-- name: server_prometheus_metrics
+SELECT monitoring.prometheus_metrics() AS metrics

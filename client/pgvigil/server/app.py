@@ -16,7 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import pgvigil
-from pgvigil.server import api
+from pgvigil.server import api, metrics
 from pgvigil.server.auth import Gate
 from pgvigil.server.database import Database
 from pgvigil.server.errors import (
@@ -47,10 +47,15 @@ class ServerSettings:
     max_body_bytes: int = 1024 * 1024
     pool_min_size: int = 2
     pool_max_size: int = 20
+    metrics_without_key: bool = False
+    # How long a request waits for a connection before it is answered 503.
+    pool_timeout: float = 10.0
 
 
 def create_app(settings: ServerSettings) -> FastAPI:
-    db = Database(settings.conninfo, settings.pool_min_size, settings.pool_max_size)
+    db = Database(
+        settings.conninfo, settings.pool_min_size, settings.pool_max_size, settings.pool_timeout
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -64,11 +69,13 @@ def create_app(settings: ServerSettings) -> FastAPI:
         title="pgvigil",
         version=pgvigil.__version__,
         description="Monitoring and alerting whose logic lives in PostgreSQL. "
-        "Send an API key as 'Authorization: Bearer KEY'; only /health answers without one.",
+        "Send an API key as 'Authorization: Bearer KEY'; only /health answers without one "
+        "(and /metrics, when pgvigil serve runs with --metrics-without-key).",
         default_response_class=JSON,
         lifespan=lifespan,
     )
     app.state.db = db
+    app.state.settings = settings
     app.state.gate = Gate(
         db,
         per_key=TokenBuckets(settings.rate_per_key, settings.burst_per_key),
@@ -128,5 +135,6 @@ def create_app(settings: ServerSettings) -> FastAPI:
         return {"status": "ok", "version": pgvigil.__version__}
 
     app.include_router(api.router)
+    app.include_router(metrics.router)
     app.include_router(api.seed_router)
     return app

@@ -48,11 +48,14 @@ Connection = psycopg.AsyncConnection[dict[str, Any]]
 
 
 class Database:
-    def __init__(self, conninfo: str, min_size: int = 2, max_size: int = 20) -> None:
+    def __init__(
+        self, conninfo: str, min_size: int = 2, max_size: int = 20, timeout: float = 10.0
+    ) -> None:
         self.pool: AsyncConnectionPool[Connection] = AsyncConnectionPool(
             conninfo,
             min_size=min_size,
             max_size=max_size,
+            timeout=timeout,
             open=False,
             kwargs={"row_factory": dict_row, "application_name": "pgvigil-serve"},
             name="pgvigil-serve",

@@ -58,11 +58,36 @@ BEGIN
     GET DIAGNOSTICS rows_removed = ROW_COUNT;
     RETURN NEXT;
 
+    -- What goes is added to expired_task_totals first, so that the task
+    -- counters of /metrics never go down.
     table_name := 'task_rollup_hour';
-    DELETE FROM monitoring.task_rollup_hour AS o
-    WHERE o.bucket < now() - interval '1 hour' - make_interval(days => 1)
-                     * monitoring_internal.config_number('{retention,task_rollup_hour_days}');
-    GET DIAGNOSTICS rows_removed = ROW_COUNT;
+    WITH gone AS (
+        DELETE FROM monitoring.task_rollup_hour AS o
+        WHERE o.bucket < now() - interval '1 hour' - make_interval(days => 1)
+                         * monitoring_internal.config_number('{retention,task_rollup_hour_days}')
+        RETURNING o.*
+    ), totals AS (
+        SELECT g.task_type, sum(g.ended_count) AS ended_count, sum(g.completed_count) AS completed_count,
+               sum(g.failed_count) AS failed_count, sum(g.cancelled_count) AS cancelled_count,
+               sum(g.duration_sum) AS duration_sum, monitoring.sum_bucket_counts(g.duration_buckets) AS duration_buckets,
+               count(*) AS hours
+        FROM gone AS g GROUP BY g.task_type
+    ), kept AS (
+        INSERT INTO monitoring_internal.expired_task_totals AS e
+            (task_type, ended_count, completed_count, failed_count, cancelled_count, duration_sum, duration_buckets)
+        SELECT t.task_type, t.ended_count, t.completed_count, t.failed_count, t.cancelled_count,
+               t.duration_sum, t.duration_buckets
+        FROM totals AS t
+        ON CONFLICT (task_type) DO UPDATE
+        SET ended_count = e.ended_count + excluded.ended_count,
+            completed_count = e.completed_count + excluded.completed_count,
+            failed_count = e.failed_count + excluded.failed_count,
+            cancelled_count = e.cancelled_count + excluded.cancelled_count,
+            duration_sum = e.duration_sum + excluded.duration_sum,
+            duration_buckets = monitoring_internal.add_bucket_counts(e.duration_buckets, excluded.duration_buckets)
+        RETURNING 1
+    )
+    SELECT coalesce(sum(t.hours), 0) INTO rows_removed FROM totals AS t;
     RETURN NEXT;
 
     table_name := 'alerts';
