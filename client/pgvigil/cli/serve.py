@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import logging
+import signal
 import sys
 import threading
 from datetime import datetime, timedelta, timezone
@@ -86,6 +87,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     server = uvicorn.Server(config)
     scheme = "https" if tls else "http"
     print(f"pgvigil serve: listening on {scheme}://{args.host}:{args.port}/", flush=True)
+    # uvicorn shuts down on SIGTERM or SIGINT, then raises the signal again
+    # with the handler it found; this one lets the worker stop and the
+    # process exit 0 after a graceful shutdown.
+    signal.signal(signal.SIGTERM, lambda signum, frame: None)
+    signal.signal(signal.SIGINT, lambda signum, frame: None)
     try:
         server.run()
     finally:

@@ -82,16 +82,18 @@ async def fetch_one(conn: Connection, statement: Any, params: Any = None) -> dic
     return await (await conn.execute(statement, params)).fetchone()
 
 
-def time_range(since: datetime | None, until: datetime | None) -> tuple[datetime, datetime]:
+def time_range(since: datetime | None, until: datetime | None) -> tuple[datetime, datetime, bool]:
+    """The range asked for (the last 24 hours by default), and whether it
+    lies within the 5-minute views (fine) or needs the hourly ones."""
     now = datetime.now(timezone.utc)
     until = until or now
-    since = since or until - timedelta(hours=24)
+    since = since or until - FINE_HISTORY
     for value in (since, until):
         if value.tzinfo is None:
             raise ApiError(422, INVALID_REQUEST, "times need a time zone: 2026-01-31T12:00:00Z")
     if since >= until:
         raise ApiError(422, INVALID_REQUEST, "since must be before until")
-    return since, until
+    return since, until, since >= now - FINE_HISTORY
 
 
 def not_found(what: str) -> ApiError:
@@ -128,7 +130,7 @@ async def alert_history(
     matcher: Matchers = None,
     limit: Limit = 1000,
 ) -> Any:
-    since, until = time_range(since, until)
+    since, until, _ = time_range(since, until)
     params = {"since": since, "until": until, "matchers": matcher, "limit": limit}
     async with database(request).acting_as(who) as conn:
         return await fetch_all(conn, _ALERT_HISTORY, params)
@@ -324,8 +326,7 @@ async def tasks(
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> Any:
-    since, until = time_range(since, until)
-    fine = since >= datetime.now(timezone.utc) - FINE_HISTORY
+    since, until, fine = time_range(since, until)
     params = {"task_type": task_type, "since": since, "until": until, "fine": fine}
     async with database(request).acting_as(who) as conn:
         status = await fetch_all(conn, _TASK_STATUS, params)
@@ -343,7 +344,7 @@ async def errors(
     until: datetime | None = None,
     limit: Limit = 1000,
 ) -> Any:
-    since, until = time_range(since, until)
+    since, until, _ = time_range(since, until)
     params = {
         "component": component,
         "severity": severity,
@@ -364,8 +365,7 @@ async def metric_history(
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> Any:
-    since, until = time_range(since, until)
-    fine = since >= datetime.now(timezone.utc) - FINE_HISTORY
+    since, until, fine = time_range(since, until)
     params = {
         "metric": metric,
         "component": component,
