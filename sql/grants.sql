@@ -51,6 +51,12 @@ DECLARE
         ['labels_match', 'pgvigil_reader'],
         -- GET /metrics, in the Prometheus text format.
         ['prometheus_metrics', 'pgvigil_reader'],
+        -- The Alertmanager API v2 (pgvigil serve): reads for viewers, posting alerts for operators.
+        ['alertmanager_alerts', 'pgvigil_reader'],
+        ['alertmanager_alert_groups', 'pgvigil_reader'],
+        ['alertmanager_silences', 'pgvigil_reader'],
+        ['alertmanager_status', 'pgvigil_reader'],
+        ['receive_alerts', 'pgvigil_operator'],
         ['check_error_rate_alerts', 'pgvigil_admin'],
         ['check_processing_performance_alerts', 'pgvigil_admin'],
         ['check_system_health_alerts', 'pgvigil_admin'],

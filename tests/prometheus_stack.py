@@ -98,7 +98,7 @@ class Prometheus:
     """A real Prometheus (2.42) with the given config, on 127.0.0.1, its
     data in a temp dir."""
 
-    def __init__(self, config: dict[str, Any]) -> None:
+    def __init__(self, config: dict[str, Any], *flags: str) -> None:
         self.dir = tempfile.TemporaryDirectory(prefix="pgvigil-prom-")
         root = Path(self.dir.name)
         self.root = root
@@ -114,6 +114,7 @@ class Prometheus:
                 f"--web.listen-address=127.0.0.1:{self.port}",
                 "--web.console.templates=/nonexistent",
                 "--web.console.libraries=/nonexistent",
+                *flags,
             ],
             stdout=self.log,
             stderr=subprocess.STDOUT,

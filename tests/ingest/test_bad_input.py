@@ -435,6 +435,13 @@ CASES = [
         "SELECT monitoring.expire_silence('00000000-0000-0000-0000-000000000000')",
         "silence-unknown",
     ),
+    # PV610: alerts posted through the Alertmanager API (every case: tests/server/test_alertmanager_api.py).
+    (
+        "PV610",
+        None,
+        """SELECT * FROM monitoring.receive_alerts('[{"labels": {}}]')""",
+        "posted-alert-no-labels",
+    ),
     # PV701, PV702: API keys (every case: tests/server/test_keys.py).
     (
         "PV701",

@@ -198,6 +198,137 @@ $$;
 
 COMMENT ON FUNCTION monitoring.alert_fingerprint(p_labels jsonb) IS 'Alertmanager''s fingerprint of a label set {"name": "value", ...}: 16 hex digits, equal to what Alertmanager and Prometheus compute for the same labels.';
 
+CREATE FUNCTION monitoring.alertmanager_alert_groups(p_filter text[] DEFAULT NULL::text[]) RETURNS jsonb
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    -- The notification groups with open alerts, as the Alertmanager API v2
+    -- answers GET /api/v2/alerts/groups: labels (the group's), receiver
+    -- {name}, and its alerts as alertmanager_alerts() writes them.
+    WITH alerts AS (
+        SELECT x AS alert FROM jsonb_array_elements(monitoring.alertmanager_alerts(p_filter)) AS x
+    )
+    SELECT coalesce(jsonb_agg(jsonb_build_object(
+               'labels', g.group_labels,
+               'receiver', jsonb_build_object('name', g.receiver),
+               'alerts', g.alerts) ORDER BY g.receiver, g.group_key), '[]')
+    FROM (SELECT ng.receiver, ng.group_key, ng.group_labels,
+                 (SELECT jsonb_agg(al.alert ORDER BY al.alert ->> 'startsAt')
+                  FROM alerts AS al
+                  WHERE al.alert ->> 'fingerprint' IN (
+                      SELECT a.fingerprint FROM monitoring.notification_group_alerts AS m
+                      JOIN monitoring.alerts AS a USING (alert_id)
+                      WHERE m.group_id = ng.group_id AND a.resolved_at IS NULL)) AS alerts
+          FROM monitoring.notification_groups AS ng) AS g
+    WHERE g.alerts IS NOT NULL;
+$$;
+
+COMMENT ON FUNCTION monitoring.alertmanager_alert_groups(p_filter text[]) IS 'Notification groups with their open alerts, as the Alertmanager API v2 answers GET /api/v2/alerts/groups.';
+
+CREATE FUNCTION monitoring.alertmanager_alerts(p_filter text[] DEFAULT NULL::text[], p_active boolean DEFAULT true, p_silenced boolean DEFAULT true, p_inhibited boolean DEFAULT true, p_receiver text DEFAULT NULL::text) RETURNS jsonb
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+    -- Open (firing) alerts, pgvigil's own and posted ones, as the
+    -- Alertmanager API v2 answers GET /api/v2/alerts (gettableAlerts, what
+    -- amtool alert query reads): labels, annotations, startsAt, endsAt
+    -- (posted: its end; pgvigil's: last seen + resolve_timeout, as
+    -- Alertmanager shows an alert it must hear of again), updatedAt,
+    -- generatorURL, fingerprint, the receivers of its groups, and status:
+    -- suppressed (silencedBy, inhibitedBy, from alert_suppressions()) or
+    -- active. p_filter: amtool matchers, all must hold; p_active,
+    -- p_silenced, p_inhibited: which states to include; p_receiver: a
+    -- regular expression the receiver's whole name must match.
+    WITH config AS (
+        SELECT c.notifications,
+               coalesce(monitoring_internal.parse_duration(c.notifications #> '{global,resolve_timeout}'), 300) AS resolve_timeout
+        FROM monitoring_internal.notification_config AS c
+    ), open AS (
+        SELECT a.*,
+               ARRAY(SELECT DISTINCT g.receiver FROM monitoring.notification_group_alerts AS m
+                     JOIN monitoring.notification_groups AS g USING (group_id)
+                     WHERE m.alert_id = a.alert_id ORDER BY 1) AS receivers,
+               ARRAY(SELECT s.suppressed_by FROM monitoring_internal.alert_suppressions(
+                         a.alert_id, a.labels, a.component, (SELECT notifications -> 'inhibit_rules' FROM config)) AS s
+                     WHERE s.reason = 'silenced' ORDER BY 1) AS silenced_by,
+               ARRAY(SELECT s.suppressed_by FROM monitoring_internal.alert_suppressions(
+                         a.alert_id, a.labels, a.component, (SELECT notifications -> 'inhibit_rules' FROM config)) AS s
+                     WHERE s.reason = 'inhibited' ORDER BY 1) AS inhibited_by
+        FROM monitoring.alerts AS a
+        WHERE a.resolved_at IS NULL AND a.labels IS NOT NULL
+          AND (p_filter IS NULL OR monitoring.labels_match(p_filter, a.labels))
+    )
+    SELECT coalesce(jsonb_agg(jsonb_build_object(
+               'labels', o.labels,
+               'annotations', coalesce(o.annotations, '{}'),
+               'startsAt', monitoring_internal.alertmanager_time(o.triggered_at),
+               'endsAt', monitoring_internal.alertmanager_time(coalesce(
+                   o.ends_at, o.last_seen_at + make_interval(secs => (SELECT resolve_timeout FROM config)))),
+               'updatedAt', monitoring_internal.alertmanager_time(o.last_seen_at),
+               'generatorURL', coalesce(o.generator_url, ''),
+               'fingerprint', o.fingerprint,
+               'receivers', (SELECT coalesce(jsonb_agg(jsonb_build_object('name', r)), '[]') FROM unnest(o.receivers) AS r),
+               'status', jsonb_build_object(
+                   'state', CASE WHEN cardinality(o.silenced_by) + cardinality(o.inhibited_by) > 0
+                                 THEN 'suppressed' ELSE 'active' END,
+                   'silencedBy', to_jsonb(o.silenced_by),
+                   'inhibitedBy', to_jsonb(o.inhibited_by)))
+               ORDER BY o.triggered_at, o.alert_id), '[]')
+    FROM open AS o
+    WHERE CASE WHEN cardinality(o.silenced_by) > 0 THEN p_silenced ELSE true END
+      AND CASE WHEN cardinality(o.inhibited_by) > 0 THEN p_inhibited ELSE true END
+      AND CASE WHEN cardinality(o.silenced_by) + cardinality(o.inhibited_by) = 0 THEN p_active ELSE true END
+      AND (p_receiver IS NULL OR EXISTS (SELECT FROM unnest(o.receivers) AS r WHERE r ~ ('^(?:' || p_receiver || ')$')));
+$_$;
+
+COMMENT ON FUNCTION monitoring.alertmanager_alerts(p_filter text[], p_active boolean, p_silenced boolean, p_inhibited boolean, p_receiver text) IS 'Open alerts as the Alertmanager API v2 answers GET /api/v2/alerts: labels, annotations, times, fingerprint, receivers and status (active or suppressed, silencedBy, inhibitedBy); filtered by amtool matchers, state and receiver.';
+
+CREATE FUNCTION monitoring.alertmanager_silences(p_silence_id uuid DEFAULT NULL::uuid) RETURNS jsonb
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    -- Silences as the Alertmanager API v2 answers GET /api/v2/silences
+    -- (gettableSilences, what amtool silence query reads): id, matchers
+    -- {name, value, isRegex, isEqual}, startsAt, endsAt, updatedAt,
+    -- createdBy, comment and status {state: pending, active or expired}.
+    -- With p_silence_id, that one only (an empty array when unknown).
+    SELECT coalesce(jsonb_agg(jsonb_build_object(
+               'id', s.silence_id,
+               'matchers', monitoring_internal.alertmanager_matchers(s.matchers),
+               'startsAt', monitoring_internal.alertmanager_time(s.starts_at),
+               'endsAt', monitoring_internal.alertmanager_time(s.ends_at),
+               'updatedAt', monitoring_internal.alertmanager_time(s.updated_at),
+               'createdBy', s.created_by,
+               'comment', s.comment,
+               'status', jsonb_build_object('state', CASE WHEN s.ends_at <= now() THEN 'expired'
+                                                          WHEN s.starts_at > now() THEN 'pending' ELSE 'active' END))
+               ORDER BY s.starts_at DESC, s.silence_id), '[]')
+    FROM monitoring.silences AS s
+    WHERE p_silence_id IS NULL OR s.silence_id = p_silence_id;
+$$;
+
+COMMENT ON FUNCTION monitoring.alertmanager_silences(p_silence_id uuid) IS 'Silences as the Alertmanager API v2 answers GET /api/v2/silences (or one, by id).';
+
+CREATE FUNCTION monitoring.alertmanager_status() RETURNS jsonb
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    -- What the Alertmanager API v2's GET /api/v2/status and GET
+    -- /api/v2/receivers need from the database: the active notifications
+    -- section as its config (JSON is YAML; it holds no secret, only where
+    -- each is read from: PV607 refuses inline ones) and the receivers'
+    -- names. No cluster: pgvigil's state is the database's.
+    SELECT jsonb_build_object(
+        'config', jsonb_build_object('original', jsonb_pretty(c.notifications)),
+        'cluster', jsonb_build_object('status', 'disabled', 'peers', '[]'::jsonb),
+        'receivers', coalesce((SELECT jsonb_agg(jsonb_build_object('name', r ->> 'name') ORDER BY n)
+                               FROM jsonb_array_elements(coalesce(c.notifications -> 'receivers', '[]'))
+                                    WITH ORDINALITY AS x (r, n)), '[]'))
+    FROM monitoring_internal.notification_config AS c;
+$$;
+
+COMMENT ON FUNCTION monitoring.alertmanager_status() IS 'The notifications config (as YAML-compatible JSON text), cluster status (disabled) and receiver names, for the Alertmanager API v2 status and receivers endpoints.';
+
 CREATE FUNCTION monitoring.apply_config(p_document jsonb) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
@@ -1319,6 +1450,9 @@ BEGIN
     SELECT f.enabled, f.changes, f.window_seconds, f.stable_seconds
     INTO v_flap_enabled, v_flap_changes, v_flap_window, v_flap_stable
     FROM monitoring_internal.flap_detection_settings(v_notifications) AS f;
+    -- Posted alerts that were not posted again before their end resolve
+    -- now, so this flush tells their receivers.
+    PERFORM monitoring_internal.expire_posted_alerts();
     -- Escalations first: pages are the most urgent thing decided here.
     v_written := monitoring_internal.step_escalations();
     FOR v_group IN
@@ -2182,6 +2316,105 @@ END;
 $_$;
 
 COMMENT ON FUNCTION monitoring.put_component(p_component text, p_settings jsonb) IS 'Registers a component or sets its component_type, labels, criticality, depends_on, description (keys given replace, null clears). Audited. Errors: PV001/PV008 (name), PV521 (a setting), PV522 (unknown dependency), PV523 (dependency cycle).';
+
+CREATE FUNCTION monitoring.receive_alerts(p_alerts jsonb, p_source text DEFAULT 'alertmanager-api'::text) RETURNS TABLE(received integer, fired integer, refreshed integer, resolved integer, ignored integer)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Alerts posted as Alertmanager's API takes them (POST /api/v2/alerts, as
+-- a Prometheus sends them: [{labels, annotations, startsAt, endsAt,
+-- generatorURL}]). Each is known by its fingerprint: the first post fires
+-- it (alert_events triggered, its notification groups, escalation), later
+-- ones refresh it (annotations, last seen, when it ends), one whose endsAt
+-- has passed resolves it. An alert without endsAt holds for the
+-- notifications' global.resolve_timeout (5m), as in Alertmanager; one
+-- that stops being posted resolves at its end (expire_posted_alerts()).
+-- Severity comes from the severity label (posted_alert_severity()).
+-- A resolved alert never seen firing is ignored. Validated whole first
+-- (PV610, every problem in the DETAIL): a refused post writes nothing.
+DECLARE
+    v_problems text;
+    v_resolve_timeout double precision;
+    v_alert jsonb;
+    v_labels jsonb;
+    v_annotations jsonb;
+    v_starts_at timestamptz;
+    v_ends_at timestamptz;
+    v_key text;
+    v_open monitoring.alerts;
+    v_id bigint;
+BEGIN
+    SELECT string_agg(p.problem, E'\n') INTO v_problems
+    FROM monitoring_internal.posted_alert_problems(p_alerts) AS p;
+    IF v_problems IS NOT NULL THEN
+        RAISE EXCEPTION 'invalid alerts: % problem(s)', array_length(string_to_array(v_problems, E'\n'), 1)
+            USING ERRCODE = 'PV610', DETAIL = v_problems,
+                  HINT = 'post [{"labels": {"alertname": "DiskFull", ...}, "annotations": {...}, "startsAt": "2026-01-31T12:00:00Z", "endsAt": ...}] as Prometheus does';
+    END IF;
+    SELECT coalesce(monitoring_internal.parse_duration(c.notifications #> '{global,resolve_timeout}'), 300)
+    INTO v_resolve_timeout FROM monitoring_internal.notification_config AS c;
+    v_resolve_timeout := coalesce(v_resolve_timeout, 300);
+    received := 0; fired := 0; refreshed := 0; resolved := 0; ignored := 0;
+    FOR v_alert IN SELECT a FROM jsonb_array_elements(p_alerts) AS a LOOP
+        received := received + 1;
+        v_labels := v_alert -> 'labels';
+        v_annotations := CASE WHEN jsonb_typeof(v_alert -> 'annotations') = 'object' THEN v_alert -> 'annotations' ELSE '{}' END;
+        -- Go's zero time means unset.
+        v_starts_at := CASE WHEN (v_alert ->> 'startsAt') LIKE '0001-%' THEN NULL ELSE (v_alert ->> 'startsAt')::timestamptz END;
+        v_ends_at := CASE WHEN (v_alert ->> 'endsAt') LIKE '0001-%' THEN NULL ELSE (v_alert ->> 'endsAt')::timestamptz END;
+        v_starts_at := least(coalesce(v_starts_at, now()), now());
+        v_ends_at := coalesce(v_ends_at, now() + make_interval(secs => v_resolve_timeout));
+        v_key := 'posted:' || monitoring.alert_fingerprint(v_labels);
+        SELECT * INTO v_open FROM monitoring.alerts AS a WHERE a.alert_key = v_key AND a.resolved_at IS NULL FOR UPDATE;
+        IF FOUND THEN
+            IF v_ends_at <= now() THEN
+                UPDATE monitoring.alerts AS a
+                SET status = 'resolved', resolved_at = greatest(v_ends_at, a.triggered_at), resolved_by = p_source,
+                    resolution_note = 'resolved by its source', ends_at = v_ends_at, last_seen_at = now(),
+                    annotations = v_annotations
+                WHERE a.alert_id = v_open.alert_id;
+                INSERT INTO monitoring.alert_events (alert_id, event_type, severity, actor)
+                VALUES (v_open.alert_id, 'resolved', v_open.severity, p_source);
+                resolved := resolved + 1;
+            ELSE
+                UPDATE monitoring.alerts AS a
+                SET ends_at = v_ends_at, last_seen_at = now(), occurrence_count = a.occurrence_count + 1,
+                    annotations = v_annotations,
+                    title = coalesce(v_annotations ->> 'summary', v_labels ->> 'alertname', a.title),
+                    message = coalesce(v_annotations ->> 'description', v_annotations ->> 'summary', a.message),
+                    generator_url = coalesce(v_alert ->> 'generatorURL', a.generator_url)
+                WHERE a.alert_id = v_open.alert_id;
+                refreshed := refreshed + 1;
+            END IF;
+            CONTINUE;
+        END IF;
+        IF v_ends_at <= now() THEN
+            ignored := ignored + 1;  -- resolved before pgvigil saw it fire: nothing to tell
+            CONTINUE;
+        END IF;
+        INSERT INTO monitoring.alerts
+            (alert_key, alert_type, subject, severity, title, message, details, triggered_at, triggered_by,
+             last_seen_at, labels, annotations, fingerprint, breached_at, component, ends_at, generator_url)
+        VALUES (v_key, 'posted',
+                coalesce(v_labels ->> 'instance', v_labels ->> 'component', v_labels ->> 'job', v_labels ->> 'alertname', 'posted'),
+                monitoring_internal.posted_alert_severity(v_labels),
+                coalesce(v_annotations ->> 'summary', v_labels ->> 'alertname', 'posted alert'),
+                coalesce(v_annotations ->> 'description', v_annotations ->> 'summary',
+                         coalesce(v_labels ->> 'alertname', 'an alert') || ' posted by ' || p_source),
+                jsonb_build_object('source', p_source), v_starts_at, p_source, now(), v_labels, v_annotations,
+                monitoring.alert_fingerprint(v_labels), v_starts_at, v_labels ->> 'component', v_ends_at,
+                v_alert ->> 'generatorURL')
+        RETURNING alert_id INTO v_id;
+        INSERT INTO monitoring.alert_events (alert_id, event_type, severity, actor)
+        SELECT v_id, 'triggered', a.severity, p_source FROM monitoring.alerts AS a WHERE a.alert_id = v_id;
+        PERFORM monitoring_internal.group_alert(v_id);
+        fired := fired + 1;
+    END LOOP;
+    RETURN NEXT;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.receive_alerts(p_alerts jsonb, p_source text) IS 'Alerts posted through the Alertmanager API (POST /api/v2/alerts): fires, refreshes or resolves each by fingerprint; counts of each. Errors: PV610.';
 
 CREATE FUNCTION monitoring.record_error(p_task_id text, p_error_type text, p_severity text, p_message text, p_component text, p_stack_trace text DEFAULT NULL::text, p_context jsonb DEFAULT NULL::jsonb, p_event_time timestamp with time zone DEFAULT now()) RETURNS bigint
     LANGUAGE plpgsql SECURITY DEFINER
@@ -3492,6 +3725,31 @@ $$;
 
 COMMENT ON FUNCTION monitoring_internal.alert_suppressions(p_alert_id bigint, p_labels jsonb, p_component text, p_inhibit_rules jsonb) IS 'Internal: what holds a firing alert''s notifications back now (inhibit rules, an unhealthy dependency, active silences), each with its cause.';
 
+CREATE FUNCTION monitoring_internal.alertmanager_matchers(p_matchers jsonb) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    -- Internal: pgvigil's matchers ({"name", "op", "value"}) as the
+    -- Alertmanager API writes them ({name, value, isRegex, isEqual}).
+    SELECT coalesce(jsonb_agg(jsonb_build_object(
+               'name', m ->> 'name', 'value', m ->> 'value',
+               'isRegex', m ->> 'op' IN ('=~', '!~'), 'isEqual', m ->> 'op' IN ('=', '=~')) ORDER BY n), '[]')
+    FROM jsonb_array_elements(p_matchers) WITH ORDINALITY AS x (m, n);
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.alertmanager_matchers(p_matchers jsonb) IS 'Internal: matchers as the Alertmanager API writes them: name, value, isRegex, isEqual.';
+
+CREATE FUNCTION monitoring_internal.alertmanager_time(p_at timestamp with time zone) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    -- Internal: a time as Alertmanager's API writes it (RFC 3339 in UTC,
+    -- microseconds); Go's zero time for none.
+    SELECT coalesce(to_char(p_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), '0001-01-01T00:00:00.000Z');
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.alertmanager_time(p_at timestamp with time zone) IS 'Internal: RFC 3339 UTC text of a time for the Alertmanager API (Go''s zero time for NULL).';
+
 CREATE FUNCTION monitoring_internal.api_key_error_hint(p_code text) RETURNS text
     LANGUAGE sql IMMUTABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
@@ -4568,6 +4826,35 @@ $$;
 
 COMMENT ON FUNCTION monitoring_internal.event_time_bounds(OUT earliest timestamp with time zone, OUT latest timestamp with time zone) IS 'Internal: earliest and latest event time accepted now (ingest.max_event_age_hours, ingest.max_future_skew_seconds).';
 
+CREATE FUNCTION monitoring_internal.expire_posted_alerts() RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Internal: posted alerts whose end passed without a new post resolve, at
+-- their end, as Alertmanager resolves them. Called by
+-- flush_notification_groups() before it decides, so the resolve is
+-- notified in the same flush. Returns how many.
+DECLARE
+    v_count integer;
+BEGIN
+    WITH gone AS (
+        UPDATE monitoring.alerts AS a
+        SET status = 'resolved', resolved_at = greatest(a.ends_at, a.triggered_at), resolved_by = 'pgvigil',
+            resolution_note = 'not posted again before its end'
+        WHERE a.alert_type = 'posted' AND a.resolved_at IS NULL AND a.ends_at <= now()
+        RETURNING a.alert_id, a.severity
+    ), events AS (
+        INSERT INTO monitoring.alert_events (alert_id, event_type, severity, actor)
+        SELECT g.alert_id, 'resolved', g.severity, 'pgvigil' FROM gone AS g
+        RETURNING 1
+    )
+    SELECT count(*) INTO v_count FROM events;
+    RETURN v_count;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.expire_posted_alerts() IS 'Internal: resolves posted alerts whose end passed without a new post; returns how many.';
+
 CREATE FUNCTION monitoring_internal.finish_check(p_check_name text) RETURNS void
     LANGUAGE sql
     AS $$
@@ -5530,6 +5817,74 @@ CREATE FUNCTION monitoring_internal.performance_minute_aggregate(p_from timestam
 $$;
 
 COMMENT ON FUNCTION monitoring_internal.performance_minute_aggregate(p_from timestamp with time zone, p_to timestamp with time zone) IS 'Internal: the minute aggregate of performance samples recorded in [p_from, p_to): per UTC minute and series, the columns of performance_rollup_minute (count, sum, min, max, value_sketch). Used by apply_rollup_pending() and performance_tail().';
+
+CREATE FUNCTION monitoring_internal.posted_alert_problems(p_alerts jsonb) RETURNS TABLE(problem text)
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+    -- Internal: what is wrong with alerts posted as Alertmanager's API takes
+    -- them ([{labels, annotations, startsAt, endsAt, generatorURL}]), one
+    -- row per problem, each naming the alert's index: labels an object of
+    -- at least one string with valid names (Prometheus's [a-zA-Z_][a-zA-Z0-9_]*),
+    -- annotations an object of strings, times RFC 3339, an end not before
+    -- the start.
+    SELECT 'the body must be a JSON array of alerts' WHERE jsonb_typeof(p_alerts) IS DISTINCT FROM 'array'
+    UNION ALL
+    SELECT p.problem
+    FROM jsonb_array_elements(CASE WHEN jsonb_typeof(p_alerts) = 'array' THEN p_alerts ELSE '[]' END)
+         WITH ORDINALITY AS a (alert, n),
+         LATERAL (
+             SELECT format('alerts[%s]: an alert is an object', a.n - 1) WHERE jsonb_typeof(a.alert) <> 'object'
+             UNION ALL
+             SELECT format('alerts[%s].labels: an object with at least one label is required', a.n - 1)
+             WHERE jsonb_typeof(a.alert) = 'object'
+               AND (jsonb_typeof(a.alert -> 'labels') IS DISTINCT FROM 'object' OR a.alert -> 'labels' = '{}')
+             UNION ALL
+             SELECT format('alerts[%s].labels.%s: %s', a.n - 1, l.key,
+                           CASE WHEN l.key !~ '^[a-zA-Z_][a-zA-Z0-9_]*$' THEN 'not a valid label name'
+                                ELSE 'a label value is a string' END)
+             FROM jsonb_each(CASE WHEN jsonb_typeof(a.alert -> 'labels') = 'object' THEN a.alert -> 'labels' ELSE '{}' END) AS l
+             WHERE l.key !~ '^[a-zA-Z_][a-zA-Z0-9_]*$' OR jsonb_typeof(l.value) <> 'string'
+             UNION ALL
+             SELECT format('alerts[%s].annotations: an object of strings', a.n - 1)
+             WHERE jsonb_typeof(a.alert) = 'object' AND a.alert ? 'annotations' AND jsonb_typeof(a.alert -> 'annotations') <> 'null'
+               AND (jsonb_typeof(a.alert -> 'annotations') <> 'object'
+                    OR EXISTS (SELECT FROM jsonb_each(a.alert -> 'annotations') AS x WHERE jsonb_typeof(x.value) <> 'string'))
+             UNION ALL
+             SELECT format('alerts[%s].%s: not an RFC 3339 time: %s', a.n - 1, t.key, a.alert -> t.key)
+             FROM (VALUES ('startsAt'), ('endsAt')) AS t (key)
+             WHERE jsonb_typeof(a.alert) = 'object' AND jsonb_typeof(a.alert -> t.key) IS NOT NULL
+               AND jsonb_typeof(a.alert -> t.key) <> 'null'
+               AND (jsonb_typeof(a.alert -> t.key) <> 'string'
+                    OR (a.alert ->> t.key) !~ '^\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d:\d\d(\.\d+)?([Zz]|[+-]\d\d:\d\d)$')
+             UNION ALL
+             SELECT format('alerts[%s]: endsAt is before startsAt', a.n - 1)
+             WHERE jsonb_typeof(a.alert) = 'object'
+               AND (a.alert ->> 'startsAt') ~ '^\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d:\d\d(\.\d+)?([Zz]|[+-]\d\d:\d\d)$'
+               AND (a.alert ->> 'endsAt') ~ '^\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d:\d\d(\.\d+)?([Zz]|[+-]\d\d:\d\d)$'
+               AND (a.alert ->> 'startsAt') NOT LIKE '0001-%' AND (a.alert ->> 'endsAt') NOT LIKE '0001-%'
+               AND (a.alert ->> 'endsAt')::timestamptz < (a.alert ->> 'startsAt')::timestamptz
+         ) AS p (problem);
+$_$;
+
+COMMENT ON FUNCTION monitoring_internal.posted_alert_problems(p_alerts jsonb) IS 'Internal: the problems of alerts posted through the Alertmanager API, one row each (none: valid).';
+
+CREATE FUNCTION monitoring_internal.posted_alert_severity(p_labels jsonb) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    -- Internal: a posted alert's pgvigil severity, from its severity label
+    -- as Prometheus rules write it: critical, page -> critical; error,
+    -- high, major -> high; info, low, none, minor -> low; warning and
+    -- anything else (or none) -> medium. The label itself is kept as it is.
+    SELECT CASE lower(coalesce(p_labels ->> 'severity', ''))
+               WHEN 'critical' THEN 'critical' WHEN 'page' THEN 'critical'
+               WHEN 'error' THEN 'high' WHEN 'high' THEN 'high' WHEN 'major' THEN 'high'
+               WHEN 'info' THEN 'low' WHEN 'low' THEN 'low' WHEN 'none' THEN 'low' WHEN 'minor' THEN 'low'
+               ELSE 'medium' END;
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.posted_alert_severity(p_labels jsonb) IS 'Internal: the pgvigil severity of a posted alert, from its severity label (critical, high, medium, low).';
 
 CREATE FUNCTION monitoring_internal.prometheus_escape(p_value text) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
@@ -7881,6 +8236,8 @@ CREATE TABLE monitoring.alerts (
     fingerprint text,
     breached_at timestamp with time zone,
     component text,
+    ends_at timestamp with time zone,
+    generator_url text,
     CONSTRAINT alerts_resolved_at_check CHECK (((status = 'resolved'::text) = (resolved_at IS NOT NULL))),
     CONSTRAINT alerts_severity_check CHECK ((severity = ANY (ARRAY['low'::text, 'medium'::text, 'high'::text, 'critical'::text]))),
     CONSTRAINT alerts_status_check CHECK ((status = ANY (ARRAY['active'::text, 'acknowledged'::text, 'resolved'::text])))
@@ -7895,6 +8252,10 @@ COMMENT ON COLUMN monitoring.alerts.fingerprint IS 'Alertmanager''s fingerprint 
 COMMENT ON COLUMN monitoring.alerts.breached_at IS 'When the rule''s condition began to hold (the start of pending); triggered_at - breached_at is the time to detect, at least the rule''s for.';
 
 COMMENT ON COLUMN monitoring.alerts.component IS 'The component the alert is about (its component or component_name label); its registry labels are in labels.';
+
+COMMENT ON COLUMN monitoring.alerts.ends_at IS 'For an alert posted through the Alertmanager API: when it resolves unless posted again (its endsAt, or now + resolve_timeout). NULL for pgvigil''s own.';
+
+COMMENT ON COLUMN monitoring.alerts.generator_url IS 'For an alert posted through the Alertmanager API: its generatorURL (the Prometheus expression that raised it).';
 
 ALTER TABLE monitoring.alerts ALTER COLUMN alert_id ADD GENERATED ALWAYS AS IDENTITY (
     SEQUENCE NAME monitoring.alerts_alert_id_seq
@@ -9515,6 +9876,18 @@ GRANT ALL ON FUNCTION monitoring.advance_rollup_watermark() TO pgvigil_admin;
 REVOKE ALL ON FUNCTION monitoring.alert_fingerprint(p_labels jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.alert_fingerprint(p_labels jsonb) TO pgvigil_reader;
 
+REVOKE ALL ON FUNCTION monitoring.alertmanager_alert_groups(p_filter text[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.alertmanager_alert_groups(p_filter text[]) TO pgvigil_reader;
+
+REVOKE ALL ON FUNCTION monitoring.alertmanager_alerts(p_filter text[], p_active boolean, p_silenced boolean, p_inhibited boolean, p_receiver text) FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.alertmanager_alerts(p_filter text[], p_active boolean, p_silenced boolean, p_inhibited boolean, p_receiver text) TO pgvigil_reader;
+
+REVOKE ALL ON FUNCTION monitoring.alertmanager_silences(p_silence_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.alertmanager_silences(p_silence_id uuid) TO pgvigil_reader;
+
+REVOKE ALL ON FUNCTION monitoring.alertmanager_status() FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.alertmanager_status() TO pgvigil_reader;
+
 REVOKE ALL ON FUNCTION monitoring.apply_config(p_document jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.apply_config(p_document jsonb) TO pgvigil_admin;
 
@@ -9628,6 +10001,9 @@ GRANT SELECT ON TABLE monitoring.components TO pgvigil_admin;
 REVOKE ALL ON FUNCTION monitoring.put_component(p_component text, p_settings jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.put_component(p_component text, p_settings jsonb) TO pgvigil_admin;
 
+REVOKE ALL ON FUNCTION monitoring.receive_alerts(p_alerts jsonb, p_source text) FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.receive_alerts(p_alerts jsonb, p_source text) TO pgvigil_operator;
+
 REVOKE ALL ON FUNCTION monitoring.record_error(p_task_id text, p_error_type text, p_severity text, p_message text, p_component text, p_stack_trace text, p_context jsonb, p_event_time timestamp with time zone) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.record_error(p_task_id text, p_error_type text, p_severity text, p_message text, p_component text, p_stack_trace text, p_context jsonb, p_event_time timestamp with time zone) TO pgvigil_writer;
 
@@ -9715,6 +10091,10 @@ REVOKE ALL ON FUNCTION monitoring_internal.alert_rule_problems(p_document jsonb)
 
 REVOKE ALL ON FUNCTION monitoring_internal.alert_suppressions(p_alert_id bigint, p_labels jsonb, p_component text, p_inhibit_rules jsonb) FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION monitoring_internal.alertmanager_matchers(p_matchers jsonb) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.alertmanager_time(p_at timestamp with time zone) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION monitoring_internal.api_key_error_hint(p_code text) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.apply_parked_completions(p_task_ids text[]) FROM PUBLIC;
@@ -9773,6 +10153,8 @@ REVOKE ALL ON FUNCTION monitoring_internal.evaluate_rules(p_source text, p_only 
 
 REVOKE ALL ON FUNCTION monitoring_internal.event_time_bounds(OUT earliest timestamp with time zone, OUT latest timestamp with time zone) FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION monitoring_internal.expire_posted_alerts() FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION monitoring_internal.finish_check(p_check_name text) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.finish_tasks(p_task_ids text[], p_statuses text[], p_output_sizes bigint[], p_step_timings jsonb[], p_end_times timestamp with time zone[]) FROM PUBLIC;
@@ -9826,6 +10208,10 @@ REVOKE ALL ON FUNCTION monitoring_internal.parse_duration(p_value jsonb) FROM PU
 REVOKE ALL ON FUNCTION monitoring_internal.parse_matcher(p_text text) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.performance_minute_aggregate(p_from timestamp with time zone, p_to timestamp with time zone) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.posted_alert_problems(p_alerts jsonb) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.posted_alert_severity(p_labels jsonb) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.prometheus_escape(p_value text) FROM PUBLIC;
 

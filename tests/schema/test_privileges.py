@@ -48,9 +48,15 @@ READER_ROUTINES = {
     "labels_match",
     # GET /metrics.
     "prometheus_metrics",
+    # The Alertmanager API v2's reads.
+    "alertmanager_alerts",
+    "alertmanager_alert_groups",
+    "alertmanager_silences",
+    "alertmanager_status",
 }
 # pgvigil serve's operator: acknowledging, silencing and managing rules.
 OPERATOR_ROUTINES = {
+    "receive_alerts",
     "acknowledge_alert",
     "resolve_alert",
     "create_silence",

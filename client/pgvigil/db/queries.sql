@@ -636,3 +636,27 @@ ORDER BY "time", component
 
 -- name: server_prometheus_metrics
 SELECT monitoring.prometheus_metrics() AS metrics
+
+
+-- ---------------------------------------------------------------------------
+-- The Alertmanager API v2 of pgvigil serve (server/alertmanager.py).
+-- ---------------------------------------------------------------------------
+
+-- name: am_receive_alerts
+SELECT * FROM monitoring.receive_alerts(%s::jsonb, %s)
+
+-- name: am_alerts
+SELECT monitoring.alertmanager_alerts(%(filter)s::text[], %(active)s, %(silenced)s, %(inhibited)s, %(receiver)s) AS alerts
+
+-- name: am_alert_groups
+SELECT monitoring.alertmanager_alert_groups(%(filter)s::text[]) AS groups
+
+-- name: am_silences
+SELECT monitoring.alertmanager_silences(%(silence_id)s::uuid) AS silences
+
+-- name: am_status
+SELECT monitoring.alertmanager_status() AS status
+
+-- name: am_update_silence
+SELECT monitoring.update_silence(%(silence_id)s::uuid, p_ends_at => %(ends_at)s::timestamptz,
+                                 p_comment => %(comment)s::text, p_starts_at => %(starts_at)s::timestamptz)

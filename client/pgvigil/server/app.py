@@ -16,7 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import pgvigil
-from pgvigil.server import api, metrics
+from pgvigil.server import alertmanager, api, metrics
 from pgvigil.server.auth import Gate
 from pgvigil.server.database import Database
 from pgvigil.server.errors import (
@@ -136,5 +136,6 @@ def create_app(settings: ServerSettings) -> FastAPI:
 
     app.include_router(api.router)
     app.include_router(metrics.router)
+    app.include_router(alertmanager.router)
     app.include_router(api.seed_router)
     return app

@@ -47,6 +47,9 @@ BEGIN
     SELECT f.enabled, f.changes, f.window_seconds, f.stable_seconds
     INTO v_flap_enabled, v_flap_changes, v_flap_window, v_flap_stable
     FROM monitoring_internal.flap_detection_settings(v_notifications) AS f;
+    -- Posted alerts that were not posted again before their end resolve
+    -- now, so this flush tells their receivers.
+    PERFORM monitoring_internal.expire_posted_alerts();
     -- Escalations first: pages are the most urgent thing decided here.
     v_written := monitoring_internal.step_escalations();
     FOR v_group IN
