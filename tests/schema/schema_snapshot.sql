@@ -5698,6 +5698,24 @@ $$;
 
 COMMENT ON FUNCTION monitoring_internal.notify_evaluator(p_reason text) IS 'Internal: NOTIFY pgvigil_evaluate (payload: why), which pgvigil worker LISTENs to.';
 
+CREATE FUNCTION monitoring_internal.notify_live() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Internal: NOTIFY pgvigil_live, payload the kind of change (the trigger's
+-- argument: alert, health), once per statement; a transaction's
+-- duplicates are folded by PostgreSQL, and the notification is delivered
+-- at commit. pgvigil serve LISTENs and pushes the change to its live
+-- clients (server-sent events); what changed is read from the tables, so
+-- a lost notification loses nothing (alert events carry their ids).
+BEGIN
+    PERFORM pg_notify('pgvigil_live', TG_ARGV[0]);
+    RETURN NULL;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.notify_live() IS 'Internal: statement trigger: NOTIFY pgvigil_live with the kind of change (alert, health) for pgvigil serve''s live updates.';
+
 CREATE FUNCTION monitoring_internal.park_task_completions(p_task_ids text[], p_statuses text[], p_output_sizes bigint[], p_step_timings jsonb[], p_end_times timestamp with time zone[]) RETURNS integer
     LANGUAGE plpgsql
     AS $$
@@ -9847,6 +9865,10 @@ ALTER INDEX monitoring.system_health_history_component_changed_at_idx ATTACH PAR
 
 ALTER INDEX monitoring.task_rollup_minute_pkey ATTACH PARTITION monitoring.task_rollup_minute_default_pkey;
 
+CREATE TRIGGER alert_events_notify_live AFTER INSERT ON monitoring.alert_events FOR EACH STATEMENT EXECUTE FUNCTION monitoring_internal.notify_live('alert');
+
+CREATE TRIGGER system_health_history_notify_live AFTER INSERT ON monitoring.system_health_history FOR EACH STATEMENT EXECUTE FUNCTION monitoring_internal.notify_live('health');
+
 ALTER TABLE ONLY monitoring.alert_events
     ADD CONSTRAINT alert_events_alert_id_fkey FOREIGN KEY (alert_id) REFERENCES monitoring.alerts(alert_id) ON DELETE CASCADE;
 
@@ -10200,6 +10222,8 @@ REVOKE ALL ON FUNCTION monitoring_internal.notification_payload(p_group monitori
 REVOKE ALL ON FUNCTION monitoring_internal.notification_problems(p_document jsonb) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.notify_evaluator(p_reason text) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.notify_live() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.park_task_completions(p_task_ids text[], p_statuses text[], p_output_sizes bigint[], p_step_timings jsonb[], p_end_times timestamp with time zone[]) FROM PUBLIC;
 

@@ -25,7 +25,11 @@ def _check(conn):
         """
         SELECT p.oid::regprocedure::text, c.lineno, c.level, c.message
         FROM pg_proc AS p,
-             LATERAL plpgsql_check_function_tb(p.oid, fatal_errors => false,
+             -- A trigger function is checked against a table it is a trigger of.
+             LATERAL plpgsql_check_function_tb(p.oid,
+                                               relid => coalesce((SELECT t.tgrelid FROM pg_trigger AS t
+                                                                  WHERE t.tgfoid = p.oid LIMIT 1), 0),
+                                               fatal_errors => false,
                                                extra_warnings => true) AS c
         WHERE p.pronamespace IN ('monitoring'::regnamespace, 'monitoring_internal'::regnamespace)
           AND p.prolang = (SELECT oid FROM pg_language WHERE lanname = 'plpgsql')

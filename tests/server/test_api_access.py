@@ -60,6 +60,7 @@ ROLES: dict[tuple[str, str], str | None] = {
     ("DELETE", "/alertmanager/api/v2/silence/{silence_id}"): "operator",
     ("GET", "/alertmanager/api/v2/status"): "viewer",
     ("GET", "/alertmanager/api/v2/receivers"): "viewer",
+    ("GET", "/api/v1/events"): "viewer",
     ("GET", "/alerts"): "viewer",
     ("POST", "/alerts"): "operator",
 }

@@ -83,6 +83,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         server_header=False,
         log_level="warning",
         access_log=False,
+        # Live clients keep their streams open: do not wait for them forever.
+        timeout_graceful_shutdown=5,
     )
     server = uvicorn.Server(config)
     scheme = "https" if tls else "http"

@@ -660,3 +660,26 @@ SELECT monitoring.alertmanager_status() AS status
 -- name: am_update_silence
 SELECT monitoring.update_silence(%(silence_id)s::uuid, p_ends_at => %(ends_at)s::timestamptz,
                                  p_comment => %(comment)s::text, p_starts_at => %(starts_at)s::timestamptz)
+
+
+-- ---------------------------------------------------------------------------
+-- Live updates of pgvigil serve (server/live.py).
+-- ---------------------------------------------------------------------------
+
+-- name: live_listen
+LISTEN pgvigil_live
+
+-- name: live_last_alert_event
+SELECT coalesce(max(event_id), 0) AS last_event_id FROM monitoring.v_alert_history
+
+-- name: live_alert_events_since
+SELECT * FROM monitoring.v_alert_history WHERE event_id > %s ORDER BY event_id LIMIT %s
+
+-- name: live_health
+SELECT * FROM monitoring.v_system_health_summary ORDER BY component_type, component_name
+
+-- name: live_counts
+-- The overview's numbers that move: tasks, errors, open alerts (not its clock).
+SELECT jsonb_build_object('tasks', s -> 'tasks', 'errors', s -> 'errors',
+                          'alerts', (s -> 'alerts') - 'items', 'queues', s -> 'queues') AS counts
+FROM monitoring.get_dashboard_summary() AS s

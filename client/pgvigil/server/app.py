@@ -16,7 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import pgvigil
-from pgvigil.server import alertmanager, api, metrics
+from pgvigil.server import alertmanager, api, live, metrics
 from pgvigil.server.auth import Gate
 from pgvigil.server.database import Database
 from pgvigil.server.errors import (
@@ -50,19 +50,24 @@ class ServerSettings:
     metrics_without_key: bool = False
     # How long a request waits for a connection before it is answered 503.
     pool_timeout: float = 10.0
+    # Seconds between the live counts (tasks, errors, alerts) pushed to clients.
+    live_counts_interval: float = 2.0
 
 
 def create_app(settings: ServerSettings) -> FastAPI:
     db = Database(
         settings.conninfo, settings.pool_min_size, settings.pool_max_size, settings.pool_timeout
     )
+    hub = live.LiveHub(settings.conninfo, db, settings.live_counts_interval)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await db.open()
+        await hub.start()
         try:
             yield
         finally:
+            await hub.stop()
             await db.close()
 
     app = FastAPI(
@@ -75,6 +80,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.db = db
+    app.state.live = hub
     app.state.settings = settings
     app.state.gate = Gate(
         db,
@@ -137,5 +143,6 @@ def create_app(settings: ServerSettings) -> FastAPI:
     app.include_router(api.router)
     app.include_router(metrics.router)
     app.include_router(alertmanager.router)
+    app.include_router(live.router)
     app.include_router(api.seed_router)
     return app
