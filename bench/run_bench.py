@@ -47,6 +47,7 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 import alerting
+import api_load
 import notification_delivery
 from history_data import (
     COMPONENTS,
@@ -149,6 +150,7 @@ SECTIONS = (
     Section("queries", "queries on the history", ("history",)),
     Section("expiry", "expiry", ("history",)),
     Section("rules", "alert rules at 1,000 rules", ("history",)),
+    Section("server", "pgvigil serve under load", ("history",)),
     Section("detection", "detection time (MTTD)", ("cluster",)),
     Section("notifications", "notification delivery", ("cluster",)),
 )
@@ -1236,6 +1238,54 @@ def bench_rules(bench: Bench, conninfo: str) -> None:
     ))  # fmt: skip
 
 
+def bench_server(bench: Bench, conninfo: str) -> None:
+    """pgvigil serve on the history: 100 connections per endpoint (wrk),
+    then the live-update latency."""
+    clients, seconds = 100, (5 if bench.quick else 20)
+    found = api_load.server_load(conninfo, clients, seconds, live_trials=5 if bench.quick else 20)
+    for load in found.paced:
+        slug = load.name.replace(" ", "_").replace(",", "")
+        latencies = sorted(load.latencies)
+        bench.add(Measurement(
+            f"server.{slug}.p95", "server",
+            f"GET {load.name}: p95, {found.clients} clients asking once a second",
+            percentile(latencies, 0.95) * 1000 if latencies else None, "ms", target=100.0,
+            target_op="<", runs=[x * 1000 for x in latencies[:: max(1, len(latencies) // 200)]],
+            note=f"{len(latencies):,} requests in {seconds} s, {load.errors} errors, p50 "
+                 f"{percentile(latencies, 0.5) * 1000 if latencies else 0:.1f} ms; each client its own "
+                 "connection and a random phase; a viewer key; reads shared for 1 s (--cache-seconds)",
+        ))  # fmt: skip
+    for endpoint in found.endpoints:
+        slug = endpoint.name.replace(" ", "_").replace(",", "")
+        p = endpoint.percentiles_ms
+        note = (
+            f"wrk, {found.clients} connections for {endpoint.wall_seconds:.0f} s (each sends its next "
+            f"request as soon as the last is answered): {endpoint.requests:,} requests, "
+            f"{endpoint.errors} errors, p50 {p.get('p50', 0):.1f} ms, p99 {p.get('p99', 0):.1f} ms, "
+            f"max {p.get('max', 0):.0f} ms; a viewer key; reads shared for 1 s (--cache-seconds)"
+        )
+        bench.add(Measurement(
+            f"server.{slug}.saturated_p95", "server",
+            f"GET {endpoint.name}: p95 at saturation, {found.clients} wrk connections",
+            p.get("p95"), "ms", note=note,
+            details={"path": endpoint.path, "params": endpoint.params, **p,
+                     "requests": endpoint.requests, "errors": endpoint.errors},
+        ))  # fmt: skip
+        bench.add(Measurement(
+            f"server.{slug}.rps", "server", f"GET {endpoint.name}: requests per second at saturation",
+            endpoint.requests_per_second, "requests/s",
+        ))  # fmt: skip
+    live = alerting.summary(found.live_latencies) if found.live_latencies else None
+    for stat in ("p50", "max"):
+        bench.add(Measurement(
+            f"server.live.{stat}", "server", f"live update: alert event commit to its SSE message, {stat}",
+            live[stat] * 1000 if live else None, "ms", target=500.0, target_op="<",
+            runs=[x * 1000 for x in found.live_latencies],
+            note=f"{len(found.live_latencies)} alerts posted (receive_alerts), each timed from before its "
+                 "commit to its message on an open GET /api/v1/events stream",
+        ))  # fmt: skip
+
+
 def bench_detection(bench: Bench, cluster: LocalCluster, conninfo: str) -> None:
     """MTTD: a breaching event's commit to its alert, with the worker and with pg_cron alone."""
     trials = 3 if bench.quick else 10
@@ -1433,6 +1483,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "queries": lambda: bench_queries(bench, history_dsn),
         "expiry": lambda: bench_expiry(bench, history_dsn),
         "rules": lambda: bench_rules(bench, history_dsn),
+        "server": lambda: bench_server(bench, history_dsn),
         "detection": lambda: bench_detection(bench, cluster, ingest_dsn),
         "notifications": lambda: bench_notifications(bench, cluster.conninfo("bench_notify")),
     }

@@ -13,6 +13,7 @@ __all__ = [
     "AlertAlreadyResolvedError",
     "ApiKeyError",
     "InvalidApiKeyError",
+    "InvalidPostedAlertError",
     "UnknownApiKeyError",
     "AlertStateError",
     "ConfigError",
@@ -274,6 +275,11 @@ class UnknownSilenceError(SilenceError):
     """PV609: no silence has this id."""
 
 
+class InvalidPostedAlertError(PgvigilError):
+    """PV610: alerts posted through the Alertmanager API that cannot be taken
+    (every problem, with the alert's index, in the detail)."""
+
+
 class ApiKeyError(PgvigilError):
     """An API key of pgvigil serve is refused (PV701, PV702)."""
 
@@ -344,6 +350,7 @@ ERROR_CLASSES: dict[str, type[PgvigilError]] = {
     "PV609": UnknownSilenceError,
     "PV401": PgCronUnavailableError,
     "PV402": InvalidScheduleError,
+    "PV610": InvalidPostedAlertError,
     "PV701": InvalidApiKeyError,
     "PV702": UnknownApiKeyError,
 }

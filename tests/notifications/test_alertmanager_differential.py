@@ -8,9 +8,9 @@ pgvigil's alerts come from its own rules; each is then posted to
 Alertmanager as Prometheus would post it (labels, annotations, startsAt, and
 endsAt once resolved). pgvigil's group timers are moved on by hand (their
 arithmetic has tests of its own); Alertmanager runs on its own short
-timers and is waited for. Compared: every field of the webhook body but
-externalURL (Alertmanager's own address; pgvigil has none), and the order of
-alerts within a body (compared as a set: Alertmanager sorts by labels).
+timers and is waited for. Compared: every field of the webhook body, the
+order of the alerts in it included (Alertmanager's: by job, instance, then
+labels), but externalURL (Alertmanager's own address; pgvigil has none).
 """
 
 from __future__ import annotations
@@ -174,23 +174,20 @@ def instant(text: str) -> datetime:
 
 
 def normalized(body: dict[str, Any]) -> dict[str, Any]:
-    alerts = sorted(
-        (
-            {
-                "fingerprint": a["fingerprint"],
-                "status": a["status"],
-                "labels": a["labels"],
-                "annotations": a["annotations"],
-                "startsAt": instant(a["startsAt"]).isoformat(),
-                "endsAt": a["endsAt"]
-                if a["endsAt"].startswith("0001-01-01")
-                else instant(a["endsAt"]).isoformat(),
-                "generatorURL": a["generatorURL"],
-            }
-            for a in body["alerts"]
-        ),
-        key=lambda a: a["fingerprint"],
-    )
+    alerts = [
+        {
+            "fingerprint": a["fingerprint"],
+            "status": a["status"],
+            "labels": a["labels"],
+            "annotations": a["annotations"],
+            "startsAt": instant(a["startsAt"]).isoformat(),
+            "endsAt": a["endsAt"]
+            if a["endsAt"].startswith("0001-01-01")
+            else instant(a["endsAt"]).isoformat(),
+            "generatorURL": a["generatorURL"],
+        }
+        for a in body["alerts"]
+    ]
     kept = {k: v for k, v in body.items() if k not in ("externalURL", "alerts")}
     return {**kept, "alerts": alerts}
 

@@ -928,6 +928,7 @@ BEGIN
     PERFORM monitoring_internal.write_audit_log('create_api_key', v_id::text, jsonb_build_object(
         'key_id', v_id, 'name', btrim(p_name), 'role', p_role, 'key_prefix', p_key_prefix,
         'expires_at', p_expires_at));
+    PERFORM pg_notify('pgvigil_live', 'keys');  -- servers forget the keys they checked
     RETURN v_id;
 END;
 $$;
@@ -2797,6 +2798,7 @@ BEGIN
     WHERE k.key_id = p_key_id;
     PERFORM monitoring_internal.write_audit_log('revoke_api_key', p_key_id::text, jsonb_build_object(
         'key_id', p_key_id, 'name', v_key.name, 'role', v_key.role));
+    PERFORM pg_notify('pgvigil_live', 'keys');  -- servers forget the keys they checked
     RETURN true;
 END;
 $$;
@@ -5457,7 +5459,8 @@ CREATE FUNCTION monitoring_internal.notification_payload(p_group monitoring.noti
     -- fires), receiver, groupLabels, commonLabels and commonAnnotations (the
     -- pairs every alert shares), and alerts[] with status, labels,
     -- annotations, startsAt, endsAt (0001-01-01T00:00:00Z while firing),
-    -- generatorURL and fingerprint. The other channels are rendered from it.
+    -- generatorURL and fingerprint, in Alertmanager's order. The other
+    -- channels are rendered from it.
     WITH alerts AS (
         SELECT a.*, a.resolved_at IS NULL AS firing
         FROM monitoring.alerts AS a WHERE a.alert_id = ANY (p_alert_ids)
@@ -5490,7 +5493,17 @@ CREATE FUNCTION monitoring_internal.notification_payload(p_group monitoring.noti
                                       ELSE to_char(a.resolved_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') END,
                        'generatorURL', '',
                        'fingerprint', a.fingerprint)
-                   ORDER BY a.firing DESC, a.triggered_at, a.alert_id)
+                   -- Alertmanager's order (types.AlertSlice): by job, then
+                   -- instance (alerts with one first), then LabelSet.Before:
+                   -- fewer labels first, then the values by label name,
+                   -- compared bytewise as Go compares strings.
+                   ORDER BY a.labels ? 'job' DESC, a.labels ->> 'job' COLLATE "C",
+                            a.labels ? 'instance' DESC, a.labels ->> 'instance' COLLATE "C",
+                            (SELECT count(*) FROM jsonb_object_keys(a.labels)),
+                            ARRAY(SELECT l.value COLLATE "C" FROM jsonb_each_text(a.labels) AS l
+                                  ORDER BY l.key COLLATE "C"),
+                            ARRAY(SELECT k COLLATE "C" FROM jsonb_object_keys(a.labels) AS k ORDER BY 1) DESC,
+                            a.alert_id)
             FROM alerts AS a), '[]'));
 $$;
 
@@ -5703,7 +5716,8 @@ CREATE FUNCTION monitoring_internal.notify_live() RETURNS trigger
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 -- Internal: NOTIFY pgvigil_live, payload the kind of change (the trigger's
--- argument: alert, health), once per statement; a transaction's
+-- argument: alert, health; create_api_key() and revoke_api_key() send
+-- keys themselves), once per statement; a transaction's
 -- duplicates are folded by PostgreSQL, and the notification is delivered
 -- at commit. pgvigil serve LISTENs and pushes the change to its live
 -- clients (server-sent events); what changed is read from the tables, so

@@ -59,6 +59,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         burst_per_address=max(1.0, args.rate_limit_per_address * 4),
         max_body_bytes=args.max_body_bytes,
         metrics_without_key=args.metrics_without_key,
+        cache_seconds=args.cache_seconds,
     )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     stop = threading.Event()
@@ -169,6 +170,9 @@ def register(subparsers: Subparsers, common: argparse.ArgumentParser) -> None:
                        help="requests a second per client address (default 100)")  # fmt: skip
     serve.add_argument("--metrics-without-key", action="store_true",
                        help="let GET /metrics answer without a key (as the reader role)")  # fmt: skip
+    serve.add_argument("--cache-seconds", type=float, default=1.0,
+                       help="share the busiest reads between callers for this long (default 1; 0: off);"
+                            " alert and health changes drop them at once")  # fmt: skip
     serve.add_argument("--max-body-bytes", type=int, default=1024 * 1024,
                        help="largest request body accepted (default 1 MiB)")  # fmt: skip
 

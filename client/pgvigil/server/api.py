@@ -14,12 +14,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from psycopg.types.json import Jsonb
 from pydantic import BaseModel, Field
+from starlette.responses import Response
 
 from pgvigil.db.queries import query
 from pgvigil.server import auth
+from pgvigil.server.cache import ReadCache
 from pgvigil.server.database import Connection, Database, Principal
 from pgvigil.server.errors import INVALID_REQUEST, NOT_FOUND, ApiError
 from pgvigil.server.keys import new_api_key
+from pgvigil.server.responses import dumps
 
 _OVERVIEW = query("server_overview")
 _ACTIVE_ALERTS = query("server_active_alerts")
@@ -74,6 +77,18 @@ def database(request: Request) -> Database:
     return db
 
 
+async def cached(who: Principal, request: Request, compute: Any) -> Response:
+    """A busy read, from the read cache (server/cache.py) when fresh: the
+    answer is kept rendered, so a hit costs no database and no encoding."""
+    cache: ReadCache = request.app.state.cache
+    key = (who.database_role, request.url.path, tuple(sorted(request.query_params.multi_items())))
+
+    async def render() -> bytes:
+        return dumps(await compute())
+
+    return Response(await cache.get(key, render), media_type="application/json")
+
+
 async def fetch_all(conn: Connection, statement: Any, params: Any = None) -> list[dict[str, Any]]:
     return await (await conn.execute(statement, params)).fetchall()
 
@@ -105,9 +120,12 @@ def not_found(what: str) -> ApiError:
 
 @router.get("/overview", summary="Tasks, alerts, errors, health and queues at a glance")
 async def overview(who: Viewer, request: Request) -> Any:
-    async with database(request).acting_as(who) as conn:
-        row = await fetch_one(conn, _OVERVIEW)
-    return row["summary"] if row else {}
+    async def compute() -> Any:
+        async with database(request).acting_as(who) as conn:
+            row = await fetch_one(conn, _OVERVIEW)
+        return row["summary"] if row else {}
+
+    return await cached(who, request, compute)
 
 
 # --- alerts ----------------------------------------------------------------------
@@ -117,8 +135,11 @@ async def overview(who: Viewer, request: Request) -> Any:
 async def active_alerts(
     who: Viewer, request: Request, matcher: Matchers = None, limit: Limit = 1000
 ) -> Any:
-    async with database(request).acting_as(who) as conn:
-        return await fetch_all(conn, _ACTIVE_ALERTS, {"matchers": matcher, "limit": limit})
+    async def compute() -> Any:
+        async with database(request).acting_as(who) as conn:
+            return await fetch_all(conn, _ACTIVE_ALERTS, {"matchers": matcher, "limit": limit})
+
+    return await cached(who, request, compute)
 
 
 @router.get("/alerts/history", summary="Alert transitions in a time range, newest first")
@@ -328,10 +349,14 @@ async def tasks(
 ) -> Any:
     since, until, fine = time_range(since, until)
     params = {"task_type": task_type, "since": since, "until": until, "fine": fine}
-    async with database(request).acting_as(who) as conn:
-        status = await fetch_all(conn, _TASK_STATUS, params)
-        history = await fetch_all(conn, _TASK_HISTORY, params)
-    return {"bucket": "5m" if fine else "1h", "status": status, "history": history}
+
+    async def compute() -> Any:
+        async with database(request).acting_as(who) as conn:
+            status = await fetch_all(conn, _TASK_STATUS, params)
+            history = await fetch_all(conn, _TASK_HISTORY, params)
+        return {"bucket": "5m" if fine else "1h", "status": status, "history": history}
+
+    return await cached(who, request, compute)
 
 
 @router.get("/errors", summary="Errors by hour, component, type and severity (last 24 hours)")
@@ -373,9 +398,13 @@ async def metric_history(
         "until": until,
         "fine": fine,
     }
-    async with database(request).acting_as(who) as conn:
-        points = await fetch_all(conn, _METRIC_HISTORY, params)
-    return {"metric": metric, "bucket": "5m" if fine else "1h", "points": points}
+
+    async def compute() -> Any:
+        async with database(request).acting_as(who) as conn:
+            points = await fetch_all(conn, _METRIC_HISTORY, params)
+        return {"metric": metric, "bucket": "5m" if fine else "1h", "points": points}
+
+    return await cached(who, request, compute)
 
 
 # --- API keys ------------------------------------------------------------------------

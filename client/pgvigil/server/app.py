@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 import pgvigil
 from pgvigil.server import alertmanager, api, live, metrics
 from pgvigil.server.auth import Gate
+from pgvigil.server.cache import ReadCache
 from pgvigil.server.database import Database
 from pgvigil.server.errors import (
     INTERNAL,
@@ -28,7 +29,7 @@ from pgvigil.server.errors import (
     ApiError,
     from_database,
 )
-from pgvigil.server.limits import BodySizeLimit, TokenBuckets
+from pgvigil.server.limits import BodySizeLimit, SecurityHeaders, TokenBuckets
 from pgvigil.server.responses import JSON
 
 log = logging.getLogger("pgvigil.server")
@@ -52,13 +53,31 @@ class ServerSettings:
     pool_timeout: float = 10.0
     # Seconds between the live counts (tasks, errors, alerts) pushed to clients.
     live_counts_interval: float = 2.0
+    # How long the busiest reads are shared between callers (server/cache.py); 0: never.
+    cache_seconds: float = 1.0
 
 
 def create_app(settings: ServerSettings) -> FastAPI:
     db = Database(
         settings.conninfo, settings.pool_min_size, settings.pool_max_size, settings.pool_timeout
     )
-    hub = live.LiveHub(settings.conninfo, db, settings.live_counts_interval)
+    cache = ReadCache(settings.cache_seconds)
+    gate = Gate(
+        db,
+        per_key=TokenBuckets(settings.rate_per_key, settings.burst_per_key),
+        per_address=TokenBuckets(settings.rate_per_address, settings.burst_per_address),
+        failed_auth=TokenBuckets(
+            settings.failed_auth_per_minute / 60, max(1.0, settings.failed_auth_per_minute / 3)
+        ),
+    )
+    hub = live.LiveHub(
+        settings.conninfo,
+        db,
+        settings.live_counts_interval,
+        on_change=cache.invalidate,
+        on_keys=gate.forget_keys,
+    )
+    gate.listening = lambda: hub.listening
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -81,25 +100,12 @@ def create_app(settings: ServerSettings) -> FastAPI:
     )
     app.state.db = db
     app.state.live = hub
+    app.state.cache = cache
     app.state.settings = settings
-    app.state.gate = Gate(
-        db,
-        per_key=TokenBuckets(settings.rate_per_key, settings.burst_per_key),
-        per_address=TokenBuckets(settings.rate_per_address, settings.burst_per_address),
-        failed_auth=TokenBuckets(
-            settings.failed_auth_per_minute / 60, max(1.0, settings.failed_auth_per_minute / 3)
-        ),
-    )
+    app.state.gate = gate
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next: Any) -> Any:
-        response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Cache-Control", "no-store")
-        return response
+    app.add_middleware(SecurityHeaders, after_write=cache.invalidate)
 
     @app.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError) -> JSON:

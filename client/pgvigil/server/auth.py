@@ -14,14 +14,29 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import Request
 
+from pgvigil.server.cache import ReadCache
 from pgvigil.server.database import Database, Principal
 from pgvigil.server.errors import FORBIDDEN, RATE_LIMITED, UNAUTHENTICATED, ApiError
 from pgvigil.server.keys import hash_key
 from pgvigil.server.limits import TokenBuckets, retry_after
 
+# How long a checked key is taken as checked, while the live hub listens
+# (a revocation or a new key reaches it by NOTIFY and empties the cache).
+# 0: every request checks its key in the database. The NOTIFY arrives a
+# moment after the revocation commits, and an expiry set by hand sends
+# none, so a cached key could outlive either; kept off until that is
+# closed (the target reads are cached, the key check is an index lookup).
+KEY_CACHE_SECONDS = 0.0
+
 
 class Gate:
-    """The rate limits and the key check, shared by every endpoint."""
+    """The rate limits and the key check, shared by every endpoint.
+
+    A key found live is remembered for KEY_CACHE_SECONDS, but only while the
+    live hub LISTENs: create_api_key() and revoke_api_key() NOTIFY, and the
+    hub then forgets every key at once, so a revocation holds within the
+    moment its NOTIFY takes. When the hub is not listening, every request
+    checks its key in the database."""
 
     def __init__(
         self,
@@ -34,6 +49,24 @@ class Gate:
         self.per_key = per_key
         self.per_address = per_address
         self.failed_auth = failed_auth
+        self.listening: Callable[[], bool] = lambda: False
+        # One check at a time per key: the many requests of a key whose
+        # entry just expired share it rather than queue for connections.
+        self._keys = ReadCache(KEY_CACHE_SECONDS)
+
+    def forget_keys(self) -> None:
+        self._keys.invalidate()
+
+    async def _authenticate(self, key: str) -> Principal | None:
+        key_hash = hash_key(key)
+        if not self.listening():
+            return await self.db.authenticate_key(key_hash)
+        principal: Principal | None = await self._keys.get(
+            key_hash, lambda: self.db.authenticate_key(key_hash)
+        )
+        if principal is None:
+            self._keys.entries.pop(key_hash, None)  # an unknown key is asked again next time
+        return principal
 
     def count_address(self, request: Request) -> None:
         wait = self.per_address.take(client_address(request))
@@ -43,7 +76,7 @@ class Gate:
     async def principal(self, request: Request) -> Principal:
         self.count_address(request)
         key = bearer_token(request)
-        principal = await self.db.authenticate_key(hash_key(key)) if key else None
+        principal = await self._authenticate(key) if key else None
         if principal is None:
             # A wrong key counts against the address's few guesses; no key does not.
             wait = self.failed_auth.take(client_address(request)) if key else 0.0

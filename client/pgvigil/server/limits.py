@@ -12,6 +12,7 @@ import math
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 
 import orjson
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -116,3 +117,42 @@ async def _answer_too_large(send: Send, max_bytes: int) -> None:
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+_SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+]
+
+
+class SecurityHeaders:
+    """ASGI middleware (plain ASGI: Starlette's BaseHTTPMiddleware costs a
+    task per request): the security headers on every answer, no-store
+    unless the answer says otherwise, and ``after_write`` called once a
+    request other than GET, HEAD or OPTIONS has been answered."""
+
+    def __init__(self, app: ASGIApp, after_write: Callable[[], None]) -> None:
+        self.app = app
+        self.after_write = after_write
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                names = {name.lower() for name, _ in headers}
+                headers += [h for h in _SECURITY_HEADERS if h[0] not in names]
+                if b"cache-control" not in names:
+                    headers.append((b"cache-control", b"no-store"))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_headers)
+        finally:
+            if scope.get("method") not in ("GET", "HEAD", "OPTIONS"):
+                self.after_write()

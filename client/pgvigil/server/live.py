@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import psycopg
@@ -55,8 +55,19 @@ def message(event: str, data: Any, event_id: int | None = None) -> bytes:
 
 
 class LiveHub:
-    def __init__(self, conninfo: str, db: Database, counts_interval: float = 2.0) -> None:
+    def __init__(
+        self,
+        conninfo: str,
+        db: Database,
+        counts_interval: float = 2.0,
+        on_change: Callable[[], None] | None = None,
+        on_keys: Callable[[], None] | None = None,
+    ) -> None:
         self.conninfo = conninfo
+        self.on_change = on_change
+        self.on_keys = on_keys
+        # True while LISTEN holds: what the server may cache depends on it.
+        self.listening = False
         self.db = db
         self.counts_interval = counts_interval
         self.subscribers: set[asyncio.Queue[bytes]] = set()
@@ -97,6 +108,7 @@ class LiveHub:
                     self.conninfo, autocommit=True, application_name="pgvigil-serve-live"
                 ) as conn:
                     await conn.execute(_LISTEN)
+                    self.listening = True
                     async with self.db.acting_as(READER) as c:
                         row = await (await c.execute(_LAST_EVENT)).fetchone()
                     # After a reconnect, what came in between is sent first.
@@ -107,9 +119,20 @@ class LiveHub:
                     self.started.set()
                     backoff = 1.0
                     while True:
+                        # Wake at the first notification (or when the counts are
+                        # due), then take the others already there.
                         kinds: set[str] = set()
-                        async for notify in conn.notifies(timeout=self.counts_interval):
+                        async for notify in conn.notifies(
+                            timeout=self.counts_interval, stop_after=1
+                        ):
                             kinds.add(notify.payload)
+                        if kinds:
+                            async for notify in conn.notifies(timeout=0.001):
+                                kinds.add(notify.payload)
+                        if "keys" in kinds and self.on_keys:
+                            self.on_keys()  # a key made or revoked: check every key again
+                        if kinds - {"keys"} and self.on_change:
+                            self.on_change()  # the read cache drops what changed
                         if "alert" in kinds:
                             await self._alerts()
                         if "health" in kinds:
@@ -117,8 +140,14 @@ class LiveHub:
                         if self.subscribers:
                             await self._counts()
             except asyncio.CancelledError:
+                self.listening = False
                 raise
             except Exception as exc:
+                self.listening = False  # notifications may be missed: nothing cached is trusted
+                if self.on_keys:
+                    self.on_keys()
+                if self.on_change:
+                    self.on_change()
                 log.warning("live updates: %s; reconnecting in %.0f s", exc, backoff)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 30.0)

@@ -48,6 +48,7 @@ BEGIN
     PERFORM monitoring_internal.write_audit_log('create_api_key', v_id::text, jsonb_build_object(
         'key_id', v_id, 'name', btrim(p_name), 'role', p_role, 'key_prefix', p_key_prefix,
         'expires_at', p_expires_at));
+    PERFORM pg_notify('pgvigil_live', 'keys');  -- servers forget the keys they checked
     RETURN v_id;
 END;
 $$;

@@ -25,6 +25,7 @@ BEGIN
     WHERE k.key_id = p_key_id;
     PERFORM monitoring_internal.write_audit_log('revoke_api_key', p_key_id::text, jsonb_build_object(
         'key_id', p_key_id, 'name', v_key.name, 'role', v_key.role));
+    PERFORM pg_notify('pgvigil_live', 'keys');  -- servers forget the keys they checked
     RETURN true;
 END;
 $$;

@@ -4,7 +4,8 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 -- Internal: NOTIFY pgvigil_live, payload the kind of change (the trigger's
--- argument: alert, health), once per statement; a transaction's
+-- argument: alert, health; create_api_key() and revoke_api_key() send
+-- keys themselves), once per statement; a transaction's
 -- duplicates are folded by PostgreSQL, and the notification is delivered
 -- at commit. pgvigil serve LISTENs and pushes the change to its live
 -- clients (server-sent events); what changed is read from the tables, so

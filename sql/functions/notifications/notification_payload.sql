@@ -12,7 +12,8 @@ AS $$
     -- fires), receiver, groupLabels, commonLabels and commonAnnotations (the
     -- pairs every alert shares), and alerts[] with status, labels,
     -- annotations, startsAt, endsAt (0001-01-01T00:00:00Z while firing),
-    -- generatorURL and fingerprint. The other channels are rendered from it.
+    -- generatorURL and fingerprint, in Alertmanager's order. The other
+    -- channels are rendered from it.
     WITH alerts AS (
         SELECT a.*, a.resolved_at IS NULL AS firing
         FROM monitoring.alerts AS a WHERE a.alert_id = ANY (p_alert_ids)
@@ -45,7 +46,17 @@ AS $$
                                       ELSE to_char(a.resolved_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') END,
                        'generatorURL', '',
                        'fingerprint', a.fingerprint)
-                   ORDER BY a.firing DESC, a.triggered_at, a.alert_id)
+                   -- Alertmanager's order (types.AlertSlice): by job, then
+                   -- instance (alerts with one first), then LabelSet.Before:
+                   -- fewer labels first, then the values by label name,
+                   -- compared bytewise as Go compares strings.
+                   ORDER BY a.labels ? 'job' DESC, a.labels ->> 'job' COLLATE "C",
+                            a.labels ? 'instance' DESC, a.labels ->> 'instance' COLLATE "C",
+                            (SELECT count(*) FROM jsonb_object_keys(a.labels)),
+                            ARRAY(SELECT l.value COLLATE "C" FROM jsonb_each_text(a.labels) AS l
+                                  ORDER BY l.key COLLATE "C"),
+                            ARRAY(SELECT k COLLATE "C" FROM jsonb_object_keys(a.labels) AS k ORDER BY 1) DESC,
+                            a.alert_id)
             FROM alerts AS a), '[]'));
 $$;
 COMMENT ON FUNCTION monitoring_internal.notification_payload(monitoring.notification_groups, bigint[]) IS

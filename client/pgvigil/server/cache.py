@@ -1,0 +1,62 @@
+"""A read cache for the busiest reads (overview, active alerts, tasks,
+errors, metric history): one answer per database role, endpoint and
+parameters, shared by every caller for up to ``ttl`` seconds (pgvigil
+serve's ``--cache-seconds``, 1 by default; 0 turns it off).
+
+It never serves what a committed change made stale for long: an alert or
+health change anywhere (the live hub's ``NOTIFY pgvigil_live``) and any
+write through this server drop every entry at once, so only tasks, errors
+and metrics can lag, by at most ``ttl``. While one request computes an
+answer, the others asking the same wait for it instead of asking the
+database too (and all get it at once)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Hashable
+from typing import Any
+
+MAX_ENTRIES = 1000
+
+
+class ReadCache:
+    def __init__(self, ttl: float) -> None:
+        self.ttl = ttl
+        self.generation = 0
+        self.entries: dict[Hashable, tuple[float, int, Any]] = {}
+        # The answer being computed, per key: every caller awaits the same
+        # future, and all wake together when it is set (a lock would hand
+        # them through one by one, a round of the event loop each).
+        self.pending: dict[Hashable, asyncio.Future[Any]] = {}
+
+    def invalidate(self) -> None:
+        self.generation += 1
+        self.entries.clear()
+
+    async def get(self, key: Hashable, compute: Callable[[], Awaitable[Any]]) -> Any:
+        if self.ttl <= 0:
+            return await compute()
+        entry = self.entries.get(key)
+        if entry and entry[0] > time.monotonic() and entry[1] == self.generation:
+            return entry[2]
+        future = self.pending.get(key)
+        if future is not None:
+            return await asyncio.shield(future)
+        future = asyncio.get_running_loop().create_future()
+        self.pending[key] = future
+        generation = self.generation
+        try:
+            value = await compute()
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: no "never retrieved" warning when nobody waited
+            raise
+        finally:
+            self.pending.pop(key, None)
+        future.set_result(value)
+        if generation == self.generation:  # nothing changed meanwhile
+            if len(self.entries) >= MAX_ENTRIES:
+                self.entries.clear()
+            self.entries[key] = (time.monotonic() + self.ttl, generation, value)
+        return value
