@@ -188,6 +188,7 @@ def kill_on_unacknowledged_commit(cluster: LocalCluster) -> str:
             backend = wait_for(
                 lambda: (b := client_backend(conn)) and b["wait_event"] == "SyncRep" and b,
                 "the client's COMMIT to wait for the missing standby",
+                timeout=60.0,  # a loaded 2-core CI machine took longer than 15 s once
             )
         finally:
             # Into postgresql.auto.conf for the next start; no reload, so the
