@@ -32,46 +32,70 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-class Alertmanager:
-    """A real Alertmanager with the given config, its API on 127.0.0.1, no
-    clustering, its data in a temp dir."""
+class _Binary:
+    """One of the Debian binaries, run on a free loopback port with its
+    config and data in a temp dir, waited for until /-/ready answers;
+    stop() ends it and deletes the dir."""
 
-    def __init__(self, config: dict[str, Any]) -> None:
-        self.dir = tempfile.TemporaryDirectory(prefix="pgvigil-am-")
-        root = Path(self.dir.name)
-        (root / "alertmanager.yml").write_text(yaml.safe_dump(config))
+    name = ""
+    config_file = ""
+
+    def __init__(self, config: dict[str, Any], arguments: list[str], ready_seconds: float) -> None:
+        self.dir = tempfile.TemporaryDirectory(prefix=f"pgvigil-{self.name}-")
+        self.root = Path(self.dir.name)
+        (self.root / self.config_file).write_text(yaml.safe_dump(config))
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.log = open(root / "alertmanager.log", "wb")  # noqa: SIM115 (closed in stop)
+        self.log = open(self.root / f"{self.name}.log", "wb")  # noqa: SIM115 (closed in stop)
         self.process = subprocess.Popen(
-            [
-                str(tool("prometheus-alertmanager")),
-                f"--config.file={root / 'alertmanager.yml'}",
-                f"--storage.path={root / 'data'}",
-                f"--web.listen-address=127.0.0.1:{self.port}",
-                "--cluster.listen-address=",
-                "--log.level=debug",
-            ],
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
+            [str(tool(self.name)), f"--config.file={self.root / self.config_file}",
+             f"--web.listen-address=127.0.0.1:{self.port}", *arguments],
+            stdout=self.log, stderr=subprocess.STDOUT, cwd=self.root,
+        )  # fmt: skip
         self.http = httpx.Client(base_url=self.url, timeout=10)
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + ready_seconds
         while True:
             if self.process.poll() is not None:
-                raise RuntimeError(f"alertmanager exited: {self.output()}")
+                raise RuntimeError(f"{self.name} exited: {self.output()}")
             try:
                 if self.http.get("/-/ready").status_code == 200:
                     break
             except httpx.TransportError:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError(f"alertmanager did not become ready: {self.output()}")
+                raise RuntimeError(f"{self.name} did not become ready: {self.output()}")
             time.sleep(0.05)
 
     def output(self) -> str:
         self.log.flush()
-        return (Path(self.dir.name) / "alertmanager.log").read_text(errors="replace")[-4000:]
+        return (self.root / f"{self.name}.log").read_text(errors="replace")[-4000:]
+
+    def stop(self) -> None:
+        self.http.close()
+        self.process.terminate()
+        try:
+            self.process.wait(15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
+        self.dir.cleanup()
+
+
+class Alertmanager(_Binary):
+    """A real Alertmanager with the given config, its API on 127.0.0.1, no
+    clustering, its data in a temp dir."""
+
+    name = "prometheus-alertmanager"
+    config_file = "alertmanager.yml"
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        super().__init__(
+            config,
+            ["--storage.path=data", "--cluster.listen-address=",
+             "--log.level=debug"],
+            ready_seconds=20,
+        )  # fmt: skip
 
     def post_alerts(self, alerts: list[dict[str, Any]]) -> None:
         response = self.http.post("/api/v2/alerts", json=alerts)
@@ -82,61 +106,21 @@ class Alertmanager:
         assert response.status_code == 200, response.text
         return str(response.json()["silenceID"])
 
-    def stop(self) -> None:
-        self.http.close()
-        self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.log.close()
-        self.dir.cleanup()
 
-
-class Prometheus:
+class Prometheus(_Binary):
     """A real Prometheus (2.42) with the given config, on 127.0.0.1, its
     data in a temp dir."""
 
-    def __init__(self, config: dict[str, Any], *flags: str) -> None:
-        self.dir = tempfile.TemporaryDirectory(prefix="pgvigil-prom-")
-        root = Path(self.dir.name)
-        self.root = root
-        (root / "prometheus.yml").write_text(yaml.safe_dump(config))
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = open(root / "prometheus.log", "wb")  # noqa: SIM115 (closed in stop)
-        self.process = subprocess.Popen(
-            [
-                str(tool("prometheus")),
-                f"--config.file={root / 'prometheus.yml'}",
-                f"--storage.tsdb.path={root / 'data'}",
-                f"--web.listen-address=127.0.0.1:{self.port}",
-                "--web.console.templates=/nonexistent",
-                "--web.console.libraries=/nonexistent",
-                *flags,
-            ],
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            cwd=root,
-        )
-        self.http = httpx.Client(base_url=self.url, timeout=10)
-        deadline = time.monotonic() + 30
-        while True:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"prometheus exited: {self.output()}")
-            try:
-                if self.http.get("/-/ready").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"prometheus did not become ready: {self.output()}")
-            time.sleep(0.1)
+    name = "prometheus"
+    config_file = "prometheus.yml"
 
-    def output(self) -> str:
-        self.log.flush()
-        return (self.root / "prometheus.log").read_text(errors="replace")[-4000:]
+    def __init__(self, config: dict[str, Any], *flags: str) -> None:
+        super().__init__(
+            config,
+            ["--storage.tsdb.path=data", "--web.console.templates=/nonexistent",
+             "--web.console.libraries=/nonexistent", *flags],
+            ready_seconds=30,
+        )  # fmt: skip
 
     def targets(self) -> list[dict[str, Any]]:
         return list(self.http.get("/api/v1/targets").json()["data"]["activeTargets"])
@@ -155,14 +139,3 @@ class Prometheus:
             if time.monotonic() > deadline:
                 raise AssertionError(f"prometheus: no {what} in {seconds} s: {self.output()}")
             time.sleep(0.2)
-
-    def stop(self) -> None:
-        self.http.close()
-        self.process.terminate()
-        try:
-            self.process.wait(15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.log.close()
-        self.dir.cleanup()
