@@ -91,13 +91,17 @@ def _free_port() -> int:
 def running_server(conninfo: str, *extra: str) -> Iterator[str]:
     """pgvigil serve in its own process; yields its base URL."""
     port = _free_port()
+    # Its log goes to a file, read when something fails (a pipe nobody reads
+    # would stall the server once full).
+    log = tempfile.NamedTemporaryFile("w+", prefix="pgvigil-serve-", suffix=".log")  # noqa: SIM115
     process = subprocess.Popen(
         [sys.executable, "-m", "pgvigil.cli", "serve", "--database", conninfo,
          "--port", str(port), "--rate-limit-per-key", "1000000",
          "--rate-limit-per-address", "1000000", *extra],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=os.environ.copy(),
+        stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy(),
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
+    SERVER_LOGS[url] = log.name
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -107,7 +111,7 @@ def running_server(conninfo: str, *extra: str) -> Iterator[str]:
             except httpx.TransportError:
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"pgvigil serve did not start: {process.stderr}")
+                raise RuntimeError(f"pgvigil serve did not start: {server_log_tail(url)}")
             time.sleep(0.1)
         yield url
     finally:
@@ -117,6 +121,20 @@ def running_server(conninfo: str, *extra: str) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        SERVER_LOGS.pop(url, None)
+        log.close()
+
+
+SERVER_LOGS: dict[str, str] = {}
+
+
+def server_log_tail(url: str, size: int = 3000) -> str:
+    """The end of the log of the server at ``url`` (running_server)."""
+    try:
+        with open(SERVER_LOGS[url], encoding="utf-8", errors="replace") as f:
+            return f.read()[-size:] or "(its log is empty)"
+    except (KeyError, OSError) as exc:
+        return f"(no log: {exc})"
 
 
 def make_key(conninfo: str, role: str) -> str:
@@ -149,6 +167,12 @@ def wrk_load(url: str, key: str, endpoint: EndpointLoad, connections: int, secon
     endpoint.errors = int(found["errors"])
     endpoint.wall_seconds = found["duration_us"] / 1e6
     endpoint.percentiles_ms = {k: found[k] / 1000 for k in ("p50", "p95", "p99", "max")}
+    if endpoint.requests == 0 or found["p95"] <= 0:
+        # wrk counts only the answers that came back within the run.
+        raise RuntimeError(
+            f"wrk got no answer from {target} in {seconds} s ({found}); wrk said: "
+            f"{done.stdout[-1500:]} {done.stderr[-500:]}; the server's log: {server_log_tail(url)}"
+        )
 
 
 async def _paced(url: str, key: str, load: PacedLoad, clients: int, seconds: float) -> None:

@@ -42,12 +42,22 @@ class ReadCache:
             return entry[2]
         future = self.pending.get(key)
         if future is not None:
-            return await asyncio.shield(future)
+            try:
+                return await asyncio.shield(future)
+            except asyncio.CancelledError:
+                if not future.cancelled():
+                    raise  # this caller itself was cancelled
+                # The caller computing it went away (cancelled): this one
+                # asks the database itself rather than answer nothing.
+                return await compute()
         future = asyncio.get_running_loop().create_future()
         self.pending[key] = future
         generation = self.generation
         try:
             value = await compute()
+        except asyncio.CancelledError:
+            future.cancel()  # the waiters see a cancelled future and compute on their own
+            raise
         except BaseException as exc:
             future.set_exception(exc)
             future.exception()  # retrieved: no "never retrieved" warning when nobody waited
