@@ -28,6 +28,7 @@ import httpx
 import psycopg
 from psycopg.types.json import Jsonb
 
+import page_load
 from pgvigil.server.keys import new_api_key
 
 
@@ -79,6 +80,8 @@ class ServerLoad:
     endpoints: list[EndpointLoad]
     paced: list[PacedLoad]
     live_latencies: list[float]
+    page_loads: list[float] = field(default_factory=list)
+    page_load_error: str | None = None
 
 
 def _free_port() -> int:
@@ -292,4 +295,10 @@ def server_load(conninfo: str, clients: int, seconds: int, live_trials: int) -> 
         for endpoint in endpoints:
             wrk_load(url, key, endpoint, clients, seconds)
         live = live_latency(url, conninfo, make_key(conninfo, "viewer"), live_trials)
-    return ServerLoad(clients, endpoints, paced, live)
+        loads: list[float] = []
+        load_error = None
+        try:
+            loads = page_load.first_loads(url, key, runs=live_trials)
+        except Exception as exc:  # reported as a missing measurement, the rest still counts
+            load_error = f"{type(exc).__name__}: {exc}"
+    return ServerLoad(clients, endpoints, paced, live, loads, load_error)

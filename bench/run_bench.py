@@ -1275,6 +1275,17 @@ def bench_server(bench: Bench, conninfo: str) -> None:
             f"server.{slug}.rps", "server", f"GET {endpoint.name}: requests per second at saturation",
             endpoint.requests_per_second, "requests/s",
         ))  # fmt: skip
+    loads = found.page_loads
+    for stat, value in (("median", statistics.median(loads) if loads else None),
+                        ("max", max(loads) if loads else None)):  # fmt: skip
+        bench.add(Measurement(
+            f"server.page_load.{stat}", "server",
+            f"the overview page's first load in headless Chromium, {stat}",
+            value, "s", target=2.0, target_op="<", runs=loads,
+            note=f"{len(loads)} loads, each in a new browser context (empty cache), signed in by a "
+                 "session cookie: navigation to the overview drawn with every number and chart "
+                 f"(Debian's Chromium, Playwright){'; failed: ' + found.page_load_error if found.page_load_error else ''}",
+        ))  # fmt: skip
     live = alerting.summary(found.live_latencies) if found.live_latencies else None
     for stat in ("p50", "max"):
         bench.add(Measurement(

@@ -86,6 +86,13 @@ DECLARE
         ['create_api_key', 'pgvigil_admin'],
         ['revoke_api_key', 'pgvigil_admin'],
         ['authenticate_api_key', 'pgvigil_admin'],
+        -- Its web users and the dashboard's login sessions (the server's login is an admin).
+        ['create_web_user', 'pgvigil_admin'],
+        ['disable_web_user', 'pgvigil_admin'],
+        ['web_user_password_hash', 'pgvigil_admin'],
+        ['create_web_session', 'pgvigil_admin'],
+        ['authenticate_web_session', 'pgvigil_admin'],
+        ['end_web_session', 'pgvigil_admin'],
         ['cleanup_old_monitoring_data', 'pgvigil_admin'],
         -- run_retention() runs as its caller: the steps it calls.
         ['run_retention', 'pgvigil_admin'],

@@ -15,6 +15,10 @@ __all__ = [
     "InvalidApiKeyError",
     "InvalidPostedAlertError",
     "UnknownApiKeyError",
+    "WebUserError",
+    "InvalidWebUserError",
+    "UnknownWebUserError",
+    "InvalidWebSessionError",
     "AlertStateError",
     "ConfigError",
     "DatabaseUnavailableError",
@@ -293,6 +297,25 @@ class UnknownApiKeyError(ApiKeyError):
     """PV702: no API key has this id."""
 
 
+class WebUserError(PgvigilError):
+    """A web user or web session of pgvigil serve is refused (PV703-PV705)."""
+
+
+class InvalidWebUserError(WebUserError):
+    """PV703: no name (1-200 characters), a name taken before, an unknown
+    role, or a password hash that is not an argon2id PHC string."""
+
+
+class UnknownWebUserError(WebUserError):
+    """PV704: no web user has this name."""
+
+
+class InvalidWebSessionError(WebUserError):
+    """PV705: a token hash that is not 32 bytes, not exactly one of a key
+    and a user, a key or user that is not live, a lifetime not in (0, 30
+    days], or a token registered already."""
+
+
 class SchedulingError(PgvigilError):
     """A scheduling problem (PV401-PV402)."""
 
@@ -353,6 +376,9 @@ ERROR_CLASSES: dict[str, type[PgvigilError]] = {
     "PV610": InvalidPostedAlertError,
     "PV701": InvalidApiKeyError,
     "PV702": UnknownApiKeyError,
+    "PV703": InvalidWebUserError,
+    "PV704": UnknownWebUserError,
+    "PV705": InvalidWebSessionError,
 }
 
 # The one classification of SQLSTATEs, used by both clients.

@@ -366,8 +366,8 @@ LEAVES = [path for path, p in _commands(build_parser()) if path and _is_leaf(p)]
 def test_the_command_discovery_finds_every_command():
     assert {"up", "down", "migrate", "check", "status", "demo"} <= {p[0] for p in LEAVES}
     assert ("config", "apply") in LEAVES and ("config",) not in LEAVES
-    # The top level, and the groups: config, rules, components, silence, notify, keys.
-    assert len(COMMANDS) == len(LEAVES) + 7
+    # The top level, and the groups: config, rules, components, silence, notify, keys, users.
+    assert len(COMMANDS) == len(LEAVES) + 8
 
 
 # Markup of reStructuredText: ``literal``, :role:`target`, `interpreted`_, .. directive::

@@ -455,6 +455,25 @@ CASES = [
         "SELECT monitoring.revoke_api_key(424242)",
         "api-key-unknown",
     ),
+    # PV703-PV705: web users and web sessions (every case: tests/server/test_sessions.py).
+    (
+        "PV703",
+        None,
+        "SELECT monitoring.create_web_user('alice', 'viewer', 'correct horse battery staple')",
+        "web-user-plaintext-password",
+    ),
+    (
+        "PV704",
+        None,
+        "SELECT monitoring.disable_web_user('nobody')",
+        "web-user-unknown",
+    ),
+    (
+        "PV705",
+        None,
+        "SELECT * FROM monitoring.create_web_session(sha256('t'), NULL, NULL)",
+        "web-session-no-principal",
+    ),
     # PV521-PV523: the component registry (every case: tests/rules/test_components.py).
     (
         "PV521",

@@ -84,6 +84,14 @@ EXPECTED = {
     "expiry.retention_big",
     "expiry.drop_only_big",
     "expiry.retention_idle",
+    "server.overview.p95",
+    "server.active_alerts.p95",
+    "server.metric_history_24_h.p95",
+    "server.metric_history_30_d.p95",
+    "server.overview.saturated_p95",
+    "server.overview.rps",
+    "server.live.p50",
+    "server.page_load.median",
 }
 SECTION_KEYS = [s.key for s in run_bench.SECTIONS]
 

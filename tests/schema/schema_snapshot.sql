@@ -608,9 +608,7 @@ CREATE FUNCTION monitoring.authenticate_api_key(p_key_hash bytea) RETURNS TABLE(
 -- once a minute per key, so reads stay reads.
 BEGIN
     RETURN QUERY
-    SELECT k.key_id, k.name, k.role,
-           CASE k.role WHEN 'viewer' THEN 'pgvigil_reader' WHEN 'operator' THEN 'pgvigil_operator'
-                       ELSE 'pgvigil_admin' END
+    SELECT k.key_id, k.name, k.role, monitoring_internal.database_role(k.role)
     FROM monitoring_internal.api_keys AS k
     WHERE k.key_hash = p_key_hash AND k.revoked_at IS NULL
       AND (k.expires_at IS NULL OR k.expires_at > now());
@@ -622,6 +620,31 @@ END;
 $$;
 
 COMMENT ON FUNCTION monitoring.authenticate_api_key(p_key_hash bytea) IS 'The live (not revoked, not expired) API key with this SHA-256: id, name, role and the database role its requests run as; no row otherwise.';
+
+CREATE FUNCTION monitoring.authenticate_web_session(p_token_hash bytea) RETURNS TABLE(kind text, id bigint, name text, role text, database_role text, expires_at timestamp with time zone)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    -- Who the web session with this token SHA-256 belongs to, as
+    -- authenticate_api_key() answers for a key: kind (key or user), id,
+    -- name, role and the database role its requests run as, with the
+    -- session's expiry. No row when the session expired or was ended, its
+    -- key was revoked or expired, or its user disabled. Called by pgvigil
+    -- serve on every request that comes with the session cookie.
+    SELECT 'key'::text, k.key_id, k.name, k.role, monitoring_internal.database_role(k.role), s.expires_at
+    FROM monitoring_internal.web_sessions AS s
+    JOIN monitoring_internal.api_keys AS k ON k.key_id = s.key_id
+    WHERE s.token_hash = p_token_hash AND s.revoked_at IS NULL AND s.expires_at > now()
+      AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())
+    UNION ALL
+    SELECT 'user'::text, u.user_id, u.name, u.role, monitoring_internal.database_role(u.role), s.expires_at
+    FROM monitoring_internal.web_sessions AS s
+    JOIN monitoring_internal.web_users AS u ON u.user_id = s.user_id
+    WHERE s.token_hash = p_token_hash AND s.revoked_at IS NULL AND s.expires_at > now()
+      AND u.disabled_at IS NULL;
+$$;
+
+COMMENT ON FUNCTION monitoring.authenticate_web_session(p_token_hash bytea) IS 'The principal of the live web session with this token SHA-256: kind (key or user), id, name, role, the database role its requests run as, and the session''s expiry; no row when the session, its key or its user is no longer live.';
 
 CREATE FUNCTION monitoring.begin_ingest_batch(p_batch_id uuid, p_created_at timestamp with time zone, p_event_count integer) RETURNS boolean
     LANGUAGE plpgsql SECURITY DEFINER
@@ -974,6 +997,123 @@ $$;
 
 COMMENT ON FUNCTION monitoring.create_silence(p_matchers text[], p_comment text, p_ends_at timestamp with time zone, p_duration text, p_starts_at timestamp with time zone, p_created_by text) IS 'Creates a silence (matchers as amtool writes them, an end or a duration, an optional later start) and returns its id. Audited. Errors: PV602 (matchers), PV604 (the rest).';
 
+CREATE FUNCTION monitoring.create_web_session(p_token_hash bytea, p_key_id bigint, p_user_id bigint, p_lifetime interval DEFAULT '12:00:00'::interval) RETURNS TABLE(session_id bigint, expires_at timestamp with time zone)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Opens a login session of pgvigil serve's web dashboard for exactly one
+-- live API key or web user, once the server has checked the key or the
+-- password, and returns its id and expiry. The session's token stays in
+-- the cookie: only its SHA-256 comes here. A key's session ends when the
+-- key expires, if that is sooner than p_lifetime (more than 0, at most 30
+-- days). Sessions that expired over a day ago are deleted here, so the
+-- table holds about one lifetime's logins. Audited as create_web_session.
+-- Errors: PV705.
+DECLARE
+    v_key monitoring_internal.api_keys;
+    v_user monitoring_internal.web_users;
+    v_expires_at timestamptz;
+    v_id bigint;
+BEGIN
+    IF p_token_hash IS NULL OR octet_length(p_token_hash) <> 32 THEN
+        RAISE EXCEPTION 'invalid web session: the token''s SHA-256 (32 bytes) is required'
+            USING ERRCODE = 'PV705', HINT = monitoring_internal.web_user_error_hint('PV705');
+    END IF;
+    IF num_nonnulls(p_key_id, p_user_id) <> 1 THEN
+        RAISE EXCEPTION 'invalid web session: it belongs to exactly one API key or web user'
+            USING ERRCODE = 'PV705', HINT = monitoring_internal.web_user_error_hint('PV705');
+    END IF;
+    IF p_lifetime IS NULL OR p_lifetime <= interval '0' OR p_lifetime > interval '30 days' THEN
+        RAISE EXCEPTION 'invalid web session: a lifetime of more than 0 and at most 30 days is required, not %',
+                        coalesce(p_lifetime::text, 'NULL')
+            USING ERRCODE = 'PV705', HINT = monitoring_internal.web_user_error_hint('PV705');
+    END IF;
+    v_expires_at := now() + p_lifetime;
+    IF p_key_id IS NOT NULL THEN
+        SELECT * INTO v_key FROM monitoring_internal.api_keys AS k
+        WHERE k.key_id = p_key_id AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now());
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'invalid web session: no live API key has the id %', p_key_id
+                USING ERRCODE = 'PV705', HINT = monitoring_internal.web_user_error_hint('PV705');
+        END IF;
+        v_expires_at := least(v_expires_at, v_key.expires_at);
+    ELSE
+        SELECT * INTO v_user FROM monitoring_internal.web_users AS u
+        WHERE u.user_id = p_user_id AND u.disabled_at IS NULL
+        FOR NO KEY UPDATE;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'invalid web session: no live web user has the id %', p_user_id
+                USING ERRCODE = 'PV705', HINT = monitoring_internal.web_user_error_hint('PV705');
+        END IF;
+    END IF;
+    IF EXISTS (SELECT FROM monitoring_internal.web_sessions AS s WHERE s.token_hash = p_token_hash) THEN
+        RAISE EXCEPTION 'invalid web session: this token is registered already'
+            USING ERRCODE = 'PV705', HINT = monitoring_internal.web_user_error_hint('PV705');
+    END IF;
+    DELETE FROM monitoring_internal.web_sessions AS s WHERE s.expires_at < now() - interval '1 day';
+    INSERT INTO monitoring_internal.web_sessions (token_hash, key_id, user_id, expires_at)
+    VALUES (p_token_hash, p_key_id, p_user_id, v_expires_at)
+    RETURNING monitoring_internal.web_sessions.session_id INTO v_id;
+    IF p_user_id IS NOT NULL THEN
+        UPDATE monitoring_internal.web_users AS u SET last_login_at = now() WHERE u.user_id = p_user_id;
+    END IF;
+    PERFORM monitoring_internal.write_audit_log('create_web_session', v_id::text, jsonb_build_object(
+        'session_id', v_id,
+        'kind', CASE WHEN p_key_id IS NOT NULL THEN 'key' ELSE 'user' END,
+        'key_id', p_key_id, 'user_id', p_user_id,
+        'name', coalesce(v_key.name, v_user.name), 'expires_at', v_expires_at));
+    session_id := v_id;
+    expires_at := v_expires_at;
+    RETURN NEXT;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.create_web_session(p_token_hash bytea, p_key_id bigint, p_user_id bigint, p_lifetime interval) IS 'Opens a web dashboard session (by the SHA-256 of its token) for exactly one live API key or web user, for p_lifetime (12 hours by default, at most 30 days; a key''s session ends with the key); returns its id and expiry. Audited. Errors: PV705.';
+
+CREATE FUNCTION monitoring.create_web_user(p_name text, p_role text, p_password_hash text) RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+-- Registers a web user of pgvigil serve (who logs in to the dashboard with
+-- a name and a password) and returns its id. The password never comes
+-- here: its receiver (pgvigil users create, POST /api/v1/users) hashes it
+-- with argon2id and passes the PHC string; anything else is refused, so a
+-- plaintext password cannot be stored. A role is viewer, operator or
+-- admin; a name is never reused, a disabled user's neither. Validated whole
+-- (PV703); audited as create_web_user (never with the hash).
+DECLARE
+    v_id bigint;
+BEGIN
+    IF p_name IS NULL OR btrim(p_name) = '' OR length(btrim(p_name)) > 200 THEN
+        RAISE EXCEPTION 'invalid web user: a name of 1 to 200 characters is required'
+            USING ERRCODE = 'PV703', HINT = monitoring_internal.web_user_error_hint('PV703');
+    END IF;
+    IF p_role IS NULL OR p_role NOT IN ('viewer', 'operator', 'admin') THEN
+        RAISE EXCEPTION 'invalid web user: unknown role %', coalesce(p_role, 'NULL')
+            USING ERRCODE = 'PV703', HINT = monitoring_internal.web_user_error_hint('PV703');
+    END IF;
+    IF p_password_hash IS NULL
+       OR p_password_hash !~ '^\$argon2id\$v=19\$m=[0-9]+,t=[0-9]+,p=[0-9]+\$[A-Za-z0-9+/]{11,}\$[A-Za-z0-9+/]{16,}$' THEN
+        -- The value is not repeated in the message: it may be a password.
+        RAISE EXCEPTION 'invalid web user: the password must be given as its argon2id hash (a PHC string)'
+            USING ERRCODE = 'PV703', HINT = monitoring_internal.web_user_error_hint('PV703');
+    END IF;
+    IF EXISTS (SELECT FROM monitoring_internal.web_users AS u WHERE u.name = btrim(p_name)) THEN
+        RAISE EXCEPTION 'invalid web user: the name % is taken', btrim(p_name)
+            USING ERRCODE = 'PV703', HINT = monitoring_internal.web_user_error_hint('PV703');
+    END IF;
+    INSERT INTO monitoring_internal.web_users (name, role, password_hash, created_by)
+    VALUES (btrim(p_name), p_role, p_password_hash,
+            coalesce(nullif(current_setting('pgvigil.on_behalf_of', true), ''), session_user::text))
+    RETURNING user_id INTO v_id;
+    PERFORM monitoring_internal.write_audit_log('create_web_user', v_id::text, jsonb_build_object(
+        'user_id', v_id, 'name', btrim(p_name), 'role', p_role));
+    RETURN v_id;
+END;
+$_$;
+
+COMMENT ON FUNCTION monitoring.create_web_user(p_name text, p_role text, p_password_hash text) IS 'Registers a web user of pgvigil serve with a name (never reused), a role (viewer, operator, admin) and the argon2id hash of its password (a PHC string; nothing else is accepted); returns its id. Audited. Errors: PV703.';
+
 CREATE FUNCTION monitoring.delete_alert_rule(p_rule_name text) RETURNS boolean
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
@@ -1072,6 +1212,43 @@ $$;
 
 COMMENT ON FUNCTION monitoring.detach_expired_partition(p_table_name text, p_partition_name text, p_lock_timeout_ms integer) IS 'Detaches an expired partition, waiting at most p_lock_timeout_ms for the lock; returns its estimated rows, or NULL when the table was busy (retry later). Called by run_retention() and cleanup_old_monitoring_data().';
 
+CREATE FUNCTION monitoring.disable_web_user(p_name text) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Disables a web user: it cannot log in any more, and its sessions end
+-- now, so pgvigil serve refuses them from the next request (401). Returns
+-- false when it was disabled already. The row stays, so the audit log's
+-- user:NAME keeps a meaning and the name is not given to anyone else.
+-- Audited as disable_web_user. Errors: PV704 an unknown name.
+DECLARE
+    v_user monitoring_internal.web_users;
+    v_ended bigint;
+BEGIN
+    SELECT * INTO v_user FROM monitoring_internal.web_users AS u WHERE u.name = p_name FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'unknown web user: %', coalesce(p_name, 'NULL')
+            USING ERRCODE = 'PV704', HINT = monitoring_internal.web_user_error_hint('PV704');
+    END IF;
+    IF v_user.disabled_at IS NOT NULL THEN
+        RETURN false;
+    END IF;
+    UPDATE monitoring_internal.web_users AS u
+    SET disabled_at = now(),
+        disabled_by = coalesce(nullif(current_setting('pgvigil.on_behalf_of', true), ''), session_user::text)
+    WHERE u.user_id = v_user.user_id;
+    UPDATE monitoring_internal.web_sessions AS s SET revoked_at = now()
+    WHERE s.user_id = v_user.user_id AND s.revoked_at IS NULL AND s.expires_at > now();
+    GET DIAGNOSTICS v_ended = ROW_COUNT;
+    PERFORM monitoring_internal.write_audit_log('disable_web_user', v_user.user_id::text, jsonb_build_object(
+        'user_id', v_user.user_id, 'name', v_user.name, 'role', v_user.role, 'sessions_ended', v_ended));
+    PERFORM pg_notify('pgvigil_live', 'keys');  -- servers forget the principals they checked
+    RETURN true;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.disable_web_user(p_name text) IS 'Disables a web user and ends its sessions (refused from the next request); false when it was disabled already. Audited. Errors: PV704.';
+
 CREATE FUNCTION monitoring.drop_detached_partition(p_partition_name text, p_lock_timeout_ms integer DEFAULT 50) RETURNS boolean
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
@@ -1122,6 +1299,31 @@ END;
 $$;
 
 COMMENT ON FUNCTION monitoring.enable_integration(p_receiver text, p_integration text, p_integration_index integer) IS 'Enables again a receiver''s integrations disabled after a 410 Gone; returns how many. Errors: PV001/PV008 (receiver).';
+
+CREATE FUNCTION monitoring.end_web_session(p_token_hash bytea) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Ends the web session with this token SHA-256 (a logout): refused from the
+-- next request on. Returns false when there was no live session with it, so
+-- a second logout is harmless. Audited as end_web_session.
+DECLARE
+    v_session monitoring_internal.web_sessions;
+BEGIN
+    UPDATE monitoring_internal.web_sessions AS s SET revoked_at = now()
+    WHERE s.token_hash = p_token_hash AND s.revoked_at IS NULL AND s.expires_at > now()
+    RETURNING s.* INTO v_session;
+    IF NOT FOUND THEN
+        RETURN false;
+    END IF;
+    PERFORM monitoring_internal.write_audit_log('end_web_session', v_session.session_id::text, jsonb_build_object(
+        'session_id', v_session.session_id, 'key_id', v_session.key_id, 'user_id', v_session.user_id));
+    PERFORM pg_notify('pgvigil_live', 'keys');  -- servers forget the principals they checked
+    RETURN true;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.end_web_session(p_token_hash bytea) IS 'Ends the live web session with this token SHA-256 (logout); false when there was none. Audited.';
 
 CREATE FUNCTION monitoring.estimate_percentile(p_bucket_counts bigint[], p_fraction double precision) RETURNS double precision
     LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
@@ -3566,6 +3768,21 @@ $$;
 
 COMMENT ON FUNCTION monitoring.validate_config(p_document jsonb) IS 'Returns every problem of a config document (no rows when it is valid).';
 
+CREATE FUNCTION monitoring.web_user_password_hash(p_name text) RETURNS TABLE(user_id bigint, password_hash text)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    -- The id and argon2id password hash of the live (not disabled) web user
+    -- of this name; no row otherwise. pgvigil serve verifies a login's
+    -- password against it in its own process (argon2 is too slow for the
+    -- database's backends), then opens the session with create_web_session().
+    SELECT u.user_id, u.password_hash
+    FROM monitoring_internal.web_users AS u
+    WHERE u.name = p_name AND u.disabled_at IS NULL;
+$$;
+
+COMMENT ON FUNCTION monitoring.web_user_password_hash(p_name text) IS 'The id and argon2id password hash of the live web user of this name, for pgvigil serve to verify a login with; no row otherwise. Admin only.';
+
 CREATE FUNCTION monitoring_internal.add_bucket_counts(p_counts bigint[], p_more bigint[]) RETURNS bigint[]
     LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
     AS $$
@@ -4435,6 +4652,19 @@ END;
 $_$;
 
 COMMENT ON FUNCTION monitoring_internal.create_partition(p_table_name text, p_day date) IS 'Internal: creates the daily (UTC) partition of a history table, moving that day''s rows out of the default partition.';
+
+CREATE FUNCTION monitoring_internal.database_role(p_role text) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    -- Internal: the database role the requests of a pgvigil serve role run
+    -- as (viewer: pgvigil_reader, operator: pgvigil_operator, admin:
+    -- pgvigil_admin), in one place for API keys and web sessions.
+    SELECT CASE p_role WHEN 'viewer' THEN 'pgvigil_reader' WHEN 'operator' THEN 'pgvigil_operator'
+                       WHEN 'admin' THEN 'pgvigil_admin' END;
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.database_role(p_role text) IS 'Internal: the database role of a pgvigil serve role (viewer: pgvigil_reader, operator: pgvigil_operator, admin: pgvigil_admin); NULL for anything else.';
 
 CREATE FUNCTION monitoring_internal.email_config_problems(p_where text, p_config jsonb, p_global jsonb) RETURNS TABLE(code text, problem text)
     LANGUAGE sql STABLE
@@ -8052,6 +8282,20 @@ $$;
 
 COMMENT ON FUNCTION monitoring_internal.wait_for_checks_lock(p_seconds integer) IS 'Internal: the checks'' advisory lock for the transaction, waiting up to p_seconds; false when another session kept it.';
 
+CREATE FUNCTION monitoring_internal.web_user_error_hint(p_code text) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+    -- Internal: the hint of each web user and web session error, in one place.
+    SELECT CASE p_code
+        WHEN 'PV703' THEN 'a web user has a name not taken before (1 to 200 characters), a role (viewer, operator or admin) and the argon2id hash of its password ($argon2id$v=19$m=...,t=...,p=...$salt$hash), never the password: pgvigil users create --name NAME --role viewer'
+        WHEN 'PV704' THEN 'list the web users: pgvigil users list (or SELECT * FROM monitoring.v_web_users)'
+        WHEN 'PV705' THEN 'a session has the 32-byte SHA-256 of its token, exactly one live API key or web user, and a lifetime of more than 0 and at most 30 days; pgvigil serve makes them at POST /api/v1/session'
+    END;
+$_$;
+
+COMMENT ON FUNCTION monitoring_internal.web_user_error_hint(p_code text) IS 'Internal: the hint of web user and web session errors PV703 to PV705.';
+
 CREATE FUNCTION monitoring_internal.write_audit_log(p_action text, p_subject text, p_details jsonb) RETURNS void
     LANGUAGE plpgsql
     AS $$
@@ -8307,7 +8551,7 @@ CREATE TABLE monitoring.audit_log (
     subject text,
     details jsonb DEFAULT '{}'::jsonb NOT NULL,
     on_behalf_of text,
-    CONSTRAINT audit_log_action_check CHECK ((action = ANY (ARRAY['apply_config'::text, 'acknowledge_alert'::text, 'resolve_alert'::text, 'schedule_jobs'::text, 'unschedule_jobs'::text, 'change_alert_rule'::text, 'change_component'::text, 'create_silence'::text, 'change_silence'::text, 'expire_silence'::text, 'create_api_key'::text, 'revoke_api_key'::text])))
+    CONSTRAINT audit_log_action_check CHECK ((action = ANY (ARRAY['apply_config'::text, 'acknowledge_alert'::text, 'resolve_alert'::text, 'schedule_jobs'::text, 'unschedule_jobs'::text, 'change_alert_rule'::text, 'change_component'::text, 'create_silence'::text, 'change_silence'::text, 'expire_silence'::text, 'create_api_key'::text, 'revoke_api_key'::text, 'create_web_user'::text, 'disable_web_user'::text, 'create_web_session'::text, 'end_web_session'::text])))
 );
 
 COMMENT ON TABLE monitoring.audit_log IS 'Administrative changes, one row each: when (at), who (actor = the session user, the login role that called; acting_role = the role set by SET ROLE in that session, else the session user), what (action: apply_config, acknowledge_alert, resolve_alert, schedule_jobs, unschedule_jobs), on what (subject: alert id, config, pg_cron) and details (config hashes and changed keys; alert note and the name given; job names and schedules). Written by those functions only; kept forever.';
@@ -8839,7 +9083,8 @@ CREATE VIEW monitoring.v_active_alerts AS
     u.annotations,
     u.fingerprint,
     u.state,
-    u.breached_at
+    u.breached_at,
+    u.component
    FROM ( SELECT a.alert_id,
             a.alert_type,
             a.severity,
@@ -8864,7 +9109,8 @@ CREATE VIEW monitoring.v_active_alerts AS
             a.annotations,
             a.fingerprint,
             'firing'::text AS state,
-            a.breached_at
+            a.breached_at,
+            a.component
            FROM monitoring.alerts a
           WHERE (a.resolved_at IS NULL)
         UNION ALL
@@ -8898,7 +9144,8 @@ CREATE VIEW monitoring.v_active_alerts AS
             NULL::jsonb AS jsonb,
             NULL::text AS text,
             'pending'::text,
-            g.breached_since
+            g.breached_since,
+            (g.group_labels ->> 'component'::text)
            FROM (monitoring_internal.rule_groups g
              JOIN monitoring.alert_rules r ON ((r.rule_name = g.rule_name)))
           WHERE (g.state = 'pending'::text)) u
@@ -9517,6 +9764,58 @@ CREATE VIEW monitoring.v_task_trends AS
 
 COMMENT ON VIEW monitoring.v_task_trends IS 'Tasks that ended in the last 24 hours, per 5-minute bucket ("time", for Grafana; the first bucket is the whole one holding now - 24 h) and task type: ended, completed, failed (failed + timeout), cancelled, throughput per minute, failure ratio (0 to 1), mean, min and max duration in seconds, and p50/p95 duration estimated from the duration buckets (monitoring.estimate_percentile: exact to within the bucket holding the percentile). Complete up to now: minute rollups below the rollup watermark, raw tasks after it.';
 
+CREATE TABLE monitoring_internal.web_sessions (
+    session_id bigint NOT NULL,
+    token_hash bytea NOT NULL,
+    key_id bigint,
+    user_id bigint,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    revoked_at timestamp with time zone,
+    CONSTRAINT web_sessions_expires_at_check CHECK ((expires_at > created_at)),
+    CONSTRAINT web_sessions_principal_check CHECK ((num_nonnulls(key_id, user_id) = 1)),
+    CONSTRAINT web_sessions_token_hash_check CHECK ((octet_length(token_hash) = 32))
+);
+
+COMMENT ON TABLE monitoring_internal.web_sessions IS 'Login sessions of pgvigil serve''s web dashboard: the SHA-256 of the cookie''s token, the API key or web user it belongs to (exactly one), created, expiry and when it was ended. No role may read it.';
+
+CREATE TABLE monitoring_internal.web_users (
+    user_id bigint NOT NULL,
+    name text NOT NULL,
+    role text NOT NULL,
+    password_hash text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_by text NOT NULL,
+    disabled_at timestamp with time zone,
+    disabled_by text,
+    last_login_at timestamp with time zone,
+    CONSTRAINT web_users_name_check CHECK ((((length(name) >= 1) AND (length(name) <= 200)) AND (name = btrim(name)))),
+    CONSTRAINT web_users_password_hash_check CHECK ((password_hash ~ '^\$argon2id\$v=19\$m=[0-9]+,t=[0-9]+,p=[0-9]+\$[A-Za-z0-9+/]{11,}\$[A-Za-z0-9+/]{16,}$'::text)),
+    CONSTRAINT web_users_role_check CHECK ((role = ANY (ARRAY['viewer'::text, 'operator'::text, 'admin'::text])))
+);
+
+COMMENT ON TABLE monitoring_internal.web_users IS 'Web users of pgvigil serve: name (never reused), role (viewer, operator, admin), the argon2id hash of the password (a PHC string; nothing else is accepted), creation, disabling and last login. Read through monitoring.v_web_users (no hashes).';
+
+CREATE VIEW monitoring.v_web_users AS
+ SELECT u.user_id,
+    u.name,
+    u.role,
+        CASE
+            WHEN (u.disabled_at IS NOT NULL) THEN 'disabled'::text
+            ELSE 'active'::text
+        END AS state,
+    u.created_at,
+    u.created_by,
+    u.disabled_at,
+    u.disabled_by,
+    ( SELECT count(*) AS count
+           FROM monitoring_internal.web_sessions s
+          WHERE ((s.user_id = u.user_id) AND (s.revoked_at IS NULL) AND (s.expires_at > now()))) AS live_sessions,
+    u.last_login_at
+   FROM monitoring_internal.web_users u;
+
+COMMENT ON VIEW monitoring.v_web_users IS 'Web users of pgvigil serve without their password hashes: name, role, state (active, disabled), created, disabled, live sessions and last login.';
+
 ALTER TABLE monitoring_internal.api_keys ALTER COLUMN key_id ADD GENERATED ALWAYS AS IDENTITY (
     SEQUENCE NAME monitoring_internal.api_keys_key_id_seq
     START WITH 1
@@ -9620,6 +9919,24 @@ CREATE TABLE monitoring_internal.schema_sources (
 );
 
 COMMENT ON TABLE monitoring_internal.schema_sources IS 'Repeatable SQL sources (sql/functions, sql/views, sql/grants.sql) and the hash of the text last applied by pgvigil migrate.';
+
+ALTER TABLE monitoring_internal.web_sessions ALTER COLUMN session_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME monitoring_internal.web_sessions_session_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+ALTER TABLE monitoring_internal.web_users ALTER COLUMN user_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME monitoring_internal.web_users_user_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
 
 ALTER TABLE ONLY monitoring.error_tracking ATTACH PARTITION monitoring.error_tracking_default DEFAULT;
 
@@ -9767,6 +10084,18 @@ ALTER TABLE ONLY monitoring_internal.schema_sources
 ALTER TABLE ONLY monitoring_internal.shipped_alert_rules
     ADD CONSTRAINT shipped_alert_rules_pkey PRIMARY KEY (rule_name);
 
+ALTER TABLE ONLY monitoring_internal.web_sessions
+    ADD CONSTRAINT web_sessions_pkey PRIMARY KEY (session_id);
+
+ALTER TABLE ONLY monitoring_internal.web_sessions
+    ADD CONSTRAINT web_sessions_token_hash_key UNIQUE (token_hash);
+
+ALTER TABLE ONLY monitoring_internal.web_users
+    ADD CONSTRAINT web_users_name_key UNIQUE (name);
+
+ALTER TABLE ONLY monitoring_internal.web_users
+    ADD CONSTRAINT web_users_pkey PRIMARY KEY (user_id);
+
 CREATE INDEX alert_events_alert_id_idx ON monitoring.alert_events USING btree (alert_id);
 
 CREATE INDEX alert_events_occurred_at_idx ON monitoring.alert_events USING btree (occurred_at);
@@ -9851,6 +10180,12 @@ CREATE INDEX rollup_pending_source_range_start_idx ON monitoring_internal.rollup
 
 CREATE INDEX running_tasks_task_type_start_time_idx ON monitoring_internal.running_tasks USING btree (task_type, start_time);
 
+CREATE INDEX web_sessions_expires_at_idx ON monitoring_internal.web_sessions USING btree (expires_at);
+
+CREATE INDEX web_sessions_key_id_idx ON monitoring_internal.web_sessions USING btree (key_id) WHERE (key_id IS NOT NULL);
+
+CREATE INDEX web_sessions_user_id_idx ON monitoring_internal.web_sessions USING btree (user_id) WHERE (user_id IS NOT NULL);
+
 ALTER INDEX monitoring.error_tracking_component_occurred_at_idx ATTACH PARTITION monitoring.error_tracking_default_component_occurred_at_idx;
 
 ALTER INDEX monitoring.error_tracking_occurred_at_idx ATTACH PARTITION monitoring.error_tracking_default_occurred_at_idx;
@@ -9898,6 +10233,12 @@ ALTER TABLE ONLY monitoring.notification_group_alerts
 ALTER TABLE ONLY monitoring.notification_group_alerts
     ADD CONSTRAINT notification_group_alerts_group_id_fkey FOREIGN KEY (group_id) REFERENCES monitoring.notification_groups(group_id) ON DELETE CASCADE;
 
+ALTER TABLE ONLY monitoring_internal.web_sessions
+    ADD CONSTRAINT web_sessions_key_id_fkey FOREIGN KEY (key_id) REFERENCES monitoring_internal.api_keys(key_id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY monitoring_internal.web_sessions
+    ADD CONSTRAINT web_sessions_user_id_fkey FOREIGN KEY (user_id) REFERENCES monitoring_internal.web_users(user_id) ON DELETE CASCADE;
+
 GRANT USAGE ON SCHEMA monitoring TO pgvigil_writer;
 GRANT USAGE ON SCHEMA monitoring TO pgvigil_reader;
 GRANT USAGE ON SCHEMA monitoring TO pgvigil_admin;
@@ -9932,6 +10273,9 @@ GRANT ALL ON FUNCTION monitoring.apply_rollup_pending() TO pgvigil_admin;
 
 REVOKE ALL ON FUNCTION monitoring.authenticate_api_key(p_key_hash bytea) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.authenticate_api_key(p_key_hash bytea) TO pgvigil_admin;
+
+REVOKE ALL ON FUNCTION monitoring.authenticate_web_session(p_token_hash bytea) FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.authenticate_web_session(p_token_hash bytea) TO pgvigil_admin;
 
 REVOKE ALL ON FUNCTION monitoring.begin_ingest_batch(p_batch_id uuid, p_created_at timestamp with time zone, p_event_count integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.begin_ingest_batch(p_batch_id uuid, p_created_at timestamp with time zone, p_event_count integer) TO pgvigil_writer;
@@ -9969,6 +10313,12 @@ GRANT ALL ON FUNCTION monitoring.create_api_key(p_name text, p_role text, p_key_
 REVOKE ALL ON FUNCTION monitoring.create_silence(p_matchers text[], p_comment text, p_ends_at timestamp with time zone, p_duration text, p_starts_at timestamp with time zone, p_created_by text) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.create_silence(p_matchers text[], p_comment text, p_ends_at timestamp with time zone, p_duration text, p_starts_at timestamp with time zone, p_created_by text) TO pgvigil_operator;
 
+REVOKE ALL ON FUNCTION monitoring.create_web_session(p_token_hash bytea, p_key_id bigint, p_user_id bigint, p_lifetime interval) FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.create_web_session(p_token_hash bytea, p_key_id bigint, p_user_id bigint, p_lifetime interval) TO pgvigil_admin;
+
+REVOKE ALL ON FUNCTION monitoring.create_web_user(p_name text, p_role text, p_password_hash text) FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.create_web_user(p_name text, p_role text, p_password_hash text) TO pgvigil_admin;
+
 REVOKE ALL ON FUNCTION monitoring.delete_alert_rule(p_rule_name text) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.delete_alert_rule(p_rule_name text) TO pgvigil_operator;
 
@@ -9978,11 +10328,17 @@ GRANT ALL ON FUNCTION monitoring.delete_component(p_component text) TO pgvigil_a
 REVOKE ALL ON FUNCTION monitoring.detach_expired_partition(p_table_name text, p_partition_name text, p_lock_timeout_ms integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.detach_expired_partition(p_table_name text, p_partition_name text, p_lock_timeout_ms integer) TO pgvigil_admin;
 
+REVOKE ALL ON FUNCTION monitoring.disable_web_user(p_name text) FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.disable_web_user(p_name text) TO pgvigil_admin;
+
 REVOKE ALL ON FUNCTION monitoring.drop_detached_partition(p_partition_name text, p_lock_timeout_ms integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.drop_detached_partition(p_partition_name text, p_lock_timeout_ms integer) TO pgvigil_admin;
 
 REVOKE ALL ON FUNCTION monitoring.enable_integration(p_receiver text, p_integration text, p_integration_index integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.enable_integration(p_receiver text, p_integration text, p_integration_index integer) TO pgvigil_admin;
+
+REVOKE ALL ON FUNCTION monitoring.end_web_session(p_token_hash bytea) FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.end_web_session(p_token_hash bytea) TO pgvigil_admin;
 
 REVOKE ALL ON FUNCTION monitoring.estimate_percentile(p_bucket_counts bigint[], p_fraction double precision) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.estimate_percentile(p_bucket_counts bigint[], p_fraction double precision) TO pgvigil_reader;
@@ -10117,6 +10473,9 @@ GRANT ALL ON FUNCTION monitoring.update_system_health(p_component_type text, p_c
 REVOKE ALL ON FUNCTION monitoring.validate_config(p_document jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.validate_config(p_document jsonb) TO pgvigil_admin;
 
+REVOKE ALL ON FUNCTION monitoring.web_user_password_hash(p_name text) FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.web_user_password_hash(p_name text) TO pgvigil_admin;
+
 REVOKE ALL ON FUNCTION monitoring_internal.add_bucket_counts(p_counts bigint[], p_more bigint[]) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.add_sample_sums(p_ordinary double precision, p_huge numeric) FROM PUBLIC;
@@ -10176,6 +10535,8 @@ REVOKE ALL ON FUNCTION monitoring_internal.config_value(p_path text[]) FROM PUBL
 REVOKE ALL ON FUNCTION monitoring_internal.copy_notification_config(p_document jsonb) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.create_partition(p_table_name text, p_day date) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.database_role(p_role text) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.email_config_problems(p_where text, p_config jsonb, p_global jsonb) FROM PUBLIC;
 
@@ -10333,6 +10694,8 @@ REVOKE ALL ON FUNCTION monitoring_internal.value_sketch_value(p_key integer) FRO
 
 REVOKE ALL ON FUNCTION monitoring_internal.wait_for_checks_lock(p_seconds integer) FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION monitoring_internal.web_user_error_hint(p_code text) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION monitoring_internal.write_audit_log(p_action text, p_subject text, p_details jsonb) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.write_flood_summaries() FROM PUBLIC;
@@ -10455,3 +10818,5 @@ GRANT SELECT ON TABLE monitoring.v_task_history TO pgvigil_admin;
 
 GRANT SELECT ON TABLE monitoring.v_task_trends TO pgvigil_reader;
 GRANT SELECT ON TABLE monitoring.v_task_trends TO pgvigil_admin;
+
+GRANT SELECT ON TABLE monitoring.v_web_users TO pgvigil_admin;

@@ -106,6 +106,12 @@ ADMIN_ONLY_ROUTINES = {
     "create_api_key",
     "revoke_api_key",
     "authenticate_api_key",
+    "create_web_user",
+    "disable_web_user",
+    "web_user_password_hash",
+    "create_web_session",
+    "authenticate_web_session",
+    "end_web_session",
 }
 # pgvigil's bookkeeping: how far ingest, rollups, checks and migrate got.
 INTERNAL_TABLES = {
@@ -123,9 +129,11 @@ INTERNAL_TABLES = {
     "notification_config",
     "api_keys",
     "expired_task_totals",
+    "web_users",
+    "web_sessions",
 }
-# Views for admins only: the API keys (no hashes, but who holds which role).
-ADMIN_ONLY_VIEWS = {"v_api_keys"}
+# Views for admins only: the API keys and web users (no hashes, but who holds which role).
+ADMIN_ONLY_VIEWS = {"v_api_keys", "v_web_users"}
 # A sample of the internal helpers: executable by their owner only.
 INTERNAL_ROUTINES = {
     "assert_text",
@@ -147,6 +155,8 @@ INTERNAL_ROUTINES = {
     "compile_alert_rules",
     "alert_suppressions",
     "silence_problems",
+    "database_role",
+    "web_user_error_hint",
 }
 WRITER_TABLE_GRANTS = {("performance_monitoring", "INSERT")}
 TABLE_PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER")
@@ -559,6 +569,7 @@ def test_operator_acknowledges_and_silences_but_administers_nothing(conn):
         assert denied(conn, "SELECT monitoring.apply_config('{}'::jsonb)")
         assert denied(conn, "SELECT monitoring.create_api_key('k', 'admin', sha256('k'), 'pgv_k')")
         assert denied(conn, "SELECT * FROM monitoring.v_api_keys")
+        assert denied(conn, "SELECT * FROM monitoring.v_web_users")
         assert denied(conn, "SELECT * FROM monitoring.audit_log")
         for routine in sorted(WRITER_ROUTINES | ADMIN_ONLY_ROUTINES | INTERNAL_ROUTINES):
             assert denied(conn, call_sql(conn, routine)), routine

@@ -220,6 +220,27 @@ def test_components_tasks_errors_and_metric_history(
     assert naive.status_code == 422 and naive.json()["error"]["code"] == "PV715"
 
 
+def test_a_component_lists_its_open_alerts_and_the_metrics_are_listed(
+    conn: Conn, serving: Serving, viewer: str
+) -> None:
+    report_health(conn, "db", "unhealthy", 600, "disk full")
+    conn.execute("SELECT * FROM monitoring.evaluate_alert_rules('test')")
+    conn.execute(
+        "SELECT monitoring.record_performance_metric('latency', 'gauge', 12, 'ms', 'checkout', '{}')"
+    )
+    [alert_id] = [r["alert_id"] for r in rows(conn, "SELECT alert_id FROM monitoring.alerts"
+                                                    " WHERE component = 'db'")]  # fmt: skip
+    with serving.client(viewer) as client:
+        db = client.get("/api/v1/components/db").json()
+        names = client.get("/api/v1/metrics").json()
+    # The alert's subject is "api/db" and its labels name component_name: the
+    # alert's component column is what ties it to the component.
+    assert [a["alert_id"] for a in db["open_alerts"]] == [alert_id]
+    assert {"metric_name": "latency", "unit": "ms", "components": ["checkout"]}.items() <= next(
+        n for n in names if n["metric_name"] == "latency"
+    ).items()
+
+
 def test_admins_make_and_revoke_keys_over_the_api(conn: Conn, serving: Serving) -> None:
     admin = make_key(conn, "admin", "root-laptop")
     with serving.client(admin) as client:

@@ -21,9 +21,15 @@ from pgvigil.server.errors import from_database
 from serving import Serving, make_key
 
 # Every endpoint and the least role it needs: a new endpoint must be added
-# here, so none goes without its role being tested.
+# here, so none goes without its role being tested. None: no role, since the
+# endpoint answers anyone (/health), or takes credentials or the session
+# cookie itself (the login); what each answers without a key is in
+# WITHOUT_A_KEY (tests/server/test_sessions.py tests the login).
 ROLES: dict[tuple[str, str], str | None] = {
     ("GET", "/health"): None,
+    ("POST", "/api/v1/session"): None,
+    ("GET", "/api/v1/session"): None,
+    ("DELETE", "/api/v1/session"): None,
     ("GET", "/api/v1/overview"): "viewer",
     ("GET", "/api/v1/alerts"): "viewer",
     ("GET", "/api/v1/alerts/history"): "viewer",
@@ -46,10 +52,14 @@ ROLES: dict[tuple[str, str], str | None] = {
     ("GET", "/api/v1/components/{name}"): "viewer",
     ("GET", "/api/v1/tasks"): "viewer",
     ("GET", "/api/v1/errors"): "viewer",
+    ("GET", "/api/v1/metrics"): "viewer",
     ("GET", "/api/v1/metrics/{metric}/history"): "viewer",
     ("GET", "/api/v1/keys"): "admin",
     ("POST", "/api/v1/keys"): "admin",
     ("DELETE", "/api/v1/keys/{key_id}"): "admin",
+    ("GET", "/api/v1/users"): "admin",
+    ("POST", "/api/v1/users"): "admin",
+    ("DELETE", "/api/v1/users/{name}"): "admin",
     ("GET", "/metrics"): "viewer",
     ("POST", "/alertmanager/api/v2/alerts"): "operator",
     ("GET", "/alertmanager/api/v2/alerts"): "viewer",
@@ -63,6 +73,15 @@ ROLES: dict[tuple[str, str], str | None] = {
     ("GET", "/api/v1/events"): "viewer",
     ("GET", "/alerts"): "viewer",
     ("POST", "/alerts"): "operator",
+}
+# The endpoints of no role, and their answer without a key or a cookie: the
+# login refuses an empty body, there is no session to show, and logging out
+# without a session has nothing to end.
+WITHOUT_A_KEY = {
+    ("GET", "/health"): 200,
+    ("POST", "/api/v1/session"): 422,
+    ("GET", "/api/v1/session"): 401,
+    ("DELETE", "/api/v1/session"): 204,
 }
 RANK = {"viewer": 0, "operator": 1, "admin": 2}
 PATH_VALUES = {
@@ -100,13 +119,16 @@ def call(serving: Serving, key: str | None, method: str, path: str) -> Any:
 
 def test_every_endpoint_is_in_the_role_table(serving: Serving) -> None:
     assert endpoints(serving) == set(ROLES)
+    assert {endpoint for endpoint, role in ROLES.items() if role is None} == set(WITHOUT_A_KEY)
 
 
-def test_without_a_key_only_health_answers(serving: Serving) -> None:
+def test_without_a_key_only_health_and_the_login_answer(serving: Serving) -> None:
     for (method, path), role in ROLES.items():
         response = call(serving, None, method, path)
         if role is None:
-            assert response.status_code == 200, path
+            assert response.status_code == WITHOUT_A_KEY[(method, path)], (method, path)
+            if response.status_code >= 400:
+                assert response.json()["error"]["code"] in ("PV711", "PV715"), path
             continue
         assert response.status_code == 401, (method, path, response.text)
         assert response.headers["www-authenticate"].startswith("Bearer")

@@ -34,6 +34,7 @@ VIEWS = [
     "v_system_health_summary",
     "v_task_history",
     "v_task_trends",
+    "v_web_users",
 ]
 
 # One database for the module, emptied before each test: a fresh database
@@ -600,7 +601,7 @@ def test_views_and_summary_are_readable_by_the_reader_roles(conn: Conn, role: st
     conn.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(role)))
     try:
         for view in VIEWS:
-            if view == "v_api_keys" and role != "pgvigil_admin":
+            if view in ("v_api_keys", "v_web_users") and role != "pgvigil_admin":
                 continue  # admins only (tests/schema/test_privileges.py)
             try:
                 conn.execute(

@@ -14,6 +14,7 @@ import pytest
 from psycopg.types.json import Jsonb
 
 from dbhelpers import Conn
+from serving import make_user
 
 ZONES = ["UTC", "Asia/Kolkata", "America/St_Johns", "Pacific/Chatham"]
 
@@ -68,6 +69,7 @@ def history(conn: Conn) -> None:
         "SELECT monitoring.create_api_key('fixture', 'viewer', sha256('k'), 'pgv_fixture',"
         " now() + interval '30 days')"
     )
+    make_user(conn, "fixture-user", "operator", "a long fixture password")
     conn.execute("CALL monitoring.refresh_rollups()")
     conn.execute("SELECT * FROM monitoring.run_monitoring_checks('manual')")
 

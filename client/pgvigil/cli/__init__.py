@@ -21,6 +21,7 @@ from pgvigil.cli import (
     rules,
     schema,
     serve,
+    users,
 )
 from pgvigil.cli.common import add_global_options, global_options_parent, resolve_database
 from pgvigil.db.cluster import ClusterError
@@ -54,6 +55,7 @@ _GROUPS = (
     alerts,
     notifications,
     serve,
+    users,
     dashboard,
     collect,
     demo,

@@ -10,6 +10,7 @@ import psycopg
 from pgvigil.cli.common import add_command, local_cluster
 from pgvigil.db.migrate import migrate
 from pgvigil.db.queries import query
+from pgvigil.tools import background
 
 if TYPE_CHECKING:
     from pgvigil.cli.common import Subparsers
@@ -34,6 +35,9 @@ def cmd_up(args: argparse.Namespace) -> int:
 
 def cmd_down(args: argparse.Namespace) -> int:
     cluster = local_cluster(args)
+    # What pgvigil demo --serve left running (pgvigil serve, its receiver) goes first.
+    for name in background.stop_all(cluster.home):
+        print(f"pgvigil: {name} stopped")
     if args.destroy:
         cluster.destroy()
         print(f"pgvigil: local cluster stopped and {cluster.home} deleted")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -76,6 +77,15 @@ def add_command(
     if handler is not None:
         parser.set_defaults(func=handler)
     return parser
+
+
+def configure_logging(format: str = "%(asctime)s %(name)s %(message)s") -> None:
+    """INFO logging for the long-running commands (worker, scheduler, serve),
+    but for httpx and httpcore: httpx logs every request's URL at INFO, and
+    a webhook URL may carry its token (secrets never go to a log)."""
+    logging.basicConfig(level=logging.INFO, format=format)
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def local_cluster(args: argparse.Namespace) -> LocalCluster:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import logging
 import sys
 from typing import TYPE_CHECKING
 
 import psycopg
 
-from pgvigil.cli.common import add_command, print_table, resolve_database
+from pgvigil.cli.common import add_command, configure_logging, print_table, resolve_database
 from pgvigil.db.queries import query
 
 if TYPE_CHECKING:
@@ -38,7 +37,7 @@ def cmd_unschedule(args: argparse.Namespace) -> int:
 def cmd_scheduler(args: argparse.Namespace) -> int:
     from pgvigil.jobs.scheduler import run_scheduler
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    configure_logging()
     print("pgvigil scheduler: running the pgvigil jobs on their UTC cron schedules; Ctrl-C stops")
     with contextlib.suppress(KeyboardInterrupt):
         run_scheduler(resolve_database(args), max_minutes=args.minutes)
@@ -51,7 +50,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
     from pgvigil.jobs.worker import run_worker
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    configure_logging()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     doing = ("delivering notifications" if args.delivery_only else

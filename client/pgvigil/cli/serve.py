@@ -5,14 +5,19 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
-import logging
 import signal
 import sys
 import threading
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
-from pgvigil.cli.common import add_command, fetch_rows, print_table, resolve_database
+from pgvigil.cli.common import (
+    add_command,
+    configure_logging,
+    fetch_rows,
+    print_table,
+    resolve_database,
+)
 from pgvigil.db.queries import query
 from pgvigil.server.keys import new_api_key
 
@@ -50,6 +55,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    if not 0 < args.session_hours <= 720:
+        print("pgvigil serve: --session-hours is more than 0 and at most 720", file=sys.stderr)
+        return 2
     conninfo = resolve_database(args)
     settings = ServerSettings(
         conninfo=conninfo,
@@ -60,8 +68,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         max_body_bytes=args.max_body_bytes,
         metrics_without_key=args.metrics_without_key,
         cache_seconds=args.cache_seconds,
+        session_lifetime_seconds=args.session_hours * 3600,
     )
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    configure_logging("%(asctime)s %(name)s %(levelname)s %(message)s")
     stop = threading.Event()
     worker = None
     if args.with_worker:
@@ -175,6 +184,8 @@ def register(subparsers: Subparsers, common: argparse.ArgumentParser) -> None:
                             " alert and health changes drop them at once")  # fmt: skip
     serve.add_argument("--max-body-bytes", type=int, default=1024 * 1024,
                        help="largest request body accepted (default 1 MiB)")  # fmt: skip
+    serve.add_argument("--session-hours", type=float, default=12.0,
+                       help="how long a web dashboard login lasts (default 12; at most 720)")  # fmt: skip
 
     keys = add_command(subparsers, "keys", common, help="create, list and revoke API keys")
     actions = keys.add_subparsers(dest="keys_command", required=True, metavar="ACTION")

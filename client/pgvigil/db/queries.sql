@@ -537,6 +537,33 @@ SELECT * FROM monitoring.v_api_keys WHERE %(all)s OR state = 'active' ORDER BY k
 -- name: revoke_api_key
 SELECT monitoring.revoke_api_key(%s::bigint) AS revoked
 
+-- name: create_web_user
+-- The password arrives here as its argon2id hash only (server/passwords.py).
+SELECT monitoring.create_web_user(%(name)s, %(role)s, %(password_hash)s) AS user_id
+
+-- name: list_web_users
+SELECT * FROM monitoring.v_web_users WHERE %(all)s OR state = 'active' ORDER BY user_id
+
+-- name: disable_web_user
+SELECT monitoring.disable_web_user(%s) AS disabled
+
+-- name: server_web_user_password_hash
+SELECT * FROM monitoring.web_user_password_hash(%s)
+
+-- name: server_on_behalf_of
+-- Who the audit log names, without a change of role (the server's own login
+-- opens and ends sessions).
+SELECT set_config('pgvigil.on_behalf_of', %s, true)
+
+-- name: server_create_web_session
+SELECT * FROM monitoring.create_web_session(%(token_hash)s, %(key_id)s::bigint, %(user_id)s::bigint, %(lifetime)s::interval)
+
+-- name: server_authenticate_web_session
+SELECT * FROM monitoring.authenticate_web_session(%s)
+
+-- name: server_end_web_session
+SELECT monitoring.end_web_session(%s) AS ended
+
 -- name: put_alert_rule
 -- Creates or replaces one alert rule in the config; returns the rule as stored.
 SELECT monitoring.put_alert_rule(%s::jsonb) AS rule
@@ -597,7 +624,7 @@ SELECT * FROM monitoring.v_components WHERE component = %s
 SELECT * FROM monitoring.v_system_health_summary WHERE component_name = %s
 
 -- name: server_component_alerts
-SELECT * FROM monitoring.v_active_alerts WHERE subject = %s OR labels ->> 'component' = %s ORDER BY triggered_at
+SELECT * FROM monitoring.v_active_alerts WHERE component = %s OR labels ->> 'component' = %s ORDER BY triggered_at
 
 -- name: server_task_status
 SELECT * FROM monitoring.v_realtime_processing_status
@@ -633,6 +660,16 @@ SELECT * FROM monitoring.v_performance_history
 WHERE NOT %(fine)s AND metric_name = %(metric)s AND "time" >= %(since)s AND "time" < %(until)s
   AND (%(component)s::text IS NULL OR component = %(component)s)
 ORDER BY "time", component
+
+-- name: server_metric_names
+-- The metrics with samples in the last 7 days, each with its components and
+-- unit, from the hourly history (the metric explorer's choices).
+SELECT metric_name, max(unit) AS unit, array_agg(DISTINCT component ORDER BY component) AS components,
+       max("time") AS last_at
+FROM monitoring.v_performance_history
+WHERE "time" >= now() - interval '7 days'
+GROUP BY metric_name
+ORDER BY metric_name
 
 -- name: server_prometheus_metrics
 SELECT monitoring.prometheus_metrics() AS metrics

@@ -1,12 +1,14 @@
 """pgvigil's own JSON API, version 1, under ``/api/v1`` (and the seed
 design's ``GET /alerts`` and ``POST /alerts``). Every endpoint names the
-role it needs; every statement is a named block of ``db/queries.sql`` run
-under the caller's database role, so the schema's functions validate and
-audit as they do for psql. Times are RFC 3339; a range is ``since`` and
-``until`` (the last 24 hours by default)."""
+role it needs, but the web session's (``/api/v1/session``), which take
+credentials or the session cookie themselves; every statement is a named
+block of ``db/queries.sql`` run under the caller's database role, so the
+schema's functions validate and audit as they do for psql. Times are RFC
+3339; a range is ``since`` and ``until`` (the last 24 hours by default)."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Annotated, Any
@@ -18,11 +20,23 @@ from starlette.responses import Response
 
 from pgvigil.db.queries import query
 from pgvigil.server import auth
+from pgvigil.server.auth import Gate, unauthenticated
 from pgvigil.server.cache import ReadCache
-from pgvigil.server.database import Connection, Database, Principal
-from pgvigil.server.errors import INVALID_REQUEST, NOT_FOUND, ApiError
+from pgvigil.server.database import Connection, Database, Principal, Session
+from pgvigil.server.errors import CSRF, INVALID_REQUEST, NOT_FOUND, ApiError
 from pgvigil.server.keys import new_api_key
+from pgvigil.server.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, hash_password
 from pgvigil.server.responses import dumps
+from pgvigil.server.sessions import (
+    CSRF_HEADER,
+    clear_session_cookie,
+    csrf_matches,
+    csrf_token,
+    hash_token,
+    new_session_token,
+    session_token,
+    set_session_cookie,
+)
 
 _OVERVIEW = query("server_overview")
 _ACTIVE_ALERTS = query("server_active_alerts")
@@ -51,9 +65,13 @@ _TASK_STATUS = query("server_task_status")
 _TASK_HISTORY = query("server_task_history")
 _ERRORS = query("server_errors")
 _METRIC_HISTORY = query("server_metric_history")
+_METRIC_NAMES = query("server_metric_names")
 _CREATE_KEY = query("create_api_key")
 _LIST_KEYS = query("list_api_keys")
 _REVOKE_KEY = query("revoke_api_key")
+_CREATE_USER = query("create_web_user")
+_LIST_USERS = query("list_web_users")
+_DISABLE_USER = query("disable_web_user")
 
 # Where the 5-minute views end and the hourly ones take over.
 FINE_HISTORY = timedelta(hours=24)
@@ -75,6 +93,11 @@ seed_router = APIRouter()
 def database(request: Request) -> Database:
     db: Database = request.app.state.db
     return db
+
+
+def gate(request: Request) -> Gate:
+    the_gate: Gate = request.app.state.gate
+    return the_gate
 
 
 async def cached(who: Principal, request: Request, compute: Any) -> Response:
@@ -381,6 +404,15 @@ async def errors(
         return await fetch_all(conn, _ERRORS, params)
 
 
+@router.get("/metrics", summary="The metrics recorded in the last 7 days, with their components")
+async def metric_names(who: Viewer, request: Request) -> Any:
+    async def compute() -> Any:
+        async with database(request).acting_as(who) as conn:
+            return await fetch_all(conn, _METRIC_NAMES)
+
+    return await cached(who, request, compute)
+
+
 @router.get("/metrics/{metric}/history", summary="A metric over a time range, from the rollups")
 async def metric_history(
     who: Viewer,
@@ -443,6 +475,132 @@ async def revoke_key(who: Admin, request: Request, key_id: int) -> Any:
     async with database(request).acting_as(who) as conn:
         row = await fetch_one(conn, _REVOKE_KEY, (key_id,))
     return {"key_id": key_id, "revoked": bool(row and row["revoked"])}
+
+
+# --- web users -----------------------------------------------------------------------
+
+
+class NewUserRequest(BaseModel):
+    name: str
+    role: str = Field(description="viewer, operator or admin")
+    password: str = Field(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH)
+
+
+@router.get("/users", summary="Web users, without their password hashes (admin)")
+async def users(who: Admin, request: Request, all: bool = False) -> Any:
+    async with database(request).acting_as(who) as conn:
+        return await fetch_all(conn, _LIST_USERS, {"all": all})
+
+
+@router.post("/users", status_code=201, summary="Create a web user with a password (admin)")
+async def create_user(who: Admin, request: Request, body: NewUserRequest) -> Any:
+    # The password is hashed here (argon2id, in a thread): only the hash reaches SQL.
+    password_hash = await asyncio.to_thread(hash_password, body.password)
+    params = {"name": body.name, "role": body.role, "password_hash": password_hash}
+    async with database(request).acting_as(who) as conn:
+        row = await fetch_one(conn, _CREATE_USER, params)
+    assert row is not None
+    return {"user_id": row["user_id"], "name": body.name.strip(), "role": body.role}
+
+
+@router.delete("/users/{name}", summary="Disable a web user and end its sessions (admin)")
+async def disable_user(who: Admin, request: Request, name: str) -> Any:
+    async with database(request).acting_as(who) as conn:
+        row = await fetch_one(conn, _DISABLE_USER, (name,))
+    return {"name": name, "disabled": bool(row and row["disabled"])}
+
+
+# --- web sessions --------------------------------------------------------------------
+
+
+class LoginRequest(BaseModel):
+    key: str | None = Field(default=None, max_length=200, description="an API key (pgv_...)")
+    user: str | None = Field(default=None, max_length=200, description="or a web user's name")
+    password: str | None = Field(
+        default=None, max_length=MAX_PASSWORD_LENGTH, description="and its password"
+    )
+
+
+def session_answer(session: Session, token: str) -> dict[str, Any]:
+    who = session.principal
+    return {
+        "kind": who.kind,
+        "name": who.name,
+        "role": who.role,
+        "csrf_token": csrf_token(token),
+        "expires_at": session.expires_at,
+    }
+
+
+@router.post(
+    "/session",
+    status_code=201,
+    summary="Log in with an API key, or a web user's name and password: sets the session cookie"
+    " (no role needed)",
+)
+async def login(request: Request, response: Response, body: LoginRequest) -> Any:
+    the_gate = gate(request)
+    the_gate.count_address(request)
+    key_id = user_id = None
+    if body.key is not None and body.user is None and body.password is None:
+        principal = await the_gate.authenticate_key(body.key)
+        if principal is None:
+            raise the_gate.failed(request, "unknown, revoked or expired API key")
+        key_id, audit_name = principal.id, principal.audit_name
+    elif body.key is None and body.user is not None and body.password is not None:
+        user_id = await the_gate.authenticate_password(request, body.user, body.password)
+        audit_name = f"user:{body.user}"
+    else:
+        raise ApiError(
+            422, INVALID_REQUEST, 'log in with {"key": ...}, or with {"user": ..., "password": ...}'
+        )
+    made = new_session_token()
+    lifetime = timedelta(seconds=request.app.state.settings.session_lifetime_seconds)
+    session = await database(request).open_session(
+        made.token_hash, lifetime, key_id=key_id, user_id=user_id, audit_name=audit_name
+    )
+    if session is None:  # revoked, expired or disabled since its check, a moment ago
+        raise unauthenticated("the key or user is no longer live")
+    the_gate.count_principal(session.principal)
+    left = (session.expires_at - datetime.now(timezone.utc)).total_seconds()
+    max_age = max(1, min(int(lifetime.total_seconds()), int(left)))
+    set_session_cookie(response, request, made.token, max_age)
+    return session_answer(session, made.token)
+
+
+@router.get(
+    "/session", summary="The session of the cookie: who, role, CSRF token, expiry (no role needed)"
+)
+async def current_session(request: Request) -> Any:
+    the_gate = gate(request)
+    the_gate.count_address(request)
+    token = session_token(request)
+    session = await database(request).authenticate_session(hash_token(token)) if token else None
+    if token is None or session is None:
+        raise unauthenticated("no live session: log in at POST /api/v1/session")
+    the_gate.count_principal(session.principal)
+    return session_answer(session, token)
+
+
+@router.delete(
+    "/session",
+    status_code=204,
+    response_class=Response,
+    summary="Log out: ends the session and clears its cookie (needs X-CSRF-Token; no role needed)",
+)
+async def logout(request: Request) -> Response:
+    gate(request).count_address(request)
+    token = session_token(request)
+    if token is not None:
+        if not csrf_matches(token, request.headers.get(CSRF_HEADER)):
+            raise ApiError(403, CSRF, f"logging out needs the session's {CSRF_HEADER} header")
+        token_hash = hash_token(token)
+        db = database(request)
+        session = await db.authenticate_session(token_hash)
+        await db.end_session(token_hash, session.principal.audit_name if session else None)
+    answer = Response(status_code=204)
+    clear_session_cookie(answer, request)
+    return answer
 
 
 # --- the seed design's endpoints ----------------------------------------------------

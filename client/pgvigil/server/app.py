@@ -1,9 +1,11 @@
 """The ASGI application of ``pgvigil serve``: FastAPI, its OpenAPI page at
 ``/docs``, one async pool to the database, the rate limits, and every error
-as JSON with a PV code (``errors``). Only ``/health`` answers without a key."""
+as JSON with a PV code (``errors``). Only ``/health`` and the login answer
+without a key or a session."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,7 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import pgvigil
-from pgvigil.server import alertmanager, api, live, metrics
+from pgvigil.server import alertmanager, api, dashboard, live, metrics
 from pgvigil.server.auth import Gate
 from pgvigil.server.cache import ReadCache
 from pgvigil.server.database import Database
@@ -30,6 +32,7 @@ from pgvigil.server.errors import (
     from_database,
 )
 from pgvigil.server.limits import BodySizeLimit, SecurityHeaders, TokenBuckets
+from pgvigil.server.passwords import dummy_hash
 from pgvigil.server.responses import JSON
 
 log = logging.getLogger("pgvigil.server")
@@ -55,6 +58,8 @@ class ServerSettings:
     live_counts_interval: float = 2.0
     # How long the busiest reads are shared between callers (server/cache.py); 0: never.
     cache_seconds: float = 1.0
+    # How long a web session lasts from its login (a key's ends with the key).
+    session_lifetime_seconds: float = 12 * 3600.0
 
 
 def create_app(settings: ServerSettings) -> FastAPI:
@@ -81,6 +86,8 @@ def create_app(settings: ServerSettings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Made now, so that the first login of an unknown user costs no more than a known one's.
+        await asyncio.to_thread(dummy_hash)
         await db.open()
         await hub.start()
         try:
@@ -93,7 +100,9 @@ def create_app(settings: ServerSettings) -> FastAPI:
         title="pgvigil",
         version=pgvigil.__version__,
         description="Monitoring and alerting whose logic lives in PostgreSQL. "
-        "Send an API key as 'Authorization: Bearer KEY'; only /health answers without one "
+        "Send an API key as 'Authorization: Bearer KEY', or log in at POST /api/v1/session "
+        "(with a key, or a web user's name and password) and send its cookie, with the "
+        "X-CSRF-Token header on every write; only /health and the login answer without either "
         "(and /metrics, when pgvigil serve runs with --metrics-without-key).",
         default_response_class=JSON,
         lifespan=lifespan,
@@ -151,4 +160,6 @@ def create_app(settings: ServerSettings) -> FastAPI:
     app.include_router(alertmanager.router)
     app.include_router(live.router)
     app.include_router(api.seed_router)
+    app.include_router(dashboard.router)
+    app.mount("/static", dashboard.static_files(), name="static")
     return app

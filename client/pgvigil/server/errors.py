@@ -30,19 +30,19 @@ CSRF = "PV718"
 INTERNAL = "PV719"
 
 HINTS = {
-    UNAUTHENTICATED: "send a live API key as 'Authorization: Bearer KEY' (pgvigil keys create --role viewer --name NAME)",
-    FORBIDDEN: "this needs a role with more rights: viewers read; operators also acknowledge, silence and manage rules; admins also manage config, receivers and keys",
+    UNAUTHENTICATED: "send a live API key as 'Authorization: Bearer KEY' (pgvigil keys create --role viewer --name NAME), or log in at POST /api/v1/session with a key or a user's name and password (pgvigil users create)",
+    FORBIDDEN: "this needs a role with more rights: viewers read; operators also acknowledge, silence and manage rules; admins also manage config, receivers, keys and users",
     RATE_LIMITED: "wait for the seconds in Retry-After; the limits are pgvigil serve's --rate-limit options",
     TOO_LARGE: "send a smaller body; the limit is pgvigil serve's --max-body-bytes",
     INVALID_REQUEST: "see the API's OpenAPI page (/docs) for each endpoint's parameters",
     NOT_FOUND: "see the API's OpenAPI page (/docs) for the endpoints",
     UNAVAILABLE: "the database did not answer; pgvigil serve retries on the next request",
-    CSRF: "a write from the web page must carry the X-CSRF-Token header of its session",
+    CSRF: "a write with the session cookie must carry the session's X-CSRF-Token header: the csrf_token of POST or GET /api/v1/session",
     INTERNAL: "the server logged what happened; nothing was written",
 }
 
 # Database codes that mean "no such thing" or "not in that state".
-_NOT_FOUND_CODES = frozenset({"PV102", "PV201", "PV510", "PV522", "PV609", "PV702"})
+_NOT_FOUND_CODES = frozenset({"PV102", "PV201", "PV510", "PV522", "PV609", "PV702", "PV704"})
 _CONFLICT_CODES = frozenset({"PV101", "PV103", "PV202", "PV511", "PV523"})
 
 

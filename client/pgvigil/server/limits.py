@@ -1,8 +1,9 @@
 """Rate limits and the request size limit, in the server process.
 
-A token bucket per API key and one per client address: ``rate`` requests
-a second on average, bursts of ``burst``. An address also has a bucket of
-its own for failed authentications, much smaller, so guessing keys is slow.
+A token bucket per API key or web user and one per client address:
+``rate`` requests a second on average, bursts of ``burst``. An address also
+has a bucket of its own for failed authentications, much smaller, so
+guessing keys and passwords is slow.
 The buckets are this process's: two servers behind one proxy each allow the
 rate (documented)."""
 
@@ -50,6 +51,15 @@ class TokenBuckets:
             while len(self._buckets) > self.max_names:
                 self._buckets.popitem(last=False)
             return wait
+
+    def give_back(self, name: str) -> None:
+        """Returns a token taken ahead (a password login takes one from the
+        failed-authentication bucket before it checks, and gives it back
+        when the password was right)."""
+        with self._lock:
+            if name in self._buckets:
+                tokens, at = self._buckets[name]
+                self._buckets[name] = (min(self.burst, tokens + 1), at)
 
 
 def retry_after(seconds: float) -> str:

@@ -201,6 +201,10 @@ async def events(
         for event in missed:
             replayed = max(replayed, int(event["event_id"]))
             backlog.append(message("alert", event, event["event_id"]))
+    if hub.last_counts is not None:
+        # The counts as last sent, so a new client need not wait for a change
+        # (a newer one follows within the counts interval if they moved).
+        backlog.append(message("counts", hub.last_counts))
 
     async def stream() -> AsyncIterator[bytes]:
         try:

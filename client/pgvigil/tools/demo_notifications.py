@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -58,14 +59,19 @@ DEMO_NOTIFICATIONS = {
 class DemoReceiver:
     """A webhook receiver on 127.0.0.1 that keeps every body it is sent."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self, port: int = 0, on_body: Callable[[dict[str, Any]], None] | None = None
+    ) -> None:
         self.bodies: list[dict[str, Any]] = []
         bodies = self.bodies
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 (http.server's name)
                 length = int(self.headers.get("Content-Length") or 0)
-                bodies.append(json.loads(self.rfile.read(length) or b"{}"))
+                body = json.loads(self.rfile.read(length) or b"{}")
+                bodies.append(body)
+                if on_body is not None:
+                    on_body(body)
                 self.send_response(200)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -73,7 +79,7 @@ class DemoReceiver:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}/pgvigil-demo"
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
 

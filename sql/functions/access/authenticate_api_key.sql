@@ -12,9 +12,7 @@ AS $$
 -- once a minute per key, so reads stay reads.
 BEGIN
     RETURN QUERY
-    SELECT k.key_id, k.name, k.role,
-           CASE k.role WHEN 'viewer' THEN 'pgvigil_reader' WHEN 'operator' THEN 'pgvigil_operator'
-                       ELSE 'pgvigil_admin' END
+    SELECT k.key_id, k.name, k.role, monitoring_internal.database_role(k.role)
     FROM monitoring_internal.api_keys AS k
     WHERE k.key_hash = p_key_hash AND k.revoked_at IS NULL
       AND (k.expires_at IS NULL OR k.expires_at > now());

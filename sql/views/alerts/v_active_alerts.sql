@@ -2,7 +2,8 @@ CREATE OR REPLACE VIEW monitoring.v_active_alerts AS
 -- Open alerts (state firing: active or acknowledged), then the groups of
 -- rules whose condition holds but not yet for the rule's for (state
 -- pending: no alert_id yet, nothing notified). The first columns are the
--- original design's; labels, fingerprint and state follow.
+-- original design's; labels, fingerprint, state, breached_at and the
+-- component the alert is about (a component page lists its alerts by it) follow.
 SELECT u.*
 FROM (SELECT a.alert_id,
        a.alert_type,
@@ -28,7 +29,8 @@ FROM (SELECT a.alert_id,
        a.annotations,
        a.fingerprint,
        'firing'::text AS state,
-       a.breached_at
+       a.breached_at,
+       a.component
 FROM monitoring.alerts AS a
 WHERE a.resolved_at IS NULL
 UNION ALL
@@ -59,7 +61,8 @@ SELECT NULL::bigint,
        NULL::jsonb,
        NULL::text,
        'pending',
-       g.breached_since
+       g.breached_since,
+       g.group_labels ->> 'component'
 FROM monitoring_internal.rule_groups AS g
 JOIN monitoring.alert_rules AS r ON r.rule_name = g.rule_name
 WHERE g.state = 'pending') AS u
