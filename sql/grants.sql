@@ -57,6 +57,9 @@ DECLARE
         ['alertmanager_silences', 'pgvigil_reader'],
         ['alertmanager_status', 'pgvigil_reader'],
         ['receive_alerts', 'pgvigil_operator'],
+        -- Reports (GET /api/v1/reports): MTTD/MTTR per rule, uptime per component.
+        ['alert_response_report', 'pgvigil_reader'],
+        ['component_uptime_report', 'pgvigil_reader'],
         ['check_error_rate_alerts', 'pgvigil_admin'],
         ['check_processing_performance_alerts', 'pgvigil_admin'],
         ['check_system_health_alerts', 'pgvigil_admin'],

@@ -594,3 +594,51 @@ def test_the_demo_delivers_grouped_notifications_and_holds_one_back(dsn, conn, c
     assert conn.execute(
         "SELECT count(*) FROM monitoring.silences WHERE ends_at > now()"
     ).fetchone() == (1,)
+
+
+def test_demo_serve_leaves_the_dashboard_running_until_down(dsn, conn, capsys, tmp_path):
+    """pgvigil demo --serve: pgvigil serve (with the worker), the webhook
+    receiver and the live workload keep running after the demo returns; the
+    printed keys sign in; pgvigil down stops all three."""
+    import socket
+    import time
+
+    import httpx
+
+    from pgvigil.tools import background
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    home = tmp_path / "home"
+    args = ["--database", dsn, "--home", str(home)]
+    try:
+        assert main([*args, "demo", "--history-minutes", "5", "--seed", "3", "--serve",
+                     "--serve-port", str(port)]) == 0  # fmt: skip
+        out = capsys.readouterr().out
+        url = re.search(r"dashboard: (http://127\.0\.0\.1:\d+/)", out)
+        assert url is not None, out
+        viewer, operator = re.findall(r"^    (pgv_\S+)$", out, re.MULTILINE)
+        page = httpx.get(url.group(1), timeout=10)
+        assert page.status_code == 200 and "pgvigil" in page.text
+        for key, role in ((viewer, "viewer"), (operator, "operator")):
+            session = httpx.post(url.group(1) + "api/v1/session", json={"key": key}, timeout=10)
+            assert (session.status_code, session.json()["role"]) == (201, role)
+        tasks_before = conn.execute("SELECT count(*) FROM monitoring.processing_metrics").fetchone()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:  # the live workload writes a few tasks a second
+            now = conn.execute("SELECT count(*) FROM monitoring.processing_metrics").fetchone()
+            if now[0] > tasks_before[0]:
+                break
+            time.sleep(0.5)
+        assert now[0] > tasks_before[0], "the live workload wrote nothing"
+        assert {p.stem for p in (home / "run").glob("*.pid")} == {"serve", "webhooks", "workload"}
+    finally:
+        assert main([*args, "down"]) == 0
+    out = capsys.readouterr().out
+    for name in ("serve", "webhooks", "workload"):
+        assert f"pgvigil: {name} stopped" in out
+    assert list((home / "run").glob("*.pid")) == []
+    with pytest.raises(httpx.TransportError):
+        httpx.get(url.group(1) + "health", timeout=2)
+    assert background.stop_all(home) == []

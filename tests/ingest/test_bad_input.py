@@ -455,6 +455,25 @@ CASES = [
         "SELECT monitoring.revoke_api_key(424242)",
         "api-key-unknown",
     ),
+    # Reports: a range that is not one.
+    (
+        "PV004",
+        None,
+        "SELECT * FROM monitoring.alert_response_report(now(), now() - interval '1 day')",
+        "report-range-backwards",
+    ),
+    (
+        "PV004",
+        None,
+        "SELECT * FROM monitoring.component_uptime_report(now() - interval '400 days', now())",
+        "report-range-over-a-year",
+    ),
+    (
+        "PV001",
+        None,
+        "SELECT * FROM monitoring.component_uptime_report(NULL)",
+        "report-range-missing",
+    ),
     # PV703-PV705: web users and web sessions (every case: tests/server/test_sessions.py).
     (
         "PV703",

@@ -198,6 +198,47 @@ $$;
 
 COMMENT ON FUNCTION monitoring.alert_fingerprint(p_labels jsonb) IS 'Alertmanager''s fingerprint of a label set {"name": "value", ...}: 16 hex digits, equal to what Alertmanager and Prometheus compute for the same labels.';
 
+CREATE FUNCTION monitoring.alert_response_report(p_since timestamp with time zone, p_until timestamp with time zone DEFAULT now()) RETURNS TABLE(rule_name text, alerts bigint, acknowledged bigint, resolved bigint, still_open bigint, mean_time_to_detect_seconds double precision, mean_time_to_acknowledge_seconds double precision, mean_time_to_resolve_seconds double precision, p95_time_to_resolve_seconds double precision, worst_severity text)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- How fast alerts were seen and handled, per rule (or check type), for the
+-- alerts raised in [p_since, p_until): time to detect (the condition first
+-- held, breached_at, to the alert raised), to acknowledge, and to resolve
+-- (raised to resolved). Alerts still open count in alerts and still_open,
+-- not in the times. A row "(all)" sums every rule. Errors: PV001, PV004.
+BEGIN
+    PERFORM monitoring_internal.report_range_problem(p_since, p_until);
+    RETURN QUERY
+    WITH raised AS (
+        SELECT coalesce(a.rule_name, a.alert_type) AS rule_name, a.severity,
+               extract(epoch FROM a.triggered_at - a.breached_at)::double precision AS to_detect,
+               extract(epoch FROM a.acknowledged_at - a.triggered_at)::double precision AS to_acknowledge,
+               extract(epoch FROM a.resolved_at - a.triggered_at)::double precision AS to_resolve,
+               a.acknowledged_at IS NOT NULL AS was_acknowledged,
+               a.resolved_at IS NOT NULL AS was_resolved
+        FROM monitoring.alerts AS a
+        WHERE a.triggered_at >= p_since AND a.triggered_at < p_until
+    )
+    SELECT coalesce(r.rule_name, '(all)'),
+           count(*),
+           count(*) FILTER (WHERE r.was_acknowledged),
+           count(*) FILTER (WHERE r.was_resolved),
+           count(*) FILTER (WHERE NOT r.was_resolved),
+           avg(greatest(r.to_detect, 0)),
+           avg(r.to_acknowledge),
+           avg(r.to_resolve),
+           percentile_cont(0.95) WITHIN GROUP (ORDER BY r.to_resolve),
+           (array_agg(r.severity ORDER BY CASE r.severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1
+                                                          WHEN 'medium' THEN 2 ELSE 3 END))[1]
+    FROM raised AS r
+    GROUP BY ROLLUP (r.rule_name)
+    ORDER BY r.rule_name IS NULL, count(*) DESC, r.rule_name;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.alert_response_report(p_since timestamp with time zone, p_until timestamp with time zone) IS 'Per rule (or check type), for alerts raised in [since, until): alerts, acknowledged, resolved, still open, mean time to detect, acknowledge and resolve (seconds), p95 time to resolve, worst severity; a last row (all) over every rule. Errors: PV001, PV004.';
+
 CREATE FUNCTION monitoring.alertmanager_alert_groups(p_filter text[] DEFAULT NULL::text[]) RETURNS jsonb
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
@@ -885,6 +926,64 @@ END;
 $$;
 
 COMMENT ON FUNCTION monitoring.complete_task_tracking(p_task_id text, p_status text, p_output_size bigint, p_step_timings jsonb, p_event_time timestamp with time zone) IS 'Records the end of a running task with status completed, failed, cancelled or timeout, output_size in bytes and step timings in seconds. Returns the duration in seconds. Errors: PV001, PV002, PV004, PV005, PV006, PV007, PV008, PV102, PV103.';
+
+CREATE FUNCTION monitoring.component_uptime_report(p_since timestamp with time zone, p_until timestamp with time zone DEFAULT now()) RETURNS TABLE(component_type text, component_name text, observed_seconds double precision, healthy_seconds double precision, degraded_seconds double precision, unhealthy_seconds double precision, uptime_ratio numeric, incidents bigint, mean_time_to_recovery_seconds double precision)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Each component's health over [p_since, p_until), from its status changes
+-- (system_health_history): the seconds it was observed in each status, its
+-- uptime (the share of observed time healthy, 0 to 1, as in
+-- v_system_health_summary), its incidents (changes away from healthy) and
+-- the mean of their recoveries that ended in the range. A component is
+-- observed from its first report on. Errors: PV001, PV004.
+BEGIN
+    PERFORM monitoring_internal.report_range_problem(p_since, p_until);
+    RETURN QUERY
+    WITH status_changes AS (
+        SELECT hh.component_type, hh.component_name, hh.status, hh.changed_at, hh.previous_status,
+               hh.recovery_seconds
+        FROM monitoring.system_health_history AS hh
+        WHERE hh.changed_at >= p_since AND hh.changed_at < p_until
+        UNION ALL
+        -- Each component's status when the range opened: its last change before.
+        SELECT h.component_type, h.component_name, opening.status, opening.changed_at, NULL, NULL
+        FROM monitoring.system_health AS h
+        CROSS JOIN LATERAL (
+            SELECT hh.status, hh.changed_at
+            FROM monitoring.system_health_history AS hh
+            WHERE hh.component_type = h.component_type
+              AND hh.component_name = h.component_name
+              AND hh.changed_at < p_since
+            ORDER BY hh.changed_at DESC
+            LIMIT 1
+        ) AS opening
+    ), periods AS (
+        SELECT c.component_type, c.component_name, c.status, c.changed_at, c.previous_status,
+               c.recovery_seconds,
+               extract(epoch FROM
+                   least(coalesce(lead(c.changed_at) OVER w, p_until), p_until, now())
+                   - greatest(c.changed_at, p_since))::double precision AS seconds
+        FROM status_changes AS c
+        WINDOW w AS (PARTITION BY c.component_type, c.component_name ORDER BY c.changed_at)
+    )
+    SELECT p.component_type, p.component_name,
+           sum(greatest(p.seconds, 0)),
+           coalesce(sum(greatest(p.seconds, 0)) FILTER (WHERE p.status = 'healthy'), 0),
+           coalesce(sum(greatest(p.seconds, 0)) FILTER (WHERE p.status = 'degraded'), 0),
+           coalesce(sum(greatest(p.seconds, 0)) FILTER (WHERE p.status = 'unhealthy'), 0),
+           round((coalesce(sum(greatest(p.seconds, 0)) FILTER (WHERE p.status = 'healthy'), 0)
+                  / nullif(sum(greatest(p.seconds, 0)), 0))::numeric, 4),
+           count(*) FILTER (WHERE p.changed_at >= p_since AND p.previous_status = 'healthy'
+                                  AND p.status <> 'healthy'),
+           avg(p.recovery_seconds) FILTER (WHERE p.changed_at >= p_since)
+    FROM periods AS p
+    GROUP BY p.component_type, p.component_name
+    ORDER BY 7 NULLS LAST, p.component_type, p.component_name;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring.component_uptime_report(p_since timestamp with time zone, p_until timestamp with time zone) IS 'Per component, over [since, until): seconds observed, healthy, degraded and unhealthy; uptime ratio (healthy share of observed time, 0 to 1); incidents (changes away from healthy); mean time to recovery of the recoveries in the range (seconds). Errors: PV001, PV004.';
 
 CREATE FUNCTION monitoring.confirm_metric_copy(p_first_event_time timestamp with time zone, p_last_event_time timestamp with time zone) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
@@ -6500,6 +6599,33 @@ $_$;
 
 COMMENT ON FUNCTION monitoring_internal.render_template(p_template text, p_labels jsonb, p_value double precision, p_severity text, p_threshold double precision, p_rule text, p_details jsonb) IS 'Internal: a label or annotation template with $value, $threshold, $severity, $rule, $labels.NAME and $details.NAME substituted.';
 
+CREATE FUNCTION monitoring_internal.report_range_problem(p_since timestamp with time zone, p_until timestamp with time zone) RETURNS void
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Raises PV001 or PV004 unless [p_since, p_until) is a range a report can
+-- cover: both given, since before until, at most 366 days (the history kept).
+BEGIN
+    IF p_since IS NULL OR p_until IS NULL THEN
+        RAISE EXCEPTION 'a report needs a range: since and until must not be NULL'
+            USING ERRCODE = 'PV001',
+                  HINT = 'Pass since and until, e.g. now() - interval ''7 days'' and now().';
+    END IF;
+    IF p_since >= p_until THEN
+        RAISE EXCEPTION 'a report''s since (%) must be before its until (%)', p_since, p_until
+            USING ERRCODE = 'PV004',
+                  HINT = 'Swap them, or widen the range.';
+    END IF;
+    IF p_until - p_since > interval '366 days' THEN
+        RAISE EXCEPTION 'a report covers at most 366 days, got %', p_until - p_since
+            USING ERRCODE = 'PV004',
+                  HINT = 'pgvigil keeps a year of history: ask for 366 days or less.';
+    END IF;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.report_range_problem(p_since timestamp with time zone, p_until timestamp with time zone) IS 'Raises PV001 (a NULL bound) or PV004 (since not before until, or over 366 days) for a report range; returns nothing otherwise.';
+
 CREATE FUNCTION monitoring_internal.resolve_rule_alert(p_alert_id bigint, p_value double precision, p_source text) RETURNS boolean
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
@@ -10253,6 +10379,9 @@ GRANT ALL ON FUNCTION monitoring.advance_rollup_watermark() TO pgvigil_admin;
 REVOKE ALL ON FUNCTION monitoring.alert_fingerprint(p_labels jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.alert_fingerprint(p_labels jsonb) TO pgvigil_reader;
 
+REVOKE ALL ON FUNCTION monitoring.alert_response_report(p_since timestamp with time zone, p_until timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.alert_response_report(p_since timestamp with time zone, p_until timestamp with time zone) TO pgvigil_reader;
+
 REVOKE ALL ON FUNCTION monitoring.alertmanager_alert_groups(p_filter text[]) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.alertmanager_alert_groups(p_filter text[]) TO pgvigil_reader;
 
@@ -10303,6 +10432,9 @@ GRANT ALL ON FUNCTION monitoring.cleanup_old_monitoring_data(p_lock_timeout_ms i
 
 REVOKE ALL ON FUNCTION monitoring.complete_task_tracking(p_task_id text, p_status text, p_output_size bigint, p_step_timings jsonb, p_event_time timestamp with time zone) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.complete_task_tracking(p_task_id text, p_status text, p_output_size bigint, p_step_timings jsonb, p_event_time timestamp with time zone) TO pgvigil_writer;
+
+REVOKE ALL ON FUNCTION monitoring.component_uptime_report(p_since timestamp with time zone, p_until timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.component_uptime_report(p_since timestamp with time zone, p_until timestamp with time zone) TO pgvigil_reader;
 
 REVOKE ALL ON FUNCTION monitoring.confirm_metric_copy(p_first_event_time timestamp with time zone, p_last_event_time timestamp with time zone) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.confirm_metric_copy(p_first_event_time timestamp with time zone, p_last_event_time timestamp with time zone) TO pgvigil_writer;
@@ -10627,6 +10759,8 @@ REVOKE ALL ON FUNCTION monitoring_internal.regex_problem(p_regex text) FROM PUBL
 REVOKE ALL ON FUNCTION monitoring_internal.register_components() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.render_template(p_template text, p_labels jsonb, p_value double precision, p_severity text, p_threshold double precision, p_rule text, p_details jsonb) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION monitoring_internal.report_range_problem(p_since timestamp with time zone, p_until timestamp with time zone) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.resolve_rule_alert(p_alert_id bigint, p_value double precision, p_source text) FROM PUBLIC;
 

@@ -53,6 +53,9 @@ READER_ROUTINES = {
     "alertmanager_alert_groups",
     "alertmanager_silences",
     "alertmanager_status",
+    # GET /api/v1/reports.
+    "alert_response_report",
+    "component_uptime_report",
 }
 # pgvigil serve's operator: acknowledging, silencing and managing rules.
 OPERATOR_ROUTINES = {

@@ -241,6 +241,50 @@ def test_a_component_lists_its_open_alerts_and_the_metrics_are_listed(
     ).items()
 
 
+def test_reports_time_alerts_and_components(
+    conn: Conn, serving: Serving, viewer: str, operator: str
+) -> None:
+    handled, left_open = fire(conn, "web"), fire(conn, "db")
+    # The first alert: breached 30 s before it was raised, acknowledged after
+    # 60 s, resolved after 300 s (times set in the table, as if it had taken that).
+    conn.execute(
+        "UPDATE monitoring.alerts SET breached_at = triggered_at - interval '30 seconds',"
+        " acknowledged_at = triggered_at + interval '60 seconds', acknowledged_by = 'x',"
+        " resolved_at = triggered_at + interval '300 seconds', status = 'resolved'"
+        " WHERE alert_id = %s",
+        (handled,),
+    )
+    conn.execute("UPDATE monitoring.alerts SET breached_at = triggered_at WHERE alert_id = %s",
+                 (left_open,))  # fmt: skip
+    for status, minutes_ago in (("healthy", 60), ("unhealthy", 30), ("healthy", 15)):
+        conn.execute(
+            "SELECT monitoring.update_system_health('api', 'db', %s, 5, NULL, NULL,"
+            " now() - make_interval(mins => %s))",
+            (status, minutes_ago),
+        )
+    since = (datetime.now(timezone.utc) - timedelta(hours=1)).isoformat()
+    with serving.client(viewer) as client:
+        report = client.get("/api/v1/reports", params={"since": since}).json()
+        too_long = client.get(
+            "/api/v1/reports",
+            params={"since": (datetime.now(timezone.utc) - timedelta(days=400)).isoformat()},
+        )
+    [cpu, everything] = report["alerts"]
+    assert (cpu["rule_name"], everything["rule_name"]) == ("cpu_high", "(all)")
+    assert (cpu["alerts"], cpu["acknowledged"], cpu["resolved"], cpu["still_open"]) == (2, 1, 1, 1)
+    assert cpu["mean_time_to_detect_seconds"] == pytest.approx(15)  # (30 + 0) / 2
+    assert cpu["mean_time_to_acknowledge_seconds"] == pytest.approx(60)
+    assert cpu["mean_time_to_resolve_seconds"] == pytest.approx(300)
+    [db] = [c for c in report["components"] if c["component_name"] == "db"]
+    # Observed for the last hour: healthy 30 + 15 minutes, unhealthy 15.
+    assert db["observed_seconds"] == pytest.approx(3600, abs=5)
+    assert db["unhealthy_seconds"] == pytest.approx(900, abs=1)
+    assert float(db["uptime_ratio"]) == pytest.approx(0.75, abs=0.002)
+    assert db["incidents"] == 1
+    assert db["mean_time_to_recovery_seconds"] == pytest.approx(900, abs=1)
+    assert (too_long.status_code, too_long.json()["error"]["code"]) == (422, "PV004")
+
+
 def test_admins_make_and_revoke_keys_over_the_api(conn: Conn, serving: Serving) -> None:
     admin = make_key(conn, "admin", "root-laptop")
     with serving.client(admin) as client:

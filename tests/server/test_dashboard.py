@@ -319,6 +319,7 @@ PAGES = [
     ("components", "components"),
     ("components/db", "components"),
     ("notifications", "notifications"),
+    ("reports", "reports"),
 ]
 
 

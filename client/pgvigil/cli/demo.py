@@ -135,9 +135,9 @@ def _new_key(conninfo: str, role: str, name: str) -> str:
 
 
 def _serve_in_background(args: argparse.Namespace, conninfo: str) -> int:
-    """Leaves pgvigil serve (with the worker) and the demo's webhook
-    receiver running, and prints how to open the dashboard; pgvigil down
-    stops them."""
+    """Leaves pgvigil serve (with the worker), the demo's webhook receiver
+    and an hour of live workload running, and prints how to open the
+    dashboard; pgvigil down stops them."""
     from pgvigil.tools import background
     from pgvigil.tools.demo_notifications import URL_ENV
 
@@ -147,6 +147,8 @@ def _serve_in_background(args: argparse.Namespace, conninfo: str) -> int:
     env = {**os.environ, "DATABASE_URL": conninfo, URL_ENV: receiver_url}
     background.start_detached(home, "webhooks", [sys.executable, "-m", "pgvigil.tools.demo_receiver",
                                                  "--port", str(receiver_port)], env)  # fmt: skip
+    background.start_detached(home, "workload", [sys.executable, "-m", "pgvigil.tools.demo_live",
+                                                 "--seconds", "3600"], env)  # fmt: skip
     background.start_detached(home, "serve", [sys.executable, "-m", "pgvigil.cli", "serve",
                                               "--with-worker", "--port", str(port)], env)  # fmt: skip
     url = f"http://127.0.0.1:{port}/"
@@ -165,8 +167,9 @@ dashboard: {url}  (pgvigil serve --with-worker, left running; its log: {home / "
     {operator}
   (keys are shown this once; pgvigil keys list / revoke manage them)
   from another machine: ssh -L {port}:127.0.0.1:{port} THIS-HOST, then open {url}
+  a live workload (a few tasks a second) runs for an hour beside it
   the worker delivers to the demo's webhook receiver: tail -f {home / "webhooks.log"}
-  stop both: .venv/bin/pgvigil down (with PGVIGIL_HOME={home})""")
+  stop them all: .venv/bin/pgvigil down (with PGVIGIL_HOME={home})""")
     return 0
 
 

@@ -671,6 +671,12 @@ WHERE "time" >= now() - interval '7 days'
 GROUP BY metric_name
 ORDER BY metric_name
 
+-- name: server_alert_response_report
+SELECT * FROM monitoring.alert_response_report(%(since)s, %(until)s)
+
+-- name: server_component_uptime_report
+SELECT * FROM monitoring.component_uptime_report(%(since)s, %(until)s)
+
 -- name: server_prometheus_metrics
 SELECT monitoring.prometheus_metrics() AS metrics
 

@@ -66,6 +66,8 @@ _TASK_HISTORY = query("server_task_history")
 _ERRORS = query("server_errors")
 _METRIC_HISTORY = query("server_metric_history")
 _METRIC_NAMES = query("server_metric_names")
+_ALERT_RESPONSE_REPORT = query("server_alert_response_report")
+_COMPONENT_UPTIME_REPORT = query("server_component_uptime_report")
 _CREATE_KEY = query("create_api_key")
 _LIST_KEYS = query("list_api_keys")
 _REVOKE_KEY = query("revoke_api_key")
@@ -437,6 +439,26 @@ async def metric_history(
         return {"metric": metric, "bucket": "5m" if fine else "1h", "points": points}
 
     return await cached(who, request, compute)
+
+
+# --- reports -------------------------------------------------------------------------
+
+
+@router.get("/reports", summary="MTTD, MTTA and MTTR per rule, and uptime per component")
+async def reports(
+    who: Viewer,
+    request: Request,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Any:
+    """Over [since, until): the last 7 days by default, at most 366 days."""
+    until = until or datetime.now(timezone.utc)
+    since, until, _ = time_range(since or until - timedelta(days=7), until)
+    params = {"since": since, "until": until}
+    async with database(request).acting_as(who) as conn:
+        alerts = await fetch_all(conn, _ALERT_RESPONSE_REPORT, params)
+        components = await fetch_all(conn, _COMPONENT_UPTIME_REPORT, params)
+    return {"since": since, "until": until, "alerts": alerts, "components": components}
 
 
 # --- API keys ------------------------------------------------------------------------

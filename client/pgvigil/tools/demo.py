@@ -729,6 +729,19 @@ class _Demo:
         self.schedule_system_metrics(None)
 
 
+def run_live_workload(
+    client: Recorder, seconds: float, *, seed: int | None = None, out: TextIO | None = None
+) -> DemoReport:
+    """Only the live part of the demo: ``seconds`` of tasks, errors, health
+    and queue samples in real time (what ``pgvigil demo --serve`` leaves
+    running beside the dashboard)."""
+    if seconds <= 0 or not math.isfinite(seconds):
+        raise ValueError("seconds must be a finite number > 0")
+    demo = _Demo(client, random.Random(seed), out or sys.stdout)
+    demo.live(seconds)
+    return demo.report
+
+
 def run_demo(
     client: Recorder,
     *,

@@ -502,6 +502,39 @@ pages.notifications = async () => {
       { title: "error", narrow: true, cell: (n) => n.last_error || "" }], log, { name: "notifications", key: (n) => n.notification_id, empty: "Nothing sent yet." })));
 };
 
+pages.reports = async (params) => {
+  const range = params.get("range") || "7d";
+  const seconds = (RANGES.find((r) => r[0] === range) || RANGES[3])[1];
+  const since = new Date(Date.now() - seconds * 1000).toISOString();
+  const report = await api("/reports", { params: { since } });
+  const form = h("form", { class: "toolbar", onsubmit: (ev) => {
+    ev.preventDefault();
+    location.hash = `#/reports?range=${new FormData(ev.target).get("range")}`;
+  } }, h("label", {}, "Range", h("select", { name: "range" }, RANGES.filter(([, s]) => s >= 86400).map(([r]) =>
+    h("option", { value: r, selected: r === range }, r)))), h("button", { type: "submit" }, "Show"));
+  return h("div", {}, h("h1", {}, "Reports"), form,
+    h("p", { class: "muted" }, `From ${fmt.time(report.since)} to ${fmt.time(report.until)}.`),
+    card("Alert response: time to detect, acknowledge and resolve", table([
+      { title: "rule", cell: (r) => (r.rule_name === "(all)" ? h("strong", {}, "all rules") : r.rule_name) },
+      { title: "alerts", num: true, cell: (r) => fmt.n(r.alerts) },
+      { title: "open", num: true, narrow: true, cell: (r) => fmt.n(r.still_open) },
+      { title: "MTTD", num: true, cell: (r) => fmt.secs(r.mean_time_to_detect_seconds) },
+      { title: "MTTA", num: true, cell: (r) => fmt.secs(r.mean_time_to_acknowledge_seconds) },
+      { title: "MTTR", num: true, cell: (r) => fmt.secs(r.mean_time_to_resolve_seconds) },
+      { title: "p95 TTR", num: true, narrow: true, cell: (r) => fmt.secs(r.p95_time_to_resolve_seconds) },
+      { title: "worst", narrow: true, cell: (r) => sev(r.worst_severity) }],
+    report.alerts, { name: "alert-response", key: (r) => r.rule_name, empty: "No alert was raised in this range." })),
+    card("Uptime per component", table([
+      { title: "component", cell: (c) => h("a", { href: `#/components/${encodeURIComponent(c.component_name)}` }, c.component_name) },
+      { title: "uptime", num: true, cell: (c) => fmt.pct(c.uptime_ratio) },
+      { title: "unhealthy", num: true, cell: (c) => fmt.secs(c.unhealthy_seconds) },
+      { title: "degraded", num: true, narrow: true, cell: (c) => fmt.secs(c.degraded_seconds) },
+      { title: "incidents", num: true, cell: (c) => fmt.n(c.incidents) },
+      { title: "MTTR", num: true, narrow: true, cell: (c) => fmt.secs(c.mean_time_to_recovery_seconds) },
+      { title: "observed", num: true, narrow: true, cell: (c) => fmt.secs(c.observed_seconds) }],
+    report.components, { name: "uptime", key: (c) => c.component_name, empty: "No component reported health in this range." })));
+};
+
 /* ---------------------------------------------------------------- router */
 
 function route() {
