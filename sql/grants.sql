@@ -57,7 +57,8 @@ DECLARE
         ['alertmanager_silences', 'pgvigil_reader'],
         ['alertmanager_status', 'pgvigil_reader'],
         ['receive_alerts', 'pgvigil_operator'],
-        -- Reports (GET /api/v1/reports): MTTD/MTTR per rule, uptime per component.
+        -- The task drill-down (GET /api/v1/tasks/runs) and the reports (GET /api/v1/reports).
+        ['list_tasks', 'pgvigil_reader'],
         ['alert_response_report', 'pgvigil_reader'],
         ['component_uptime_report', 'pgvigil_reader'],
         ['check_error_rate_alerts', 'pgvigil_admin'],

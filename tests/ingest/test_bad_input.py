@@ -455,6 +455,31 @@ CASES = [
         "SELECT monitoring.revoke_api_key(424242)",
         "api-key-unknown",
     ),
+    # The task listing: a status, a range and a limit it cannot take.
+    (
+        "PV002",
+        None,
+        "SELECT * FROM monitoring.list_tasks(now() - interval '1 hour', now(), NULL, 'exploded')",
+        "list-tasks-unknown-status",
+    ),
+    (
+        "PV004",
+        None,
+        "SELECT * FROM monitoring.list_tasks(now() - interval '40 days', now())",
+        "list-tasks-range-too-long",
+    ),
+    (
+        "PV004",
+        None,
+        "SELECT * FROM monitoring.list_tasks(now() - interval '1 hour', now(), p_limit => 0)",
+        "list-tasks-limit-zero",
+    ),
+    (
+        "PV001",
+        None,
+        "SELECT * FROM monitoring.list_tasks(NULL)",
+        "list-tasks-range-missing",
+    ),
     # Reports: a range that is not one.
     (
         "PV004",

@@ -53,7 +53,8 @@ READER_ROUTINES = {
     "alertmanager_alert_groups",
     "alertmanager_silences",
     "alertmanager_status",
-    # GET /api/v1/reports.
+    # GET /api/v1/tasks/runs and GET /api/v1/reports.
+    "list_tasks",
     "alert_response_report",
     "component_uptime_report",
 }

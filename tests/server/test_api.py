@@ -12,7 +12,7 @@ from psycopg.types.json import Jsonb
 
 from dbhelpers import Conn, one, rows, scalar
 from serving import Serving, make_key
-from signals import add_errors, add_tasks, queue_sample, report_health
+from signals import add_errors, add_tasks, queue_sample, report_health, start_task
 
 RULE: dict[str, Any] = {
     "name": "cpu_high",
@@ -239,6 +239,38 @@ def test_a_component_lists_its_open_alerts_and_the_metrics_are_listed(
     assert {"metric_name": "latency", "unit": "ms", "components": ["checkout"]}.items() <= next(
         n for n in names if n["metric_name"] == "latency"
     ).items()
+
+
+def test_task_runs_are_listed_with_their_errors(conn: Conn, serving: Serving, viewer: str) -> None:
+    add_tasks(conn, "etl", [1.0, 2.0, 3.0], ["completed", "failed", "completed"])
+    add_tasks(conn, "ocr", [4.0], ["failed"])
+    start_task(conn, "ocr-running", "ocr", 30)
+    [failed_etl] = [r["task_id"] for r in rows(conn, "SELECT task_id FROM monitoring.processing_metrics"
+                                                     " WHERE task_type = 'etl' AND status = 'failed'")]  # fmt: skip
+    for message in ("first", "the last one"):
+        conn.execute(
+            "SELECT monitoring.record_error(%s, 'processing_error', 'high', %s, 'etl-worker')",
+            (failed_etl, message),
+        )
+    with serving.client(viewer) as client:
+        every = client.get("/api/v1/tasks/runs").json()
+        failed = client.get("/api/v1/tasks/runs", params={"status": "failed"}).json()
+        etl_failed = client.get(
+            "/api/v1/tasks/runs", params={"status": "failed", "task_type": "etl"}
+        ).json()
+        two = client.get("/api/v1/tasks/runs", params={"limit": 2}).json()
+        bad = client.get("/api/v1/tasks/runs", params={"status": "exploded"})
+    assert len(every) == 5
+    assert [t["start_time"] for t in every] == sorted(
+        (t["start_time"] for t in every), reverse=True
+    )
+    assert {t["task_type"] for t in failed} == {"etl", "ocr"} and len(failed) == 2
+    [one] = etl_failed
+    assert (one["task_id"], one["errors"], one["last_error"]) == (failed_etl, 2, "the last one")
+    [running] = [t for t in every if t["status"] == "running"]
+    assert running["task_id"] == "ocr-running" and running["running_seconds"] >= 29
+    assert len(two) == 2
+    assert (bad.status_code, bad.json()["error"]["code"]) == (422, "PV002")
 
 
 def test_reports_time_alerts_and_components(

@@ -54,6 +54,7 @@ ROLES: dict[tuple[str, str], str | None] = {
     ("GET", "/api/v1/errors"): "viewer",
     ("GET", "/api/v1/metrics"): "viewer",
     ("GET", "/api/v1/reports"): "viewer",
+    ("GET", "/api/v1/tasks/runs"): "viewer",
     ("GET", "/api/v1/metrics/{metric}/history"): "viewer",
     ("GET", "/api/v1/keys"): "admin",
     ("POST", "/api/v1/keys"): "admin",

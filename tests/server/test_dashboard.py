@@ -310,6 +310,8 @@ def test_a_live_update_arrives_without_a_reload(
 
 PAGES = [
     ("overview", "overview"),
+    ("tasks", "tasks"),
+    ("tasks?status=failed", "tasks"),
     ("metrics", "metrics"),
     ("alerts", "alerts"),
     ("alerts?tab=history", "alerts"),

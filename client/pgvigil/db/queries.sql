@@ -671,6 +671,9 @@ WHERE "time" >= now() - interval '7 days'
 GROUP BY metric_name
 ORDER BY metric_name
 
+-- name: server_list_tasks
+SELECT * FROM monitoring.list_tasks(%(since)s, %(until)s, %(task_type)s, %(status)s, %(worker_id)s, %(limit)s)
+
 -- name: server_alert_response_report
 SELECT * FROM monitoring.alert_response_report(%(since)s, %(until)s)
 

@@ -66,6 +66,7 @@ _TASK_HISTORY = query("server_task_history")
 _ERRORS = query("server_errors")
 _METRIC_HISTORY = query("server_metric_history")
 _METRIC_NAMES = query("server_metric_names")
+_LIST_TASKS = query("server_list_tasks")
 _ALERT_RESPONSE_REPORT = query("server_alert_response_report")
 _COMPONENT_UPTIME_REPORT = query("server_component_uptime_report")
 _CREATE_KEY = query("create_api_key")
@@ -382,6 +383,26 @@ async def tasks(
         return {"bucket": "5m" if fine else "1h", "status": status, "history": history}
 
     return await cached(who, request, compute)
+
+
+@router.get("/tasks/runs", summary="Task runs, newest first, by type, status and worker")
+async def task_runs(
+    who: Viewer,
+    request: Request,
+    task_type: str | None = None,
+    status: str | None = None,
+    worker_id: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: Limit = 100,
+) -> Any:
+    """The runs that started in the range (the last 24 hours by default, at
+    most 31 days), each with the errors recorded with its id."""
+    since, until, _ = time_range(since, until)
+    params = {"since": since, "until": until, "task_type": task_type, "status": status,
+              "worker_id": worker_id, "limit": limit}  # fmt: skip
+    async with database(request).acting_as(who) as conn:
+        return await fetch_all(conn, _LIST_TASKS, params)
 
 
 @router.get("/errors", summary="Errors by hour, component, type and severity (last 24 hours)")

@@ -44,13 +44,17 @@ _PENDING = query("demo_pending_notifications")
 _HELD_BACK = query("demo_held_back")
 
 # The route: alerts grouped by name, the first notification at once (the
-# demo does not wait the shipped 10 s group_wait), resolves sent.
+# demo does not wait the shipped 10 s group_wait), resolves sent, and a
+# reminder every 5 minutes (not the shipped 4 h), so that what the dashboard
+# does shows in the receiver's log within minutes: a silenced or fully
+# acknowledged group's reminders stop.
 DEMO_NOTIFICATIONS = {
     "route": {
         "receiver": RECEIVER,
         "group_by": ["alertname"],
         "group_wait": "0s",
         "group_interval": "1m",
+        "repeat_interval": "5m",
     },
     "receivers": [{"name": RECEIVER, "webhook_configs": [{"url_env": URL_ENV}]}],
 }

@@ -66,10 +66,12 @@ function stat(label, value, key) {
 }
 function table(columns, rows, opts = {}) {
   if (!rows.length) return h("p", { class: "muted" }, opts.empty || "Nothing here.");
+  // narrow: a column a phone-sized screen can do without.
+  const cls = (c) => [c.num ? "num" : null, c.narrow ? "hide-narrow" : null].filter(Boolean).join(" ") || null;
   return h("div", { class: "table-wrap" }, h("table", { "data-table": opts.name || null },
-    h("thead", {}, h("tr", {}, columns.map((c) => h("th", { scope: "col", class: c.num ? "num" : (c.narrow ? "hide-narrow" : null) }, c.title)))),
+    h("thead", {}, h("tr", {}, columns.map((c) => h("th", { scope: "col", class: cls(c) }, c.title)))),
     h("tbody", {}, rows.map((r) => h("tr", { "data-row": opts.key ? opts.key(r) : null },
-      columns.map((c) => h("td", { class: c.num ? "num" : (c.narrow ? "hide-narrow" : null) }, c.cell(r))))))));
+      columns.map((c) => h("td", { class: cls(c) }, c.cell(r))))))));
 }
 function can(role) {
   return !!state.session && ROLES.indexOf(state.session.role) >= ROLES.indexOf(role);
@@ -500,6 +502,46 @@ pages.notifications = async () => {
       { title: "group", narrow: true, cell: (n) => h("code", {}, n.group_key) },
       { title: "attempts", num: true, narrow: true, cell: (n) => fmt.n(n.attempts) },
       { title: "error", narrow: true, cell: (n) => n.last_error || "" }], log, { name: "notifications", key: (n) => n.notification_id, empty: "Nothing sent yet." })));
+};
+
+pages.tasks = async (params) => {
+  const range = params.get("range") || "24h";
+  const seconds = (RANGES.find((r) => r[0] === range) || RANGES[2])[1];
+  const type = params.get("task_type") || "", status = params.get("status") || "";
+  const since = new Date(Date.now() - seconds * 1000).toISOString();
+  const [summary, runs] = await Promise.all([api("/tasks"),
+    api("/tasks/runs", { params: { since, task_type: type, status, limit: 500 } })]);
+  const form = h("form", { class: "toolbar", onsubmit: (ev) => {
+    ev.preventDefault();
+    location.hash = `#/tasks?${new URLSearchParams([...new FormData(ev.target).entries()].filter((x) => x[1]))}`;
+  } },
+    h("label", {}, "Task type", h("select", { name: "task_type" }, h("option", { value: "" }, "all"),
+      summary.status.map((t) => h("option", { value: t.task_type, selected: t.task_type === type }, t.task_type)))),
+    h("label", {}, "Status", h("select", { name: "status" }, h("option", { value: "" }, "any"),
+      ["running", "completed", "failed", "cancelled", "timeout"].map((x) => h("option", { value: x, selected: x === status }, x)))),
+    h("label", {}, "Started in the last", h("select", { name: "range" }, RANGES.filter(([, s]) => s <= 7 * 86400).map(([r]) =>
+      h("option", { value: r, selected: r === range }, r)))),
+    h("button", { type: "submit" }, "Show"));
+  return h("div", {}, h("h1", {}, "Tasks"),
+    card("Now, per task type (last hour)", table([
+      { title: "type", cell: (t) => t.task_type },
+      { title: "running", num: true, cell: (t) => fmt.n(t.running_count) },
+      { title: "oldest running", num: true, narrow: true, cell: (t) => fmt.secs(t.oldest_running_seconds) },
+      { title: "completed", num: true, cell: (t) => fmt.n(t.completed_last_hour) },
+      { title: "failed", num: true, cell: (t) => fmt.n(t.failed_last_hour) },
+      { title: "failure ratio", num: true, narrow: true, cell: (t) => fmt.pct(t.failure_ratio) },
+      { title: "p95 duration", num: true, cell: (t) => fmt.secs(t.p95_duration_seconds) }],
+    summary.status, { name: "task-status", key: (t) => t.task_type, empty: "No task in the last hour." })),
+    form,
+    card(`${fmt.n(runs.length)} runs${runs.length === 500 ? " (the newest 500)" : ""}`, table([
+      { title: "started", cell: (t) => fmt.time(t.start_time) },
+      { title: "task", cell: (t) => h("div", {}, h("code", {}, t.task_id), h("div", { class: "muted" }, t.task_type)) },
+      { title: "status", cell: (t) => t.status },
+      { title: "duration", num: true, cell: (t) => fmt.secs(t.duration_seconds ?? t.running_seconds) },
+      { title: "worker", narrow: true, cell: (t) => t.worker_id || "" },
+      { title: "errors", num: true, cell: (t) => fmt.n(t.errors) },
+      { title: "last error", narrow: true, cell: (t) => t.last_error || "" }],
+    runs, { name: "task-runs", key: (t) => t.task_id, empty: "No task started in this range with these filters." })));
 };
 
 pages.reports = async (params) => {
