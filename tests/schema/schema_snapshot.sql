@@ -208,7 +208,8 @@ CREATE FUNCTION monitoring.alert_response_report(p_since timestamp with time zon
 -- (raised to resolved). Alerts still open count in alerts and still_open,
 -- not in the times. A row "(all)" sums every rule. Errors: PV001, PV004.
 BEGIN
-    PERFORM monitoring_internal.report_range_problem(p_since, p_until);
+    -- At most 366 days: the history kept.
+    PERFORM monitoring_internal.assert_time_range(p_since, p_until, interval '366 days');
     RETURN QUERY
     WITH raised AS (
         SELECT coalesce(a.rule_name, a.alert_type) AS rule_name, a.severity,
@@ -938,7 +939,8 @@ CREATE FUNCTION monitoring.component_uptime_report(p_since timestamp with time z
 -- the mean of their recoveries that ended in the range. A component is
 -- observed from its first report on. Errors: PV001, PV004.
 BEGIN
-    PERFORM monitoring_internal.report_range_problem(p_since, p_until);
+    -- At most 366 days: the history kept.
+    PERFORM monitoring_internal.assert_time_range(p_since, p_until, interval '366 days');
     RETURN QUERY
     WITH status_changes AS (
         SELECT hh.component_type, hh.component_name, hh.status, hh.changed_at, hh.previous_status,
@@ -2121,16 +2123,11 @@ CREATE FUNCTION monitoring.list_tasks(p_since timestamp with time zone, p_until 
 -- stay few. errors and last_error: the errors recorded with the task's id.
 -- Errors: PV001, PV002, PV004.
 BEGIN
-    IF p_since IS NULL OR p_until IS NULL OR p_limit IS NULL THEN
-        RAISE EXCEPTION 'since, until and limit must not be NULL'
+    PERFORM monitoring_internal.assert_time_range(p_since, p_until, interval '31 days');
+    IF p_limit IS NULL THEN
+        RAISE EXCEPTION 'limit must not be NULL'
             USING ERRCODE = 'PV001',
-                  HINT = 'Pass a range, e.g. now() - interval ''1 hour'' and now(), and a limit such as 100.';
-    END IF;
-    IF p_since >= p_until OR p_until - p_since > interval '31 days' THEN
-        RAISE EXCEPTION 'a task listing covers a range of at most 31 days, since before until; got % to %',
-                        p_since, p_until
-            USING ERRCODE = 'PV004',
-                  HINT = 'Narrow the range; v_task_history has counts for a year.';
+                  HINT = 'Pass a limit such as 100.';
     END IF;
     IF p_limit NOT BETWEEN 1 AND 10000 THEN
         RAISE EXCEPTION 'limit must be from 1 to 10000, got %', p_limit
@@ -4412,6 +4409,33 @@ $$;
 
 COMMENT ON FUNCTION monitoring_internal.assert_text(p_argument text, p_value text, p_max_length integer) IS 'Internal: raises PV001 for a NULL or blank argument, PV008 when it is longer than the limit.';
 
+CREATE FUNCTION monitoring_internal.assert_time_range(p_since timestamp with time zone, p_until timestamp with time zone, p_longest interval) RETURNS void
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+-- Raises PV001 or PV004 unless [p_since, p_until) is a range a listing or a
+-- report can cover: both given, since before until, at most p_longest long.
+BEGIN
+    IF p_since IS NULL OR p_until IS NULL THEN
+        RAISE EXCEPTION 'a range needs both ends: since and until must not be NULL'
+            USING ERRCODE = 'PV001',
+                  HINT = 'Pass since and until, e.g. now() - interval ''7 days'' and now().';
+    END IF;
+    IF p_since >= p_until THEN
+        RAISE EXCEPTION 'since (%) must be before until (%)', p_since, p_until
+            USING ERRCODE = 'PV004',
+                  HINT = 'Swap them, or widen the range.';
+    END IF;
+    IF p_until - p_since > p_longest THEN
+        RAISE EXCEPTION 'this range covers at most %, got %', p_longest, p_until - p_since
+            USING ERRCODE = 'PV004',
+                  HINT = format('Ask for %s or less.', p_longest);
+    END IF;
+END;
+$$;
+
+COMMENT ON FUNCTION monitoring_internal.assert_time_range(p_since timestamp with time zone, p_until timestamp with time zone, p_longest interval) IS 'Raises PV001 (a NULL end) or PV004 (since not before until, or longer than p_longest) for a time range; returns nothing otherwise.';
+
 CREATE FUNCTION monitoring_internal.builtin_check_rules() RETURNS TABLE(check_function text, rule_names text[])
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
@@ -6654,33 +6678,6 @@ END;
 $_$;
 
 COMMENT ON FUNCTION monitoring_internal.render_template(p_template text, p_labels jsonb, p_value double precision, p_severity text, p_threshold double precision, p_rule text, p_details jsonb) IS 'Internal: a label or annotation template with $value, $threshold, $severity, $rule, $labels.NAME and $details.NAME substituted.';
-
-CREATE FUNCTION monitoring_internal.report_range_problem(p_since timestamp with time zone, p_until timestamp with time zone) RETURNS void
-    LANGUAGE plpgsql IMMUTABLE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
--- Raises PV001 or PV004 unless [p_since, p_until) is a range a report can
--- cover: both given, since before until, at most 366 days (the history kept).
-BEGIN
-    IF p_since IS NULL OR p_until IS NULL THEN
-        RAISE EXCEPTION 'a report needs a range: since and until must not be NULL'
-            USING ERRCODE = 'PV001',
-                  HINT = 'Pass since and until, e.g. now() - interval ''7 days'' and now().';
-    END IF;
-    IF p_since >= p_until THEN
-        RAISE EXCEPTION 'a report''s since (%) must be before its until (%)', p_since, p_until
-            USING ERRCODE = 'PV004',
-                  HINT = 'Swap them, or widen the range.';
-    END IF;
-    IF p_until - p_since > interval '366 days' THEN
-        RAISE EXCEPTION 'a report covers at most 366 days, got %', p_until - p_since
-            USING ERRCODE = 'PV004',
-                  HINT = 'pgvigil keeps a year of history: ask for 366 days or less.';
-    END IF;
-END;
-$$;
-
-COMMENT ON FUNCTION monitoring_internal.report_range_problem(p_since timestamp with time zone, p_until timestamp with time zone) IS 'Raises PV001 (a NULL bound) or PV004 (since not before until, or over 366 days) for a report range; returns nothing otherwise.';
 
 CREATE FUNCTION monitoring_internal.resolve_rule_alert(p_alert_id bigint, p_value double precision, p_source text) RETURNS boolean
     LANGUAGE plpgsql
@@ -9800,41 +9797,7 @@ CREATE VIEW monitoring.v_silences AS
 COMMENT ON VIEW monitoring.v_silences IS 'Silences: state (pending, active, expired), matchers as amtool writes them, times, creator, comment, and the alerts and notifications each held back.';
 
 CREATE VIEW monitoring.v_system_health_summary AS
- WITH status_changes AS (
-         SELECT hh.component_type,
-            hh.component_name,
-            hh.status,
-            hh.changed_at
-           FROM monitoring.system_health_history hh
-          WHERE (hh.changed_at > (now() - '24:00:00'::interval))
-        UNION ALL
-         SELECT h_1.component_type,
-            h_1.component_name,
-            opening.status,
-            opening.changed_at
-           FROM (monitoring.system_health h_1
-             CROSS JOIN LATERAL ( SELECT hh.status,
-                    hh.changed_at
-                   FROM monitoring.system_health_history hh
-                  WHERE ((hh.component_type = h_1.component_type) AND (hh.component_name = h_1.component_name) AND (hh.changed_at <= (now() - '24:00:00'::interval)))
-                  ORDER BY hh.changed_at DESC
-                 LIMIT 1) opening)
-        ), periods AS (
-         SELECT c_1.component_type,
-            c_1.component_name,
-            c_1.status,
-            GREATEST(c_1.changed_at, (now() - '24:00:00'::interval)) AS period_start,
-            COALESCE(lead(c_1.changed_at) OVER (PARTITION BY c_1.component_type, c_1.component_name ORDER BY c_1.changed_at), now()) AS period_end
-           FROM status_changes c_1
-        ), uptime AS (
-         SELECT p.component_type,
-            p.component_name,
-            sum(EXTRACT(epoch FROM (p.period_end - p.period_start))) FILTER (WHERE (p.status = 'healthy'::text)) AS healthy_seconds,
-            sum(EXTRACT(epoch FROM (p.period_end - p.period_start))) AS observed_seconds
-           FROM periods p
-          WHERE (p.period_end > p.period_start)
-          GROUP BY p.component_type, p.component_name
-        ), changes AS (
+ WITH changes AS (
          SELECT hh.component_type,
             hh.component_name,
             count(*) FILTER (WHERE (hh.previous_status IS NOT NULL)) AS status_changes_24h,
@@ -9853,11 +9816,11 @@ CREATE VIEW monitoring.v_system_health_summary AS
     h.failure_reason,
     h.consecutive_failures,
     h.last_healthy_at,
-    round((COALESCE(u.healthy_seconds, (0)::numeric) / NULLIF(u.observed_seconds, (0)::numeric)), 4) AS uptime_ratio_24h,
+    u.uptime_ratio AS uptime_ratio_24h,
     COALESCE(c.status_changes_24h, (0)::bigint) AS status_changes_24h,
     c.mean_time_to_recovery_seconds
    FROM ((monitoring.system_health h
-     LEFT JOIN uptime u USING (component_type, component_name))
+     LEFT JOIN monitoring.component_uptime_report((now() - '24:00:00'::interval), now()) u(component_type, component_name, observed_seconds, healthy_seconds, degraded_seconds, unhealthy_seconds, uptime_ratio, incidents, mean_time_to_recovery_seconds) USING (component_type, component_name))
      LEFT JOIN changes c USING (component_type, component_name))
   ORDER BY
         CASE h.status
@@ -10699,6 +10662,8 @@ REVOKE ALL ON FUNCTION monitoring_internal.assert_task_start(p_task_id text, p_t
 
 REVOKE ALL ON FUNCTION monitoring_internal.assert_text(p_argument text, p_value text, p_max_length integer) FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION monitoring_internal.assert_time_range(p_since timestamp with time zone, p_until timestamp with time zone, p_longest interval) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION monitoring_internal.builtin_check_rules() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.capped_severity(p_severity text, p_caps jsonb, p_details jsonb) FROM PUBLIC;
@@ -10818,8 +10783,6 @@ REVOKE ALL ON FUNCTION monitoring_internal.regex_problem(p_regex text) FROM PUBL
 REVOKE ALL ON FUNCTION monitoring_internal.register_components() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.render_template(p_template text, p_labels jsonb, p_value double precision, p_severity text, p_threshold double precision, p_rule text, p_details jsonb) FROM PUBLIC;
-
-REVOKE ALL ON FUNCTION monitoring_internal.report_range_problem(p_since timestamp with time zone, p_until timestamp with time zone) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION monitoring_internal.resolve_rule_alert(p_alert_id bigint, p_value double precision, p_source text) FROM PUBLIC;
 

@@ -25,7 +25,8 @@ AS $$
 -- (raised to resolved). Alerts still open count in alerts and still_open,
 -- not in the times. A row "(all)" sums every rule. Errors: PV001, PV004.
 BEGIN
-    PERFORM monitoring_internal.report_range_problem(p_since, p_until);
+    -- At most 366 days: the history kept.
+    PERFORM monitoring_internal.assert_time_range(p_since, p_until, interval '366 days');
     RETURN QUERY
     WITH raised AS (
         SELECT coalesce(a.rule_name, a.alert_type) AS rule_name, a.severity,

@@ -25,7 +25,8 @@ AS $$
 -- the mean of their recoveries that ended in the range. A component is
 -- observed from its first report on. Errors: PV001, PV004.
 BEGIN
-    PERFORM monitoring_internal.report_range_problem(p_since, p_until);
+    -- At most 366 days: the history kept.
+    PERFORM monitoring_internal.assert_time_range(p_since, p_until, interval '366 days');
     RETURN QUERY
     WITH status_changes AS (
         SELECT hh.component_type, hh.component_name, hh.status, hh.changed_at, hh.previous_status,
